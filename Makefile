@@ -1,0 +1,88 @@
+# flipscope — build, run, test, bench, deps, install.
+# `make run` and `make test` install missing Debian packages first (make deps).
+
+CC       ?= cc
+PREFIX   ?= /usr/local
+BUILD    ?= build
+WERROR   ?=
+CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O3 -g -ffp-contract=off -fno-math-errno \
+              -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR) \
+              -I. $(shell pkg-config --cflags openblas ncursesw zlib 2>/dev/null)
+CFLAGS   ?=
+LIBS     = $(shell pkg-config --libs openblas ncursesw zlib 2>/dev/null || echo -lopenblas -lncursesw -lz) -lpthread -lm
+TEST_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
+
+# Kernel files named *_avx2.c / *_avx512.c are compiled for that instruction set
+# only; everything else targets baseline x86-64 so the binary runs on any CPU.
+FLAGS_avx2   = -mavx2 -mfma -mpopcnt -mbmi2
+FLAGS_avx512 = -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vpopcntdq -mavx512vnni -mfma -mpopcnt -mbmi2
+
+ENGINE_SRC   = $(wildcard engine/*.c)
+DATASETS_SRC = $(wildcard datasets/*.c)
+VIEWS_SRC    = $(wildcard views/*.c)
+APP_SRC      = $(wildcard app/*.c)
+LIB_SRC      = $(ENGINE_SRC) $(DATASETS_SRC) $(VIEWS_SRC) $(filter-out app/main.c,$(APP_SRC))
+TEST_SRC     = $(wildcard tests/test_*.c)
+BENCH_SRC    = $(wildcard bench/bench_*.c)
+
+obj = $(patsubst %.c,$(BUILD)/$(1)/%.o,$(2))
+LIB_OBJ      = $(call obj,rel,$(LIB_SRC))
+MAIN_OBJ     = $(call obj,rel,app/main.c)
+TEST_OBJ     = $(call obj,rel,$(TEST_SRC))
+SAN_LIB_OBJ  = $(call obj,san,$(LIB_SRC))
+SAN_TEST_OBJ = $(call obj,san,$(TEST_SRC))
+SAN_FLAGS    = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+
+.PHONY: all run test test-fast test-san bench deps install clean
+all: $(BUILD)/flipscope
+
+isa_flags = $(if $(findstring _avx512.c,$(1)),$(FLAGS_avx512),$(if $(findstring _avx2.c,$(1)),$(FLAGS_avx2)))
+
+$(BUILD)/rel/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(call isa_flags,$<) -MMD -MP -c $< -o $@
+
+$(BUILD)/san/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) $(SAN_FLAGS) $(call isa_flags,$<) -MMD -MP -c $< -o $@
+
+$(BUILD)/flipscope: $(MAIN_OBJ) $(LIB_OBJ)
+	$(CC) $^ -o $@ $(LIBS)
+
+$(BUILD)/tests: $(TEST_OBJ) $(LIB_OBJ)
+	$(CC) $^ -o $@ $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/tests-san: $(SAN_TEST_OBJ) $(SAN_LIB_OBJ)
+	$(CC) $(SAN_FLAGS) $^ -o $@ $(LIBS) $(TEST_LIBS)
+
+$(BUILD)/bench/%: $(BUILD)/rel/bench/%.o $(LIB_OBJ)
+	@mkdir -p $(dir $@)
+	$(CC) $^ -o $@ $(LIBS)
+
+deps:
+	@scripts/deps.sh
+
+run: deps $(BUILD)/flipscope
+	$(BUILD)/flipscope
+
+# The Criterion suites run with the binary's directory as the place to find
+# build/flipscope for end-to-end tests; TEST_ARGS passes extra Criterion flags.
+test: deps $(BUILD)/flipscope $(BUILD)/tests
+	FLIPSCOPE_BIN=$(BUILD)/flipscope $(BUILD)/tests $(TEST_ARGS)
+	@for t in tests/e2e_*.sh; do [ -e "$$t" ] || continue; echo "== $$t"; FLIPSCOPE_BIN=$(BUILD)/flipscope bash $$t || exit 1; done
+
+# ASan + UBSan build of the same suites (OpenBLAS and zlib are not instrumented).
+test-san: deps $(BUILD)/flipscope $(BUILD)/tests-san
+	ASAN_OPTIONS=detect_leaks=1 FLIPSCOPE_BIN=$(BUILD)/flipscope $(BUILD)/tests-san --jobs 2 $(TEST_ARGS)
+
+bench: deps $(BUILD)/flipscope $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+	@FLIPSCOPE_BIN=$(BUILD)/flipscope BUILD=$(BUILD) bash bench/run.sh
+
+install: $(BUILD)/flipscope
+	install -d $(DESTDIR)$(PREFIX)/bin
+	install -m 755 $(BUILD)/flipscope $(DESTDIR)$(PREFIX)/bin/flipscope
+
+clean:
+	rm -rf $(BUILD)
+
+-include $(shell find $(BUILD) -name '*.d' 2>/dev/null)

@@ -1,0 +1,373 @@
+/* config.c — the command-line and --config parser, driven by one option table.
+ *
+ * Settings are gathered as (key, value, origin) pairs: first the lines of the
+ * --config file, then the flags, so flags win. The optimizer named last
+ * decides the defaults; then every pair is applied and validated in order.
+ */
+#include "app/config.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+typedef enum {
+  K_FLAG,     /* no value on the command line; true/false/1/0 in a file */
+  K_RATE,     /* finite double >= 0 */
+  K_POSITIVE, /* finite double > 0 */
+  K_FRACTION, /* finite double in [0, 1) */
+  K_COUNT,    /* integer >= 1 */
+  K_COUNT0,   /* integer >= 0 */
+  K_SEED,     /* any unsigned 64-bit integer */
+  K_PATH,     /* string */
+  K_POLES,    /* 1..OPT_MAX_SECTIONS comma-separated numbers: an iir cascade */
+  K_BIQUAD,   /* exactly five comma-separated numbers: an iir biquad */
+  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_CONFIG
+} OptionKind;
+
+typedef struct {
+  const char *name;
+  OptionKind kind;
+  size_t offset;
+  const char *help;
+} OptionDef;
+
+#define AT(field) offsetof(Config, field)
+
+static const OptionDef options[] = {
+    {"headless", K_FLAG, AT(headless), "train without the TUI: progress on stderr, JSON on stdout"},
+    {"data", K_PATH, AT(data), "auto | glyphs | fashion | idx:DIR (default auto)"},
+    {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths (default mlp:1024x1024)"},
+    {"opt", K_OPT, 0, "cema | bop | bop2 | sgd | adam | adamw | iir (default cema)"},
+    {"alpha", K_RATE, AT(opt.alpha), "CEMA: rate of the second EMA (default 1e-3)"},
+    {"gamma", K_RATE, AT(opt.gamma), "CEMA: rate of the first EMA (default 0.1)"},
+    {"tau", K_RATE, AT(opt.tau), "Bop: flip threshold"},
+    {"sigma", K_RATE, AT(opt.sigma), "Bop2: second-moment rate"},
+    {"lr", K_RATE, AT(opt.lr), "latent optimizers: learning rate (default 1e-3)"},
+    {"beta1", K_FRACTION, AT(opt.beta1), "Adam: first-moment decay (default 0.9)"},
+    {"beta2", K_FRACTION, AT(opt.beta2), "Adam: second-moment decay (default 0.999)"},
+    {"eps", K_POSITIVE, AT(opt.eps), "Adam: epsilon (default 1e-8)"},
+    {"momentum", K_FRACTION, AT(opt.momentum), "SGD: momentum"},
+    {"dampening", K_FRACTION, AT(opt.dampening), "SGD: dampening"},
+    {"nesterov", K_FLAG, AT(opt.nesterov), "SGD: Nesterov momentum"},
+    {"wd", K_RATE, AT(opt.wd), "weight decay (L2, or decoupled with --decoupled-wd)"},
+    {"decoupled-wd", K_FLAG, AT(opt.decoupled_wd), "decouple weight decay from the gradient"},
+    {"init-scale", K_RATE, AT(opt.init_scale), "latent init: |w0| ~ U(0, scale) (default 1e-3)"},
+    {"clip", K_RATE, AT(opt.clip), "clip latent weights to [-c, c] (0: off)"},
+    {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
+    {"iir", K_BIQUAD, 0, "iir: one biquad b0,b1,b2,a1,a2 (stable poles)"},
+    {"schedule", K_SCHEDULE, 0, "const | linear | cosine | step:E1,E2 (default linear)"},
+    {"schedule-unit", K_SCHEDULE_UNIT, 0, "epoch | step: when the schedule advances (default epoch)"},
+    {"real-lr", K_RATE, AT(train.real_lr), "Adam rate of batch-norm parameters (default 1e-3)"},
+    {"epochs", K_COUNT, AT(train.epochs), "epochs to train (default 3)"},
+    {"steps", K_COUNT, AT(train.max_steps), "stop after N steps"},
+    {"batch", K_COUNT, AT(train.batch), "mini-batch size (default 100)"},
+    {"eval-every", K_COUNT0, AT(train.eval_every), "also evaluate on the test split every N steps"},
+    {"seed", K_SEED, AT(train.seed), "seed of initial signs, shuffling and data (default 1)"},
+    {"threads", K_THREADS, AT(threads), "OpenBLAS and kernel threads (default: all cores)"},
+    {"log", K_PATH, AT(log_path), "write one CSV row per step to FILE"},
+    {"config", K_CONFIG, 0, "read key = value lines (same keys as these options) from FILE"},
+    {"help", K_FLAG, AT(help), "print this reference"},
+    {"version", K_FLAG, AT(version), "print the version"},
+};
+
+static const OptionDef *find_option(const char *name, size_t len) {
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+    if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+      return &options[i];
+  return NULL;
+}
+
+void config_usage(void) {
+  printf("usage: flipscope [--headless] [OPTIONS]\n"
+         "       flipscope filter [OPTIONS]\n\noptions:\n");
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+    const OptionDef *o = &options[i];
+    const char *arg = o->kind == K_FLAG ? "" : " V";
+    printf("  --%s%s%*s%s\n", o->name, arg, (int)(18 - strlen(o->name) - strlen(arg)), "", o->help);
+  }
+}
+
+/* One setting to apply: a value for an option, and where it came from. */
+typedef struct {
+  const OptionDef *def;
+  char *value;     /* NULL for a flag given on the command line */
+  char where[96];  /* "--lr" or "run.cfg:3: lr" for messages */
+} Setting;
+
+typedef struct {
+  Setting *items;
+  size_t count, cap;
+  char *file_text; /* the --config file, values point into it */
+} Settings;
+
+static int settings_add(Settings *s, const OptionDef *def, char *value, const char *where) {
+  if (s->count == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 32;
+    Setting *items = realloc(s->items, cap * sizeof *items);
+    if (!items) return -1;
+    s->items = items;
+    s->cap = cap;
+  }
+  Setting *it = &s->items[s->count++];
+  it->def = def;
+  it->value = value;
+  snprintf(it->where, sizeof it->where, "%s", where);
+  return 0;
+}
+
+static int parse_double(const char *v, double *out) {
+  char *end;
+  errno = 0;
+  *out = strtod(v, &end);
+  return end == v || *end || errno == ERANGE || !isfinite(*out) ? -1 : 0;
+}
+
+static int parse_u64(const char *v, unsigned long long *out) {
+  char *end;
+  errno = 0;
+  if (*v < '0' || *v > '9') return -1;
+  *out = strtoull(v, &end, 10);
+  return *end || errno ? -1 : 0;
+}
+
+static int parse_bool(const char *v, int *out) {
+  if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes")) *out = 1;
+  else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no")) *out = 0;
+  else return -1;
+  return 0;
+}
+
+/* Reads comma-separated finite numbers into out[0..max); returns how many, or
+ * -1 on a malformed list or more than max numbers. */
+static int parse_list(const char *v, double *out, int max) {
+  int n = 0;
+  for (const char *p = v;; p++) {
+    char *end;
+    errno = 0;
+    double x = strtod(p, &end);
+    if (end == p || errno == ERANGE || !isfinite(x) || n == max || (*end && *end != ',')) return -1;
+    out[n++] = x;
+    if (!*end) return n;
+    p = end;
+  }
+}
+
+static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
+  const OptionDef *d = s->def;
+  void *field = (char *)cfg + d->offset;
+  const char *v = s->value;
+  double x;
+  unsigned long long n;
+  switch (d->kind) {
+  case K_FLAG:
+    if (!v) return *(int *)field = 1, 0;
+    if (parse_bool(v, (int *)field) == 0) return 0;
+    snprintf(err, errlen, "%s: expected true or false, got '%s'", s->where, v);
+    return -1;
+  case K_RATE:
+  case K_POSITIVE:
+  case K_FRACTION:
+    if (parse_double(v, &x) || x < 0 || (d->kind == K_POSITIVE && x == 0) ||
+        (d->kind == K_FRACTION && x >= 1)) {
+      const char *want = d->kind == K_RATE       ? "a finite number >= 0"
+                         : d->kind == K_POSITIVE ? "a finite number > 0"
+                                                 : "a number in [0, 1)";
+      snprintf(err, errlen, "%s: expected %s, got '%s'", s->where, want, v);
+      return -1;
+    }
+    *(double *)field = x;
+    return 0;
+  case K_COUNT:
+  case K_COUNT0:
+  case K_THREADS:
+    if (parse_u64(v, &n) || (d->kind != K_COUNT0 && n == 0) || n > 1000000000ull ||
+        (d->kind == K_THREADS && n > 64)) {
+      snprintf(err, errlen, "%s: expected an integer %s, got '%s'", s->where,
+               d->kind == K_COUNT0 ? ">= 0" : d->kind == K_THREADS ? "in 1..64" : ">= 1", v);
+      return -1;
+    }
+    if (d->kind == K_THREADS) *(int *)field = (int)n;
+    else *(size_t *)field = (size_t)n;
+    return 0;
+  case K_SEED:
+    if (parse_u64(v, &n)) {
+      snprintf(err, errlen, "%s: expected an unsigned integer, got '%s'", s->where, v);
+      return -1;
+    }
+    *(uint64_t *)field = n;
+    return 0;
+  case K_PATH:
+    if (!*v || strlen(v) >= CONFIG_PATH_MAX) {
+      snprintf(err, errlen, "%s: expected a non-empty value shorter than %d bytes", s->where,
+               CONFIG_PATH_MAX);
+      return -1;
+    }
+    strcpy((char *)field, v);
+    return 0;
+  case K_POLES:
+  case K_BIQUAD: {
+    double xs[OPT_MAX_SECTIONS];
+    int count = parse_list(v, xs, d->kind == K_POLES ? OPT_MAX_SECTIONS : 5);
+    if (count < 0 || (d->kind == K_BIQUAD && count != 5)) {
+      if (d->kind == K_POLES)
+        snprintf(err, errlen, "%s: expected 1 to %d comma-separated numbers, got '%s'", s->where,
+                 OPT_MAX_SECTIONS, v);
+      else
+        snprintf(err, errlen, "%s: expected five numbers b0,b1,b2,a1,a2, got '%s'", s->where, v);
+      return -1;
+    }
+    cfg->opt.iir_biquad = d->kind == K_BIQUAD;
+    cfg->opt.iir_sections = d->kind == K_POLES ? count : 0;
+    memcpy(d->kind == K_POLES ? cfg->opt.iir_poles : cfg->opt.iir_coef, xs,
+           (size_t)count * sizeof *xs);
+    return 0;
+  }
+  case K_MODEL:
+    return model_spec_parse(v, &cfg->model, err, errlen);
+  case K_SCHEDULE: {
+    int per_step = cfg->train.schedule.per_step;
+    if (schedule_parse(v, &cfg->train.schedule, err, errlen)) return -1;
+    cfg->train.schedule.per_step = per_step;
+    return 0;
+  }
+  case K_SCHEDULE_UNIT:
+    if (strcmp(v, "epoch") && strcmp(v, "step")) {
+      snprintf(err, errlen, "%s: expected epoch or step, got '%s'", s->where, v);
+      return -1;
+    }
+    cfg->train.schedule.per_step = !strcmp(v, "step");
+    return 0;
+  case K_OPT:    /* applied before the others, see config_parse */
+  case K_CONFIG: /* read before the others */
+    return 0;
+  }
+  return 0;
+}
+
+/* Reads FILE's "key = value" lines ('#' starts a comment) into s. */
+static int read_config_file(const char *path, Settings *s, char *err, size_t errlen) {
+  FILE *f = fopen(path, "rb");
+  if (!f) {
+    snprintf(err, errlen, "--config: cannot open %s: %s", path, strerror(errno));
+    return -1;
+  }
+  size_t cap = 4096, len = 0;
+  char *text = malloc(cap);
+  for (size_t got; text && (got = fread(text + len, 1, cap - len - 1, f)) > 0;) {
+    len += got;
+    if (len + 1 == cap) {
+      char *bigger = cap < (1u << 20) ? realloc(text, cap *= 2) : NULL;
+      if (!bigger) {
+        free(text);
+        text = NULL;
+      }
+      text = bigger;
+    }
+  }
+  fclose(f);
+  if (!text) {
+    snprintf(err, errlen, "--config: %s is larger than 1 MB", path);
+    return -1;
+  }
+  text[len] = 0;
+  s->file_text = text;
+  int line_no = 0;
+  for (char *line = text, *next; line; line = next) {
+    line_no++;
+    next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    char *hash = strchr(line, '#');
+    if (hash) *hash = 0;
+    char *key = line + strspn(line, " \t\r");
+    if (!*key) continue;
+    char *eq = strchr(key, '=');
+    size_t key_len = eq ? strcspn(key, " \t=") : 0;
+    const OptionDef *def = eq ? find_option(key, key_len) : NULL;
+    if (!def || def->kind == K_CONFIG) {
+      snprintf(err, errlen, "%s:%d: %s '%.*s'", path, line_no,
+               eq ? "unknown key" : "expected key = value, got", eq ? (int)key_len : 40, key);
+      return -1;
+    }
+    char *value = eq + 1 + strspn(eq + 1, " \t");
+    size_t vlen = strlen(value);
+    while (vlen && strchr(" \t\r", value[vlen - 1])) value[--vlen] = 0;
+    char where[96];
+    snprintf(where, sizeof where, "%s:%d: %s", path, line_no, def->name);
+    if (settings_add(s, def, value, where)) return -1;
+  }
+  return 0;
+}
+
+static void config_defaults(Config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  strcpy(cfg->data, "auto");
+  model_spec_parse("mlp:1024x1024", &cfg->model, NULL, 0);
+  optim_defaults(OPT_CEMA, &cfg->opt);
+  cfg->train.batch = 100;
+  cfg->train.epochs = 3;
+  cfg->train.real_lr = 1e-3;
+  cfg->train.seed = 1;
+  cfg->train.schedule.kind = SCHED_LINEAR;
+}
+
+int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
+  config_defaults(cfg);
+  Settings s = {0};
+  int rc = -1;
+  /* The --config file goes first, whatever its place among the flags. */
+  for (int i = 0; i + 1 < argc; i++)
+    if (!strcmp(argv[i], "--config") && read_config_file(argv[i + 1], &s, err, errlen)) goto done;
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strncmp(a, "--", 2) != 0) {
+      snprintf(err, errlen, "unexpected argument '%s' (options start with --)", a);
+      goto done;
+    }
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+    const OptionDef *def = find_option(a + 2, len);
+    if (!def) {
+      snprintf(err, errlen, "unknown option '%.*s' (see flipscope --help)", (int)len + 2, a);
+      goto done;
+    }
+    char where[96];
+    snprintf(where, sizeof where, "--%s", def->name);
+    char *value = eq ? (char *)eq + 1 : NULL;
+    if (!value && def->kind != K_FLAG) {
+      if (i + 1 >= argc) {
+        snprintf(err, errlen, "%s: missing value", where);
+        goto done;
+      }
+      value = argv[++i];
+    }
+    if (settings_add(&s, def, value, where)) goto done;
+  }
+  /* The optimizer decides the defaults the other settings then override. */
+  for (size_t i = s.count; i-- > 0;)
+    if (s.items[i].def->kind == K_OPT) {
+      int kind = optim_parse_kind(s.items[i].value);
+      if (kind < 0) {
+        snprintf(err, errlen, "%s: unknown optimizer '%s' (see flipscope --help)", s.items[i].where,
+                 s.items[i].value);
+        goto done;
+      }
+      optim_defaults((OptKind)kind, &cfg->opt);
+      break;
+    }
+  int epochs_given = 0;
+  for (size_t i = 0; i < s.count; i++) {
+    if (apply(&s.items[i], cfg, err, errlen)) goto done;
+    epochs_given |= s.items[i].def->offset == AT(train.epochs) && s.items[i].def->kind == K_COUNT;
+  }
+  /* --steps alone: the schedule spans exactly those steps' epochs. */
+  if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
+  if (optim_check(&cfg->opt, err, errlen)) goto done;
+  rc = 0;
+done:
+  free(s.items);
+  free(s.file_text);
+  return rc;
+}

@@ -1,0 +1,45 @@
+/* csvlog.c — writing the per-step CSV log. */
+#include "app/csvlog.h"
+
+#include <errno.h>
+#include <math.h>
+#include <string.h>
+
+int csvlog_open(CsvLog *log, const char *path, const Model *m, char *err, size_t errlen) {
+  log->f = fopen(path, "w");
+  if (!log->f) {
+    snprintf(err, errlen, "--log: cannot write %s: %s", path, strerror(errno));
+    return -1;
+  }
+  log->layers = m->n_layers;
+  fputs("step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio", log->f);
+  for (size_t l = 0; l < m->n_layers; l++) {
+    log->layer_weights[l] = m->layer[l].in * m->layer[l].out;
+    fprintf(log->f, ",flips_l%zu,flip_ratio_l%zu", l, l);
+  }
+  fputc('\n', log->f);
+  return 0;
+}
+
+void csvlog_row(CsvLog *log, const StepReport *r) {
+  fprintf(log->f, "%llu,%zu,%.6g,%.6f,%.4f,", (unsigned long long)r->step, r->epoch, r->rate,
+          r->loss, r->train_acc);
+  if (!isnan(r->test_acc)) fprintf(log->f, "%.4f", r->test_acc);
+  fprintf(log->f, ",%zu,%.6g", r->flips, r->flip_ratio);
+  for (size_t l = 0; l < log->layers; l++)
+    fprintf(log->f, ",%zu,%.6g", r->layer_flips[l],
+            (double)r->layer_flips[l] / (double)log->layer_weights[l]);
+  fputc('\n', log->f);
+}
+
+int csvlog_close(CsvLog *log, const char *path, char *err, size_t errlen) {
+  if (!log->f) return 0;
+  int bad = ferror(log->f);
+  bad |= fclose(log->f) != 0;
+  log->f = NULL;
+  if (bad) {
+    snprintf(err, errlen, "--log: writing %s failed: %s", path, strerror(errno));
+    return -1;
+  }
+  return 0;
+}

@@ -1,0 +1,308 @@
+/* idx.c — reads IDX files (raw, or gzip told apart by its magic bytes) and
+ * loads MNIST-style directories of them into a Dataset.
+ *
+ * A file is memory-mapped and decoded straight into the caller's buffer, so no
+ * byte is copied twice. A directory's train images (the bulk of the work) are
+ * decoded on a second thread while the other three files are read.
+ */
+#define ZLIB_CONST
+#include "datasets/idx.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+enum { STREAM_RUNNING, STREAM_ENDED, STREAM_CUT }; /* IdxFile.z_state */
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
+                                                       const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+static uint32_t be32(const uint8_t *p) {
+  return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
+}
+
+/* Delivers the next n bytes of the IDX stream into dst and sets *got; fewer
+ * than n means the stream ended. Returns -1 only for a gzip error. */
+static int stream_read(IdxFile *f, uint8_t *dst, size_t n, size_t *got, char *err,
+                       size_t errlen) {
+  if (!f->z) {
+    size_t k = f->map_len - f->pos < n ? f->map_len - f->pos : n;
+    if (k) memcpy(dst, f->map + f->pos, k);
+    f->pos += k;
+    *got = k;
+    return 0;
+  }
+  z_stream *z = f->z;
+  z->next_out = dst;
+  z->avail_out = (uInt)n; /* n <= IDX_MAX_BYTES */
+  while (z->avail_out > 0 && f->z_state == STREAM_RUNNING) {
+    int rc = inflate(z, Z_NO_FLUSH);
+    size_t at_in = (size_t)(z->next_in - f->map);
+    if (rc == Z_STREAM_END) {
+      if (z->avail_in == 0)
+        f->z_state = STREAM_ENDED;
+      else if (z->avail_in >= 2 && z->next_in[0] == 0x1f && z->next_in[1] == 0x8b)
+        inflateReset(z); /* another gzip member follows */
+      else
+        return fail(err, errlen,
+                    "%s: trailing garbage after the gzip stream at compressed byte %zu of %zu",
+                    f->path, at_in, f->map_len);
+    } else if (rc == Z_BUF_ERROR) { /* all input consumed, stream unfinished */
+      f->z_state = STREAM_CUT;
+    } else if (rc != Z_OK) {
+      return fail(err, errlen, "%s: gzip: %s at byte %zu (compressed byte %zu)", f->path,
+                  z->msg ? z->msg : zError(rc), f->pos + (n - z->avail_out), at_in);
+    }
+  }
+  *got = n - z->avail_out;
+  f->pos += *got;
+  return 0;
+}
+
+/* Reads exactly n bytes of the IDX stream or fails saying where it ended;
+ * `total` is the stream length known so far. */
+static int read_exact(IdxFile *f, uint8_t *dst, size_t n, size_t total, char *err,
+                      size_t errlen) {
+  size_t got;
+  if (stream_read(f, dst, n, &got, err, errlen)) return -1;
+  if (got == n) return 0;
+  if (f->pos == 0 && f->z_state != STREAM_CUT)
+    return fail(err, errlen, "%s: empty file", f->path);
+  return fail(err, errlen, "%s: truncated at byte %zu of %zu%s", f->path, f->pos, total,
+              f->z_state == STREAM_CUT ? " (gzip stream cut off)" : "");
+}
+
+static int read_header(IdxFile *f, unsigned ndims, char *err, size_t errlen) {
+  uint8_t h[4 * (1 + IDX_MAX_DIMS)];
+  size_t hdr = 4 + 4 * (size_t)ndims;
+  if (read_exact(f, h, 4, hdr, err, errlen)) return -1;
+  if (h[0] || h[1])
+    return fail(err, errlen,
+                "%s: bad magic 0x%08x at byte 0 (an IDX file starts with two zero bytes)",
+                f->path, (unsigned)be32(h));
+  if (h[2] != 0x08)
+    return fail(err, errlen,
+                "%s: byte 2: data type 0x%02x is not supported (expected 0x08, unsigned byte)",
+                f->path, h[2]);
+  if (h[3] != ndims)
+    return fail(err, errlen, "%s: byte 3: %u dimensions, expected %u", f->path, h[3], ndims);
+  if (read_exact(f, h + 4, hdr - 4, hdr, err, errlen)) return -1;
+  f->size = 1;
+  for (unsigned k = 0; k < ndims; k++) {
+    uint32_t d = be32(h + 4 + 4 * k);
+    if (d == 0) return fail(err, errlen, "%s: byte %u: dimension %u is 0", f->path, 4 + 4 * k, k);
+    if (d > IDX_MAX_BYTES / f->size)
+      return fail(err, errlen, "%s: byte %u: dimensions multiply to more than %zu bytes", f->path,
+                  4 + 4 * k, IDX_MAX_BYTES);
+    f->dims[k] = d;
+    f->size *= d;
+  }
+  f->ndims = ndims;
+  return 0;
+}
+
+/* Maps the file and, when it starts with the gzip magic, sets up inflate. */
+static int map_file(IdxFile *f, char *err, size_t errlen) {
+  int fd = open(f->path, O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return fail(err, errlen, "%s: %s", f->path, strerror(errno));
+  struct stat st;
+  const char *problem = NULL;
+  if (fstat(fd, &st) != 0) {
+    problem = strerror(errno);
+  } else if (!S_ISREG(st.st_mode)) {
+    problem = "not a regular file";
+  } else if ((uintmax_t)st.st_size > IDX_MAX_BYTES + 4 * (1 + IDX_MAX_DIMS)) {
+    problem = "too large for an IDX file";
+  } else if (st.st_size > 0) { /* an empty file stays unmapped: a stream of 0 bytes */
+    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+    if (m == MAP_FAILED) {
+      problem = strerror(errno);
+    } else {
+      f->map = m;
+      f->map_len = (size_t)st.st_size;
+    }
+  }
+  close(fd);
+  if (problem) return fail(err, errlen, "%s: %s", f->path, problem);
+  if (f->map_len < 2 || f->map[0] != 0x1f || f->map[1] != 0x8b) return 0;
+
+  z_stream *z = calloc(1, sizeof *z);
+  if (!z || inflateInit2(z, 16 + MAX_WBITS) != Z_OK) {
+    free(z);
+    return fail(err, errlen, "%s: out of memory", f->path);
+  }
+  z->next_in = f->map;
+  z->avail_in = (uInt)f->map_len;
+  f->z = z;
+  return 0;
+}
+
+int idx_open(IdxFile *f, const char *path, unsigned ndims, char *err, size_t errlen) {
+  memset(f, 0, sizeof *f);
+  f->path = path;
+  if (ndims < 1 || ndims > IDX_MAX_DIMS)
+    return fail(err, errlen, "%s: cannot read %u-dimensional IDX data", path, ndims);
+  if (map_file(f, err, errlen) == 0 && read_header(f, ndims, err, errlen) == 0) return 0;
+  idx_close(f);
+  return -1;
+}
+
+int idx_read(IdxFile *f, uint8_t *dst, char *err, size_t errlen) {
+  size_t end = f->pos + f->size, got;
+  uint8_t extra;
+  if (read_exact(f, dst, f->size, end, err, errlen)) return -1;
+  if (stream_read(f, &extra, 1, &got, err, errlen)) return -1;
+  if (got)
+    return fail(err, errlen,
+                "%s: trailing garbage after byte %zu, where the header says the data ends",
+                f->path, end);
+  if (f->z_state == STREAM_CUT)
+    return fail(err, errlen,
+                "%s: gzip stream cut off at compressed byte %zu (data complete, checksum missing)",
+                f->path, f->map_len);
+  return 0;
+}
+
+void idx_close(IdxFile *f) {
+  if (f->z) {
+    inflateEnd(f->z);
+    free(f->z);
+  }
+  if (f->map) munmap((void *)f->map, f->map_len);
+  memset(f, 0, sizeof *f);
+}
+
+/* ---- MNIST-style directories ---- */
+
+enum { TRAIN_X, TRAIN_Y, TEST_X, TEST_Y, NFILES };
+static const char *const file_names[NFILES] = {"train-images-idx3-ubyte", "train-labels-idx1-ubyte",
+                                               "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
+static const unsigned file_dims[NFILES] = {3, 1, 3, 1};
+
+/* Sets path to dir/name, or else dir/name.gz, if that is a regular file. */
+static int find_file(const char *dir, const char *name, char *path, size_t len) {
+  static const char *const suffixes[] = {"", ".gz"};
+  for (size_t i = 0; i < 2; i++) {
+    struct stat st;
+    int w = snprintf(path, len, "%s/%s%s", dir, name, suffixes[i]);
+    if (w > 0 && (size_t)w < len && stat(path, &st) == 0 && S_ISREG(st.st_mode)) return 0;
+  }
+  return -1;
+}
+
+int idx_dir_available(const char *dir) {
+  char path[PATH_MAX];
+  for (int i = 0; i < NFILES; i++)
+    if (find_file(dir, file_names[i], path, sizeof path)) return 0;
+  return 1;
+}
+
+/* Image and label counts agree within each split; image sizes across splits. */
+static int check_shapes(IdxFile f[NFILES], char *err, size_t errlen) {
+  for (int x = TRAIN_X; x <= TEST_X; x += 2)
+    if (f[x + 1].dims[0] != f[x].dims[0])
+      return fail(err, errlen, "%s: %u labels but %s has %u images", f[x + 1].path,
+                  (unsigned)f[x + 1].dims[0], f[x].path, (unsigned)f[x].dims[0]);
+  if (f[TEST_X].dims[1] != f[TRAIN_X].dims[1] || f[TEST_X].dims[2] != f[TRAIN_X].dims[2])
+    return fail(err, errlen, "%s: images are %ux%u but %s has %ux%u", f[TEST_X].path,
+                (unsigned)f[TEST_X].dims[1], (unsigned)f[TEST_X].dims[2], f[TRAIN_X].path,
+                (unsigned)f[TRAIN_X].dims[1], (unsigned)f[TRAIN_X].dims[2]);
+  return 0;
+}
+
+typedef struct {
+  IdxFile *f;
+  uint8_t *dst;
+  int rc;
+  char err[512];
+} ReadJob;
+
+static void *read_job(void *arg) {
+  ReadJob *j = arg;
+  j->rc = idx_read(j->f, j->dst, j->err, sizeof j->err);
+  return NULL;
+}
+
+/* Reads all four payloads into dst[], the train images on a second thread. */
+static int read_all(IdxFile f[NFILES], uint8_t *dst[NFILES], char *err, size_t errlen) {
+  ReadJob job = {.f = &f[TRAIN_X], .dst = dst[TRAIN_X]};
+  pthread_t thread;
+  int threaded = pthread_create(&thread, NULL, read_job, &job) == 0;
+  if (!threaded) read_job(&job);
+  int rc = 0;
+  for (int i = TRAIN_Y; i < NFILES && rc == 0; i++) rc = idx_read(&f[i], dst[i], err, errlen);
+  if (threaded) pthread_join(thread, NULL);
+  if (job.rc) return fail(err, errlen, "%s", job.err);
+  return rc;
+}
+
+static size_t max_label(const uint8_t *labels, size_t n) {
+  uint8_t m = 0;
+  for (size_t i = 0; i < n; i++) m = labels[i] > m ? labels[i] : m;
+  return m;
+}
+
+int idx_load_dir(const char *dir, Dataset *out, char *err, size_t errlen) {
+  char paths[NFILES][PATH_MAX];
+  IdxFile f[NFILES];
+  memset(f, 0, sizeof f);
+  struct stat st;
+  if (stat(dir, &st) != 0) return fail(err, errlen, "%s: %s", dir, strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return fail(err, errlen, "%s: not a directory", dir);
+  for (int i = 0; i < NFILES; i++)
+    if (find_file(dir, file_names[i], paths[i], sizeof paths[i]))
+      return fail(err, errlen, "%s: missing %s (or %s.gz)", dir, file_names[i], file_names[i]);
+
+  int rc = -1;
+  uint8_t *storage = NULL, *dst[NFILES];
+  for (int i = 0; i < NFILES; i++)
+    if (idx_open(&f[i], paths[i], file_dims[i], err, errlen)) goto done;
+  if (check_shapes(f, err, errlen)) goto done;
+  size_t total = 0;
+  for (int i = 0; i < NFILES; i++) total += f[i].size;
+  if (!(storage = malloc(total))) {
+    fail(err, errlen, "%s: out of memory (%zu bytes)", dir, total);
+    goto done;
+  }
+  for (int i = 0; i < NFILES; i++) dst[i] = i ? dst[i - 1] + f[i - 1].size : storage;
+  if (read_all(f, dst, err, errlen)) goto done;
+
+  size_t train_top = max_label(dst[TRAIN_Y], f[TRAIN_Y].size);
+  size_t test_top = max_label(dst[TEST_Y], f[TEST_Y].size);
+  size_t classes = 1 + (train_top > test_top ? train_top : test_top);
+  DataSplit *splits[2] = {&out->train, &out->test};
+  for (int s = 0; s < 2; s++) {
+    const IdxFile *x = &f[2 * s];
+    *splits[s] = (DataSplit){.n = x->dims[0],
+                             .dim = (size_t)x->dims[1] * x->dims[2],
+                             .classes = classes,
+                             .x_u8 = dst[2 * s],
+                             .u8_scale = 2.0f / 255.0f, /* bytes 0..255 -> [-1, 1] */
+                             .u8_offset = -1.0f,
+                             .labels = dst[2 * s + 1],
+                             .width = x->dims[2],
+                             .height = x->dims[1]};
+  }
+  out->storage = storage;
+  storage = NULL;
+  rc = 0;
+done:
+  free(storage);
+  for (int i = 0; i < NFILES; i++) idx_close(&f[i]);
+  return rc;
+}

@@ -1,0 +1,26 @@
+/* batchnorm.h — batch normalisation over a batch of feature rows.
+ * Training uses batch statistics and updates running ones; evaluation uses
+ * the running statistics. Shapes: x, y, xhat, dy, dx are B x N row-major. */
+#ifndef FLIPSCOPE_BATCHNORM_H
+#define FLIPSCOPE_BATCHNORM_H
+
+#include <stddef.h>
+
+#define BN_EPS 1e-5f
+#define BN_MOMENTUM 0.1f
+
+/* mean_n = sum_b x / B, var_n = sum_b (x - mean)^2 / B, rstd = 1/sqrt(var + eps)
+ * xhat = (x - mean) rstd, y = scale xhat + shift.
+ * running <- (1 - momentum) running + momentum * batch (variance unbiased). */
+void bn_forward_train(const float *x, size_t B, size_t N, const float *scale,
+                      const float *shift, float *xhat, float *rstd, float *y,
+                      float *run_mean, float *run_var);
+/* y = scale (x - run_mean) / sqrt(run_var + eps) + shift. */
+void bn_forward_eval(const float *x, size_t B, size_t N, const float *scale,
+                     const float *shift, const float *run_mean, const float *run_var, float *y);
+/* dshift_n = sum_b dy, dscale_n = sum_b dy xhat,
+ * dx = scale rstd / B * (B dy - dshift - xhat dscale). dx may alias dy. */
+void bn_backward(const float *dy, const float *xhat, const float *rstd, const float *scale,
+                 size_t B, size_t N, float *dx, float *dscale, float *dshift);
+
+#endif

@@ -1,0 +1,76 @@
+/* dense.c — binary dense layer products: OpenBLAS for the real ones, split by
+ * output slices over the thread pool; bgemm for binary x binary. */
+#include "engine/dense.h"
+
+#include <cblas.h>
+
+#include "engine/bitpack.h"
+#include "engine/parallel.h"
+
+/* Output columns (or gradient rows) per slice are multiples of this, so
+ * slices start on cache lines. */
+enum { SLICE_GRAIN = 16, UPDATE_ROWS = 32 };
+
+typedef struct {
+  const float *a, *b;
+  float *c;
+  size_t B, K, N;
+  const DenseUpdate *update;
+  size_t flips[PAR_MAX_THREADS];
+  size_t chunk;
+} DenseJob;
+
+/* y[:, n0:n1] = x . sign[n0:n1]^T */
+static void forward_real_slice(void *ctx, size_t n0, size_t n1) {
+  const DenseJob *j = ctx;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)j->B, (int)(n1 - n0), (int)j->K, 1.0f,
+              j->a, (int)j->K, j->b + n0 * j->K, (int)j->K, 0.0f, j->c + n0, (int)j->N);
+}
+
+void dense_forward_real(const float *x, const float *sign, size_t B, size_t K, size_t N,
+                        float *y) {
+  DenseJob job = {.a = x, .b = sign, .c = y, .B = B, .K = K, .N = N};
+  par_for(N, SLICE_GRAIN, forward_real_slice, &job);
+}
+
+void dense_forward_binary(const uint64_t *xbits, const uint64_t *wbits, size_t B, size_t K,
+                          size_t N, float *y) {
+  bgemm(xbits, wbits, y, B, N, K);
+}
+
+/* grad[n0:n1] = dy[:, n0:n1]^T . x, in blocks of UPDATE_ROWS rows, each block
+ * handed to the update while it is hot. */
+static void backward_weights_slice(void *ctx, size_t n0, size_t n1) {
+  DenseJob *j = ctx;
+  size_t flips = 0;
+  for (size_t r0 = n0; r0 < n1; r0 += UPDATE_ROWS) {
+    size_t r1 = r0 + UPDATE_ROWS < n1 ? r0 + UPDATE_ROWS : n1;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(r1 - r0), (int)j->K, (int)j->B,
+                1.0f, j->a + r0, (int)j->N, j->b, (int)j->K, 0.0f, j->c + r0 * j->K, (int)j->K);
+    if (j->update) flips += j->update->fn(j->update->ctx, r0, r1);
+  }
+  j->flips[n0 / j->chunk] = flips;
+}
+
+size_t dense_backward_weights(const float *dy, const float *x, size_t B, size_t K, size_t N,
+                              float *grad, const DenseUpdate *update) {
+  DenseJob job = {.a = dy, .b = x, .c = grad, .B = B, .K = K, .N = N, .update = update,
+                  .chunk = par_chunk(N, SLICE_GRAIN)};
+  par_for(N, SLICE_GRAIN, backward_weights_slice, &job);
+  size_t flips = 0;
+  for (size_t c = 0; c * job.chunk < N; c++) flips += job.flips[c];
+  return flips;
+}
+
+/* dx[:, k0:k1] = dy . sign[:, k0:k1] */
+static void backward_input_slice(void *ctx, size_t k0, size_t k1) {
+  const DenseJob *j = ctx;
+  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->B, (int)(k1 - k0), (int)j->N,
+              1.0f, j->a, (int)j->N, j->b + k0, (int)j->K, 0.0f, j->c + k0, (int)j->K);
+}
+
+void dense_backward_input(const float *dy, const float *sign, size_t B, size_t K, size_t N,
+                          float *dx) {
+  DenseJob job = {.a = dy, .b = sign, .c = dx, .B = B, .K = K, .N = N};
+  par_for(K, SLICE_GRAIN, backward_input_slice, &job);
+}

@@ -1,0 +1,122 @@
+/* optim.h — one interface for every optimizer of binary weights.
+ *
+ * An optimizer owns per-weight state (latent weights, momenta, filter states)
+ * for each binary layer. A step reads the gradient g = dL/db of the layer's
+ * binary weights b (+-1 floats), updates its state and b in place, and returns
+ * how many weights flipped. The state that decides the sign — the latent
+ * weight of a latent optimizer, the filter output of CEMA/Bop/IIR — is exposed
+ * under one name, the weight's *inertia*.
+ */
+#ifndef FLIPSCOPE_OPTIM_H
+#define FLIPSCOPE_OPTIM_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+typedef enum { OPT_CEMA, OPT_ADAM, OPT_ADAMW, OPT_SGD, OPT_BOP, OPT_BOP2, OPT_IIR, OPT_KIND_COUNT } OptKind;
+
+#define OPT_MAX_SECTIONS 8
+
+/* Every hyperparameter of every optimizer; each reads the ones it needs. */
+typedef struct {
+  OptKind kind;
+  double alpha, gamma;              /* cema: the two EMA rates; bop: gamma */
+  double tau, sigma;                /* bop threshold; bop2 second-moment rate */
+  double lr, beta1, beta2, eps;     /* adam, adamw; sgd uses lr */
+  double momentum, dampening, wd;   /* sgd (wd also adam L2, adamw decoupled) */
+  int nesterov, decoupled_wd;       /* sgd */
+  double init_scale;                /* latent init: |w0| ~ U(0, scale), sign kept */
+  double clip;                      /* latent clip to [-clip, clip]; 0 = none */
+  int iir_sections;                 /* iir: cascade of first-order sections ... */
+  double iir_poles[OPT_MAX_SECTIONS];
+  int iir_biquad;                   /* ... or (iir_biquad = 1) one biquad */
+  double iir_coef[5];               /* b0, b1, b2, a1, a2 */
+} OptConfig;
+
+/* Step arguments shared by all weights of one step. */
+typedef struct {
+  const OptConfig *cfg;
+  double rate;  /* the scheduled rate: lr, alpha, or gamma for bop (iir: unused) */
+  uint64_t t;   /* 1-based step number (Adam's bias correction, SGD's first step) */
+} OptStepArgs;
+
+/* A step kernel over weights [begin, end) of one layer. state[s] is the s-th
+ * per-weight state array of the layer. Returns the number of flips. */
+typedef size_t (*opt_kernel)(const OptStepArgs *a, float *sign, const float *grad,
+                             float *const *state, size_t begin, size_t end);
+
+typedef struct {
+  OptKind kind;
+  const char *name;
+  int states;          /* per-weight state arrays */
+  int inertia_state;   /* which of them is the inertia */
+  int latent;          /* 1: state[inertia_state] is a latent weight w (b = sign(w)) */
+  opt_kernel step;
+  /* Refuses settings the kernel cannot run (an unstable filter...): -1 with
+   * one line naming the flag in err. NULL: every setting is accepted. */
+  int (*check)(const OptConfig *cfg, char *err, size_t errlen);
+} OptimizerOps;
+
+const OptimizerOps *optim_ops(OptKind kind);
+/* "cema", "adam", ... -> kind, or -1. */
+int optim_parse_kind(const char *name);
+/* Fills cfg with the defaults for `kind`. */
+void optim_defaults(OptKind kind, OptConfig *cfg);
+/* The base value of the rate the schedule scales (lr, alpha, or gamma for bop). */
+double optim_base_rate(const OptConfig *cfg);
+/* 0 when optim_create would accept cfg, else -1 with one line in err. */
+int optim_check(const OptConfig *cfg, char *err, size_t errlen);
+
+typedef struct Optimizer Optimizer;
+
+/* Allocates state for `layers` layers of sizes[l] weights. All state starts at
+ * zero except a latent weight, w0 = b * U(0, init_scale) drawn from `seed`.
+ * Latent optimizers flip b where w * b < 0, so a zero w keeps its sign.
+ * Returns NULL with a message in err on failure. */
+Optimizer *optim_create(const OptConfig *cfg, size_t layers, const size_t *sizes,
+                        const float *const *signs, uint64_t seed, char *err, size_t errlen);
+void optim_free(Optimizer *o);
+
+/* Starts a new step (advances t) with the scheduled rate. */
+void optim_begin_step(Optimizer *o, double rate);
+/* Updates layer `layer`'s state and signs from its gradient; returns flips.
+ * Splits the layer over the thread pool. */
+size_t optim_step_layer(Optimizer *o, size_t layer, float *sign, const float *grad);
+/* The same on weights [begin, end) of the layer only, on the calling thread
+ * (for callers that already run in parallel on disjoint ranges). */
+size_t optim_step_range(Optimizer *o, size_t layer, float *sign, const float *grad, size_t begin,
+                        size_t end);
+
+const OptConfig *optim_config(const Optimizer *o);
+/* Changes hyperparameters of the same kind between steps (live retuning). */
+void optim_set_config(Optimizer *o, const OptConfig *cfg);
+const float *optim_inertia(const Optimizer *o, size_t layer);
+float *const *optim_state(const Optimizer *o, size_t layer);
+uint64_t optim_steps(const Optimizer *o);
+size_t optim_layers(const Optimizer *o);
+size_t optim_layer_size(const Optimizer *o, size_t layer);
+
+/* For rebuilding an optimizer in place (optim_switch): sets the step count
+ * (so SGD's first-step rule and Adam's bias correction continue), and
+ * exchanges the whole contents of two optimizers. */
+void optim_set_steps(Optimizer *o, uint64_t t);
+void optim_swap(Optimizer *a, Optimizer *b);
+
+/* Switching optimizers mid-run (optim_switch.c). */
+typedef struct {
+  int exact;          /* 1: the binary trajectory continues exactly as under the old optimizer */
+  char message[320];  /* what was mapped, or what was kept and what was reset */
+} OptSwitch;
+
+/* Replaces o's optimizer by one configured by `to`, in place (pointers to o
+ * stay valid), mapping the state so the binary weights `signs` (one array per
+ * layer) are kept. Exact mappings (SCIENCE.md sections 2-4): latent SGD with a
+ * CEMA equivalent <-> that CEMA (i = -k w, m from the momentum buffer),
+ * Bop(tau = 0) <-> CEMA(alpha = 1), and the same optimizer kind. Anything
+ * else is approximate: the inertia's sign (and a scaled magnitude) is kept,
+ * other state starts from zero; out->message says which.
+ * Returns 0, or -1 with err set and o unchanged. */
+int optim_switch(Optimizer *o, const OptConfig *to, const float *const *signs, OptSwitch *out,
+                 char *err, size_t errlen);
+
+#endif

@@ -1,0 +1,58 @@
+/* optim_bop.c — Bop (Helwegen et al. 2019, "Latent weights do not exist") and
+ * Bop2ndOrder (Suarez-Ramirez et al. 2021): latent-free optimizers that flip a
+ * binary weight when an EMA of its gradient agrees with it beyond a threshold.
+ *
+ *   bop:   m <- (1 - gamma_t) m + gamma_t g;    flip b where b m > tau
+ *   bop2:  also v <- (1 - sigma) v + sigma g^2; flip b where b m / (sqrt(v) + 1e-10) > tau
+ *
+ * gamma_t is the scheduled rate. Larq writes the EMA as m + gamma (g - m); the
+ * form above is the same EMA rounded as CEMA's first stage, so Bop(tau = 0)
+ * equals CEMA(alpha = 1) bit for bit. Defaults (optim_defaults): tau 1e-8,
+ * gamma 1e-4 as in Larq's Bop; sigma 1e-2 as in the Bop2ndOrder authors' code.
+ * state: [0] = m (the inertia), bop2 also [1] = v.
+ */
+#include <math.h>
+
+#include "engine/kernel_clones.h"
+#include "engine/optim.h"
+
+/* Flips b where b * x > tau; returns 1 on a flip. */
+static inline size_t bop_flip(float x, float tau, float *b) {
+  int flip = *b * x > tau;
+  *b = flip ? -*b : *b;
+  return (size_t)flip;
+}
+
+KERNEL_CLONES
+static size_t bop_step(const OptStepArgs *a, float *sign, const float *grad, float *const *state,
+                       size_t begin, size_t end) {
+  const float gamma = (float)a->rate, tau = (float)a->cfg->tau;
+  float *restrict m = state[0];
+  size_t flips = 0;
+  for (size_t j = begin; j < end; j++) {
+    m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
+    flips += bop_flip(m[j], tau, &sign[j]);
+  }
+  return flips;
+}
+
+KERNEL_CLONES
+static size_t bop2_step(const OptStepArgs *a, float *sign, const float *grad, float *const *state,
+                        size_t begin, size_t end) {
+  const float gamma = (float)a->rate, sigma = (float)a->cfg->sigma, tau = (float)a->cfg->tau;
+  float *restrict m = state[0], *restrict v = state[1];
+  size_t flips = 0;
+  for (size_t j = begin; j < end; j++) {
+    m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
+    v[j] = (1.0f - sigma) * v[j] + sigma * grad[j] * grad[j];
+    flips += bop_flip(m[j] / (sqrtf(v[j]) + 1e-10f), tau, &sign[j]);
+  }
+  return flips;
+}
+
+const OptimizerOps optim_bop_ops = {
+    .kind = OPT_BOP, .name = "bop", .states = 1, .inertia_state = 0, .latent = 0,
+    .step = bop_step};
+const OptimizerOps optim_bop2_ops = {
+    .kind = OPT_BOP2, .name = "bop2", .states = 2, .inertia_state = 0, .latent = 0,
+    .step = bop2_step};

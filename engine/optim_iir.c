@@ -1,0 +1,97 @@
+/* optim_iir.c — a general IIR filter on every binary weight's gradient (beyond
+ * the paper): flip b where y b > 0, y the filter output, as CEMA does.
+ *
+ *   cascade (--poles p1,...,pK):  y_k <- p_k y_k + (1 - p_k) y_{k-1},  y_0 = g
+ *       (first-order sections of unit DC gain; poles 1-gamma, 1-alpha make CEMA)
+ *   biquad (--iir b0,b1,b2,a1,a2), direct form II transposed:
+ *       y = b0 g + s1;  s1 <- b1 g - a1 y + s2;  s2 <- b2 g - a2 y
+ *
+ * state: [0] = y (the inertia: the last section's output), then a cascade's
+ * sections 1..K-1 in [1..K-1], or the biquad's s1, s2 in [1], [2]. Arrays a
+ * setting does not use are never touched. The rate (schedule) is unused.
+ * Unstable filters (a pole on or outside the unit circle) are refused.
+ */
+#include <math.h>
+#include <stdio.h>
+
+#include "engine/kernel_clones.h"
+#include "engine/optim.h"
+
+/* One first-order section over [begin, end): y <- p y + (1 - p) x. */
+KERNEL_CLONES
+static void iir_section(float p, const float *x, float *restrict y, size_t begin, size_t end) {
+  const float q = 1.0f - p;
+  for (size_t j = begin; j < end; j++) y[j] = p * y[j] + q * x[j];
+}
+
+/* Flips b where y b > 0 over [begin, end); returns the flips. */
+KERNEL_CLONES
+static size_t iir_flip(const float *y, float *sign, size_t begin, size_t end) {
+  size_t flips = 0;
+  for (size_t j = begin; j < end; j++) {
+    int flip = y[j] * sign[j] > 0.0f;
+    sign[j] = flip ? -sign[j] : sign[j];
+    flips += (size_t)flip;
+  }
+  return flips;
+}
+
+/* y = b0 g + s1;  s1 <- b1 g - a1 y + s2;  s2 <- b2 g - a2 y  over [begin, end). */
+KERNEL_CLONES
+static void iir_biquad(const double *c, const float *g, float *restrict y, float *restrict s1,
+                       float *restrict s2, size_t begin, size_t end) {
+  const float b0 = (float)c[0], b1 = (float)c[1], b2 = (float)c[2], a1 = (float)c[3],
+              a2 = (float)c[4];
+  for (size_t j = begin; j < end; j++) {
+    y[j] = b0 * g[j] + s1[j];
+    s1[j] = b1 * g[j] - a1 * y[j] + s2[j];
+    s2[j] = b2 * g[j] - a2 * y[j];
+  }
+}
+
+static size_t iir_step(const OptStepArgs *a, float *sign, const float *grad, float *const *state,
+                       size_t begin, size_t end) {
+  const OptConfig *cfg = a->cfg;
+  if (cfg->iir_biquad) {
+    iir_biquad(cfg->iir_coef, grad, state[0], state[1], state[2], begin, end);
+  } else {
+    const float *x = grad;
+    for (int k = 0; k < cfg->iir_sections; k++) {
+      float *y = state[k + 1 < cfg->iir_sections ? k + 1 : 0];
+      iir_section((float)cfg->iir_poles[k], x, y, begin, end);
+      x = y;
+    }
+  }
+  return iir_flip(state[0], sign, begin, end);
+}
+
+static int iir_check(const OptConfig *cfg, char *err, size_t errlen) {
+  if (cfg->iir_biquad) {
+    const double a1 = cfg->iir_coef[3], a2 = cfg->iir_coef[4];
+    /* Both roots of z^2 + a1 z + a2 lie inside the unit circle iff this holds (Jury). */
+    if (!(fabs(a2) < 1 && fabs(a1) < 1 + a2)) {
+      snprintf(err, errlen,
+               "--iir: a1 = %g, a2 = %g put a pole on or outside the unit circle (unstable); "
+               "stable needs |a2| < 1 and |a1| < 1 + a2", a1, a2);
+      return -1;
+    }
+    return 0;
+  }
+  if (cfg->iir_sections < 1 || cfg->iir_sections > OPT_MAX_SECTIONS) {
+    snprintf(err, errlen, "--opt iir: give --poles p1,...,pK (1 to %d poles) or --iir b0,b1,b2,a1,a2",
+             OPT_MAX_SECTIONS);
+    return -1;
+  }
+  for (int k = 0; k < cfg->iir_sections; k++)
+    if (!(fabs(cfg->iir_poles[k]) < 1)) {
+      snprintf(err, errlen,
+               "--poles: pole %g is on or outside the unit circle (unstable); every pole needs |p| < 1",
+               cfg->iir_poles[k]);
+      return -1;
+    }
+  return 0;
+}
+
+const OptimizerOps optim_iir_ops = {
+    .kind = OPT_IIR, .name = "iir", .states = OPT_MAX_SECTIONS, .inertia_state = 0, .latent = 0,
+    .step = iir_step, .check = iir_check};

@@ -1,0 +1,191 @@
+/* optim_switch.c — switching the binary-weight optimizer mid-run (the TUI's
+ * "switch optimizer"), mapping the state so the binary weights carry on.
+ *
+ * Exact mappings (the new optimizer flips exactly as the old one would have):
+ *   latent SGD with a CEMA equivalent -> that CEMA:  i = -k w,  m = m_buf buf + m_w w
+ *   CEMA -> latent SGD with that equivalent:         w = -i / k, buf = (m - m_w w) / m_buf
+ *     (k, m_buf, m_w from filter.h; exact when the CEMA's (alpha, gamma) are the
+ *      SGD's equivalent, and the step count carries on so PyTorch's first-step
+ *      rule does not fire again)
+ *   Bop(tau = 0) <-> CEMA(alpha = 1, same gamma):    m = m, i = m (constant schedule)
+ *   the same optimizer with the same settings:       every state copied
+ * Anything else is approximate: the sign-deciding state (inertia) is carried
+ * over in the new optimizer's units (i = -k w, k = wd or 1/lr for Adam) and
+ * zeroed where it would contradict b; an EMA of the gradient (CEMA's or Bop's
+ * m, SGD's buffer, Adam's m) is carried to a CEMA or SGD; Adam's moments and
+ * the remaining states start at zero.
+ */
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/filter.h"
+#include "engine/optim.h"
+
+static int close_to(double a, double b) { return fabs(a - b) <= 1e-9 * fmax(fabs(a), fabs(b)); }
+
+static int same_settings(const OptConfig *a, const OptConfig *b) {
+  int same = a->kind == b->kind && a->alpha == b->alpha && a->gamma == b->gamma &&
+             a->tau == b->tau && a->sigma == b->sigma && a->lr == b->lr && a->beta1 == b->beta1 &&
+             a->beta2 == b->beta2 && a->eps == b->eps && a->momentum == b->momentum &&
+             a->dampening == b->dampening && a->wd == b->wd && a->nesterov == b->nesterov &&
+             a->decoupled_wd == b->decoupled_wd && a->clip == b->clip &&
+             a->iir_sections == b->iir_sections && a->iir_biquad == b->iir_biquad;
+  for (int k = 0; same && k < a->iir_sections; k++) same = a->iir_poles[k] == b->iir_poles[k];
+  for (int k = 0; same && a->iir_biquad && k < 5; k++) same = a->iir_coef[k] == b->iir_coef[k];
+  return same;
+}
+
+/* PyTorch's first momentum step (buf = g', ignoring dampening) is still to come. */
+static int first_step_pending(const OptConfig *c, uint64_t t) {
+  return c->kind == OPT_SGD && t == 0 && c->momentum != 0 && c->dampening != 0;
+}
+
+/* k in i = -k w for a latent optimizer: the SGD filter's, else wd (or 1/lr). */
+static double latent_k(const OptConfig *c, const Filter *f) {
+  if (c->kind == OPT_SGD) return f->k;
+  return c->wd > 0 ? c->wd : c->lr > 0 ? 1 / c->lr : 1;
+}
+
+/* SGD's buffer in gradient-EMA units: m = buf (1 - mu) / (1 - dampening). */
+static double sgd_buf_to_m(const OptConfig *c) {
+  return c->momentum != 0 ? (1 - c->momentum) / (1 - c->dampening) : 0;
+}
+
+typedef struct {
+  const OptConfig *cfg;
+  const Filter *f;
+  float *const *state;
+} Side;
+
+/* Latent SGD <-> its CEMA, with the filter's state map. */
+static void map_sgd_cema(const Side *sgd, const Side *cema, int to_cema, size_t n) {
+  const Filter *f = sgd->f;
+  float *w = sgd->state[0], *buf = sgd->state[1], *m = cema->state[0], *i = cema->state[1];
+  for (size_t j = 0; j < n; j++) {
+    if (to_cema) {
+      i[j] = (float)(-f->k * w[j]);
+      m[j] = (float)(f->m_buf * buf[j] + f->m_w * w[j]);
+    } else {
+      w[j] = (float)(-i[j] / f->k);
+      buf[j] = f->m_buf != 0 ? (float)((m[j] - f->m_w * (double)w[j]) / f->m_buf) : 0.0f;
+    }
+  }
+}
+
+/* The approximate map of one layer (see the header comment); returns whether
+ * a gradient EMA was carried into the new optimizer's momentum. */
+static int map_approx(const Side *a, const Side *b, const float *sign, size_t n) {
+  const OptimizerOps *oa = optim_ops(a->cfg->kind), *ob = optim_ops(b->cfg->kind);
+  const double ka = oa->latent ? latent_k(a->cfg, a->f) : 1, kb = ob->latent ? latent_k(b->cfg, b->f) : 1;
+  const float *ema = NULL;
+  double ema_scale = 1;
+  switch (a->cfg->kind) {
+  case OPT_CEMA: case OPT_BOP: case OPT_BOP2: ema = a->state[0]; break;
+  case OPT_ADAM: case OPT_ADAMW: ema = a->state[1]; break;
+  case OPT_SGD:
+    ema = a->cfg->momentum != 0 ? a->state[1] : NULL;
+    ema_scale = sgd_buf_to_m(a->cfg);
+    break;
+  default: break;
+  }
+  const float *xa = a->state[oa->inertia_state];
+  float *xb = b->state[ob->inertia_state];
+  int carried = 0;
+  for (size_t j = 0; j < n; j++) {
+    double y = oa->latent ? -ka * xa[j] : xa[j]; /* filter units: b = -sign(y) */
+    if (y * sign[j] > 0) y = 0;
+    xb[j] = (float)(ob->latent ? -y / kb : y);
+    double m = ema ? ema_scale * ema[j] : y;
+    switch (b->cfg->kind) {
+    case OPT_CEMA: b->state[0][j] = (float)m; break;
+    case OPT_SGD:
+      if (ema && b->cfg->momentum != 0) {
+        b->state[1][j] = (float)(m / sgd_buf_to_m(b->cfg));
+        carried = 1;
+      }
+      break;
+    case OPT_IIR:
+      for (int k = 1; !b->cfg->iir_biquad && k < b->cfg->iir_sections; k++) b->state[k][j] = (float)y;
+      break;
+    default: break;
+    }
+  }
+  return carried;
+}
+
+int optim_switch(Optimizer *o, const OptConfig *to, const float *const *signs, OptSwitch *out,
+                 char *err, size_t errlen) {
+  const OptConfig *from = optim_config(o);
+  const size_t layers = optim_layers(o);
+  const uint64_t t = optim_steps(o);
+  Filter fa, fb;
+  if (filter_from_config(to, &fb, err, errlen)) return -1;
+  if (filter_from_config(from, &fa, err, errlen)) return -1;
+  size_t *sizes = malloc((layers ? layers : 1) * sizeof *sizes);
+  if (!sizes) {
+    snprintf(err, errlen, "out of memory switching optimizer");
+    return -1;
+  }
+  for (size_t l = 0; l < layers; l++) sizes[l] = optim_layer_size(o, l);
+  Optimizer *n = optim_create(to, layers, sizes, signs, 0, err, errlen);
+  free(sizes);
+  if (!n) return -1;
+
+  const OptKind ka = from->kind, kb = to->kind;
+  const char *na = optim_ops(ka)->name, *nb = optim_ops(kb)->name;
+  uint64_t t_new = t;
+  memset(out, 0, sizeof *out);
+  for (size_t l = 0; l < layers; l++) {
+    Side a = {from, &fa, optim_state(o, l)}, b = {to, &fb, optim_state(n, l)};
+    size_t len = optim_layer_size(o, l);
+    if (ka == kb) {
+      for (int s = 0; s < optim_ops(ka)->states; s++)
+        memcpy(b.state[s], a.state[s], len * sizeof(float));
+    } else if (ka == OPT_SGD && kb == OPT_CEMA && fa.cema) {
+      map_sgd_cema(&a, &b, 1, len);
+    } else if (ka == OPT_CEMA && kb == OPT_SGD && fb.cema) {
+      map_sgd_cema(&b, &a, 0, len);
+    } else if ((ka == OPT_BOP && kb == OPT_CEMA) || (ka == OPT_CEMA && kb == OPT_BOP)) {
+      const float *m = a.state[0];
+      memcpy(b.state[0], m, len * sizeof(float));
+      if (kb == OPT_CEMA) memcpy(b.state[1], m, len * sizeof(float));
+    } else if (!map_approx(&a, &b, signs[l], len) && optim_ops(kb)->latent) {
+      t_new = 0; /* fresh moments: Adam's bias correction, SGD's first step start again */
+    }
+  }
+
+  if (ka == kb) {
+    out->exact = same_settings(from, to);
+    snprintf(out->message, sizeof out->message, "%s: every state kept%s", na,
+             out->exact ? "" : "; the new settings change the trajectory from here");
+  } else if ((ka == OPT_SGD && kb == OPT_CEMA && fa.cema) || (ka == OPT_CEMA && kb == OPT_SGD && fb.cema)) {
+    const Filter *f = ka == OPT_SGD ? &fa : &fb;
+    const OptConfig *cema = ka == OPT_SGD ? to : from, *sgd = ka == OPT_SGD ? from : to;
+    out->exact = close_to(cema->alpha, f->alpha) && close_to(cema->gamma, f->gamma) &&
+                 !first_step_pending(sgd, t);
+    snprintf(out->message, sizeof out->message,
+             "%s -> %s: i = %.6g w, m = %.6g buf %+.6g w%s (the SGD's equivalent is cema alpha "
+             "%.6g, gamma %.6g)",
+             na, nb, -f->k, f->m_buf, f->m_w,
+             out->exact ? ", exact" : ", approximate: the filters differ", f->alpha, f->gamma);
+  } else if ((ka == OPT_BOP && kb == OPT_CEMA) || (ka == OPT_CEMA && kb == OPT_BOP)) {
+    const OptConfig *bop = ka == OPT_BOP ? from : to, *cema = ka == OPT_BOP ? to : from;
+    out->exact = bop->tau == 0 && cema->alpha == 1 && cema->gamma == bop->gamma;
+    snprintf(out->message, sizeof out->message,
+             "%s -> %s: m kept%s; %s (bop tau = 0 equals cema alpha = 1 under a constant schedule)",
+             na, nb, kb == OPT_CEMA ? ", i = m" : "", out->exact ? "exact" : "approximate");
+  } else {
+    snprintf(out->message, sizeof out->message,
+             "%s -> %s, approximate: kept the binary weights and the inertia's sign (magnitude "
+             "rescaled, zeroed where it disagreed with b); %s; other state starts at zero",
+             na, nb,
+             kb == OPT_ADAM || kb == OPT_ADAMW ? "Adam's moments restart"
+             : t_new ? "the gradient EMA was carried over" : "no gradient EMA carried over");
+  }
+  optim_set_steps(n, t_new);
+  optim_swap(o, n);
+  optim_free(n);
+  return 0;
+}

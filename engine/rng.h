@@ -1,0 +1,30 @@
+/* rng.h — seeded pseudo-random numbers (xoshiro256**, seeded by splitmix64).
+ * Streams are derived from (seed, stream id) so that, e.g., the initial signs
+ * depend only on the seed and the model, never on the optimizer. */
+#ifndef FLIPSCOPE_RNG_H
+#define FLIPSCOPE_RNG_H
+
+#include <stdint.h>
+
+typedef struct { uint64_t s[4]; } Rng;
+
+void rng_seed(Rng *r, uint64_t seed, uint64_t stream);
+uint64_t rng_next(Rng *r);
+/* Uniform in [0, 1) with 24 random bits (float) or 53 (double). */
+float rng_uniform(Rng *r);
+double rng_uniform_d(Rng *r);
+/* Uniform integer in [0, n), unbiased. n >= 1. */
+uint64_t rng_below(Rng *r, uint64_t n);
+/* Standard normal (Box-Muller, no cached second value). */
+double rng_normal(Rng *r);
+
+/* Stream ids used across the project (one place, so they never collide). */
+enum {
+  RNG_STREAM_SIGNS = 1,   /* initial binary weights */
+  RNG_STREAM_LATENT = 2,  /* latent-weight magnitudes */
+  RNG_STREAM_SHUFFLE = 3, /* epoch shuffling */
+  RNG_STREAM_DATA = 4,    /* built-in data set generators */
+  RNG_STREAM_SAMPLE = 5   /* telemetry weight samples */
+};
+
+#endif

@@ -1,0 +1,28 @@
+/* schedule.h — how the rate that matters (lr, alpha; gamma for Bop) changes
+ * over training: a multiplier of its base value. */
+#ifndef FLIPSCOPE_SCHEDULE_H
+#define FLIPSCOPE_SCHEDULE_H
+
+#include <stddef.h>
+
+#define SCHEDULE_MAX_MILESTONES 8
+
+typedef enum { SCHED_CONST, SCHED_LINEAR, SCHED_COSINE, SCHED_STEP } ScheduleKind;
+
+typedef struct {
+  ScheduleKind kind;
+  int per_step;                                /* 0: per epoch (default), 1: per step */
+  size_t milestones[SCHEDULE_MAX_MILESTONES];  /* step schedule: x0.1 at each */
+  size_t n_milestones;
+} Schedule;
+
+/* Parses const | linear | cosine | step:E1,E2,...; -1 with a message on error. */
+int schedule_parse(const char *text, Schedule *out, char *err, size_t errlen);
+/* Writes the spec back ("linear", "step:2,4"). */
+void schedule_format(const Schedule *s, char *buf, size_t len);
+/* Multiplier at position `pos` of `total` units (epochs, or steps when
+ * per_step): linear 1 - pos/total (the authors' per-epoch decay),
+ * cosine (1 + cos(pi pos/total)) / 2, step 0.1^(milestones passed). */
+double schedule_factor(const Schedule *s, size_t pos, size_t total);
+
+#endif

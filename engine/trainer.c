@@ -1,0 +1,191 @@
+/* trainer.c — mini-batch training and evaluation of the binary MLP. */
+#include "engine/trainer.h"
+
+#include <math.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "engine/loss.h"
+#include "engine/real_adam.h"
+#include "engine/rng.h"
+
+struct Trainer {
+  TrainConfig cfg;
+  const DataSplit *train, *test;
+  Model model;
+  Optimizer *opt;
+  RealAdam real_opt;
+  Rng shuffle_rng;
+  uint32_t *order;     /* this epoch's permutation of the training split */
+  float *x;            /* batch_cap x dim */
+  uint8_t *y;          /* batch_cap */
+  float *dlogits;      /* batch x classes */
+  size_t steps_per_epoch, total_steps, epochs;
+  uint64_t step;       /* steps done */
+  pthread_t timing_thread; /* the thread whose optimizer time is measured */
+  double opt_seconds;  /* its optimizer time in the current step */
+  PhaseTimes times;
+};
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+void trainer_free(Trainer *t) {
+  if (!t) return;
+  optim_free(t->opt);
+  real_adam_free(&t->real_opt);
+  model_free(&t->model);
+  free(t->order);
+  free(t->x);
+  free(t->y);
+  free(t->dlogits);
+  free(t);
+}
+
+Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,
+                        const DataSplit *train, const DataSplit *test, char *err, size_t errlen) {
+  if (tc->batch == 0 || tc->batch > train->n) {
+    snprintf(err, errlen, "--batch: %zu is not in 1..%zu (the training split's size)", tc->batch,
+             train->n);
+    return NULL;
+  }
+  Trainer *t = calloc(1, sizeof *t);
+  if (!t) {
+    snprintf(err, errlen, "out of memory");
+    return NULL;
+  }
+  t->cfg = *tc;
+  t->train = train;
+  t->test = test;
+  t->steps_per_epoch = train->n / tc->batch;
+  t->total_steps = tc->max_steps ? tc->max_steps : tc->epochs * t->steps_per_epoch;
+  t->epochs = tc->epochs ? tc->epochs
+                         : (t->total_steps + t->steps_per_epoch - 1) / t->steps_per_epoch;
+  size_t batch_cap = tc->batch > 500 ? tc->batch : 500;
+  if (model_create(&t->model, spec, train->dim, train->classes, batch_cap, tc->seed, err, errlen))
+    goto fail;
+  size_t sizes[MODEL_MAX_LAYERS];
+  const float *signs[MODEL_MAX_LAYERS];
+  for (size_t l = 0; l < t->model.n_layers; l++) {
+    sizes[l] = t->model.layer[l].in * t->model.layer[l].out;
+    signs[l] = t->model.layer[l].sign;
+  }
+  t->opt = optim_create(oc, t->model.n_layers, sizes, signs, tc->seed, err, errlen);
+  if (!t->opt) goto fail;
+  t->order = malloc(train->n * sizeof *t->order);
+  t->x = malloc(batch_cap * train->dim * sizeof *t->x);
+  t->y = malloc(batch_cap);
+  t->dlogits = malloc(tc->batch * train->classes * sizeof *t->dlogits);
+  if (real_adam_init(&t->real_opt, t->model.n_real) || !t->order || !t->x || !t->y || !t->dlogits) {
+    snprintf(err, errlen, "out of memory allocating training buffers");
+    goto fail;
+  }
+  for (size_t i = 0; i < train->n; i++) t->order[i] = (uint32_t)i;
+  rng_seed(&t->shuffle_rng, tc->seed, RNG_STREAM_SHUFFLE);
+  return t;
+fail:
+  trainer_free(t);
+  return NULL;
+}
+
+/* The optimizer step on one block of a layer's weights. The training thread
+ * (which always works on a share of the blocks) times its own, which stands
+ * for the optimizer's part of the fused backward pass. */
+static size_t binary_update(void *ctx, size_t layer, size_t begin, size_t end) {
+  Trainer *t = ctx;
+  Layer *L = &t->model.layer[layer];
+  int timed = pthread_equal(pthread_self(), t->timing_thread);
+  double t0 = timed ? now_s() : 0;
+  size_t flips = optim_step_range(t->opt, layer, L->sign, L->grad, begin, end);
+  if (timed) t->opt_seconds += now_s() - t0;
+  return flips;
+}
+
+static void shuffle(Trainer *t) {
+  for (size_t i = t->train->n - 1; i > 0; i--) {
+    size_t j = (size_t)rng_below(&t->shuffle_rng, i + 1);
+    uint32_t tmp = t->order[i];
+    t->order[i] = t->order[j];
+    t->order[j] = tmp;
+  }
+}
+
+double trainer_evaluate(Trainer *t, const DataSplit *s, double *loss) {
+  double t0 = now_s(), loss_sum = 0.0;
+  size_t correct = 0;
+  for (size_t first = 0; first < s->n; first += t->model.batch_cap) {
+    size_t B = s->n - first < t->model.batch_cap ? s->n - first : t->model.batch_cap;
+    data_gather_range(s, first, B, t->x, t->y);
+    const float *logits = model_forward(&t->model, t->x, B, 0);
+    size_t right;
+    loss_sum += softmax_xent(logits, t->y, B, s->classes, NULL, &right) * (double)B;
+    correct += right;
+  }
+  if (loss) *loss = loss_sum / (double)s->n;
+  t->times.eval += now_s() - t0;
+  return (double)correct / (double)s->n;
+}
+
+int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen) {
+  if (t->step >= t->total_steps) return 0;
+  const size_t B = t->cfg.batch, spe = t->steps_per_epoch;
+  const size_t in_epoch = (size_t)(t->step % spe);
+  memset(r, 0, sizeof *r);
+  r->step = t->step + 1;
+  r->epoch = (size_t)(t->step / spe);
+  r->test_acc = r->test_loss = NAN;
+  const Schedule *sched = &t->cfg.schedule;
+  double factor = sched->per_step ? schedule_factor(sched, (size_t)t->step, t->total_steps)
+                                  : schedule_factor(sched, r->epoch, t->epochs);
+  r->rate = optim_base_rate(optim_config(t->opt)) * factor;
+
+  double t0 = now_s();
+  if (in_epoch == 0) shuffle(t);
+  data_gather(t->train, t->order + in_epoch * B, B, t->x, t->y);
+  double t1 = now_s();
+  const float *logits = model_forward(&t->model, t->x, B, 1);
+  size_t right;
+  r->loss = softmax_xent(logits, t->y, B, t->train->classes, t->dlogits, &right);
+  r->train_acc = (double)right / (double)B;
+  double t2 = now_s();
+  if (!isfinite(r->loss)) {
+    snprintf(err, errlen, "step %llu: the loss is %g", (unsigned long long)r->step, r->loss);
+    return -1;
+  }
+  /* The binary-weight step runs inside the backward pass, block by block. */
+  optim_begin_step(t->opt, r->rate);
+  t->opt_seconds = 0;
+  t->timing_thread = pthread_self();
+  ModelUpdate update = {binary_update, t};
+  model_backward(&t->model, t->x, B, t->dlogits, &update, r->layer_flips);
+  double t3 = now_s();
+  for (size_t l = 0; l < t->model.n_layers; l++) r->flips += r->layer_flips[l];
+  r->flip_ratio = (double)r->flips / (double)model_binary_weights(&t->model);
+  real_adam_step(&t->real_opt, t->model.real_params, t->model.real_grads, t->cfg.real_lr * factor);
+  double t4 = now_s();
+  t->times.data += t1 - t0;
+  t->times.forward += t2 - t1;
+  t->times.backward += t3 - t2 - t->opt_seconds;
+  t->times.optimizer += t4 - t3 + t->opt_seconds;
+  t->step++;
+
+  int epoch_end = in_epoch == spe - 1;
+  int last = t->step == t->total_steps;
+  int periodic = t->cfg.eval_every && t->step % t->cfg.eval_every == 0;
+  if ((epoch_end || last || periodic) && t->test)
+    r->test_acc = trainer_evaluate(t, t->test, &r->test_loss);
+  return 1;
+}
+
+size_t trainer_total_steps(const Trainer *t) { return t->total_steps; }
+size_t trainer_steps_per_epoch(const Trainer *t) { return t->steps_per_epoch; }
+size_t trainer_epochs(const Trainer *t) { return t->epochs; }
+const PhaseTimes *trainer_times(const Trainer *t) { return &t->times; }
+Model *trainer_model(Trainer *t) { return &t->model; }
+Optimizer *trainer_optimizer(Trainer *t) { return t->opt; }

@@ -1,0 +1,62 @@
+/* trainer.h — the one training loop behind the TUI and headless runs.
+ *
+ * Each call to trainer_step takes one mini-batch through forward, loss,
+ * backward and both optimizers (binary weights, batch-norm parameters), and
+ * reports what happened. Epochs reshuffle the training split (seeded).
+ */
+#ifndef FLIPSCOPE_TRAINER_H
+#define FLIPSCOPE_TRAINER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/data.h"
+#include "engine/model.h"
+#include "engine/optim.h"
+#include "engine/schedule.h"
+
+typedef struct {
+  size_t batch;
+  size_t epochs;      /* planned epochs; 0 when only max_steps is given */
+  size_t max_steps;   /* 0: epochs * steps_per_epoch */
+  size_t eval_every;  /* also evaluate every N steps; 0: only at epoch ends */
+  Schedule schedule;
+  double real_lr;     /* Adam rate of the batch-norm parameters (same schedule) */
+  uint64_t seed;
+} TrainConfig;
+
+typedef struct {
+  uint64_t step;      /* 1-based */
+  size_t epoch;       /* 0-based epoch this step belongs to */
+  double rate;        /* scheduled lr or alpha of this step */
+  double loss, train_acc;
+  double test_acc, test_loss; /* NAN when not evaluated at this step */
+  size_t flips;
+  double flip_ratio;
+  size_t layer_flips[MODEL_MAX_LAYERS];
+} StepReport;
+
+typedef struct {
+  double data, forward, backward, optimizer, eval; /* seconds */
+} PhaseTimes;
+
+typedef struct Trainer Trainer;
+
+Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,
+                        const DataSplit *train, const DataSplit *test, char *err, size_t errlen);
+void trainer_free(Trainer *t);
+
+/* Runs one step: 1 when a step ran, 0 when training is complete, -1 on a
+ * numerical failure (message in err names the step and what failed). */
+int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen);
+/* Accuracy on a split with running batch-norm statistics; *loss if not NULL. */
+double trainer_evaluate(Trainer *t, const DataSplit *s, double *loss);
+
+size_t trainer_total_steps(const Trainer *t);
+size_t trainer_steps_per_epoch(const Trainer *t);
+size_t trainer_epochs(const Trainer *t);
+const PhaseTimes *trainer_times(const Trainer *t);
+Model *trainer_model(Trainer *t);
+Optimizer *trainer_optimizer(Trainer *t);
+
+#endif

@@ -1,0 +1,95 @@
+/* test_cli.c — the command-line contract: bad flags exit 2 with one clear line
+ * naming the flag; --config files; --help. */
+#include <criterion/criterion.h>
+#include <string.h>
+
+#include "app/config.h"
+#include "proc.h"
+
+static void expect_usage_error(const char *args, const char *needle) {
+  ProcResult r;
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 2, "flipscope %s: exit %d, stderr: %s", args, r.code, r.err);
+  cr_assert(strstr(r.err, needle), "flipscope %s: stderr '%s' lacks '%s'", args, r.err, needle);
+  cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "one line only: %s", r.err);
+  cr_assert_str_eq(r.out, "", "nothing on stdout");
+}
+
+Test(cli, unknown_option) { expect_usage_error("--headless --frobnicate 3", "--frobnicate"); }
+Test(cli, negative_rate) { expect_usage_error("--headless --alpha -1", "--alpha"); }
+Test(cli, nan_rate) { expect_usage_error("--headless --lr nan", "--lr"); }
+Test(cli, infinite_rate) { expect_usage_error("--headless --gamma inf", "--gamma"); }
+Test(cli, zero_batch) { expect_usage_error("--headless --batch 0", "--batch"); }
+Test(cli, malformed_model) { expect_usage_error("--headless --model mlp:12xx3", "--model"); }
+Test(cli, model_without_prefix) { expect_usage_error("--headless --model 1024", "--model"); }
+Test(cli, unknown_optimizer) { expect_usage_error("--headless --opt rmsprop", "--opt"); }
+Test(cli, missing_value) { expect_usage_error("--headless --seed", "--seed"); }
+Test(cli, bad_schedule) { expect_usage_error("--headless --schedule step:3,2", "--schedule"); }
+Test(cli, unknown_data) { expect_usage_error("--headless --data nosuchset", "--data"); }
+Test(cli, batch_larger_than_data) {
+  expect_usage_error("--headless --data glyphs --batch 999999", "--batch");
+}
+Test(cli, bad_simd_env) {
+  ProcResult r;
+  setenv("FLIPSCOPE_SIMD", "neon", 1);
+  run_flipscope("--headless --data glyphs --steps 1", &r);
+  unsetenv("FLIPSCOPE_SIMD");
+  cr_assert_eq(r.code, 2, "exit %d: %s", r.code, r.err);
+  cr_assert(strstr(r.err, "FLIPSCOPE_SIMD"), "%s", r.err);
+}
+
+Test(cli, help_lists_every_documented_flag) {
+  ProcResult r;
+  run_flipscope("--help", &r);
+  cr_assert_eq(r.code, 0);
+  const char *flags[] = {"--headless", "--data", "--model", "--opt", "--alpha", "--gamma", "--lr",
+                         "--schedule", "--real-lr", "--epochs", "--steps", "--batch", "--seed",
+                         "--threads", "--log", "--config", "--eval-every", "--init-scale"};
+  for (size_t i = 0; i < sizeof flags / sizeof *flags; i++)
+    cr_assert(strstr(r.out, flags[i]), "--help lacks %s", flags[i]);
+}
+
+Test(cli, config_file_sets_values_and_flags_override) {
+  char path[] = "/tmp/flipscope-cfgXXXXXX";
+  int fd = mkstemp(path);
+  const char *text = "# a run\nopt = adam\nlr = 0.01   # rate\nbatch=32\nheadless = true\n";
+  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  char *argv[] = {"--config", path, "--lr", "0.002"};
+  Config cfg;
+  char err[256];
+  cr_assert_eq(config_parse(4, argv, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(cfg.opt.kind, OPT_ADAM);
+  cr_assert_float_eq(cfg.opt.lr, 0.002, 1e-12);
+  cr_assert_eq(cfg.train.batch, 32);
+  cr_assert_eq(cfg.headless, 1);
+  unlink(path);
+}
+
+Test(cli, config_file_errors_name_file_and_line) {
+  char path[] = "/tmp/flipscope-cfgXXXXXX";
+  int fd = mkstemp(path);
+  const char *text = "lr = 0.1\nbogus = 3\n";
+  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  char *argv[] = {"--config", path};
+  Config cfg;
+  char err[256];
+  cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), -1);
+  char want[128];
+  snprintf(want, sizeof want, "%s:2: unknown key 'bogus'", path);
+  cr_assert(strstr(err, want), "%s", err);
+  unlink(path);
+  char *missing[] = {"--config", "/nonexistent/x.cfg"};
+  cr_assert_eq(config_parse(2, missing, &cfg, err, sizeof err), -1);
+  cr_assert(strstr(err, "/nonexistent/x.cfg"), "%s", err);
+}
+
+Test(cli, steps_alone_span_the_schedule) {
+  char *argv[] = {"--steps", "50"};
+  Config cfg;
+  char err[256];
+  cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(cfg.train.max_steps, 50);
+  cr_assert_eq(cfg.train.epochs, 0);
+}

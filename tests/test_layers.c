@@ -1,0 +1,142 @@
+/* test_layers.c — gradients of batch norm, softmax cross-entropy and the STE
+ * interior against central finite differences. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+
+#include "engine/activation.h"
+#include "engine/batchnorm.h"
+#include "engine/loss.h"
+#include "engine/rng.h"
+
+#define B 7
+#define N 5
+
+static void fill(Rng *r, float *x, size_t n, float lo, float hi) {
+  for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * rng_uniform(r);
+}
+
+/* L(x) = sum w * BN(x); returns L and (optionally) fills BN buffers. */
+static double bn_loss(const float *x, const float *scale, const float *shift, const float *w) {
+  float xhat[B * N], rstd[N], y[B * N], rm[N] = {0}, rv[N] = {0};
+  bn_forward_train(x, B, N, scale, shift, xhat, rstd, y, rm, rv);
+  double L = 0;
+  for (int i = 0; i < B * N; i++) L += (double)w[i] * y[i];
+  return L;
+}
+
+Test(layers, batchnorm_gradients_match_finite_differences) {
+  Rng r;
+  rng_seed(&r, 7, 0);
+  float x[B * N], w[B * N], scale[N], shift[N];
+  fill(&r, x, B * N, -2, 2);
+  fill(&r, w, B * N, -1, 1);
+  fill(&r, scale, N, 0.5f, 1.5f);
+  fill(&r, shift, N, -0.5f, 0.5f);
+  float xhat[B * N], rstd[N], y[B * N], rm[N] = {0}, rv[N] = {0};
+  bn_forward_train(x, B, N, scale, shift, xhat, rstd, y, rm, rv);
+  float dx[B * N], dscale[N], dshift[N];
+  bn_backward(w, xhat, rstd, scale, B, N, dx, dscale, dshift);
+  const float h = 1e-2f;
+  for (int i = 0; i < B * N; i++) {
+    float saved = x[i];
+    x[i] = saved + h;
+    double up = bn_loss(x, scale, shift, w);
+    x[i] = saved - h;
+    double down = bn_loss(x, scale, shift, w);
+    x[i] = saved;
+    double fd = (up - down) / (2 * h);
+    cr_assert(fabs(fd - dx[i]) < 2e-3 + 2e-2 * fabs(fd), "dx[%d]: analytic %g, numeric %g", i,
+              dx[i], fd);
+  }
+  for (int n = 0; n < N; n++) {
+    float saved = scale[n];
+    scale[n] = saved + h;
+    double up = bn_loss(x, scale, shift, w);
+    scale[n] = saved - h;
+    double down = bn_loss(x, scale, shift, w);
+    scale[n] = saved;
+    double fd = (up - down) / (2 * h);
+    cr_assert(fabs(fd - dscale[n]) < 2e-3 + 1e-2 * fabs(fd), "dscale[%d]: %g vs %g", n, dscale[n], fd);
+    saved = shift[n];
+    shift[n] = saved + h;
+    up = bn_loss(x, scale, shift, w);
+    shift[n] = saved - h;
+    down = bn_loss(x, scale, shift, w);
+    shift[n] = saved;
+    fd = (up - down) / (2 * h);
+    cr_assert(fabs(fd - dshift[n]) < 2e-3 + 1e-2 * fabs(fd), "dshift[%d]: %g vs %g", n, dshift[n], fd);
+  }
+}
+
+Test(layers, batchnorm_normalises_and_tracks_running_statistics) {
+  float x[4 * 1] = {1, 2, 3, 6}, scale[1] = {2}, shift[1] = {0.5f};
+  float xhat[4], rstd[1], y[4], rm[1] = {0}, rv[1] = {1};
+  bn_forward_train(x, 4, 1, scale, shift, xhat, rstd, y, rm, rv);
+  /* mean 3, biased var 3.5, unbiased 14/3 */
+  cr_assert_float_eq(rm[0], 0.3f, 1e-6);
+  cr_assert_float_eq(rv[0], 0.9f + 0.1f * 14.0f / 3.0f, 1e-6);
+  cr_assert_float_eq(y[3], 2.0f * 3.0f / sqrtf(3.5f + BN_EPS) + 0.5f, 1e-5);
+  float ye[1];
+  float one[1] = {5};
+  bn_forward_eval(one, 1, 1, scale, shift, rm, rv, ye);
+  cr_assert_float_eq(ye[0], 2.0f * (5 - rm[0]) / sqrtf(rv[0] + BN_EPS) + 0.5f, 1e-5);
+}
+
+Test(layers, softmax_xent_gradient_matches_finite_differences) {
+  enum { BB = 4, C = 6 };
+  Rng r;
+  rng_seed(&r, 3, 0);
+  float z[BB * C], dz[BB * C];
+  fill(&r, z, BB * C, -3, 3);
+  uint8_t y[BB] = {0, 5, 2, 2};
+  size_t correct;
+  softmax_xent(z, y, BB, C, dz, &correct);
+  const float h = 1e-2f;
+  for (int i = 0; i < BB * C; i++) {
+    float saved = z[i];
+    z[i] = saved + h;
+    double up = softmax_xent(z, y, BB, C, NULL, NULL);
+    z[i] = saved - h;
+    double down = softmax_xent(z, y, BB, C, NULL, NULL);
+    z[i] = saved;
+    double fd = (up - down) / (2 * h);
+    cr_assert(fabs(fd - dz[i]) < 1e-4 + 1e-2 * fabs(fd), "dz[%d]: %g vs %g", i, dz[i], fd);
+  }
+}
+
+Test(layers, softmax_xent_loss_and_accuracy_by_hand) {
+  float z[2 * 3] = {0, 0, 0, 3, 1, 1};
+  uint8_t y[2] = {1, 0};
+  size_t correct;
+  double loss = softmax_xent(z, y, 2, 3, NULL, &correct);
+  double second = -(3 - log(exp(3) + 2 * exp(1)));
+  cr_assert_float_eq(loss, (log(3.0) + second) / 2, 1e-9);
+  cr_assert_eq(correct, 1, "row 0 ties go to class 0 (label 1 wrong), row 1 right");
+}
+
+Test(layers, ste_interior_matches_hardtanh_finite_differences) {
+  enum { M = 64 };
+  Rng r;
+  rng_seed(&r, 11, 0);
+  float z[M], w[M], dz[M];
+  fill(&r, z, M, -2, 2);
+  fill(&r, w, M, -1, 1);
+  ste_backward(w, z, M, dz);
+  const double h = 1e-3;
+  for (int i = 0; i < M; i++) {
+    if (fabs(fabs(z[i]) - 1.0) < 2 * h) continue; /* the kink itself has no derivative */
+    double up = w[i] * fmax(-1.0, fmin(1.0, z[i] + h));
+    double down = w[i] * fmax(-1.0, fmin(1.0, z[i] - h));
+    double fd = (up - down) / (2 * h);
+    cr_assert(fabs(fd - dz[i]) < 1e-4, "z=%g: STE %g, hard-tanh %g", z[i], dz[i], fd);
+  }
+}
+
+Test(layers, sign_forward_maps_zero_to_plus_one) {
+  float z[3] = {0.0f, -0.0f, -1e-30f}, a[3];
+  uint64_t bits[1];
+  sign_forward(z, 1, 3, a, bits);
+  cr_assert(a[0] == 1.0f && a[1] == 1.0f && a[2] == -1.0f);
+  cr_assert_eq(bits[0], 3u);
+}

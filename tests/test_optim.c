@@ -1,0 +1,118 @@
+/* test_optim.c — single optimizer steps against values computed by hand. */
+#include <criterion/criterion.h>
+#include <math.h>
+
+#include "engine/optim.h"
+#include "engine/parallel.h"
+
+static Optimizer *make(OptConfig *cfg, const float *sign, size_t n) {
+  size_t sizes[1] = {n};
+  const float *signs[1] = {sign};
+  char err[256];
+  Optimizer *o = optim_create(cfg, 1, sizes, signs, 1, err, sizeof err);
+  cr_assert_not_null(o, "%s", err);
+  return o;
+}
+
+Test(optim, cema_two_steps_by_hand) {
+  OptConfig cfg;
+  optim_defaults(OPT_CEMA, &cfg);
+  cfg.gamma = 0.5;
+  float sign[3] = {1, 1, -1};
+  Optimizer *o = make(&cfg, sign, 3);
+  float g1[3] = {1, -2, 0.5f};
+  optim_begin_step(o, 0.25);
+  /* m = 0.5 g = (0.5, -1, 0.25); i = 0.25 m = (0.125, -0.25, 0.0625);
+   * flip where i b > 0: only weight 0. */
+  cr_assert_eq(optim_step_layer(o, 0, sign, g1), 1);
+  const float *i = optim_inertia(o, 0);
+  cr_assert_float_eq(i[0], 0.125f, 1e-7);
+  cr_assert_float_eq(i[1], -0.25f, 1e-7);
+  cr_assert_float_eq(i[2], 0.0625f, 1e-7);
+  cr_assert(sign[0] == -1 && sign[1] == 1 && sign[2] == -1);
+  float g2[3] = {0, 0, 0};
+  optim_begin_step(o, 0.25);
+  /* m = (0.25, -0.5, 0.125); i = 0.75 i + 0.25 m = (0.15625, -0.3125, 0.078125) */
+  cr_assert_eq(optim_step_layer(o, 0, sign, g2), 0);
+  cr_assert_float_eq(i[0], 0.15625f, 1e-7);
+  cr_assert_float_eq(i[1], -0.3125f, 1e-7);
+  cr_assert_float_eq(i[2], 0.078125f, 1e-7);
+  optim_free(o);
+}
+
+Test(optim, adam_one_step_by_hand) {
+  OptConfig cfg;
+  optim_defaults(OPT_ADAM, &cfg);
+  cfg.init_scale = 0;
+  float sign[2] = {1, -1};
+  Optimizer *o = make(&cfg, sign, 2);
+  float *w = optim_state(o, 0)[0];
+  cr_assert(w[0] == 0 && w[1] == 0, "init scale 0 gives zero latent weights");
+  w[0] = 0.05f;
+  w[1] = -0.3f;
+  float g[2] = {0.5f, 2.0f};
+  optim_begin_step(o, 0.1);
+  /* t = 1: m = 0.1 g, v = 0.001 g^2; m_hat = g, v_hat = g^2;
+   * w -= 0.1 * g / (|g| + 1e-8): w0 = 0.05 - 0.1 = -0.05 (flips), w1 = -0.4. */
+  cr_assert_eq(optim_step_layer(o, 0, sign, g), 1);
+  cr_assert_float_eq(w[0], -0.05f, 1e-6);
+  cr_assert_float_eq(w[1], -0.4f, 1e-6);
+  cr_assert(sign[0] == -1 && sign[1] == -1);
+  float *m = optim_state(o, 0)[1], *v = optim_state(o, 0)[2];
+  cr_assert_float_eq(m[0], 0.05f, 1e-7);
+  cr_assert_float_eq(v[1], 0.004f, 1e-7);
+  optim_free(o);
+}
+
+Test(optim, zero_latent_weight_keeps_its_sign) {
+  OptConfig cfg;
+  optim_defaults(OPT_ADAM, &cfg);
+  cfg.init_scale = 0;
+  float sign[1] = {-1};
+  Optimizer *o = make(&cfg, sign, 1);
+  float g[1] = {0};
+  optim_begin_step(o, 0.1);
+  cr_assert_eq(optim_step_layer(o, 0, sign, g), 0);
+  cr_assert(sign[0] == -1);
+  optim_free(o);
+}
+
+Test(optim, latent_init_keeps_the_signs_and_scale) {
+  OptConfig cfg;
+  optim_defaults(OPT_ADAM, &cfg);
+  cfg.init_scale = 0.5;
+  float sign[1000];
+  for (int j = 0; j < 1000; j++) sign[j] = j % 3 ? 1.0f : -1.0f;
+  Optimizer *o = make(&cfg, sign, 1000);
+  const float *w = optim_inertia(o, 0);
+  for (int j = 0; j < 1000; j++) {
+    cr_assert(w[j] * sign[j] >= 0 && fabsf(w[j]) < 0.5f, "w[%d] = %g", j, w[j]);
+  }
+  optim_free(o);
+}
+
+Test(optim, parallel_step_counts_flips_like_serial) {
+  enum { N = 100003 };
+  static float sign1[N], sign2[N], g[N];
+  for (int j = 0; j < N; j++) {
+    sign1[j] = sign2[j] = (j * 7919LL) % 5 < 2 ? 1.0f : -1.0f;
+    g[j] = (float)((j * 104729LL) % 2001 - 1000) / 1000.0f;
+  }
+  OptConfig cfg;
+  optim_defaults(OPT_CEMA, &cfg);
+  cfg.gamma = 1;
+  par_init(1);
+  Optimizer *a = make(&cfg, sign1, N);
+  optim_begin_step(a, 1.0);
+  size_t serial = optim_step_layer(a, 0, sign1, g);
+  par_init(2);
+  Optimizer *b = make(&cfg, sign2, N);
+  optim_begin_step(b, 1.0);
+  size_t parallel = optim_step_layer(b, 0, sign2, g);
+  par_init(1);
+  cr_assert_eq(serial, parallel);
+  cr_assert(serial > 0);
+  for (int j = 0; j < N; j++) cr_assert(sign1[j] == sign2[j]);
+  optim_free(a);
+  optim_free(b);
+}
