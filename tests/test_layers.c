@@ -16,55 +16,53 @@ static void fill(Rng *r, float *x, size_t n, float lo, float hi) {
   for (size_t i = 0; i < n; i++) x[i] = lo + (hi - lo) * rng_uniform(r);
 }
 
-/* L(x) = sum w * BN(x); returns L and (optionally) fills BN buffers. */
-static double bn_loss(const float *x, const float *scale, const float *shift, const float *w) {
+/* The batch-norm test's inputs; L = sum w * BN(x; scale, shift). */
+typedef struct {
+  float x[B * N], w[B * N], scale[N], shift[N];
+} BnCase;
+
+static double bn_loss(const void *ctx) {
+  const BnCase *c = ctx;
   float xhat[B * N], rstd[N], y[B * N], rm[N] = {0}, rv[N] = {0};
-  bn_forward_train(x, B, N, scale, shift, xhat, rstd, y, rm, rv);
+  bn_forward_train(c->x, B, N, c->scale, c->shift, xhat, rstd, y, rm, rv);
   double L = 0;
-  for (int i = 0; i < B * N; i++) L += (double)w[i] * y[i];
+  for (int i = 0; i < B * N; i++) L += (double)c->w[i] * y[i];
   return L;
+}
+
+/* dL/dp by central differences, p one of the inputs of loss(ctx). */
+static double central_difference(float *p, float h, double (*loss)(const void *), const void *ctx) {
+  float saved = *p;
+  *p = saved + h;
+  double up = loss(ctx);
+  *p = saved - h;
+  double down = loss(ctx);
+  *p = saved;
+  return (up - down) / (2.0 * h);
 }
 
 Test(layers, batchnorm_gradients_match_finite_differences) {
   Rng r;
   rng_seed(&r, 7, 0);
-  float x[B * N], w[B * N], scale[N], shift[N];
-  fill(&r, x, B * N, -2, 2);
-  fill(&r, w, B * N, -1, 1);
-  fill(&r, scale, N, 0.5f, 1.5f);
-  fill(&r, shift, N, -0.5f, 0.5f);
+  BnCase c;
+  fill(&r, c.x, B * N, -2, 2);
+  fill(&r, c.w, B * N, -1, 1);
+  fill(&r, c.scale, N, 0.5f, 1.5f);
+  fill(&r, c.shift, N, -0.5f, 0.5f);
   float xhat[B * N], rstd[N], y[B * N], rm[N] = {0}, rv[N] = {0};
-  bn_forward_train(x, B, N, scale, shift, xhat, rstd, y, rm, rv);
+  bn_forward_train(c.x, B, N, c.scale, c.shift, xhat, rstd, y, rm, rv);
   float dx[B * N], dscale[N], dshift[N];
-  bn_backward(w, xhat, rstd, scale, B, N, dx, dscale, dshift);
+  bn_backward(c.w, xhat, rstd, c.scale, B, N, dx, dscale, dshift);
   const float h = 1e-2f;
   for (int i = 0; i < B * N; i++) {
-    float saved = x[i];
-    x[i] = saved + h;
-    double up = bn_loss(x, scale, shift, w);
-    x[i] = saved - h;
-    double down = bn_loss(x, scale, shift, w);
-    x[i] = saved;
-    double fd = (up - down) / (2 * h);
+    double fd = central_difference(&c.x[i], h, bn_loss, &c);
     cr_assert(fabs(fd - dx[i]) < 2e-3 + 2e-2 * fabs(fd), "dx[%d]: analytic %g, numeric %g", i,
               dx[i], fd);
   }
   for (int n = 0; n < N; n++) {
-    float saved = scale[n];
-    scale[n] = saved + h;
-    double up = bn_loss(x, scale, shift, w);
-    scale[n] = saved - h;
-    double down = bn_loss(x, scale, shift, w);
-    scale[n] = saved;
-    double fd = (up - down) / (2 * h);
+    double fd = central_difference(&c.scale[n], h, bn_loss, &c);
     cr_assert(fabs(fd - dscale[n]) < 2e-3 + 1e-2 * fabs(fd), "dscale[%d]: %g vs %g", n, dscale[n], fd);
-    saved = shift[n];
-    shift[n] = saved + h;
-    up = bn_loss(x, scale, shift, w);
-    shift[n] = saved - h;
-    down = bn_loss(x, scale, shift, w);
-    shift[n] = saved;
-    fd = (up - down) / (2 * h);
+    fd = central_difference(&c.shift[n], h, bn_loss, &c);
     cr_assert(fabs(fd - dshift[n]) < 2e-3 + 1e-2 * fabs(fd), "dshift[%d]: %g vs %g", n, dshift[n], fd);
   }
 }
@@ -83,24 +81,26 @@ Test(layers, batchnorm_normalises_and_tracks_running_statistics) {
   cr_assert_float_eq(ye[0], 2.0f * (5 - rm[0]) / sqrtf(rv[0] + BN_EPS) + 0.5f, 1e-5);
 }
 
+typedef struct {
+  float z[4 * 6];
+  uint8_t y[4];
+} XentCase;
+
+static double xent_loss(const void *ctx) {
+  const XentCase *c = ctx;
+  return softmax_xent(c->z, c->y, 4, 6, NULL, NULL);
+}
+
 Test(layers, softmax_xent_gradient_matches_finite_differences) {
-  enum { BB = 4, C = 6 };
   Rng r;
   rng_seed(&r, 3, 0);
-  float z[BB * C], dz[BB * C];
-  fill(&r, z, BB * C, -3, 3);
-  uint8_t y[BB] = {0, 5, 2, 2};
+  XentCase c = {.y = {0, 5, 2, 2}};
+  float dz[4 * 6];
+  fill(&r, c.z, 4 * 6, -3, 3);
   size_t correct;
-  softmax_xent(z, y, BB, C, dz, &correct);
-  const float h = 1e-2f;
-  for (int i = 0; i < BB * C; i++) {
-    float saved = z[i];
-    z[i] = saved + h;
-    double up = softmax_xent(z, y, BB, C, NULL, NULL);
-    z[i] = saved - h;
-    double down = softmax_xent(z, y, BB, C, NULL, NULL);
-    z[i] = saved;
-    double fd = (up - down) / (2 * h);
+  softmax_xent(c.z, c.y, 4, 6, dz, &correct);
+  for (int i = 0; i < 4 * 6; i++) {
+    double fd = central_difference(&c.z[i], 1e-2f, xent_loss, &c);
     cr_assert(fabs(fd - dz[i]) < 1e-4 + 1e-2 * fabs(fd), "dz[%d]: %g vs %g", i, dz[i], fd);
   }
 }
