@@ -33,7 +33,7 @@ SAN_LIB_OBJ  = $(call obj,san,$(LIB_SRC))
 SAN_TEST_OBJ = $(call obj,san,$(TEST_SRC))
 SAN_FLAGS    = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-.PHONY: all run test test-fast test-san bench deps install clean
+.PHONY: all run test test-fast test-san test-kill bench deps install clean fuzz fuzz-build
 all: $(BUILD)/flipscope
 
 isa_flags = $(if $(findstring _avx512.c,$(1)),$(FLAGS_avx512),$(if $(findstring _avx2.c,$(1)),$(FLAGS_avx2)))
@@ -70,6 +70,12 @@ run: deps $(BUILD)/flipscope
 test: deps $(BUILD)/flipscope $(BUILD)/tests
 	FLIPSCOPE_BIN=$(BUILD)/flipscope $(BUILD)/tests $(TEST_ARGS)
 	@for t in tests/e2e_*.sh; do [ -e "$$t" ] || continue; echo "== $$t"; FLIPSCOPE_BIN=$(BUILD)/flipscope bash $$t || exit 1; done
+	@KILLS=25 FLIPSCOPE_BIN=$(BUILD)/flipscope bash tests/kill_checkpoint.sh
+
+# The kill test at length: SIGKILL a run that saves every step, 200 times, and
+# load the checkpoint after each kill (`make test` does 25).
+test-kill: $(BUILD)/flipscope
+	KILLS=$${KILLS:-200} FLIPSCOPE_BIN=$(BUILD)/flipscope bash tests/kill_checkpoint.sh
 
 # ASan + UBSan build of the same suites (OpenBLAS and zlib are not instrumented).
 test-san: deps $(BUILD)/flipscope $(BUILD)/tests-san
@@ -81,6 +87,48 @@ bench: deps $(BUILD)/flipscope $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC
 install: $(BUILD)/flipscope
 	install -d $(DESTDIR)$(PREFIX)/bin
 	install -m 755 $(BUILD)/flipscope $(DESTDIR)$(PREFIX)/bin/flipscope
+
+# Fuzzing: libFuzzer targets in tests/fuzz/ (clang and libclang-rt-dev:
+# scripts/deps.sh --fuzz), built with ASan + UBSan; `make fuzz
+# FUZZ_SECONDS=N` runs each for N seconds on its corpus in build/fuzz/corpus/
+# (seeded from tests/fuzz/seeds/). Crashes land in build/fuzz/crash-*.
+FUZZ_CC      ?= clang
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS  = idx csv config checkpoint
+FUZZ_FLAGS    = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
+                -fno-omit-frame-pointer
+# (glibc defines CMPLX for GCC only; clang has the builtin behind it.)
+FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -ffp-contract=off -I. \
+                '-DCMPLX(x,y)=__builtin_complex((double)(x),(double)(y))' \
+                $(shell pkg-config --cflags openblas ncursesw zlib 2>/dev/null)
+FUZZ_DATA_OBJ = $(call obj,fuzz,$(ENGINE_SRC) $(DATASETS_SRC))
+FUZZ_APP_OBJ  = $(call obj,fuzz,$(VIEWS_SRC) $(filter-out app/main.c,$(APP_SRC)))
+FUZZ_BINS     = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
+
+$(BUILD)/fuzz/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) $(call isa_flags,$<) -MMD -MP -c $< -o $@
+
+# The file parsers need the engine and datasets; config and checkpoint the app too.
+$(BUILD)/fuzz/fuzz_idx $(BUILD)/fuzz/fuzz_csv: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LIBS)
+$(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_checkpoint: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ) $(FUZZ_APP_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LIBS)
+
+fuzz-build: $(FUZZ_BINS)
+
+fuzz: $(FUZZ_BINS)
+	@for t in $(FUZZ_TARGETS); do \
+	  mkdir -p $(BUILD)/fuzz/corpus/$$t; \
+	  echo "== fuzz_$$t for $(FUZZ_SECONDS) s"; \
+	  dict=; [ -e tests/fuzz/$$t.dict ] && dict=-dict=tests/fuzz/$$t.dict; \
+	  FLIPSCOPE_FUZZ_SEEDS=$(BUILD)/fuzz/corpus/$$t $(BUILD)/fuzz/fuzz_$$t $$dict \
+	    -max_total_time=$(FUZZ_SECONDS) -timeout=10 -print_final_stats=1 \
+	    -artifact_prefix=$(BUILD)/fuzz/crash-$$t- \
+	    $(BUILD)/fuzz/corpus/$$t tests/fuzz/seeds/$$t >$(BUILD)/fuzz/$$t.log 2>&1; rc=$$?; \
+	  grep -E '^(#[0-9]+[[:space:]]+DONE|stat::number_of_executed_units|stat::peak_rss_mb)' $(BUILD)/fuzz/$$t.log; \
+	  [ $$rc -eq 0 ] || { tail -n 40 $(BUILD)/fuzz/$$t.log; exit 1; }; \
+	done
 
 clean:
 	rm -rf $(BUILD)

@@ -6,6 +6,8 @@
  */
 #include "app/config.h"
 
+#include "app/checkpoint_file.h"
+
 #include <errno.h>
 #include <math.h>
 #include <stddef.h>
@@ -18,6 +20,7 @@ typedef enum {
   K_RATE,     /* finite double >= 0 */
   K_POSITIVE, /* finite double > 0 */
   K_FRACTION, /* finite double in [0, 1) */
+  K_UNIT,     /* finite double in (0, 1) */
   K_COUNT,    /* integer >= 1 */
   K_COUNT0,   /* integer >= 0 */
   K_SEED,     /* any unsigned 64-bit integer */
@@ -38,7 +41,12 @@ typedef struct {
 
 static const OptionDef options[] = {
     {"headless", K_FLAG, AT(headless), "train without the TUI: progress on stderr, JSON on stdout"},
-    {"data", K_PATH, AT(data), "auto | glyphs | fashion | idx:DIR (default auto)"},
+    {"data", K_PATH, AT(data),
+     "auto | glyphs | fashion | idx:DIR | csv:FILE | spiral | xor | circles | gauss (default auto)"},
+    {"noise", K_RATE, AT(noise), "spiral, xor, circles, gauss: noise 0..1 (Playground: 0..0.5; default 0)"},
+    {"train-frac", K_UNIT, AT(train_frac), "2-D sets and CSV: share of samples for training (default 0.5, CSV 0.8)"},
+    {"val-frac", K_FRACTION, AT(val_frac), "hold this share of the training split out as validation (val_acc)"},
+    {"label-col", K_COUNT, AT(label_col), "CSV: the label's column, counted from 1 (default 1)"},
     {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths (default mlp:1024x1024)"},
     {"opt", K_OPT, 0, "cema | bop | bop2 | sgd | adam | adamw | iir (default cema)"},
     {"alpha", K_RATE, AT(opt.alpha), "CEMA: rate of the second EMA (default 1e-3)"},
@@ -54,7 +62,7 @@ static const OptionDef options[] = {
     {"nesterov", K_FLAG, AT(opt.nesterov), "SGD: Nesterov momentum"},
     {"wd", K_RATE, AT(opt.wd), "weight decay (L2, or decoupled with --decoupled-wd)"},
     {"decoupled-wd", K_FLAG, AT(opt.decoupled_wd), "decouple weight decay from the gradient"},
-    {"init-scale", K_RATE, AT(opt.init_scale), "latent init: |w0| ~ U(0, scale) (default 1e-3)"},
+    {"init-scale", K_RATE, AT(opt.init_scale), "latent init: |w0| ~ U(0, scale) (default 3e-2)"},
     {"clip", K_RATE, AT(opt.clip), "clip latent weights to [-c, c] (0: off)"},
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
     {"iir", K_BIQUAD, 0, "iir: one biquad b0,b1,b2,a1,a2 (stable poles)"},
@@ -68,6 +76,21 @@ static const OptionDef options[] = {
     {"seed", K_SEED, AT(train.seed), "seed of initial signs, shuffling and data (default 1)"},
     {"threads", K_THREADS, AT(threads), "OpenBLAS and kernel threads (default: all cores)"},
     {"log", K_PATH, AT(log_path), "write one CSV row per step to FILE"},
+    {"save", K_PATH, AT(save_path), "save a checkpoint to FILE at the end and on SIGINT/SIGTERM"},
+    {"save-every", K_COUNT0, AT(save_every), "with --save: also save every N steps (default 0: off)"},
+    {"load", K_PATH, AT(load_path), "resume from checkpoint FILE; its saved settings are the defaults"},
+    {"log-jsonl", K_PATH, AT(jsonl_path), "write telemetry (histograms, bands, samples) as JSON lines to FILE"},
+    {"export", K_PATH, AT(export_dir), "write gnuplot data, scripts and charts to DIR at the end"},
+    {"title", K_PATH, AT(title), "title of the exported charts"},
+    {"telemetry", K_FLAG, AT(telemetry), "flip telemetry (default: on with --log, --log-jsonl, --export)"},
+    {"telemetry-every", K_COUNT, AT(telemetry_every), "distribution statistics every N steps (default: ~500 per run)"},
+    {"flipflop-window", K_COUNT, AT(flipflop_window), "a flip undone within K steps is a flip-flop (default 16)"},
+    {"telemetry-samples", K_COUNT0, AT(telemetry_samples), "sampled weights per layer, 0..256 (default 256)"},
+    {"hist-linear", K_FLAG, AT(hist_linear), "inertia histogram of signed values (default: log10 |inertia|)"},
+    {"near-zero", K_RATE, AT(near_zero), "near-zero band: |inertia| <= X * median |inertia| (default 0.05)"},
+    {"result", K_PATH, AT(result_path), "also write the final JSON summary to FILE (atomically)"},
+    {"preset", K_PATH, AT(preset), "a guided experiment: wd-filter | lr-decay | bop-threshold | momentum-pole"},
+    {"screen", K_PATH, AT(screen_path), "write the final dashboard as text to FILE (with --headless too)"},
     {"config", K_CONFIG, 0, "read key = value lines (same keys as these options) from FILE"},
     {"help", K_FLAG, AT(help), "print this reference"},
     {"version", K_FLAG, AT(version), "print the version"},
@@ -80,9 +103,31 @@ static const OptionDef *find_option(const char *name, size_t len) {
   return NULL;
 }
 
+int config_option_numeric(const char *name) {
+  const OptionDef *d = find_option(name, strlen(name));
+  if (!d) return -1;
+  switch (d->kind) {
+  case K_RATE: case K_POSITIVE: case K_FRACTION: case K_UNIT:
+    return 1;
+  case K_COUNT: case K_COUNT0: case K_SEED: case K_THREADS:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+int config_option_takes_value(const char *name) {
+  const OptionDef *d = find_option(name, strlen(name));
+  return d ? d->kind != K_FLAG : -1;
+}
+
 void config_usage(void) {
   printf("usage: flipscope [--headless] [OPTIONS]\n"
-         "       flipscope filter [OPTIONS]\n\noptions:\n");
+         "       flipscope filter [OPTIONS]\n"
+         "       flipscope export [--title T] LOG [LOG2] DIR   (charts from logs; --help)\n"
+         "       flipscope sweep [--jobs N] [--emit-jobs] --NAME LO:HI:log:N ... (--help)\n"
+         "       flipscope checkpoint FILE   (checks a checkpoint, prints what it holds)\n"
+         "\noptions:\n");
   for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
     const OptionDef *o = &options[i];
     const char *arg = o->kind == K_FLAG ? "" : " V";
@@ -101,6 +146,7 @@ typedef struct {
   Setting *items;
   size_t count, cap;
   char *file_text; /* the --config file, values point into it */
+  char *saved_text; /* the --load checkpoint's saved settings, likewise */
 } Settings;
 
 static int settings_add(Settings *s, const OptionDef *def, char *value, const char *where) {
@@ -122,7 +168,7 @@ static int parse_double(const char *v, double *out) {
   char *end;
   errno = 0;
   *out = strtod(v, &end);
-  return end == v || *end || errno == ERANGE || !isfinite(*out) ? -1 : 0;
+  return end == v || *end || !isfinite(*out) ? -1 : 0; /* underflow to a denormal is fine */
 }
 
 static int parse_u64(const char *v, unsigned long long *out) {
@@ -148,7 +194,7 @@ static int parse_list(const char *v, double *out, int max) {
     char *end;
     errno = 0;
     double x = strtod(p, &end);
-    if (end == p || errno == ERANGE || !isfinite(x) || n == max || (*end && *end != ',')) return -1;
+    if (end == p || !isfinite(x) || n == max || (*end && *end != ',')) return -1;
     out[n++] = x;
     if (!*end) return n;
     p = end;
@@ -170,10 +216,12 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
   case K_RATE:
   case K_POSITIVE:
   case K_FRACTION:
-    if (parse_double(v, &x) || x < 0 || (d->kind == K_POSITIVE && x == 0) ||
-        (d->kind == K_FRACTION && x >= 1)) {
+  case K_UNIT:
+    if (parse_double(v, &x) || x < 0 || ((d->kind == K_POSITIVE || d->kind == K_UNIT) && x == 0) ||
+        ((d->kind == K_FRACTION || d->kind == K_UNIT) && x >= 1)) {
       const char *want = d->kind == K_RATE       ? "a finite number >= 0"
                          : d->kind == K_POSITIVE ? "a finite number > 0"
+                         : d->kind == K_UNIT     ? "a number in (0, 1)"
                                                  : "a number in [0, 1)";
       snprintf(err, errlen, "%s: expected %s, got '%s'", s->where, want, v);
       return -1;
@@ -247,6 +295,45 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
   return 0;
 }
 
+static int parse_config_text(const char *label, char *text, Settings *s, char *err,
+                             size_t errlen);
+
+static int hex_digit(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes the quoted value starting at v ('"') in place. Only blanks or a
+ * comment may follow the closing quote. Returns 0 or -1. */
+static int unquote(char *v) {
+  char *r = v + 1, *w = v;
+  for (; *r != '"'; r++) {
+    if (!*r) return -1;
+    if (*r != '\\') {
+      *w++ = *r;
+      continue;
+    }
+    switch (*++r) {
+    case 'n': *w++ = '\n'; break;
+    case 'r': *w++ = '\r'; break;
+    case 't': *w++ = '\t'; break;
+    case '"': case '\\': *w++ = *r; break;
+    case 'x': {
+      int hi = hex_digit(r[1]), lo = hi < 0 ? -1 : hex_digit(r[2]);
+      if (lo < 0 || (hi | lo) == 0) return -1;
+      *w++ = (char)(hi << 4 | lo);
+      r += 2;
+      break;
+    }
+    default: return -1;
+    }
+  }
+  const char *rest = r + 1 + strspn(r + 1, " \t\r");
+  if (*rest && *rest != '#') return -1;
+  *w = 0;
+  return 0;
+}
+
 /* Reads FILE's "key = value" lines ('#' starts a comment) into s. */
 static int read_config_file(const char *path, Settings *s, char *err, size_t errlen) {
   FILE *f = fopen(path, "rb");
@@ -274,28 +361,48 @@ static int read_config_file(const char *path, Settings *s, char *err, size_t err
   }
   text[len] = 0;
   s->file_text = text;
+  return parse_config_text(path, text, s, err, errlen);
+}
+
+/* Adds the "key = value" lines of text (changed in place) to s; `label`
+ * names their source in messages (FILE:LINE: key). */
+static int parse_config_text(const char *label, char *text, Settings *s, char *err,
+                             size_t errlen) {
   int line_no = 0;
   for (char *line = text, *next; line; line = next) {
     line_no++;
     next = strchr(line, '\n');
     if (next) *next++ = 0;
-    char *hash = strchr(line, '#');
-    if (hash) *hash = 0;
     char *key = line + strspn(line, " \t\r");
-    if (!*key) continue;
-    char *eq = strchr(key, '=');
+    if (!*key || *key == '#') continue;
+    char *eq = strchr(key, '='), *hash = strchr(key, '#');
+    if (hash && (!eq || hash < eq)) { /* a comment before any '=' */
+      *hash = 0;
+      eq = NULL;
+    }
     size_t key_len = eq ? strcspn(key, " \t=") : 0;
-    const OptionDef *def = eq ? find_option(key, key_len) : NULL;
+    int only_key = eq && key + key_len + strspn(key + key_len, " \t") == eq;
+    const OptionDef *def = only_key ? find_option(key, key_len) : NULL;
     if (!def || def->kind == K_CONFIG) {
-      snprintf(err, errlen, "%s:%d: %s '%.*s'", path, line_no,
-               eq ? "unknown key" : "expected key = value, got", eq ? (int)key_len : 40, key);
+      snprintf(err, errlen, "%s:%d: %s '%.*s'", label, line_no,
+               eq ? "unknown key" : "expected key = value, got",
+               eq ? (int)(only_key ? key_len : (size_t)(eq - key)) : 40, key);
       return -1;
     }
     char *value = eq + 1 + strspn(eq + 1, " \t");
-    size_t vlen = strlen(value);
-    while (vlen && strchr(" \t\r", value[vlen - 1])) value[--vlen] = 0;
+    if (*value == '"') { /* a quoted value: "...", with \\ \" \n \r \t \xNN */
+      if (unquote(value)) {
+        snprintf(err, errlen, "%s:%d: %s: bad quoted value (unterminated, a bad escape, or text "
+                 "after the closing quote)", label, line_no, def->name);
+        return -1;
+      }
+    } else {
+      if ((hash = strchr(value, '#'))) *hash = 0;
+      size_t vlen = strlen(value);
+      while (vlen && strchr(" \t\r", value[vlen - 1])) value[--vlen] = 0;
+    }
     char where[96];
-    snprintf(where, sizeof where, "%s:%d: %s", path, line_no, def->name);
+    snprintf(where, sizeof where, "%s:%d: %s", label, line_no, def->name);
     if (settings_add(s, def, value, where)) return -1;
   }
   return 0;
@@ -311,7 +418,13 @@ static void config_defaults(Config *cfg) {
   cfg->train.real_lr = 1e-3;
   cfg->train.seed = 1;
   cfg->train.schedule.kind = SCHED_LINEAR;
+  cfg->telemetry = -1;
+  cfg->flipflop_window = 16;
+  cfg->telemetry_samples = 256;
+  cfg->near_zero = 0.05;
 }
+
+static int layer_saved_settings(Settings *s, char *err, size_t errlen);
 
 int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   config_defaults(cfg);
@@ -345,6 +458,9 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
     }
     if (settings_add(&s, def, value, where)) goto done;
   }
+  /* --load FILE: the checkpoint's saved settings come before everything else. */
+  if ((rc = layer_saved_settings(&s, err, errlen)) != 0) goto done;
+  rc = -1;
   /* The optimizer decides the defaults the other settings then override. */
   for (size_t i = s.count; i-- > 0;)
     if (s.items[i].def->kind == K_OPT) {
@@ -365,9 +481,143 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   /* --steps alone: the schedule spans exactly those steps' epochs. */
   if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
   if (optim_check(&cfg->opt, err, errlen)) goto done;
+  if (cfg->save_every && !cfg->save_path[0]) {
+    snprintf(err, errlen, "--save-every: needs --save FILE");
+    goto done;
+  }
+  if (cfg->telemetry_samples > 256 || cfg->flipflop_window > 32767) {
+    snprintf(err, errlen, cfg->telemetry_samples > 256 ? "--telemetry-samples: at most 256"
+                                                       : "--flipflop-window: at most 32767");
+    goto done;
+  }
   rc = 0;
 done:
   free(s.items);
   free(s.file_text);
+  free(s.saved_text);
+  /* Arguments may hold any byte: the message stays one printable line. */
+  for (char *p = rc ? err : NULL; p && *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
   return rc;
+}
+
+/* If s sets load (the last one counts), puts the settings saved in that
+ * checkpoint in front of s's own. Returns 0, -1 (usage) or -2 (the file). */
+static int layer_saved_settings(Settings *s, char *err, size_t errlen) {
+  const Setting *load = NULL;
+  for (size_t i = 0; i < s->count; i++)
+    if (s->items[i].def->kind == K_PATH && s->items[i].def->offset == AT(load_path))
+      load = &s->items[i];
+  if (!load || !load->value || !*load->value) return 0;
+  char label[CONFIG_PATH_MAX + 32];
+  snprintf(label, sizeof label, "%s (saved settings)", load->value);
+  char msg[480];
+  if (ckpt_file_settings(load->value, &s->saved_text, msg, sizeof msg)) {
+    snprintf(err, errlen, "--load %s", msg);
+    return -2;
+  }
+  Settings saved = {0};
+  int rc = parse_config_text(label, s->saved_text, &saved, err, errlen);
+  for (size_t i = 0; rc == 0 && i < s->count; i++)
+    rc = settings_add(&saved, s->items[i].def, s->items[i].value, s->items[i].where);
+  if (rc) {
+    free(saved.items);
+    return -1;
+  }
+  free(s->items);
+  s->items = saved.items;
+  s->count = saved.count;
+  s->cap = saved.cap;
+  return 0;
+}
+
+/* Whether option d belongs in a checkpoint's saved settings: what shapes the
+ * run (data, model, optimizer, schedule, steps, and --threads, since results
+ * are bit-identical only for the same thread count), not where its output
+ * goes (paths other than data) nor what to do (--headless ...). */
+static int saved_option(const OptionDef *d) {
+  if (d->kind == K_CONFIG || d->offset == AT(save_every)) return 0;
+  if (d->kind == K_PATH) return d->offset == AT(data);
+  if (d->kind == K_FLAG) /* only the optimizer's own flags */
+    return d->offset >= AT(opt) && d->offset < AT(opt) + sizeof(OptConfig);
+  return 1;
+}
+
+/* v as a config-file value: as it is, or quoted (see unquote) when it is
+ * empty, has blanks at an end, or holds '#', '"', '\\' or control bytes. */
+static void quote_value(const char *v, char *out, size_t len) {
+  size_t n = strlen(v), used = 0;
+  int plain = n && !strchr(" \t", v[0]) && !strchr(" \t", v[n - 1]);
+  for (const char *p = v; plain && *p; p++)
+    plain = *p != '#' && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 && *p != 0x7f;
+  if (plain) {
+    snprintf(out, len, "%s", v);
+    return;
+  }
+  out[used++] = '"';
+  for (const char *p = v; *p && used + 6 < len; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c == '"' || c == '\\') used += (size_t)snprintf(out + used, len - used, "\\%c", c);
+    else if (c == '\n') used += (size_t)snprintf(out + used, len - used, "\\n");
+    else if (c < 0x20 || c == 0x7f) used += (size_t)snprintf(out + used, len - used, "\\x%02x", c);
+    else out[used++] = (char)c;
+  }
+  snprintf(out + used, len - used, "\"");
+}
+
+/* Appends "name = value\n" for one option, or nothing when its value
+ * means "not given". Returns the bytes it needs (snprintf-like). */
+static size_t format_option(const OptionDef *d, const Config *cfg, const char *data_spec,
+                            char *buf, size_t len) {
+  const void *field = (const char *)cfg + d->offset;
+  char v[CONFIG_PATH_MAX + 64], quoted[4 * CONFIG_PATH_MAX + 64];
+  switch (d->kind) {
+  case K_FLAG: snprintf(v, sizeof v, "%s", *(const int *)field ? "true" : "false"); break;
+  case K_RATE: case K_POSITIVE: case K_FRACTION: case K_UNIT: {
+    double x = *(const double *)field;
+    if (x == 0 && d->kind != K_RATE && d->kind != K_FRACTION) return 0;
+    snprintf(v, sizeof v, "%.17g", x);
+    break;
+  }
+  case K_COUNT: case K_COUNT0: {
+    size_t n = *(const size_t *)field;
+    if (n == 0 && d->kind == K_COUNT) return 0;
+    snprintf(v, sizeof v, "%zu", n);
+    break;
+  }
+  case K_SEED: snprintf(v, sizeof v, "%llu", (unsigned long long)*(const uint64_t *)field); break;
+  case K_THREADS:
+    if (*(const int *)field == 0) return 0; /* all cores, wherever it resumes */
+    snprintf(v, sizeof v, "%d", *(const int *)field);
+    break;
+  case K_PATH: snprintf(v, sizeof v, "%s", data_spec); break;
+  case K_MODEL: model_spec_format(&cfg->model, v, sizeof v); break;
+  case K_OPT: snprintf(v, sizeof v, "%s", optim_ops(cfg->opt.kind)->name); break;
+  case K_POLES: case K_BIQUAD: {
+    int biquad = d->kind == K_BIQUAD, n = biquad ? 5 : cfg->opt.iir_sections;
+    if (biquad != cfg->opt.iir_biquad || n < 1 || n > OPT_MAX_SECTIONS) return 0;
+    const double *x = biquad ? cfg->opt.iir_coef : cfg->opt.iir_poles;
+    size_t used = 0;
+    for (int k = 0; k < n; k++)
+      used += (size_t)snprintf(v + used, sizeof v - used, k ? ",%.17g" : "%.17g", x[k]);
+    break;
+  }
+  case K_SCHEDULE: schedule_format(&cfg->train.schedule, v, sizeof v); break;
+  case K_SCHEDULE_UNIT: snprintf(v, sizeof v, "%s", cfg->train.schedule.per_step ? "step" : "epoch"); break;
+  default: return 0;
+  }
+  quote_value(v, quoted, sizeof quoted);
+  int w = snprintf(buf, len, "%s = %s\n", d->name, quoted);
+  return w < 0 ? 0 : (size_t)w;
+}
+
+size_t config_format_saved(const Config *cfg, const char *data_spec, char *buf, size_t len) {
+  size_t used = 0;
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+    if (!saved_option(&options[i])) continue;
+    used += format_option(&options[i], cfg, data_spec ? data_spec : cfg->data,
+                          used < len ? buf + used : NULL, used < len ? len - used : 0);
+  }
+  if (len) buf[used < len ? used : len - 1] = 0;
+  return used;
 }

@@ -5,7 +5,8 @@
 #include <math.h>
 #include <string.h>
 
-int csvlog_open(CsvLog *log, const char *path, const Model *m, char *err, size_t errlen) {
+int csvlog_open(CsvLog *log, const char *path, const Model *m, int telemetry, char *err,
+                size_t errlen) {
   log->f = fopen(path, "w");
   if (!log->f) {
     snprintf(err, errlen, "--log: cannot write %s: %s", path, strerror(errno));
@@ -17,11 +18,15 @@ int csvlog_open(CsvLog *log, const char *path, const Model *m, char *err, size_t
     log->layer_weights[l] = m->layer[l].in * m->layer[l].out;
     fprintf(log->f, ",flips_l%zu,flip_ratio_l%zu", l, l);
   }
+  log->telemetry = telemetry;
+  for (size_t l = 0; telemetry && l < m->n_layers; l++)
+    fprintf(log->f, ",flipflops_l%zu,never_flipped_l%zu,near_zero_l%zu,inertia_abs_median_l%zu", l,
+            l, l, l);
   fputc('\n', log->f);
   return 0;
 }
 
-void csvlog_row(CsvLog *log, const StepReport *r) {
+void csvlog_row(CsvLog *log, const StepReport *r, const TelemetrySnapshot *tel) {
   fprintf(log->f, "%llu,%zu,%.6g,%.6f,%.4f,", (unsigned long long)r->step, r->epoch, r->rate,
           r->loss, r->train_acc);
   if (!isnan(r->test_acc)) fprintf(log->f, "%.4f", r->test_acc);
@@ -29,6 +34,18 @@ void csvlog_row(CsvLog *log, const StepReport *r) {
   for (size_t l = 0; l < log->layers; l++)
     fprintf(log->f, ",%zu,%.6g", r->layer_flips[l],
             (double)r->layer_flips[l] / (double)log->layer_weights[l]);
+  for (size_t l = 0; log->telemetry && l < log->layers; l++) {
+    if (!tel || tel->step != r->step || l >= tel->layers) {
+      fputs(",,,,", log->f);
+      continue;
+    }
+    const TelemetryLayer *L = &tel->layer[l];
+    fprintf(log->f, ",%zu,%.6g,", L->flipflops, L->never_flipped);
+    if (tel->stats_fresh && L->stats_count)
+      fprintf(log->f, "%.6g,%.6g", L->near_zero, (double)L->abs_median);
+    else
+      fputc(',', log->f);
+  }
   fputc('\n', log->f);
 }
 

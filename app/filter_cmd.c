@@ -2,8 +2,9 @@
  * config_parse (--response N is taken out first: it belongs to this command
  * only), engine/filter.h does the mathematics, and this file prints
  *   {"opt":…, "linear":…, "alpha":…, "gamma":…, "tau":…, "real_poles":…,
- *    "poles":[…], "cema_equivalent":…, "state_map":{…}|null, "dc_gain":…,
- *    "cutoff":…, "flip_rate_white":…, "note":"…", "response":[[w,db,phase],…]}
+ *    "poles":[…], "cema_equivalent":…,
+ *    "state_map":{"i_per_w":…, "m_per_buf":…, "m_per_w":…} (latent SGD) | null,
+ *    "dc_gain":…, "cutoff":…, "flip_rate_white":…, "note":"…", "response":[[w,db,phase],…]}
  * with null where a value is undefined; complex poles print as [re, im];
  * "note" only when there is a caveat, "response" only with --response.
  */
@@ -80,13 +81,14 @@ static void print_filter(const Filter *f, const OptConfig *cfg) {
   if (f->linear) print_poles(f);
   else printf("null");
   printf(",\"cema_equivalent\":%s,\"state_map\":", f->cema ? "true" : "false");
+  /* i = -k w; m from (buf, w) only where a CEMA equivalent exists */
   if (f->k != 0) {
     printf("{\"i_per_w\":");
     num(-f->k);
     printf(",\"m_per_buf\":");
-    num(f->m_buf);
+    num(f->cema ? f->m_buf : NAN);
     printf(",\"m_per_w\":");
-    num(f->m_w);
+    num(f->cema ? f->m_w : NAN);
     printf("}");
   } else {
     printf("null");

@@ -9,8 +9,11 @@
 #include <unistd.h>
 
 #include "app/blas_setup.h"
-#include "app/csvlog.h"
+#include "app/resume.h"
+#include "app/runlog.h"
+#include "app/tui_screen.h"
 #include "app/session.h"
+#include "app/signals.h"
 #include "engine/simd.h"
 
 static double now_s(void) {
@@ -37,7 +40,7 @@ static void progress_line(FILE *out, const Session *s, const StepReport *r, cons
   fflush(out);
 }
 
-static void print_summary(const Session *s, const StepReport *last, const EpochMeans *e,
+static void print_summary(FILE *out, const Session *s, const StepReport *last, const EpochMeans *e,
                           double test_acc, double train_s, double startup_s,
                           unsigned long long flips_total) {
   const PhaseTimes *pt = trainer_times(s->trainer);
@@ -46,30 +49,75 @@ static void print_summary(const Session *s, const StepReport *last, const EpochM
   getrusage(RUSAGE_SELF, &ru);
   char model[128];
   model_spec_format(&s->cfg.model, model, sizeof model);
-  size_t samples = (size_t)last->step * s->cfg.train.batch;
-  printf("{\"test_acc\":%.4f,\"train_acc\":%.4f,\"loss\":%.6f,\"steps\":%llu,\"epochs\":%.3f,"
+  size_t samples = (size_t)(last->step - s->resumed_step) * s->cfg.train.batch;
+  char val[48] = ""; /* with --val-frac */
+  if (s->data.val.n) snprintf(val, sizeof val, "\"val_acc\":%.4f,", s->val_acc);
+  fprintf(out, "{\"test_acc\":%.4f,%s\"train_acc\":%.4f,\"loss\":%.6f,\"steps\":%llu,\"epochs\":%.3f,"
          "\"train_s\":%.3f,\"samples_per_s\":%.1f,\"flips_total\":%llu,"
          "\"data\":\"%s\",\"model\":\"%s\",\"opt\":\"%s\",\"threads\":%d,\"simd\":\"%s\","
          "\"blas_core\":\"%s\",\"startup_s\":%.3f,\"eval_s\":%.3f,\"peak_rss_mb\":%.1f,"
          "\"phase_share\":{\"data\":%.4f,\"forward\":%.4f,\"backward\":%.4f,\"optimizer\":%.4f}}\n",
-         test_acc, e->acc / (double)e->steps, e->loss / (double)e->steps,
+         test_acc, val, e->acc / (double)e->steps, e->loss / (double)e->steps,
          (unsigned long long)last->step,
          (double)last->step / (double)trainer_steps_per_epoch(s->trainer), train_s,
          (double)samples / train_s, flips_total, s->data.name, model,
          optim_ops(s->cfg.opt.kind)->name, s->threads, simd_name(simd_active()),
          blas_core_name(), startup_s, pt->eval, (double)ru.ru_maxrss / 1024.0,
          pt->data / phases, pt->forward / phases, pt->backward / phases, pt->optimizer / phases);
-  fflush(stdout);
+  fflush(out);
+}
+
+/* --result FILE: the summary again, written to FILE.tmp and renamed, so FILE
+ * exists only when complete (sweeps skip points whose result exists). */
+static int write_result(const char *path, const Session *s, const StepReport *last,
+                        const EpochMeans *e, double test_acc, double train_s, double startup_s,
+                        unsigned long long flips_total) {
+  char tmp[CONFIG_PATH_MAX + 8];
+  snprintf(tmp, sizeof tmp, "%s.tmp", path);
+  FILE *f = fopen(tmp, "w");
+  int bad = !f;
+  if (f) {
+    print_summary(f, s, last, e, test_acc, train_s, startup_s, flips_total);
+    bad = ferror(f);
+    bad |= fclose(f) != 0;
+  }
+  if (bad || rename(tmp, path) != 0) {
+    fprintf(stderr, "flipscope: --result: cannot write %s\n", path);
+    return -1;
+  }
+  return 0;
+}
+
+/* --save: the checkpoint with the running figures (app/resume.h). */
+static int save_run(Session *s, const EpochMeans *e, unsigned long long flips_total,
+                    double test_acc, char *err, size_t errlen) {
+  RunFigures fig = {.flips_total = flips_total, .epoch_loss = e->loss, .epoch_acc = e->acc,
+                    .epoch_steps = e->steps, .test_acc = test_acc, .val_acc = s->val_acc};
+  char app[512];
+  size_t len = run_figures_encode(&fig, app, sizeof app);
+  return session_save(s, s->cfg.save_path, app, len < sizeof app ? len : 0, err, errlen);
 }
 
 int headless_run(const Config *cfg) {
   char err[512];
   Session s;
+  signals_install();
   int rc = session_open(&s, cfg, err, sizeof err);
-  CsvLog log = {0};
-  if (rc == EXIT_OK && cfg->log_path[0] &&
-      csvlog_open(&log, cfg->log_path, trainer_model(s.trainer), err, sizeof err))
+  RunLog log = {0};
+  LogTail tail = {0}; /* a resumed run keeps its log's rows up to the checkpoint */
+  if (rc == EXIT_OK && s.resumed && (cfg->log_path[0] || cfg->export_dir[0])) {
+    char path[CONFIG_PATH_MAX + 16];
+    snprintf(path, sizeof path, cfg->log_path[0] ? "%s" : "%s/log.csv",
+             cfg->log_path[0] ? cfg->log_path : cfg->export_dir);
+    resume_log_read(path, s.resumed_step, &tail);
+  }
+  if (rc == EXIT_OK && runlog_open(&log, cfg, &s, err, sizeof err)) rc = EXIT_RUNTIME;
+  if (rc == EXIT_OK && session_resume_telemetry(&s, err, sizeof err)) rc = EXIT_RUNTIME;
+  ScreenRec *screen = NULL; /* --screen: the final dashboard as text */
+  if (rc == EXIT_OK && cfg->screen_path[0] && !(screen = screen_open(&s, cfg, err, sizeof err)))
     rc = EXIT_RUNTIME;
+  if (rc == EXIT_OK) resume_log_write(&tail, log.csv_path, log.csv.f);
+  resume_log_free(&tail);
   if (rc != EXIT_OK) {
     fprintf(stderr, "flipscope: %s\n", err);
     session_close(&s);
@@ -80,7 +128,15 @@ int headless_run(const Config *cfg) {
   EpochMeans epoch = {0};
   double test_acc = NAN, startup_s = 0, last_draw = 0;
   unsigned long long flips_total = 0;
+  RunFigures fig = {.test_acc = NAN, .val_acc = NAN};
+  if (s.resumed && run_figures_decode(s.resume_app, s.resume_app_len, &fig) == 0) {
+    epoch = (EpochMeans){fig.epoch_loss, fig.epoch_acc, fig.epoch_steps};
+    flips_total = fig.flips_total;
+    test_acc = fig.test_acc;
+    s.val_acc = fig.val_acc;
+  }
   for (;;) {
+    if (signals_caught()) break; /* between steps: save and flush below */
     if (r.step == 0) startup_s = session_uptime();
     int got = trainer_step(s.trainer, &r, err, sizeof err);
     if (got <= 0) {
@@ -97,10 +153,18 @@ int headless_run(const Config *cfg) {
     epoch.steps++;
     flips_total += r.flips;
     if (!isnan(r.test_acc)) test_acc = r.test_acc;
-    if (log.f) csvlog_row(&log, &r);
+    if (!isnan(r.test_acc) && s.data.val.n) s.val_acc = trainer_evaluate(s.trainer, &s.data.val, NULL);
+    runlog_step(&log, &r);
+    if (screen) screen_step(screen, &r);
+    if (cfg->save_path[0] && cfg->save_every && r.step % cfg->save_every == 0 &&
+        save_run(&s, &epoch, flips_total, test_acc, err, sizeof err)) {
+      fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
+      rc = EXIT_RUNTIME;
+      break;
+    }
     const PhaseTimes *pt = trainer_times(s.trainer);
     double busy = pt->data + pt->forward + pt->backward + pt->optimizer;
-    double speed = (double)(r.step * cfg->train.batch) / busy;
+    double speed = (double)((r.step - s.resumed_step) * cfg->train.batch) / busy;
     int epoch_end = r.step % trainer_steps_per_epoch(s.trainer) == 0 ||
                     r.step == trainer_total_steps(s.trainer);
     if (epoch_end) {
@@ -111,7 +175,38 @@ int headless_run(const Config *cfg) {
       last_draw = now_s();
     }
   }
-  if (log.f && csvlog_close(&log, cfg->log_path, err, sizeof err)) {
+  const int sig = signals_caught();
+  if (rc == EXIT_OK && !sig && s.resumed && r.step == 0) {
+    fprintf(stderr, "flipscope: --load %s: the run is already at step %llu of %zu; raise --steps or "
+            "--epochs to train further\n", cfg->load_path, (unsigned long long)s.resumed_step,
+            trainer_total_steps(s.trainer));
+    rc = EXIT_USAGE;
+  }
+  int saved = 0; /* at the end, and on SIGINT / SIGTERM (not after a failure) */
+  if (rc == EXIT_OK && cfg->save_path[0]) {
+    if (save_run(&s, &epoch, flips_total, test_acc, err, sizeof err)) {
+      fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
+      rc = EXIT_RUNTIME;
+    } else {
+      saved = 1;
+    }
+  }
+  if (sig) {
+    uint64_t at = r.step ? r.step : s.resumed_step;
+    fprintf(stderr, "%sflipscope: %s: stopped after step %llu%s%s\n", live ? "\n" : "",
+            signals_name(sig), (unsigned long long)at, saved ? "; saved " : "",
+            saved ? cfg->save_path : "");
+    if (screen && screen_close(screen, err, sizeof err)) fprintf(stderr, "flipscope: %s\n", err);
+    if (runlog_close(&log, 0, err, sizeof err)) fprintf(stderr, "flipscope: %s\n", err);
+    session_close(&s);
+    return rc == EXIT_OK ? 128 + sig : rc;
+  }
+  if (screen && screen_close(screen, err, sizeof err)) {
+    fprintf(stderr, "flipscope: %s\n", err);
+    rc = EXIT_RUNTIME;
+  }
+  screen = NULL;
+  if (runlog_close(&log, rc == EXIT_OK && r.step > 0, err, sizeof err)) {
     fprintf(stderr, "flipscope: %s\n", err);
     rc = EXIT_RUNTIME;
   }
@@ -119,7 +214,10 @@ int headless_run(const Config *cfg) {
     /* Training time: the four phases of every step, not evaluation. */
     const PhaseTimes *pt = trainer_times(s.trainer);
     double train_s = pt->data + pt->forward + pt->backward + pt->optimizer;
-    print_summary(&s, &r, &epoch, test_acc, train_s, startup_s, flips_total);
+    print_summary(stdout, &s, &r, &epoch, test_acc, train_s, startup_s, flips_total);
+    if (cfg->result_path[0] &&
+        write_result(cfg->result_path, &s, &r, &epoch, test_acc, train_s, startup_s, flips_total))
+      rc = EXIT_RUNTIME;
   }
   session_close(&s);
   return rc;

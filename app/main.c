@@ -4,22 +4,31 @@
 #include <unistd.h>
 
 #include "app/blas_setup.h"
+#include "app/checkpoint_cmd.h"
 #include "app/config.h"
+#include "app/export.h"
 #include "app/filter_cmd.h"
 #include "app/headless.h"
+#include "app/presets.h"
 #include "app/session.h"
+#include "app/sweep.h"
+#include "app/tui.h"
 
 #define FLIPSCOPE_VERSION "0.1.0"
 
 int main(int argc, char **argv) {
   session_mark_start();
   if (argc > 1 && !strcmp(argv[1], "filter")) return filter_command(argc - 2, argv + 2);
+  if (argc > 1 && !strcmp(argv[1], "checkpoint")) return checkpoint_command(argc - 2, argv + 2);
+  if (argc > 1 && !strcmp(argv[1], "export")) return export_command(argc - 2, argv + 2);
+  if (argc > 1 && !strcmp(argv[1], "sweep")) return sweep_command(argc - 2, argv + 2);
   blas_select_kernels(argv);
   Config cfg;
   char err[512];
-  if (config_parse(argc - 1, argv + 1, &cfg, err, sizeof err)) {
+  int parsed = config_parse(argc - 1, argv + 1, &cfg, err, sizeof err);
+  if (parsed) {
     fprintf(stderr, "flipscope: %s\n", err);
-    return EXIT_USAGE;
+    return parsed == -2 ? EXIT_RUNTIME : EXIT_USAGE; /* -2: the --load file */
   }
   if (cfg.help) {
     config_usage();
@@ -29,8 +38,24 @@ int main(int argc, char **argv) {
     printf("flipscope %s\n", FLIPSCOPE_VERSION);
     return EXIT_OK;
   }
+  if (cfg.preset[0]) { /* the preset's settings first, the user's flags over them */
+    const Preset *p = preset_find(cfg.preset);
+    if (!p) {
+      char names[256];
+      preset_names(names, sizeof names);
+      fprintf(stderr, "flipscope: --preset: unknown preset '%s' (one of: %s)\n", cfg.preset, names);
+      return EXIT_USAGE;
+    }
+    parsed = preset_config(p, argc - 1, argv + 1, &cfg, err, sizeof err);
+    if (parsed) {
+      fprintf(stderr, "flipscope: %s\n", err);
+      return parsed == -2 ? EXIT_RUNTIME : EXIT_USAGE;
+    }
+  }
   if (!cfg.headless) {
-    fprintf(stderr, "flipscope: the live view is not available yet; training headless\n");
+    if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) return tui_run(&cfg);
+    fprintf(stderr, "flipscope: %s is not a terminal: training headless (--headless hides this note)\n",
+            isatty(STDOUT_FILENO) ? "stdin" : "stdout");
   }
   return headless_run(&cfg);
 }

@@ -1,13 +1,18 @@
 /* session.c — setting up a training session from a Config. */
 #include "app/session.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
+#include <sys/resource.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app/blas_setup.h"
+#include "app/checkpoint_file.h"
 #include "engine/parallel.h"
 #include "engine/simd.h"
 
@@ -33,9 +38,31 @@ double session_uptime(void) {
   return v ? (double)(realtime_ns() - atoll(v)) * 1e-9 : 0.0;
 }
 
+static int check_memory(const Config *cfg, const Dataset *d, char *err, size_t errlen);
+
+/* --save: refuses at the start, not after the training, a file that cannot be made. */
+static int check_save_dir(const char *path, char *err, size_t errlen) {
+  char dir[CONFIG_PATH_MAX];
+  const char *slash = strrchr(path, '/');
+  snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1,
+           slash ? path : ".");
+  struct stat st;
+  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
+    snprintf(err, errlen, "--save %s: is a directory", path);
+    return -1;
+  }
+  if (access(dir, W_OK) != 0) {
+    snprintf(err, errlen, "--save %s: cannot write in %s: %s", path, dir, strerror(errno));
+    return -1;
+  }
+  return 0;
+}
+static int restore(Session *s, const char *path, char *err, size_t errlen);
+
 int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
   memset(s, 0, sizeof *s);
   s->cfg = *cfg;
+  s->val_acc = NAN;
   s->threads = cfg->threads ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (s->threads < 1) s->threads = 1;
   if (simd_init(err, errlen)) return EXIT_USAGE;
@@ -46,18 +73,111 @@ int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
     snprintf(err, errlen, "--threads: cannot start %d threads", s->threads);
     return EXIT_RUNTIME;
   }
-  DatasetOptions dopt = {.seed = cfg->train.seed};
+  if (cfg->save_path[0] && check_save_dir(cfg->save_path, err, errlen)) return EXIT_RUNTIME;
+  DatasetOptions dopt = {.seed = cfg->train.seed, .noise = cfg->noise,
+                         .train_frac = cfg->train_frac, .val_frac = cfg->val_frac,
+                         .label_col = cfg->label_col};
   if (dataset_load(cfg->data, &dopt, &s->data, err, errlen))
-    return strncmp(err, "--data: unknown", 15) == 0 ? EXIT_USAGE : EXIT_RUNTIME;
+    return dataset_error_is_usage(err) ? EXIT_USAGE : EXIT_RUNTIME;
   if (strcmp(cfg->data, "auto") == 0)
     fprintf(stderr, "flipscope: --data auto chose %s\n", s->data.name);
+  if (check_memory(cfg, &s->data, err, errlen)) return EXIT_RUNTIME;
   s->trainer = trainer_create(&cfg->train, &cfg->model, &cfg->opt, &s->data.train,
                               &s->data.test, err, errlen);
   if (!s->trainer) return strncmp(err, "--", 2) == 0 ? EXIT_USAGE : EXIT_RUNTIME;
+  if (cfg->load_path[0] && restore(s, cfg->load_path, err, errlen)) return EXIT_RUNTIME;
   return EXIT_OK;
 }
 
+/* Refuses, before anything is allocated, a model and batch that need more
+ * memory than the machine has (or the process may use). */
+static int check_memory(const Config *cfg, const Dataset *d, char *err, size_t errlen) {
+  if (cfg->train.batch == 0 || cfg->train.batch > d->train.n) return 0; /* trainer_create says */
+  double need = trainer_memory_bytes(&cfg->train, &cfg->model, &cfg->opt, &d->train);
+  long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+  double have = pages > 0 && page > 0 ? (double)pages * (double)page : INFINITY;
+  const char *what = "this machine's memory";
+  struct rlimit rl;
+  if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < have) {
+    have = (double)rl.rlim_cur;
+    what = "the process's address-space limit (ulimit -v)";
+  }
+  if (need <= have) return 0;
+  char model[128];
+  model_spec_format(&cfg->model, model, sizeof model);
+  snprintf(err, errlen,
+           "--model %s: needs about %.0f MB (weights, optimizer state and batches of %zu on %zu "
+           "inputs), more than %s, %.0f MB",
+           model, need / 1048576.0, cfg->train.batch, d->train.dim, what, have / 1048576.0);
+  return -1;
+}
+
+/* --load: restores the trainer from the checkpoint at path. */
+static int restore(Session *s, const char *path, char *err, size_t errlen) {
+  CkptFile f;
+  char msg[480];
+  if (ckpt_file_open(&f, path, msg, sizeof msg)) {
+    snprintf(err, errlen, "--load %s", msg);
+    return -1;
+  }
+  CkptInfo info;
+  int rc = checkpoint_inspect(f.data, f.len, &info, msg, sizeof msg) ||
+           checkpoint_restore(s->trainer, f.data, f.len, msg, sizeof msg);
+  if (rc) {
+    snprintf(err, errlen, "--load %s: %s", path, msg);
+  } else if (info.app_len && !(s->resume_app = malloc(info.app_len))) {
+    snprintf(err, errlen, "--load %s: out of memory", path);
+    rc = 1;
+  } else {
+    if (info.app_len) memcpy(s->resume_app, info.app, info.app_len);
+    s->resume_app_len = info.app_len;
+    s->resumed = 1;
+    s->resumed_step = info.step;
+  }
+  ckpt_file_close(&f);
+  return rc ? -1 : 0;
+}
+
+int session_resume_telemetry(Session *s, char *err, size_t errlen) {
+  if (!s->resumed || !trainer_telemetry(s->trainer)) return 0;
+  CkptFile f;
+  char msg[480];
+  if (ckpt_file_open(&f, s->cfg.load_path, msg, sizeof msg)) {
+    snprintf(err, errlen, "--load %s", msg);
+    return -1;
+  }
+  int rc = checkpoint_restore_telemetry(s->trainer, f.data, f.len, msg, sizeof msg);
+  if (rc < 0) snprintf(err, errlen, "--load %s: %s", s->cfg.load_path, msg);
+  ckpt_file_close(&f);
+  return rc < 0 ? -1 : 0;
+}
+
+int session_save(Session *s, const char *path, const void *app, size_t app_len, char *err,
+                 size_t errlen) {
+  char msg[480];
+  if (trainer_check_state(s->trainer, msg, sizeof msg)) {
+    snprintf(err, errlen, "--save %s: not saved, the state is broken: %s", path, msg);
+    return -1;
+  }
+  /* "auto" is saved as the set it chose, so a resume loads the same data. */
+  const char *data = strcmp(s->cfg.data, "auto") == 0 ? s->data.name : s->cfg.data;
+  size_t need = config_format_saved(&s->cfg, data, NULL, 0);
+  char *text = malloc(need + 1);
+  if (!text) {
+    snprintf(err, errlen, "--save %s: out of memory", path);
+    return -1;
+  }
+  config_format_saved(&s->cfg, data, text, need + 1);
+  CkptExtra extra = {.config = text, .config_len = need, .app = app, .app_len = app_len};
+  int rc = ckpt_file_save(s->trainer, path, &extra, msg, sizeof msg);
+  if (rc) snprintf(err, errlen, "--save %s", msg);
+  free(text);
+  return rc;
+}
+
 void session_close(Session *s) {
+  free(s->resume_app);
+  s->resume_app = NULL;
   trainer_free(s->trainer);
   dataset_free(&s->data);
   s->trainer = NULL;

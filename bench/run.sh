@@ -10,3 +10,5 @@ for b in "$BUILD"/bench/bench_*; do
   "$b"
 done
 bash bench/w1.sh "$bin"
+bash bench/telemetry.sh "$bin"
+bash bench/tui.sh "$bin"

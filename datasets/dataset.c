@@ -9,8 +9,11 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "datasets/csv.h"
 #include "datasets/glyphs.h"
 #include "datasets/idx.h"
+#include "datasets/playground.h"
+#include "datasets/split.h"
 
 /* dir if given, else $FLIPSCOPE_FASHION_DIR if set, else the Debian path. */
 static const char *fashion_dir(const char *dir) {
@@ -30,6 +33,30 @@ static int load_fashion(const char *dir, Dataset *out, char *err, size_t errlen)
   return idx_load_dir(dir, out, err, errlen);
 }
 
+/* Refuses the options that mean nothing for the chosen set. */
+static int check_options(const char *set, int playground, int csv, const DatasetOptions *opt,
+                         char *err, size_t errlen) {
+  if (opt->noise > 0 && !playground) {
+    snprintf(err, errlen, "--noise: applies to spiral, xor, circles and gauss, not %s", set);
+    return -1;
+  }
+  if (opt->noise > 1) {
+    snprintf(err, errlen, "--noise: %g is above 1 (Playground's range is 0 to 0.5)", opt->noise);
+    return -1;
+  }
+  if (opt->train_frac > 0 && !playground && !csv) {
+    snprintf(err, errlen,
+             "--train-frac: applies to spiral, xor, circles, gauss and csv:FILE, not %s (its "
+             "test split is fixed)", set);
+    return -1;
+  }
+  if (opt->label_col > 0 && !csv) {
+    snprintf(err, errlen, "--label-col: applies to csv:FILE, not %s", set);
+    return -1;
+  }
+  return 0;
+}
+
 int dataset_load(const char *spec, const DatasetOptions *opt, Dataset *out, char *err,
                  size_t errlen) {
   static const DatasetOptions defaults = {0};
@@ -38,21 +65,50 @@ int dataset_load(const char *spec, const DatasetOptions *opt, Dataset *out, char
   if (strcmp(spec, "auto") == 0) spec = fashion_available(opt->fashion_dir) ? "fashion" : "glyphs";
 
   const char *name = spec;
+  const int pg = playground_parse(spec), csv = strncmp(spec, "csv:", 4) == 0 && spec[4];
+  const int idx = strncmp(spec, "idx:", 4) == 0 && spec[4];
+  if (pg < 0 && !csv && !idx && strcmp(spec, "glyphs") && strcmp(spec, "fashion")) {
+    snprintf(err, errlen,
+             "--data: unknown data set '%s' (expected auto, glyphs, fashion, idx:DIR, csv:FILE, "
+             "spiral, xor, circles, gauss)",
+             spec);
+    return -1;
+  }
+  if (check_options(csv ? "csv:FILE" : idx ? "idx:DIR" : spec, pg >= 0, csv, opt, err, errlen))
+    return -1;
   int rc;
   if (strcmp(spec, "glyphs") == 0) {
     rc = glyphs_generate(opt->seed, GLYPHS_TRAIN, GLYPHS_TEST, out, err, errlen);
   } else if (strcmp(spec, "fashion") == 0) {
     rc = load_fashion(fashion_dir(opt->fashion_dir), out, err, errlen);
-  } else if (strncmp(spec, "idx:", 4) == 0 && spec[4]) {
+  } else if (idx) {
     name = "idx";
     rc = idx_load_dir(spec + 4, out, err, errlen);
+  } else if (csv) {
+    name = "csv";
+    CsvOptions copt = {.label_col = opt->label_col, .train_frac = opt->train_frac,
+                       .seed = opt->seed};
+    rc = csv_load(spec + 4, &copt, out, err, errlen);
   } else {
-    snprintf(err, errlen,
-             "--data: unknown data set '%s' (expected auto, glyphs, fashion, idx:DIR)", spec);
+    double frac = opt->train_frac > 0 ? opt->train_frac : PLAYGROUND_TRAIN_FRAC;
+    rc = playground_generate((PlaygroundKind)pg, PLAYGROUND_POINTS, opt->noise, frac, opt->seed,
+                             out, err, errlen);
+  }
+  if (rc == 0 && opt->val_frac > 0) rc = split_hold_out(out, opt->val_frac, opt->seed, err, errlen);
+  if (rc != 0) {
+    dataset_free(out);
     return -1;
   }
-  if (rc == 0) snprintf(out->name, sizeof out->name, "%s", name);
-  return rc;
+  /* CSV columns come in any units: standardise them on the final training split. */
+  if (csv) split_standardise(out);
+  snprintf(out->name, sizeof out->name, "%s", name);
+  return 0;
+}
+
+int dataset_error_is_usage(const char *err) {
+  if (strncmp(err, "--", 2) != 0) return 0;
+  size_t flag = 2 + strspn(err + 2, "abcdefghijklmnopqrstuvwxyz-");
+  return flag > 2 && err[flag] == ':';
 }
 
 void dataset_free(Dataset *d) {

@@ -116,6 +116,8 @@ static int read_header(IdxFile *f, unsigned ndims, char *err, size_t errlen) {
   return 0;
 }
 
+static int setup_stream(IdxFile *f, char *err, size_t errlen);
+
 /* Maps the file and, when it starts with the gzip magic, sets up inflate. */
 static int map_file(IdxFile *f, char *err, size_t errlen) {
   int fd = open(f->path, O_RDONLY | O_CLOEXEC);
@@ -139,6 +141,12 @@ static int map_file(IdxFile *f, char *err, size_t errlen) {
   }
   close(fd);
   if (problem) return fail(err, errlen, "%s: %s", f->path, problem);
+  f->mapped = f->map != NULL;
+  return setup_stream(f, err, errlen);
+}
+
+/* Sets up inflate when the bytes start with the gzip magic. */
+static int setup_stream(IdxFile *f, char *err, size_t errlen) {
   if (f->map_len < 2 || f->map[0] != 0x1f || f->map[1] != 0x8b) return 0;
 
   z_stream *z = calloc(1, sizeof *z);
@@ -162,6 +170,37 @@ int idx_open(IdxFile *f, const char *path, unsigned ndims, char *err, size_t err
   return -1;
 }
 
+int idx_open_mem(IdxFile *f, const char *name, const uint8_t *data, size_t len, unsigned ndims,
+                 char *err, size_t errlen) {
+  memset(f, 0, sizeof *f);
+  f->path = name;
+  if (ndims < 1 || ndims > IDX_MAX_DIMS)
+    return fail(err, errlen, "%s: cannot read %u-dimensional IDX data", name, ndims);
+  f->map = len ? data : NULL;
+  f->map_len = len;
+  if (len > IDX_MAX_BYTES + 4 * (1 + IDX_MAX_DIMS))
+    fail(err, errlen, "%s: too large for an IDX file", name);
+  else if (setup_stream(f, err, errlen) == 0 && read_header(f, ndims, err, errlen) == 0)
+    return 0;
+  idx_close(f);
+  return -1;
+}
+
+/* Deflate expands at most 1032:1, so a gzip file shorter than this cannot
+ * hold the payload its header announces. */
+#define GZIP_MAX_RATIO 1032
+
+int idx_check_size(const IdxFile *f, char *err, size_t errlen) {
+  size_t end = f->pos + f->size;
+  if (!f->z && f->size > f->map_len - f->pos)
+    return fail(err, errlen, "%s: truncated at byte %zu of %zu", f->path, f->map_len, end);
+  if (f->z && f->size / GZIP_MAX_RATIO > f->map_len)
+    return fail(err, errlen,
+                "%s: truncated: %zu compressed bytes cannot hold the %zu bytes the header announces",
+                f->path, f->map_len, end);
+  return 0;
+}
+
 int idx_read(IdxFile *f, uint8_t *dst, char *err, size_t errlen) {
   size_t end = f->pos + f->size, got;
   uint8_t extra;
@@ -183,7 +222,7 @@ void idx_close(IdxFile *f) {
     inflateEnd(f->z);
     free(f->z);
   }
-  if (f->map) munmap((void *)f->map, f->map_len);
+  if (f->map && f->mapped) munmap((void *)f->map, f->map_len);
   memset(f, 0, sizeof *f);
 }
 
@@ -273,6 +312,8 @@ int idx_load_dir(const char *dir, Dataset *out, char *err, size_t errlen) {
   for (int i = 0; i < NFILES; i++)
     if (idx_open(&f[i], paths[i], file_dims[i], err, errlen)) goto done;
   if (check_shapes(f, err, errlen)) goto done;
+  for (int i = 0; i < NFILES; i++)
+    if (idx_check_size(&f[i], err, errlen)) goto done;
   size_t total = 0;
   for (int i = 0; i < NFILES; i++) total += f[i].size;
   if (!(storage = malloc(total))) {

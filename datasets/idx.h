@@ -25,8 +25,9 @@ typedef struct {
   size_t size;           /* payload bytes: the product of dims */
   /* private */
   const char *path;      /* the caller's string, kept until idx_close */
-  const uint8_t *map;    /* the whole file, memory-mapped */
+  const uint8_t *map;    /* the whole file, memory-mapped (or the caller's bytes) */
   size_t map_len;
+  int mapped;            /* map is ours to munmap */
   size_t pos;            /* bytes of the IDX stream delivered so far */
   int z_state;           /* gzip: running, ended, or input exhausted */
   struct z_stream_s *z;  /* zlib inflate state; NULL for a raw file */
@@ -36,6 +37,13 @@ typedef struct {
  * `ndims` dimensions (1..IDX_MAX_DIMS), each nonzero. Returns 0, or -1 with
  * err set and nothing left to close. */
 int idx_open(IdxFile *f, const char *path, unsigned ndims, char *err, size_t errlen);
+/* The same on len bytes in memory (which must outlive f); `name` stands for
+ * the file in messages. */
+int idx_open_mem(IdxFile *f, const char *name, const uint8_t *data, size_t len, unsigned ndims,
+                 char *err, size_t errlen);
+/* Refuses, before anything is allocated for it, a payload the file is too
+ * short to hold (raw: fewer bytes left; gzip: beyond deflate's ratio). */
+int idx_check_size(const IdxFile *f, char *err, size_t errlen);
 /* Reads the f->size payload bytes into dst and checks that the file ends there. */
 int idx_read(IdxFile *f, uint8_t *dst, char *err, size_t errlen);
 /* Releases f; safe on a zeroed or already closed IdxFile. */

@@ -15,7 +15,8 @@
 
 static inline size_t bits_words(size_t k) { return (k + 63) / 64; }
 
-/* out[r] = packed signs of x[r][0..k), sign(0) = +1.  x: rows x k floats. */
+/* out[r] = packed signs of x[r][0..k), bit = (x >= 0): sign(0) = sign(-0) = +1,
+ * sign(NaN) = -1 (as the float signs of activation.c).  x: rows x k floats. */
 void bits_pack_rows(const float *x, size_t rows, size_t k, uint64_t *out);
 
 /* Binary GEMM, c[i][j] = sum_t a[i][t] * b[j][t] over +-1 entries
@@ -24,7 +25,8 @@ void bits_pack_rows(const float *x, size_t rows, size_t k, uint64_t *out);
  * (exact: |c| <= k < 2^24). Runs the active SIMD variant. */
 void bgemm(const uint64_t *a, const uint64_t *b, float *c, size_t m, size_t n, size_t k);
 
-/* The same product by a named variant (tests and benchmarks). */
+/* The same product by a named variant (tests and benchmarks); the CPU must
+ * support it (simd_supported). */
 void bgemm_variant(SimdLevel level, const uint64_t *a, const uint64_t *b, float *c,
                    size_t m, size_t n, size_t k);
 

@@ -8,7 +8,7 @@
  * shuffle plus one byte add do 32 4-bit multiply-accumulates: twice the work
  * per instruction of the classic "XOR, split nibbles, two shuffles, add".
  * The tables of every byte value are one constant array; b is rearranged per
- * block of 96 rows so a load gives a nibble position of 16 rows.
+ * block of 64 rows so one load gives one nibble position of 16 rows.
  */
 #include <immintrin.h>
 
@@ -17,10 +17,10 @@
 
 enum {
   GROUP_COLS = 16,                            /* rows of b per shuffle */
-  TILE_ROWS = 2,                              /* rows of a per tile */
-  TILE_GROUPS = 6,                            /* groups of 16 rows of b per tile */
+  TILE_ROWS = 3,                              /* rows of a per tile */
+  TILE_GROUPS = 4,                            /* groups of 16 rows of b per tile */
   TILE_COLS = GROUP_COLS * TILE_GROUPS,       /* rows of b per panel */
-  CHUNK_WORDS = 16,                           /* words of k per panel: 24 KiB */
+  CHUNK_WORDS = 16,                           /* words of k per panel: 16 KiB */
   CHUNK_STEPS = 8 * CHUNK_WORDS,              /* bytes of a row per panel */
   FLUSH_STEPS = 63                            /* byte sums of counts <= 4 stay < 256 */
 };
@@ -101,19 +101,21 @@ typedef struct {
   float *c;               /* c[i][j0] of the tile's first row */
   size_t ldc;
   size_t cols;            /* valid columns in the panel, 1..TILE_COLS */
-  float kbits;            /* real (unpadded) bits in this chunk */
+  int kbits;              /* real (unpadded) bits in this chunk, <= 1024 */
   int accumulate;         /* add to c (chunks after the first) instead of storing */
 } Tile;
 
-/* c[r][16g .. 16g+15] (+)= kbits - 2 * counts, where the 16-bit lanes of
- * sums[0] are columns 0..7 (low nibbles | high nibbles) and sums[1] 8..15.
- * Exact in 16 bits: a chunk has at most 1024 bits. */
-static inline __attribute__((always_inline)) void store_group(const Tile *t, __m256i sum_lo,
-                                                              __m256i sum_hi, float *dst,
+/* dst[0 .. valid) (+)= kbits - 2 * mismatches for 16 columns, from 16-bit
+ * sums whose lanes are (low nibbles | high nibbles) of columns 0..7 in
+ * sums_0_7 and of columns 8..15 in sums_8_15. Exact in 16 bits: a chunk has
+ * at most 1024 bits. */
+static inline __attribute__((always_inline)) void store_group(const Tile *t, __m256i sums_0_7,
+                                                              __m256i sums_8_15, float *dst,
                                                               size_t valid) {
-  __m256i counts = _mm256_add_epi16(_mm256_permute2x128_si256(sum_lo, sum_hi, 0x20),
-                                    _mm256_permute2x128_si256(sum_lo, sum_hi, 0x31));
-  __m256i dots = _mm256_sub_epi16(_mm256_set1_epi16((short)t->kbits), _mm256_add_epi16(counts, counts));
+  __m256i counts = _mm256_add_epi16(_mm256_permute2x128_si256(sums_0_7, sums_8_15, 0x20),
+                                    _mm256_permute2x128_si256(sums_0_7, sums_8_15, 0x31));
+  __m256i dots = _mm256_sub_epi16(_mm256_set1_epi16((short)t->kbits),
+                                  _mm256_add_epi16(counts, counts));
   __m256 dot[2] = {_mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(dots))),
                    _mm256_cvtepi32_ps(_mm256_cvtepi16_epi32(_mm256_extracti128_si256(dots, 1)))};
   if (valid >= GROUP_COLS && !t->accumulate) {
@@ -130,9 +132,10 @@ static inline __attribute__((always_inline)) void store_group(const Tile *t, __m
   }
 }
 
-/* Tile kernel, R rows of a x G groups of 16 rows of b (R <= 2, G <= 6):
- *   acc[r][g] byte (lane L, t) += table(byte q of a_r, nibble L)[index of row t]
- * for each step q, i.e. mismatches of nibble 2q + L of a_r and b_{16g+t}.
+/* Tile kernel, R rows of a x G groups of 16 rows of b (R <= 3, G <= 4), over
+ * the steps q (bytes) of one chunk of k:
+ *   acc[r][g] byte (L, t) += nibble_tables[byte q of a_r] lane L [panel index of b_{16g+t}]
+ *                          = mismatches in nibble 2q + L of a_r and b_{16g+t}.
  * Per step: R table loads, R*G (VPSHUFB with a loaded index, VPADDB). Every
  * 63 steps the byte sums are widened into 16-bit sums. */
 static inline __attribute__((always_inline)) void tile_kernel(int R, int G, const Tile *t) {
@@ -164,8 +167,9 @@ static inline __attribute__((always_inline)) void tile_kernel(int R, int G, cons
     for (int r = 0; r < R; r++)
 #pragma GCC unroll 8
       for (int g = 0; g < G; g++) {
-        sums[r][g][0] = _mm256_add_epi16(sums[r][g][0], _mm256_unpacklo_epi8((__m256i)acc[r][g], zero));
-        sums[r][g][1] = _mm256_add_epi16(sums[r][g][1], _mm256_unpackhi_epi8((__m256i)acc[r][g], zero));
+        __m256i bytes = (__m256i)acc[r][g];
+        sums[r][g][0] = _mm256_add_epi16(sums[r][g][0], _mm256_unpacklo_epi8(bytes, zero));
+        sums[r][g][1] = _mm256_add_epi16(sums[r][g][1], _mm256_unpackhi_epi8(bytes, zero));
       }
   }
 
@@ -173,20 +177,20 @@ static inline __attribute__((always_inline)) void tile_kernel(int R, int G, cons
   for (int r = 0; r < R; r++)
 #pragma GCC unroll 8
     for (int g = 0; g < G; g++)
-      store_group(t, sums[r][g][0], sums[r][g][1], t->c + r * t->ldc + GROUP_COLS * g, t->cols - GROUP_COLS * (size_t)g);
+      store_group(t, sums[r][g][0], sums[r][g][1], t->c + r * t->ldc + GROUP_COLS * g,
+                  t->cols - GROUP_COLS * (size_t)g);
 }
 
 #define TILE_FN(R, G) \
   static void tile_##R##x##G(const Tile *t) { tile_kernel(R, G, t); }
-#define TILE_ROW_FNS(R) \
-  TILE_FN(R, 1) TILE_FN(R, 2) TILE_FN(R, 3) TILE_FN(R, 4) TILE_FN(R, 5) TILE_FN(R, 6)
-TILE_ROW_FNS(1) TILE_ROW_FNS(2)
-#define TILE_ROW_PTRS(R) {tile_##R##x1, tile_##R##x2, tile_##R##x3, tile_##R##x4, tile_##R##x5, tile_##R##x6}
-static void (*const tile_fns[TILE_ROWS][TILE_GROUPS])(const Tile *) = {TILE_ROW_PTRS(1),
-                                                                      TILE_ROW_PTRS(2)};
+#define TILE_ROW_FNS(R) TILE_FN(R, 1) TILE_FN(R, 2) TILE_FN(R, 3) TILE_FN(R, 4)
+TILE_ROW_FNS(1) TILE_ROW_FNS(2) TILE_ROW_FNS(3)
+#define TILE_ROW_PTRS(R) {tile_##R##x1, tile_##R##x2, tile_##R##x3, tile_##R##x4}
+static void (*const tile_fns[TILE_ROWS][TILE_GROUPS])(const Tile *) = {
+    TILE_ROW_PTRS(1), TILE_ROW_PTRS(2), TILE_ROW_PTRS(3)};
 
-/* For each panel of 96 rows of b and each chunk of 1024 bits of k, every tile
- * of 2 rows of a in [i0, i1) against that panel; chunks after the first add
+/* For each panel of 64 rows of b and each chunk of 1024 bits of k, every tile
+ * of 3 rows of a in [i0, i1) against that panel; chunks after the first add
  * into c. */
 void bgemm_avx2(const BgemmProblem *p, size_t i0, size_t i1, size_t j0, size_t j1) {
   __m256i panel[CHUNK_STEPS * TILE_GROUPS];
@@ -202,7 +206,7 @@ void bgemm_avx2(const BgemmProblem *p, size_t i0, size_t i1, size_t j0, size_t j
       for (size_t i = i0; i < i1; i += TILE_ROWS) {
         int rows = (int)(i1 - i < TILE_ROWS ? i1 - i : TILE_ROWS);
         Tile t = {a_bytes + (i * kw + w0) * 8, kw * 8, panel, 8 * words, p->c + i * p->n + j,
-                  p->n, cols, (float)bits, w0 > 0};
+                  p->n, cols, (int)bits, w0 > 0};
         tile_fns[rows - 1][groups - 1](&t);
       }
     }

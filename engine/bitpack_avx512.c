@@ -41,21 +41,24 @@ static inline void transpose8x8(const __m512i rows[8], __m512i out[8]) {
   }
 }
 
-/* panel[w][jj] = b[j0 + jj][w0 + w] for jj < cols, 0 beyond (never stored),
- * copied 8 rows x 8 words at a time; masked loads stop at the chunk's end. */
+/* panel[w][jj] = b[j0 + jj][w0 + w] for jj < cols, 0 for the rest of the
+ * last 8 columns (computed, never stored), copied 8 rows x 8 words at a
+ * time; masked loads stop at the chunk's last word. */
 static void pack_panel(const BgemmProblem *p, size_t j0, size_t cols, size_t w0, size_t words,
                        uint64_t *panel) {
   size_t kw = bits_words(p->k);
-  for (size_t jb = 0; jb < TILE_COLS; jb += 8)
+  for (size_t jb = 0; jb < cols; jb += 8)
     for (size_t wb = 0; wb < words; wb += 8) {
       size_t count = words - wb < 8 ? words - wb : 8;
       __mmask8 mask = (__mmask8)((1u << count) - 1);
+      const uint64_t *first = p->b + (j0 + jb) * kw + w0 + wb;
       __m512i rows[8], out[8];
       for (size_t r = 0; r < 8; r++)
-        rows[r] = jb + r < cols ? _mm512_maskz_loadu_epi64(mask, p->b + (j0 + jb + r) * kw + w0 + wb)
+        rows[r] = jb + r < cols ? _mm512_maskz_loadu_epi64(mask, first + r * kw)
                                 : _mm512_setzero_si512();
       transpose8x8(rows, out);
-      for (size_t w = 0; w < count; w++) _mm512_store_si512(panel + (wb + w) * TILE_COLS + jb, out[w]);
+      for (size_t w = 0; w < count; w++)
+        _mm512_store_si512(panel + (wb + w) * TILE_COLS + jb, out[w]);
     }
 }
 
@@ -97,7 +100,8 @@ static inline __attribute__((always_inline)) void tile_kernel(int R, int V, cons
 
   /* Two accumulators of 8 counts make one vector of 16 columns: one
    * conversion and one exact kbits - 2 * count per 16 outputs. */
-  const __m512i evens = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+  const __m512i evens =
+      _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
   const __m512 kbits = _mm512_set1_ps(t->kbits), two = _mm512_set1_ps(2.0f);
 #pragma GCC unroll 8
   for (int r = 0; r < R; r++)

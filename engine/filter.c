@@ -259,8 +259,10 @@ double filter_cutoff(const Filter *f) {
   if (is_integrator(f)) return 0;
   if (!f->stable) return NAN;
   if (f->order == 1 && f->num[1] == 0 && f->num[2] == 0) {
-    double a = 1 - f->pole_re[0], c = (2 - 2 * a - a * a) / (2 * (1 - a));
-    return fabs(c) <= 1 ? acos(c) : NAN;
+    /* cos w_c = (2 - 2a - a^2) / (2 (1 - a)), i.e. sin^2(w_c/2) = a^2 / (4 (1 - a)):
+     * the second form keeps its precision for small a */
+    double a = 1 - f->pole_re[0], s2 = a < 1 ? a * a / (4 * (1 - a)) : INFINITY;
+    return s2 <= 1 ? 2 * asin(sqrt(s2)) : NAN;
   }
   /* Scan a log grid from 1e-15 to pi for the first point 3 dB down, then bisect. */
   const double half = 0.5 * mag2(f, 0), lo_w = 1e-15;

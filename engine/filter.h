@@ -66,7 +66,9 @@ double filter_dc_gain(const Filter *f);
  * One EMA: closed form cos w_c = (2 - 2a - a^2) / (2 (1 - a)); else bisection. */
 double filter_cutoff(const Filter *f);
 /* rho_1, the lag-1 autocorrelation of the output for white input: AR(1) p,
- * AR(2) (p1 + p2) / (1 + p1 p2), else summed over the impulse response. */
+ * AR(2) -den[1] / (1 + den[2]) (CEMA: (a + c) / (1 + a c)), else summed over
+ * the impulse response until the slowest pole has decayed to 1e-15 (at most
+ * 2^26 samples). */
 double filter_lag1(const Filter *f);
 /* The chance a weight flips per step under zero-mean white Gaussian gradient
  * noise: arccos(rho_1) / pi (0 for an integrator; NAN where undefined). */

@@ -138,6 +138,19 @@ int model_create(Model *m, const ModelSpec *spec, size_t input_dim, size_t class
   return 0;
 }
 
+size_t model_bytes(const ModelSpec *spec, size_t input_dim, size_t classes, size_t batch_cap) {
+  Model m = {.n_layers = spec->n_hidden + 1, .input_dim = input_dim, .classes = classes,
+             .batch_cap = batch_cap};
+  for (size_t l = 0; l < m.n_layers; l++) {
+    m.layer[l].in = l == 0 ? input_dim : spec->hidden[l - 1];
+    m.layer[l].out = l == spec->n_hidden ? classes : spec->hidden[l];
+    m.n_real += 2 * m.layer[l].out;
+  }
+  Carver sizes[3] = {{0}};
+  model_layout(&m, &sizes[0], &sizes[1], &sizes[2]);
+  return sizes[0].used + sizes[1].used + sizes[2].used;
+}
+
 void model_free(Model *m) {
   for (int b = 0; b < 3; b++) free(m->blocks[b]);
   memset(m, 0, sizeof *m);

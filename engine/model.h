@@ -57,6 +57,8 @@ typedef struct {
 int model_create(Model *m, const ModelSpec *spec, size_t input_dim, size_t classes,
                  size_t batch_cap, uint64_t seed, char *err, size_t errlen);
 void model_free(Model *m);
+/* The bytes model_create would allocate for this shape (nothing is allocated). */
+size_t model_bytes(const ModelSpec *spec, size_t input_dim, size_t classes, size_t batch_cap);
 /* Binary weights in the model (the optimizer's size). */
 size_t model_binary_weights(const Model *m);
 

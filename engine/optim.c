@@ -40,7 +40,7 @@ void optim_defaults(OptKind kind, OptConfig *cfg) {
   cfg->beta1 = 0.9;
   cfg->beta2 = 0.999;
   cfg->eps = 1e-8;
-  cfg->init_scale = 1e-3;
+  cfg->init_scale = 3e-2; /* W1, Adam lr 1e-3, 3 epochs: 1e-3 -> 86.4 %, 1e-2 -> 86.9 %, 3e-2 -> 87.4 % */
   /* iir: the cascade equal to CEMA's defaults (gamma 0.1, alpha 1e-3) */
   cfg->iir_sections = 2;
   cfg->iir_poles[0] = 0.9;

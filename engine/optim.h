@@ -88,7 +88,8 @@ size_t optim_step_range(Optimizer *o, size_t layer, float *sign, const float *gr
                         size_t end);
 
 const OptConfig *optim_config(const Optimizer *o);
-/* Changes hyperparameters of the same kind between steps (live retuning). */
+/* Changes hyperparameters of the same kind between steps (live retuning);
+ * check them with optim_check first. */
 void optim_set_config(Optimizer *o, const OptConfig *cfg);
 const float *optim_inertia(const Optimizer *o, size_t layer);
 float *const *optim_state(const Optimizer *o, size_t layer);

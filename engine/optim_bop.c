@@ -14,14 +14,8 @@
 #include <math.h>
 
 #include "engine/kernel_clones.h"
+#include "engine/latent.h"
 #include "engine/optim.h"
-
-/* Flips b where b * x > tau; returns 1 on a flip. */
-static inline size_t bop_flip(float x, float tau, float *b) {
-  int flip = *b * x > tau;
-  *b = flip ? -*b : *b;
-  return (size_t)flip;
-}
 
 KERNEL_CLONES
 static size_t bop_step(const OptStepArgs *a, float *sign, const float *grad, float *const *state,
@@ -31,7 +25,7 @@ static size_t bop_step(const OptStepArgs *a, float *sign, const float *grad, flo
   size_t flips = 0;
   for (size_t j = begin; j < end; j++) {
     m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
-    flips += bop_flip(m[j], tau, &sign[j]);
+    flips += filter_follow_sign(m[j], tau, &sign[j]);
   }
   return flips;
 }
@@ -45,7 +39,7 @@ static size_t bop2_step(const OptStepArgs *a, float *sign, const float *grad, fl
   for (size_t j = begin; j < end; j++) {
     m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
     v[j] = (1.0f - sigma) * v[j] + sigma * grad[j] * grad[j];
-    flips += bop_flip(m[j] / (sqrtf(v[j]) + 1e-10f), tau, &sign[j]);
+    flips += filter_follow_sign(m[j] / (sqrtf(v[j]) + 1e-10f), tau, &sign[j]);
   }
   return flips;
 }

@@ -75,7 +75,7 @@ static void map_sgd_cema(const Side *sgd, const Side *cema, int to_cema, size_t 
 }
 
 /* The approximate map of one layer (see the header comment); returns whether
- * a gradient EMA was carried into the new optimizer's momentum. */
+ * a gradient EMA was carried into the new optimizer's m or momentum buffer. */
 static int map_approx(const Side *a, const Side *b, const float *sign, size_t n) {
   const OptimizerOps *oa = optim_ops(a->cfg->kind), *ob = optim_ops(b->cfg->kind);
   const double ka = oa->latent ? latent_k(a->cfg, a->f) : 1, kb = ob->latent ? latent_k(b->cfg, b->f) : 1;
@@ -92,7 +92,8 @@ static int map_approx(const Side *a, const Side *b, const float *sign, size_t n)
   }
   const float *xa = a->state[oa->inertia_state];
   float *xb = b->state[ob->inertia_state];
-  int carried = 0;
+  const int carried = ema && (b->cfg->kind == OPT_CEMA ||
+                              (b->cfg->kind == OPT_SGD && b->cfg->momentum != 0));
   for (size_t j = 0; j < n; j++) {
     double y = oa->latent ? -ka * xa[j] : xa[j]; /* filter units: b = -sign(y) */
     if (y * sign[j] > 0) y = 0;
@@ -101,10 +102,7 @@ static int map_approx(const Side *a, const Side *b, const float *sign, size_t n)
     switch (b->cfg->kind) {
     case OPT_CEMA: b->state[0][j] = (float)m; break;
     case OPT_SGD:
-      if (ema && b->cfg->momentum != 0) {
-        b->state[1][j] = (float)(m / sgd_buf_to_m(b->cfg));
-        carried = 1;
-      }
+      if (carried) b->state[1][j] = (float)(m / sgd_buf_to_m(b->cfg));
       break;
     case OPT_IIR:
       for (int k = 1; !b->cfg->iir_biquad && k < b->cfg->iir_sections; k++) b->state[k][j] = (float)y;
@@ -115,14 +113,75 @@ static int map_approx(const Side *a, const Side *b, const float *sign, size_t n)
   return carried;
 }
 
+/* How one optimizer's state becomes another's. */
+typedef enum { ROUTE_SAME, ROUTE_SGD_TO_CEMA, ROUTE_CEMA_TO_SGD, ROUTE_BOP_CEMA, ROUTE_APPROX } Route;
+
+static Route route_of(OptKind a, OptKind b, const Filter *fa, const Filter *fb) {
+  if (a == b) return ROUTE_SAME;
+  if (a == OPT_SGD && b == OPT_CEMA && fa->cema) return ROUTE_SGD_TO_CEMA;
+  if (a == OPT_CEMA && b == OPT_SGD && fb->cema) return ROUTE_CEMA_TO_SGD;
+  if ((a == OPT_BOP && b == OPT_CEMA) || (a == OPT_CEMA && b == OPT_BOP)) return ROUTE_BOP_CEMA;
+  return ROUTE_APPROX;
+}
+
+/* Fills out: whether the route is exact for these settings, and what it did. */
+static void describe(Route r, const OptConfig *from, const OptConfig *to, const Filter *fa,
+                     const Filter *fb, uint64_t t, int carried, OptSwitch *out) {
+  const char *na = optim_ops(from->kind)->name, *nb = optim_ops(to->kind)->name;
+  switch (r) {
+  case ROUTE_SAME:
+    out->exact = same_settings(from, to);
+    snprintf(out->message, sizeof out->message, "%s: every state kept%s", na,
+             out->exact ? "" : "; the new settings change the trajectory from here");
+    return;
+  case ROUTE_SGD_TO_CEMA:
+  case ROUTE_CEMA_TO_SGD: {
+    const int to_cema = r == ROUTE_SGD_TO_CEMA;
+    const Filter *f = to_cema ? fa : fb;
+    const OptConfig *cema = to_cema ? to : from, *sgd = to_cema ? from : to;
+    const int same_filter = close_to(cema->alpha, f->alpha) && close_to(cema->gamma, f->gamma);
+    const int pending = first_step_pending(sgd, t);
+    out->exact = same_filter && !pending;
+    snprintf(out->message, sizeof out->message,
+             "%s -> %s: i = %.6g w, m = %.6g buf %+.6g w; %s (the sgd's equivalent is cema alpha "
+             "%.6g, gamma %.6g%s)",
+             na, nb, -f->k, f->m_buf, f->m_w,
+             out->exact  ? "exact"
+             : !same_filter ? "approximate: the filters differ"
+                            : "approximate: PyTorch's first momentum step is still to come",
+             f->alpha, f->gamma,
+             sgd->momentum != 0 && !sgd->decoupled_wd ? "; coupled decay: under a constant lr" : "");
+    return;
+  }
+  case ROUTE_BOP_CEMA: {
+    const OptConfig *bop = from->kind == OPT_BOP ? from : to, *cema = from->kind == OPT_BOP ? to : from;
+    out->exact = bop->tau == 0 && cema->alpha == 1 && cema->gamma == bop->gamma;
+    snprintf(out->message, sizeof out->message,
+             "%s -> %s: m kept%s; %s (bop with tau = 0 is cema with alpha = 1 under a constant "
+             "schedule)",
+             na, nb, to->kind == OPT_CEMA ? ", i = m" : "", out->exact ? "exact" : "approximate");
+    return;
+  }
+  case ROUTE_APPROX:
+    out->exact = 0;
+    snprintf(out->message, sizeof out->message,
+             "%s -> %s, approximate: kept the binary weights and the inertia's sign (magnitude "
+             "rescaled, zeroed where it disagreed with b); %s; other state starts at zero",
+             na, nb,
+             to->kind == OPT_ADAM || to->kind == OPT_ADAMW ? "Adam's moments restart"
+             : carried ? "the gradient EMA was carried over" : "no gradient EMA to carry over");
+    return;
+  }
+}
+
 int optim_switch(Optimizer *o, const OptConfig *to, const float *const *signs, OptSwitch *out,
                  char *err, size_t errlen) {
   const OptConfig *from = optim_config(o);
   const size_t layers = optim_layers(o);
   const uint64_t t = optim_steps(o);
   Filter fa, fb;
-  if (filter_from_config(to, &fb, err, errlen)) return -1;
-  if (filter_from_config(from, &fa, err, errlen)) return -1;
+  if (filter_from_config(to, &fb, err, errlen) || filter_from_config(from, &fa, err, errlen))
+    return -1;
   size_t *sizes = malloc((layers ? layers : 1) * sizeof *sizes);
   if (!sizes) {
     snprintf(err, errlen, "out of memory switching optimizer");
@@ -133,58 +192,31 @@ int optim_switch(Optimizer *o, const OptConfig *to, const float *const *signs, O
   free(sizes);
   if (!n) return -1;
 
-  const OptKind ka = from->kind, kb = to->kind;
-  const char *na = optim_ops(ka)->name, *nb = optim_ops(kb)->name;
-  uint64_t t_new = t;
-  memset(out, 0, sizeof *out);
+  const Route route = route_of(from->kind, to->kind, &fa, &fb);
+  int carried = 0;
   for (size_t l = 0; l < layers; l++) {
     Side a = {from, &fa, optim_state(o, l)}, b = {to, &fb, optim_state(n, l)};
     size_t len = optim_layer_size(o, l);
-    if (ka == kb) {
-      for (int s = 0; s < optim_ops(ka)->states; s++)
+    switch (route) {
+    case ROUTE_SAME:
+      for (int s = 0; s < optim_ops(from->kind)->states; s++)
         memcpy(b.state[s], a.state[s], len * sizeof(float));
-    } else if (ka == OPT_SGD && kb == OPT_CEMA && fa.cema) {
-      map_sgd_cema(&a, &b, 1, len);
-    } else if (ka == OPT_CEMA && kb == OPT_SGD && fb.cema) {
-      map_sgd_cema(&b, &a, 0, len);
-    } else if ((ka == OPT_BOP && kb == OPT_CEMA) || (ka == OPT_CEMA && kb == OPT_BOP)) {
-      const float *m = a.state[0];
-      memcpy(b.state[0], m, len * sizeof(float));
-      if (kb == OPT_CEMA) memcpy(b.state[1], m, len * sizeof(float));
-    } else if (!map_approx(&a, &b, signs[l], len) && optim_ops(kb)->latent) {
-      t_new = 0; /* fresh moments: Adam's bias correction, SGD's first step start again */
+      break;
+    case ROUTE_SGD_TO_CEMA: map_sgd_cema(&a, &b, 1, len); break;
+    case ROUTE_CEMA_TO_SGD: map_sgd_cema(&b, &a, 0, len); break;
+    case ROUTE_BOP_CEMA:
+      memcpy(b.state[0], a.state[0], len * sizeof(float));
+      if (to->kind == OPT_CEMA) memcpy(b.state[1], a.state[0], len * sizeof(float));
+      break;
+    case ROUTE_APPROX: carried = map_approx(&a, &b, signs[l], len); break;
     }
   }
-
-  if (ka == kb) {
-    out->exact = same_settings(from, to);
-    snprintf(out->message, sizeof out->message, "%s: every state kept%s", na,
-             out->exact ? "" : "; the new settings change the trajectory from here");
-  } else if ((ka == OPT_SGD && kb == OPT_CEMA && fa.cema) || (ka == OPT_CEMA && kb == OPT_SGD && fb.cema)) {
-    const Filter *f = ka == OPT_SGD ? &fa : &fb;
-    const OptConfig *cema = ka == OPT_SGD ? to : from, *sgd = ka == OPT_SGD ? from : to;
-    out->exact = close_to(cema->alpha, f->alpha) && close_to(cema->gamma, f->gamma) &&
-                 !first_step_pending(sgd, t);
-    snprintf(out->message, sizeof out->message,
-             "%s -> %s: i = %.6g w, m = %.6g buf %+.6g w%s (the SGD's equivalent is cema alpha "
-             "%.6g, gamma %.6g)",
-             na, nb, -f->k, f->m_buf, f->m_w,
-             out->exact ? ", exact" : ", approximate: the filters differ", f->alpha, f->gamma);
-  } else if ((ka == OPT_BOP && kb == OPT_CEMA) || (ka == OPT_CEMA && kb == OPT_BOP)) {
-    const OptConfig *bop = ka == OPT_BOP ? from : to, *cema = ka == OPT_BOP ? to : from;
-    out->exact = bop->tau == 0 && cema->alpha == 1 && cema->gamma == bop->gamma;
-    snprintf(out->message, sizeof out->message,
-             "%s -> %s: m kept%s; %s (bop tau = 0 equals cema alpha = 1 under a constant schedule)",
-             na, nb, kb == OPT_CEMA ? ", i = m" : "", out->exact ? "exact" : "approximate");
-  } else {
-    snprintf(out->message, sizeof out->message,
-             "%s -> %s, approximate: kept the binary weights and the inertia's sign (magnitude "
-             "rescaled, zeroed where it disagreed with b); %s; other state starts at zero",
-             na, nb,
-             kb == OPT_ADAM || kb == OPT_ADAMW ? "Adam's moments restart"
-             : t_new ? "the gradient EMA was carried over" : "no gradient EMA carried over");
-  }
-  optim_set_steps(n, t_new);
+  memset(out, 0, sizeof *out);
+  describe(route, from, to, &fa, &fb, t, carried, out);
+  /* A latent optimizer whose moments start from zero starts its step count
+   * again too: Adam's bias correction, SGD's first momentum step. */
+  const int fresh = route == ROUTE_APPROX && optim_ops(to->kind)->latent && !carried;
+  optim_set_steps(n, fresh ? 0 : t);
   optim_swap(o, n);
   optim_free(n);
   return 0;

@@ -24,7 +24,8 @@ enum {
   RNG_STREAM_LATENT = 2,  /* latent-weight magnitudes */
   RNG_STREAM_SHUFFLE = 3, /* epoch shuffling */
   RNG_STREAM_DATA = 4,    /* built-in data set generators */
-  RNG_STREAM_SAMPLE = 5   /* telemetry weight samples */
+  RNG_STREAM_SAMPLE = 5,  /* telemetry weight samples */
+  RNG_STREAM_SPLIT = 6    /* --val-frac hold-out and data set splits */
 };
 
 #endif

@@ -10,7 +10,9 @@
 
 typedef enum { SIMD_SCALAR = 0, SIMD_AVX2 = 1, SIMD_AVX512 = 2 } SimdLevel;
 
-/* Best level this CPU supports (AVX-512 needs F, BW, VL and VPOPCNTDQ). */
+/* Best level this CPU supports. A level needs every extension its kernel file
+ * is compiled with: avx2 = AVX2, FMA, POPCNT, BMI2; avx512 = AVX-512 F, BW,
+ * VL, DQ, VPOPCNTDQ, VNNI, FMA, POPCNT, BMI2. */
 SimdLevel simd_detect(void);
 /* True when the CPU can run `level`. */
 int simd_supported(SimdLevel level);

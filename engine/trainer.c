@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "engine/loss.h"
+#include "engine/numcheck.h"
 #include "engine/real_adam.h"
 #include "engine/rng.h"
 
@@ -28,6 +29,7 @@ struct Trainer {
   pthread_t timing_thread; /* the thread whose optimizer time is measured */
   double opt_seconds;  /* its optimizer time in the current step */
   PhaseTimes times;
+  Telemetry *tel;      /* NULL unless trainer_enable_telemetry */
 };
 
 static double now_s(void) {
@@ -39,6 +41,7 @@ static double now_s(void) {
 void trainer_free(Trainer *t) {
   if (!t) return;
   optim_free(t->opt);
+  telemetry_free(t->tel);
   real_adam_free(&t->real_opt);
   model_free(&t->model);
   free(t->order);
@@ -103,6 +106,7 @@ static size_t binary_update(void *ctx, size_t layer, size_t begin, size_t end) {
   int timed = pthread_equal(pthread_self(), t->timing_thread);
   double t0 = timed ? now_s() : 0;
   size_t flips = optim_step_range(t->opt, layer, L->sign, L->grad, begin, end);
+  if (t->tel) telemetry_block(t->tel, layer, L->sign, begin, end, flips);
   if (timed) t->opt_seconds += now_s() - t0;
   return flips;
 }
@@ -155,11 +159,15 @@ int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen) {
   r->train_acc = (double)right / (double)B;
   double t2 = now_s();
   if (!isfinite(r->loss)) {
-    snprintf(err, errlen, "step %llu: the loss is %g", (unsigned long long)r->step, r->loss);
+    char culprit[128];
+    numcheck_forward_culprit(&t->model, B, culprit, sizeof culprit);
+    snprintf(err, errlen, "step %llu: the loss is %g (%s)", (unsigned long long)r->step, r->loss,
+             culprit);
     return -1;
   }
   /* The binary-weight step runs inside the backward pass, block by block. */
   optim_begin_step(t->opt, r->rate);
+  if (t->tel) telemetry_begin_step(t->tel, r->step);
   t->opt_seconds = 0;
   t->timing_thread = pthread_self();
   ModelUpdate update = {binary_update, t};
@@ -168,6 +176,11 @@ int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen) {
   for (size_t l = 0; l < t->model.n_layers; l++) r->flips += r->layer_flips[l];
   r->flip_ratio = (double)r->flips / (double)model_binary_weights(&t->model);
   real_adam_step(&t->real_opt, t->model.real_params, t->model.real_grads, t->cfg.real_lr * factor);
+  /* NaN or infinity: gradients every step, the whole state now and then (numcheck.h). */
+  const int full_check = r->step % NUMCHECK_EVERY == 0 || r->step == t->total_steps;
+  if (numcheck_backward(&t->model, B, r->step, full_check, err, errlen) ||
+      (full_check && numcheck_state(&t->model, t->opt, &t->real_opt, r->step, err, errlen)))
+    return -1;
   double t4 = now_s();
   t->times.data += t1 - t0;
   t->times.forward += t2 - t1;
@@ -180,8 +193,27 @@ int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen) {
   int periodic = t->cfg.eval_every && t->step % t->cfg.eval_every == 0;
   if ((epoch_end || last || periodic) && t->test)
     r->test_acc = trainer_evaluate(t, t->test, &r->test_loss);
+  if (t->tel) {
+    double t5 = now_s();
+    TelemetryStep ts = {.step = r->step, .epoch = r->epoch, .rate = r->rate, .loss = r->loss,
+                        .train_acc = r->train_acc, .test_acc = r->test_acc,
+                        .layer_flips = r->layer_flips, .force_stats = last};
+    telemetry_end_step(t->tel, &ts, &t->model, t->opt);
+    t->times.optimizer += now_s() - t5;
+  }
   return 1;
 }
+
+int trainer_enable_telemetry(Trainer *t, const TelemetryConfig *c, char *err, size_t errlen) {
+  if (t->tel) {
+    telemetry_set_config(t->tel, c);
+    return 0;
+  }
+  t->tel = telemetry_create(c, &t->model, t->cfg.seed, err, errlen);
+  return t->tel ? 0 : -1;
+}
+
+Telemetry *trainer_telemetry(Trainer *t) { return t->tel; }
 
 size_t trainer_total_steps(const Trainer *t) { return t->total_steps; }
 size_t trainer_steps_per_epoch(const Trainer *t) { return t->steps_per_epoch; }
@@ -189,3 +221,46 @@ size_t trainer_epochs(const Trainer *t) { return t->epochs; }
 const PhaseTimes *trainer_times(const Trainer *t) { return &t->times; }
 Model *trainer_model(Trainer *t) { return &t->model; }
 Optimizer *trainer_optimizer(Trainer *t) { return t->opt; }
+
+double trainer_memory_bytes(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,
+                            const DataSplit *train) {
+  /* As trainer_create sizes things; in double, so absurd shapes cannot wrap. */
+  double batch_cap = tc->batch > 500 ? (double)tc->batch : 500, weights = 0, reals = 0;
+  double in = (double)train->dim;
+  for (size_t l = 0; l <= spec->n_hidden; l++) {
+    double out = l < spec->n_hidden ? (double)spec->hidden[l] : (double)train->classes;
+    weights += in * out;
+    reals += 2 * out;
+    in = out;
+  }
+  const OptimizerOps *ops = optim_ops(oc->kind);
+  double model = weights * (4 + 4 + 0.125) + reals * 16 + batch_cap * reals / 2 * (4 * 5 + 0.125) +
+                 batch_cap * (double)train->dim * 4;
+  if (weights < 1e15) /* exact when it can be */
+    model = (double)model_bytes(spec, train->dim, train->classes, (size_t)batch_cap);
+  double optimizer = weights * 4 * (ops ? ops->states : 1);
+  double buffers = (double)train->n * 4 + batch_cap * ((double)train->dim * 4 + 1) +
+                   (double)tc->batch * (double)train->classes * 4 + reals * 4;
+  return model + optimizer + buffers;
+}
+
+int trainer_check_state(Trainer *t, char *err, size_t errlen) {
+  if (numcheck_state(&t->model, t->opt, &t->real_opt, t->step, err, errlen)) return -1;
+  /* The per-step check covers the batch-norm parameters and running statistics. */
+  for (size_t l = 0; l < t->model.n_layers; l++) {
+    const Layer *L = &t->model.layer[l];
+    const float *x[4] = {L->bn_scale, L->bn_shift, L->run_mean, L->run_var};
+    for (int k = 0; k < 4; k++)
+      if (numcheck_first_bad(x[k], L->out) < L->out) {
+        snprintf(err, errlen, "step %llu: layer %zu: the batch-norm parameters hold NaN or infinity",
+                 (unsigned long long)t->step, l);
+        return -1;
+      }
+  }
+  return 0;
+}
+
+void trainer_state(Trainer *t, TrainerState *s) {
+  *s = (TrainerState){.step = &t->step, .shuffle_rng = &t->shuffle_rng, .order = t->order,
+                      .real_opt = &t->real_opt, .cfg = &t->cfg, .train = t->train};
+}

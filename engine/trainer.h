@@ -13,7 +13,10 @@
 #include "engine/data.h"
 #include "engine/model.h"
 #include "engine/optim.h"
+#include "engine/real_adam.h"
+#include "engine/rng.h"
 #include "engine/schedule.h"
+#include "engine/telemetry.h"
 
 typedef struct {
   size_t batch;
@@ -58,5 +61,32 @@ size_t trainer_epochs(const Trainer *t);
 const PhaseTimes *trainer_times(const Trainer *t);
 Model *trainer_model(Trainer *t);
 Optimizer *trainer_optimizer(Trainer *t);
+
+/* The bytes trainer_create would allocate (model, optimizer state, batch
+ * buffers), so a front end can refuse a shape the machine cannot hold. */
+double trainer_memory_bytes(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,
+                            const DataSplit *train);
+
+/* The state a checkpoint saves beyond the model and the optimizer, for
+ * engine/checkpoint.c: restoring it (with them) continues the run exactly. */
+typedef struct {
+  uint64_t *step;            /* steps done */
+  Rng *shuffle_rng;          /* draws the next epoch's permutation ... */
+  uint32_t *order;           /* ... from this one (train->n entries, the current epoch's) */
+  RealAdam *real_opt;        /* batch-norm parameters' Adam */
+  const TrainConfig *cfg;
+  const DataSplit *train;
+} TrainerState;
+void trainer_state(Trainer *t, TrainerState *s);
+/* Checks the optimizer state, batch-norm parameters and running statistics
+ * for NaN or infinity (engine/numcheck.h): 0, or -1 naming the layer. */
+int trainer_check_state(Trainer *t, char *err, size_t errlen);
+
+/* Turns on flip telemetry (engine/telemetry.h) from the next step on, or
+ * changes its settings when it is on. Returns 0, or -1 with a message. */
+int trainer_enable_telemetry(Trainer *t, const TelemetryConfig *c, char *err, size_t errlen);
+/* The telemetry (snapshots: telemetry_read / telemetry_last), NULL when off.
+ * After replacing the model's signs (a checkpoint load), call telemetry_resync. */
+Telemetry *trainer_telemetry(Trainer *t);
 
 #endif

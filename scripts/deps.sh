@@ -4,6 +4,8 @@
 set -eu
 packages="build-essential pkg-config libncurses-dev libopenblas-dev libcriterion-dev
           gnuplot-nox zlib1g-dev tmux dataset-fashion-mnist"
+# Optional: `scripts/deps.sh --fuzz` also installs clang and libFuzzer for `make fuzz`.
+[ "${1:-}" = "--fuzz" ] && packages="$packages clang libclang-rt-14-dev"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -57,7 +57,8 @@ static size_t test_shapes(Shape *out, size_t count, uint64_t seed) {
   for (; n < count; n++) {
     out[n].m = 1 + rng_below(&r, 24);
     out[n].n = 1 + rng_below(&r, 130);
-    out[n].k = rng_below(&r, 2) ? ks[rng_below(&r, sizeof ks / sizeof *ks)] : 1 + rng_below(&r, 3000);
+    out[n].k =
+        rng_below(&r, 2) ? ks[rng_below(&r, sizeof ks / sizeof *ks)] : 1 + rng_below(&r, 3000);
   }
   return n;
 }
@@ -91,6 +92,35 @@ static void check_variant_matches_scalar(SimdLevel level) {
 
 Test(bitpack, avx2_equals_scalar) { check_variant_matches_scalar(SIMD_AVX2); }
 Test(bitpack, avx512_equals_scalar) { check_variant_matches_scalar(SIMD_AVX512); }
+
+/* All-equal and all-opposite rows give the largest counts a kernel must hold
+ * (c = +k or -k), which random signs never reach. */
+Test(bitpack, extreme_counts_in_every_variant) {
+  static const size_t ks[] = {64, 504, 505, 1024, 1025, 4096, 4160, 9000};
+  enum { M = 7, N = 70 };
+  for (size_t s = 0; s < sizeof ks / sizeof *ks; s++) {
+    size_t k = ks[s], kw = bits_words(k);
+    uint64_t *a = calloc(M * kw, 8), *b = calloc(N * kw, 8);
+    float *c = malloc(M * N * sizeof(float));
+    for (size_t t = 0; t < k; t++) { /* even rows all +1, odd rows all -1 */
+      for (size_t i = 0; i < M; i += 2) a[i * kw + t / 64] |= 1ull << (t % 64);
+      for (size_t j = 0; j < N; j += 2) b[j * kw + t / 64] |= 1ull << (t % 64);
+    }
+    for (int level = SIMD_SCALAR; level <= SIMD_AVX512; level++) {
+      if (!simd_supported((SimdLevel)level)) continue;
+      bgemm_variant((SimdLevel)level, a, b, c, M, N, k);
+      for (size_t i = 0; i < M; i++)
+        for (size_t j = 0; j < N; j++) {
+          float want = (i % 2 == j % 2) ? (float)k : -(float)k;
+          cr_assert_eq(c[i * N + j], want, "%s k=%zu: c[%zu][%zu] = %g, want %g",
+                       simd_name((SimdLevel)level), k, i, j, c[i * N + j], want);
+        }
+    }
+    free(a);
+    free(b);
+    free(c);
+  }
+}
 
 Test(bitpack, scalar_equals_float_product) {
   Shape shapes[SHAPES];
@@ -172,7 +202,8 @@ Test(bitpack, pack_random_rows_and_padding) {
 
 /* Shapes big enough to be split between threads, by rows and by columns. */
 Test(bitpack, one_and_two_threads_agree) {
-  static const Shape shapes[] = {{100, 1024, 1024}, {1024, 64, 512}, {101, 333, 777}, {301, 97, 1000}};
+  static const Shape shapes[] = {
+      {100, 1024, 1024}, {1024, 64, 512}, {101, 333, 777}, {301, 97, 1000}};
   Rng r;
   rng_seed(&r, 17, 0);
   for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {

@@ -402,7 +402,8 @@ Test(glyphs, deterministic_balanced_and_in_range) {
 Test(dataset, unknown_specs_are_rejected) {
   Dataset d;
   cr_assert_eq(dataset_load("xyz", NULL, &d, err, sizeof err), -1);
-  cr_assert_str_eq(err, "--data: unknown data set 'xyz' (expected auto, glyphs, fashion, idx:DIR)");
+  cr_assert_str_eq(err, "--data: unknown data set 'xyz' (expected auto, glyphs, fashion, idx:DIR, "
+                        "csv:FILE, spiral, xor, circles, gauss)");
   cr_assert_eq(dataset_load("idx:", NULL, &d, err, sizeof err), -1);
   cr_assert(strstr(err, "unknown data set 'idx:'"), "%s", err);
   cr_assert_eq(dataset_load("idx:/nonexistent/flipscope", NULL, &d, err, sizeof err), -1);

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Telemetry overhead (issue 5): W1 training throughput with all telemetry on
+# against telemetry off. "On" is flip tracking in the optimizer blocks, the
+# weight samples every step, the CSV and JSONL logs, and the distribution
+# statistics at W1's default cadence: a run writes about 500 statistics
+# records, so a 3-epoch W1 run (1800 steps) has them every 4 steps. The same
+# with statistics every step is reported too (ratio_every_1).
+# Runs alternate so all configurations see the same machine load; the best
+# run of each counts. ratio = on / off (target >= 0.95). A human line goes to
+# stderr, one JSON object to stdout.
+set -euo pipefail
+bin=${1:-build/flipscope}
+steps=${TELEMETRY_BENCH_STEPS:-300}
+runs=${TELEMETRY_BENCH_RUNS:-3}
+every=${TELEMETRY_BENCH_EVERY:-4}
+w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2 --steps $steps"
+if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  echo "telemetry: dataset-fashion-mnist not installed; skipping the telemetry benchmark" >&2
+  exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"; }
+max() { awk "BEGIN{print ($1 > $2) ? $1 : $2}"; }
+logs="--log $tmp/log.csv --log-jsonl $tmp/log.jsonl"
+
+off=0 on=0 on1=0
+for run in $(seq "$runs"); do
+  s=$(field "$("$bin" $w1 --telemetry=false 2>/dev/null)" samples_per_s)
+  off=$(max "$s" "$off")
+  s=$(field "$("$bin" $w1 --telemetry --telemetry-every "$every" $logs 2>/dev/null)" samples_per_s)
+  on=$(max "$s" "$on")
+  s=$(field "$("$bin" $w1 --telemetry --telemetry-every 1 $logs 2>/dev/null)" samples_per_s)
+  on1=$(max "$s" "$on1")
+done
+ratio=$(awk "BEGIN{printf \"%.3f\", $on / $off}")
+ratio1=$(awk "BEGIN{printf \"%.3f\", $on1 / $off}")
+printf '%-28s %10.0f samples/s on, %.0f off: ratio %s (target >= 0.95); statistics every step: %s\n' \
+  "W1 telemetry overhead" "$on" "$off" "$ratio" "$ratio1" >&2
+echo "{\"bench\":\"telemetry_overhead\",\"samples_per_s_on\":$on,\"samples_per_s_off\":$off,\"telemetry_every\":$every,\"samples_per_s_every_1\":$on1,\"ratio_every_1\":$ratio1,\"steps\":$steps,\"baseline\":\"telemetry off\",\"ratio\":$ratio}"

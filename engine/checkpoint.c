@@ -1,0 +1,710 @@
+/* checkpoint.c — writing and reading checkpoints (format in checkpoint.h).
+ *
+ * The writer runs twice over the same code: once to measure every section,
+ * once to emit it through the caller's sink with the CRC folded in as it
+ * goes. The reader also runs one code path in three modes: structure only
+ * (inspect), checking values against a trainer, and applying them; a restore
+ * checks everything before it changes anything.
+ */
+#include "engine/checkpoint.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <zlib.h>
+
+enum { SEC_CONF, SEC_APPS, SEC_TRNR, SEC_MODL, SEC_RADM, SEC_OPTM, SEC_COUNT };
+static const char sec_tag[SEC_COUNT][5] = {"CONF", "APPS", "TRNR", "MODL", "RADM", "OPTM"};
+
+__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
+                                                       ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(err, errlen, fmt, ap);
+  va_end(ap);
+  return -1;
+}
+
+/* ---- little-endian encoding ---- */
+
+static void le32(uint8_t *p, uint32_t v) {
+  for (int i = 0; i < 4; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static void le64(uint8_t *p, uint64_t v) {
+  for (int i = 0; i < 8; i++) p[i] = (uint8_t)(v >> (8 * i));
+}
+static uint32_t rd32(const uint8_t *p) {
+  return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+
+/* ---- writer ---- */
+
+typedef struct {
+  CkptSink sink;      /* NULL: measuring */
+  void *ctx;
+  uint64_t written;
+  uLong crc;
+  int failed;
+  size_t used;
+  uint8_t buf[1 << 16];
+} Writer;
+
+static void flush(Writer *w) {
+  if (w->used && w->sink && !w->failed) {
+    w->crc = crc32(w->crc, w->buf, (uInt)w->used);
+    if (w->sink(w->ctx, w->buf, w->used)) w->failed = 1;
+  }
+  w->used = 0;
+}
+
+static void put(Writer *w, const void *data, size_t len) {
+  const uint8_t *p = data;
+  w->written += len;
+  if (!w->sink) return;
+  while (len) {
+    if (w->used == sizeof w->buf) flush(w);
+    size_t k = sizeof w->buf - w->used < len ? sizeof w->buf - w->used : len;
+    memcpy(w->buf + w->used, p, k);
+    w->used += k, p += k, len -= k;
+  }
+}
+
+static void put32(Writer *w, uint32_t v) {
+  uint8_t b[4];
+  le32(b, v);
+  put(w, b, 4);
+}
+static void put64(Writer *w, uint64_t v) {
+  uint8_t b[8];
+  le64(b, v);
+  put(w, b, 8);
+}
+static void put_f64(Writer *w, double x) {
+  uint64_t u;
+  memcpy(&u, &x, 8);
+  put64(w, u);
+}
+static void put_f32s(Writer *w, const float *x, size_t n) {
+  uint8_t b[4096];
+  for (size_t i = 0; i < n;) {
+    size_t k = 0;
+    for (; k < sizeof b / 4 && i < n; k++, i++) {
+      uint32_t u;
+      memcpy(&u, &x[i], 4);
+      le32(b + 4 * k, u);
+    }
+    put(w, b, 4 * k);
+  }
+}
+/* Signs as bits: bit j (byte j / 8, LSB first) is 1 where sign[j] > 0. */
+static void put_signs(Writer *w, const float *sign, size_t n) {
+  uint8_t b[4096];
+  for (size_t i = 0; i < n;) {
+    size_t k = 0;
+    for (; k < sizeof b && i < n; k++) {
+      uint8_t byte = 0;
+      for (int bit = 0; bit < 8 && i < n; bit++, i++) byte |= (uint8_t)((sign[i] > 0) << bit);
+      b[k] = byte;
+    }
+    put(w, b, k);
+  }
+}
+
+/* Emits every section; sec_len[] is filled when measuring and used when not. */
+/* Optional last section TELE: the telemetry's flip history, when it is on.
+ * u64 step, u64 layers; per layer u64 weights, ever-bit words, ever-flipped
+ * count; then per layer the ever bits (u64 each) and last-flip steps (u16). */
+static void write_telemetry(Writer *w, Trainer *t, uint64_t *len) {
+  Telemetry *tel = trainer_telemetry(t);
+  if (!tel) return;
+  TrainerState st;
+  trainer_state(t, &st);
+  const Model *m = trainer_model(t);
+  put(w, "TELE", 4);
+  put64(w, *len);
+  uint64_t start = w->written;
+  put64(w, *st.step);
+  put64(w, m->n_layers);
+  TelemetryHistory h[MODEL_MAX_LAYERS];
+  for (size_t l = 0; l < m->n_layers; l++) {
+    telemetry_history(tel, l, &h[l]);
+    put64(w, h[l].n);
+    put64(w, h[l].ever_words);
+    put64(w, *h[l].ever_flipped);
+  }
+  for (size_t l = 0; l < m->n_layers; l++) {
+    for (size_t i = 0; i < h[l].ever_words; i++) put64(w, h[l].ever[i]);
+    uint8_t b[4096];
+    for (size_t i = 0; i < h[l].n;) {
+      size_t k = 0;
+      for (; k < sizeof b && i < h[l].n; k += 2, i++) b[k] = (uint8_t)h[l].last[i], b[k + 1] = (uint8_t)(h[l].last[i] >> 8);
+      put(w, b, k);
+    }
+  }
+  if (!w->sink) *len = w->written - start;
+}
+
+static void write_sections(Writer *w, Trainer *t, const CkptExtra *x, uint64_t *sec_len) {
+  TrainerState st;
+  trainer_state(t, &st);
+  const Model *m = trainer_model(t);
+  Optimizer *o = trainer_optimizer(t);
+  const OptConfig *oc = optim_config(o);
+  const OptimizerOps *ops = optim_ops(oc->kind);
+  for (int s = 0; s < SEC_COUNT; s++) {
+    put(w, sec_tag[s], 4);
+    put64(w, sec_len[s]);
+    uint64_t start = w->written;
+    switch (s) {
+    case SEC_CONF: put(w, x->config, x->config_len); break;
+    case SEC_APPS: put(w, x->app, x->app_len); break;
+    case SEC_TRNR: {
+      const TrainConfig *c = st.cfg;
+      put64(w, *st.step);
+      put64(w, c->batch);
+      put64(w, c->epochs);
+      put64(w, c->max_steps);
+      put64(w, c->eval_every);
+      put_f64(w, c->real_lr);
+      put64(w, c->seed);
+      put32(w, (uint32_t)c->schedule.kind);
+      put32(w, (uint32_t)c->schedule.per_step);
+      put32(w, (uint32_t)c->schedule.n_milestones);
+      for (size_t k = 0; k < c->schedule.n_milestones; k++) put64(w, c->schedule.milestones[k]);
+      put64(w, trainer_total_steps(t));
+      put64(w, trainer_steps_per_epoch(t));
+      for (int k = 0; k < 4; k++) put64(w, st.shuffle_rng->s[k]);
+      put64(w, st.train->n);
+      for (size_t i = 0; i < st.train->n; i++) put32(w, st.order[i]);
+      break;
+    }
+    case SEC_MODL:
+      put64(w, m->n_layers);
+      put64(w, m->input_dim);
+      put64(w, m->classes);
+      for (size_t l = 0; l < m->n_layers; l++) {
+        put64(w, m->layer[l].in);
+        put64(w, m->layer[l].out);
+      }
+      for (size_t l = 0; l < m->n_layers; l++) {
+        const Layer *L = &m->layer[l];
+        put_signs(w, L->sign, L->in * L->out);
+        put_f32s(w, L->bn_scale, L->out);
+        put_f32s(w, L->bn_shift, L->out);
+        put_f32s(w, L->run_mean, L->out);
+        put_f32s(w, L->run_var, L->out);
+      }
+      break;
+    case SEC_RADM:
+      put64(w, st.real_opt->n);
+      put64(w, st.real_opt->t);
+      put_f32s(w, st.real_opt->m, st.real_opt->n);
+      put_f32s(w, st.real_opt->v, st.real_opt->n);
+      break;
+    case SEC_OPTM: {
+      put32(w, (uint32_t)oc->kind);
+      put32(w, (uint32_t)ops->states);
+      const double reals[] = {oc->alpha, oc->gamma, oc->tau,       oc->sigma,    oc->lr,
+                              oc->beta1, oc->beta2, oc->eps,       oc->momentum, oc->dampening,
+                              oc->wd,    oc->init_scale, oc->clip};
+      for (size_t k = 0; k < sizeof reals / sizeof *reals; k++) put_f64(w, reals[k]);
+      put32(w, (uint32_t)oc->nesterov);
+      put32(w, (uint32_t)oc->decoupled_wd);
+      put32(w, (uint32_t)oc->iir_sections);
+      for (int k = 0; k < OPT_MAX_SECTIONS; k++) put_f64(w, oc->iir_poles[k]);
+      put32(w, (uint32_t)oc->iir_biquad);
+      for (int k = 0; k < 5; k++) put_f64(w, oc->iir_coef[k]);
+      put64(w, optim_steps(o));
+      put64(w, optim_layers(o));
+      for (size_t l = 0; l < optim_layers(o); l++) put64(w, optim_layer_size(o, l));
+      for (size_t l = 0; l < optim_layers(o); l++)
+        for (int k = 0; k < ops->states; k++)
+          put_f32s(w, optim_state(o, l)[k], optim_layer_size(o, l));
+      break;
+    }
+    }
+    if (!w->sink) sec_len[s] = w->written - start;
+  }
+  write_telemetry(w, t, &sec_len[SEC_COUNT]);
+}
+
+int checkpoint_write(Trainer *t, const CkptExtra *extra, CkptSink sink, void *ctx, char *err,
+                     size_t errlen) {
+  static const CkptExtra none = {0};
+  if (!extra) extra = &none;
+  uint64_t sec_len[SEC_COUNT + 1] = {0};
+  Writer *w = calloc(1, sizeof *w);
+  if (!w) return fail(err, errlen, "out of memory writing a checkpoint");
+  write_sections(w, t, extra, sec_len); /* measure */
+  uint64_t total = CKPT_HEADER_BYTES + w->written + 4;
+  memset(w, 0, sizeof *w);
+  w->sink = sink;
+  w->ctx = ctx;
+  w->crc = crc32(0L, Z_NULL, 0);
+  put(w, CKPT_MAGIC, 8);
+  put32(w, CKPT_VERSION);
+  put32(w, CKPT_HEADER_BYTES);
+  put64(w, total);
+  write_sections(w, t, extra, sec_len);
+  flush(w);
+  uint8_t crc[4];
+  le32(crc, (uint32_t)w->crc);
+  int failed = w->failed || sink(ctx, crc, 4);
+  free(w);
+  return failed ? fail(err, errlen, "writing the checkpoint failed") : 0;
+}
+
+/* ---- reader ---- */
+
+typedef struct {
+  const uint8_t *p;
+  size_t left;
+  const char *sec;    /* section tag, for messages */
+  int bad;
+  char *err;
+  size_t errlen;
+} Reader;
+
+static int corrupt(Reader *r, const char *what) {
+  if (!r->bad) fail(r->err, r->errlen, "corrupt: section %s: %s", r->sec, what);
+  r->bad = 1;
+  return -1;
+}
+
+static const uint8_t *take(Reader *r, size_t n) {
+  if (r->bad) return NULL;
+  if (n > r->left) {
+    corrupt(r, "ends early");
+    return NULL;
+  }
+  const uint8_t *p = r->p;
+  r->p += n, r->left -= n;
+  return p;
+}
+static uint32_t get32(Reader *r) {
+  const uint8_t *p = take(r, 4);
+  return p ? rd32(p) : 0;
+}
+static uint64_t get64(Reader *r) {
+  const uint8_t *p = take(r, 8);
+  return p ? rd64(p) : 0;
+}
+static double get_f64(Reader *r) {
+  uint64_t u = get64(r);
+  double x;
+  memcpy(&x, &u, 8);
+  return x;
+}
+/* n floats into dst (NULL: only checked); all must be finite, and >= 0 when
+ * nonneg. */
+static void get_f32s(Reader *r, float *dst, size_t n, int nonneg, const char *what) {
+  if (r->bad) return;
+  if (n > r->left / 4) {
+    corrupt(r, "ends early");
+    return;
+  }
+  const uint8_t *p = take(r, 4 * n);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t u = rd32(p + 4 * i);
+    float x;
+    memcpy(&x, &u, 4);
+    if (!isfinite(x) || (nonneg && x < 0)) {
+      char msg[96];
+      snprintf(msg, sizeof msg, "%s holds %s", what, isfinite(x) ? "a negative value" : "NaN or infinity");
+      corrupt(r, msg);
+      return;
+    }
+    if (dst) dst[i] = x;
+  }
+}
+
+/* a * b, or SIZE_MAX when that overflows. */
+static size_t mul(size_t a, size_t b) {
+  size_t c;
+  return __builtin_mul_overflow(a, b, &c) ? SIZE_MAX : c;
+}
+
+typedef struct {
+  Trainer *t;        /* NULL: structure only */
+  int apply;         /* write everything into t */
+  int apply_tel;     /* write the telemetry history into t (when it has telemetry) */
+  CkptInfo *info;
+} Target;
+
+static void read_trnr(Reader *r, const Target *g) {
+  CkptInfo *in = g->info;
+  in->step = get64(r);
+  in->batch = get64(r);
+  uint64_t epochs = get64(r), max_steps = get64(r), eval_every = get64(r);
+  double real_lr = get_f64(r);
+  in->seed = get64(r);
+  (void)epochs, (void)max_steps, (void)eval_every, (void)real_lr;
+  uint32_t kind = get32(r), per_step = get32(r), n_ms = get32(r);
+  if (!r->bad && (kind > SCHED_STEP || per_step > 1 || n_ms > SCHEDULE_MAX_MILESTONES)) {
+    corrupt(r, "bad schedule");
+    return;
+  }
+  for (uint32_t k = 0; k < n_ms; k++) get64(r);
+  in->total_steps = get64(r);
+  in->steps_per_epoch = get64(r);
+  Rng rng;
+  for (int k = 0; k < 4; k++) rng.s[k] = get64(r);
+  in->n_train = get64(r);
+  if (r->bad) return;
+  if (!(rng.s[0] | rng.s[1] | rng.s[2] | rng.s[3])) {
+    corrupt(r, "the shuffle generator's state is zero");
+    return;
+  }
+  if (in->n_train == 0 || in->n_train > UINT32_MAX || in->n_train > r->left / 4) {
+    corrupt(r, "bad training-split size");
+    return;
+  }
+  if (in->batch == 0 || in->batch > in->n_train || in->steps_per_epoch != in->n_train / in->batch) {
+    corrupt(r, "bad batch size or steps per epoch");
+    return;
+  }
+  TrainerState st;
+  if (g->t) trainer_state(g->t, &st);
+  if (g->apply && in->n_train != st.train->n) return; /* checked (after the model) before applying */
+  /* The permutation must be one: every index below n exactly once. */
+  size_t n = (size_t)in->n_train;
+  uint8_t *seen = calloc(n / 8 + 1, 1);
+  if (!seen) {
+    corrupt(r, "out of memory checking the permutation");
+    return;
+  }
+  const uint8_t *p = take(r, 4 * n);
+  for (size_t i = 0; i < n; i++) {
+    uint32_t v = rd32(p + 4 * i);
+    if (v >= n || (seen[v / 8] >> (v % 8) & 1)) {
+      free(seen);
+      corrupt(r, "the epoch permutation is not a permutation");
+      return;
+    }
+    seen[v / 8] |= (uint8_t)(1u << (v % 8));
+  }
+  free(seen);
+  if (g->apply) {
+    *st.step = in->step;
+    *st.shuffle_rng = rng;
+    for (size_t i = 0; i < n; i++) st.order[i] = rd32(p + 4 * i);
+  }
+}
+
+static void read_modl(Reader *r, const Target *g) {
+  CkptInfo *in = g->info;
+  uint64_t layers = get64(r), input = get64(r), classes = get64(r);
+  if (r->bad) return;
+  if (layers == 0 || layers > MODEL_MAX_LAYERS || input == 0 || classes == 0 || classes > 256) {
+    corrupt(r, "bad model shape");
+    return;
+  }
+  in->n_layers = (size_t)layers;
+  in->input_dim = (size_t)input;
+  in->classes = (size_t)classes;
+  for (size_t l = 0; l < in->n_layers; l++) {
+    uint64_t a = get64(r), b = get64(r);
+    if (r->bad) return;
+    uint64_t want_in = l ? in->layer_out[l - 1] : input;
+    if (a != want_in || b == 0 || (l + 1 == in->n_layers ? b != classes : b > 65536)) {
+      corrupt(r, "layer shapes do not chain from the inputs to the classes");
+      return;
+    }
+    in->layer_in[l] = (size_t)a;
+    in->layer_out[l] = (size_t)b;
+  }
+  Model *m = g->t ? trainer_model(g->t) : NULL;
+  if (m) {
+    int same = m->n_layers == in->n_layers && m->input_dim == in->input_dim &&
+               m->classes == in->classes;
+    for (size_t l = 0; same && l < m->n_layers; l++) same = m->layer[l].out == in->layer_out[l];
+    if (!same) {
+      char have[160], want[160];
+      CkptInfo mine = {.n_layers = m->n_layers, .input_dim = m->input_dim, .classes = m->classes};
+      for (size_t l = 0; l < m->n_layers; l++) mine.layer_out[l] = m->layer[l].out;
+      checkpoint_model_name(in, have, sizeof have);
+      checkpoint_model_name(&mine, want, sizeof want);
+      fail(r->err, r->errlen, "the checkpoint's model is %s; this run's --model and --data make %s",
+           have, want);
+      r->bad = 1;
+      return;
+    }
+  }
+  for (size_t l = 0; l < in->n_layers && !r->bad; l++) {
+    size_t n = mul(in->layer_in[l], in->layer_out[l]), out = in->layer_out[l];
+    size_t bytes = n == SIZE_MAX ? SIZE_MAX : n / 8 + (n % 8 != 0);
+    const uint8_t *bits = take(r, bytes);
+    if (!bits) return;
+    Layer *L = m && g->apply ? &m->layer[l] : NULL;
+    if (L)
+      for (size_t j = 0; j < n; j++) L->sign[j] = (bits[j / 8] >> (j % 8) & 1) ? 1.0f : -1.0f;
+    get_f32s(r, L ? L->bn_scale : NULL, out, 0, "a batch-norm scale");
+    get_f32s(r, L ? L->bn_shift : NULL, out, 0, "a batch-norm shift");
+    get_f32s(r, L ? L->run_mean : NULL, out, 0, "a running mean");
+    get_f32s(r, L ? L->run_var : NULL, out, 1, "a running variance");
+    if (L) model_repack(m, l);
+  }
+}
+
+static void read_radm(Reader *r, const Target *g) {
+  uint64_t n = get64(r), t = get64(r);
+  if (r->bad) return;
+  size_t want = 0;
+  for (size_t l = 0; l < g->info->n_layers; l++) want += 2 * g->info->layer_out[l];
+  if (n != want) {
+    corrupt(r, "the Adam state does not match the batch-norm parameters");
+    return;
+  }
+  RealAdam *ra = NULL;
+  if (g->t && g->apply) {
+    TrainerState st;
+    trainer_state(g->t, &st);
+    ra = st.real_opt;
+    ra->t = t;
+  }
+  get_f32s(r, ra ? ra->m : NULL, (size_t)n, 0, "Adam's first moment");
+  get_f32s(r, ra ? ra->v : NULL, (size_t)n, 1, "Adam's second moment");
+}
+
+static void read_optm(Reader *r, const Target *g) {
+  CkptInfo *in = g->info;
+  OptConfig *c = &in->opt;
+  uint32_t kind = get32(r), states = get32(r);
+  if (r->bad) return;
+  const OptimizerOps *ops = kind < OPT_KIND_COUNT ? optim_ops((OptKind)kind) : NULL;
+  if (!ops || states != (uint32_t)ops->states) {
+    corrupt(r, "unknown optimizer or state count");
+    return;
+  }
+  c->kind = (OptKind)kind;
+  double *reals[] = {&c->alpha, &c->gamma, &c->tau,   &c->sigma,     &c->lr,
+                     &c->beta1, &c->beta2, &c->eps,   &c->momentum,  &c->dampening,
+                     &c->wd,    &c->init_scale, &c->clip};
+  for (size_t k = 0; k < sizeof reals / sizeof *reals; k++) *reals[k] = get_f64(r);
+  c->nesterov = (int)get32(r);
+  c->decoupled_wd = (int)get32(r);
+  c->iir_sections = (int)get32(r);
+  for (int k = 0; k < OPT_MAX_SECTIONS; k++) c->iir_poles[k] = get_f64(r);
+  c->iir_biquad = (int)get32(r);
+  for (int k = 0; k < 5; k++) c->iir_coef[k] = get_f64(r);
+  in->opt_steps = get64(r);
+  uint64_t layers = get64(r);
+  if (r->bad) return;
+  if (layers != in->n_layers) {
+    corrupt(r, "the optimizer's layers do not match the model");
+    return;
+  }
+  for (size_t l = 0; l < in->n_layers; l++)
+    if (get64(r) != mul(in->layer_in[l], in->layer_out[l]) && !r->bad) {
+      corrupt(r, "an optimizer layer's size does not match the model");
+      return;
+    }
+  Optimizer *o = g->t ? trainer_optimizer(g->t) : NULL;
+  if (o && optim_config(o)->kind != c->kind) {
+    fail(r->err, r->errlen, "the checkpoint's optimizer is %s; this run's --opt is %s", ops->name,
+         optim_ops(optim_config(o)->kind)->name);
+    r->bad = 1;
+    return;
+  }
+  for (size_t l = 0; l < in->n_layers; l++)
+    for (uint32_t k = 0; k < states; k++)
+      get_f32s(r, o && g->apply ? optim_state(o, l)[k] : NULL,
+               mul(in->layer_in[l], in->layer_out[l]), 0, "the optimizer state");
+  if (o && g->apply && !r->bad) optim_set_steps(o, in->opt_steps);
+}
+
+static void read_tele(Reader *r, const Target *g) {
+  CkptInfo *in = g->info;
+  uint64_t step = get64(r), layers = get64(r);
+  if (r->bad) return;
+  if (step != in->step || layers != in->n_layers) {
+    corrupt(r, "the flip history does not match the model or the step");
+    return;
+  }
+  uint64_t n[MODEL_MAX_LAYERS], words[MODEL_MAX_LAYERS], ever_flipped[MODEL_MAX_LAYERS];
+  for (size_t l = 0; l < in->n_layers; l++) {
+    n[l] = get64(r), words[l] = get64(r), ever_flipped[l] = get64(r);
+    if (r->bad) return;
+    size_t in_l = in->layer_in[l], out_l = in->layer_out[l];
+    if (n[l] != mul(in_l, out_l) || words[l] != mul(out_l, (in_l + 63) / 64) ||
+        ever_flipped[l] > n[l]) {
+      corrupt(r, "the flip history's sizes do not match the model");
+      return;
+    }
+  }
+  Telemetry *tel = g->t && g->apply_tel ? trainer_telemetry(g->t) : NULL;
+  for (size_t l = 0; l < in->n_layers && !r->bad; l++) {
+    TelemetryHistory h;
+    if (tel && (telemetry_history(tel, l, &h) || h.n != n[l] || h.ever_words != words[l])) tel = NULL;
+    if (words[l] > r->left / 8) {
+      corrupt(r, "ends early");
+      return;
+    }
+    const uint8_t *ever = take(r, 8 * (size_t)words[l]);
+    if (n[l] > r->left / 2) {
+      corrupt(r, "ends early");
+      return;
+    }
+    const uint8_t *last = take(r, 2 * (size_t)n[l]);
+    /* The count must be the bits' own, and no bit may lie past a row's end. */
+    size_t in_l = in->layer_in[l], row_words = (in_l + 63) / 64, count = 0;
+    uint64_t pad = in_l % 64 ? ~0ull << (in_l % 64) : 0;
+    for (size_t i = 0; i < words[l]; i++) {
+      uint64_t v = rd64(ever + 8 * i);
+      if (i % row_words == row_words - 1 && (v & pad)) {
+        corrupt(r, "the flip history has bits past a row's end");
+        return;
+      }
+      count += (size_t)__builtin_popcountll(v);
+    }
+    if (count != ever_flipped[l]) {
+      corrupt(r, "the flip history's count does not match its bits");
+      return;
+    }
+    if (!tel) continue;
+    for (size_t i = 0; i < words[l]; i++) h.ever[i] = rd64(ever + 8 * i);
+    for (size_t i = 0; i < n[l]; i++) h.last[i] = (uint16_t)(last[2 * i] | last[2 * i + 1] << 8);
+    *h.ever_flipped = (size_t)ever_flipped[l];
+  }
+  if (tel && !r->bad) telemetry_history_restored(tel, trainer_model(g->t));
+  in->has_telemetry = !r->bad;
+}
+
+static int parse(const uint8_t *buf, size_t len, const Target *g, char *err, size_t errlen) {
+  CkptInfo *in = g->info;
+  memset(in, 0, sizeof *in);
+  const size_t magic_len = strlen(CKPT_MAGIC);
+  if (len == 0) return fail(err, errlen, "empty file (0 bytes; truncated?)");
+  if (memcmp(buf, CKPT_MAGIC, len < magic_len ? len : magic_len) != 0)
+    return fail(err, errlen, "not a flipscope checkpoint (bad magic; expected \"%s\")", CKPT_MAGIC);
+  if (len < CKPT_HEADER_BYTES)
+    return fail(err, errlen, "truncated: %zu bytes, shorter than the %d-byte header", len,
+                CKPT_HEADER_BYTES);
+  in->version = rd32(buf + 8);
+  if (in->version != CKPT_VERSION)
+    return fail(err, errlen, "checkpoint format version %u; this flipscope reads version %d",
+                (unsigned)in->version, CKPT_VERSION);
+  if (rd32(buf + 12) != CKPT_HEADER_BYTES)
+    return fail(err, errlen, "corrupt: header size %u, expected %d", (unsigned)rd32(buf + 12),
+                CKPT_HEADER_BYTES);
+  in->bytes = rd64(buf + 16);
+  if (in->bytes > len)
+    return fail(err, errlen, "truncated: %zu of %llu bytes", len, (unsigned long long)in->bytes);
+  if (in->bytes < len)
+    return fail(err, errlen, "corrupt: %zu bytes after the checkpoint's end at byte %llu",
+                len - (size_t)in->bytes, (unsigned long long)in->bytes);
+  if (len < CKPT_HEADER_BYTES + 4)
+    return fail(err, errlen, "truncated: %zu bytes, no room for the checksum", len);
+  uint32_t stored = rd32(buf + len - 4);
+  uint32_t actual = (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), buf, len - 4);
+  if (stored != actual)
+    return fail(err, errlen, "checksum mismatch (stored %08x, computed %08x): the file is corrupt",
+                (unsigned)stored, (unsigned)actual);
+
+  Reader body = {.p = buf + CKPT_HEADER_BYTES, .left = len - CKPT_HEADER_BYTES - 4,
+                 .sec = "header", .err = err, .errlen = errlen};
+  for (int s = 0; s < SEC_COUNT; s++) {
+    const uint8_t *tag = take(&body, 4);
+    uint64_t n = get64(&body);
+    if (body.bad) return -1;
+    if (memcmp(tag, sec_tag[s], 4) != 0) {
+      char msg[64];
+      snprintf(msg, sizeof msg, "expected section %s here", sec_tag[s]);
+      return corrupt(&body, msg);
+    }
+    if (n > body.left) {
+      body.sec = sec_tag[s];
+      return corrupt(&body, "longer than the file");
+    }
+    Reader r = {.p = body.p, .left = (size_t)n, .sec = sec_tag[s], .err = err, .errlen = errlen};
+    take(&body, (size_t)n);
+    switch (s) {
+    case SEC_CONF:
+      in->config = (const char *)r.p;
+      in->config_len = r.left;
+      take(&r, r.left);
+      break;
+    case SEC_APPS:
+      in->app = r.p;
+      in->app_len = r.left;
+      take(&r, r.left);
+      break;
+    case SEC_TRNR: read_trnr(&r, g); break;
+    case SEC_MODL: read_modl(&r, g); break;
+    case SEC_RADM: read_radm(&r, g); break;
+    case SEC_OPTM: read_optm(&r, g); break;
+    }
+    if (r.bad) return -1;
+    if (r.left) return corrupt(&r, "unexpected bytes at its end");
+  }
+  if (body.left >= 12 && memcmp(body.p, "TELE", 4) == 0) { /* optional */
+    take(&body, 4);
+    uint64_t n = get64(&body);
+    if (n > body.left) {
+      body.sec = "TELE";
+      return corrupt(&body, "longer than the file");
+    }
+    Reader r = {.p = body.p, .left = (size_t)n, .sec = "TELE", .err = err, .errlen = errlen};
+    take(&body, (size_t)n);
+    read_tele(&r, g);
+    if (r.bad) return -1;
+    if (r.left) return corrupt(&r, "unexpected bytes at its end");
+  }
+  if (body.left) return corrupt(&body, "unexpected bytes after the last section");
+  if (g->t) { /* the data and batch, after the model: its mismatch says more */
+    TrainerState st;
+    trainer_state(g->t, &st);
+    if (in->n_train != st.train->n)
+      return fail(err, errlen,
+                  "the checkpoint was trained on %llu samples, this data's training split has %zu "
+                  "(another data set, --train-frac or --val-frac?)",
+                  (unsigned long long)in->n_train, st.train->n);
+    if (in->batch != st.cfg->batch)
+      return fail(err, errlen, "the checkpoint was trained with --batch %llu, not %zu",
+                  (unsigned long long)in->batch, st.cfg->batch);
+  }
+  return 0;
+}
+
+int checkpoint_inspect(const uint8_t *buf, size_t len, CkptInfo *info, char *err, size_t errlen) {
+  Target g = {.info = info};
+  return parse(buf, len, &g, err, errlen);
+}
+
+int checkpoint_restore(Trainer *t, const uint8_t *buf, size_t len, char *err, size_t errlen) {
+  CkptInfo info;
+  Target check = {.t = t, .info = &info};
+  Target apply = {.t = t, .apply = 1, .apply_tel = 1, .info = &info};
+  if (parse(buf, len, &check, err, errlen)) return -1;
+  if (parse(buf, len, &apply, err, errlen)) return -1; /* cannot fail after the check */
+  Telemetry *tel = trainer_telemetry(t);
+  if (tel && !info.has_telemetry) telemetry_resync(tel, trainer_model(t), 1);
+  return 0;
+}
+
+int checkpoint_restore_telemetry(Trainer *t, const uint8_t *buf, size_t len, char *err,
+                                 size_t errlen) {
+  Telemetry *tel = trainer_telemetry(t);
+  if (!tel) return 1;
+  CkptInfo info;
+  Target check = {.t = t, .info = &info}, apply = {.t = t, .apply_tel = 1, .info = &info};
+  TrainerState st;
+  trainer_state(t, &st);
+  if (parse(buf, len, &check, err, errlen)) return -1;
+  if (info.step != *st.step || !info.has_telemetry) {
+    telemetry_resync(tel, trainer_model(t), 1);
+    return 1;
+  }
+  return parse(buf, len, &apply, err, errlen);
+}
+
+void checkpoint_model_name(const CkptInfo *info, char *buf, size_t len) {
+  ModelSpec spec = {.n_hidden = info->n_layers ? info->n_layers - 1 : 0};
+  for (size_t l = 0; l < spec.n_hidden; l++) spec.hidden[l] = info->layer_out[l];
+  char name[128];
+  model_spec_format(&spec, name, sizeof name);
+  snprintf(buf, len, "%s (%zu inputs, %zu classes)", name, info->input_dim, info->classes);
+}

@@ -1,0 +1,607 @@
+/* test_checkpoint.c — checkpoints and bad input at run time: the format
+ * (round trip, every truncation, flipped bits, corrupt sections with a valid
+ * CRC), resume equivalence (the CSV rows of a resumed run equal those of a
+ * run that never stopped), every refusal of --load with its exit code and
+ * message, SIGINT / SIGTERM during a run, NaN and infinity, and models too
+ * large for the machine. */
+#include <criterion/criterion.h>
+#include <fcntl.h>
+#include <ftw.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "datasets/dataset.h"
+#include "engine/checkpoint.h"
+#include "engine/numcheck.h"
+#include "engine/parallel.h"
+#include "engine/trainer.h"
+#include "proc.h"
+
+static char tmp[64];
+
+static void make_tmp(void) {
+  strcpy(tmp, "/tmp/flipscope-ck-XXXXXX");
+  cr_assert(mkdtemp(tmp), "mkdtemp failed");
+}
+
+static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
+  (void)st, (void)flag, (void)ftw;
+  return remove(path);
+}
+
+static void remove_tmp(void) { nftw(tmp, remove_entry, 8, FTW_DEPTH | FTW_PHYS); }
+
+TestSuite(checkpoint, .init = make_tmp, .fini = remove_tmp);
+TestSuite(resume, .init = make_tmp, .fini = remove_tmp);
+TestSuite(interrupt, .init = make_tmp, .fini = remove_tmp);
+
+/* tmp/name in one of a few static buffers. */
+static const char *in_tmp(const char *name) {
+  static char bufs[6][256];
+  static int next;
+  char *p = bufs[next++ % 6];
+  snprintf(p, 256, "%s/%s", tmp, name);
+  return p;
+}
+
+static char *read_all(const char *path, size_t *len) {
+  FILE *f = fopen(path, "rb");
+  cr_assert(f, "cannot open %s", path);
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+  buf[n] = 0;
+  fclose(f);
+  *len = (size_t)n;
+  return buf;
+}
+
+static void write_all(const char *path, const void *data, size_t len) {
+  FILE *f = fopen(path, "wb");
+  cr_assert(f);
+  cr_assert_eq(fwrite(data, 1, len, f), len);
+  fclose(f);
+}
+
+/* Lines first..last (1-based) of text, as one string (static). */
+static const char *lines(const char *text, int first, int last) {
+  static char out[1 << 20];
+  const char *p = text;
+  for (int i = 1; i < first && p; i++) p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL;
+  const char *q = p;
+  for (int i = first; i <= last && q; i++) q = strchr(q, '\n') ? strchr(q, '\n') + 1 : NULL;
+  size_t n = p ? (q ? (size_t)(q - p) : strlen(p)) : 0;
+  cr_assert_lt(n, sizeof out);
+  memcpy(out, p ? p : "", n);
+  out[n] = 0;
+  return out;
+}
+
+static int count_lines(const char *text) {
+  int n = 0;
+  for (; *text; text++) n += *text == '\n';
+  return n;
+}
+
+/* Runs flipscope and expects exit `code` with one line on stderr holding needle. */
+static void expect_exit(const char *args, int code, const char *needle) {
+  ProcResult r;
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, code, "flipscope %s: exit %d, stderr: %s", args, r.code, r.err);
+  cr_assert(strstr(r.err, needle), "flipscope %s: stderr '%s' lacks '%s'", args, r.err, needle);
+  cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "one line: %s", r.err);
+  cr_assert_str_eq(r.out, "", "nothing on stdout after a failure");
+}
+
+/* --telemetry-every: by default it depends on --steps, which the resume tests change. */
+#define SMALL "--headless --data glyphs --model mlp:32 --batch 50 --threads 1 --telemetry-every 5"
+
+/* ---- the format, in memory ---- */
+
+typedef struct {
+  uint8_t *data;
+  size_t len, cap;
+} Buf;
+
+static int to_buf(void *ctx, const void *data, size_t len) {
+  Buf *b = ctx;
+  if (b->len + len > b->cap) {
+    b->cap = 2 * (b->len + len);
+    b->data = realloc(b->data, b->cap);
+  }
+  memcpy(b->data + b->len, data, len);
+  b->len += len;
+  return 0;
+}
+
+static Dataset data;
+
+static Trainer *small_trainer(OptKind kind) {
+  static int loaded;
+  char err[256];
+  if (!loaded) {
+    cr_assert_eq(par_init(1), 0);
+    cr_assert_eq(dataset_load("glyphs", &(DatasetOptions){.seed = 1}, &data, err, sizeof err), 0);
+    loaded = 1;
+  }
+  ModelSpec spec;
+  model_spec_parse("mlp:16x8", &spec, err, sizeof err);
+  OptConfig oc;
+  optim_defaults(kind, &oc);
+  TrainConfig tc = {.batch = 50, .epochs = 2, .real_lr = 1e-3, .seed = 9,
+                    .schedule = {.kind = SCHED_LINEAR}};
+  Trainer *t = trainer_create(&tc, &spec, &oc, &data.train, &data.test, err, sizeof err);
+  cr_assert(t, "%s", err);
+  return t;
+}
+
+static Buf save(Trainer *t) {
+  Buf b = {0};
+  char err[256];
+  CkptExtra x = {.config = "model = mlp:16x8\n", .config_len = 16, .app = "a=1\n", .app_len = 4};
+  cr_assert_eq(checkpoint_write(t, &x, to_buf, &b, err, sizeof err), 0, "%s", err);
+  return b;
+}
+
+/* Rewrites the length field and CRC after an edit, so the body is what is checked. */
+static void reseal(Buf *b) {
+  for (int i = 0; i < 8; i++) b->data[16 + i] = (uint8_t)((uint64_t)b->len >> (8 * i));
+  uint32_t crc = (uint32_t)crc32(crc32(0L, Z_NULL, 0), b->data, (uInt)(b->len - 4));
+  for (int i = 0; i < 4; i++) b->data[b->len - 4 + i] = (uint8_t)(crc >> (8 * i));
+}
+
+/* The offset of section `tag`'s contents in b. */
+static size_t section(const Buf *b, const char *tag) {
+  for (size_t p = CKPT_HEADER_BYTES; p + 12 <= b->len;) {
+    uint64_t n = 0;
+    for (int i = 7; i >= 0; i--) n = n << 8 | b->data[p + 4 + (size_t)i];
+    if (memcmp(b->data + p, tag, 4) == 0) return p + 12;
+    p += 12 + (size_t)n;
+  }
+  cr_assert_fail("no section %s", tag);
+  return 0;
+}
+
+Test(checkpoint, round_trip_restores_the_exact_state_and_trajectory) {
+  for (int kind = 0; kind < OPT_KIND_COUNT; kind++) {
+    Trainer *a = small_trainer((OptKind)kind), *b = small_trainer((OptKind)kind);
+    StepReport ra, rb;
+    char err[512];
+    for (int s = 0; s < 250; s++) cr_assert_eq(trainer_step(a, &ra, err, sizeof err), 1, "%s", err);
+    Buf buf = save(a);
+    CkptInfo info;
+    cr_assert_eq(checkpoint_inspect(buf.data, buf.len, &info, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(info.step, 250);
+    cr_assert_eq(info.opt.kind, (OptKind)kind);
+    cr_assert_eq(info.config_len, 16);
+    cr_assert_eq(checkpoint_restore(b, buf.data, buf.len, err, sizeof err), 0, "%s", err);
+    /* From here both runs take the same steps, into the next epoch's reshuffle. */
+    for (int s = 0; s < 100; s++) {
+      cr_assert_eq(trainer_step(a, &ra, err, sizeof err), 1);
+      cr_assert_eq(trainer_step(b, &rb, err, sizeof err), 1);
+      cr_assert_eq(ra.step, rb.step);
+      cr_assert(ra.loss == rb.loss && ra.flips == rb.flips && ra.rate == rb.rate,
+                "%s step %llu: loss %.9g vs %.9g, flips %zu vs %zu", optim_ops((OptKind)kind)->name,
+                (unsigned long long)ra.step, ra.loss, rb.loss, ra.flips, rb.flips);
+    }
+    Buf again = save(b), first = save(a);
+    cr_assert_eq(again.len, first.len);
+    cr_assert_arr_eq(again.data, first.data, first.len, "the same state writes the same bytes");
+    free(buf.data), free(again.data), free(first.data);
+    trainer_free(a);
+    trainer_free(b);
+  }
+}
+
+Test(checkpoint, every_truncation_and_flipped_bit_is_refused) {
+  Trainer *t = small_trainer(OPT_CEMA);
+  StepReport r;
+  char err[512];
+  for (int s = 0; s < 3; s++) trainer_step(t, &r, err, sizeof err);
+  Buf b = save(t);
+  CkptInfo info;
+  for (size_t n = 0; n < b.len; n += n < 64 ? 1 : 97) {
+    cr_assert_eq(checkpoint_inspect(b.data, n, &info, err, sizeof err), -1, "%zu bytes accepted", n);
+    cr_assert(strstr(err, n ? "truncated" : "empty file"), "%zu bytes: %s", n, err);
+  }
+  for (size_t bit = 64 * 8; bit < b.len * 8; bit += 811) { /* past the header's fields */
+    b.data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+    cr_assert_eq(checkpoint_inspect(b.data, b.len, &info, err, sizeof err), -1, "bit %zu", bit);
+    cr_assert(strstr(err, "checksum mismatch"), "bit %zu: %s", bit, err);
+    b.data[bit / 8] ^= (uint8_t)(1u << (bit % 8));
+  }
+  cr_assert_eq(checkpoint_inspect(b.data, b.len, &info, err, sizeof err), 0, "%s", err);
+  free(b.data);
+  trainer_free(t);
+}
+
+Test(checkpoint, corrupt_sections_with_a_valid_checksum_are_refused) {
+  Trainer *t = small_trainer(OPT_ADAM);
+  StepReport r;
+  char err[512];
+  for (int s = 0; s < 5; s++) trainer_step(t, &r, err, sizeof err);
+  Buf b = save(t);
+  CkptInfo info;
+  struct {
+    const char *tag;
+    size_t at;
+    uint8_t value;
+    const char *want;
+  } cases[] = {
+      /* TRNR: step 8, batch 8 ... 13 x u64 + 3 x u32 before the rng; the permutation after it */
+      {"TRNR", 8 * 9 + 4 * 3 + 8 * 6 + 0, 0xff, "corrupt: section TRNR: the epoch permutation is not a permutation"},
+      {"MODL", 0, 0x20, "corrupt: section MODL: bad model shape"},
+      {"RADM", 0, 0x01, "corrupt: section RADM: the Adam state does not match the batch-norm parameters"},
+      {"OPTM", 0, 0x55, "corrupt: section OPTM: unknown optimizer or state count"},
+  };
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    Buf e = {malloc(b.len), b.len, b.len};
+    memcpy(e.data, b.data, b.len);
+    e.data[section(&e, cases[c].tag) + cases[c].at] ^= cases[c].value;
+    reseal(&e);
+    cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1, "%s", cases[c].tag);
+    cr_assert_str_eq(err, cases[c].want);
+    free(e.data);
+  }
+  /* A NaN in the optimizer state (the last f32 before the CRC). */
+  Buf e = {malloc(b.len), b.len, b.len};
+  memcpy(e.data, b.data, b.len);
+  memcpy(e.data + e.len - 8, (uint8_t[]){0, 0, 0xc0, 0x7f}, 4);
+  reseal(&e);
+  cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
+  cr_assert_str_eq(err, "corrupt: section OPTM: the optimizer state holds NaN or infinity");
+  /* Trailing bytes, and a wrong version, magic or header size. */
+  e.data = realloc(e.data, b.len + 3);
+  memcpy(e.data, b.data, b.len);
+  e.len = b.len + 3;
+  cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
+  cr_assert(strstr(err, "corrupt: 3 bytes after the checkpoint's end"), "%s", err);
+  e.len = b.len;
+  e.data[8] = 2;
+  cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
+  cr_assert_str_eq(err, "checkpoint format version 2; this flipscope reads version 1");
+  e.data[8] = 1;
+  e.data[0] = 'G';
+  cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
+  cr_assert(strstr(err, "not a flipscope checkpoint (bad magic"), "%s", err);
+  free(e.data);
+  free(b.data);
+  trainer_free(t);
+}
+
+Test(checkpoint, mismatches_leave_the_trainer_untouched) {
+  Trainer *a = small_trainer(OPT_CEMA), *b = small_trainer(OPT_SGD);
+  StepReport r;
+  char err[512];
+  for (int s = 0; s < 5; s++) trainer_step(a, &r, err, sizeof err);
+  Buf ba = save(a), bb = save(b);
+  cr_assert_eq(checkpoint_restore(b, ba.data, ba.len, err, sizeof err), -1);
+  cr_assert_str_eq(err, "the checkpoint's optimizer is cema; this run's --opt is sgd");
+  Buf after = save(b);
+  cr_assert_arr_eq(after.data, bb.data, bb.len, "a refused restore changes nothing");
+  free(ba.data), free(bb.data), free(after.data);
+  trainer_free(a);
+  trainer_free(b);
+}
+
+/* ---- numerical trouble in the engine ---- */
+
+Test(numcheck, nan_in_batch_norm_names_step_and_layer) {
+  Trainer *t = small_trainer(OPT_CEMA);
+  StepReport r;
+  char err[512];
+  cr_assert_eq(trainer_step(t, &r, err, sizeof err), 1);
+  /* The hidden layer's outputs still binarise, so the loss stays finite:
+   * only the gradient check can see it. */
+  trainer_model(t)->layer[0].bn_scale[3] = NAN;
+  cr_assert_eq(trainer_step(t, &r, err, sizeof err), -1);
+  cr_assert(isfinite(r.loss));
+  cr_assert_str_eq(err, "step 2: layer 0: the batch-norm scale holds NaN (unit 3); lower --real-lr");
+  trainer_free(t);
+}
+
+Test(numcheck, nonfinite_loss_names_the_first_bad_layer) {
+  Trainer *t = small_trainer(OPT_CEMA);
+  StepReport r;
+  char err[512];
+  trainer_model(t)->layer[2].bn_shift[1] = INFINITY;
+  cr_assert_eq(trainer_step(t, &r, err, sizeof err), -1);
+  cr_assert(strstr(err, "step 1: the loss is "), "%s", err);
+  cr_assert(strstr(err, "layer 2's batch-norm output is the first that is not finite"), "%s", err);
+  trainer_free(t);
+}
+
+Test(numcheck, optimizer_state_is_scanned_periodically) {
+  Trainer *t = small_trainer(OPT_SGD);
+  StepReport r;
+  char err[512];
+  optim_state(trainer_optimizer(t), 1)[0][7] = INFINITY;
+  for (int s = 1; s < NUMCHECK_EVERY; s++) trainer_step(t, &r, err, sizeof err);
+  cr_assert_eq(trainer_step(t, &r, err, sizeof err), -1);
+  char want[200];
+  snprintf(want, sizeof want,
+           "step %d: layer 1: the sgd optimizer's state holds infinity (its inertia, weight 7; "
+           "finite at step 0); lower the rates", NUMCHECK_EVERY);
+  cr_assert_str_eq(err, want);
+  cr_assert_eq(trainer_check_state(t, err, sizeof err), -1);
+  float x[3000];
+  for (int i = 0; i < 3000; i++) x[i] = (float)i;
+  cr_assert_eq(numcheck_first_bad(x, 3000), 3000);
+  x[2100] = -INFINITY;
+  cr_assert_eq(numcheck_first_bad(x, 3000), 2100);
+  trainer_free(t);
+}
+
+/* ---- end to end: resume equivalence ---- */
+
+Test(resume, rows_101_to_200_equal_a_run_that_never_stopped, .timeout = 60) {
+  char args[1024];
+  ProcResult r;
+  /* --epochs fixes the schedule; --steps 100 stops halfway through it. */
+  snprintf(args, sizeof args, SMALL " --epochs 3 --steps 200 --log %s", in_tmp("straight.csv"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  char straight_json[4096];
+  snprintf(straight_json, sizeof straight_json, "%s", r.out);
+  snprintf(args, sizeof args, SMALL " --epochs 3 --steps 100 --log %s --save %s",
+           in_tmp("first.csv"), in_tmp("run.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  /* The resume needs no other flag: the checkpoint holds the settings. */
+  snprintf(args, sizeof args, "--headless --load %s --steps 200 --log %s", in_tmp("run.ckpt"),
+           in_tmp("second.csv"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  size_t n1, n2;
+  char *straight = read_all(in_tmp("straight.csv"), &n1), *second = read_all(in_tmp("second.csv"), &n2);
+  cr_assert_eq(count_lines(straight), 201);
+  cr_assert_eq(count_lines(second), 101, "header and rows 101..200");
+  char want[1 << 16];
+  snprintf(want, sizeof want, "%s", lines(straight, 102, 201));
+  cr_assert_str_eq(lines(second, 2, 101), want, "rows 101..200 differ");
+  cr_assert_str_eq(lines(second, 1, 1), lines(straight, 1, 1) == NULL ? "" : lines(straight, 1, 1));
+  /* The summaries agree on everything that is not a timing. */
+  const char *keys[] = {"test_acc", "train_acc", "loss", "steps", "epochs", "flips_total"};
+  for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
+    cr_assert_float_eq(json_number(r.out, keys[k]), json_number(straight_json, keys[k]), 1e-12,
+                       "%s: %s vs %s", keys[k], r.out, straight_json);
+  free(straight);
+  free(second);
+}
+
+Test(resume, a_resumed_log_continues_in_the_same_file, .timeout = 60) {
+  char args[1024];
+  ProcResult r;
+  snprintf(args, sizeof args,
+           SMALL " --opt sgd --momentum 0.9 --lr 0.05 --val-frac 0.1 --epochs 4 --steps 150 --log %s",
+           in_tmp("straight.csv"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  double val = json_number(r.out, "val_acc");
+  snprintf(args, sizeof args,
+           SMALL " --opt sgd --momentum 0.9 --lr 0.05 --val-frac 0.1 --epochs 4 --steps 90 --log %s "
+           "--save %s", in_tmp("log.csv"), in_tmp("run.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  snprintf(args, sizeof args, "--headless --load %s --steps 150 --log %s --save %s",
+           in_tmp("run.ckpt"), in_tmp("log.csv"), in_tmp("run.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert_float_eq(json_number(r.out, "val_acc"), val, 1e-12, "%s", r.out);
+  size_t n1, n2;
+  char *straight = read_all(in_tmp("straight.csv"), &n1), *log = read_all(in_tmp("log.csv"), &n2);
+  cr_assert_eq(count_lines(log), 151, "the first 90 rows are kept, 60 follow");
+  char want[1 << 16];
+  snprintf(want, sizeof want, "%s", lines(straight, 92, 151));
+  cr_assert_str_eq(lines(log, 92, 151), want);
+  snprintf(want, sizeof want, "%s", lines(straight, 1, 90));
+  cr_assert_str_eq(lines(log, 1, 90), want, "header and rows 1..89");
+  free(straight);
+  free(log);
+  cr_assert_eq(access(in_tmp("run.ckpt.tmp-1"), F_OK), -1);
+  /* A resume that has nothing left to do says so. */
+  snprintf(args, sizeof args, "--headless --load %s", in_tmp("run.ckpt"));
+  expect_exit(args, 2, "the run is already at step 150 of 150; raise --steps or --epochs");
+}
+
+Test(resume, the_checkpoint_command_describes_a_file) {
+  char args[1024];
+  ProcResult r;
+  snprintf(args, sizeof args, SMALL " --steps 7 --save %s", in_tmp("a.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  snprintf(args, sizeof args, "checkpoint %s", in_tmp("a.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert_eq(json_number(r.out, "step"), 7);
+  cr_assert_eq(json_number(r.out, "inputs"), 256);
+  cr_assert_eq(json_number(r.out, "classes"), 10);
+  cr_assert_eq(json_number(r.out, "batch"), 50);
+  cr_assert(strstr(r.out, "\"model\":\"mlp:32\"") && strstr(r.out, "\"opt\":\"cema\""), "%s", r.out);
+  cr_assert(strstr(r.out, "model = mlp:32\\n"), "the saved settings: %s", r.out);
+  expect_exit("checkpoint", 2, "usage: flipscope checkpoint FILE");
+  expect_exit("checkpoint /nonexistent.ckpt", 1, "/nonexistent.ckpt: No such file");
+}
+
+/* ---- end to end: every refusal of --load and --save ---- */
+
+Test(checkpoint, load_refusals_exit_1_with_one_line) {
+  char args[1024], path[300];
+  ProcResult r;
+  snprintf(args, sizeof args, SMALL " --steps 20 --save %s", in_tmp("good.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  size_t len;
+  char *good = read_all(in_tmp("good.ckpt"), &len);
+
+  expect_exit("--headless --load /nonexistent/run.ckpt", 1,
+              "--load /nonexistent/run.ckpt: No such file or directory");
+  write_all(in_tmp("empty.ckpt"), "", 0);
+  snprintf(args, sizeof args, "--headless --load %s", in_tmp("empty.ckpt"));
+  expect_exit(args, 1, "empty file");
+  write_all(in_tmp("text.ckpt"), "this is not a checkpoint at all, it is text\n", 44);
+  snprintf(args, sizeof args, "--headless --load %s", in_tmp("text.ckpt"));
+  expect_exit(args, 1, "not a flipscope checkpoint (bad magic");
+  write_all(in_tmp("half.ckpt"), good, len / 2);
+  snprintf(args, sizeof args, "--headless --load %s", in_tmp("half.ckpt"));
+  snprintf(path, sizeof path, "truncated: %zu of %zu bytes", len / 2, len);
+  expect_exit(args, 1, path);
+  good[len / 2] ^= 0x10;
+  write_all(in_tmp("flipped.ckpt"), good, len);
+  good[len / 2] ^= 0x10;
+  snprintf(args, sizeof args, "--headless --load %s", in_tmp("flipped.ckpt"));
+  expect_exit(args, 1, "checksum mismatch");
+  good[8] = 7;
+  write_all(in_tmp("v7.ckpt"), good, len);
+  good[8] = 1;
+  snprintf(args, sizeof args, "--headless --load %s", in_tmp("v7.ckpt"));
+  expect_exit(args, 1, "checkpoint format version 7; this flipscope reads version 1");
+  snprintf(args, sizeof args, "--headless --load %s", tmp);
+  expect_exit(args, 1, "not a regular file");
+  free(good);
+
+  /* Checkpoints that do not match what this run would train. */
+  const char *ck = in_tmp("good.ckpt");
+  snprintf(args, sizeof args, "--headless --load %s --steps 30 --model mlp:64", ck);
+  expect_exit(args, 1, "the checkpoint's model is mlp:32 (256 inputs, 10 classes); this run's --model "
+                       "and --data make mlp:64 (256 inputs, 10 classes)");
+  snprintf(args, sizeof args, "--headless --load %s --steps 30 --data xor", ck);
+  expect_exit(args, 1, "make mlp:32 (2 inputs, 2 classes)");
+  snprintf(args, sizeof args, "--headless --load %s --steps 30 --opt adam", ck);
+  expect_exit(args, 1, "the checkpoint's optimizer is cema; this run's --opt is adam");
+  snprintf(args, sizeof args, "--headless --load %s --steps 30 --batch 40", ck);
+  expect_exit(args, 1, "the checkpoint was trained with --batch 50, not 40");
+  snprintf(args, sizeof args, "--headless --load %s --steps 30 --val-frac 0.1", ck);
+  expect_exit(args, 1, "the checkpoint was trained on 12000 samples, this data's training split has 10800");
+  /* Saving where no file can be made. */
+  expect_exit(SMALL " --steps 2 --save /nonexistent/dir/run.ckpt", 1,
+              "--save /nonexistent/dir/run.ckpt: cannot write in /nonexistent/dir: No such file");
+  snprintf(args, sizeof args, SMALL " --steps 2 --save %s", tmp);
+  expect_exit(args, 1, "is a directory");
+  expect_exit(SMALL " --steps 2 --save-every 5", 2, "--save-every: needs --save FILE");
+}
+
+Test(checkpoint, saved_settings_are_checked_like_a_config_file) {
+  /* A checkpoint whose saved settings are not valid is refused naming them. */
+  Trainer *t = small_trainer(OPT_CEMA);
+  Buf b = {0};
+  char err[256];
+  CkptExtra x = {.config = "model = mlp:16x8\nwarp = 9\n", .config_len = 25};
+  cr_assert_eq(checkpoint_write(t, &x, to_buf, &b, err, sizeof err), 0);
+  write_all(in_tmp("odd.ckpt"), b.data, b.len);
+  char args[512], want[400];
+  snprintf(args, sizeof args, "--headless --load %s", in_tmp("odd.ckpt"));
+  snprintf(want, sizeof want, "%s (saved settings):2: unknown key 'warp'", in_tmp("odd.ckpt"));
+  expect_exit(args, 2, want);
+  free(b.data);
+  trainer_free(t);
+}
+
+/* ---- end to end: numbers and memory ---- */
+
+Test(trouble, divergence_and_oversized_models_exit_with_one_line) {
+  expect_exit(SMALL " --opt adam --lr 1e38 --steps 50", 1,
+              "step 32: layer 0: the adam optimizer's state holds NaN");
+  expect_exit(SMALL " --real-lr 1e38 --steps 5", 1,
+              "step 1: layer 1: the batch-norm scale holds infinity (unit 0); lower --real-lr");
+  /* The largest model --model accepts: about 0.9 TB, refused before any allocation. */
+  char args[512] = "--headless --data glyphs --steps 5 --model mlp:65536";
+  for (int l = 1; l < MODEL_MAX_LAYERS - 1; l++) strcat(args, "x65536");
+  expect_exit(args, 1, "x65536: needs about 934541 MB (weights, optimizer state and batches of 100 "
+                       "on 256 inputs), more than");
+}
+
+/* ---- end to end: SIGINT and SIGTERM ---- */
+
+/* Starts flipscope with args (split on spaces) writing to files in tmp; returns its pid. */
+static pid_t spawn(const char *args) {
+  char *copy = strdup(args), *argv[64];
+  int argc = 0;
+  argv[argc++] = (char *)flipscope_bin();
+  for (char *tok = strtok(copy, " "); tok && argc < 63; tok = strtok(NULL, " ")) argv[argc++] = tok;
+  argv[argc] = NULL;
+  pid_t pid = fork();
+  cr_assert_geq(pid, 0);
+  if (pid == 0) {
+    int out = open(in_tmp("stdout"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int err = open(in_tmp("stderr"), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+    int in = open("/dev/null", O_RDONLY);
+    dup2(in, 0), dup2(out, 1), dup2(err, 2);
+    signal(SIGINT, SIG_DFL), signal(SIGTERM, SIG_DFL);
+    execv(argv[0], argv);
+    _exit(127);
+  }
+  free(copy);
+  return pid;
+}
+
+/* Waits until the CSV at path has at least `rows` rows (10 s at most). */
+static void wait_rows(const char *path, int rows) {
+  for (int i = 0; i < 2000; i++) {
+    FILE *f = fopen(path, "rb");
+    int n = -1;
+    for (int c; f && (c = fgetc(f)) != EOF;) n += c == '\n';
+    if (f) fclose(f);
+    if (n >= rows) return;
+    nanosleep(&(struct timespec){0, 5000000}, NULL);
+  }
+  cr_assert_fail("%s never reached %d rows", path, rows);
+}
+
+/* Stops a long run with sig, then resumes it to step `to`; the whole log must
+ * equal that of a run to `to` that never stopped. */
+static void stop_and_resume(int sig, int code, const char *name) {
+  char args[1024];
+  const char *plan = "--headless --data glyphs --model mlp:32 --batch 50 --threads 1 --epochs 500 "
+                     "--telemetry-every 4"; /* the default depends on --steps */
+  snprintf(args, sizeof args, "%s --steps 1000000 --log %s --save %s --log-jsonl %s", plan,
+           in_tmp("log.csv"), in_tmp("run.ckpt"), in_tmp("tel.jsonl"));
+  pid_t pid = spawn(args);
+  wait_rows(in_tmp("log.csv"), 30);
+  kill(pid, sig);
+  int status;
+  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  cr_assert(WIFEXITED(status), "killed by the signal instead of handling it");
+  cr_assert_eq(WEXITSTATUS(status), code);
+  size_t len;
+  char *err = read_all(in_tmp("stderr"), &len), *out = read_all(in_tmp("stdout"), &len);
+  cr_assert(strstr(err, name) && strstr(err, "saved"), "%s", err);
+  cr_assert_str_eq(out, "", "no summary for a run that did not finish");
+  ProcResult r;
+  snprintf(args, sizeof args, "checkpoint %s", in_tmp("run.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  int at = (int)json_number(r.out, "step");
+  char *log = read_all(in_tmp("log.csv"), &len);
+  cr_assert_eq(count_lines(log), at + 1, "the log was flushed up to the checkpoint's step %d", at);
+  free(log), free(err), free(out);
+
+  int to = at + 40;
+  snprintf(args, sizeof args, "--headless --load %s --steps %d --log %s", in_tmp("run.ckpt"), to,
+           in_tmp("log.csv"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  snprintf(args, sizeof args, "%s --steps %d --log %s", plan, to, in_tmp("straight.csv"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  char *a = read_all(in_tmp("straight.csv"), &len), *b = read_all(in_tmp("log.csv"), &len);
+  cr_assert_str_eq(b, a, "stopped at %d by %s and resumed: the log differs", at, name);
+  free(a), free(b);
+}
+
+Test(interrupt, sigterm_saves_flushes_and_exits_143, .timeout = 60) {
+  stop_and_resume(SIGTERM, 143, "SIGTERM");
+}
+
+Test(interrupt, sigint_saves_flushes_and_exits_130, .timeout = 60) {
+  stop_and_resume(SIGINT, 130, "SIGINT");
+}

@@ -1,0 +1,190 @@
+/* test_tui.c — the TUI's training thread without a terminal: commands apply
+ * between steps and never reset training, pause and single steps, switching
+ * optimizer with the exact mapping, divergence and resuming from the last
+ * good state, restart, export; snapshots stay consistent. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/session.h"
+#include "app/tui_filter.h"
+#include "app/tui_worker.h"
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static Config cfg;
+
+static Worker *start(const char *args) {
+  char buf[512], err[512], *argv[64];
+  snprintf(buf, sizeof buf, "--data glyphs --model mlp:32x32 --threads 1 --epochs 1000 %s", args);
+  int argc = 0;
+  for (char *t = strtok(buf, " "); t; t = strtok(NULL, " ")) argv[argc++] = t;
+  cr_assert_eq(config_parse(argc, argv, &cfg, err, sizeof err), 0, "%s", err);
+  Session *s = calloc(1, sizeof *s);
+  cr_assert_eq(session_open(s, &cfg, err, sizeof err), EXIT_OK, "%s", err);
+  Worker *w = worker_start(s, &cfg, 0, err, sizeof err);
+  cr_assert(w, "%s", err);
+  return w;
+}
+
+/* Copies the newest snapshot's small fields. */
+typedef struct {
+  uint64_t step, applied, note_seq;
+  RunState state;
+  OptConfig opt;
+  size_t n_marks, n_hist;
+  char note[DASH_TEXT], mark[40];
+} Seen;
+
+static Seen look(Worker *w) {
+  Seen v;
+  const DashSnapshot *s = worker_acquire(w);
+  v.step = s->step, v.applied = s->applied, v.note_seq = s->note_seq, v.state = s->state;
+  v.opt = s->opt, v.n_marks = s->n_marks, v.n_hist = s->n_hist;
+  snprintf(v.note, sizeof v.note, "%s", s->note);
+  snprintf(v.mark, sizeof v.mark, "%s", s->n_marks ? s->marks[s->n_marks - 1].label : "");
+  worker_release(w);
+  return v;
+}
+
+#define WAIT_FOR(w, cond, secs)                                                                    \
+  do {                                                                                             \
+    double until_ = now_s() + (secs);                                                              \
+    Seen v;                                                                                        \
+    for (;;) {                                                                                     \
+      v = look(w);                                                                                 \
+      if (cond) break;                                                                             \
+      cr_assert(now_s() < until_, "timed out waiting for " #cond " (step %llu, state %d, note %s)", \
+                (unsigned long long)v.step, (int)v.state, v.note);                                 \
+      usleep(2000);                                                                                \
+    }                                                                                              \
+  } while (0)
+
+static Command cmd; /* large: static */
+
+static uint64_t send_kind(Worker *w, CmdKind k) {
+  memset(&cmd, 0, sizeof cmd);
+  cmd.kind = k;
+  return worker_send(w, &cmd);
+}
+
+static uint64_t send_opt(Worker *w, CmdKind k, const OptConfig *o) {
+  memset(&cmd, 0, sizeof cmd);
+  cmd.kind = k;
+  cmd.opt = *o;
+  return worker_send(w, &cmd);
+}
+
+Test(tui_worker, setting_applies_next_step_without_reset) {
+  Worker *w = start("");
+  WAIT_FOR(w, v.step >= 20, 10);
+  Seen before = look(w);
+  OptConfig o = before.opt;
+  o.alpha *= 2;
+  uint64_t seq = send_opt(w, CMD_SET_OPT, &o);
+  cr_assert(seq > 0);
+  WAIT_FOR(w, v.applied >= seq, 5);
+  Seen after = look(w);
+  cr_assert_eq(after.opt.alpha, o.alpha);
+  cr_assert_geq(after.step, before.step, "training went back: %llu -> %llu",
+                (unsigned long long)before.step, (unsigned long long)after.step);
+  cr_assert_str_eq(after.mark, "alpha 0.002");
+  WAIT_FOR(w, v.step > after.step + 5, 5);
+  cr_assert_eq(worker_stop(w, NULL, NULL, 0), 0);
+}
+
+Test(tui_worker, pause_and_single_step) {
+  Worker *w = start("");
+  WAIT_FOR(w, v.step >= 5, 10);
+  uint64_t seq = send_kind(w, CMD_TOGGLE);
+  WAIT_FOR(w, v.applied >= seq && v.state == RUN_PAUSED, 5);
+  Seen p = look(w);
+  usleep(100000);
+  cr_assert_eq(look(w).step, p.step, "steps while paused");
+  seq = send_kind(w, CMD_STEP);
+  WAIT_FOR(w, v.applied >= seq && v.step == p.step + 1, 5);
+  usleep(50000);
+  Seen q = look(w);
+  cr_assert_eq(q.step, p.step + 1);
+  cr_assert_eq(q.state, RUN_PAUSED);
+  seq = send_kind(w, CMD_TOGGLE);
+  WAIT_FOR(w, v.state == RUN_RUNNING && v.step > p.step + 3, 5);
+  worker_stop(w, NULL, NULL, 0);
+}
+
+Test(tui_worker, exact_switch_sgd_to_cema) {
+  Worker *w = start("--opt sgd --lr 0.1 --wd 0.01 --schedule const");
+  WAIT_FOR(w, v.step >= 10, 10);
+  Seen before = look(w);
+  OptConfig to;
+  cr_assert_eq(switch_target(&before.opt, OPT_CEMA, &to), 1);
+  uint64_t seq = send_opt(w, CMD_SWITCH_OPT, &to);
+  WAIT_FOR(w, v.applied >= seq, 5);
+  Seen after = look(w);
+  cr_assert_eq(after.opt.kind, OPT_CEMA);
+  cr_assert(strstr(after.note, "exact"), "note: %s", after.note);
+  cr_assert_str_eq(after.mark, "-> cema");
+  cr_assert_geq(after.step, before.step);
+  worker_stop(w, NULL, NULL, 0);
+}
+
+Test(tui_worker, divergence_pauses_then_resumes_from_a_good_state) {
+  Worker *w = start("--opt sgd --lr 1e300");
+  WAIT_FOR(w, v.state == RUN_DIVERGED, 10);
+  Seen d = look(w);
+  OptConfig o = d.opt;
+  o.lr = 0.1;
+  send_opt(w, CMD_SET_OPT, &o);
+  uint64_t seq = send_kind(w, CMD_TOGGLE);
+  WAIT_FOR(w, v.applied >= seq, 5);
+  cr_assert(strstr(look(w).note, "resumed from step"), "note: %s", look(w).note);
+  WAIT_FOR(w, v.state == RUN_RUNNING && v.step > d.step + 50, 10);
+  worker_stop(w, NULL, NULL, 0);
+}
+
+Test(tui_worker, restart_starts_over_with_the_current_settings) {
+  Worker *w = start("");
+  WAIT_FOR(w, v.step >= 200, 10);
+  Seen before = look(w);
+  OptConfig o = before.opt;
+  o.gamma = 0.5;
+  send_opt(w, CMD_SET_OPT, &o);
+  uint64_t seq = send_kind(w, CMD_RESTART);
+  WAIT_FOR(w, v.applied >= seq, 5);
+  Seen after = look(w);
+  cr_assert_lt(after.step, before.step);
+  cr_assert_eq(after.opt.gamma, 0.5);
+  cr_assert_eq(after.n_marks, 0);
+  worker_stop(w, NULL, NULL, 0);
+}
+
+Test(tui_worker, export_writes_charts) {
+  char dir[] = "/tmp/flipscope-test-exportXXXXXX";
+  cr_assert(mkdtemp(dir));
+  Worker *w = start("");
+  WAIT_FOR(w, v.step >= 30, 10);
+  memset(&cmd, 0, sizeof cmd);
+  cmd.kind = CMD_EXPORT;
+  snprintf(cmd.path, sizeof cmd.path, "%s/charts", dir);
+  uint64_t seq = worker_send(w, &cmd);
+  WAIT_FOR(w, v.applied >= seq, 60);
+  Seen v = look(w);
+  cr_assert(strstr(v.note, "charts exported to"), "note: %s", v.note);
+  char path[300];
+  snprintf(path, sizeof path, "%s/charts/loss.gp", dir);
+  struct stat st;
+  cr_assert_eq(stat(path, &st), 0, "%s missing", path);
+  worker_stop(w, NULL, NULL, 0);
+  char rm[400];
+  snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
+  cr_assert_eq(system(rm), 0);
+}

@@ -1,0 +1,372 @@
+/* test_views.c — snapshot tests of the dashboard's views: each pane, the whole
+ * screen, the overlays and the too-small screen, drawn from one fixed
+ * DashSnapshot at 80x24 and at 132x40, compared byte for byte with
+ * tests/golden/NAME.txt (the UTF-8 text, the ASCII text and the style map).
+ * FLIPSCOPE_UPDATE_GOLDEN=1 rewrites the golden files instead (review them
+ * by eye before committing). Every pane must also stay inside its rectangle. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/tui_filter.h"
+#include "views/views.h"
+
+#define GOLDEN_DIR "tests/golden/"
+
+/* A deterministic stand-in for randomness. */
+static uint32_t lcg(uint32_t *s) {
+  *s = *s * 1664525u + 1013904223u;
+  return *s >> 8;
+}
+static double unit(uint32_t *s) { return (double)lcg(s) / (double)(1u << 24); }
+
+static void fill_history(DashBucket *h, size_t *n, double shift) {
+  const size_t buckets = 300, span = 5;
+  for (size_t i = 0; i < buckets; i++) {
+    DashBucket *b = &h[i];
+    memset(b, 0, sizeof *b);
+    b->first = i * span + 1;
+    b->last = (i + 1) * span;
+    b->steps = span;
+    double t = (double)b->last;
+    double loss = 2.2 * exp(-t / (250 + 100 * shift)) + 0.35 + 0.05 * sin(t / 17.0);
+    double acc = 0.9 - 0.75 * exp(-t / (200 + 80 * shift)) + 0.02 * sin(t / 11.0);
+    b->loss = loss * span;
+    b->train_acc = acc * span;
+    b->rate = 1e-3 * (1 - t / 3600) * span;
+    b->test_acc = b->last % 120 == 0 ? acc - 0.04 : NAN;
+    for (int l = 0; l < 3; l++) b->flips[l] = span * (4000.0 / (l + 1)) * exp(-t / 400) + span * (l + 1);
+    b->flipflops = 0.3 * (b->flips[0] + b->flips[1] + b->flips[2]);
+    for (int l = 0; l < DASH_LAYERS; l++)
+      for (int k = 0; k < DASH_BANDS; k++) {
+        double spread = 1e-4 * (1 + t / 500) / (l + 1);
+        static const double z[DASH_BANDS] = {-3.2, -1.5, -1.0, -0.5, 0, 0.5, 1.0, 1.5, 3.4};
+        b->bands[l][k] = i < 4 ? NAN : (float)(spread * z[k] + 1e-5 * sin(t / 50.0));
+      }
+  }
+  *n = buckets;
+}
+
+static DashSnapshot *fixed_snapshot(void) {
+  DashSnapshot *s = calloc(1, sizeof *s);
+  snprintf(s->data, sizeof s->data, "glyphs");
+  snprintf(s->model, sizeof s->model, "mlp:64x32");
+  s->batch = 100;
+  s->threads = 2;
+  optim_defaults(OPT_CEMA, &s->opt);
+  s->schedule.kind = SCHED_LINEAR;
+  s->n_layers = 3;
+  s->latent = 0;
+  s->step = 1500;
+  s->total_steps = 3600;
+  s->steps_per_epoch = 120;
+  s->epoch = 12;
+  s->epochs = 30;
+  s->samples_per_s = 51234;
+  s->rate = 5.83e-4;
+  s->loss = 0.4312;
+  s->train_acc = 0.87;
+  s->test_acc = 0.8325;
+  s->flip_ratio = 0.0041;
+  s->flipflop = 0.31;
+  s->flipflop_k = 16;
+  s->state = RUN_RUNNING;
+  fill_history(s->hist, &s->n_hist, 0);
+  s->span = 5;
+  s->marks[0] = (DashMark){800, "alpha 0.001778"};
+  s->marks[1] = (DashMark){1200, "alpha 0.001"};
+  s->n_marks = 2;
+  static const size_t shape[3][2] = {{256, 64}, {64, 32}, {32, 10}};
+  uint32_t seed = 7;
+  for (size_t l = 0; l < 3; l++) {
+    DashLayer *L = &s->layer[l];
+    L->in = shape[l][0];
+    L->out = shape[l][1];
+    L->n = 256;
+    s->weights += L->in * L->out;
+    for (size_t j = 0; j < L->n; j++) {
+      double v = (unit(&seed) - 0.5) * 4e-4 / (double)(l + 1);
+      L->inertia[j] = (float)v;
+      L->sign[j] = v <= 0 ? 1 : -1;
+      uint32_t r = lcg(&seed) % 64;
+      L->age[j] = r < 3 ? r : r == 63 ? UINT32_MAX : r * 10;
+    }
+    const DashBucket *last = &s->hist[s->n_hist - 1];
+    memcpy(L->bands, last->bands[l], sizeof L->bands);
+    L->hist_log = 1;
+    L->hist_lo = -10;
+    L->hist_hi = 2;
+    for (int b = 0; b < DASH_BINS; b++) {
+      double center = -10 + (b + 0.5) * 12.0 / DASH_BINS, d = center - (-4.0 - 0.3 * (double)l);
+      L->hist[b] = (uint32_t)(4096 * exp(-d * d / 0.5) / 2.5 + (center < -4 ? 30 : 0) * (center > -9));
+    }
+    L->abs_median = (float)(1e-4 / (double)(l + 1));
+    L->near_zero = 0.05 + 0.02 * (double)l;
+    L->never_flipped = 0.4 + 0.1 * (double)l;
+    L->flips_recent = 4000.0 / (double)(l + 1) * exp(-1500.0 / 400) + (double)(l + 1);
+  }
+  return s;
+}
+
+static DashGhost *fixed_ghost(void) {
+  DashGhost *g = calloc(1, sizeof *g);
+  snprintf(g->label, sizeof g->label, "sgd lr 0.1 wd 0.01");
+  fill_history(g->hist, &g->n_hist, 1);
+  return g;
+}
+
+static const DashPreset test_presets[] = {
+    {"first", "the first experiment", "A paragraph that explains the first experiment in a few "
+                                      "sentences, long enough to wrap over several lines."},
+    {"second", "the second experiment", "Short text."},
+};
+
+static DashUi fixed_ui(const DashSnapshot *s, const DashGhost *g) {
+  DashUi ui;
+  memset(&ui, 0, sizeof ui);
+  ui.focus = PANE_FILTER;
+  ui.param = 0;
+  ui.layer = 1;
+  ui.opt = s->opt;
+  ui.ghost = g;
+  ui.presets = test_presets;
+  ui.n_presets = 2;
+  dash_filter_compute(&s->opt, s->rate / s->opt.alpha, &ui.filter);
+  return ui;
+}
+
+/* The three renderings of a canvas, as one text. */
+static char *render_all(const Canvas *c) {
+  char *u = canvas_to_text(c, 1), *a = canvas_to_text(c, 0), *m = canvas_style_map(c);
+  size_t len = strlen(u) + strlen(a) + strlen(m) + 64;
+  char *out = malloc(len);
+  snprintf(out, len, "== utf-8 ==\n%s== ascii ==\n%s== styles ==\n%s", u, a, m);
+  free(u), free(a), free(m);
+  return out;
+}
+
+static char *slurp_file(const char *path) {
+  FILE *f = fopen(path, "rb");
+  if (!f) return NULL;
+  fseek(f, 0, SEEK_END);
+  long n = ftell(f);
+  fseek(f, 0, SEEK_SET);
+  char *buf = malloc((size_t)n + 1);
+  size_t got = fread(buf, 1, (size_t)n, f);
+  buf[got] = 0;
+  fclose(f);
+  return buf;
+}
+
+static void check_golden(const char *name, const Canvas *c) {
+  char path[256];
+  snprintf(path, sizeof path, GOLDEN_DIR "%s.txt", name);
+  char *got = render_all(c);
+  const char *update = getenv("FLIPSCOPE_UPDATE_GOLDEN");
+  if (update && *update == '1') {
+    FILE *f = fopen(path, "wb");
+    cr_assert(f, "cannot write %s", path);
+    fputs(got, f);
+    fclose(f);
+  } else {
+    char *want = slurp_file(path);
+    cr_assert(want, "%s is missing: run FLIPSCOPE_UPDATE_GOLDEN=1 make test, then review it", path);
+    if (strcmp(got, want) != 0) {
+      char out[300];
+      snprintf(out, sizeof out, "/tmp/flipscope-golden-%s.txt", name);
+      FILE *f = fopen(out, "wb");
+      if (f) fputs(got, f), fclose(f);
+      cr_assert_fail("%s differs from the rendering (written to %s: diff them)", path, out);
+    }
+    free(want);
+  }
+  free(got);
+}
+
+typedef void (*ViewFn)(Canvas *, Rect, const DashSnapshot *, const DashUi *);
+
+/* Draws one pane in its layout rectangle on a margin-padded canvas: checks
+ * nothing lands outside, then compares the pane's cells with the golden. */
+static void check_view(const char *name, Pane pane, int header, int footer, ViewFn fn, int w, int h) {
+  DashSnapshot *s = fixed_snapshot();
+  DashGhost *g = fixed_ghost();
+  DashUi ui = fixed_ui(s, g);
+  Layout L;
+  cr_assert_eq(layout_compute(w, h, &L), 0);
+  Rect r = header ? L.header : footer ? L.footer : L.pane[pane];
+  Canvas big, c;
+  canvas_init(&big, r.w + 4, r.h + 4);
+  fn(&big, (Rect){2, 2, r.w, r.h}, s, &ui);
+  for (int y = 0; y < big.h; y++)
+    for (int x = 0; x < big.w; x++) {
+      if (x >= 2 && y >= 2 && x < 2 + r.w && y < 2 + r.h) continue;
+      const Cell *cell = canvas_at(&big, x, y);
+      cr_assert(cell->cp == ' ' && cell->style == ST_TEXT, "%s drew outside its rectangle at (%d, %d)",
+                name, x - 2, y - 2);
+    }
+  canvas_init(&c, r.w, r.h);
+  fn(&c, (Rect){0, 0, r.w, r.h}, s, &ui);
+  char golden[64];
+  snprintf(golden, sizeof golden, "%s_%dx%d", name, w, h);
+  check_golden(golden, &c);
+  canvas_free(&c);
+  canvas_free(&big);
+  free(s);
+  free(g);
+}
+
+#define VIEW_TESTS(name, pane, header, footer, fn)                                                 \
+  Test(views, name##_80x24) { check_view(#name, pane, header, footer, fn, 80, 24); }               \
+  Test(views, name##_132x40) { check_view(#name, pane, header, footer, fn, 132, 40); }
+
+VIEW_TESTS(header, 0, 1, 0, view_header)
+VIEW_TESTS(curves, PANE_CURVES, 0, 0, view_curves)
+VIEW_TESTS(flips, PANE_FLIPS, 0, 0, view_flips)
+VIEW_TESTS(inertia, PANE_INERTIA, 0, 0, view_inertia)
+VIEW_TESTS(weights, PANE_WEIGHTS, 0, 0, view_weights)
+VIEW_TESTS(filter, PANE_FILTER, 0, 0, view_filter)
+VIEW_TESTS(footer, 0, 0, 1, view_footer)
+
+static void check_screen(const char *name, int w, int h, Overlay ov, void (*tweak)(DashSnapshot *, DashUi *)) {
+  DashSnapshot *s = fixed_snapshot();
+  DashGhost *g = fixed_ghost();
+  DashUi ui = fixed_ui(s, g);
+  ui.overlay = ov;
+  if (tweak) tweak(s, &ui);
+  Canvas c;
+  canvas_init(&c, w, h);
+  dash_render(&c, s, &ui);
+  char golden[64];
+  snprintf(golden, sizeof golden, "%s_%dx%d", name, w, h);
+  check_golden(golden, &c);
+  canvas_free(&c);
+  free(s);
+  free(g);
+}
+
+static void tweak_opts(DashSnapshot *s, DashUi *ui) {
+  (void)s;
+  ui->menu_sel = OPT_SGD;
+  ui->opt_exact[OPT_CEMA] = ui->opt_exact[OPT_SGD] = 1;
+}
+static void tweak_input(DashSnapshot *s, DashUi *ui) {
+  (void)s;
+  snprintf(ui->input_label, sizeof ui->input_label, "alpha");
+  snprintf(ui->input, sizeof ui->input, "2e-3");
+}
+static void tweak_confirm(DashSnapshot *s, DashUi *ui) {
+  (void)s;
+  snprintf(ui->confirm, sizeof ui->confirm, "Restart training from step 0 with the current settings?");
+}
+static void tweak_info(DashSnapshot *s, DashUi *ui) {
+  (void)s;
+  ui->info_title = test_presets[0].title;
+  ui->info_text = test_presets[0].text;
+}
+static void tweak_diverged(DashSnapshot *s, DashUi *ui) {
+  s->state = RUN_DIVERGED;
+  snprintf(s->status, sizeof s->status, "diverged at step 1500: the loss is nan; lower the rate");
+  ui->focus = PANE_CURVES;
+  ui->ghost = NULL;
+}
+static void tweak_sgd(DashSnapshot *s, DashUi *ui) {
+  optim_defaults(OPT_SGD, &s->opt);
+  s->opt.lr = 0.1, s->opt.wd = 0.01, s->opt.momentum = 0.9;
+  s->latent = 1;
+  ui->opt = s->opt;
+  ui->opt.wd = 0.05; /* sent, not yet applied */
+  ui->pending = 1;
+  ui->param = 1;
+  dash_filter_compute(&ui->opt, 1, &ui->filter);
+  snprintf(ui->message, sizeof ui->message, "wd 0.01 -> 0.05 from step 1501");
+}
+
+Test(views, dashboard_80x24) { check_screen("dashboard", 80, 24, OVL_NONE, NULL); }
+Test(views, dashboard_132x40) { check_screen("dashboard", 132, 40, OVL_NONE, NULL); }
+Test(views, dashboard_sgd_pending_100x30) { check_screen("dashboard_sgd", 100, 30, OVL_NONE, tweak_sgd); }
+Test(views, dashboard_diverged_80x24) { check_screen("diverged", 80, 24, OVL_NONE, tweak_diverged); }
+Test(views, help_80x24) { check_screen("help", 80, 24, OVL_HELP, NULL); }
+Test(views, presets_80x24) { check_screen("presets", 80, 24, OVL_PRESETS, NULL); }
+Test(views, optimizers_80x24) { check_screen("optimizers", 80, 24, OVL_OPTS, tweak_opts); }
+Test(views, input_80x24) { check_screen("input", 80, 24, OVL_INPUT, tweak_input); }
+Test(views, confirm_80x24) { check_screen("confirm", 80, 24, OVL_CONFIRM, tweak_confirm); }
+Test(views, info_132x40) { check_screen("info", 132, 40, OVL_INFO, tweak_info); }
+Test(views, too_small_40x12) { check_screen("too_small", 40, 12, OVL_NONE, NULL); }
+Test(views, too_small_79x24) { check_screen("too_small", 79, 24, OVL_NONE, NULL); }
+
+/* Every size from the minimum up draws without touching outside the canvas
+ * and fills the top-left corner (a frame always starts there). */
+Test(views, every_size_renders) {
+  DashSnapshot *s = fixed_snapshot();
+  DashUi ui = fixed_ui(s, NULL);
+  for (int w = 80; w <= 240; w += 7)
+    for (int h = 24; h <= 80; h += 5) {
+      Canvas c;
+      canvas_init(&c, w, h);
+      dash_render(&c, s, &ui);
+      cr_assert_neq(canvas_at(&c, 0, 2)->cp, ' ', "no curves frame at %dx%d", w, h);
+      canvas_free(&c);
+    }
+  free(s);
+}
+
+/* An empty snapshot (before the first step) must draw without numbers. */
+Test(views, empty_snapshot) {
+  DashSnapshot *s = calloc(1, sizeof *s);
+  optim_defaults(OPT_ADAM, &s->opt);
+  s->test_acc = NAN;
+  s->flipflop = NAN;
+  DashUi ui;
+  memset(&ui, 0, sizeof ui);
+  ui.opt = s->opt;
+  dash_filter_compute(&s->opt, 1, &ui.filter);
+  Canvas c;
+  canvas_init(&c, 80, 24);
+  dash_render(&c, s, &ui);
+  char *text = canvas_to_text(&c, 0);
+  cr_assert(strstr(text, "no linear filter"), "%s", text);
+  cr_assert(!strstr(text, "nan"), "%s", text);
+  free(text);
+  canvas_free(&c);
+  free(s);
+}
+
+Test(params, nudge_log_and_linear) {
+  OptConfig cfg;
+  optim_defaults(OPT_CEMA, &cfg);
+  const DashParam *ps;
+  size_t n = dash_params(&cfg, &ps);
+  cr_assert_eq(n, 2);
+  cr_assert_str_eq(ps[0].name, "alpha");
+  double v = 1e-3;
+  for (int i = 0; i < 4; i++) v = dash_param_nudge(&ps[0], v, 1);
+  cr_assert_eq(v, 1e-2, "four presses of + make a decade: %.17g", v);
+  cr_assert_float_eq(dash_param_nudge(&ps[0], 1e-3, 1), 1e-3 * pow(10, 0.25), 1e-15);
+  cr_assert_eq(dash_param_nudge(&ps[0], 1, 1), 1, "alpha stays <= 1");
+  optim_defaults(OPT_SGD, &cfg);
+  n = dash_params(&cfg, &ps);
+  cr_assert_str_eq(ps[2].name, "momentum");
+  cr_assert_float_eq(dash_param_nudge(&ps[2], 0.9, 1), 0.95, 1e-12);
+  cr_assert_eq(dash_param_nudge(&ps[2], 0.98, 1), 0.99);
+  cr_assert_eq(dash_param_nudge(&ps[1], 0, 1), ps[1].first, "+ from zero on a log scale");
+}
+
+Test(params, switch_targets) {
+  OptConfig sgd, to;
+  optim_defaults(OPT_SGD, &sgd);
+  sgd.lr = 0.1, sgd.wd = 0.01;
+  cr_assert_eq(switch_target(&sgd, OPT_CEMA, &to), 1);
+  cr_assert_float_eq(to.alpha, 1e-3, 1e-15);
+  cr_assert_float_eq(to.gamma, 1, 1e-15);
+  OptConfig cema;
+  optim_defaults(OPT_CEMA, &cema);
+  cr_assert_eq(switch_target(&cema, OPT_SGD, &to), 1, "cema -> its sgd equivalent");
+  cr_assert_float_eq(to.lr * to.wd, cema.alpha, 1e-15);
+  cr_assert_float_eq(1 - to.momentum, cema.gamma, 1e-12);
+  cr_assert_eq(switch_target(&cema, OPT_ADAM, &to), 0);
+  cema.alpha = 1;
+  cr_assert_eq(switch_target(&cema, OPT_BOP, &to), 1);
+  cr_assert_eq(to.tau, 0);
+}

@@ -1,0 +1,170 @@
+/* dash.h — the dashboard's view model: what every pane draws from.
+ *
+ * A DashSnapshot is an immutable copy of the run published by the trainer
+ * thread (app/tui_worker.c) or built by `--headless --screen`; it holds only
+ * what the views need — a bucketed step history, markers, and a fixed sample
+ * of weights per layer — never whole layers. DashUi is the front end's own
+ * state (focus, selection, overlays, the pinned run, the filter of the shown
+ * settings). Views read both and write cells; they call nothing else.
+ */
+#ifndef FLIPSCOPE_DASH_H
+#define FLIPSCOPE_DASH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/model.h"
+#include "engine/optim.h"
+#include "engine/schedule.h"
+#include "views/canvas.h"
+
+#define DASH_LAYERS MODEL_MAX_LAYERS
+#define DASH_HIST 512       /* history buckets; pairs merge when full */
+#define DASH_SAMPLES 256    /* sampled weights per layer */
+#define DASH_BANDS 9        /* min, 7, 16, 31, 50, 69, 84, 93, max percentiles */
+#define DASH_BINS 64        /* inertia histogram bins */
+#define DASH_MARKS 32       /* parameter-change markers kept */
+#define DASH_RESP 160       /* frequency-response points */
+#define DASH_TEXT 320
+
+extern const double dash_band_pct[DASH_BANDS];
+
+typedef enum { RUN_RUNNING, RUN_PAUSED, RUN_DIVERGED, RUN_DONE } RunState;
+
+/* One bucket of consecutive steps [first, last]; sums so buckets merge. */
+typedef struct {
+  uint64_t first, last;
+  uint32_t steps;
+  double loss, train_acc, rate;     /* sums over the steps */
+  double test_acc;                  /* last evaluation in the bucket; NAN if none */
+  double flips[DASH_LAYERS];        /* sums of flips per step */
+  double flipflops;                 /* sum over steps and layers */
+  float bands[DASH_LAYERS][DASH_BANDS]; /* inertia percentiles, latest in the bucket (NAN none) */
+} DashBucket;
+
+typedef struct {
+  uint64_t step;                    /* the first step run with the new setting */
+  char label[40];
+} DashMark;
+
+/* One layer: its sampled weights (a fixed seeded subset) and statistics. */
+typedef struct {
+  size_t in, out;                   /* the layer's shape */
+  size_t n;                         /* samples */
+  float inertia[DASH_SAMPLES];
+  int8_t sign[DASH_SAMPLES];
+  uint32_t age[DASH_SAMPLES];       /* steps since the last flip; UINT32_MAX: never */
+  float bands[DASH_BANDS];          /* inertia percentiles (NAN: not measured yet) */
+  int hist_log;                     /* 1: bins of log10 |inertia|; 0: of signed inertia */
+  float hist_lo, hist_hi;
+  uint32_t hist[DASH_BINS];
+  float abs_median;                 /* median |inertia| (the weights raster's yardstick) */
+  double near_zero;                 /* share with |inertia| near zero (about to flip) */
+  double never_flipped;             /* share never flipped since the start */
+  double flips_recent;              /* flips per step, recent mean */
+} DashLayer;
+
+typedef struct {
+  /* what runs */
+  char data[64], model[96];
+  size_t batch;
+  int threads;
+  OptConfig opt;
+  Schedule schedule;
+  size_t n_layers, weights;         /* binary layers, binary weights in all */
+  int latent;                       /* 1: inertia is a latent w (b = sign w); 0: a filter
+                                       state i (b = -sign i) */
+  /* progress */
+  uint64_t step;
+  size_t total_steps, steps_per_epoch, epoch, epochs;
+  double samples_per_s, rate;       /* the scheduled rate of the last step */
+  double factor;                    /* the schedule's multiplier of the base rate, next step */
+  double loss, train_acc, test_acc; /* last step; test: last evaluation (NAN none) */
+  double flip_ratio;                /* flips per weight per step, recent mean */
+  double flipflop;                  /* share of recent flips that undid one within K steps */
+  int flipflop_k;
+  RunState state;
+  char status[DASH_TEXT];           /* why it paused or diverged; "" otherwise */
+  uint64_t applied;                 /* sequence number of the last command applied */
+  uint64_t note_seq;                /* one-off messages (export path, switch mapping) */
+  char note[DASH_TEXT];
+  int note_error;
+  /* history */
+  DashBucket hist[DASH_HIST];
+  size_t n_hist;
+  uint64_t span;                    /* steps per full bucket */
+  DashMark marks[DASH_MARKS];
+  size_t n_marks;
+  DashLayer layer[DASH_LAYERS];
+} DashSnapshot;
+
+/* A pinned run, drawn as a ghost under the live curves. */
+typedef struct {
+  char label[64];
+  DashBucket hist[DASH_HIST];
+  size_t n_hist;
+} DashGhost;
+
+/* The filter equivalent to the shown settings (app/tui_filter.c fills it). */
+typedef struct {
+  int valid;                        /* 0: refused settings; note says why */
+  double factor;                    /* the schedule's multiplier of the base rate now */
+  int linear, stable, real_poles, order, cema, integrator;
+  double pole_re[4], pole_im[4];
+  double alpha, gamma, tau;
+  double cutoff;                    /* rad/step; 0 integrator; NAN undefined */
+  double flip_white;                /* predicted white-noise flips per weight per step */
+  char note[DASH_TEXT];
+  int n;                            /* response points, log-spaced in w */
+  double w[DASH_RESP], db[DASH_RESP];
+} DashFilter;
+
+typedef enum { PANE_CURVES, PANE_FLIPS, PANE_INERTIA, PANE_WEIGHTS, PANE_FILTER, PANE_COUNT } Pane;
+typedef enum { OVL_NONE, OVL_HELP, OVL_PRESETS, OVL_OPTS, OVL_CONFIRM, OVL_INPUT, OVL_INFO } Overlay;
+
+typedef struct {
+  const char *name, *title, *text;
+} DashPreset;
+
+typedef struct {
+  int utf8;                         /* informs a few layout choices only */
+  Pane focus;
+  int param;                        /* selected row of the filter pane */
+  size_t layer;                     /* selected layer */
+  OptConfig opt;                    /* the settings shown (maybe not yet applied) */
+  int pending;                      /* 1: sent, the trainer applies them next step */
+  int state_pending;                /* 1: pause or resume sent, not applied yet */
+  DashFilter filter;                /* of opt */
+  const DashGhost *ghost;           /* pinned run or NULL */
+  char message[DASH_TEXT];          /* a line for the footer; "" none */
+  int message_error;
+  Overlay overlay;
+  int menu_sel;
+  const DashPreset *presets;
+  size_t n_presets;
+  int opt_exact[OPT_KIND_COUNT];    /* optimizer menu: 1 exact switch, 0 approximate */
+  char input_label[32], input[64];  /* OVL_INPUT */
+  char confirm[128];                /* OVL_CONFIRM question */
+  const char *info_title, *info_text; /* OVL_INFO */
+} DashUi;
+
+/* The editable parameters of an optimizer kind, in the filter pane's order. */
+typedef struct {
+  const char *name;
+  size_t offset;                    /* double field in OptConfig */
+  int log;                          /* 1: +/- scale by 10^(1/4); 0: +/- add step */
+  double step, lo, hi;              /* linear step; valid range [lo, hi] */
+  double first;                     /* '+' from 0 on a log parameter goes here */
+} DashParam;
+
+size_t dash_params(const OptConfig *cfg, const DashParam **out);
+/* "cema", "sgd", ... (the --opt names). */
+const char *dash_opt_name(OptKind kind);
+/* "linear", "cosine/step", "step:2,4" (the --schedule spec, "/step" when per step). */
+void dash_schedule_name(const Schedule *s, char *buf, size_t len);
+double dash_param_get(const OptConfig *cfg, const DashParam *p);
+void dash_param_set(OptConfig *cfg, const DashParam *p, double v);
+/* The value after one '+' (dir = 1) or '-' (dir = -1), clamped to the range. */
+double dash_param_nudge(const DashParam *p, double v, int dir);
+
+#endif

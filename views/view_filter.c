@@ -1,0 +1,169 @@
+/* view_filter.c — the optimizer as a filter: its editable settings (the
+ * selected one highlighted), the equivalent CEMA pair or why there is none,
+ * the magnitude response |H(e^jw)| on log frequency with the -3 dB cut-off,
+ * and the predicted white-noise flip rate beside the measured one. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "views/views.h"
+
+#define DB_TOP 5.0
+#define DB_BOTTOM -60.0
+
+static void equivalent_line(const DashFilter *f, char *buf, size_t len) {
+  char a[24], g[24];
+  if (!f->valid) {
+    snprintf(buf, len, "refused: %s", f->note);
+  } else if (!f->linear) {
+    snprintf(buf, len, "no linear filter: %s", f->note[0] ? f->note : "adaptive step size");
+  } else if (f->integrator) {
+    snprintf(buf, len, "integrator (no decay): infinite memory");
+  } else if (!f->real_poles) {
+    /* radius: the decay per step; angle: the ringing frequency in rad/step */
+    double r = hypot(f->pole_re[0], f->pole_im[0]), w = fabs(atan2(f->pole_im[0], f->pole_re[0]));
+    snprintf(buf, len, "complex poles r %.3g w %.3g: no EMA pair", r, w);
+  } else if (!isnan(f->alpha)) {
+    fmt_num(a, sizeof a, f->alpha);
+    fmt_num(g, sizeof g, f->gamma);
+    /* \x01 and \x02 stand for alpha and gamma: Greek in UTF-8, a and g in ASCII */
+    snprintf(buf, len, "%s \x01 %s \x02 %s", f->cema ? "= cema" : "~ cema", a, g);
+  } else {
+    snprintf(buf, len, "order-%d filter", f->order);
+  }
+}
+
+static void response_plot(Canvas *c, Rect pr, const DashFilter *f) {
+  if (pr.h < 1 || pr.w < 4 || f->n < 2) return;
+  Braille b;
+  if (braille_init(&b, pr)) return;
+  double lw0 = log10(f->w[0]), lw1 = log10(f->w[f->n - 1]);
+  int cols = 2 * pr.w, rows = 4 * pr.h, have = 0, lx = 0, ly = 0;
+  size_t k = 0;
+  for (int px = 0; px < cols; px++) {
+    double lw = lw0 + (lw1 - lw0) * (px + 0.5) / cols;
+    while (k + 1 < (size_t)f->n && log10(f->w[k + 1]) < lw) k++;
+    double db = f->db[k];
+    if (k + 1 < (size_t)f->n) {
+      double t = (lw - log10(f->w[k])) / (log10(f->w[k + 1]) - log10(f->w[k]));
+      if (t > 0 && t < 1 && isfinite(f->db[k + 1])) db += t * (f->db[k + 1] - db);
+    }
+    if (!isfinite(db)) db = DB_BOTTOM;
+    double t = (DB_TOP - db) / (DB_TOP - DB_BOTTOM);
+    if (t < 0) t = 0;
+    if (t > 1) t = 1;
+    int y = (int)lround(t * (rows - 1));
+    if (have) braille_line(&b, lx, ly, px, y, ST_RESP);
+    else braille_set(&b, px, y, ST_RESP);
+    have = 1, lx = px, ly = y;
+  }
+  braille_blit(&b, c);
+  braille_free(&b);
+  if (isfinite(f->cutoff) && f->cutoff > 0) {
+    double t = (log10(f->cutoff) - lw0) / (lw1 - lw0);
+    if (t >= 0 && t <= 1) {
+      int x = pr.x + (int)(t * (pr.w - 1) + 0.5);
+      for (int y = pr.y; y < pr.y + pr.h; y++) {
+        Cell *cell = canvas_at(c, x, y);
+        if (cell && cell->cp == ' ') canvas_put(c, x, y, 0x250a, ':', ST_CUTOFF);
+      }
+    }
+  }
+}
+
+void view_filter(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
+  const OptConfig *opt = ui ? &ui->opt : &s->opt;
+  char title[48];
+  snprintf(title, sizeof title, "filter %s", dash_opt_name(opt->kind));
+  int focused = ui && ui->focus == PANE_FILTER;
+  canvas_box(c, r, "5", title, focused);
+  int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
+  if (iw < 12 || ih < 3) return;
+  char buf[DASH_TEXT + 32], num[32];
+  int y = iy;
+  /* settings */
+  const DashParam *ps;
+  size_t np = dash_params(opt, &ps);
+  int name_w = 10;
+  for (size_t i = 0; i < np && y < iy + ih; i++, y++) {
+    int sel = ui && (size_t)ui->param == i;
+    Style st = sel && focused ? ST_SELECT : ST_TEXT;
+    if (sel && focused) canvas_fill(c, (Rect){ix, y, iw, 1}, ' ', ' ', ST_SELECT);
+    canvas_text(c, ix, y, sel ? ">" : " ", sel ? (focused ? ST_SELECT : ST_KEY) : ST_TEXT, 1);
+    canvas_text(c, ix + 2, y, ps[i].name, st, name_w);
+    fmt_num(num, sizeof num, dash_param_get(opt, &ps[i]));
+    Style vs = sel && focused ? ST_SELECT : ui && ui->pending ? ST_WARN : ST_VALUE;
+    canvas_text(c, ix + 2 + name_w, y, num, vs, iw - 2 - name_w);
+    const char *hint = ps[i].log ? "x10^.25" : "+-step";
+    int hl = (int)strlen(hint);
+    if (sel && focused && iw - 2 - name_w - (int)strlen(num) > hl + 1)
+      canvas_text(c, ix + iw - hl, y, hint, ST_SELECT, hl);
+  }
+  if (y >= iy + ih) return;
+  const DashFilter *f = ui ? &ui->filter : NULL;
+  if (!f) return;
+  equivalent_line(f, buf, sizeof buf);
+  Style es = f->valid && f->linear && f->real_poles ? ST_TEXT : ST_WARN;
+  for (int k = 0; buf[k] && k < iw; k++) {
+    char ch = buf[k];
+    if (ch == 1) canvas_put(c, ix + k, y, 0x03b1, 'a', ST_VALUE);
+    else if (ch == 2) canvas_put(c, ix + k, y, 0x03b3, 'g', ST_VALUE);
+    else canvas_put(c, ix + k, y, (uint32_t)(unsigned char)ch, ch, es);
+  }
+  y++;
+  /* the schedule has moved the rate: the filter above is the one of now */
+  if (fabs(f->factor - 1) > 1e-3 && y < iy + ih - 3) {
+    char k[24];
+    fmt_num(k, sizeof k, f->factor);
+    snprintf(buf, sizeof buf, "now x %s (schedule)", k);
+    canvas_text(c, ix, y++, buf, ST_DIM, iw);
+  }
+
+  /* bottom lines: cut-off and flip rates, then the plot fills what is left */
+  int left = iy + ih - y;
+  int info_lines = left >= 6 ? 2 : left >= 2 ? 1 : left;
+  int plot_h = left - info_lines - 1; /* one row of frequency labels */
+  if (plot_h >= 2 && f->valid && f->linear) {
+    Rect pr = {ix + 4, y, iw - 4, plot_h};
+    canvas_text(c, ix, y, "0dB", ST_DIM, 3);
+    canvas_text(c, ix, y + plot_h - 1, "-60", ST_DIM, 3);
+    response_plot(c, pr, f);
+    int ay = y + plot_h, mark = -1;
+    if (isfinite(f->cutoff) && f->cutoff > 0) {
+      double t = (log10(f->cutoff) - log10(f->w[0])) / (log10(f->w[f->n - 1]) - log10(f->w[0]));
+      if (t >= 0 && t <= 1) mark = pr.x + (int)(t * (pr.w - 1) + 0.5);
+    }
+    /* w axis: the lowest frequency, pi, and '^' under the cut-off */
+    snprintf(num, sizeof num, "%.0e", f->w[0]);
+    int nl = (int)strlen(num);
+    if (mark < 0 || mark > pr.x + nl) canvas_text(c, pr.x, ay, num, ST_DIM, nl);
+    canvas_text(c, pr.x + pr.w - 2, ay, "pi", ST_DIM, 2);
+    canvas_text(c, ix, ay, "w", ST_DIM, 1);
+    if (mark >= 0) canvas_put(c, mark, ay, '^', '^', ST_CUTOFF);
+    y = ay + 1;
+  }
+  /* measured: flips per weight per step over recent steps */
+  char pred[24], meas[24];
+  if (f->valid && !isnan(f->flip_white)) snprintf(pred, sizeof pred, "%.2g%%", 100 * f->flip_white);
+  else snprintf(pred, sizeof pred, "-");
+  snprintf(meas, sizeof meas, "%.2g%%", 100 * s->flip_ratio);
+  if (f->valid && isfinite(f->cutoff)) {
+    fmt_num(num, sizeof num, f->cutoff);
+    snprintf(buf, sizeof buf, "cut-off %s rad/step", num);
+  } else {
+    snprintf(buf, sizeof buf, "cut-off -");
+  }
+  if (info_lines >= 2) {
+    canvas_text(c, ix, y, buf, ST_CUTOFF, iw);
+    y++;
+  }
+  if (info_lines >= 1) {
+    /* flips per weight per step: predicted for white-noise gradients, seen now */
+    int wide = iw >= 12 + (int)strlen(pred) + 10 + (int)strlen(meas);
+    int x = ix;
+    x += canvas_text(c, x, y, wide ? "flips white " : "white ", ST_DIM, iw);
+    x += canvas_text(c, x, y, pred, ST_VALUE, ix + iw - x);
+    x += canvas_text(c, x, y, wide ? " measured " : " seen ", ST_DIM, ix + iw - x);
+    canvas_text(c, x, y, meas, ST_VALUE, ix + iw - x);
+  }
+}

@@ -1,0 +1,163 @@
+/* view_overlay.c — boxes drawn over the panes: the key help (? and F1), the
+ * presets menu with each preset's explanation, the optimizer menu, the
+ * restart question, the value prompt, and a preset's text. */
+#include <stdio.h>
+#include <string.h>
+
+#include "views/views.h"
+
+/* A centred, cleared box of w x h (clamped to the screen); returns its interior. */
+static Rect panel(Canvas *c, int w, int h, const char *title) {
+  if (w > c->w - 2) w = c->w - 2;
+  if (h > c->h - 2) h = c->h - 2;
+  Rect r = {(c->w - w) / 2, (c->h - h) / 2, w, h};
+  canvas_fill(c, r, ' ', ' ', ST_TEXT);
+  canvas_box(c, r, NULL, title, 1);
+  return (Rect){r.x + 2, r.y + 1, r.w - 4, r.h - 2};
+}
+
+/* Word-wraps text into r from row y; returns the next row. */
+static int wrap(Canvas *c, Rect r, int y, const char *text, Style st) {
+  const char *p = text;
+  while (*p && y < r.y + r.h) {
+    while (*p == ' ') p++;
+    int len = (int)strlen(p), take = len;
+    if (take > r.w) {
+      take = r.w;
+      while (take > 0 && p[take] != ' ') take--;
+      if (take == 0) take = r.w;
+    }
+    const char *nl = memchr(p, '\n', (size_t)take);
+    if (nl) take = (int)(nl - p);
+    canvas_text(c, r.x, y++, p, st, take);
+    p += take;
+    if (*p == '\n') p++;
+  }
+  return y;
+}
+
+/* Rows a wrapped text takes at width w. */
+static int wrapped_rows(const char *text, int w) {
+  int rows = 0;
+  const char *p = text;
+  while (*p) {
+    while (*p == ' ') p++;
+    if (!*p) break;
+    int len = (int)strlen(p), take = len;
+    if (take > w) {
+      take = w;
+      while (take > 0 && p[take] != ' ') take--;
+      if (take == 0) take = w;
+    }
+    const char *nl = memchr(p, '\n', (size_t)take);
+    if (nl) take = (int)(nl - p);
+    p += take;
+    if (*p == '\n') p++;
+    rows++;
+  }
+  return rows;
+}
+
+static const char *help_rows[][2] = {
+    {"space", "pause / resume training"},
+    {"n", "one step (while paused)"},
+    {"r", "restart with the current settings (asks first)"},
+    {"Tab / 1-5", "focus the next pane / pane N"},
+    {"Up / Down", "filter pane: select a setting"},
+    {"+ / -", "scale it by 10^(1/4), or step it (linear ones)"},
+    {"Enter", "type an exact value"},
+    {"o", "switch optimizer (state mapped, exact where it can be)"},
+    {"l / L", "next / previous layer"},
+    {"p", "pin this run: a ghost under the live curves"},
+    {"e", "export this session's charts"},
+    {"s", "save a checkpoint"},
+    {"P", "presets: guided experiments"},
+    {"i", "the current preset's explanation"},
+    {"? / F1", "this help"},
+    {"q", "quit"},
+};
+
+static void help(Canvas *c) {
+  size_t n = sizeof help_rows / sizeof *help_rows;
+  Rect in = panel(c, 70, (int)n + 4, "keys");
+  int y = in.y;
+  for (size_t i = 0; i < n && y < in.y + in.h; i++, y++) {
+    canvas_text(c, in.x, y, help_rows[i][0], ST_KEY, 12);
+    canvas_text(c, in.x + 12, y, help_rows[i][1], ST_TEXT, in.w - 12);
+  }
+  if (y + 1 < in.y + in.h)
+    canvas_text(c, in.x, y + 1, "A change applies at the next step and never resets training.", ST_DIM,
+                in.w);
+}
+
+static void presets(Canvas *c, const DashUi *ui) {
+  int w = c->w * 3 / 4 > 60 ? c->w * 3 / 4 : 60;
+  if (w > 96) w = 96;
+  int text_rows = 0;
+  if (ui->menu_sel >= 0 && (size_t)ui->menu_sel < ui->n_presets)
+    text_rows = wrapped_rows(ui->presets[ui->menu_sel].text, w - 4);
+  Rect in = panel(c, w, (int)ui->n_presets + text_rows + 4, "presets");
+  int y = in.y;
+  for (size_t i = 0; i < ui->n_presets && y < in.y + in.h; i++, y++) {
+    int sel = (int)i == ui->menu_sel;
+    if (sel) canvas_fill(c, (Rect){in.x, y, in.w, 1}, ' ', ' ', ST_SELECT);
+    canvas_text(c, in.x, y, ui->presets[i].name, sel ? ST_SELECT : ST_KEY, 16);
+    canvas_text(c, in.x + 16, y, ui->presets[i].title, sel ? ST_SELECT : ST_TEXT, in.w - 16);
+  }
+  y++;
+  if (ui->menu_sel >= 0 && (size_t)ui->menu_sel < ui->n_presets)
+    wrap(c, (Rect){in.x, y, in.w, in.y + in.h - y}, y, ui->presets[ui->menu_sel].text, ST_TEXT);
+}
+
+static void optimizers(Canvas *c, const DashUi *ui) {
+  Rect in = panel(c, 56, OPT_KIND_COUNT + 5, "switch optimizer");
+  int y = in.y;
+  for (int k = 0; k < OPT_KIND_COUNT; k++, y++) {
+    int sel = k == ui->menu_sel;
+    if (sel) canvas_fill(c, (Rect){in.x, y, in.w, 1}, ' ', ' ', ST_SELECT);
+    canvas_text(c, in.x, y, dash_opt_name((OptKind)k), sel ? ST_SELECT : ST_KEY, 8);
+    const char *note = (OptKind)k == ui->opt.kind ? "current" : ui->opt_exact[k] ? "exact: flips continue unchanged"
+                                                                 : "approximate: keeps the signs";
+    canvas_text(c, in.x + 8, y, note, sel ? ST_SELECT : ui->opt_exact[k] ? ST_OK : ST_DIM, in.w - 8);
+  }
+  wrap(c, (Rect){in.x, y + 1, in.w, 2}, y + 1,
+       "The state is mapped where an exact mapping exists (SCIENCE.md 2-4).", ST_DIM);
+}
+
+void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
+  (void)s;
+  if (!ui) return;
+  switch (ui->overlay) {
+  case OVL_NONE: return;
+  case OVL_HELP: help(c); return;
+  case OVL_PRESETS: presets(c, ui); return;
+  case OVL_OPTS: optimizers(c, ui); return;
+  case OVL_CONFIRM: {
+    Rect in = panel(c, (int)strlen(ui->confirm) + 6 > 40 ? (int)strlen(ui->confirm) + 6 : 40, 5, "confirm");
+    canvas_text(c, in.x, in.y, ui->confirm, ST_TEXT, in.w);
+    canvas_text(c, in.x, in.y + 2, "y", ST_KEY, 1);
+    canvas_text(c, in.x + 2, in.y + 2, "yes", ST_DIM, 3);
+    canvas_text(c, in.x + 7, in.y + 2, "n", ST_KEY, 1);
+    canvas_text(c, in.x + 9, in.y + 2, "no", ST_DIM, 2);
+    return;
+  }
+  case OVL_INPUT: {
+    Rect in = panel(c, 44, 5, "set value");
+    int x = in.x + canvas_text(c, in.x, in.y, ui->input_label, ST_TEXT, 16);
+    x += canvas_text(c, x, in.y, " = ", ST_DIM, 3);
+    x += canvas_text(c, x, in.y, ui->input, ST_VALUE, in.x + in.w - x - 1);
+    canvas_put(c, x, in.y, 0x2588, '_', ST_KEY);
+    canvas_text(c, in.x, in.y + 2, "e.g. 0.002 or 2e-3; Enter sets, Esc cancels", ST_DIM, in.w);
+    return;
+  }
+  case OVL_INFO: {
+    const char *text = ui->info_text ? ui->info_text : "";
+    int w = c->w * 3 / 4 > 60 ? c->w * 3 / 4 : 60;
+    if (w > 96) w = 96;
+    Rect in = panel(c, w, wrapped_rows(text, w - 4) + 4, ui->info_title ? ui->info_title : "about");
+    int y = wrap(c, in, in.y, text, ST_TEXT);
+    canvas_text(c, in.x, y + 1 < in.y + in.h ? y + 1 : in.y + in.h - 1, "any key closes", ST_DIM, in.w);
+    return;
+  }
+  }
+}

@@ -1,0 +1,53 @@
+/* views.h — the dashboard's panes, each a pure renderer: (snapshot, ui state)
+ * in, cells out, inside the rectangle it is given. dash_render lays them out
+ * and draws the whole screen, overlays included. */
+#ifndef FLIPSCOPE_VIEWS_H
+#define FLIPSCOPE_VIEWS_H
+
+#include "views/canvas.h"
+#include "views/dash.h"
+
+#define DASH_MIN_W 80
+#define DASH_MIN_H 24
+
+typedef struct {
+  Rect header, footer;
+  Rect pane[PANE_COUNT];   /* curves, flips, inertia, weights, filter (frames included) */
+} Layout;
+
+/* Lays out a w x h screen; -1 when it is below DASH_MIN_W x DASH_MIN_H. */
+int layout_compute(int w, int h, Layout *out);
+
+void view_header(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+void view_curves(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+void view_flips(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+void view_inertia(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+void view_filter(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+void view_footer(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+/* Overlays drawn over the panes: help, menus, prompts, the preset text. */
+void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui);
+/* The whole screen of a terminal below the minimum size. */
+void view_too_small(Canvas *c, int need_w, int need_h);
+
+/* Clears c and draws everything (or the too-small screen). */
+void dash_render(Canvas *c, const DashSnapshot *s, const DashUi *ui);
+
+/* Pane titles and their hotkeys ("1".."5"). */
+const char *dash_pane_title(Pane p);
+
+/* Shared by the panes: the mean of a bucket field over the buckets covering
+ * steps [a, b); NAN when none. */
+typedef enum { SERIES_LOSS, SERIES_TRAIN, SERIES_TEST, SERIES_FLIPS, SERIES_RATE } Series;
+double dash_series(const DashBucket *h, size_t n, Series what, size_t layer, double a, double b);
+/* The right edge of a time axis holding n steps: the next of 1, 1.5, 2, 3,
+ * 4, 5, 6, 8 x 10^k at or above n (at least 10), so graphs grow to the right
+ * and rescale only now and then. */
+double dash_time_axis(double n);
+/* The name and value list of the optimizer settings, e.g. "alpha 0.001 gamma 0.1". */
+void dash_opt_summary(const OptConfig *cfg, char *buf, size_t len);
+/* The layer's name "L1 784x1024". */
+void dash_layer_name(const DashSnapshot *s, size_t l, char *buf, size_t len);
+Style dash_layer_style(size_t l);
+
+#endif
