@@ -15,6 +15,7 @@ static struct {
   pthread_mutex_t lock;
   pthread_cond_t job_posted, job_done;
   unsigned long generation;
+  unsigned long born_at[PAR_MAX_THREADS]; /* generation when each worker started */
   int pending;
   int stopping;
   par_body body;
@@ -32,8 +33,9 @@ static void run_chunk(int index) {
 
 static void *worker_main(void *arg) {
   int index = (int)(size_t)arg;
-  unsigned long seen = 0;
   pthread_mutex_lock(&pool.lock);
+  /* Jobs posted before this worker existed are not its own. */
+  unsigned long seen = pool.born_at[index];
   for (;;) {
     while (pool.generation == seen && !pool.stopping) pthread_cond_wait(&pool.job_posted, &pool.lock);
     if (pool.stopping) break;
@@ -62,6 +64,7 @@ int par_init(int threads) {
   if (threads == pool.threads) return 0;
   par_shutdown();
   for (int i = 1; i < threads; i++) {
+    pool.born_at[i] = pool.generation;
     if (pthread_create(&pool.workers[i], NULL, worker_main, (void *)(size_t)i) != 0) {
       pool.threads = i;
       par_shutdown();
