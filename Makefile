@@ -31,7 +31,7 @@ MAIN_OBJ     = $(call obj,rel,app/main.c)
 TEST_OBJ     = $(call obj,rel,$(TEST_SRC))
 SAN_LIB_OBJ  = $(call obj,san,$(LIB_SRC))
 SAN_TEST_OBJ = $(call obj,san,$(TEST_SRC))
-SAN_FLAGS    = -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
+SAN_FLAGS    = -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
 .PHONY: all run test test-fast test-san test-kill bench deps install clean fuzz fuzz-build
 all: $(BUILD)/flipscope

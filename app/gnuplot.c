@@ -32,9 +32,12 @@ const char *gp_find(char *buf, size_t len) {
   if (!path) path = "/usr/local/bin:/usr/bin:/bin";
   for (const char *p = path; *p;) {
     size_t seg = strcspn(p, ":");
-    if (seg && (size_t)snprintf(buf, len, "%.*s/gnuplot", (int)seg, p) < len &&
-        access(buf, X_OK) == 0)
-      return buf;
+    static const char name[] = "/gnuplot";
+    if (seg && seg + sizeof name <= len) {
+      memcpy(buf, p, seg);
+      memcpy(buf + seg, name, sizeof name);
+      if (access(buf, X_OK) == 0) return buf;
+    }
     p += seg;
     if (*p == ':') p++;
   }

@@ -410,10 +410,12 @@ static void layer_stats(Telemetry *t, size_t l, const float *inertia) {
   while (z < n && !(key[z] & 0x80000000u)) z++;
   size_t neg = z, pos = z;
   float median = 0;
-  for (size_t taken = 0; taken <= n / 2; taken++) {
+  /* Take the smaller magnitude from either side; a side that is used up is
+   * never taken again, so NaN (which compares false) cannot run off an end. */
+  for (size_t taken = 0; taken <= n / 2 && (neg > 0 || pos < n); taken++) {
     float a = neg > 0 ? -key_float(key[neg - 1]) : INFINITY;
     float b = pos < n ? key_float(key[pos]) : INFINITY;
-    if (a <= b) median = a, neg--;
+    if (neg > 0 && (pos == n || !(a > b))) median = a, neg--;
     else median = b, pos++;
   }
   L->abs_median = median;
