@@ -74,7 +74,7 @@ static const OptionDef options[] = {
     {"batch", K_COUNT, AT(train.batch), "mini-batch size (default 100)"},
     {"eval-every", K_COUNT0, AT(train.eval_every), "also evaluate on the test split every N steps"},
     {"seed", K_SEED, AT(train.seed), "seed of initial signs, shuffling and data (default 1)"},
-    {"threads", K_THREADS, AT(threads), "OpenBLAS and kernel threads (default: all cores)"},
+    {"threads", K_THREADS, AT(threads), "worker threads for all kernels, OpenBLAS included (default: all cores)"},
     {"log", K_PATH, AT(log_path), "write one CSV row per step to FILE"},
     {"save", K_PATH, AT(save_path), "save a checkpoint to FILE at the end and on SIGINT/SIGTERM"},
     {"save-every", K_COUNT0, AT(save_every), "with --save: also save every N steps (default 0: off)"},
@@ -354,9 +354,12 @@ static int read_config_file(const char *path, Settings *s, char *err, size_t err
       text = bigger;
     }
   }
+  int unreadable = ferror(f) ? errno : 0; /* a directory opens, but does not read */
   fclose(f);
-  if (!text) {
-    snprintf(err, errlen, "--config: %s is larger than 1 MB", path);
+  if (!text || unreadable) {
+    free(text);
+    if (unreadable) snprintf(err, errlen, "--config: cannot read %s: %s", path, strerror(unreadable));
+    else snprintf(err, errlen, "--config: %s is larger than 1 MB", path);
     return -1;
   }
   text[len] = 0;
@@ -424,15 +427,25 @@ static void config_defaults(Config *cfg) {
   cfg->near_zero = 0.05;
 }
 
-static int layer_saved_settings(Settings *s, char *err, size_t errlen);
+static int layer_saved_settings(Settings *s, size_t *saved, char *err, size_t errlen);
 
 int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   config_defaults(cfg);
   Settings s = {0};
   int rc = -1;
-  /* The --config file goes first, whatever its place among the flags. */
-  for (int i = 0; i + 1 < argc; i++)
-    if (!strcmp(argv[i], "--config") && read_config_file(argv[i + 1], &s, err, errlen)) goto done;
+  /* The --config file goes first, whatever its place among the flags (one only). */
+  const char *config_path = NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *path = !strcmp(argv[i], "--config") && i + 1 < argc ? argv[++i]
+                       : !strncmp(argv[i], "--config=", 9)        ? argv[i] + 9
+                                                                   : NULL;
+    if (path && config_path) {
+      snprintf(err, errlen, "--config: given more than once");
+      goto done;
+    }
+    if (path) config_path = path;
+  }
+  if (config_path && read_config_file(config_path, &s, err, errlen)) goto done;
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (strncmp(a, "--", 2) != 0) {
@@ -459,7 +472,8 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
     if (settings_add(&s, def, value, where)) goto done;
   }
   /* --load FILE: the checkpoint's saved settings come before everything else. */
-  if ((rc = layer_saved_settings(&s, err, errlen)) != 0) goto done;
+  size_t saved = 0; /* s.items[0..saved) came from the checkpoint */
+  if ((rc = layer_saved_settings(&s, &saved, err, errlen)) != 0) goto done;
   rc = -1;
   /* The optimizer decides the defaults the other settings then override. */
   for (size_t i = s.count; i-- > 0;)
@@ -475,7 +489,10 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
     }
   int epochs_given = 0;
   for (size_t i = 0; i < s.count; i++) {
-    if (apply(&s.items[i], cfg, err, errlen)) goto done;
+    if (apply(&s.items[i], cfg, err, errlen)) {
+      if (i < saved) rc = -2; /* a bad checkpoint, not a bad flag */
+      goto done;
+    }
     epochs_given |= s.items[i].def->offset == AT(train.epochs) && s.items[i].def->kind == K_COUNT;
   }
   /* --steps alone: the schedule spans exactly those steps' epochs. */
@@ -503,7 +520,7 @@ done:
 
 /* If s sets load (the last one counts), puts the settings saved in that
  * checkpoint in front of s's own. Returns 0, -1 (usage) or -2 (the file). */
-static int layer_saved_settings(Settings *s, char *err, size_t errlen) {
+static int layer_saved_settings(Settings *s, size_t *saved_count, char *err, size_t errlen) {
   const Setting *load = NULL;
   for (size_t i = 0; i < s->count; i++)
     if (s->items[i].def->kind == K_PATH && s->items[i].def->offset == AT(load_path))
@@ -517,7 +534,12 @@ static int layer_saved_settings(Settings *s, char *err, size_t errlen) {
     return -2;
   }
   Settings saved = {0};
-  int rc = parse_config_text(label, s->saved_text, &saved, err, errlen);
+  if (parse_config_text(label, s->saved_text, &saved, err, errlen)) {
+    free(saved.items);
+    return -2; /* a bad checkpoint, not a bad flag */
+  }
+  *saved_count = saved.count;
+  int rc = 0;
   for (size_t i = 0; rc == 0 && i < s->count; i++)
     rc = settings_add(&saved, s->items[i].def, s->items[i].value, s->items[i].where);
   if (rc) {

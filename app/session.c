@@ -1,6 +1,7 @@
 /* session.c — setting up a training session from a Config. */
 #include "app/session.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -159,8 +160,15 @@ int session_save(Session *s, const char *path, const void *app, size_t app_len, 
     snprintf(err, errlen, "--save %s: not saved, the state is broken: %s", path, msg);
     return -1;
   }
-  /* "auto" is saved as the set it chose, so a resume loads the same data. */
+  /* "auto" is saved as the set it chose, and a file or directory with its
+   * absolute path, so a resume loads the same data from anywhere. */
   const char *data = strcmp(s->cfg.data, "auto") == 0 ? s->data.name : s->cfg.data;
+  char abs_data[PATH_MAX + 8], *real = NULL;
+  if ((!strncmp(data, "csv:", 4) || !strncmp(data, "idx:", 4)) && (real = realpath(data + 4, NULL))) {
+    snprintf(abs_data, sizeof abs_data, "%.4s%s", data, real);
+    if (strlen(abs_data) < CONFIG_PATH_MAX) data = abs_data;
+    free(real);
+  }
   size_t need = config_format_saved(&s->cfg, data, NULL, 0);
   char *text = malloc(need + 1);
   if (!text) {

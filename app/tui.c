@@ -15,12 +15,14 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #define NCURSES_WIDECHAR 1
 #include <curses.h> /* key codes only; every curses call is in tui_term.c */
 
+#include "app/headless.h"
 #include "app/presets.h"
 #include "app/session.h"
 #include "app/tui_filter.h"
@@ -407,19 +409,28 @@ static void write_stats(const Tui *T, const WorkerStats *ws) {
   if (!f) return;
   double secs = T->last_frame - T->t0;
   double train = ws->run_s - ws->eval_s;
+  /* CPU time: the whole process, and this (the UI) thread alone */
+  struct rusage all, ui;
+  getrusage(RUSAGE_SELF, &all);
+  getrusage(RUSAGE_THREAD, &ui);
+  double cpu = (double)all.ru_utime.tv_sec + 1e-6 * (double)all.ru_utime.tv_usec +
+               (double)all.ru_stime.tv_sec + 1e-6 * (double)all.ru_stime.tv_usec;
+  double ui_cpu = (double)ui.ru_utime.tv_sec + 1e-6 * (double)ui.ru_utime.tv_usec +
+                  (double)ui.ru_stime.tv_sec + 1e-6 * (double)ui.ru_stime.tv_usec;
   fprintf(f,
           "{\"frames\":%llu,\"seconds\":%.3f,\"fps\":%.2f,\"frame_gap_max_ms\":%.1f,"
           "\"frame_cost_ms\":%.3f,\"keys\":%llu,\"key_to_screen_ms_mean\":%.2f,\"key_to_screen_ms_max\":%.2f,"
           "\"commands\":%llu,\"command_to_screen_ms_mean\":%.2f,\"command_to_screen_ms_max\":%.2f,"
           "\"steps\":%llu,\"run_s\":%.3f,\"eval_s\":%.3f,\"samples_per_s\":%.1f,\"utf8\":%d,"
-          "\"colors\":%d}\n",
+          "\"colors\":%d,\"cpu_s\":%.3f,\"ui_cpu_s\":%.3f}\n",
           (unsigned long long)T->frames, secs, secs > 0 ? (double)(T->frames - 1) / secs : 0,
           1e3 * T->max_gap, T->frames ? 1e3 * T->frame_cost / (double)T->frames : 0,
           (unsigned long long)T->key_n,
           T->key_n ? 1e3 * T->key_sum / (double)T->key_n : 0, 1e3 * T->key_max,
           (unsigned long long)T->cmd_n, T->cmd_n ? 1e3 * T->cmd_sum / (double)T->cmd_n : 0,
           1e3 * T->cmd_max, (unsigned long long)ws->steps, ws->run_s, ws->eval_s,
-          train > 0 ? (double)ws->steps * (double)ws->batch / train : 0, T->term.utf8, T->term.colors);
+          train > 0 ? (double)ws->steps * (double)ws->batch / train : 0, T->term.utf8, T->term.colors,
+          cpu, ui_cpu);
   fclose(f);
 }
 
@@ -452,6 +463,10 @@ int tui_run(const Config *cfg) {
   char err[512];
   static Tui T; /* large (ghost, menus); one per process */
   memset(&T, 0, sizeof T);
+  if (!term_usable(err, sizeof err)) {
+    fprintf(stderr, "flipscope: %s: training headless\n", err);
+    return headless_run(cfg);
+  }
   T.cfg = *cfg;
   if (cfg->preset[0]) T.preset = preset_find(cfg->preset);
   Session *s = calloc(1, sizeof *s); /* the worker's from here on */
@@ -479,6 +494,9 @@ int tui_run(const Config *cfg) {
     worker_stop(T.w, NULL, NULL, 0);
     return EXIT_RUNTIME;
   }
+  /* The UI thread yields to training when the cores are busy: a frame late by a
+   * millisecond is invisible, a training thread stalled at a barrier is not. */
+  setpriority(PRIO_PROCESS, (id_t)gettid(), getpriority(PRIO_PROCESS, (id_t)gettid()) + 5);
   struct sigaction sa = {0};
   sa.sa_handler = on_signal;
   sigaction(SIGINT, &sa, NULL);

@@ -69,6 +69,13 @@ ScreenRec *screen_open(Session *s, const Config *cfg, char *err, size_t errlen) 
   }
   r->s = s;
   snprintf(r->path, sizeof r->path, "%s", cfg->screen_path);
+  FILE *probe = fopen(r->path, "w"); /* refuse an unwritable path before training */
+  if (!probe) {
+    snprintf(err, errlen, "--screen: cannot write %s: %s", r->path, strerror(errno));
+    free(r);
+    return NULL;
+  }
+  fclose(probe);
   size_t total = trainer_total_steps(s->trainer);
   r->stats_every = total > 500 ? total / 500 : 1;
   if (!trainer_telemetry(s->trainer)) {

@@ -3,11 +3,13 @@
 #include "app/tui_term.h"
 
 #include <curses.h>
+#include <term.h>
 #include <langinfo.h>
 #include <locale.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <wchar.h>
 
 /* Per style: colour on 256-colour terminals, on 8-colour ones, and the
@@ -88,6 +90,24 @@ static void setup_colors(Term *t) {
     pairs[s] = (short)(s + 1);
     init_pair(pairs[s], fg, -1);
   }
+}
+
+int term_usable(char *why, size_t len) {
+  const char *name = getenv("TERM");
+  int errret = 0;
+  if (!name || !*name) {
+    snprintf(why, len, "TERM is not set");
+    return 0;
+  }
+  if (setupterm(NULL, STDOUT_FILENO, &errret) != OK) {
+    snprintf(why, len, "the terminal type TERM=%s is unknown", name);
+    return 0;
+  }
+  const char *cup = tigetstr("cup");
+  int ok = cup && cup != (const char *)-1;
+  if (!ok) snprintf(why, len, "the terminal TERM=%s cannot move the cursor", name);
+  del_curterm(cur_term);
+  return ok;
 }
 
 int term_start(Term *t, char *err, size_t errlen) {

@@ -13,6 +13,9 @@ typedef struct {
   Canvas shown;  /* what is on the screen (to send only changes) */
 } Term;
 
+/* 1 when the terminal ($TERM) can address the cursor, so the live view can
+ * run; else 0 with the reason in why. */
+int term_usable(char *why, size_t len);
 /* Starts curses on the terminal (setlocale first). Returns 0, or -1 when the
  * terminal cannot be used (message in err). */
 int term_start(Term *t, char *err, size_t errlen);

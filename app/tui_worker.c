@@ -20,10 +20,10 @@
 #include "app/tui_save.h"
 #include "views/views.h"
 
-#define PUBLISH_S 0.04  /* snapshots at most ~25 times a second while running */
+#define PUBLISH_S 0.05  /* snapshots at most 20 times a second while running (the frame rate) */
 #define STATS_S 0.25    /* distribution statistics 4 times a second */
 #define QUEUE_CAP 16
-#define GOOD_S 5.0      /* an in-memory checkpoint every few seconds, to resume after divergence */
+#define GOOD_S 10.0     /* an in-memory checkpoint every 10 s, to resume after divergence */
 
 typedef struct {
   Command cmd;

@@ -3,7 +3,7 @@
  * The worker owns the session (data, trainer, logs) and runs training steps.
  * It publishes immutable DashSnapshots through three buffers behind a mutex
  * (the UI reads the newest while the worker fills another, so neither waits
- * for the other), at most ~25 times a second and at once after a command.
+ * for the other), at most 20 times a second and at once after a command.
  * The UI thread sends commands through a queue the worker drains between
  * steps: a setting applies at the next step and never resets training.
  * The worker never touches the terminal.

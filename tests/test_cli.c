@@ -85,6 +85,29 @@ Test(cli, config_file_errors_name_file_and_line) {
   cr_assert(strstr(err, "/nonexistent/x.cfg"), "%s", err);
 }
 
+Test(cli, config_file_once_in_either_form_and_readable) {
+  char path[] = "/tmp/flipscope-cfgXXXXXX";
+  int fd = mkstemp(path);
+  const char *text = "batch = 7\ndata = \"csv:/tmp/a b#1.csv\"  # quoted: blanks and '#'\n";
+  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  char arg[64];
+  snprintf(arg, sizeof arg, "--config=%s", path);
+  char *eq_form[] = {arg};
+  Config cfg;
+  char err[256];
+  cr_assert_eq(config_parse(1, eq_form, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(cfg.train.batch, 7, "--config=FILE is read too");
+  cr_assert_str_eq(cfg.data, "csv:/tmp/a b#1.csv");
+  char *twice[] = {"--config", path, arg};
+  cr_assert_eq(config_parse(3, twice, &cfg, err, sizeof err), -1);
+  cr_assert_str_eq(err, "--config: given more than once");
+  char *dir[] = {"--config", "/tmp"};
+  cr_assert_eq(config_parse(2, dir, &cfg, err, sizeof err), -1);
+  cr_assert_str_eq(err, "--config: cannot read /tmp: Is a directory");
+  unlink(path);
+}
+
 Test(cli, steps_alone_span_the_schedule) {
   char *argv[] = {"--steps", "50"};
   Config cfg;

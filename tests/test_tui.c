@@ -1,7 +1,9 @@
 /* test_tui.c — the TUI's training thread without a terminal: commands apply
  * between steps and never reset training, pause and single steps, switching
  * optimizer with the exact mapping, divergence and resuming from the last
- * good state, restart, export; snapshots stay consistent. */
+ * good state, restart, export; and the command line around the live view:
+ * --headless --screen, --preset, a stdout that is not a terminal. The
+ * terminal itself is tested in tmux by tests/e2e_tui.sh. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -14,6 +16,7 @@
 #include "app/session.h"
 #include "app/tui_filter.h"
 #include "app/tui_worker.h"
+#include "proc.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -69,19 +72,19 @@ static Seen look(Worker *w) {
     }                                                                                              \
   } while (0)
 
-static Command cmd; /* large: static */
+static Command command; /* large: static */
 
 static uint64_t send_kind(Worker *w, CmdKind k) {
-  memset(&cmd, 0, sizeof cmd);
-  cmd.kind = k;
-  return worker_send(w, &cmd);
+  memset(&command, 0, sizeof command);
+  command.kind = k;
+  return worker_send(w, &command);
 }
 
 static uint64_t send_opt(Worker *w, CmdKind k, const OptConfig *o) {
-  memset(&cmd, 0, sizeof cmd);
-  cmd.kind = k;
-  cmd.opt = *o;
-  return worker_send(w, &cmd);
+  memset(&command, 0, sizeof command);
+  command.kind = k;
+  command.opt = *o;
+  return worker_send(w, &command);
 }
 
 Test(tui_worker, setting_applies_next_step_without_reset) {
@@ -172,10 +175,10 @@ Test(tui_worker, export_writes_charts) {
   cr_assert(mkdtemp(dir));
   Worker *w = start("");
   WAIT_FOR(w, v.step >= 30, 10);
-  memset(&cmd, 0, sizeof cmd);
-  cmd.kind = CMD_EXPORT;
-  snprintf(cmd.path, sizeof cmd.path, "%s/charts", dir);
-  uint64_t seq = worker_send(w, &cmd);
+  memset(&command, 0, sizeof command);
+  command.kind = CMD_EXPORT;
+  snprintf(command.path, sizeof command.path, "%s/charts", dir);
+  uint64_t seq = worker_send(w, &command);
   WAIT_FOR(w, v.applied >= seq, 60);
   Seen v = look(w);
   cr_assert(strstr(v.note, "charts exported to"), "note: %s", v.note);
@@ -187,4 +190,55 @@ Test(tui_worker, export_writes_charts) {
   char rm[400];
   snprintf(rm, sizeof rm, "rm -rf '%s'", dir);
   cr_assert_eq(system(rm), 0);
+}
+
+/* --- the command line: --screen, --preset, no terminal ------------------------ */
+
+
+Test(tui_cli, headless_screen_writes_the_dashboard) {
+  char path[] = "/tmp/flipscope-test-screenXXXXXX";
+  close(mkstemp(path));
+  char args[256];
+  snprintf(args, sizeof args, "--headless --data glyphs --model mlp:16 --steps 30 --threads 1 --screen %s",
+           path);
+  setenv("LC_ALL", "C", 1);
+  unsetenv("FLIPSCOPE_SCREEN_SIZE");
+  ProcResult r;
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
+  cr_assert(strstr(r.out, "\"steps\":30"), "%s", r.out);
+  char text[65536];
+  slurp(path, text, sizeof text);
+  unlink(path);
+  cr_assert(strstr(text, "+[5 filter cema]"), "%s", text);
+  cr_assert(strstr(text, " done "), "%s", text);
+  cr_assert(strstr(text, "step 30/30"), "%s", text);
+  int lines = 0;
+  for (const char *p = text; *p; p++) lines += *p == '\n';
+  cr_assert_eq(lines, 30, "%d lines", lines);
+}
+
+Test(tui_cli, unknown_preset_is_a_usage_error) {
+  ProcResult r;
+  run_flipscope("--headless --preset nosuch", &r);
+  cr_assert_eq(r.code, 2, "exit %d: %s", r.code, r.err);
+  cr_assert(strstr(r.err, "--preset") && strstr(r.err, "wd-filter"), "%s", r.err);
+  cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "one line: %s", r.err);
+}
+
+Test(tui_cli, preset_settings_under_the_users_flags) {
+  ProcResult r;
+  run_flipscope("--headless --preset wd-filter --steps 5 --threads 1 --model mlp:16", &r);
+  cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
+  cr_assert(strstr(r.out, "\"opt\":\"sgd\"") && strstr(r.out, "\"data\":\"glyphs\""), "%s", r.out);
+  cr_assert(strstr(r.out, "\"model\":\"mlp:16\""), "the user's --model wins: %s", r.out);
+}
+
+Test(tui_cli, no_terminal_trains_headless_and_says_so) {
+  ProcResult r;
+  run_flipscope("--data glyphs --model mlp:16 --steps 5 --threads 1", &r);
+  cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
+  cr_assert(strstr(r.err, "not a terminal"), "%s", r.err);
+  cr_assert(strstr(r.out, "\"steps\":5"), "%s", r.out);
+  cr_assert(!strchr(r.out, '\033'), "escape sequences on stdout");
 }
