@@ -79,7 +79,7 @@ test-kill: $(BUILD)/flipscope
 
 # ASan + UBSan build of the same suites (OpenBLAS and zlib are not instrumented).
 test-san: deps $(BUILD)/flipscope $(BUILD)/tests-san
-	ASAN_OPTIONS=detect_leaks=1 FLIPSCOPE_BIN=$(BUILD)/flipscope $(BUILD)/tests-san --jobs 2 $(TEST_ARGS)
+	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp FLIPSCOPE_BIN=$(BUILD)/flipscope $(BUILD)/tests-san --jobs 2 $(TEST_ARGS)
 
 bench: deps $(BUILD)/flipscope $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 	@FLIPSCOPE_BIN=$(BUILD)/flipscope BUILD=$(BUILD) bash bench/run.sh
