@@ -23,7 +23,7 @@ max() { awk "BEGIN{print ($1 > $2) ? $1 : $2}"; }
 
 dir=$(mktemp -d /tmp/flipscope-bench-tui.XXXXXX)
 sock="flipscope-bench-$$"
-trap 'tmux -L $sock kill-server 2>/dev/null; rm -rf "$dir"' EXIT
+trap 'tmux -L $sock kill-server 2>/dev/null || true; rm -rf "$dir"' EXIT
 
 tui_run() {
   rm -f "$dir/stats.json" "$dir/exit"
