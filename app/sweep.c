@@ -530,6 +530,35 @@ static int same_fixed(const Sweep *a, const Sweep *b) {
   return 1;
 }
 
+
+/* A running grid point: its process and its id (for messages). */
+typedef struct {
+  pid_t pid;
+  char id[512];
+} Child;
+
+/* Waits for one child to end and books it as done (and failed unless it
+ * exited 0). Returns 0 when there is no child left to wait for. */
+static int reap_one(const Sweep *s, Child *child, size_t *running, size_t *done, size_t *failed) {
+  int status;
+  pid_t pid;
+  do pid = wait(&status);
+  while (pid < 0 && errno == EINTR);
+  if (pid < 0) return 0;
+  for (int c = 0; c < s->jobs; c++)
+    if (child[c].pid == pid) {
+      child[c].pid = 0;
+      (*running)--;
+      (*done)++;
+      if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
+        (*failed)++;
+        fprintf(stderr, "flipscope: sweep: point %s failed (see points/%s.err)\n", child[c].id,
+                child[c].id);
+      }
+    }
+  return 1;
+}
+
 static int run_points(Sweep *s) {
   char exe[4096];
   ssize_t len = readlink("/proc/self/exe", exe, sizeof exe - 1);
@@ -538,10 +567,6 @@ static int run_points(Sweep *s) {
   long cores = sysconf(_SC_NPROCESSORS_ONLN);
   int threads = s->threads_given || s->emit ? 0 : (int)(cores / s->jobs > 0 ? cores / s->jobs : 1);
   size_t idx[MAX_AXES], done = 0, skipped = 0, failed = 0, running = 0, todo = 0;
-  typedef struct {
-    pid_t pid;
-    char id[512];
-  } Child;
   Child *child = calloc((size_t)s->jobs, sizeof *child);
   if (!child) return EXIT_RUNTIME;
   for (size_t i = 0; i < s->points; i++) {
@@ -576,25 +601,9 @@ static int run_points(Sweep *s) {
         fputc('\n', stdout);
       } else {
         /* Wait for a free slot. */
-        while (running == (size_t)s->jobs) {
-          int status;
-          pid_t pid = wait(&status);
-          if (pid < 0 && errno == EINTR) continue;
-          if (pid < 0) break;
-          for (int c = 0; c < s->jobs; c++)
-            if (child[c].pid == pid) {
-              child[c].pid = 0;
-              running--;
-              done++;
-              if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-                failed++;
-                fprintf(stderr, "flipscope: sweep: point %s failed (see points/%s.err)\n",
-                        child[c].id, child[c].id);
-              }
-            }
+        while (running == (size_t)s->jobs && reap_one(s, child, &running, &done, &failed))
           fprintf(stderr, "flipscope: sweep: %zu/%zu run, %zu failed, %zu skipped\n", done,
                   s->points - skipped, failed, skipped);
-        }
         for (int c = 0; c < s->jobs; c++)
           if (!child[c].pid) {
             child[c].pid = start_point(argv, errp);
@@ -612,25 +621,9 @@ static int run_points(Sweep *s) {
     free(result);
     free(errp);
   }
-  while (running > 0) {
-    int status;
-    pid_t pid = wait(&status);
-    if (pid < 0 && errno == EINTR) continue;
-    if (pid < 0) break;
-    for (int c = 0; c < s->jobs; c++)
-      if (child[c].pid == pid) {
-        child[c].pid = 0;
-        running--;
-        done++;
-        if (!(WIFEXITED(status) && WEXITSTATUS(status) == 0)) {
-          failed++;
-          fprintf(stderr, "flipscope: sweep: point %s failed (see points/%s.err)\n", child[c].id,
-                  child[c].id);
-        }
-      }
+  while (running > 0 && reap_one(s, child, &running, &done, &failed))
     fprintf(stderr, "flipscope: sweep: %zu/%zu run, %zu failed, %zu skipped\n", done,
             s->points - skipped, failed, skipped);
-  }
   free(child);
   if (s->emit) {
     fprintf(stderr, "flipscope: sweep: %zu commands for unfinished points (%zu of %zu finished); "

@@ -23,24 +23,12 @@
 #include "engine/parallel.h"
 #include "engine/trainer.h"
 #include "proc.h"
+#include "tmpdir.h"
 
-static char tmp[64];
 
-static void make_tmp(void) {
-  strcpy(tmp, "/tmp/flipscope-ck-XXXXXX");
-  cr_assert(mkdtemp(tmp), "mkdtemp failed");
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
-
-static void remove_tmp(void) { nftw(tmp, remove_entry, 8, FTW_DEPTH | FTW_PHYS); }
-
-TestSuite(checkpoint, .init = make_tmp, .fini = remove_tmp);
-TestSuite(resume, .init = make_tmp, .fini = remove_tmp);
-TestSuite(interrupt, .init = make_tmp, .fini = remove_tmp);
+TestSuite(checkpoint, .init = tmpdir_make, .fini = tmpdir_remove);
+TestSuite(resume, .init = tmpdir_make, .fini = tmpdir_remove);
+TestSuite(interrupt, .init = tmpdir_make, .fini = tmpdir_remove);
 
 /* tmp/name in one of a few static buffers. */
 static const char *in_tmp(const char *name) {
@@ -350,8 +338,8 @@ Test(resume, rows_101_to_200_equal_a_run_that_never_stopped, .timeout = 60) {
   snprintf(args, sizeof args, SMALL " --epochs 3 --steps 200 --log %s", in_tmp("straight.csv"));
   run_flipscope(args, &r);
   cr_assert_eq(r.code, 0, "%s", r.err);
-  char straight_json[4096];
-  snprintf(straight_json, sizeof straight_json, "%s", r.out);
+  static char straight_json[sizeof r.out];
+  memcpy(straight_json, r.out, sizeof straight_json);
   snprintf(args, sizeof args, SMALL " --epochs 3 --steps 100 --log %s --save %s",
            in_tmp("first.csv"), in_tmp("run.ckpt"));
   run_flipscope(args, &r);

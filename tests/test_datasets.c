@@ -13,26 +13,14 @@
 #include "datasets/glyphs.h"
 #include "datasets/idx.h"
 #include "engine/data.h"
+#include "tmpdir.h"
 
 /* ---- helpers: a temp dir per test, IDX files written into it ---- */
 
-static char tmp[64];
 static char err[1024];
 
-static void make_tmp(void) {
-  strcpy(tmp, "/tmp/flipscope-ds-XXXXXX");
-  cr_assert(mkdtemp(tmp), "mkdtemp failed");
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
-
-static void remove_tmp(void) { nftw(tmp, remove_entry, 8, FTW_DEPTH | FTW_PHYS); }
-
-TestSuite(idx, .init = make_tmp, .fini = remove_tmp);
-TestSuite(idxdir, .init = make_tmp, .fini = remove_tmp);
+TestSuite(idx, .init = tmpdir_make, .fini = tmpdir_remove);
+TestSuite(idxdir, .init = tmpdir_make, .fini = tmpdir_remove);
 
 /* tmp/name, in a static buffer (one of a few, so several can be alive). */
 static const char *in_tmp(const char *name) {

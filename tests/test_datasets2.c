@@ -15,24 +15,12 @@
 #include "datasets/playground.h"
 #include "datasets/split.h"
 #include "proc.h"
+#include "tmpdir.h"
 
-static char tmp[64];
 static char err[1024];
 
-static void make_tmp(void) {
-  strcpy(tmp, "/tmp/flipscope-ds2-XXXXXX");
-  cr_assert(mkdtemp(tmp), "mkdtemp failed");
-}
-
-static int remove_entry(const char *path, const struct stat *st, int flag, struct FTW *ftw) {
-  (void)st, (void)flag, (void)ftw;
-  return remove(path);
-}
-
-static void remove_tmp(void) { nftw(tmp, remove_entry, 8, FTW_DEPTH | FTW_PHYS); }
-
-TestSuite(csv, .init = make_tmp, .fini = remove_tmp);
-TestSuite(dataflags, .init = make_tmp, .fini = remove_tmp);
+TestSuite(csv, .init = tmpdir_make, .fini = tmpdir_remove);
+TestSuite(dataflags, .init = tmpdir_make, .fini = tmpdir_remove);
 
 /* Writes text to tmp/name and returns the path (static, one of a few). */
 static const char *put(const char *name, const char *text) {
