@@ -33,8 +33,17 @@ static void progress_line(FILE *out, const Session *s, const StepReport *r, cons
   size_t total = trainer_total_steps(s->trainer);
   char test[32] = "";
   if (!isnan(test_acc)) snprintf(test, sizeof test, "  test %.2f%%", 100 * test_acc);
-  fprintf(out, "%sepoch %zu/%zu  step %llu/%zu  loss %.4f  train %.2f%%%s  flips %zu  %.0f samples/s%s",
-          live ? "\r\033[K" : "", r->epoch + 1, trainer_epochs(s->trainer),
+  /* On a terminal the line is redrawn in place and starts with a bar of the run's progress. */
+  enum { BAR = 20 };
+  char bar[BAR + 4] = "";
+  if (live) {
+    size_t filled = total ? (size_t)(BAR * r->step / total) : 0;
+    bar[0] = '[';
+    for (size_t i = 0; i < BAR; i++) bar[1 + i] = i < filled ? '#' : '.';
+    memcpy(bar + 1 + BAR, "] ", 3);
+  }
+  fprintf(out, "%s%sepoch %zu/%zu  step %llu/%zu  loss %.4f  train %.2f%%%s  flips %zu  %.0f samples/s%s",
+          live ? "\r\033[K" : "", bar, r->epoch + 1, trainer_epochs(s->trainer),
           (unsigned long long)r->step, total, e->loss / (double)e->steps,
           100 * e->acc / (double)e->steps, test, r->flips, samples_per_s, live ? "" : "\n");
   fflush(out);
@@ -168,6 +177,7 @@ int headless_run(const Config *cfg) {
     int epoch_end = r.step % trainer_steps_per_epoch(s.trainer) == 0 ||
                     r.step == trainer_total_steps(s.trainer);
     if (epoch_end) {
+      if (live) fputs("\r\033[K", stderr); /* the epoch's line replaces the live one */
       progress_line(stderr, &s, &r, &epoch, test_acc, speed, 0);
       last_draw = now_s();
     } else if (live && now_s() - last_draw > 0.1) {
