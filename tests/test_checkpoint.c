@@ -30,15 +30,6 @@ TestSuite(checkpoint, .init = tmpdir_make, .fini = tmpdir_remove);
 TestSuite(resume, .init = tmpdir_make, .fini = tmpdir_remove);
 TestSuite(interrupt, .init = tmpdir_make, .fini = tmpdir_remove);
 
-/* tmp/name in one of a few static buffers. */
-static const char *in_tmp(const char *name) {
-  static char bufs[6][256];
-  static int next;
-  char *p = bufs[next++ % 6];
-  snprintf(p, 256, "%s/%s", tmp, name);
-  return p;
-}
-
 static char *read_all(const char *path, size_t *len) {
   FILE *f = fopen(path, "rb");
   cr_assert(f, "cannot open %s", path);

@@ -22,15 +22,6 @@ static char err[1024];
 TestSuite(idx, .init = tmpdir_make, .fini = tmpdir_remove);
 TestSuite(idxdir, .init = tmpdir_make, .fini = tmpdir_remove);
 
-/* tmp/name, in a static buffer (one of a few, so several can be alive). */
-static const char *in_tmp(const char *name) {
-  static char bufs[4][256];
-  static int next;
-  char *p = bufs[next++ % 4];
-  snprintf(p, 256, "%s/%s", tmp, name);
-  return p;
-}
-
 static void write_raw(const char *path, const uint8_t *bytes, size_t len) {
   FILE *f = fopen(path, "wb");
   cr_assert(f, "cannot create %s", path);

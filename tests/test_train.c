@@ -6,6 +6,9 @@
 
 #include "datasets/dataset.h"
 #include "proc.h"
+#include "tmpdir.h"
+
+TestSuite(train, .init = tmpdir_make, .fini = tmpdir_remove);
 
 static void read_file(const char *path, char *buf, size_t len) {
   slurp(path, buf, len);
@@ -18,33 +21,32 @@ Test(train, same_seed_writes_identical_logs, .timeout = 120) {
   const char *common = "--headless --data glyphs --model mlp:64x32 --steps 120 --batch 50 "
                        "--threads 2 --eval-every 40";
   char args[512];
-  snprintf(args, sizeof args, "%s --seed 5 --log /tmp/flipscope-det-a.csv", common);
+  snprintf(args, sizeof args, "%s --seed 5 --log %s", common, in_tmp("a.csv"));
   run_flipscope(args, &r);
   cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(args, sizeof args, "%s --seed 5 --log /tmp/flipscope-det-b.csv", common);
+  snprintf(args, sizeof args, "%s --seed 5 --log %s", common, in_tmp("b.csv"));
   run_flipscope(args, &r);
   cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(args, sizeof args, "%s --seed 6 --log /tmp/flipscope-det-c.csv", common);
+  snprintf(args, sizeof args, "%s --seed 6 --log %s", common, in_tmp("c.csv"));
   run_flipscope(args, &r);
   cr_assert_eq(r.code, 0, "%s", r.err);
-  read_file("/tmp/flipscope-det-a.csv", a, sizeof a);
-  read_file("/tmp/flipscope-det-b.csv", b, sizeof b);
-  read_file("/tmp/flipscope-det-c.csv", c, sizeof c);
+  read_file(in_tmp("a.csv"), a, sizeof a);
+  read_file(in_tmp("b.csv"), b, sizeof b);
+  read_file(in_tmp("c.csv"), c, sizeof c);
   cr_assert_str_eq(a, b, "same seed, same threads: logs differ");
   cr_assert_str_neq(a, c, "another seed gave the same log");
-  unlink("/tmp/flipscope-det-a.csv");
-  unlink("/tmp/flipscope-det-b.csv");
-  unlink("/tmp/flipscope-det-c.csv");
 }
 
 Test(train, csv_log_has_the_documented_columns, .timeout = 60) {
   static char text[1 << 20];
   ProcResult r;
-  run_flipscope("--headless --data glyphs --model mlp:32 --steps 30 --batch 40 --eval-every 10 "
-                "--log /tmp/flipscope-cols.csv",
-                &r);
+  char args[512];
+  snprintf(args, sizeof args,
+           "--headless --data glyphs --model mlp:32 --steps 30 --batch 40 --eval-every 10 --log %s",
+           in_tmp("cols.csv"));
+  run_flipscope(args, &r);
   cr_assert_eq(r.code, 0, "%s", r.err);
-  read_file("/tmp/flipscope-cols.csv", text, sizeof text);
+  read_file(in_tmp("cols.csv"), text, sizeof text);
   /* DESIGN.md's columns first, then each layer's flips (telemetry columns follow). */
   const char *header = "step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio,"
                        "flips_l0,flip_ratio_l0,flips_l1,flip_ratio_l1";
@@ -60,7 +62,6 @@ Test(train, csv_log_has_the_documented_columns, .timeout = 60) {
   const char *p = row10 + 1;
   while (commas < 5) commas += *p++ == ',';
   cr_assert(*p >= '0' && *p <= '9', "test_acc present at step 10: %.60s", row10 + 1);
-  unlink("/tmp/flipscope-cols.csv");
 }
 
 /* Measured: 2 epochs of mlp:256x256 with CEMA on glyphs reach 0.897 test

@@ -26,4 +26,13 @@ static inline void tmpdir_remove(void) {
   nftw(tmp, tmpdir_remove_entry, 8, FTW_DEPTH | FTW_PHYS);
 }
 
+/* tmp/name in a static buffer; the last six stay valid. */
+static inline const char *in_tmp(const char *name) {
+  static char bufs[6][256];
+  static int next;
+  char *p = bufs[next++ % 6];
+  snprintf(p, sizeof bufs[0], "%s/%s", tmp, name);
+  return p;
+}
+
 #endif
