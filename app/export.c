@@ -830,32 +830,22 @@ static void panel_bode(FILE *f, const Bode *b, int phase) {
     fprintf(f, "plot 1/0 notitle\n");
     return;
   }
-  if (!phase) {
-    panel_title(f, "filter frequency response: magnitude (gradient to inertia)");
-    fprintf(f, "set ylabel 'magnitude (dB)'\n");
-    cutoff_marker(f, b->cutoff, "#d62728", b->two ? "start" : "", 0.9);
-    if (b->two) cutoff_marker(f, b->cutoff_end, "#9467bd", "end", 0.75);
-    fprintf(f, "plot 'bode.dat' using 1:2 with lines lw 1.5 lc rgb '#1f77b4' title ");
-    gp_quote(f, b->what);
-    if (b->two) {
-      fprintf(f, ", \\\n     '' using 1:4 with lines lw 1.5 dt 2 lc rgb '#9467bd' title ");
-      char t[240];
-      snprintf(t, sizeof t, "end of run: %s", b->what_end);
-      gp_quote(f, t);
-    }
-    fprintf(f, ", \\\n     -3 with lines dt 3 lc rgb '#888888' title '-3 dB'\n");
-  } else {
-    panel_title(f, "filter frequency response: phase");
-    fprintf(f, "set ylabel 'phase (degrees)'\n");
-    cutoff_marker(f, b->cutoff, "#d62728", b->two ? "start" : "", 0.9);
-    if (b->two) cutoff_marker(f, b->cutoff_end, "#9467bd", "end", 0.75);
-    fprintf(f, "plot 'bode.dat' using 1:3 with lines lw 1.5 lc rgb '#1f77b4' title ");
-    gp_quote(f, b->what);
-    if (b->two) {
-      fprintf(f, ", \\\n     '' using 1:5 with lines lw 1.5 dt 2 lc rgb '#9467bd' title 'end of run'");
-    }
-    fputc('\n', f);
+  /* Magnitude (column 2, end of run in 4) or phase (3, end in 5) of bode.dat. */
+  panel_title(f, phase ? "filter frequency response: phase"
+                       : "filter frequency response: magnitude (gradient to inertia)");
+  fprintf(f, "set ylabel '%s'\n", phase ? "phase (degrees)" : "magnitude (dB)");
+  cutoff_marker(f, b->cutoff, "#d62728", b->two ? "start" : "", 0.9);
+  if (b->two) cutoff_marker(f, b->cutoff_end, "#9467bd", "end", 0.75);
+  fprintf(f, "plot 'bode.dat' using 1:%d with lines lw 1.5 lc rgb '#1f77b4' title ", phase ? 3 : 2);
+  gp_quote(f, b->what);
+  if (b->two) {
+    fprintf(f, ", \\\n     '' using 1:%d with lines lw 1.5 dt 2 lc rgb '#9467bd' title ", phase ? 5 : 4);
+    char t[240];
+    snprintf(t, sizeof t, "end of run: %s", b->what_end);
+    gp_quote(f, phase ? "end of run" : t);
   }
+  if (!phase) fprintf(f, ", \\\n     -3 with lines dt 3 lc rgb '#888888' title '-3 dB'");
+  fputc('\n', f);
 }
 
 typedef enum { CH_LOSS, CH_FLIPS, CH_FAN, CH_HEAT, CH_RASTER, CH_BODE, CH_DASHBOARD } ChartKind;
