@@ -43,11 +43,13 @@ int checkpoint_command(int argc, char **argv) {
   json_text(path, strlen(path));
   printf("\",\"version\":%u,\"bytes\":%llu,\"step\":%llu,\"epoch\":%llu,\"model\":\"%s\","
          "\"inputs\":%zu,\"classes\":%zu,\"opt\":\"%s\",\"opt_steps\":%llu,"
-         "\"train_samples\":%llu,\"batch\":%llu,\"seed\":%llu,\"settings\":\"",
+         "\"train_samples\":%llu,\"data_fingerprint\":\"%08x\",\"batch\":%llu,\"seed\":%llu,"
+         "\"settings\":\"",
          (unsigned)in.version, (unsigned long long)in.bytes, (unsigned long long)in.step,
          (unsigned long long)(in.steps_per_epoch ? in.step / in.steps_per_epoch : 0), model,
          in.input_dim, in.classes, optim_ops(in.opt.kind)->name, (unsigned long long)in.opt_steps,
-         (unsigned long long)in.n_train, (unsigned long long)in.batch, (unsigned long long)in.seed);
+         (unsigned long long)in.n_train, (unsigned)in.data_fingerprint, (unsigned long long)in.batch,
+         (unsigned long long)in.seed);
   json_text(in.config, in.config_len);
   printf("\"}\n");
   ckpt_file_close(&f);

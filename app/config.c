@@ -7,6 +7,7 @@
 #include "app/config.h"
 
 #include "app/checkpoint_file.h"
+#include "views/dash.h"
 
 #include <errno.h>
 #include <math.h>
@@ -27,7 +28,8 @@ typedef enum {
   K_PATH,     /* string */
   K_POLES,    /* 1..OPT_MAX_SECTIONS comma-separated numbers: an iir cascade */
   K_BIQUAD,   /* exactly five comma-separated numbers: an iir biquad */
-  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_CONFIG
+  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_CONFIG,
+  K_CHANGE    /* STEP:NAME=VALUE, repeatable: an optimizer setting changed mid-run */
 } OptionKind;
 
 typedef struct {
@@ -66,6 +68,7 @@ static const OptionDef options[] = {
     {"clip", K_RATE, AT(opt.clip), "clip latent weights to [-c, c] (0: off)"},
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
     {"iir", K_BIQUAD, 0, "iir: one biquad b0,b1,b2,a1,a2 (stable poles)"},
+    {"change", K_CHANGE, 0, "STEP:NAME=VALUE: set NAME (alpha, lr, ...) to VALUE before step STEP; repeatable"},
     {"schedule", K_SCHEDULE, 0, "const | linear | cosine | step:E1,E2 (default linear)"},
     {"schedule-unit", K_SCHEDULE_UNIT, 0, "epoch | step: when the schedule advances (default epoch)"},
     {"real-lr", K_RATE, AT(train.real_lr), "Adam rate of batch-norm parameters (default 1e-3)"},
@@ -201,11 +204,70 @@ static int parse_list(const char *v, double *out, int max) {
   }
 }
 
+static int is_real(const OptionDef *d) {
+  return d->kind == K_RATE || d->kind == K_POSITIVE || d->kind == K_FRACTION || d->kind == K_UNIT;
+}
+
+/* v as the value of real-valued option d; `where` names it in err. */
+static int parse_real(const OptionDef *d, const char *where, const char *v, double *out, char *err,
+                      size_t errlen) {
+  double x;
+  if (parse_double(v, &x) || x < 0 || ((d->kind == K_POSITIVE || d->kind == K_UNIT) && x == 0) ||
+      ((d->kind == K_FRACTION || d->kind == K_UNIT) && x >= 1)) {
+    const char *want = d->kind == K_RATE       ? "a finite number >= 0"
+                       : d->kind == K_POSITIVE ? "a finite number > 0"
+                       : d->kind == K_UNIT     ? "a number in (0, 1)"
+                                               : "a number in [0, 1)";
+    snprintf(err, errlen, "%s: expected %s, got '%s'", where, want, v);
+    return -1;
+  }
+  *out = x;
+  return 0;
+}
+
+/* --change STEP:NAME=VALUE: NAME a real-valued optimizer option, VALUE
+ * checked as that option checks it. Whether the optimizer has NAME is
+ * checked once the optimizer is known (check_changes). */
+static int parse_change(const Setting *s, Config *cfg, char *err, size_t errlen) {
+  const char *v = s->value, *colon = strchr(v, ':'), *eq = colon ? strchr(colon, '=') : NULL;
+  char step[24];
+  unsigned long long n;
+  size_t step_len = colon ? (size_t)(colon - v) : 0, name_len = eq ? (size_t)(eq - colon - 1) : 0;
+  if (!eq || !step_len || step_len >= sizeof step || !name_len) {
+    snprintf(err, errlen, "%s: expected STEP:NAME=VALUE (e.g. 300:alpha=1e-4), got '%s'", s->where, v);
+    return -1;
+  }
+  memcpy(step, v, step_len);
+  step[step_len] = 0;
+  if (parse_u64(step, &n) || n == 0) {
+    snprintf(err, errlen, "%s: expected a step >= 1 before ':', got '%s'", s->where, step);
+    return -1;
+  }
+  const OptionDef *d = find_option(colon + 1, name_len);
+  int opt_field = d && d->offset >= AT(opt) && d->offset < AT(opt) + sizeof(OptConfig);
+  if (!d || !is_real(d) || !opt_field || name_len >= sizeof cfg->changes[0].name) {
+    snprintf(err, errlen, "%s: '%.*s' is not an optimizer setting (alpha, gamma, lr, wd, ...)",
+             s->where, (int)name_len, colon + 1);
+    return -1;
+  }
+  if (cfg->n_changes == CONFIG_MAX_CHANGES) {
+    snprintf(err, errlen, "%s: at most %d changes", s->where, CONFIG_MAX_CHANGES);
+    return -1;
+  }
+  ConfigChange *c = &cfg->changes[cfg->n_changes];
+  char where[128];
+  snprintf(where, sizeof where, "%s %llu:%s", s->where, n, d->name);
+  if (parse_real(d, where, eq + 1, &c->value, err, errlen)) return -1;
+  c->step = n;
+  snprintf(c->name, sizeof c->name, "%s", d->name);
+  cfg->n_changes++;
+  return 0;
+}
+
 static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
   const OptionDef *d = s->def;
   void *field = (char *)cfg + d->offset;
   const char *v = s->value;
-  double x;
   unsigned long long n;
   switch (d->kind) {
   case K_FLAG:
@@ -217,17 +279,9 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
   case K_POSITIVE:
   case K_FRACTION:
   case K_UNIT:
-    if (parse_double(v, &x) || x < 0 || ((d->kind == K_POSITIVE || d->kind == K_UNIT) && x == 0) ||
-        ((d->kind == K_FRACTION || d->kind == K_UNIT) && x >= 1)) {
-      const char *want = d->kind == K_RATE       ? "a finite number >= 0"
-                         : d->kind == K_POSITIVE ? "a finite number > 0"
-                         : d->kind == K_UNIT     ? "a number in (0, 1)"
-                                                 : "a number in [0, 1)";
-      snprintf(err, errlen, "%s: expected %s, got '%s'", s->where, want, v);
-      return -1;
-    }
-    *(double *)field = x;
-    return 0;
+    return parse_real(d, s->where, v, (double *)field, err, errlen);
+  case K_CHANGE:
+    return parse_change(s, cfg, err, errlen);
   case K_COUNT:
   case K_COUNT0:
   case K_THREADS:
@@ -429,6 +483,40 @@ static void config_defaults(Config *cfg) {
 
 static int layer_saved_settings(Settings *s, size_t *saved, char *err, size_t errlen);
 
+/* The --change settings must be the optimizer's (the ones the live view can
+ * change) and give valid settings at every step they apply, in step order. */
+static int check_changes(const Config *cfg, char *err, size_t errlen) {
+  OptConfig o = cfg->opt;
+  for (size_t i = 0; i < cfg->n_changes; i++) {
+    const ConfigChange *c = &cfg->changes[i];
+    if (dash_param_find(&o, c->name)) continue;
+    const DashParam *ps;
+    size_t np = dash_params(&o, &ps), used = 0;
+    char names[128] = "";
+    for (size_t k = 0; k < np && used < sizeof names; k++)
+      used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", ps[k].name);
+    snprintf(err, errlen, "--change %llu:%s: %s has no setting %s (it has: %s)",
+             (unsigned long long)c->step, c->name, optim_ops(o.kind)->name, c->name,
+             np ? names : "none");
+    return -1;
+  }
+  for (uint64_t step = 0;;) { /* the next step with changes, all of them */
+    uint64_t next = UINT64_MAX;
+    for (size_t i = 0; i < cfg->n_changes; i++)
+      if (cfg->changes[i].step > step && cfg->changes[i].step < next) next = cfg->changes[i].step;
+    if (next == UINT64_MAX) return 0;
+    for (size_t i = 0; i < cfg->n_changes; i++)
+      if (cfg->changes[i].step == next)
+        dash_param_set(&o, dash_param_find(&o, cfg->changes[i].name), cfg->changes[i].value);
+    char msg[400];
+    if (optim_check(&o, msg, sizeof msg)) {
+      snprintf(err, errlen, "--change %llu: %s", (unsigned long long)next, msg);
+      return -1;
+    }
+    step = next;
+  }
+}
+
 int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   config_defaults(cfg);
   Settings s = {0};
@@ -497,7 +585,7 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   }
   /* --steps alone: the schedule spans exactly those steps' epochs. */
   if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
-  if (optim_check(&cfg->opt, err, errlen)) goto done;
+  if (optim_check(&cfg->opt, err, errlen) || check_changes(cfg, err, errlen)) goto done;
   if (cfg->save_every && !cfg->save_path[0]) {
     snprintf(err, errlen, "--save-every: needs --save FILE");
     goto done;

@@ -9,6 +9,15 @@
 #include "engine/trainer.h"
 
 #define CONFIG_PATH_MAX 1024
+#define CONFIG_MAX_CHANGES 64
+
+/* --change STEP:NAME=VALUE: optimizer setting NAME (an option name the
+ * filter pane lists, "alpha") becomes VALUE before step STEP. */
+typedef struct {
+  uint64_t step;
+  char name[16];
+  double value;
+} ConfigChange;
 
 typedef struct {
   int headless;
@@ -37,6 +46,8 @@ typedef struct {
   /* the live view (app/tui.c, app/presets.c) */
   char preset[CONFIG_PATH_MAX];      /* --preset NAME: its settings come first */
   char screen_path[CONFIG_PATH_MAX]; /* --screen FILE: the final dashboard as text */
+  ConfigChange changes[CONFIG_MAX_CHANGES]; /* --change, in the order given */
+  size_t n_changes;
 } Config;
 
 /* Exit codes of the command-line contract. */

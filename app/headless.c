@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "app/blas_setup.h"
+#include "app/opt_change.h"
 #include "app/resume.h"
 #include "app/runlog.h"
 #include "app/tui_screen.h"
@@ -107,26 +108,41 @@ static int save_run(Session *s, const EpochMeans *e, unsigned long long flips_to
   return session_save(s, s->cfg.save_path, app, len < sizeof app ? len : 0, err, errlen);
 }
 
+/* --change: the settings due before step `next`, applied between steps as the
+ * live view applies a key (the optimizer keeps its state; the log records a
+ * param_change). Returns 0, or -1 with a message. */
+static int apply_changes(Session *s, RunLog *log, const Config *cfg, uint64_t next, int live,
+                         char *err, size_t errlen) {
+  if (next > trainer_total_steps(s->trainer)) return 0;
+  Optimizer *o = trainer_optimizer(s->trainer);
+  OptConfig to = *optim_config(o);
+  int due = 0;
+  for (size_t i = 0; i < cfg->n_changes; i++) {
+    const ConfigChange *c = &cfg->changes[i];
+    if (c->step != next) continue;
+    dash_param_set(&to, dash_param_find(&to, c->name), c->value); /* config_parse checked the name */
+    due = 1;
+  }
+  if (!due) return 0;
+  char text[160];
+  if (opt_change_apply(o, log, next, &to, NULL, 0, text, sizeof text, err, errlen)) return -1;
+  s->cfg.opt = to;
+  if (text[0]) fprintf(stderr, "%sflipscope: %s\n", live ? "\r\033[K" : "", text);
+  return 0;
+}
+
 int headless_run(const Config *cfg) {
   char err[512];
   Session s;
   signals_install();
   int rc = session_open(&s, cfg, err, sizeof err);
   RunLog log = {0};
-  LogTail tail = {0}; /* a resumed run keeps its log's rows up to the checkpoint */
-  if (rc == EXIT_OK && s.resumed && (cfg->log_path[0] || cfg->export_dir[0])) {
-    char path[CONFIG_PATH_MAX + 16];
-    snprintf(path, sizeof path, cfg->log_path[0] ? "%s" : "%s/log.csv",
-             cfg->log_path[0] ? cfg->log_path : cfg->export_dir);
-    resume_log_read(path, s.resumed_step, &tail);
-  }
-  if (rc == EXIT_OK && runlog_open(&log, cfg, &s, err, sizeof err)) rc = EXIT_RUNTIME;
+  /* A resumed run keeps its logs' records up to the checkpoint. */
+  if (rc == EXIT_OK && runlog_open_continuing(&log, cfg, &s, err, sizeof err)) rc = EXIT_RUNTIME;
   if (rc == EXIT_OK && session_resume_telemetry(&s, err, sizeof err)) rc = EXIT_RUNTIME;
   ScreenRec *screen = NULL; /* --screen: the final dashboard as text */
   if (rc == EXIT_OK && cfg->screen_path[0] && !(screen = screen_open(&s, cfg, err, sizeof err)))
     rc = EXIT_RUNTIME;
-  if (rc == EXIT_OK) resume_log_write(&tail, log.csv_path, log.csv.f);
-  resume_log_free(&tail);
   if (rc != EXIT_OK) {
     fprintf(stderr, "flipscope: %s\n", err);
     session_close(&s);
@@ -147,6 +163,11 @@ int headless_run(const Config *cfg) {
   for (;;) {
     if (signals_caught()) break; /* between steps: save and flush below */
     if (r.step == 0) startup_s = session_uptime();
+    if (apply_changes(&s, &log, cfg, (r.step ? r.step : s.resumed_step) + 1, live, err, sizeof err)) {
+      fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
+      rc = EXIT_RUNTIME;
+      break;
+    }
     int got = trainer_step(s.trainer, &r, err, sizeof err);
     if (got <= 0) {
       if (got < 0) {

@@ -53,7 +53,13 @@ int main(int argc, char **argv) {
     }
   }
   if (!cfg.headless) {
-    if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) return tui_run(&cfg);
+    if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
+      if (cfg.n_changes) { /* the live view changes settings by key, not by schedule */
+        fprintf(stderr, "flipscope: --change works in headless runs only (add --headless)\n");
+        return EXIT_USAGE;
+      }
+      return tui_run(&cfg);
+    }
     fprintf(stderr, "flipscope: %s is not a terminal: training headless (--headless hides this note)\n",
             isatty(STDOUT_FILENO) ? "stdin" : "stdout");
   }

@@ -1,4 +1,4 @@
-/* resume.c — running figures and earlier log rows across a resume (resume.h). */
+/* resume.c — running figures and earlier log records across a resume (resume.h). */
 #include "app/resume.h"
 
 #include <errno.h>
@@ -63,24 +63,54 @@ static char *slurp(const char *path) {
   return text;
 }
 
-void resume_log_read(const char *path, uint64_t step, LogTail *t) {
+#define JSONL_HEADER "{\"type\":\"header\","
+#define JSONL_LAYERS ",\"layers\":"
+
+/* The part of a header that must not change for the old rows to stay: the
+ * CSV columns; the JSONL header's layers (shapes and sampled weights). */
+static const char *header_key(LogFormat format, const char *header) {
+  if (format == LOG_CSV) return header;
+  const char *layers = strstr(header, JSONL_LAYERS);
+  return layers ? layers : header;
+}
+
+/* The length of the rows at the start of `rows` that a resume at `step`
+ * keeps: each complete, in step order, none beyond `step`. CSV: rows 1, 2, ...
+ * exactly; JSONL: records by their "step" (statistics steps, changes). */
+static size_t kept_rows(LogFormat format, const char *rows, uint64_t step) {
+  const char *p = rows, *row_end;
+  for (uint64_t last = 0; (row_end = strchr(p, '\n')); p = row_end + 1) {
+    char *end;
+    uint64_t at;
+    if (format == LOG_CSV) {
+      at = strtoull(p, &end, 10);
+      if (at != last + 1 || *end != ',') break;
+    } else {
+      const char *key = strstr(p, "\"step\":");
+      if (!key || key > row_end) break;
+      at = strtoull(key + 7, &end, 10);
+      if (end == key + 7 || at < last) break;
+    }
+    if (at > step) break;
+    last = at;
+  }
+  return (size_t)(p - rows);
+}
+
+void resume_log_read(const char *path, LogFormat format, uint64_t step, LogTail *t) {
   memset(t, 0, sizeof *t);
+  t->format = format;
   char *text = slurp(path);
   if (!text) return;
   char *nl = strchr(text, '\n');
-  if (!nl || strncmp(text, "step,", 5) != 0) {
+  const char *start = format == LOG_CSV ? "step," : JSONL_HEADER;
+  if (!nl || strncmp(text, start, strlen(start)) != 0) {
     free(text);
     return;
   }
   *nl = 0;
-  /* Rows 1, 2, ... in order, each complete; stop at the first beyond `step`. */
-  char *rows = nl + 1, *p = rows;
-  for (uint64_t want = 1; want <= step; want++) {
-    char *end, *row_end = strchr(p, '\n');
-    if (!row_end || strtoull(p, &end, 10) != want || *end != ',') break;
-    p = row_end + 1;
-  }
-  t->rows_len = (size_t)(p - rows);
+  char *rows = nl + 1;
+  t->rows_len = kept_rows(format, rows, step);
   t->header = strdup(text);
   t->rows = malloc(t->rows_len + 1);
   if (t->rows) {
@@ -99,7 +129,7 @@ size_t resume_log_write(const LogTail *t, const char *path, FILE *f) {
   size_t rows = 0;
   if (nl) {
     *nl = 0;
-    if (strcmp(now, t->header) == 0) {
+    if (strcmp(header_key(t->format, now), header_key(t->format, t->header)) == 0) {
       fwrite(t->rows, 1, t->rows_len, f);
       fflush(f);
       for (size_t i = 0; i < t->rows_len; i++) rows += t->rows[i] == '\n';

@@ -1,7 +1,7 @@
 /* resume.h — what a resumed headless run restores besides the trainer: the
  * run's running figures (kept in the checkpoint as its APPS bytes) and the
- * rows its CSV log had up to the checkpoint, so that after a resume the log
- * and the summary read as if the run had never stopped. */
+ * records its CSV and JSONL logs had up to the checkpoint, so that after a
+ * resume the logs and the summary read as if the run had never stopped. */
 #ifndef FLIPSCOPE_RESUME_H
 #define FLIPSCOPE_RESUME_H
 
@@ -23,18 +23,25 @@ size_t run_figures_encode(const RunFigures *f, char *buf, size_t len);
 /* Reads what run_figures_encode wrote (unknown keys are skipped); 0 or -1. */
 int run_figures_decode(const void *app, size_t len, RunFigures *f);
 
+typedef enum {
+  LOG_CSV,   /* a header line, then row k for step k */
+  LOG_JSONL  /* a header record, then records with a "step" in step order */
+} LogFormat;
+
 /* An earlier log's header and the rows a resume at some step keeps. */
 typedef struct {
+  LogFormat format;
   char *header;  /* without the newline; NULL when there was no usable log */
   char *rows;    /* the rows for steps <= the checkpoint's, newline-terminated */
   size_t rows_len;
 } LogTail;
 
 /* Reads path's header and its rows up to `step` (before the log is reopened). */
-void resume_log_read(const char *path, uint64_t step, LogTail *t);
+void resume_log_read(const char *path, LogFormat format, uint64_t step, LogTail *t);
 /* After the log at path was reopened as f with its header written: when that
- * header equals the old one, appends the kept rows (and flushes). Returns the
- * rows appended. */
+ * header matches the old one (CSV: the same columns; JSONL: the same
+ * "layers", i.e. shapes and sampled weights; the run's length may differ),
+ * appends the kept rows (and flushes). Returns the rows appended. */
 size_t resume_log_write(const LogTail *t, const char *path, FILE *f);
 void resume_log_free(LogTail *t);
 

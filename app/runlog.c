@@ -10,6 +10,7 @@
 #include "app/export.h"
 #include "app/gnuplot.h"
 #include "app/json.h"
+#include "app/resume.h"
 
 static void write_opt(FILE *f, const OptConfig *o) {
   fprintf(f, "{\"opt\":");
@@ -130,7 +131,9 @@ static int make_dir(const char *dir, char *err, size_t errlen) {
   return -1;
 }
 
-int runlog_open(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
+/* runlog_open; with `resumed`, the logs keep their records up to s->resumed_step. */
+static int open_logs(RunLog *rl, const Config *cfg, Session *s, int resumed, char *err,
+                     size_t errlen) {
   memset(rl, 0, sizeof *rl);
   snprintf(rl->export_dir, sizeof rl->export_dir, "%s", cfg->export_dir);
   snprintf(rl->csv_path, sizeof rl->csv_path, "%s", cfg->log_path);
@@ -164,24 +167,42 @@ int runlog_open(RunLog *rl, const Config *cfg, Session *s, char *err, size_t err
     if (trainer_enable_telemetry(s->trainer, &tc, err, errlen)) return -1;
     rl->tel = trainer_telemetry(s->trainer);
   }
-  if (rl->csv_path[0] &&
-      csvlog_open(&rl->csv, rl->csv_path, trainer_model(s->trainer), rl->tel != NULL, err, errlen))
-    return -1;
-  if (rl->jsonl_path[0]) {
+  LogTail csv_tail = {0}, jsonl_tail = {0}; /* read before the files are rewritten */
+  resumed = resumed && s->resumed;
+  if (resumed && rl->csv_path[0])
+    resume_log_read(rl->csv_path, LOG_CSV, s->resumed_step, &csv_tail);
+  if (resumed && rl->jsonl_path[0] && rl->tel)
+    resume_log_read(rl->jsonl_path, LOG_JSONL, s->resumed_step, &jsonl_tail);
+  int rc = 0;
+  if (rl->csv_path[0]) {
+    rc = csvlog_open(&rl->csv, rl->csv_path, trainer_model(s->trainer), rl->tel != NULL, err,
+                     errlen);
+    if (rc == 0) resume_log_write(&csv_tail, rl->csv_path, rl->csv.f);
+  }
+  if (rc == 0 && rl->jsonl_path[0]) {
     if (!rl->tel) {
       snprintf(err, errlen, "--log-jsonl: needs the telemetry (remove --telemetry=false)");
-      runlog_close(rl, 0, NULL, 0);
-      return -1;
-    }
-    rl->jsonl = fopen(rl->jsonl_path, "w");
-    if (!rl->jsonl) {
+      rc = -1;
+    } else if (!(rl->jsonl = fopen(rl->jsonl_path, "w"))) {
       snprintf(err, errlen, "--log-jsonl: cannot write %s: %s", rl->jsonl_path, strerror(errno));
-      runlog_close(rl, 0, NULL, 0);
-      return -1;
+      rc = -1;
+    } else {
+      write_header(rl, cfg, s);
+      resume_log_write(&jsonl_tail, rl->jsonl_path, rl->jsonl);
     }
-    write_header(rl, cfg, s);
+    if (rc) runlog_close(rl, 0, NULL, 0);
   }
-  return 0;
+  resume_log_free(&csv_tail);
+  resume_log_free(&jsonl_tail);
+  return rc;
+}
+
+int runlog_open(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
+  return open_logs(rl, cfg, s, 0, err, errlen);
+}
+
+int runlog_open_continuing(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
+  return open_logs(rl, cfg, s, 1, err, errlen);
 }
 
 void runlog_step(RunLog *rl, const StepReport *r) {

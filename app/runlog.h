@@ -28,6 +28,10 @@ typedef struct {
  * opens the logs (with --export and no --log / --log-jsonl, DIR/log.csv and
  * DIR/log.jsonl). Returns 0, or -1 with one line in err. */
 int runlog_open(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen);
+/* runlog_open, except that when s was resumed (--load) the CSV and JSONL logs
+ * keep their records up to and including its step (app/resume.h) and the
+ * run's follow them, as if it had never stopped. */
+int runlog_open_continuing(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen);
 /* Records step r (after trainer_step returned 1): a CSV row every step, a
  * JSONL step record on every step with fresh statistics. */
 void runlog_step(RunLog *rl, const StepReport *r);

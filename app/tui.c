@@ -249,6 +249,16 @@ static void pin(Tui *T) {
           (unsigned long long)step);
 }
 
+/* Removes the ghost; its buffer stays for the next pin. */
+static void unpin(Tui *T) {
+  if (!T->ui.ghost) {
+    message(T, 0, "no run is pinned: p pins this one");
+    return;
+  }
+  T->ui.ghost = NULL;
+  message(T, 0, "unpinned: the ghost is gone");
+}
+
 static void load_preset(Tui *T, const Preset *p) {
   static Command c;
   char err[512];
@@ -380,6 +390,7 @@ static void key(Tui *T, int ch) {
     break;
   }
   case 'p': pin(T); break;
+  case 'u': unpin(T); break;
   case 'e':
     send_simple(T, CMD_EXPORT);
     message(T, 0, "exporting charts...");

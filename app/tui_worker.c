@@ -16,6 +16,7 @@
 #include "app/dash_feed.h"
 #include "engine/checkpoint.h"
 #include "app/export.h"
+#include "app/opt_change.h"
 #include "app/runlog.h"
 #include "app/tui_save.h"
 #include "views/views.h"
@@ -250,32 +251,14 @@ static int restore_good(Worker *w) {
 static uint64_t next_step(Worker *w) { return w->feed->step + 1; }
 
 static void set_opt(Worker *w, const OptConfig *to) {
-  Optimizer *o = trainer_optimizer(w->s->trainer);
-  OptConfig from = *optim_config(o);
-  char err[512];
-  if (optim_check(to, err, sizeof err)) {
+  char label[40], text[DASH_TEXT], err[512];
+  if (opt_change_apply(trainer_optimizer(w->s->trainer), &w->rl, next_step(w), to, label,
+                       sizeof label, text, sizeof text, err, sizeof err)) {
     note(w, 1, "%s", err);
     return;
   }
-  optim_set_config(o, to);
   w->cfg.opt = *to;
   w->s->cfg.opt = *to;
-  const DashParam *ps;
-  size_t np = dash_params(to, &ps);
-  char label[40] = "", text[DASH_TEXT] = "";
-  for (size_t i = 0; i < np; i++) {
-    double a = dash_param_get(&from, &ps[i]), b = dash_param_get(to, &ps[i]);
-    if (a == b) continue;
-    runlog_param_change(&w->rl, next_step(w), ps[i].name, a, b, NULL);
-    if (!label[0]) {
-      char na[32], nb[32];
-      fmt_num(na, sizeof na, a);
-      fmt_num(nb, sizeof nb, b);
-      snprintf(label, sizeof label, "%s %s", ps[i].name, nb);
-      snprintf(text, sizeof text, "%s %s -> %s from step %llu", ps[i].name, na, nb,
-               (unsigned long long)next_step(w));
-    }
-  }
   if (label[0]) {
     dashfeed_mark(w->feed, next_step(w), label);
     note(w, 0, "%s", text);

@@ -15,8 +15,8 @@
 #include <string.h>
 #include <zlib.h>
 
-enum { SEC_CONF, SEC_APPS, SEC_TRNR, SEC_MODL, SEC_RADM, SEC_OPTM, SEC_COUNT };
-static const char sec_tag[SEC_COUNT][5] = {"CONF", "APPS", "TRNR", "MODL", "RADM", "OPTM"};
+enum { SEC_CONF, SEC_APPS, SEC_TRNR, SEC_DATA, SEC_MODL, SEC_RADM, SEC_OPTM, SEC_COUNT };
+static const char sec_tag[SEC_COUNT][5] = {"CONF", "APPS", "TRNR", "DATA", "MODL", "RADM", "OPTM"};
 
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
                                                        ...) {
@@ -39,6 +39,39 @@ static uint32_t rd32(const uint8_t *p) {
   return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd32(p + 4) << 32; }
+
+/* ---- the data's fingerprint ---- */
+
+/* Feature bytes read per split: enough to tell data sets apart, little enough
+ * to take about a millisecond. */
+#define FINGERPRINT_FEATURE_BYTES ((size_t)1 << 20)
+
+/* Folds one split into crc. Features are hashed as they lie in memory (floats
+ * in the machine's order; bytes with their scale and offset). */
+static uLong fingerprint_split(uLong crc, const DataSplit *d) {
+  uint8_t shape[24] = {0};
+  if (d) le64(shape, d->n), le64(shape + 8, d->dim), le64(shape + 16, d->classes);
+  crc = crc32_z(crc, shape, sizeof shape);
+  if (!d || !d->n || !d->dim) return crc;
+  if (d->labels) crc = crc32_z(crc, d->labels, d->n);
+  const uint8_t *x = d->x_u8 ? d->x_u8 : (const uint8_t *)d->x_f32;
+  size_t row_bytes = d->dim * (d->x_u8 ? 1 : sizeof(float));
+  size_t rows = FINGERPRINT_FEATURE_BYTES / row_bytes;
+  rows = rows < 1 ? 1 : rows > d->n ? d->n : rows;
+  for (size_t i = 0; x && i < rows; i++) {
+    size_t r = (size_t)((uint64_t)i * d->n / rows); /* evenly spaced */
+    crc = crc32_z(crc, x + r * row_bytes, row_bytes);
+  }
+  if (d->x_u8) {
+    const float affine[2] = {d->u8_scale, d->u8_offset};
+    crc = crc32_z(crc, (const void *)affine, sizeof affine);
+  }
+  return crc;
+}
+
+uint32_t checkpoint_data_fingerprint(const DataSplit *train, const DataSplit *test) {
+  return (uint32_t)fingerprint_split(fingerprint_split(crc32(0L, Z_NULL, 0), train), test);
+}
 
 /* ---- writer ---- */
 
@@ -147,7 +180,8 @@ static void write_telemetry(Writer *w, Trainer *t, uint64_t *len) {
   if (!w->sink) *len = w->written - start;
 }
 
-static void write_sections(Writer *w, Trainer *t, const CkptExtra *x, uint64_t *sec_len) {
+static void write_sections(Writer *w, Trainer *t, const CkptExtra *x, uint32_t data_fp,
+                           uint64_t *sec_len) {
   TrainerState st;
   trainer_state(t, &st);
   const Model *m = trainer_model(t);
@@ -181,6 +215,7 @@ static void write_sections(Writer *w, Trainer *t, const CkptExtra *x, uint64_t *
       for (size_t i = 0; i < st.train->n; i++) put32(w, st.order[i]);
       break;
     }
+    case SEC_DATA: put32(w, data_fp); break;
     case SEC_MODL:
       put64(w, m->n_layers);
       put64(w, m->input_dim);
@@ -238,7 +273,10 @@ int checkpoint_write(Trainer *t, const CkptExtra *extra, CkptSink sink, void *ct
   uint64_t sec_len[SEC_COUNT + 1] = {0};
   Writer *w = calloc(1, sizeof *w);
   if (!w) return fail(err, errlen, "out of memory writing a checkpoint");
-  write_sections(w, t, extra, sec_len); /* measure */
+  TrainerState st;
+  trainer_state(t, &st);
+  uint32_t data_fp = checkpoint_data_fingerprint(st.train, st.test);
+  write_sections(w, t, extra, data_fp, sec_len); /* measure */
   uint64_t total = CKPT_HEADER_BYTES + w->written + 4;
   memset(w, 0, sizeof *w);
   w->sink = sink;
@@ -248,7 +286,7 @@ int checkpoint_write(Trainer *t, const CkptExtra *extra, CkptSink sink, void *ct
   put32(w, CKPT_VERSION);
   put32(w, CKPT_HEADER_BYTES);
   put64(w, total);
-  write_sections(w, t, extra, sec_len);
+  write_sections(w, t, extra, data_fp, sec_len);
   flush(w);
   uint8_t crc[4];
   le32(crc, (uint32_t)w->crc);
@@ -331,6 +369,8 @@ typedef struct {
   Trainer *t;        /* NULL: structure only */
   int apply;         /* write everything into t */
   int apply_tel;     /* write the telemetry history into t (when it has telemetry) */
+  int check_data;    /* refuse a data fingerprint other than data_fp */
+  uint32_t data_fp;
   CkptInfo *info;
 } Target;
 
@@ -633,6 +673,7 @@ static int parse(const uint8_t *buf, size_t len, const Target *g, char *err, siz
       take(&r, r.left);
       break;
     case SEC_TRNR: read_trnr(&r, g); break;
+    case SEC_DATA: in->data_fingerprint = get32(&r); break;
     case SEC_MODL: read_modl(&r, g); break;
     case SEC_RADM: read_radm(&r, g); break;
     case SEC_OPTM: read_optm(&r, g); break;
@@ -665,6 +706,9 @@ static int parse(const uint8_t *buf, size_t len, const Target *g, char *err, siz
     if (in->batch != st.cfg->batch)
       return fail(err, errlen, "the checkpoint was trained with --batch %llu, not %zu",
                   (unsigned long long)in->batch, st.cfg->batch);
+    if (g->check_data && in->data_fingerprint != g->data_fp)
+      return fail(err, errlen, "saved with different data (fingerprint %08x, this data %08x)",
+                  (unsigned)in->data_fingerprint, (unsigned)g->data_fp);
   }
   return 0;
 }
@@ -676,7 +720,10 @@ int checkpoint_inspect(const uint8_t *buf, size_t len, CkptInfo *info, char *err
 
 int checkpoint_restore(Trainer *t, const uint8_t *buf, size_t len, char *err, size_t errlen) {
   CkptInfo info;
-  Target check = {.t = t, .info = &info};
+  TrainerState st;
+  trainer_state(t, &st);
+  Target check = {.t = t, .check_data = 1,
+                  .data_fp = checkpoint_data_fingerprint(st.train, st.test), .info = &info};
   Target apply = {.t = t, .apply = 1, .apply_tel = 1, .info = &info};
   if (parse(buf, len, &check, err, errlen)) return -1;
   if (parse(buf, len, &apply, err, errlen)) return -1; /* cannot fail after the check */

@@ -1,7 +1,7 @@
 /* checkpoint.h — a training run as bytes, and back: everything a resumed run
  * needs to write the same log as a run that never stopped.
  *
- * Format (version 1), all integers and floats little-endian:
+ * Format (version 2), all integers and floats little-endian:
  *
  *   header   "FLIPSCKP", u32 version, u32 header bytes (24), u64 file bytes
  *   sections in this order, each u32 tag, u64 length, then its contents:
@@ -10,6 +10,8 @@
  *     TRNR  step, batch, epochs, steps, eval-every, real-lr, seed, schedule,
  *           total steps, steps per epoch, shuffle PRNG state (4 x u64),
  *           training-split size n, the current epoch's permutation (n x u32)
+ *     DATA  u32 fingerprint of the training and test splits the run was
+ *           trained on (checkpoint_data_fingerprint)
  *     MODL  layer count, inputs, classes, each layer's in and out; then per
  *           layer its signs (1 bit per weight, 1 = +1, row-major, LSB first),
  *           batch-norm scale, shift, running mean and variance (f32 x out each)
@@ -37,7 +39,7 @@
 #include "engine/trainer.h"
 
 #define CKPT_MAGIC "FLIPSCKP"
-#define CKPT_VERSION 1
+#define CKPT_VERSION 2 /* 2: the DATA section */
 #define CKPT_HEADER_BYTES 24
 
 /* Receives the next len bytes of the checkpoint; returns 0, or -1 to stop. */
@@ -65,6 +67,7 @@ typedef struct {
   size_t layer_in[MODEL_MAX_LAYERS], layer_out[MODEL_MAX_LAYERS];
   OptConfig opt;
   uint64_t opt_steps;
+  uint32_t data_fingerprint;
   const char *config;
   size_t config_len;
   const uint8_t *app;
@@ -79,9 +82,14 @@ typedef struct {
  * "truncated: ...", "checksum mismatch ...", "corrupt: ...". */
 int checkpoint_inspect(const uint8_t *buf, size_t len, CkptInfo *info, char *err, size_t errlen);
 
-/* Inspects buf, refuses a checkpoint whose model, data or optimizer kind does
- * not match t (t unchanged then), else restores every part of the state into
- * t. t's own settings (OptConfig, TrainConfig) are kept. Returns 0 or -1. */
+/* A cheap fingerprint of the data a run trains on: zlib's CRC-32 over each
+ * split's shape (n, dim, classes), all its labels, and about 1 MB of its
+ * features (whole rows, evenly spaced). test may be NULL. */
+uint32_t checkpoint_data_fingerprint(const DataSplit *train, const DataSplit *test);
+
+/* Inspects buf, refuses a checkpoint whose model, data (shape or fingerprint)
+ * or optimizer kind does not match t (t unchanged then), else restores every
+ * part of the state into t. t's own settings (OptConfig, TrainConfig) are kept. Returns 0 or -1. */
 int checkpoint_restore(Trainer *t, const uint8_t *buf, size_t len, char *err, size_t errlen);
 
 /* After telemetry was turned on for a trainer restored from buf: restores

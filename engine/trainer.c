@@ -262,5 +262,6 @@ int trainer_check_state(Trainer *t, char *err, size_t errlen) {
 
 void trainer_state(Trainer *t, TrainerState *s) {
   *s = (TrainerState){.step = &t->step, .shuffle_rng = &t->shuffle_rng, .order = t->order,
-                      .real_opt = &t->real_opt, .cfg = &t->cfg, .train = t->train};
+                      .real_opt = &t->real_opt, .cfg = &t->cfg, .train = t->train,
+                      .test = t->test};
 }

@@ -76,6 +76,7 @@ typedef struct {
   RealAdam *real_opt;        /* batch-norm parameters' Adam */
   const TrainConfig *cfg;
   const DataSplit *train;
+  const DataSplit *test;     /* NULL when the run has none */
 } TrainerState;
 void trainer_state(Trainer *t, TrainerState *s);
 /* Checks the optimizer state, batch-norm parameters and running statistics

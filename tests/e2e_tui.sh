@@ -2,9 +2,10 @@
 # e2e_tui.sh — the live TUI end to end in tmux (run by `make test`):
 # start at 100x30 on the built-in glyphs, wait until the step counter moves,
 # raise alpha with + in the filter pane and check the header shows the new
-# value while the step keeps counting (no reset), pause and check the step
-# stops, export the charts, shrink to 40x12 and see the too-small screen,
-# quit with q and check the exit code and that the terminal was restored;
+# value while the step keeps counting (no reset), pin the run and unpin it
+# with u (the ghost goes), pause and check the step stops, export the
+# charts, shrink to 40x12 and see the too-small screen, quit with q and
+# check the exit code and that the terminal was restored;
 # then the ASCII fallback in the C locale. Polls with timeouts, no fixed sleeps.
 set -u
 BIN=$(readlink -f "${FLIPSCOPE_BIN:-build/flipscope}")
@@ -68,6 +69,13 @@ wait_for 'cema alpha 0.001778' 3 || fail "the header does not show alpha 0.00177
 wait_step_above "$before" 5 || fail "the step stopped counting after +"
 after=$(step_now)
 [ "$after" -gt "$before" ] || fail "training restarted: step $before -> $after"
+
+# pin the run (a ghost in the curves legend), then unpin it with u: no ghost
+$T send-keys -t e2e 'p'
+wait_for 'ghost cema' 3 || fail "no ghost in the curves pane after p"
+$T send-keys -t e2e 'u'
+wait_for 'unpinned' 3 || fail "no message after u"
+screen | grep -q 'ghost cema' && fail "the ghost is still drawn after u"
 
 # pause: the state says so and the step stops
 $T send-keys -t e2e ' '

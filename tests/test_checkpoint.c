@@ -1,7 +1,7 @@
 /* test_checkpoint.c — checkpoints and bad input at run time: the format
  * (round trip, every truncation, flipped bits, corrupt sections with a valid
- * CRC), resume equivalence (the CSV rows of a resumed run equal those of a
- * run that never stopped), every refusal of --load with its exit code and
+ * CRC), resume equivalence (the CSV rows and JSONL records of a resumed run
+ * equal those of a run that never stopped), the data fingerprint, every refusal of --load with its exit code and
  * message, SIGINT / SIGTERM during a run, NaN and infinity, and models too
  * large for the machine. */
 #include <criterion/criterion.h>
@@ -245,10 +245,10 @@ Test(checkpoint, corrupt_sections_with_a_valid_checksum_are_refused) {
   cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
   cr_assert(strstr(err, "corrupt: 3 bytes after the checkpoint's end"), "%s", err);
   e.len = b.len;
-  e.data[8] = 2;
+  e.data[8] = CKPT_VERSION + 1;
   cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
-  cr_assert_str_eq(err, "checkpoint format version 2; this flipscope reads version 1");
-  e.data[8] = 1;
+  cr_assert_str_eq(err, "checkpoint format version 3; this flipscope reads version 2");
+  e.data[8] = CKPT_VERSION;
   e.data[0] = 'G';
   cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
   cr_assert(strstr(err, "not a flipscope checkpoint (bad magic"), "%s", err);
@@ -270,6 +270,33 @@ Test(checkpoint, mismatches_leave_the_trainer_untouched) {
   free(ba.data), free(bb.data), free(after.data);
   trainer_free(a);
   trainer_free(b);
+}
+
+Test(checkpoint, the_data_fingerprint_tells_data_sets_apart) {
+  Trainer *t = small_trainer(OPT_CEMA);
+  uint32_t fp = checkpoint_data_fingerprint(&data.train, &data.test);
+  cr_assert_eq(checkpoint_data_fingerprint(&data.train, &data.test), fp, "deterministic");
+  cr_assert_neq(checkpoint_data_fingerprint(&data.train, NULL), fp, "the test split counts");
+  Buf b = save(t);
+  CkptInfo info;
+  char err[512];
+  cr_assert_eq(checkpoint_inspect(b.data, b.len, &info, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(info.data_fingerprint, fp);
+  /* The same shape, one label changed. */
+  uint8_t *labels = (uint8_t *)data.train.labels;
+  labels[0] = (uint8_t)((labels[0] + 1) % data.train.classes);
+  uint32_t other = checkpoint_data_fingerprint(&data.train, &data.test);
+  int refused = checkpoint_restore(t, b.data, b.len, err, sizeof err);
+  labels[0] = (uint8_t)((labels[0] + data.train.classes - 1) % data.train.classes);
+  cr_assert_neq(other, fp);
+  cr_assert_eq(refused, -1);
+  char want[128];
+  snprintf(want, sizeof want, "saved with different data (fingerprint %08x, this data %08x)", fp,
+           other);
+  cr_assert_str_eq(err, want);
+  cr_assert_eq(checkpoint_restore(t, b.data, b.len, err, sizeof err), 0, "%s", err);
+  free(b.data);
+  trainer_free(t);
 }
 
 /* ---- numerical trouble in the engine ---- */
@@ -357,6 +384,53 @@ Test(resume, rows_101_to_200_equal_a_run_that_never_stopped, .timeout = 60) {
   free(second);
 }
 
+/* line with the value of its "test_acc" key replaced by null (static). */
+static const char *without_test_acc(const char *line) {
+  static char out[1 << 20];
+  const char *key = strstr(line, "\"test_acc\":");
+  cr_assert(key, "%s", line);
+  const char *after = strpbrk(key + 11, ",}");
+  snprintf(out, sizeof out, "%.*s\"test_acc\":null%s", (int)(key - line), line, after);
+  return out;
+}
+
+Test(resume, a_resumed_jsonl_log_continues_in_the_same_file, .timeout = 60) {
+  char args[1024];
+  ProcResult r;
+  snprintf(args, sizeof args, SMALL " --epochs 3 --steps 200 --log-jsonl %s", in_tmp("straight.jsonl"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  snprintf(args, sizeof args, SMALL " --epochs 3 --steps 100 --log-jsonl %s --save %s",
+           in_tmp("log.jsonl"), in_tmp("run.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  /* Records past the checkpoint (a run that went on after its last save) and
+   * a torn last line are dropped. */
+  FILE *f = fopen(in_tmp("log.jsonl"), "a");
+  fputs("{\"type\":\"step\",\"step\":105,\"epoch\":0}\n{\"type\":\"step\",\"st", f);
+  fclose(f);
+  snprintf(args, sizeof args, "--headless --load %s --steps 200 --log-jsonl %s", in_tmp("run.ckpt"),
+           in_tmp("log.jsonl"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  size_t n1, n2;
+  char *straight = read_all(in_tmp("straight.jsonl"), &n1), *log = read_all(in_tmp("log.jsonl"), &n2);
+  /* The header (the resumed run's: 200 steps) and a record every 5 steps. */
+  cr_assert_eq(count_lines(straight), 41);
+  cr_assert_eq(count_lines(log), 41, "one header, records 5..200 once each");
+  const int at = 1 + 100 / 5; /* the checkpoint's record */
+  static char want[1 << 20];
+  snprintf(want, sizeof want, "%s", lines(straight, 1, at - 1));
+  cr_assert_str_eq(lines(log, 1, at - 1), want, "the header and records up to step 95");
+  snprintf(want, sizeof want, "%s", lines(straight, at + 1, 41));
+  cr_assert_str_eq(lines(log, at + 1, 41), want, "records 105..200");
+  /* Step 100 was the first run's last, so it was evaluated there only. */
+  snprintf(want, sizeof want, "%s", without_test_acc(lines(straight, at, at)));
+  cr_assert_str_eq(without_test_acc(lines(log, at, at)), want, "the record of step 100");
+  free(straight);
+  free(log);
+}
+
 Test(resume, a_resumed_log_continues_in_the_same_file, .timeout = 60) {
   char args[1024];
   ProcResult r;
@@ -441,9 +515,13 @@ Test(checkpoint, load_refusals_exit_1_with_one_line) {
   expect_exit(args, 1, "checksum mismatch");
   good[8] = 7;
   write_all(in_tmp("v7.ckpt"), good, len);
-  good[8] = 1;
+  good[8] = 1; /* the format before the data fingerprint */
+  write_all(in_tmp("v1.ckpt"), good, len);
+  good[8] = CKPT_VERSION;
   snprintf(args, sizeof args, "--headless --load %s", in_tmp("v7.ckpt"));
-  expect_exit(args, 1, "checkpoint format version 7; this flipscope reads version 1");
+  expect_exit(args, 1, "checkpoint format version 7; this flipscope reads version 2");
+  snprintf(args, sizeof args, "--headless --load %s", in_tmp("v1.ckpt"));
+  expect_exit(args, 1, "checkpoint format version 1; this flipscope reads version 2");
   snprintf(args, sizeof args, "--headless --load %s", tmp);
   expect_exit(args, 1, "not a regular file");
   free(good);
@@ -461,6 +539,16 @@ Test(checkpoint, load_refusals_exit_1_with_one_line) {
   expect_exit(args, 1, "the checkpoint was trained with --batch 50, not 40");
   snprintf(args, sizeof args, "--headless --load %s --steps 30 --val-frac 0.1", ck);
   expect_exit(args, 1, "the checkpoint was trained on 12000 samples, this data's training split has 10800");
+  /* The same shape and sizes, other samples: the glyphs are drawn from --seed. */
+  snprintf(args, sizeof args, "checkpoint %s", ck);
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  const char *fp = strstr(r.out, "\"data_fingerprint\":\"");
+  cr_assert(fp, "%s", r.out);
+  snprintf(path, sizeof path, "--load %s: saved with different data (fingerprint %.8s, this data ", ck,
+           fp + strlen("\"data_fingerprint\":\""));
+  snprintf(args, sizeof args, "--headless --load %s --steps 30 --seed 2", ck);
+  expect_exit(args, 1, path);
   /* Saving where no file can be made. */
   expect_exit(SMALL " --steps 2 --save /nonexistent/dir/run.ckpt", 1,
               "--save /nonexistent/dir/run.ckpt: cannot write in /nonexistent/dir: No such file");

@@ -312,6 +312,33 @@ Test(views, every_size_renders) {
   free(s);
 }
 
+/* A pinned run shows as a ghost with `u unpin` in the footer; once `u` has
+ * removed it (ui.ghost = NULL) neither is drawn. */
+Test(views, unpin_removes_the_ghost) {
+  DashSnapshot *s = fixed_snapshot();
+  DashGhost *g = fixed_ghost();
+  DashUi ui = fixed_ui(s, g);
+  ui.focus = PANE_CURVES;
+  for (int pinned = 1; pinned >= 0; pinned--) {
+    ui.ghost = pinned ? g : NULL;
+    Canvas c;
+    canvas_init(&c, 132, 40);
+    dash_render(&c, s, &ui);
+    char *text = canvas_to_text(&c, 0);
+    int ghost_cells = 0;
+    for (int y = 0; y < c.h; y++)
+      for (int x = 0; x < c.w; x++) ghost_cells += canvas_at(&c, x, y)->style == ST_GHOST;
+    cr_assert_eq(!!strstr(text, "ghost sgd lr 0.1"), pinned, "%s", text);
+    cr_assert_eq(!!strstr(text, "u unpin"), pinned, "%s", text);
+    cr_assert_eq(!!strstr(text, pinned ? "p re-pin" : "p pin"), 1, "%s", text);
+    cr_assert_eq(ghost_cells > 0, pinned, "%d ghost cells, pinned %d", ghost_cells, pinned);
+    free(text);
+    canvas_free(&c);
+  }
+  free(s);
+  free(g);
+}
+
 /* An empty snapshot (before the first step) must draw without numbers. */
 Test(views, empty_snapshot) {
   DashSnapshot *s = calloc(1, sizeof *s);

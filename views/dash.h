@@ -162,6 +162,8 @@ size_t dash_params(const OptConfig *cfg, const DashParam **out);
 const char *dash_opt_name(OptKind kind);
 /* "linear", "cosine/step", "step:2,4" (the --schedule spec, "/step" when per step). */
 void dash_schedule_name(const Schedule *s, char *buf, size_t len);
+/* The setting of cfg's optimizer called `name`, or NULL. */
+const DashParam *dash_param_find(const OptConfig *cfg, const char *name);
 double dash_param_get(const OptConfig *cfg, const DashParam *p);
 void dash_param_set(OptConfig *cfg, const DashParam *p, double v);
 /* The value after one '+' (dir = 1) or '-' (dir = -1), clamped to the range. */

@@ -77,6 +77,14 @@ size_t dash_params(const OptConfig *cfg, const DashParam **out) {
   }
 }
 
+const DashParam *dash_param_find(const OptConfig *cfg, const char *name) {
+  const DashParam *ps;
+  size_t n = dash_params(cfg, &ps);
+  for (size_t i = 0; i < n; i++)
+    if (!strcmp(ps[i].name, name)) return &ps[i];
+  return NULL;
+}
+
 double dash_param_get(const OptConfig *cfg, const DashParam *p) {
   return *(const double *)((const char *)cfg + p->offset);
 }

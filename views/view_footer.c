@@ -63,6 +63,7 @@ static void key_line(Canvas *c, int x, int y, int end, const DashSnapshot *s, co
     k[n++] = (Key){"o", "optimizer"};
     if (s->n_layers > 1) k[n++] = (Key){"l", "layer"};
     k[n++] = (Key){"p", ui && ui->ghost ? "re-pin" : "pin"};
+    if (ui && ui->ghost) k[n++] = (Key){"u", "unpin"};
     k[n++] = (Key){"e", "export"};
     k[n++] = (Key){"s", "save"};
     k[n++] = (Key){"P", "presets"};

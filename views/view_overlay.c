@@ -69,6 +69,7 @@ static const char *help_rows[][2] = {
     {"o", "switch optimizer (state mapped, exact where it can be)"},
     {"l / L", "next / previous layer"},
     {"p", "pin this run: a ghost under the live curves"},
+    {"u", "unpin: remove the ghost"},
     {"e", "export this session's charts"},
     {"s", "save a checkpoint"},
     {"P", "presets: guided experiments"},
