@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "datasets/split.h"
 #include "engine/rng.h"
 
 /* Jitter ranges, tuned so that softmax regression stays well below an MLP. */
@@ -125,13 +126,11 @@ static void draw(const Shape *shape, Rng *r, float *out) {
 int glyphs_generate(uint64_t seed, size_t n_train, size_t n_test, Dataset *out, char *err,
                     size_t errlen) {
   const size_t dim = GLYPHS_SIDE * GLYPHS_SIDE, n = n_train + n_test;
-  void *storage = malloc(n * (dim * sizeof(float) + 1));
-  if (!storage) {
-    snprintf(err, errlen, "glyphs: out of memory (%zu samples)", n);
-    return -1;
-  }
-  float *x = storage;
-  uint8_t *labels = (uint8_t *)(x + n * dim);
+  if (split_alloc_f32(out, "glyphs", n_train, n_test, dim, GLYPHS_CLASSES, err, errlen)) return -1;
+  out->train.width = out->train.height = out->test.width = out->test.height = GLYPHS_SIDE;
+  /* The splits are consecutive: the test samples follow the training ones. */
+  float *x = (float *)out->train.x_f32;
+  uint8_t *labels = (uint8_t *)out->train.labels;
   Rng r;
   rng_seed(&r, seed, RNG_STREAM_DATA);
   for (size_t i = 0; i < n; i++) {
@@ -139,16 +138,5 @@ int glyphs_generate(uint64_t seed, size_t n_train, size_t n_test, Dataset *out, 
     labels[i] = (uint8_t)label;
     draw(&shapes[label], &r, x + i * dim);
   }
-  DataSplit split = {
-      .dim = dim, .classes = GLYPHS_CLASSES, .width = GLYPHS_SIDE, .height = GLYPHS_SIDE};
-  out->train = split;
-  out->train.n = n_train;
-  out->train.x_f32 = x;
-  out->train.labels = labels;
-  out->test = split;
-  out->test.n = n_test;
-  out->test.x_f32 = x + n_train * dim;
-  out->test.labels = labels + n_train;
-  out->storage = storage;
   return 0;
 }
