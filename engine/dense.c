@@ -7,9 +7,12 @@
 #include "engine/bitpack.h"
 #include "engine/parallel.h"
 
-/* Output columns (or gradient rows) per slice are multiples of this, so
- * slices start on cache lines. */
-enum { SLICE_GRAIN = 16, UPDATE_ROWS = 32 };
+/* Output columns (or gradient rows) per slice are multiples of SLICE_GRAIN,
+ * so slices start on cache lines. Gradient rows go to the optimizer in blocks
+ * of UPDATE_ROWS: 128 rows of 1024 floats (512 KB) still sit in L2 when the
+ * optimizer reads them, while each sgemm call repacks the layer input once
+ * per block (W1, best of 3 runs: about 17k samples/s at 128 rows, 15k at 32). */
+enum { SLICE_GRAIN = 16, UPDATE_ROWS = 128 };
 
 typedef struct {
   const float *a, *b;
