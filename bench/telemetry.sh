@@ -11,7 +11,7 @@
 set -euo pipefail
 bin=${1:-build/flipscope}
 steps=${TELEMETRY_BENCH_STEPS:-300}
-runs=${TELEMETRY_BENCH_RUNS:-3}
+runs=${TELEMETRY_BENCH_RUNS:-5}
 every=${TELEMETRY_BENCH_EVERY:-4}
 w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2 --steps $steps"
 if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then

@@ -196,8 +196,12 @@ static size_t update_rows(void *ctx, size_t r0, size_t r1) {
   const RowUpdate *u = ctx;
   Layer *L = &u->m->layer[u->layer];
   size_t flips = u->update->fn(u->update->ctx, u->layer, r0 * L->in, r1 * L->in);
-  if (flips && u->layer > 0)
-    bits_pack_rows(L->sign + r0 * L->in, r1 - r0, L->in, L->bits + r0 * bits_words(L->in));
+  if (flips && u->layer > 0) {
+    uint64_t *bits = L->bits + r0 * bits_words(L->in);
+    bits_pack_rows(L->sign + r0 * L->in, r1 - r0, L->in, bits);
+    if (u->update->repacked)
+      u->update->repacked(u->update->ctx, u->layer, r0 * L->in, r1 * L->in, flips, bits);
+  }
   return flips;
 }
 

@@ -67,9 +67,13 @@ size_t model_binary_weights(const Model *m);
 const float *model_forward(Model *m, const float *x, size_t B, int training);
 /* The optimizer step, handed each block of a layer's weights [begin, end)
  * (flat indices into sign/grad) as soon as its gradient is computed; returns
- * the flips it made there. Called from several threads on disjoint blocks. */
+ * the flips it made there. Called from several threads on disjoint blocks.
+ * repacked (optional) follows a block of a layer > 0 that flipped, once the
+ * model has packed its new signs: bits holds rows begin/K .. end/K-1. */
 typedef struct {
   size_t (*fn)(void *ctx, size_t layer, size_t begin, size_t end);
+  void (*repacked)(void *ctx, size_t layer, size_t begin, size_t end, size_t flips,
+                   const uint64_t *bits);
   void *ctx;
 } ModelUpdate;
 

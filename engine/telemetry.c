@@ -211,7 +211,7 @@ void telemetry_begin_step(Telemetry *t, uint64_t step) {
 }
 
 void telemetry_block(Telemetry *t, size_t layer, const float *sign, size_t begin, size_t end,
-                     size_t flips) {
+                     size_t flips, const uint64_t *packed) {
   if (!flips) return;
   LayerTrack *k = &t->track[layer];
   const size_t K = k->in, W = k->words;
@@ -224,11 +224,13 @@ void telemetry_block(Telemetry *t, size_t layer, const float *sign, size_t begin
     uint16_t *last = k->last + r * K;
     for (size_t w0 = 0; w0 < W; w0 += CHUNK_WORDS) {
       size_t c0 = w0 * 64, cols = K - c0 < 64 * CHUNK_WORDS ? K - c0 : 64 * CHUNK_WORDS;
-      bits_pack_rows(sign + r * K + c0, 1, cols, fresh);
+      const uint64_t *now_bits = fresh;
+      if (packed) now_bits = packed + (r - begin / K) * W + w0;
+      else bits_pack_rows(sign + r * K + c0, 1, cols, fresh);
       for (size_t w = w0; w < w0 + bits_words(cols); w++) {
-        uint64_t d = fresh[w - w0] ^ old[w];
+        uint64_t d = now_bits[w - w0] ^ old[w];
         if (!d) continue;
-        old[w] = fresh[w - w0];
+        old[w] = now_bits[w - w0];
         uint64_t again = d & ever[w];
         for (uint64_t nw = d & ~ever[w]; nw; nw &= nw - 1) first++; /* sparse: no POPCNT needed */
         ever[w] |= d;

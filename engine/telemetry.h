@@ -118,9 +118,11 @@ void telemetry_request_stats(Telemetry *t);
 void telemetry_begin_step(Telemetry *t, uint64_t step);
 /* Called from the optimizer's block callback after it stepped weights
  * [begin, end) of `layer` (whole rows) and made `flips` flips there; `sign`
- * is the layer's whole sign array. Thread-safe for disjoint blocks. */
+ * is the layer's whole sign array. `packed`, when not NULL, already holds the
+ * block's new signs packed (bits_pack_rows layout, row begin/K first), so they
+ * are not packed again. Thread-safe for disjoint blocks. */
 void telemetry_block(Telemetry *t, size_t layer, const float *sign, size_t begin, size_t end,
-                     size_t flips);
+                     size_t flips, const uint64_t *packed);
 /* Ends the step: reads inertia from opt, fills and publishes the snapshot.
  * layer_flips[l] are the flips the trainer counted. */
 typedef struct {

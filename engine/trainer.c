@@ -106,9 +106,17 @@ static size_t binary_update(void *ctx, size_t layer, size_t begin, size_t end) {
   int timed = pthread_equal(pthread_self(), t->timing_thread);
   double t0 = timed ? now_s() : 0;
   size_t flips = optim_step_range(t->opt, layer, L->sign, L->grad, begin, end);
-  if (t->tel) telemetry_block(t->tel, layer, L->sign, begin, end, flips);
+  /* Layers past the first are tracked in binary_repacked, from the model's bits. */
+  if (t->tel && layer == 0) telemetry_block(t->tel, layer, L->sign, begin, end, flips, NULL);
   if (timed) t->opt_seconds += now_s() - t0;
   return flips;
+}
+
+/* Flip tracking of a block of a layer > 0 from the signs the model just packed. */
+static void binary_repacked(void *ctx, size_t layer, size_t begin, size_t end, size_t flips,
+                            const uint64_t *bits) {
+  Trainer *t = ctx;
+  if (t->tel) telemetry_block(t->tel, layer, t->model.layer[layer].sign, begin, end, flips, bits);
 }
 
 static void shuffle(Trainer *t) {
@@ -170,7 +178,7 @@ int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen) {
   if (t->tel) telemetry_begin_step(t->tel, r->step);
   t->opt_seconds = 0;
   t->timing_thread = pthread_self();
-  ModelUpdate update = {binary_update, t};
+  ModelUpdate update = {binary_update, binary_repacked, t};
   model_backward(&t->model, t->x, B, t->dlogits, &update, r->layer_flips);
   double t3 = now_s();
   for (size_t l = 0; l < t->model.n_layers; l++) r->flips += r->layer_flips[l];

@@ -13,6 +13,7 @@
 #include "app/json.h"
 #include "engine/model.h"
 #include "engine/optim.h"
+#include "engine/bitpack.h"
 #include "engine/telemetry.h"
 #include "proc.h"
 
@@ -23,11 +24,13 @@ typedef struct {
   Optimizer *opt;
   Telemetry *tel;
   float *inertia;
+  int packed; /* hand telemetry the blocks' signs already packed, as the trainer does past layer 0 */
 } Rig;
 
 /* One binary layer of 8 inputs x 4 outputs = 32 weights, CEMA state, telemetry
  * with flip-flop window K. */
 static void rig_make(Rig *r, unsigned window, TelHistMode hist) {
+  r->packed = 0;
   ModelSpec spec;
   char err[256];
   cr_assert_eq(model_spec_parse("mlp:", &spec, err, sizeof err), 0, "%s", err);
@@ -61,8 +64,10 @@ static const TelemetrySnapshot *rig_step(Rig *r, uint64_t step, const int *flip,
   /* Two blocks of two rows each, as the backward pass hands them out. */
   size_t in_first = 0;
   for (size_t i = 0; i < n; i++) in_first += flip[i] < 16;
-  telemetry_block(r->tel, 0, sign, 0, 16, in_first);
-  telemetry_block(r->tel, 0, sign, 16, 32, n - in_first);
+  uint64_t bits[4]; /* 4 rows of 8 signs, one word each */
+  bits_pack_rows(sign, 4, 8, bits);
+  telemetry_block(r->tel, 0, sign, 0, 16, in_first, r->packed ? bits : NULL);
+  telemetry_block(r->tel, 0, sign, 16, 32, n - in_first, r->packed ? bits + 2 : NULL);
   size_t layer_flips[1] = {n};
   TelemetryStep ts = {.step = step, .loss = 1, .test_acc = NAN, .layer_flips = layer_flips};
   telemetry_end_step(r->tel, &ts, &r->m, r->opt);
@@ -106,7 +111,7 @@ Test(telemetry, flips_flipflops_never_flipped_and_ages) {
   /* A block reported with no flips is not scanned (the trainer knows the count). */
   telemetry_begin_step(r.tel, 8);
   r.m.layer[0].sign[9] = -r.m.layer[0].sign[9];
-  telemetry_block(r.tel, 0, r.m.layer[0].sign, 0, 16, 0);
+  telemetry_block(r.tel, 0, r.m.layer[0].sign, 0, 16, 0, NULL);
   r.m.layer[0].sign[9] = -r.m.layer[0].sign[9];
   size_t none[1] = {0};
   TelemetryStep ts = {.step = 8, .test_acc = NAN, .layer_flips = none};
@@ -584,4 +589,27 @@ Test(telemetry, sweep_usage_errors) {
   cr_assert(strstr(r.err, "--log"), "%s", r.err);
   run_flipscope("sweep --frob 1,2", &r);
   cr_assert_eq(r.code, 2);
+}
+
+/* The trainer hands layers past the first their signs already packed by the
+ * model; the counts must be those of packing them here. */
+Test(telemetry, packed_blocks_count_like_unpacked_ones) {
+  Rig plain, packed;
+  rig_make(&plain, 4, TEL_HIST_LOG);
+  rig_make(&packed, 4, TEL_HIST_LOG);
+  packed.packed = 1;
+  size_t total_flipflops = 0;
+  const int flips[][3] = {{0, 9, 17}, {9, 30, 31}, {0, 17, 30}, {5, 9, 31}, {0, 1, 2}};
+  for (uint64_t step = 1; step <= 5; step++) {
+    const TelemetrySnapshot *a = rig_step(&plain, step, flips[step - 1], 3);
+    size_t a_flipflops = a->layer[0].flipflops;
+    total_flipflops += a_flipflops;
+    double a_never = a->layer[0].never_flipped;
+    const TelemetrySnapshot *b = rig_step(&packed, step, flips[step - 1], 3);
+    cr_assert_eq(b->layer[0].flipflops, a_flipflops, "step %llu", (unsigned long long)step);
+    cr_assert_eq(b->layer[0].never_flipped, a_never, "step %llu", (unsigned long long)step);
+  }
+  cr_assert_gt(total_flipflops, 0, "the scenario has flip-flops to count");
+  rig_free(&plain);
+  rig_free(&packed);
 }
