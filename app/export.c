@@ -124,6 +124,22 @@ static int is_step_line(const char *line) {
   return t && t - line < 16 && !strncmp(t + 7, "\"step\"", 6);
 }
 
+/* Allocates a run's series: `points` plotted steps of loss, accuracy and
+ * `width` flip columns, and up to `tests` evaluated steps. 0, or -1 when
+ * memory ran out (what was allocated is freed with the run). */
+static int alloc_series(Run *r, size_t points, size_t tests, size_t width) {
+  r->step = calloc(points + 1, sizeof *r->step);
+  r->loss = calloc(points + 1, sizeof *r->loss);
+  r->acc = calloc(points + 1, sizeof *r->acc);
+  r->flips = calloc((points + 1) * width, sizeof *r->flips);
+  r->flipflops = calloc((points + 1) * width, sizeof *r->flipflops);
+  r->test_step = calloc(tests + 1, sizeof *r->test_step);
+  r->test_acc = calloc(tests + 1, sizeof *r->test_acc);
+  return r->step && r->loss && r->acc && r->flips && r->flipflops && r->test_step && r->test_acc
+             ? 0
+             : -1;
+}
+
 static int read_jsonl(Run *r, const char *path, char *err, size_t errlen) {
   FILE *f = fopen(path, "r");
   if (!f) {
@@ -268,15 +284,7 @@ static int read_csv(Run *r, const char *path, char *err, size_t errlen) {
   r->csv_layers = layers;
   r->ncols_flips = width;
   r->have_flipflops = layers && c_ff[0] >= 0;
-  r->step = calloc(npts + 1, sizeof *r->step);
-  r->loss = calloc(npts + 1, sizeof *r->loss);
-  r->acc = calloc(npts + 1, sizeof *r->acc);
-  r->flips = calloc((npts + 1) * width, sizeof *r->flips);
-  r->flipflops = calloc((npts + 1) * width, sizeof *r->flipflops);
-  r->test_step = calloc(rows + 1, sizeof *r->test_step);
-  r->test_acc = calloc(rows + 1, sizeof *r->test_acc);
-  if (!r->step || !r->loss || !r->acc || !r->flips || !r->flipflops || !r->test_step ||
-      !r->test_acc) {
+  if (alloc_series(r, npts, rows, width)) {
     snprintf(err, errlen, "out of memory reading %s", path);
     goto done;
   }
@@ -348,16 +356,9 @@ static int series_from_jsonl(Run *r, const char *path) {
   r->csv_layers = r->layers;
   r->ncols_flips = width;
   r->have_flipflops = r->layers > 0;
-  r->step = calloc(rows + 1, sizeof *r->step);
-  r->loss = calloc(rows + 1, sizeof *r->loss);
-  r->acc = calloc(rows + 1, sizeof *r->acc);
-  r->flips = calloc((rows + 1) * width, sizeof *r->flips);
-  r->flipflops = calloc((rows + 1) * width, sizeof *r->flipflops);
-  r->test_step = calloc(rows + 1, sizeof *r->test_step);
-  r->test_acc = calloc(rows + 1, sizeof *r->test_acc);
+  int allocated = alloc_series(r, rows, rows, width) == 0;
   rewind(f);
-  while (r->step && r->flips && r->flipflops && r->test_acc && r->test_step && r->acc &&
-         r->loss && read_line(f, &buf, &cap)) {
+  while (allocated && read_line(f, &buf, &cap)) {
     if (!is_step_line(buf)) continue;
     JsonValue *j = json_parse(buf, NULL, 0);
     if (!j) continue;
@@ -381,7 +382,7 @@ static int series_from_jsonl(Run *r, const char *path) {
   }
   free(buf);
   fclose(f);
-  return 0;
+  return allocated ? 0 : -1;
 }
 
 /* ---------------------------------------------------------------- writing */

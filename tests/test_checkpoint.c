@@ -22,6 +22,7 @@
 #include "engine/numcheck.h"
 #include "engine/parallel.h"
 #include "engine/trainer.h"
+#include "membuf.h"
 #include "proc.h"
 #include "tmpdir.h"
 
@@ -85,22 +86,6 @@ static void expect_exit(const char *args, int code, const char *needle) {
 #define SMALL "--headless --data glyphs --model mlp:32 --batch 50 --threads 1 --telemetry-every 5"
 
 /* ---- the format, in memory ---- */
-
-typedef struct {
-  uint8_t *data;
-  size_t len, cap;
-} Buf;
-
-static int to_buf(void *ctx, const void *data, size_t len) {
-  Buf *b = ctx;
-  if (b->len + len > b->cap) {
-    b->cap = 2 * (b->len + len);
-    b->data = realloc(b->data, b->cap);
-  }
-  memcpy(b->data + b->len, data, len);
-  b->len += len;
-  return 0;
-}
 
 static Dataset data;
 

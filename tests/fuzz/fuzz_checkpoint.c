@@ -20,6 +20,7 @@
 #include "engine/parallel.h"
 #include "engine/rng.h"
 #include "engine/trainer.h"
+#include "../membuf.h"
 
 int LLVMFuzzerInitialize(int *argc, char ***argv);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -29,23 +30,6 @@ static float x[N * DIM];
 static uint8_t labels[N];
 static DataSplit split = {.n = N, .dim = DIM, .classes = CLASSES, .x_f32 = x, .labels = labels};
 static Trainer *trainers[OPT_KIND_COUNT];
-
-typedef struct {
-  uint8_t *data;
-  size_t len, cap;
-} Buf;
-
-static int to_buf(void *ctx, const void *data, size_t len) {
-  Buf *b = ctx;
-  if (b->len + len > b->cap) {
-    b->cap = 2 * (b->len + len);
-    b->data = realloc(b->data, b->cap);
-    assert(b->data);
-  }
-  memcpy(b->data + b->len, data, len);
-  b->len += len;
-  return 0;
-}
 
 static void check_message(const char *err) { assert(err[0] && !strchr(err, '\n')); }
 
