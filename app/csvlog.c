@@ -5,25 +5,19 @@
 #include <math.h>
 #include <string.h>
 
-int csvlog_open(CsvLog *log, const char *path, const Model *m, int telemetry, char *err,
-                size_t errlen) {
-  log->f = fopen(path, "w");
-  if (!log->f) {
-    snprintf(err, errlen, "--log: cannot write %s: %s", path, strerror(errno));
-    return -1;
-  }
+void csvlog_init(CsvLog *log, FILE *f, const Model *m, int telemetry) {
+  log->f = f;
   log->layers = m->n_layers;
-  fputs("step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio", log->f);
-  for (size_t l = 0; l < m->n_layers; l++) {
-    log->layer_weights[l] = m->layer[l].in * m->layer[l].out;
-    fprintf(log->f, ",flips_l%zu,flip_ratio_l%zu", l, l);
-  }
+  for (size_t l = 0; l < m->n_layers; l++) log->layer_weights[l] = m->layer[l].in * m->layer[l].out;
   log->telemetry = telemetry;
-  for (size_t l = 0; telemetry && l < m->n_layers; l++)
-    fprintf(log->f, ",flipflops_l%zu,never_flipped_l%zu,near_zero_l%zu,inertia_abs_median_l%zu", l,
+}
+
+void csvlog_header(const CsvLog *log, FILE *out) {
+  fputs("step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio", out);
+  for (size_t l = 0; l < log->layers; l++) fprintf(out, ",flips_l%zu,flip_ratio_l%zu", l, l);
+  for (size_t l = 0; log->telemetry && l < log->layers; l++)
+    fprintf(out, ",flipflops_l%zu,never_flipped_l%zu,near_zero_l%zu,inertia_abs_median_l%zu", l,
             l, l, l);
-  fputc('\n', log->f);
-  return 0;
 }
 
 void csvlog_row(CsvLog *log, const StepReport *r, const TelemetrySnapshot *tel) {

@@ -20,10 +20,11 @@ typedef struct {
   int telemetry;  /* the telemetry columns are present */
 } CsvLog;
 
-/* Opens path and writes the header (with the telemetry columns when
- * telemetry is 1). Returns 0, or -1 with a message. */
-int csvlog_open(CsvLog *log, const char *path, const Model *m, int telemetry, char *err,
-                size_t errlen);
+/* Sets log up for model m (with the telemetry columns when telemetry is 1)
+ * and writes its rows to f, which the caller opened. */
+void csvlog_init(CsvLog *log, FILE *f, const Model *m, int telemetry);
+/* The header line, without its newline. */
+void csvlog_header(const CsvLog *log, FILE *out);
 /* One row; tel is the step's snapshot (NULL: telemetry cells left empty). */
 void csvlog_row(CsvLog *log, const StepReport *r, const TelemetrySnapshot *tel);
 /* Flushes and closes; returns -1 with a message if any write failed. */

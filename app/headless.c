@@ -2,6 +2,7 @@
 #include "app/headless.h"
 
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/resource.h>
@@ -98,14 +99,23 @@ static int write_result(const char *path, const Session *s, const StepReport *la
   return 0;
 }
 
-/* --save: the checkpoint with the running figures (app/resume.h). */
-static int save_run(Session *s, const EpochMeans *e, unsigned long long flips_total,
+/* --save: the checkpoint with the running figures and where the logs stand
+ * (app/resume.h), after the logs were made durable. */
+static int save_run(Session *s, RunLog *log, const EpochMeans *e, unsigned long long flips_total,
                     double test_acc, char *err, size_t errlen) {
   RunFigures fig = {.flips_total = flips_total, .epoch_loss = e->loss, .epoch_acc = e->acc,
                     .epoch_steps = e->steps, .test_acc = test_acc, .val_acc = s->val_acc};
-  char app[512];
-  size_t len = run_figures_encode(&fig, app, sizeof app);
-  return session_save(s, s->cfg.save_path, app, len < sizeof app ? len : 0, err, errlen);
+  if (runlog_mark(log, &fig.csv, &fig.jsonl, err, errlen)) return -1;
+  size_t len = run_figures_encode(&fig, NULL, 0);
+  char *app = malloc(len + 1);
+  if (!app) {
+    snprintf(err, errlen, "--save %s: out of memory", s->cfg.save_path);
+    return -1;
+  }
+  run_figures_encode(&fig, app, len + 1);
+  int rc = session_save(s, s->cfg.save_path, app, len, err, errlen);
+  free(app);
+  return rc;
 }
 
 /* --change: the settings due before step `next`, applied between steps as the
@@ -132,11 +142,18 @@ static int apply_changes(Session *s, RunLog *log, const Config *cfg, uint64_t ne
 }
 
 int headless_run(const Config *cfg) {
-  char err[512];
+  char err[2048];
   Session s;
   signals_install();
   int rc = session_open(&s, cfg, err, sizeof err);
   RunLog log = {0};
+  /* Refused before any log is touched. */
+  if (rc == EXIT_OK && s.resumed && s.resumed_step >= trainer_total_steps(s.trainer)) {
+    snprintf(err, sizeof err, "--load %s: the run is already at step %llu of %zu; raise --steps or "
+             "--epochs to train further", cfg->load_path, (unsigned long long)s.resumed_step,
+             trainer_total_steps(s.trainer));
+    rc = EXIT_USAGE;
+  }
   /* A resumed run keeps its logs' records up to the checkpoint. */
   if (rc == EXIT_OK && runlog_open_continuing(&log, cfg, &s, err, sizeof err)) rc = EXIT_RUNTIME;
   if (rc == EXIT_OK && session_resume_telemetry(&s, err, sizeof err)) rc = EXIT_RUNTIME;
@@ -187,7 +204,7 @@ int headless_run(const Config *cfg) {
     runlog_step(&log, &r);
     if (screen) screen_step(screen, &r);
     if (cfg->save_path[0] && cfg->save_every && r.step % cfg->save_every == 0 &&
-        save_run(&s, &epoch, flips_total, test_acc, err, sizeof err)) {
+        save_run(&s, &log, &epoch, flips_total, test_acc, err, sizeof err)) {
       fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
       rc = EXIT_RUNTIME;
       break;
@@ -207,15 +224,9 @@ int headless_run(const Config *cfg) {
     }
   }
   const int sig = signals_caught();
-  if (rc == EXIT_OK && !sig && s.resumed && r.step == 0) {
-    fprintf(stderr, "flipscope: --load %s: the run is already at step %llu of %zu; raise --steps or "
-            "--epochs to train further\n", cfg->load_path, (unsigned long long)s.resumed_step,
-            trainer_total_steps(s.trainer));
-    rc = EXIT_USAGE;
-  }
   int saved = 0; /* at the end, and on SIGINT / SIGTERM (not after a failure) */
   if (rc == EXIT_OK && cfg->save_path[0]) {
-    if (save_run(&s, &epoch, flips_total, test_acc, err, sizeof err)) {
+    if (save_run(&s, &log, &epoch, flips_total, test_acc, err, sizeof err)) {
       fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
       rc = EXIT_RUNTIME;
     } else {

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -41,8 +42,7 @@ static void write_opt(FILE *f, const OptConfig *o) {
   fputc('}', f);
 }
 
-static void write_header(RunLog *rl, const Config *cfg, Session *s) {
-  FILE *f = rl->jsonl;
+static void write_header(FILE *f, const RunLog *rl, const Config *cfg, Session *s) {
   const TelemetrySnapshot *snap = telemetry_last(rl->tel);
   const TelemetryConfig *tc = telemetry_config(rl->tel);
   char model[256];
@@ -75,7 +75,7 @@ static void write_header(RunLog *rl, const Config *cfg, Session *s) {
     for (unsigned i = 0; i < L->samples; i++) fprintf(f, "%s%u", i ? "," : "", L->sample_index[i]);
     fprintf(f, "]}");
   }
-  fprintf(f, "]}\n");
+  fprintf(f, "]}");
 }
 
 static void write_record(RunLog *rl, const StepReport *r, const TelemetrySnapshot *t) {
@@ -131,10 +131,9 @@ static int make_dir(const char *dir, char *err, size_t errlen) {
   return -1;
 }
 
-/* runlog_open; with `resumed`, the logs keep their records up to s->resumed_step. */
-static int open_logs(RunLog *rl, const Config *cfg, Session *s, int resumed, char *err,
-                     size_t errlen) {
-  memset(rl, 0, sizeof *rl);
+/* The log paths and the title from cfg (--export DIR supplies the logs
+ * that are not named). */
+static int set_paths(RunLog *rl, const Config *cfg, const Session *s, char *err, size_t errlen) {
   snprintf(rl->export_dir, sizeof rl->export_dir, "%s", cfg->export_dir);
   snprintf(rl->csv_path, sizeof rl->csv_path, "%s", cfg->log_path);
   snprintf(rl->jsonl_path, sizeof rl->jsonl_path, "%s", cfg->jsonl_path);
@@ -152,49 +151,99 @@ static int open_logs(RunLog *rl, const Config *cfg, Session *s, int resumed, cha
     if (!rl->jsonl_path[0])
       snprintf(rl->jsonl_path, sizeof rl->jsonl_path, "%s/log.jsonl", rl->export_dir);
   }
+  return 0;
+}
+
+/* Turns the trainer's telemetry on when cfg asks for it (--telemetry, or
+ * any log or export without --telemetry=false). */
+static int enable_telemetry(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
   int want = cfg->telemetry == 1 ||
              (cfg->telemetry < 0 && (rl->csv_path[0] || rl->jsonl_path[0] || rl->export_dir[0]));
-  if (want) {
-    TelemetryConfig tc;
-    telemetry_defaults(&tc);
-    size_t total = trainer_total_steps(s->trainer);
-    size_t every = cfg->telemetry_every ? cfg->telemetry_every : (total + 499) / 500;
-    tc.every = every ? (unsigned)(every < 1000000 ? every : 1000000) : 1;
-    tc.flipflop_window = (unsigned)cfg->flipflop_window;
-    tc.samples = (unsigned)cfg->telemetry_samples;
-    tc.hist = cfg->hist_linear ? TEL_HIST_LINEAR : TEL_HIST_LOG;
-    tc.near_zero_rel = cfg->near_zero;
-    if (trainer_enable_telemetry(s->trainer, &tc, err, errlen)) return -1;
-    rl->tel = trainer_telemetry(s->trainer);
+  if (!want) return 0;
+  TelemetryConfig tc;
+  telemetry_defaults(&tc);
+  size_t total = trainer_total_steps(s->trainer);
+  size_t every = cfg->telemetry_every ? cfg->telemetry_every : (total + 499) / 500;
+  tc.every = every ? (unsigned)(every < 1000000 ? every : 1000000) : 1;
+  tc.flipflop_window = (unsigned)cfg->flipflop_window;
+  tc.samples = (unsigned)cfg->telemetry_samples;
+  tc.hist = cfg->hist_linear ? TEL_HIST_LINEAR : TEL_HIST_LOG;
+  tc.near_zero_rel = cfg->near_zero;
+  if (trainer_enable_telemetry(s->trainer, &tc, err, errlen)) return -1;
+  rl->tel = trainer_telemetry(s->trainer);
+  return 0;
+}
+
+/* The CSV and JSONL header lines of this run (malloc'd, without newline;
+ * NULL for a log the run does not write). 0, or -1 when out of memory. */
+static int render_headers(RunLog *rl, const Config *cfg, Session *s, char *header[2]) {
+  for (int k = 0; k < 2; k++) {
+    header[k] = NULL;
+    if (!(k == 0 ? rl->csv_path : rl->jsonl_path)[0]) continue;
+    size_t len;
+    FILE *ms = open_memstream(&header[k], &len);
+    if (!ms) return -1;
+    if (k == 0) csvlog_header(&rl->csv, ms);
+    else write_header(ms, rl, cfg, s);
+    if (fclose(ms) != 0) return -1;
   }
-  LogTail csv_tail = {0}, jsonl_tail = {0}; /* read before the files are rewritten */
-  resumed = resumed && s->resumed;
-  if (resumed && rl->csv_path[0])
-    resume_log_read(rl->csv_path, LOG_CSV, s->resumed_step, &csv_tail);
-  if (resumed && rl->jsonl_path[0] && rl->tel)
-    resume_log_read(rl->jsonl_path, LOG_JSONL, s->resumed_step, &jsonl_tail);
-  int rc = 0;
-  if (rl->csv_path[0]) {
-    rc = csvlog_open(&rl->csv, rl->csv_path, trainer_model(s->trainer), rl->tel != NULL, err,
-                     errlen);
-    if (rc == 0) resume_log_write(&csv_tail, rl->csv_path, rl->csv.f);
-  }
-  if (rc == 0 && rl->jsonl_path[0]) {
-    if (!rl->tel) {
-      snprintf(err, errlen, "--log-jsonl: needs the telemetry (remove --telemetry=false)");
-      rc = -1;
-    } else if (!(rl->jsonl = fopen(rl->jsonl_path, "w"))) {
-      snprintf(err, errlen, "--log-jsonl: cannot write %s: %s", rl->jsonl_path, strerror(errno));
-      rc = -1;
-    } else {
-      write_header(rl, cfg, s);
-      resume_log_write(&jsonl_tail, rl->jsonl_path, rl->jsonl);
+  return 0;
+}
+
+/* Opens the run's logs. A resumed run continues the logs its checkpoint
+ * marked (app/resume.h), after checking both, so that a refusal leaves
+ * every log as it was; any other log starts anew. */
+static int open_files(RunLog *rl, const Config *cfg, Session *s, int resumed, char *err,
+                      size_t errlen) {
+  RunFigures fig = {0};
+  if (resumed && run_figures_decode(s->resume_app, s->resume_app_len, &fig)) fig = (RunFigures){0};
+  const struct {
+    const char *path, *flag;
+    LogFormat format;
+    const LogMark *mark;
+    FILE **f;
+  } logs[2] = {{rl->csv_path, "--log", LOG_CSV, &fig.csv, &rl->csv.f},
+               {rl->jsonl_path, "--log-jsonl", LOG_JSONL, &fig.jsonl, &rl->jsonl}};
+  char *header[2];
+  int rc = render_headers(rl, cfg, s, header);
+  if (rc) snprintf(err, errlen, "--log: out of memory");
+  for (int pass = 0; rc == 0 && pass < 2; pass++) /* check both, then open both */
+    for (int k = 0; rc == 0 && k < 2; k++) {
+      if (!header[k]) continue;
+      if (resumed && log_continue(logs[k].path, logs[k].format, logs[k].flag, logs[k].mark,
+                                  s->resumed_step, header[k], pass ? logs[k].f : NULL, err, errlen))
+        rc = -1;
+      else if (pass && !*logs[k].f && !(*logs[k].f = fopen(logs[k].path, "w")))
+        rc = -1, snprintf(err, errlen, "%s: cannot write %s: %s", logs[k].flag, logs[k].path,
+                          strerror(errno));
+      else if (pass && ftello(*logs[k].f) == 0)
+        fprintf(*logs[k].f, "%s\n", header[k]);
     }
-    if (rc) runlog_close(rl, 0, NULL, 0);
-  }
-  resume_log_free(&csv_tail);
-  resume_log_free(&jsonl_tail);
+  free(header[0]);
+  free(header[1]);
   return rc;
+}
+
+/* runlog_open; with `resumed`, the logs continue from s->resumed_step. */
+static int open_logs(RunLog *rl, const Config *cfg, Session *s, int resumed, char *err,
+                     size_t errlen) {
+  memset(rl, 0, sizeof *rl);
+  if (set_paths(rl, cfg, s, err, errlen) || enable_telemetry(rl, cfg, s, err, errlen)) return -1;
+  if (rl->jsonl_path[0] && !rl->tel) {
+    snprintf(err, errlen, "--log-jsonl: needs the telemetry (remove --telemetry=false)");
+    return -1;
+  }
+  csvlog_init(&rl->csv, NULL, trainer_model(s->trainer), rl->tel != NULL);
+  int rc = open_files(rl, cfg, s, resumed && s->resumed, err, errlen);
+  if (rc) runlog_close(rl, 0, NULL, 0);
+  return rc;
+}
+
+int runlog_mark(RunLog *rl, LogMark *csv, LogMark *jsonl, char *err, size_t errlen) {
+  return log_mark_take(rl->csv.f, rl->csv_path, "--log", csv, err, errlen) ||
+                 log_mark_take(rl->jsonl, rl->jsonl_path, "--log-jsonl", jsonl, err, errlen)
+             ? -1
+             : 0;
 }
 
 int runlog_open(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {

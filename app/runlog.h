@@ -9,6 +9,7 @@
 
 #include "app/config.h"
 #include "app/csvlog.h"
+#include "app/resume.h"
 #include "app/session.h"
 #include "engine/telemetry.h"
 
@@ -29,9 +30,13 @@ typedef struct {
  * DIR/log.jsonl). Returns 0, or -1 with one line in err. */
 int runlog_open(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen);
 /* runlog_open, except that when s was resumed (--load) the CSV and JSONL logs
- * keep their records up to and including its step (app/resume.h) and the
- * run's follow them, as if it had never stopped. */
+ * its checkpoint marked keep their records up to and including its step and
+ * the run's follow them, as if it had never stopped (app/resume.h); a log
+ * that cannot be continued is refused with one line and left as it was. */
 int runlog_open_continuing(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen);
+/* Flushes and fsyncs both logs and marks where they stand, for a checkpoint
+ * (app/resume.h). 0, or -1 with a message. */
+int runlog_mark(RunLog *rl, LogMark *csv, LogMark *jsonl, char *err, size_t errlen);
 /* Records step r (after trainer_step returned 1): a CSV row every step, a
  * JSONL step record on every step with fresh statistics. */
 void runlog_step(RunLog *rl, const StepReport *r);
