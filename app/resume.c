@@ -70,20 +70,29 @@ size_t run_figures_encode(const RunFigures *f, char *buf, size_t len) {
 /* One "key=value" of run_figures_encode into f; 1 if the key is known and
  * the value well-formed, 0 for an unknown key, -1 for a bad value. */
 static int decode_field(const char *key, const char *v, RunFigures *f, locale_t c) {
+  if (!strcmp(key, "csv_log")) return hex_decode(v, f->csv.path, sizeof f->csv.path) ? -1 : 1;
+  if (!strcmp(key, "jsonl_log")) return hex_decode(v, f->jsonl.path, sizeof f->jsonl.path) ? -1 : 1;
+  struct {
+    const char *key;
+    unsigned long long *count; /* a count, or */
+    double *real;              /* a double */
+  } fields[] = {{"flips_total", &f->flips_total, NULL}, {"csv_bytes", &f->csv.bytes, NULL},
+                {"jsonl_bytes", &f->jsonl.bytes, NULL},
+                {"epoch_loss", NULL, &f->epoch_loss}, {"epoch_acc", NULL, &f->epoch_acc},
+                {"test_acc", NULL, &f->test_acc},     {"val_acc", NULL, &f->val_acc}};
   char *end = NULL;
   errno = 0;
-  if (!strcmp(key, "flips_total")) f->flips_total = strtoull(v, &end, 10);
-  else if (!strcmp(key, "epoch_steps")) f->epoch_steps = (size_t)strtoull(v, &end, 10);
-  else if (!strcmp(key, "epoch_loss")) f->epoch_loss = strtod_l(v, &end, c);
-  else if (!strcmp(key, "epoch_acc")) f->epoch_acc = strtod_l(v, &end, c);
-  else if (!strcmp(key, "test_acc")) f->test_acc = strtod_l(v, &end, c);
-  else if (!strcmp(key, "val_acc")) f->val_acc = strtod_l(v, &end, c);
-  else if (!strcmp(key, "csv_bytes")) f->csv.bytes = strtoull(v, &end, 10);
-  else if (!strcmp(key, "jsonl_bytes")) f->jsonl.bytes = strtoull(v, &end, 10);
-  else if (!strcmp(key, "csv_log")) return hex_decode(v, f->csv.path, sizeof f->csv.path) ? -1 : 1;
-  else if (!strcmp(key, "jsonl_log")) return hex_decode(v, f->jsonl.path, sizeof f->jsonl.path) ? -1 : 1;
-  else return 0;
-  return end == v || *end || errno || *v == '-' ? -1 : 1;
+  if (!strcmp(key, "epoch_steps")) {
+    f->epoch_steps = (size_t)strtoull(v, &end, 10);
+    return end == v || *end || errno || *v == '-' ? -1 : 1;
+  }
+  for (size_t i = 0; i < sizeof fields / sizeof *fields; i++) {
+    if (strcmp(key, fields[i].key)) continue;
+    if (fields[i].count) *fields[i].count = strtoull(v, &end, 10);
+    else *fields[i].real = strtod_l(v, &end, c);
+    return end == v || *end || errno || (fields[i].count && *v == '-') ? -1 : 1;
+  }
+  return 0;
 }
 
 int run_figures_decode(const void *app, size_t len, RunFigures *f) {
@@ -164,7 +173,7 @@ static int read_at(int fd, char *buf, size_t len, uint64_t off) {
   return 0;
 }
 
-/* The line that ends with the newline at byte end - 1, NUL-terminated and
+/* The line (of text: no NUL) that ends with the newline at byte end - 1, NUL-terminated and
  * malloc'd (its first byte's offset in *start), or NULL. */
 static char *line_before(int fd, uint64_t end, uint64_t *start) {
   size_t span = end < LOG_LINE_MAX ? (size_t)end : LOG_LINE_MAX;
@@ -180,12 +189,16 @@ static char *line_before(int fd, uint64_t end, uint64_t *start) {
     return NULL;
   }
   buf[span - 1] = 0;
+  if (memchr(buf + i, 0, span - 1 - i)) { /* not a line of text */
+    free(buf);
+    return NULL;
+  }
   memmove(buf, buf + i, span - i);
   *start = end - span + i;
   return buf;
 }
 
-/* The first line (without its newline) if it ends within `limit` bytes. */
+/* The first line (without its newline) if it ends within `limit` bytes and holds no NUL. */
 static char *first_line(int fd, uint64_t limit) {
   size_t span = limit < LOG_LINE_MAX ? (size_t)limit : LOG_LINE_MAX;
   char *buf = malloc(span + 1);
@@ -194,7 +207,7 @@ static char *first_line(int fd, uint64_t limit) {
     return NULL;
   }
   char *nl = memchr(buf, '\n', span);
-  if (!nl) {
+  if (!nl || memchr(buf, 0, (size_t)(nl - buf))) {
     free(buf);
     return NULL;
   }

@@ -21,7 +21,7 @@
 /* Where a log stood when a checkpoint was saved. */
 typedef struct {
   char path[PATH_MAX]; /* absolute; "" when the run had no such log (or not a regular file) */
-  uint64_t bytes;      /* its length then: the header and the records up to the step */
+  unsigned long long bytes; /* its length then: the header and the records up to the step */
 } LogMark;
 
 /* The headless runner's running figures. */
