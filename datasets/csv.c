@@ -12,7 +12,6 @@
 #include "datasets/csv.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <float.h>
 #include <locale.h>
 #include <math.h>
@@ -20,14 +19,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <unistd.h>
 
+#include "datasets/input_file.h"
 #include "datasets/split.h"
 #include "engine/rng.h"
 
 #define MAX_ROWS ((size_t)1 << 31)
-#define MAX_CLASSES 256
 
 typedef struct {
   const char *name;
@@ -41,6 +38,8 @@ typedef struct {
   size_t x_cap;
   size_t *label_at;         /* per row: offset of its label in `labels` */
   size_t label_at_cap;
+  size_t *row_line;         /* per row: its line */
+  size_t row_line_cap;
   char *labels;             /* NUL-terminated label texts */
   size_t labels_len, labels_cap;
   size_t rows;
@@ -175,13 +174,14 @@ static int count_cells(Parser *P, const char *s, const char *end, size_t *cols) 
   return 0;
 }
 
-/* True when some feature cell of the row [s, end) is not a number. */
+/* True when some feature cell of the row [s, end) is text that is no number
+ * spelling: a header. Empty cells, "nan", "inf" or "1e39" are malformed data. */
 static int row_has_text(Parser *P, const char *s, const char *end, size_t label_col) {
   int more = 1;
   double v;
   for (size_t col = 1; more; col++) {
     if (read_cell(P, &s, end, col, &more)) return -1;
-    if (col != label_col && cell_number(P, &v) != NUM_OK) return 1;
+    if (col != label_col && cell_number(P, &v) == NUM_TEXT) return 1;
   }
   return 0;
 }
@@ -192,7 +192,8 @@ static int add_row(Parser *P, const char *s, const char *end, size_t cols, size_
   size_t dim = cols - 1;
   if (P->rows == MAX_ROWS) return fail(P, "%s:%zu: more than %zu rows", P->name, P->line, MAX_ROWS);
   if (grow(&P->x, &P->x_cap, (P->rows + 1) * dim, sizeof *P->x) ||
-      grow(&P->label_at, &P->label_at_cap, P->rows + 1, sizeof *P->label_at))
+      grow(&P->label_at, &P->label_at_cap, P->rows + 1, sizeof *P->label_at) ||
+      grow(&P->row_line, &P->row_line_cap, P->rows + 1, sizeof *P->row_line))
     return fail(P, "%s: out of memory at line %zu", P->name, P->line);
   float *row = P->x + P->rows * dim;
   int more = 1;
@@ -220,7 +221,7 @@ static int add_row(Parser *P, const char *s, const char *end, size_t cols, size_
   if (col < cols)
     return fail(P, "%s:%zu:%zu: the row ends after %zu columns, expected %zu (as in line %zu)",
                 P->name, P->line, col + 1, col, cols, first_line);
-  P->rows++;
+  P->row_line[P->rows++] = P->line;
   return 0;
 }
 
@@ -228,6 +229,21 @@ static int compare_labels(const void *a, const void *b, void *ctx) {
   const Parser *P = ctx;
   return strcmp(P->labels + P->label_at[*(const size_t *)a],
                 P->labels + P->label_at[*(const size_t *)b]);
+}
+
+/* Numeric labels must leave no class between 0 and the largest one empty;
+ * fails naming the first row past the gap. */
+static int check_class_gap(Parser *P, size_t label_col, const uint8_t *y) {
+  size_t counts[SPLIT_MAX_CLASSES] = {0};
+  for (size_t i = 0; i < P->rows; i++) counts[y[i]]++;
+  unsigned lo, hi;
+  if (!split_classes_gap(counts, &lo, &hi)) return 0;
+  size_t i = 0;
+  while (y[i] != hi + 1) i++;
+  char missing[16];
+  snprintf(missing, sizeof missing, lo == hi ? "%u" : "%u..%u", lo, hi);
+  return fail(P, "%s:%zu:%zu: label %u, but no row has label %s: numeric labels must be the "
+              "classes 0..N-1 with none empty", P->name, P->row_line[i], label_col, hi + 1, missing);
 }
 
 /* Turns the label texts into class numbers in y[rows]; sets *classes. */
@@ -239,13 +255,14 @@ static int number_labels(Parser *P, size_t label_col, uint8_t *y, size_t *classe
     char *e;
     errno = 0;
     double v = strtod_l(text, &e, P->c_locale);
-    numeric = e != text && !*e && v >= 0 && v <= MAX_CLASSES - 1 && v == floor(v);
+    numeric = e != text && !*e && v >= 0 && v <= SPLIT_MAX_CLASSES - 1 && v == floor(v);
     if (numeric) {
       y[i] = (uint8_t)v;
       top = y[i] > top ? y[i] : top;
     }
   }
   if (numeric) {
+    if (check_class_gap(P, label_col, y)) return -1;
     *classes = top + 1;
   } else {
     size_t *order = malloc(P->rows * sizeof *order);
@@ -255,9 +272,9 @@ static int number_labels(Parser *P, size_t label_col, uint8_t *y, size_t *classe
     size_t id = 0;
     for (size_t k = 0; k < P->rows; k++) {
       if (k && compare_labels(&order[k - 1], &order[k], P)) id++;
-      if (id == MAX_CLASSES) {
+      if (id == SPLIT_MAX_CLASSES) {
         free(order);
-        return fail(P, "%s: more than %d distinct labels in column %zu", P->name, MAX_CLASSES,
+        return fail(P, "%s: more than %d distinct labels in column %zu", P->name, SPLIT_MAX_CLASSES,
                     label_col);
       }
       y[order[k]] = (uint8_t)id;
@@ -265,7 +282,7 @@ static int number_labels(Parser *P, size_t label_col, uint8_t *y, size_t *classe
     free(order);
     *classes = id + 1;
   }
-  int seen[MAX_CLASSES] = {0}, distinct = 0;
+  int seen[SPLIT_MAX_CLASSES] = {0}, distinct = 0;
   for (size_t i = 0; i < P->rows; i++) distinct += !seen[y[i]]++;
   if (distinct < 2)
     return fail(P, "%s: every row has the label '%s' (column %zu); at least two classes are needed",
@@ -341,40 +358,17 @@ int csv_parse(const char *name, const char *text, size_t len, const CsvOptions *
   free(P.cell);
   free(P.x);
   free(P.label_at);
+  free(P.row_line);
   free(P.labels);
   return rc;
 }
 
 int csv_load(const char *path, const CsvOptions *opt, Dataset *out, char *err, size_t errlen) {
   memset(out, 0, sizeof *out);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return -1;
-  }
-  struct stat st;
-  const char *problem = NULL;
-  char *text = NULL;
-  size_t len = 0;
-  if (fstat(fd, &st) != 0) problem = strerror(errno);
-  else if (!S_ISREG(st.st_mode)) problem = "not a regular file";
-  else if ((uintmax_t)st.st_size > CSV_MAX_BYTES) problem = "larger than 2 GB";
-  else if (!(text = malloc((size_t)st.st_size + 1))) problem = "out of memory";
-  while (!problem && len < (size_t)st.st_size) {
-    ssize_t got = read(fd, text + len, (size_t)st.st_size - len);
-    if (got < 0 && errno == EINTR) continue;
-    if (got < 0) problem = strerror(errno);
-    if (got <= 0) break;
-    len += (size_t)got;
-  }
-  close(fd);
-  int rc;
-  if (problem) {
-    snprintf(err, errlen, "%s: %s", path, problem);
-    rc = -1;
-  } else {
-    rc = csv_parse(path, text, len, opt, out, err, errlen);
-  }
+  char *text;
+  size_t len;
+  if (input_read(path, CSV_MAX_BYTES, &text, &len, err, errlen)) return -1;
+  int rc = csv_parse(path, text, len, opt, out, err, errlen);
   free(text);
   return rc;
 }

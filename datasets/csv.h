@@ -4,10 +4,12 @@
  * N counting from 1), every other column a feature. Cells are separated by
  * commas (or by tabs or semicolons when the first row has them) and may be
  * double-quoted ("" inside quotes is a quote; a quoted cell cannot span
- * lines). The first row is a header when one of its feature cells is not a
- * number. Blank lines are skipped. Labels that are all integers 0..255 are
- * the class numbers; otherwise each distinct label is a class, numbered in
- * sorted order (at most 256). Feature cells must be finite numbers within
+ * lines). The first row is a header when one of its feature cells is text
+ * that does not spell a number (an empty cell, "nan", "inf" or "1e39" make
+ * it a data row, refused like any other). Blank lines are skipped. Labels
+ * that are all integers 0..255 are the class numbers, each from 0 to the
+ * largest held by some row; otherwise each distinct label is a class,
+ * numbered in sorted order (at most 256). Feature cells must be finite numbers within
  * float range. Ragged rows, non-numeric or empty cells, fewer than two rows
  * or classes are refused with FILE:ROW:COL (line and column from 1).
  *

@@ -1,25 +1,26 @@
 /* idx.c — reads IDX files (raw, or gzip told apart by its magic bytes) and
  * loads MNIST-style directories of them into a Dataset.
  *
- * A file is memory-mapped and decoded straight into the caller's buffer, so no
- * byte is copied twice. A directory's train images (the bulk of the work) are
- * decoded on a second thread while the other three files are read.
+ * A file is read into memory whole (so a file that shrinks while it is loaded
+ * is a truncated file, not a crash) and decoded from there into the caller's
+ * buffer. A directory's train images (the bulk of the work) are decoded on a
+ * second thread while the other three files are decoded.
  */
 #define ZLIB_CONST
 #include "datasets/idx.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
-#include <unistd.h>
 #include <zlib.h>
+
+#include "datasets/input_file.h"
+#include "datasets/split.h"
 
 enum { STREAM_RUNNING, STREAM_ENDED, STREAM_CUT }; /* IdxFile.z_state */
 
@@ -118,30 +119,15 @@ static int read_header(IdxFile *f, unsigned ndims, char *err, size_t errlen) {
 
 static int setup_stream(IdxFile *f, char *err, size_t errlen);
 
-/* Maps the file and, when it starts with the gzip magic, sets up inflate. */
-static int map_file(IdxFile *f, char *err, size_t errlen) {
-  int fd = open(f->path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return fail(err, errlen, "%s: %s", f->path, strerror(errno));
-  struct stat st;
-  const char *problem = NULL;
-  if (fstat(fd, &st) != 0) {
-    problem = strerror(errno);
-  } else if (!S_ISREG(st.st_mode)) {
-    problem = "not a regular file";
-  } else if ((uintmax_t)st.st_size > IDX_MAX_BYTES + 4 * (1 + IDX_MAX_DIMS)) {
-    problem = "too large for an IDX file";
-  } else if (st.st_size > 0) { /* an empty file stays unmapped: a stream of 0 bytes */
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (m == MAP_FAILED) {
-      problem = strerror(errno);
-    } else {
-      f->map = m;
-      f->map_len = (size_t)st.st_size;
-    }
-  }
-  close(fd);
-  if (problem) return fail(err, errlen, "%s: %s", f->path, problem);
-  f->mapped = f->map != NULL;
+/* Reads the whole file and, when it starts with the gzip magic, sets up inflate. */
+static int load_file(IdxFile *f, char *err, size_t errlen) {
+  char *text;
+  size_t len;
+  if (input_read(f->path, IDX_MAX_BYTES + 4 * (1 + IDX_MAX_DIMS), &text, &len, err, errlen))
+    return -1;
+  f->map = (const uint8_t *)text;
+  f->map_len = len;
+  f->owned = 1;
   return setup_stream(f, err, errlen);
 }
 
@@ -165,7 +151,7 @@ int idx_open(IdxFile *f, const char *path, unsigned ndims, char *err, size_t err
   f->path = path;
   if (ndims < 1 || ndims > IDX_MAX_DIMS)
     return fail(err, errlen, "%s: cannot read %u-dimensional IDX data", path, ndims);
-  if (map_file(f, err, errlen) == 0 && read_header(f, ndims, err, errlen) == 0) return 0;
+  if (load_file(f, err, errlen) == 0 && read_header(f, ndims, err, errlen) == 0) return 0;
   idx_close(f);
   return -1;
 }
@@ -222,7 +208,7 @@ void idx_close(IdxFile *f) {
     inflateEnd(f->z);
     free(f->z);
   }
-  if (f->map && f->mapped) munmap((void *)f->map, f->map_len);
+  if (f->owned) free((void *)f->map);
   memset(f, 0, sizeof *f);
 }
 
@@ -233,21 +219,30 @@ static const char *const file_names[NFILES] = {"train-images-idx3-ubyte", "train
                                                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
 static const unsigned file_dims[NFILES] = {3, 1, 3, 1};
 
-/* Sets path to dir/name, or else dir/name.gz, if that is a regular file. */
+/* Sets path to dir/name, or else dir/name.gz, whichever is a regular file;
+ * failing that, to the first of them that exists at all (which idx_open then
+ * refuses, saying what it is). Returns 0, 1 when what it found is not a
+ * regular file, or -1 when neither exists. */
 static int find_file(const char *dir, const char *name, char *path, size_t len) {
   static const char *const suffixes[] = {"", ".gz"};
+  int found = -1;
   for (size_t i = 0; i < 2; i++) {
     struct stat st;
-    int w = snprintf(path, len, "%s/%s%s", dir, name, suffixes[i]);
-    if (w > 0 && (size_t)w < len && stat(path, &st) == 0 && S_ISREG(st.st_mode)) return 0;
+    char candidate[PATH_MAX];
+    int w = snprintf(candidate, sizeof candidate, "%s/%s%s", dir, name, suffixes[i]);
+    if (w <= 0 || (size_t)w >= sizeof candidate || (size_t)w >= len || stat(candidate, &st) != 0)
+      continue;
+    if (S_ISREG(st.st_mode) || found < 0) snprintf(path, len, "%s", candidate);
+    if (S_ISREG(st.st_mode)) return 0;
+    found = 1;
   }
-  return -1;
+  return found;
 }
 
 int idx_dir_available(const char *dir) {
   char path[PATH_MAX];
   for (int i = 0; i < NFILES; i++)
-    if (find_file(dir, file_names[i], path, sizeof path)) return 0;
+    if (find_file(dir, file_names[i], path, sizeof path) != 0) return 0;
   return 1;
 }
 
@@ -290,10 +285,34 @@ static int read_all(IdxFile f[NFILES], uint8_t *dst[NFILES], char *err, size_t e
   return rc;
 }
 
-static size_t max_label(const uint8_t *labels, size_t n) {
-  uint8_t m = 0;
-  for (size_t i = 0; i < n; i++) m = labels[i] > m ? labels[i] : m;
-  return m;
+/* The classes of a directory's labels: 1 + the largest label, when every
+ * class below it has a record and there are at least two. Otherwise fails
+ * naming the first record past the gap (or the one class). */
+static int count_classes(IdxFile f[NFILES], uint8_t *dst[NFILES], size_t *classes, char *err,
+                         size_t errlen) {
+  size_t counts[SPLIT_MAX_CLASSES] = {0};
+  for (int y = TRAIN_Y; y < NFILES; y += 2)
+    for (size_t i = 0; i < f[y].size; i++) counts[dst[y][i]]++;
+  unsigned lo, hi;
+  if (split_classes_gap(counts, &lo, &hi)) {
+    char missing[16];
+    snprintf(missing, sizeof missing, lo == hi ? "%u" : "%u..%u", lo, hi);
+    for (int y = TRAIN_Y; y < NFILES; y += 2)
+      for (size_t i = 0; i < f[y].size; i++)
+        if (dst[y][i] == hi + 1)
+          return fail(err, errlen,
+                      "%s: record %zu (byte %zu) has label %u, but no record of %s or %s has "
+                      "label %s: classes must be 0..N-1 with none empty",
+                      f[y].path, i, f[y].pos - f[y].size + i, hi + 1, f[TRAIN_Y].path,
+                      f[TEST_Y].path, missing);
+  }
+  size_t top = SPLIT_MAX_CLASSES - 1;
+  while (top > 0 && !counts[top]) top--;
+  if (top == 0)
+    return fail(err, errlen, "%s: every record of it and of %s has label 0; at least two "
+                "classes are needed", f[TRAIN_Y].path, f[TEST_Y].path);
+  *classes = top + 1;
+  return 0;
 }
 
 int idx_load_dir(const char *dir, Dataset *out, char *err, size_t errlen) {
@@ -304,7 +323,7 @@ int idx_load_dir(const char *dir, Dataset *out, char *err, size_t errlen) {
   if (stat(dir, &st) != 0) return fail(err, errlen, "%s: %s", dir, strerror(errno));
   if (!S_ISDIR(st.st_mode)) return fail(err, errlen, "%s: not a directory", dir);
   for (int i = 0; i < NFILES; i++)
-    if (find_file(dir, file_names[i], paths[i], sizeof paths[i]))
+    if (find_file(dir, file_names[i], paths[i], sizeof paths[i]) < 0)
       return fail(err, errlen, "%s: missing %s (or %s.gz)", dir, file_names[i], file_names[i]);
 
   int rc = -1;
@@ -323,9 +342,8 @@ int idx_load_dir(const char *dir, Dataset *out, char *err, size_t errlen) {
   for (int i = 0; i < NFILES; i++) dst[i] = i ? dst[i - 1] + f[i - 1].size : storage;
   if (read_all(f, dst, err, errlen)) goto done;
 
-  size_t train_top = max_label(dst[TRAIN_Y], f[TRAIN_Y].size);
-  size_t test_top = max_label(dst[TEST_Y], f[TEST_Y].size);
-  size_t classes = 1 + (train_top > test_top ? train_top : test_top);
+  size_t classes = 0;
+  if (count_classes(f, dst, &classes, err, errlen)) goto done;
   DataSplit *splits[2] = {&out->train, &out->test};
   for (int s = 0; s < 2; s++) {
     const IdxFile *x = &f[2 * s];

@@ -25,9 +25,9 @@ typedef struct {
   size_t size;           /* payload bytes: the product of dims */
   /* private */
   const char *path;      /* the caller's string, kept until idx_close */
-  const uint8_t *map;    /* the whole file, memory-mapped (or the caller's bytes) */
+  const uint8_t *map;    /* the whole file, read into memory (or the caller's bytes) */
   size_t map_len;
-  int mapped;            /* map is ours to munmap */
+  int owned;             /* map is ours to free */
   size_t pos;            /* bytes of the IDX stream delivered so far */
   int z_state;           /* gzip: running, ended, or input exhausted */
   struct z_stream_s *z;  /* zlib inflate state; NULL for a raw file */
@@ -54,7 +54,9 @@ void idx_close(IdxFile *f);
  * each raw or with a .gz suffix. */
 int idx_dir_available(const char *dir);
 /* Loads such a directory: pixels as bytes mapped to [-1, 1], classes = the
- * largest label + 1. Sets everything in *out except out->name. */
+ * largest label + 1. Labels must number at least two classes, with a record
+ * for every class up to the largest. Sets everything in *out except
+ * out->name. */
 int idx_load_dir(const char *dir, Dataset *out, char *err, size_t errlen);
 
 #endif

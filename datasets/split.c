@@ -167,3 +167,16 @@ void split_standardise(Dataset *d) {
   if (d->test.n && d->test.x_f32) apply_standardise(&d->test, mean, inv);
   free(mean);
 }
+
+int split_classes_gap(const size_t counts[SPLIT_MAX_CLASSES], unsigned *lo, unsigned *hi) {
+  unsigned top = SPLIT_MAX_CLASSES - 1;
+  while (top > 0 && !counts[top]) top--;
+  for (unsigned c = 0; c < top; c++) {
+    if (counts[c]) continue;
+    *lo = c;
+    while (!counts[c + 1]) c++;
+    *hi = c;
+    return 1;
+  }
+  return 0;
+}

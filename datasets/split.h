@@ -18,6 +18,14 @@
 int split_alloc_f32(Dataset *out, const char *name, size_t n_train, size_t n_test, size_t dim,
                     size_t classes, char *err, size_t errlen);
 
+/* Labels are bytes: at most this many classes. */
+#define SPLIT_MAX_CLASSES 256
+
+/* Finds the first run of empty classes below the largest label, given how
+ * many records hold each label: sets *lo..*hi and returns 1, or returns 0
+ * when every class from 0 to the largest label has a record. */
+int split_classes_gap(const size_t counts[SPLIT_MAX_CLASSES], unsigned *lo, unsigned *hi);
+
 /* Shuffles n rows of x (n x dim) and y together, Fisher-Yates from r. */
 void split_shuffle_rows(float *x, uint8_t *y, size_t n, size_t dim, Rng *r);
 
