@@ -12,6 +12,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "datasets/input_file.h"
+
 /* Checkpoints larger than this are taken as something else. */
 #define CKPT_FILE_MAX ((uint64_t)1 << 40)
 
@@ -121,16 +123,11 @@ int ckpt_file_save(Trainer *t, const char *path, const CkptExtra *extra, char *e
 
 int ckpt_file_open(CkptFile *f, const char *path, char *err, size_t errlen) {
   memset(f, 0, sizeof *f);
-  int fd = open(path, O_RDONLY | O_CLOEXEC);
-  if (fd < 0) {
-    snprintf(err, errlen, "%s: %s", path, strerror(errno));
-    return -1;
-  }
   struct stat st;
+  int fd = input_open(path, &st, err, errlen);
+  if (fd < 0) return -1;
   const char *problem = NULL;
-  if (fstat(fd, &st) != 0) problem = strerror(errno);
-  else if (!S_ISREG(st.st_mode)) problem = "not a regular file";
-  else if (st.st_size == 0) problem = "empty file (0 bytes; truncated?)";
+  if (st.st_size == 0) problem = "empty file (0 bytes; truncated?)";
   else if ((uint64_t)st.st_size > CKPT_FILE_MAX) problem = "too large for a checkpoint";
   else {
     void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);

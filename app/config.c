@@ -7,6 +7,7 @@
 #include "app/config.h"
 
 #include "app/checkpoint_file.h"
+#include "datasets/input_file.h"
 #include "views/dash.h"
 
 #include <errno.h>
@@ -15,6 +16,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#define CONFIG_FILE_MAX ((size_t)1 << 20) /* bytes of a --config file */
 
 typedef enum {
   K_FLAG,     /* no value on the command line; true/false/1/0 in a file */
@@ -390,35 +393,13 @@ static int unquote(char *v) {
 
 /* Reads FILE's "key = value" lines ('#' starts a comment) into s. */
 static int read_config_file(const char *path, Settings *s, char *err, size_t errlen) {
-  FILE *f = fopen(path, "rb");
-  if (!f) {
-    snprintf(err, errlen, "--config: cannot open %s: %s", path, strerror(errno));
+  char msg[CONFIG_PATH_MAX + 128];
+  size_t len;
+  if (input_read(path, CONFIG_FILE_MAX, &s->file_text, &len, msg, sizeof msg)) {
+    snprintf(err, errlen, "--config: %s", msg);
     return -1;
   }
-  size_t cap = 4096, len = 0;
-  char *text = malloc(cap);
-  for (size_t got; text && (got = fread(text + len, 1, cap - len - 1, f)) > 0;) {
-    len += got;
-    if (len + 1 == cap) {
-      char *bigger = cap < (1u << 20) ? realloc(text, cap *= 2) : NULL;
-      if (!bigger) {
-        free(text);
-        text = NULL;
-      }
-      text = bigger;
-    }
-  }
-  int unreadable = ferror(f) ? errno : 0; /* a directory opens, but does not read */
-  fclose(f);
-  if (!text || unreadable) {
-    free(text);
-    if (unreadable) snprintf(err, errlen, "--config: cannot read %s: %s", path, strerror(unreadable));
-    else snprintf(err, errlen, "--config: %s is larger than 1 MB", path);
-    return -1;
-  }
-  text[len] = 0;
-  s->file_text = text;
-  return parse_config_text(path, text, s, err, errlen);
+  return parse_config_text(path, s->file_text, s, err, errlen);
 }
 
 /* Adds the "key = value" lines of text (changed in place) to s; `label`
@@ -517,6 +498,21 @@ static int check_changes(const Config *cfg, char *err, size_t errlen) {
   }
 }
 
+/* A message that names a flag ("--model: ..."), when that setting came from
+ * a file, names its FILE:LINE: key instead (the last setting of it counts). */
+static void name_origin(const Settings *s, char *err, size_t errlen) {
+  if (strncmp(err, "--", 2) != 0) return;
+  size_t len = strcspn(err + 2, ": =");
+  const Setting *from = NULL;
+  for (size_t i = 0; i < s->count; i++)
+    if (strlen(s->items[i].def->name) == len && !strncmp(s->items[i].def->name, err + 2, len))
+      from = &s->items[i];
+  if (!from || !strncmp(from->where, "--", 2)) return;
+  char rest[512];
+  snprintf(rest, sizeof rest, "%s", err + 2 + len);
+  snprintf(err, errlen, "%s%s", from->where, rest);
+}
+
 int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   config_defaults(cfg);
   Settings s = {0};
@@ -597,6 +593,7 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   }
   rc = 0;
 done:
+  if (rc) name_origin(&s, err, errlen);
   free(s.items);
   free(s.file_text);
   free(s.saved_text);
