@@ -122,6 +122,13 @@ int config_option_numeric(const char *name) {
   }
 }
 
+int config_option_is_optimizer(const char *name) {
+  const OptionDef *d = find_option(name, strlen(name));
+  if (!d) return 0;
+  if (d->kind == K_OPT || d->kind == K_POLES || d->kind == K_BIQUAD) return 1;
+  return d->kind != K_CHANGE && d->offset >= AT(opt) && d->offset < AT(opt) + sizeof(OptConfig);
+}
+
 int config_option_takes_value(const char *name) {
   const OptionDef *d = find_option(name, strlen(name));
   return d ? d->kind != K_FLAG : -1;

@@ -62,6 +62,9 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen);
 /* For sweeps: 1 when option `name` (without "--") takes a real number, 2 an
  * integer, 0 something else or nothing, -1 when there is no such option. */
 int config_option_numeric(const char *name);
+/* True when option `name` is an optimizer setting (opt, its rates, flags and
+ * filter coefficients): never a path nor anything else. */
+int config_option_is_optimizer(const char *name);
 /* 1 when option `name` takes a value, 0 for a flag, -1 when unknown. */
 int config_option_takes_value(const char *name);
 /* The settings a checkpoint keeps (app/checkpoint_file.h): "key = value"

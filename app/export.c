@@ -14,6 +14,7 @@
 #include "app/config.h"
 #include "app/gnuplot.h"
 #include "app/json.h"
+#include "datasets/input_file.h"
 #include "engine/filter.h"
 #include "engine/model.h"
 #include "engine/telemetry.h"
@@ -61,6 +62,7 @@ typedef struct {
   double *test_step, *test_acc;
   size_t csv_layers;
   const char *title;
+  char note[256]; /* what the reading left out, for the user */
 } Run;
 
 static void run_free(Run *r) {
@@ -79,11 +81,54 @@ static void run_free(Run *r) {
 
 /* ---------------------------------------------------------------- reading */
 
-static char *read_line(FILE *f, char **buf, size_t *cap) {
-  ssize_t got = getline(buf, cap, f);
-  if (got < 0) return NULL;
-  while (got > 0 && ((*buf)[got - 1] == '\n' || (*buf)[got - 1] == '\r')) (*buf)[--got] = 0;
-  return *buf;
+/* A log read whole into memory (at most EXPORT_LOG_MAX_BYTES, whatever the
+ * file does meanwhile: a running training appends to it), and its lines. */
+typedef struct {
+  char *text;
+  size_t len;
+  const char *at;   /* the next line */
+  char *line;       /* the current line, without its line break */
+  size_t cap;
+  int partial;      /* the current line is the last and has no line break yet */
+} LogText;
+
+static int log_load(LogText *t, const char *path, char *err, size_t errlen) {
+  memset(t, 0, sizeof *t);
+  if (input_read(path, EXPORT_LOG_MAX_BYTES, &t->text, &t->len, err, errlen)) return -1;
+  t->at = t->text;
+  return 0;
+}
+
+static void log_free(LogText *t) {
+  free(t->text);
+  free(t->line);
+  memset(t, 0, sizeof *t);
+}
+
+static void log_rewind(LogText *t) { t->at = t->text; }
+
+/* The next line (NUL-terminated, without "\r\n"), or NULL at the end. */
+static char *read_line(LogText *t) {
+  const char *end = t->text + t->len;
+  if (!t->text || t->at >= end) return NULL;
+  const char *nl = memchr(t->at, '\n', (size_t)(end - t->at));
+  size_t n = (size_t)((nl ? nl : end) - t->at);
+  if (n + 1 > t->cap) {
+    char *bigger = realloc(t->line, n + 1);
+    if (!bigger) return NULL;
+    t->line = bigger, t->cap = n + 1;
+  }
+  memcpy(t->line, t->at, n);
+  while (n > 0 && t->line[n - 1] == '\r') n--;
+  t->line[n] = 0;
+  t->partial = !nl;
+  t->at = nl ? nl + 1 : end;
+  return t->line;
+}
+
+/* Notes that the unfinished last line of a log still being written was left out. */
+static void note_partial(Run *r, const char *path, size_t line_no) {
+  snprintf(r->note, sizeof r->note, "left out the unfinished last line %zu of %.180s", line_no, path);
 }
 
 static int record_from_json(Run *r, const JsonValue *j, Record *out) {
@@ -140,28 +185,25 @@ static int alloc_series(Run *r, size_t points, size_t tests, size_t width) {
              : -1;
 }
 
-static int read_jsonl(Run *r, const char *path, char *err, size_t errlen) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-    return -1;
-  }
-  char *buf = NULL;
-  size_t cap = 0, steps = 0;
-  while (read_line(f, &buf, &cap)) steps += is_step_line(buf);
-  rewind(f);
+static int read_jsonl(Run *r, LogText *f, const char *path, char *err, size_t errlen) {
+  char *buf;
+  size_t steps = 0;
+  while ((buf = read_line(f))) steps += is_step_line(buf);
+  log_rewind(f);
   size_t keep_every = steps > MAX_RECORDS ? (steps + MAX_RECORDS - 1) / MAX_RECORDS : 1;
   r->rec = calloc(MAX_RECORDS + 2, sizeof *r->rec);
   int rc = r->rec ? 0 : -1;
   size_t line_no = 0, index = 0;
-  while (rc == 0 && read_line(f, &buf, &cap)) {
+  while (rc == 0 && (buf = read_line(f))) {
     line_no++;
     if (!buf[strspn(buf, " \t")]) continue;
     int step_line = is_step_line(buf);
     if (step_line && index++ % keep_every != 0 && index != steps) continue;
     char jerr[128];
     JsonValue *j = json_parse(buf, jerr, sizeof jerr);
-    if (!j) {
+    if (!j && f->partial) {
+      note_partial(r, path, line_no);
+    } else if (!j) {
       snprintf(err, errlen, "%s:%zu: not JSON: %s", path, line_no, jerr);
       rc = -1;
       break;
@@ -210,8 +252,6 @@ static int read_jsonl(Run *r, const char *path, char *err, size_t errlen) {
     }
     json_free(j);
   }
-  free(buf);
-  fclose(f);
   if (rc == 0 && !r->header) {
     snprintf(err, errlen, "%s: no header record (is it a flipscope --log-jsonl file?)", path);
     rc = -1;
@@ -241,18 +281,12 @@ static double cell_number(const char *c) {
 
 enum { CSV_MAX_COLS = 8 + 6 * MODEL_MAX_LAYERS + 8 };
 
-static int read_csv(Run *r, const char *path, char *err, size_t errlen) {
-  FILE *f = fopen(path, "r");
-  if (!f) {
-    snprintf(err, errlen, "cannot read %s: %s", path, strerror(errno));
-    return -1;
-  }
-  char *buf = NULL, *cells[CSV_MAX_COLS];
-  size_t cap = 0, rows = 0;
-  int rc = -1;
-  if (!read_line(f, &buf, &cap)) {
+static int read_csv(Run *r, LogText *f, const char *path, char *err, size_t errlen) {
+  char *buf, *cells[CSV_MAX_COLS];
+  size_t rows = 0;
+  if (!(buf = read_line(f))) {
     snprintf(err, errlen, "%s: empty file", path);
-    goto done;
+    return -1;
   }
   size_t ncols = split_csv(buf, cells, CSV_MAX_COLS);
   int c_step = -1, c_loss = -1, c_acc = -1, c_test = -1, c_flips = -1;
@@ -276,9 +310,9 @@ static int read_csv(Run *r, const char *path, char *err, size_t errlen) {
   }
   if (c_step < 0 || c_loss < 0 || c_flips < 0) {
     snprintf(err, errlen, "%s: not a flipscope --log CSV (no step, loss or flips column)", path);
-    goto done;
+    return -1;
   }
-  while (read_line(f, &buf, &cap)) rows += buf[0] != 0;
+  while ((buf = read_line(f))) rows += buf[0] != 0;
   size_t bucket = rows > MAX_POINTS ? (rows + MAX_POINTS - 1) / MAX_POINTS : 1;
   size_t npts = (rows + bucket - 1) / bucket, width = layers + 1;
   r->csv_layers = layers;
@@ -286,18 +320,22 @@ static int read_csv(Run *r, const char *path, char *err, size_t errlen) {
   r->have_flipflops = layers && c_ff[0] >= 0;
   if (alloc_series(r, npts, rows, width)) {
     snprintf(err, errlen, "out of memory reading %s", path);
-    goto done;
+    return -1;
   }
-  rewind(f);
-  read_line(f, &buf, &cap);
+  log_rewind(f);
+  read_line(f);
   size_t in_bucket = 0, line_no = 1;
-  while (read_line(f, &buf, &cap)) {
+  while ((buf = read_line(f))) {
     line_no++;
     if (!buf[0]) continue;
     size_t n = split_csv(buf, cells, CSV_MAX_COLS);
+    if (n != ncols && f->partial) {
+      note_partial(r, path, line_no);
+      break;
+    }
     if (n != ncols) {
       snprintf(err, errlen, "%s:%zu: %zu cells, the header has %zu", path, line_no, n, ncols);
-      goto done;
+      return -1;
     }
     double step = cell_number(cells[c_step]);
     size_t p = r->n;
@@ -338,27 +376,22 @@ static int read_csv(Run *r, const char *path, char *err, size_t errlen) {
       r->flipflops[p * width + c] /= k;
     }
   }
-  rc = 0;
-done:
-  free(buf);
-  fclose(f);
-  return rc;
+  return 0;
 }
 
 /* Loss, accuracy and flips from the JSONL step records when there is no CSV. */
-static int series_from_jsonl(Run *r, const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) return -1;
-  char *buf = NULL;
-  size_t cap = 0, rows = 0;
-  while (read_line(f, &buf, &cap)) rows += is_step_line(buf);
+static int series_from_jsonl(Run *r, LogText *f) {
+  char *buf;
+  size_t rows = 0;
+  log_rewind(f);
+  while ((buf = read_line(f))) rows += is_step_line(buf);
   size_t width = r->layers + 1;
   r->csv_layers = r->layers;
   r->ncols_flips = width;
   r->have_flipflops = r->layers > 0;
   int allocated = alloc_series(r, rows, rows, width) == 0;
-  rewind(f);
-  while (allocated && read_line(f, &buf, &cap)) {
+  log_rewind(f);
+  while (allocated && (buf = read_line(f))) {
     if (!is_step_line(buf)) continue;
     JsonValue *j = json_parse(buf, NULL, 0);
     if (!j) continue;
@@ -380,8 +413,6 @@ static int series_from_jsonl(Run *r, const char *path) {
     }
     json_free(j);
   }
-  free(buf);
-  fclose(f);
   return allocated ? 0 : -1;
 }
 
@@ -539,7 +570,7 @@ static int opt_from_header(const JsonValue *opt, char extra[][96], size_t n_extr
   for (size_t i = 0; rc == 0 && i < opt->count; i++) {
     const char *key = opt->keys[i];
     const JsonValue *v = &opt->items[i];
-    if (config_option_takes_value(key) < 0) continue;
+    if (!config_option_is_optimizer(key)) continue; /* never a path (config, load, ...) */
     char value[256];
     if (v->type == JSON_STRING) snprintf(value, sizeof value, "%s", v->string);
     else if (v->type == JSON_BOOL) snprintf(value, sizeof value, "%s", v->number ? "true" : "false");
@@ -919,10 +950,13 @@ int export_charts(const char *csv, const char *jsonl, const char *dir, const Exp
   Run r = {0};
   Out o = {.dir = dir, .err = err, .errlen = errlen};
   Grid g = {0};
+  LogText jt = {0}, ct = {0};
   int rc = -1;
-  if (jsonl && read_jsonl(&r, jsonl, err, errlen)) goto done;
-  if (csv && read_csv(&r, csv, err, errlen)) goto done;
-  if (!csv && jsonl) series_from_jsonl(&r, jsonl);
+  if (jsonl && (log_load(&jt, jsonl, err, errlen) || read_jsonl(&r, &jt, jsonl, err, errlen)))
+    goto done;
+  if (csv && (log_load(&ct, csv, err, errlen) || read_csv(&r, &ct, csv, err, errlen))) goto done;
+  if (!csv && jsonl) series_from_jsonl(&r, &jt);
+  if (r.note[0]) add_note(&o, r.note);
   const char *title = eo && eo->title ? eo->title : json_get_string(r.header, "title");
   r.title = title ? title : "flipscope run";
   Charts c = {.r = &r, .g = &g};
@@ -988,6 +1022,8 @@ done:
   for (size_t i = 0; i < o.nscripts; i++) free((void *)o.scripts[i]);
   free(g.rec);
   run_free(&r);
+  log_free(&jt);
+  log_free(&ct);
   return rc;
 }
 
@@ -998,10 +1034,16 @@ static int has_suffix(const char *s, const char *suffix) {
   return n >= k && !strcmp(s + n - k, suffix);
 }
 
-/* 1 when the file's first non-blank byte is '{' (a JSONL log), 0 if not, -1 if unreadable. */
-static int looks_jsonl(const char *path) {
-  FILE *f = fopen(path, "r");
-  if (!f) return -1;
+/* 1 when the file's first non-blank byte is '{' (a JSONL log), 0 if not, -1
+ * with err set if it is unreadable or not a regular file. */
+static int looks_jsonl(const char *path, char *err, size_t errlen) {
+  struct stat st;
+  int fd = input_open(path, &st, err, errlen);
+  FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+  if (!f) {
+    if (fd >= 0) snprintf(err, errlen, "%s: %s", path, strerror(errno)), close(fd);
+    return -1;
+  }
   int ch;
   while ((ch = fgetc(f)) == ' ' || ch == '\n' || ch == '\t' || ch == '\r') {
   }
@@ -1058,9 +1100,10 @@ int export_command(int argc, char **argv) {
       snprintf(jsonl, sizeof jsonl, "%s/log.jsonl", p);
       continue;
     }
-    int j = looks_jsonl(p);
+    char err[CONFIG_PATH_MAX + 128];
+    int j = looks_jsonl(p, err, sizeof err);
     if (j < 0) {
-      fprintf(stderr, "flipscope: export: cannot read %s: %s\n", p, strerror(errno));
+      fprintf(stderr, "flipscope: export: %s\n", err);
       return EXIT_RUNTIME;
     }
     snprintf(j ? jsonl : csv, sizeof csv, "%s", p);
@@ -1071,7 +1114,9 @@ int export_command(int argc, char **argv) {
     const char *from = csv[0] ? ".csv" : ".jsonl", *to = csv[0] ? ".jsonl" : ".csv";
     if (has_suffix(have, from)) {
       snprintf(want, sizeof csv, "%.*s%s", (int)(strlen(have) - strlen(from)), have, to);
-      if (access(want, R_OK) != 0 || looks_jsonl(want) != (want == jsonl)) want[0] = 0;
+      char ignored[CONFIG_PATH_MAX + 128];
+      if (access(want, R_OK) != 0 || looks_jsonl(want, ignored, sizeof ignored) != (want == jsonl))
+        want[0] = 0;
     }
   }
   if (csv[0] && access(csv, R_OK) != 0) csv[0] = 0;

@@ -11,6 +11,9 @@
 
 #include <stddef.h>
 
+/* The largest log export reads (a larger one is refused, naming the file). */
+#define EXPORT_LOG_MAX_BYTES ((size_t)1 << 30)
+
 typedef struct {
   const char *title; /* NULL: the JSONL header's title */
 } ExportOptions;
@@ -19,7 +22,10 @@ typedef struct {
  * jsonl (either may be NULL; charts that need the other are skipped). Renders
  * them when gnuplot is found, else warns on stderr. Returns 0; 1 when some
  * charts failed to render (warnings on stderr, err says how many); or -1 with
- * one line in err (a file that cannot be read or written, a malformed log). */
+ * one line in err (a file that cannot be read or written, a malformed log).
+ * Each log is read once, whole, so one still being written is read as it was
+ * at that moment (its unfinished last line left out, with a note); only
+ * regular files are read, and no path found inside a log is followed. */
 int export_charts(const char *csv, const char *jsonl, const char *dir, const ExportOptions *o,
                   char *err, size_t errlen);
 
