@@ -262,7 +262,6 @@ static int number_labels(Parser *P, size_t label_col, uint8_t *y, size_t *classe
     }
   }
   if (numeric) {
-    if (check_class_gap(P, label_col, y)) return -1;
     *classes = top + 1;
   } else {
     size_t *order = malloc(P->rows * sizeof *order);
@@ -287,7 +286,7 @@ static int number_labels(Parser *P, size_t label_col, uint8_t *y, size_t *classe
   if (distinct < 2)
     return fail(P, "%s: every row has the label '%s' (column %zu); at least two classes are needed",
                 P->name, P->labels + P->label_at[0], label_col);
-  return 0;
+  return numeric ? check_class_gap(P, label_col, y) : 0;
 }
 
 static int parse(Parser *P, const char *text, size_t len, const CsvOptions *opt, Dataset *out) {

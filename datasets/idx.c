@@ -293,6 +293,12 @@ static int count_classes(IdxFile f[NFILES], uint8_t *dst[NFILES], size_t *classe
   size_t counts[SPLIT_MAX_CLASSES] = {0};
   for (int y = TRAIN_Y; y < NFILES; y += 2)
     for (size_t i = 0; i < f[y].size; i++) counts[dst[y][i]]++;
+  size_t distinct = 0, top = 0;
+  for (unsigned c = 0; c < SPLIT_MAX_CLASSES; c++)
+    if (counts[c]) distinct++, top = c;
+  if (distinct < 2)
+    return fail(err, errlen, "%s: every record of it and of %s has label %zu; at least two "
+                "classes are needed", f[TRAIN_Y].path, f[TEST_Y].path, top);
   unsigned lo, hi;
   if (split_classes_gap(counts, &lo, &hi)) {
     char missing[16];
@@ -306,11 +312,6 @@ static int count_classes(IdxFile f[NFILES], uint8_t *dst[NFILES], size_t *classe
                       f[y].path, i, f[y].pos - f[y].size + i, hi + 1, f[TRAIN_Y].path,
                       f[TEST_Y].path, missing);
   }
-  size_t top = SPLIT_MAX_CLASSES - 1;
-  while (top > 0 && !counts[top]) top--;
-  if (top == 0)
-    return fail(err, errlen, "%s: every record of it and of %s has label 0; at least two "
-                "classes are needed", f[TRAIN_Y].path, f[TEST_Y].path);
   *classes = top + 1;
   return 0;
 }

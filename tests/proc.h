@@ -27,14 +27,18 @@ static inline void slurp(const char *path, char *buf, size_t len) {
 }
 
 /* Runs `flipscope ARGS` through sh (ARGS is shell syntax) with stdin from
- * /dev/null; fills *r. */
-static inline void run_flipscope(const char *args, ProcResult *r) {
+ * /dev/null, stopped after `seconds` (0: no limit; a stopped run's code is
+ * 124, or 137 when SIGTERM did not end it); fills *r. */
+static inline void run_flipscope_within(unsigned seconds, const char *args, ProcResult *r) {
   char out_path[] = "/tmp/flipscope-test-outXXXXXX", err_path[] = "/tmp/flipscope-test-errXXXXXX";
   close(mkstemp(out_path));
   close(mkstemp(err_path));
   size_t len = strlen(args) + 4096;
   char *cmd = malloc(len);
-  snprintf(cmd, len, "'%s' %s </dev/null >%s 2>%s", flipscope_bin(), args, out_path, err_path);
+  char limit[32] = "";
+  if (seconds) snprintf(limit, sizeof limit, "timeout -k 2 %u ", seconds);
+  snprintf(cmd, len, "%s'%s' %s </dev/null >%s 2>%s", limit, flipscope_bin(), args, out_path,
+           err_path);
   int status = system(cmd);
   free(cmd);
   r->code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
@@ -43,6 +47,9 @@ static inline void run_flipscope(const char *args, ProcResult *r) {
   unlink(out_path);
   unlink(err_path);
 }
+
+/* Runs `flipscope ARGS` as run_flipscope_within does, without a time limit. */
+static inline void run_flipscope(const char *args, ProcResult *r) { run_flipscope_within(0, args, r); }
 
 /* The number after "key": in a one-line JSON object, or -1 if absent. */
 static inline double json_number(const char *json, const char *key) {

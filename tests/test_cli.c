@@ -104,7 +104,7 @@ Test(cli, config_file_once_in_either_form_and_readable) {
   cr_assert_str_eq(err, "--config: given more than once");
   char *dir[] = {"--config", "/tmp"};
   cr_assert_eq(config_parse(2, dir, &cfg, err, sizeof err), -1);
-  cr_assert_str_eq(err, "--config: cannot read /tmp: Is a directory");
+  cr_assert_str_eq(err, "--config: /tmp: not a regular file (a directory)");
   unlink(path);
 }
 
