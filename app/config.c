@@ -55,10 +55,10 @@ static const OptionDef options[] = {
     {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths (default mlp:1024x1024)"},
     {"opt", K_OPT, 0, "cema | bop | bop2 | sgd | adam | adamw | iir (default cema)"},
     {"alpha", K_RATE, AT(opt.alpha), "CEMA: rate of the second EMA (default 1e-3)"},
-    {"gamma", K_RATE, AT(opt.gamma), "CEMA: rate of the first EMA (default 0.1)"},
-    {"tau", K_RATE, AT(opt.tau), "Bop: flip threshold"},
-    {"sigma", K_RATE, AT(opt.sigma), "Bop2: second-moment rate"},
-    {"lr", K_RATE, AT(opt.lr), "latent optimizers: learning rate (default 1e-3)"},
+    {"gamma", K_RATE, AT(opt.gamma), "CEMA: rate of the first EMA (default 0.1); Bop: its EMA's rate (default 1e-4); Bop2 (default 1e-4)"},
+    {"tau", K_RATE, AT(opt.tau), "Bop, Bop2: flip threshold (default 1e-8)"},
+    {"sigma", K_RATE, AT(opt.sigma), "Bop2: second-moment rate (default 1e-2)"},
+    {"lr", K_RATE, AT(opt.lr), "latent optimizers: learning rate (default: sgd 0.1, adam and adamw 1e-3)"},
     {"beta1", K_FRACTION, AT(opt.beta1), "Adam: first-moment decay (default 0.9)"},
     {"beta2", K_FRACTION, AT(opt.beta2), "Adam: second-moment decay (default 0.999)"},
     {"eps", K_POSITIVE, AT(opt.eps), "Adam: epsilon (default 1e-8)"},
@@ -72,7 +72,7 @@ static const OptionDef options[] = {
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
     {"iir", K_BIQUAD, 0, "iir: one biquad b0,b1,b2,a1,a2 (stable poles)"},
     {"change", K_CHANGE, 0, "STEP:NAME=VALUE: set NAME (alpha, lr, ...) to VALUE before step STEP; repeatable"},
-    {"schedule", K_SCHEDULE, 0, "const | linear | cosine | step:E1,E2 (default linear)"},
+    {"schedule", K_SCHEDULE, 0, "const | linear | cosine | step:E1,E2 (default: linear for cema, sgd, adam, adamw; const for bop, bop2, iir)"},
     {"schedule-unit", K_SCHEDULE_UNIT, 0, "epoch | step: when the schedule advances (default epoch)"},
     {"real-lr", K_RATE, AT(train.real_lr), "Adam rate of batch-norm parameters (default 1e-3)"},
     {"epochs", K_COUNT, AT(train.epochs), "epochs to train (default 3)"},
@@ -462,7 +462,7 @@ static void config_defaults(Config *cfg) {
   cfg->train.epochs = 3;
   cfg->train.real_lr = 1e-3;
   cfg->train.seed = 1;
-  cfg->train.schedule.kind = SCHED_LINEAR;
+  cfg->train.schedule.kind = optim_ops(OPT_CEMA)->default_schedule;
   cfg->telemetry = -1;
   cfg->flipflop_window = 16;
   cfg->telemetry_samples = 256;
@@ -576,6 +576,7 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
         goto done;
       }
       optim_defaults((OptKind)kind, &cfg->opt);
+      cfg->train.schedule.kind = optim_ops((OptKind)kind)->default_schedule;
       break;
     }
   int epochs_given = 0;

@@ -13,6 +13,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/schedule.h"
+
 typedef enum { OPT_CEMA, OPT_ADAM, OPT_ADAMW, OPT_SGD, OPT_BOP, OPT_BOP2, OPT_IIR, OPT_KIND_COUNT } OptKind;
 
 #define OPT_MAX_SECTIONS 8
@@ -52,6 +54,11 @@ typedef struct {
   int inertia_state;   /* which of them is the inertia */
   int latent;          /* 1: state[inertia_state] is a latent weight w (b = sign(w)) */
   opt_kernel step;
+  /* The schedule of the scheduled rate when --schedule is not given: CEMA
+   * decays alpha linearly per epoch (the authors' code), Bop and Bop2 keep
+   * gamma constant (Larq's default), latent SGD/Adam decay lr linearly, IIR
+   * has no rate. */
+  ScheduleKind default_schedule;
   /* Refuses settings the kernel cannot run (an unstable filter...): -1 with
    * one line naming the flag in err. NULL: every setting is accepted. */
   int (*check)(const OptConfig *cfg, char *err, size_t errlen);

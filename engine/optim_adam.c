@@ -42,7 +42,7 @@ static size_t adamw_step(const OptStepArgs *a, float *sign, const float *grad,
 
 const OptimizerOps optim_adam_ops = {
     .kind = OPT_ADAM, .name = "adam", .states = 3, .inertia_state = 0, .latent = 1,
-    .step = adam_step};
+    .step = adam_step, .default_schedule = SCHED_LINEAR};
 const OptimizerOps optim_adamw_ops = {
     .kind = OPT_ADAMW, .name = "adamw", .states = 3, .inertia_state = 0, .latent = 1,
-    .step = adamw_step};
+    .step = adamw_step, .default_schedule = SCHED_LINEAR};

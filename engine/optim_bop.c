@@ -46,7 +46,7 @@ static size_t bop2_step(const OptStepArgs *a, float *sign, const float *grad, fl
 
 const OptimizerOps optim_bop_ops = {
     .kind = OPT_BOP, .name = "bop", .states = 1, .inertia_state = 0, .latent = 0,
-    .step = bop_step};
+    .step = bop_step, .default_schedule = SCHED_CONST};
 const OptimizerOps optim_bop2_ops = {
     .kind = OPT_BOP2, .name = "bop2", .states = 2, .inertia_state = 0, .latent = 0,
-    .step = bop2_step};
+    .step = bop2_step, .default_schedule = SCHED_CONST};

@@ -27,4 +27,4 @@ static size_t cema_step(const OptStepArgs *a, float *sign, const float *grad,
 
 const OptimizerOps optim_cema_ops = {
     .kind = OPT_CEMA, .name = "cema", .states = 2, .inertia_state = 1, .latent = 0,
-    .step = cema_step};
+    .step = cema_step, .default_schedule = SCHED_LINEAR};

@@ -100,4 +100,4 @@ static int iir_check(const OptConfig *cfg, char *err, size_t errlen) {
 
 const OptimizerOps optim_iir_ops = {
     .kind = OPT_IIR, .name = "iir", .states = OPT_MAX_SECTIONS, .inertia_state = 0, .latent = 0,
-    .step = iir_step, .check = iir_check};
+    .step = iir_step, .check = iir_check, .default_schedule = SCHED_CONST};

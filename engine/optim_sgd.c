@@ -73,4 +73,4 @@ static int sgd_check(const OptConfig *cfg, char *err, size_t errlen) {
 
 const OptimizerOps optim_sgd_ops = {
     .kind = OPT_SGD, .name = "sgd", .states = 2, .inertia_state = 0, .latent = 1,
-    .step = sgd_step, .check = sgd_check};
+    .step = sgd_step, .check = sgd_check, .default_schedule = SCHED_LINEAR};
