@@ -28,8 +28,8 @@ static void write_opt(FILE *f, const OptConfig *o) {
     fprintf(f, ",\"%s\":", nums[i].key);
     json_write_number(f, nums[i].value, 17);
   }
-  fprintf(f, ",\"nesterov\":%s,\"decoupled-wd\":%s", o->nesterov ? "true" : "false",
-          o->decoupled_wd ? "true" : "false");
+  fprintf(f, ",\"nesterov\":%s,\"decoupled-wd\":%s,\"unbiased\":%s", o->nesterov ? "true" : "false",
+          o->decoupled_wd ? "true" : "false", o->unbiased ? "true" : "false");
   if (o->iir_biquad) {
     fprintf(f, ",\"iir\":\"%.17g,%.17g,%.17g,%.17g,%.17g\"", o->iir_coef[0], o->iir_coef[1],
             o->iir_coef[2], o->iir_coef[3], o->iir_coef[4]);

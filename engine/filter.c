@@ -165,7 +165,11 @@ int filter_from_config(const OptConfig *cfg, Filter *f, char *err, size_t errlen
     cema_filter(1, cfg->gamma, f);
     f->tau = cfg->tau;
     f->cema = cfg->kind == OPT_BOP && cfg->tau == 0;
-    if (cfg->kind == OPT_BOP2)
+    if (cfg->kind == OPT_BOP2 && cfg->unbiased)
+      add_note(f, "bop2 --unbiased compares (m/gamma) / (sqrt(v/sigma) + 1e-10) with tau = %g, "
+                  "about m / sqrt(v) against tau gamma / sqrt(sigma); with tau = 0 its flips are "
+                  "this filter's", cfg->tau);
+    else if (cfg->kind == OPT_BOP2)
       add_note(f, "bop2 compares m / (sqrt(v) + 1e-10) with tau = %g, a band relative to the "
                   "gradient's RMS; with tau = 0 its flips are this filter's", cfg->tau);
     else if (cfg->tau > 0)

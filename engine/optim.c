@@ -33,8 +33,9 @@ void optim_defaults(OptKind kind, OptConfig *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->kind = kind;
   cfg->alpha = 1e-3;
-  cfg->gamma = kind == OPT_BOP || kind == OPT_BOP2 ? 1e-4 : 1e-1;
-  cfg->tau = 1e-8;
+  /* Bop: Larq's defaults; Bop2: its authors' (gamma 1e-6, tau 1e-6, sigma 1e-2) */
+  cfg->gamma = kind == OPT_BOP2 ? 1e-6 : kind == OPT_BOP ? 1e-4 : 1e-1;
+  cfg->tau = kind == OPT_BOP2 ? 1e-6 : 1e-8;
   cfg->sigma = 1e-2;
   cfg->lr = kind == OPT_SGD ? 0.1 : 1e-3;
   cfg->beta1 = 0.9;

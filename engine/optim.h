@@ -24,6 +24,7 @@ typedef struct {
   OptKind kind;
   double alpha, gamma;              /* cema: the two EMA rates; bop: gamma */
   double tau, sigma;                /* bop threshold; bop2 second-moment rate */
+  int unbiased;                     /* bop2: the authors' unbiased form (optim_bop.c) */
   double lr, beta1, beta2, eps;     /* adam, adamw; sgd uses lr */
   double momentum, dampening, wd;   /* sgd (wd also adam L2, adamw decoupled) */
   int nesterov, decoupled_wd;       /* sgd */

@@ -3,15 +3,20 @@
  * binary weight when an EMA of its gradient agrees with it beyond a threshold.
  *
  *   bop:   m <- (1 - gamma_t) m + gamma_t g;    flip b where b m > tau
- *   bop2:  also v <- (1 - sigma) v + sigma g^2; flip b where b m / (sqrt(v) + 1e-10) > tau
+ *   bop2:  also v <- (1 - sigma) v + sigma g^2; flip b where b r > tau, with
+ *          r = m / (sqrt(v) + 1e-10)                          (the authors' Bop2ndOrder)
+ *          r = (m / gamma_t) / (sqrt(v / sigma) + 1e-10)      (--unbiased: Bop2ndOrder_unbiased)
  *
  * gamma_t is the scheduled rate. Larq writes the EMA as m + gamma (g - m); the
  * form above is the same EMA rounded as CEMA's first stage, so Bop(tau = 0)
- * equals CEMA(alpha = 1) bit for bit. Defaults (optim_defaults): tau 1e-8,
- * gamma 1e-4 as in Larq's Bop; sigma 1e-2 as in the Bop2ndOrder authors' code.
- * state: [0] = m (the inertia), bop2 also [1] = v.
+ * equals CEMA(alpha = 1) bit for bit. The flip rule is strict (b r > tau keeps
+ * b where b r == tau); Larq's sign(-sign(b r - tau) b) with sign(0) = +1 sets
+ * b = +1 there instead (docs/science.md). Defaults (optim_defaults): tau 1e-8,
+ * gamma 1e-4 as in Larq's Bop; tau 1e-6, gamma 1e-6, sigma 1e-2 as in the
+ * Bop2ndOrder authors' code. state: [0] = m (the inertia), bop2 also [1] = v.
  */
 #include <math.h>
+#include <stdio.h>
 
 #include "engine/kernel_clones.h"
 #include "engine/latent.h"
@@ -44,9 +49,39 @@ static size_t bop2_step(const OptStepArgs *a, float *sign, const float *grad, fl
   return flips;
 }
 
+/* bop2 --unbiased: the EMAs divided by their rates before the ratio. */
+KERNEL_CLONES
+static size_t bop2_unbiased_step(const OptStepArgs *a, float *sign, const float *grad,
+                                 float *const *state, size_t begin, size_t end) {
+  const float gamma = (float)a->rate, sigma = (float)a->cfg->sigma, tau = (float)a->cfg->tau;
+  float *restrict m = state[0], *restrict v = state[1];
+  size_t flips = 0;
+  for (size_t j = begin; j < end; j++) {
+    m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
+    v[j] = (1.0f - sigma) * v[j] + sigma * grad[j] * grad[j];
+    flips += filter_follow_sign((m[j] / gamma) / (sqrtf(v[j] / sigma) + 1e-10f), tau, &sign[j]);
+  }
+  return flips;
+}
+
+static size_t bop2_any_step(const OptStepArgs *a, float *sign, const float *grad,
+                            float *const *state, size_t begin, size_t end) {
+  return a->cfg->unbiased ? bop2_unbiased_step(a, sign, grad, state, begin, end)
+                          : bop2_step(a, sign, grad, state, begin, end);
+}
+
+/* The unbiased form divides by gamma and sigma. */
+static int bop2_check(const OptConfig *cfg, char *err, size_t errlen) {
+  if (cfg->unbiased && (cfg->gamma == 0 || cfg->sigma == 0)) {
+    snprintf(err, errlen, "--unbiased: needs --gamma > 0 and --sigma > 0 (it divides by both)");
+    return -1;
+  }
+  return 0;
+}
+
 const OptimizerOps optim_bop_ops = {
     .kind = OPT_BOP, .name = "bop", .states = 1, .inertia_state = 0, .latent = 0,
     .step = bop_step, .default_schedule = SCHED_CONST};
 const OptimizerOps optim_bop2_ops = {
     .kind = OPT_BOP2, .name = "bop2", .states = 2, .inertia_state = 0, .latent = 0,
-    .step = bop2_step, .default_schedule = SCHED_CONST};
+    .step = bop2_any_step, .check = bop2_check, .default_schedule = SCHED_CONST};

@@ -30,7 +30,7 @@ static int same_settings(const OptConfig *a, const OptConfig *b) {
              a->tau == b->tau && a->sigma == b->sigma && a->lr == b->lr && a->beta1 == b->beta1 &&
              a->beta2 == b->beta2 && a->eps == b->eps && a->momentum == b->momentum &&
              a->dampening == b->dampening && a->wd == b->wd && a->nesterov == b->nesterov &&
-             a->decoupled_wd == b->decoupled_wd && a->clip == b->clip &&
+             a->decoupled_wd == b->decoupled_wd && a->clip == b->clip && a->unbiased == b->unbiased &&
              a->iir_sections == b->iir_sections && a->iir_biquad == b->iir_biquad;
   for (int k = 0; same && k < a->iir_sections; k++) same = a->iir_poles[k] == b->iir_poles[k];
   for (int k = 0; same && a->iir_biquad && k < 5; k++) same = a->iir_coef[k] == b->iir_coef[k];

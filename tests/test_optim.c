@@ -1,6 +1,7 @@
 /* test_optim.c — single optimizer steps against values computed by hand. */
 #include <criterion/criterion.h>
 #include <math.h>
+#include <string.h>
 
 #include "engine/optim.h"
 #include "engine/parallel.h"
@@ -115,4 +116,28 @@ Test(optim, parallel_step_counts_flips_like_serial) {
   for (int j = 0; j < N; j++) cr_assert(sign1[j] == sign2[j]);
   optim_free(a);
   optim_free(b);
+}
+
+Test(optim, bop2_biased_and_unbiased_by_hand) {
+  OptConfig cfg;
+  optim_defaults(OPT_BOP2, &cfg);
+  cr_assert(cfg.gamma == 1e-6 && cfg.tau == 1e-6 && cfg.sigma == 1e-2, "the authors' defaults");
+  cfg.sigma = 0.25;
+  cfg.tau = 0.75;
+  for (int unbiased = 0; unbiased <= 1; unbiased++) {
+    cfg.unbiased = unbiased;
+    float sign[2] = {1, 1};
+    Optimizer *o = make(&cfg, sign, 2);
+    float g[2] = {2, -2};
+    optim_begin_step(o, 0.25);
+    /* m = 0.25 g = (0.5, -0.5), v = 0.25 g^2 = 1: biased b r = (0.5, -0.5), no flip
+     * past tau 0.75; unbiased (m/0.25) / sqrt(v/0.25) = (1, -1): weight 0 flips. */
+    cr_assert_eq(optim_step_layer(o, 0, sign, g), (size_t)unbiased, "unbiased %d", unbiased);
+    cr_assert(sign[0] == (unbiased ? -1 : 1) && sign[1] == 1);
+    optim_free(o);
+  }
+  cfg.gamma = 0;
+  char err[256];
+  cr_assert_eq(optim_check(&cfg, err, sizeof err), -1, "unbiased divides by gamma");
+  cr_assert(strstr(err, "--unbiased"), "%s", err);
 }

@@ -103,6 +103,7 @@ void dash_opt_summary(const OptConfig *c, char *buf, size_t len) {
     append(buf, len, "gamma", c->gamma);
     append(buf, len, "tau", c->tau);
     append(buf, len, "sigma", c->sigma);
+    if (c->unbiased && strlen(buf) + 10 < len) strcat(buf, " unbiased");
     break;
   case OPT_IIR:
     if (c->iir_biquad) {
