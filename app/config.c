@@ -70,6 +70,7 @@ static const OptionDef options[] = {
     {"decoupled-wd", K_FLAG, AT(opt.decoupled_wd), "decouple weight decay from the gradient"},
     {"init-scale", K_RATE, AT(opt.init_scale), "latent init: |w0| ~ U(0, scale) (default 3e-2)"},
     {"clip", K_RATE, AT(opt.clip), "clip latent weights to [-c, c] (0: off)"},
+    {"state-init", K_RATE, AT(opt.state_init), "cema, bop, bop2, iir: the filter output starts at -S b, not 0 (default 0)"},
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
     {"iir", K_BIQUAD, 0, "iir: one biquad b0,b1,b2,a1,a2 (stable poles)"},
     {"change", K_CHANGE, 0, "STEP:NAME=VALUE: set NAME (alpha, lr, ...) to VALUE before step STEP; repeatable"},

@@ -24,6 +24,12 @@ static double now_s(void) {
   return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Flips of the whole run, and of its first step alone: from zero filter state
+ * step 1 sets every weight to -sign(g), which flips about half of them. */
+typedef struct {
+  unsigned long long total, first;
+} FlipCounts;
+
 /* Running means over the current epoch, for progress lines and the summary. */
 typedef struct {
   double loss, acc;
@@ -53,7 +59,7 @@ static void progress_line(FILE *out, const Session *s, const StepReport *r, cons
 
 static void print_summary(FILE *out, const Session *s, const StepReport *last, const EpochMeans *e,
                           double test_acc, double train_s, double startup_s,
-                          unsigned long long flips_total) {
+                          const FlipCounts *flips) {
   const PhaseTimes *pt = trainer_times(s->trainer);
   double phases = pt->data + pt->forward + pt->backward + pt->optimizer;
   struct rusage ru;
@@ -65,13 +71,14 @@ static void print_summary(FILE *out, const Session *s, const StepReport *last, c
   if (s->data.val.n) snprintf(val, sizeof val, "\"val_acc\":%.4f,", s->val_acc);
   fprintf(out, "{\"test_acc\":%.4f,%s\"train_acc\":%.4f,\"loss\":%.6f,\"steps\":%llu,\"epochs\":%.3f,"
          "\"train_s\":%.3f,\"samples_per_s\":%.1f,\"flips_total\":%llu,"
+         "\"flips_first_step\":%llu,\"flips_after_first\":%llu,"
          "\"data\":\"%s\",\"model\":\"%s\",\"opt\":\"%s\",\"threads\":%d,\"simd\":\"%s\","
          "\"blas_core\":\"%s\",\"startup_s\":%.3f,\"eval_s\":%.3f,\"peak_rss_mb\":%.1f,"
          "\"phase_share\":{\"data\":%.4f,\"forward\":%.4f,\"backward\":%.4f,\"optimizer\":%.4f}}\n",
          test_acc, val, e->acc / (double)e->steps, e->loss / (double)e->steps,
          (unsigned long long)last->step,
          (double)last->step / (double)trainer_steps_per_epoch(s->trainer), train_s,
-         (double)samples / train_s, flips_total, s->data.name, model,
+         (double)samples / train_s, flips->total, flips->first, flips->total - flips->first, s->data.name, model,
          optim_ops(s->cfg.opt.kind)->name, s->threads, simd_name(simd_active()),
          blas_core_name(), startup_s, pt->eval, (double)ru.ru_maxrss / 1024.0,
          pt->data / phases, pt->forward / phases, pt->backward / phases, pt->optimizer / phases);
@@ -82,13 +89,13 @@ static void print_summary(FILE *out, const Session *s, const StepReport *last, c
  * exists only when complete (sweeps skip points whose result exists). */
 static int write_result(const char *path, const Session *s, const StepReport *last,
                         const EpochMeans *e, double test_acc, double train_s, double startup_s,
-                        unsigned long long flips_total) {
+                        const FlipCounts *flips) {
   char tmp[CONFIG_PATH_MAX + 8];
   snprintf(tmp, sizeof tmp, "%s.tmp", path);
   FILE *f = fopen(tmp, "w");
   int bad = !f;
   if (f) {
-    print_summary(f, s, last, e, test_acc, train_s, startup_s, flips_total);
+    print_summary(f, s, last, e, test_acc, train_s, startup_s, flips);
     bad = ferror(f);
     bad |= fclose(f) != 0;
   }
@@ -101,9 +108,10 @@ static int write_result(const char *path, const Session *s, const StepReport *la
 
 /* --save: the checkpoint with the running figures and where the logs stand
  * (app/resume.h), after the logs were made durable. */
-static int save_run(Session *s, RunLog *log, const EpochMeans *e, unsigned long long flips_total,
+static int save_run(Session *s, RunLog *log, const EpochMeans *e, const FlipCounts *flips,
                     double test_acc, char *err, size_t errlen) {
-  RunFigures fig = {.flips_total = flips_total, .epoch_loss = e->loss, .epoch_acc = e->acc,
+  RunFigures fig = {.flips_total = flips->total, .flips_first = flips->first,
+                    .epoch_loss = e->loss, .epoch_acc = e->acc,
                     .epoch_steps = e->steps, .test_acc = test_acc, .val_acc = s->val_acc};
   if (runlog_mark(log, &fig.csv, &fig.jsonl, err, errlen)) return -1;
   size_t len = run_figures_encode(&fig, NULL, 0);
@@ -169,11 +177,11 @@ int headless_run(const Config *cfg) {
   StepReport r = {0};
   EpochMeans epoch = {0};
   double test_acc = NAN, startup_s = 0, last_draw = 0;
-  unsigned long long flips_total = 0;
+  FlipCounts flips = {0};
   RunFigures fig = {.test_acc = NAN, .val_acc = NAN};
   if (s.resumed && run_figures_decode(s.resume_app, s.resume_app_len, &fig) == 0) {
     epoch = (EpochMeans){fig.epoch_loss, fig.epoch_acc, fig.epoch_steps};
-    flips_total = fig.flips_total;
+    flips = (FlipCounts){fig.flips_total, fig.flips_first};
     test_acc = fig.test_acc;
     s.val_acc = fig.val_acc;
   }
@@ -198,13 +206,14 @@ int headless_run(const Config *cfg) {
     epoch.loss += r.loss;
     epoch.acc += r.train_acc;
     epoch.steps++;
-    flips_total += r.flips;
+    flips.total += r.flips;
+    if (r.step == 1) flips.first = r.flips;
     if (!isnan(r.test_acc)) test_acc = r.test_acc;
     if (!isnan(r.test_acc) && s.data.val.n) s.val_acc = trainer_evaluate(s.trainer, &s.data.val, NULL);
     runlog_step(&log, &r);
     if (screen) screen_step(screen, &r);
     if (cfg->save_path[0] && cfg->save_every && r.step % cfg->save_every == 0 &&
-        save_run(&s, &log, &epoch, flips_total, test_acc, err, sizeof err)) {
+        save_run(&s, &log, &epoch, &flips, test_acc, err, sizeof err)) {
       fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
       rc = EXIT_RUNTIME;
       break;
@@ -226,7 +235,7 @@ int headless_run(const Config *cfg) {
   const int sig = signals_caught();
   int saved = 0; /* at the end, and on SIGINT / SIGTERM (not after a failure) */
   if (rc == EXIT_OK && cfg->save_path[0]) {
-    if (save_run(&s, &log, &epoch, flips_total, test_acc, err, sizeof err)) {
+    if (save_run(&s, &log, &epoch, &flips, test_acc, err, sizeof err)) {
       fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
       rc = EXIT_RUNTIME;
     } else {
@@ -256,9 +265,9 @@ int headless_run(const Config *cfg) {
     /* Training time: the four phases of every step, not evaluation. */
     const PhaseTimes *pt = trainer_times(s.trainer);
     double train_s = pt->data + pt->forward + pt->backward + pt->optimizer;
-    print_summary(stdout, &s, &r, &epoch, test_acc, train_s, startup_s, flips_total);
+    print_summary(stdout, &s, &r, &epoch, test_acc, train_s, startup_s, &flips);
     if (cfg->result_path[0] &&
-        write_result(cfg->result_path, &s, &r, &epoch, test_acc, train_s, startup_s, flips_total))
+        write_result(cfg->result_path, &s, &r, &epoch, test_acc, train_s, startup_s, &flips))
       rc = EXIT_RUNTIME;
   }
   session_close(&s);

@@ -43,10 +43,10 @@ static int hex_decode(const char *hex, char *out, size_t len) {
 size_t run_figures_encode(const RunFigures *f, char *buf, size_t len) {
   size_t used = 0;
   int n = snprintf(buf, len,
-                   "flips_total=%llu\nepoch_loss=%a\nepoch_acc=%a\nepoch_steps=%zu\ntest_acc=%a\n"
-                   "val_acc=%a\n",
-                   f->flips_total, f->epoch_loss, f->epoch_acc, f->epoch_steps, f->test_acc,
-                   f->val_acc);
+                   "flips_total=%llu\nflips_first=%llu\nepoch_loss=%a\nepoch_acc=%a\n"
+                   "epoch_steps=%zu\ntest_acc=%a\nval_acc=%a\n",
+                   f->flips_total, f->flips_first, f->epoch_loss, f->epoch_acc, f->epoch_steps,
+                   f->test_acc, f->val_acc);
   if (n < 0) return 0;
   used = (size_t)n;
   const struct {
@@ -76,7 +76,8 @@ static int decode_field(const char *key, const char *v, RunFigures *f, locale_t 
     const char *key;
     unsigned long long *count; /* a count, or */
     double *real;              /* a double */
-  } fields[] = {{"flips_total", &f->flips_total, NULL}, {"csv_bytes", &f->csv.bytes, NULL},
+  } fields[] = {{"flips_total", &f->flips_total, NULL}, {"flips_first", &f->flips_first, NULL},
+                {"csv_bytes", &f->csv.bytes, NULL},
                 {"jsonl_bytes", &f->jsonl.bytes, NULL},
                 {"epoch_loss", NULL, &f->epoch_loss}, {"epoch_acc", NULL, &f->epoch_acc},
                 {"test_acc", NULL, &f->test_acc},     {"val_acc", NULL, &f->val_acc}};

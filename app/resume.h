@@ -27,6 +27,7 @@ typedef struct {
 /* The headless runner's running figures. */
 typedef struct {
   unsigned long long flips_total;
+  unsigned long long flips_first;  /* flips at step 1 (zero filter state: about half the weights) */
   double epoch_loss, epoch_acc;  /* sums over the current epoch's steps */
   size_t epoch_steps;
   double test_acc, val_acc;      /* the last evaluation (NAN: none yet) */

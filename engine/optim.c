@@ -112,6 +112,8 @@ Optimizer *optim_create(const OptConfig *cfg, size_t layers, const size_t *sizes
       const float scale = (float)cfg->init_scale;
       for (size_t j = 0; j < sizes[l]; j++) w[j] = signs[l][j] * rng_uniform(&rng) * scale;
     }
+    if (ops->init && cfg->state_init > 0)
+      ops->init(cfg, (float)cfg->state_init, signs[l], optim_state(o, l), sizes[l]);
   }
   return o;
 oom:

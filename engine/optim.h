@@ -29,6 +29,7 @@ typedef struct {
   double momentum, dampening, wd;   /* sgd (wd also adam L2, adamw decoupled) */
   int nesterov, decoupled_wd;       /* sgd */
   double init_scale;                /* latent init: |w0| ~ U(0, scale), sign kept */
+  double state_init;                /* filter init (cema, bop, bop2, iir): output -S b (optim_create) */
   double clip;                      /* latent clip to [-clip, clip]; 0 = none */
   int iir_sections;                 /* iir: cascade of first-order sections ... */
   double iir_poles[OPT_MAX_SECTIONS];
@@ -63,6 +64,10 @@ typedef struct {
   /* Refuses settings the kernel cannot run (an unstable filter...): -1 with
    * one line naming the flag in err. NULL: every setting is accepted. */
   int (*check)(const OptConfig *cfg, char *err, size_t errlen);
+  /* Filter optimizers: sets the state of weights [0, n) so the filter output
+   * (the inertia) is -s b, as if a constant gradient had always held it
+   * there. NULL: the state stays zero. */
+  void (*init)(const OptConfig *cfg, float s, const float *sign, float *const *state, size_t n);
 } OptimizerOps;
 
 const OptimizerOps *optim_ops(OptKind kind);
@@ -78,7 +83,10 @@ int optim_check(const OptConfig *cfg, char *err, size_t errlen);
 typedef struct Optimizer Optimizer;
 
 /* Allocates state for `layers` layers of sizes[l] weights. All state starts at
- * zero except a latent weight, w0 = b * U(0, init_scale) drawn from `seed`.
+ * zero except a latent weight, w0 = b * U(0, init_scale) drawn from `seed`,
+ * and, with state_init S > 0, a filter's state: its output starts at -S b
+ * (CEMA: m0 = i0 = -S b; Bop, Bop2: m0 = -S b), the filter view of a latent
+ * initialisation, so b keeps its sign until the gradients outweigh S.
  * Latent optimizers flip b where w * b < 0, so a zero w keeps its sign.
  * Returns NULL with a message in err on failure. */
 Optimizer *optim_create(const OptConfig *cfg, size_t layers, const size_t *sizes,

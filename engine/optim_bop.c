@@ -79,9 +79,16 @@ static int bop2_check(const OptConfig *cfg, char *err, size_t errlen) {
   return 0;
 }
 
+/* m0 = -s b (bop2's v starts at zero). */
+static void bop_init(const OptConfig *cfg, float s, const float *sign, float *const *state,
+                     size_t n) {
+  (void)cfg;
+  for (size_t j = 0; j < n; j++) state[0][j] = -s * sign[j];
+}
+
 const OptimizerOps optim_bop_ops = {
     .kind = OPT_BOP, .name = "bop", .states = 1, .inertia_state = 0, .latent = 0,
-    .step = bop_step, .default_schedule = SCHED_CONST};
+    .step = bop_step, .init = bop_init, .default_schedule = SCHED_CONST};
 const OptimizerOps optim_bop2_ops = {
     .kind = OPT_BOP2, .name = "bop2", .states = 2, .inertia_state = 0, .latent = 0,
-    .step = bop2_any_step, .check = bop2_check, .default_schedule = SCHED_CONST};
+    .step = bop2_any_step, .check = bop2_check, .init = bop_init, .default_schedule = SCHED_CONST};

@@ -25,6 +25,13 @@ static size_t cema_step(const OptStepArgs *a, float *sign, const float *grad,
   return flips;
 }
 
+/* m0 = i0 = -s b: the steady state of the constant gradient -s b. */
+static void cema_init(const OptConfig *cfg, float s, const float *sign, float *const *state,
+                      size_t n) {
+  (void)cfg;
+  for (size_t j = 0; j < n; j++) state[0][j] = state[1][j] = -s * sign[j];
+}
+
 const OptimizerOps optim_cema_ops = {
     .kind = OPT_CEMA, .name = "cema", .states = 2, .inertia_state = 1, .latent = 0,
-    .step = cema_step, .default_schedule = SCHED_LINEAR};
+    .step = cema_step, .init = cema_init, .default_schedule = SCHED_LINEAR};

@@ -71,6 +71,27 @@ static size_t iir_step(const OptStepArgs *a, float *sign, const float *grad, flo
   return flips;
 }
 
+/* The DC gain of the biquad, H(1) = (b0 + b1 + b2) / (1 + a1 + a2). */
+static double biquad_dc_gain(const double *c) { return (c[0] + c[1] + c[2]) / (1 + c[3] + c[4]); }
+
+/* Output -s b: a cascade's sections (unit DC gain) all at -s b; a biquad in
+ * the steady state of the constant input x = -s b / H(1). */
+static void iir_init(const OptConfig *cfg, float s, const float *sign, float *const *state,
+                     size_t n) {
+  if (!cfg->iir_biquad) {
+    for (int k = 0; k < cfg->iir_sections; k++)
+      for (size_t j = 0; j < n; j++) state[k][j] = -s * sign[j];
+    return;
+  }
+  const double *c = cfg->iir_coef, h = biquad_dc_gain(c);
+  for (size_t j = 0; j < n; j++) {
+    double y = -(double)s * sign[j], x = y / h, s2 = c[2] * x - c[4] * y;
+    state[0][j] = (float)y;
+    state[1][j] = (float)(c[1] * x - c[3] * y + s2);
+    state[2][j] = (float)s2;
+  }
+}
+
 static int iir_check(const OptConfig *cfg, char *err, size_t errlen) {
   if (cfg->iir_biquad) {
     const double a1 = cfg->iir_coef[3], a2 = cfg->iir_coef[4];
@@ -79,6 +100,11 @@ static int iir_check(const OptConfig *cfg, char *err, size_t errlen) {
       snprintf(err, errlen,
                "--iir: a1 = %g, a2 = %g put a pole on or outside the unit circle (unstable); "
                "stable needs |a2| < 1 and |a1| < 1 + a2", a1, a2);
+      return -1;
+    }
+    if (cfg->state_init > 0 && biquad_dc_gain(cfg->iir_coef) == 0) {
+      snprintf(err, errlen, "--state-init: this biquad's DC gain is 0 (b0 + b1 + b2 = 0), so no "
+               "constant gradient holds its output at -S b");
       return -1;
     }
     return 0;
@@ -100,4 +126,4 @@ static int iir_check(const OptConfig *cfg, char *err, size_t errlen) {
 
 const OptimizerOps optim_iir_ops = {
     .kind = OPT_IIR, .name = "iir", .states = OPT_MAX_SECTIONS, .inertia_state = 0, .latent = 0,
-    .step = iir_step, .check = iir_check, .default_schedule = SCHED_CONST};
+    .step = iir_step, .check = iir_check, .init = iir_init, .default_schedule = SCHED_CONST};

@@ -141,3 +141,65 @@ Test(optim, bop2_biased_and_unbiased_by_hand) {
   cr_assert_eq(optim_check(&cfg, err, sizeof err), -1, "unbiased divides by gamma");
   cr_assert(strstr(err, "--unbiased"), "%s", err);
 }
+
+/* Random +-1 signs and gradients of |g| < 1e-3, from a fixed seed. */
+static void small_stream(float *sign, float *g, size_t n) {
+  uint64_t x = 12345;
+  for (size_t j = 0; j < n; j++) {
+    x = x * 6364136223846793005ull + 1442695040888963407ull;
+    sign[j] = (x >> 63) ? 1.0f : -1.0f;
+    g[j] = 1e-3f * ((float)((x >> 40) & 0xffff) / 65536.0f * 2 - 1);
+  }
+}
+
+Test(optim, state_init_holds_the_initial_signs) {
+  enum { W = 512 };
+  const OptKind kinds[] = {OPT_CEMA, OPT_BOP, OPT_BOP2, OPT_IIR};
+  for (size_t k = 0; k < sizeof kinds / sizeof *kinds; k++) {
+    size_t flips[2];
+    for (int with = 0; with <= 1; with++) {
+      OptConfig cfg;
+      optim_defaults(kinds[k], &cfg);
+      cfg.gamma = kinds[k] == OPT_CEMA ? 0.1 : 1e-2;
+      cfg.tau = 0;
+      cfg.state_init = with ? 0.01 : 0;
+      float sign[W], g[W];
+      small_stream(sign, g, W);
+      Optimizer *o = make(&cfg, sign, W);
+      const float *y = optim_inertia(o, 0);
+      for (size_t j = 0; j < W; j++)
+        cr_assert_eq(y[j], with ? -0.01f * sign[j] : 0.0f, "kind %d weight %zu", kinds[k], j);
+      optim_begin_step(o, optim_base_rate(&cfg));
+      flips[with] = optim_step_layer(o, 0, sign, g);
+      optim_free(o);
+    }
+    /* From zero the first step sets b = -sign(g): about half the weights flip. */
+    cr_assert(flips[0] > W / 4 && flips[0] < 3 * W / 4, "kind %d: %zu flips", kinds[k], flips[0]);
+    cr_assert_eq(flips[1], 0, "kind %d: |g| < S keeps every sign (%zu flips)", kinds[k], flips[1]);
+  }
+}
+
+Test(optim, state_init_is_a_biquads_steady_state) {
+  OptConfig cfg;
+  optim_defaults(OPT_IIR, &cfg);
+  cfg.iir_biquad = 1;
+  const double coef[5] = {0.02, 0.03, 0.01, -1.6, 0.66}; /* complex poles of radius sqrt(0.66) */
+  memcpy(cfg.iir_coef, coef, sizeof coef);
+  cfg.state_init = 0.5;
+  float sign[4] = {1, -1, 1, -1};
+  Optimizer *o = make(&cfg, sign, 4);
+  const double h = (coef[0] + coef[1] + coef[2]) / (1 + coef[3] + coef[4]);
+  float g[4];
+  for (int j = 0; j < 4; j++) g[j] = (float)(-0.5 * sign[j] / h);
+  for (int t = 0; t < 50; t++) {
+    optim_begin_step(o, 1);
+    cr_assert_eq(optim_step_layer(o, 0, sign, g), 0);
+  }
+  for (int j = 0; j < 4; j++)
+    cr_assert_float_eq(optim_inertia(o, 0)[j], -0.5f * sign[j], 1e-5, "weight %d", j);
+  optim_free(o);
+  cfg.iir_coef[2] = -0.05; /* b0 + b1 + b2 = 0: no DC gain */
+  char err[256];
+  cr_assert_eq(optim_check(&cfg, err, sizeof err), -1);
+  cr_assert(strstr(err, "--state-init"), "%s", err);
+}

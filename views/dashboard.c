@@ -122,6 +122,8 @@ void dash_opt_summary(const OptConfig *c, char *buf, size_t len) {
   }
   if (c->kind == OPT_SGD && c->decoupled_wd && strlen(buf) + 10 < len) strcat(buf, " decoupled");
   if (c->kind == OPT_SGD && c->nesterov && strlen(buf) + 10 < len) strcat(buf, " nesterov");
+  int filter = c->kind == OPT_CEMA || c->kind == OPT_BOP || c->kind == OPT_BOP2 || c->kind == OPT_IIR;
+  if (filter && c->state_init > 0) append(buf, len, "state-init", c->state_init);
 }
 
 void dash_layer_name(const DashSnapshot *s, size_t l, char *buf, size_t len) {
