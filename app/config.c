@@ -92,7 +92,7 @@ static const OptionDef options[] = {
     {"title", K_PATH, AT(title), "title of the exported charts"},
     {"telemetry", K_FLAG, AT(telemetry), "flip telemetry (default: on with --log, --log-jsonl, --export)"},
     {"telemetry-every", K_COUNT, AT(telemetry_every), "distribution statistics every N steps (default: ~500 per run)"},
-    {"flipflop-window", K_COUNT, AT(flipflop_window), "a flip undone within K steps is a flip-flop (default 16)"},
+    {"reversal-window", K_COUNT, AT(reversal_window), "a flip undone within K steps is a reversal (default 16)"},
     {"telemetry-samples", K_COUNT0, AT(telemetry_samples), "sampled weights per layer, 0..256 (default 256)"},
     {"hist-linear", K_FLAG, AT(hist_linear), "inertia histogram of signed values (default: log10 |inertia|)"},
     {"near-zero", K_RATE, AT(near_zero), "near-zero band: |inertia| <= X * median |inertia| (default 0.05)"},
@@ -466,7 +466,7 @@ static void config_defaults(Config *cfg) {
   cfg->train.seed = 1;
   cfg->train.schedule.kind = optim_ops(OPT_CEMA)->default_schedule;
   cfg->telemetry = -1;
-  cfg->flipflop_window = 16;
+  cfg->reversal_window = 16;
   cfg->telemetry_samples = 256;
   cfg->near_zero = 0.05;
 }
@@ -596,9 +596,9 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
     snprintf(err, errlen, "--save-every: needs --save FILE");
     goto done;
   }
-  if (cfg->telemetry_samples > 256 || cfg->flipflop_window > 32767) {
+  if (cfg->telemetry_samples > 256 || cfg->reversal_window > 32767) {
     snprintf(err, errlen, cfg->telemetry_samples > 256 ? "--telemetry-samples: at most 256"
-                                                       : "--flipflop-window: at most 32767");
+                                                       : "--reversal-window: at most 32767");
     goto done;
   }
   rc = 0;

@@ -39,7 +39,7 @@ typedef struct {
   char export_dir[CONFIG_PATH_MAX];
   char title[CONFIG_PATH_MAX];
   size_t telemetry_every;   /* 0: auto, about 500 statistics records per run */
-  size_t flipflop_window, telemetry_samples;
+  size_t reversal_window, telemetry_samples;
   int hist_linear;
   double near_zero;
   char result_path[CONFIG_PATH_MAX]; /* --result: the summary JSON also written here */

@@ -16,7 +16,7 @@ void csvlog_header(const CsvLog *log, FILE *out) {
   fputs("step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio", out);
   for (size_t l = 0; l < log->layers; l++) fprintf(out, ",flips_l%zu,flip_ratio_l%zu", l, l);
   for (size_t l = 0; log->telemetry && l < log->layers; l++)
-    fprintf(out, ",flipflops_l%zu,never_flipped_l%zu,near_zero_l%zu,inertia_abs_median_l%zu", l,
+    fprintf(out, ",reversals_l%zu,never_flipped_l%zu,near_zero_l%zu,inertia_abs_median_l%zu", l,
             l, l, l);
 }
 
@@ -34,7 +34,7 @@ void csvlog_row(CsvLog *log, const StepReport *r, const TelemetrySnapshot *tel) 
       continue;
     }
     const TelemetryLayer *L = &tel->layer[l];
-    fprintf(log->f, ",%zu,%.6g,", L->flipflops, L->never_flipped);
+    fprintf(log->f, ",%zu,%.6g,", L->reversals, L->never_flipped);
     if (tel->stats_fresh && L->stats_count)
       fprintf(log->f, "%.6g,%.6g", L->near_zero, (double)L->abs_median);
     else

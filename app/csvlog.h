@@ -1,7 +1,7 @@
 /* csvlog.h — the per-step CSV log of DESIGN.md:
  * step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio, then per binary
  * layer l: flips_l<l>,flip_ratio_l<l>; with telemetry, then per layer l:
- * flipflops_l<l>,never_flipped_l<l>,near_zero_l<l>,inertia_abs_median_l<l>
+ * reversals_l<l>,never_flipped_l<l>,near_zero_l<l>,inertia_abs_median_l<l>
  * (the last two only on steps with fresh statistics, else empty).
  * test_acc is empty where not evaluated. docs/logs.md has the details. */
 #ifndef FLIPSCOPE_CSVLOG_H

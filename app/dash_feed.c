@@ -6,7 +6,7 @@
 #include <string.h>
 
 #define EMA 0.1     /* recent means: about the last ten steps */
-#define FF_EMA 0.02 /* flip-flop share: about the last fifty */
+#define REV_EMA 0.02 /* reversal share: about the last fifty */
 
 _Static_assert(DASH_SAMPLES >= TEL_MAX_SAMPLES, "a dashboard layer holds every telemetry sample");
 _Static_assert(DASH_BANDS == TEL_PERCENTILES && DASH_BINS == TEL_HIST_BINS, "same statistics");
@@ -36,7 +36,7 @@ static void merge(DashBucket *a, const DashBucket *b) {
     a->flips[l] += b->flips[l];
     if (!isnan(b->bands[l][0])) memcpy(a->bands[l], b->bands[l], sizeof a->bands[l]);
   }
-  a->flipflops += b->flipflops;
+  a->reversals += b->reversals;
 }
 
 static DashBucket *open_bucket(DashFeed *f, uint64_t step) {
@@ -80,11 +80,11 @@ void dashfeed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t)
                             : (1 - EMA) * L->flips_recent + EMA * (double)r->layer_flips[l];
   }
   if (!t || t->step != r->step) return;
-  double ff = 0;
+  double rev = 0;
   for (size_t l = 0; l < f->n_layers && l < t->layers; l++) {
     const TelemetryLayer *T = &t->layer[l];
     DashLayer *L = &f->layer[l];
-    ff += (double)T->flipflops;
+    rev += (double)T->reversals;
     L->never_flipped = T->never_flipped;
     L->n = T->samples;
     for (unsigned j = 0; j < T->samples; j++) {
@@ -107,9 +107,9 @@ void dashfeed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t)
     }
   }
   f->have_samples = 1;
-  b->flipflops += ff;
-  f->ff_num = (1 - FF_EMA) * f->ff_num + FF_EMA * ff;
-  f->ff_den = (1 - FF_EMA) * f->ff_den + FF_EMA * (double)r->flips;
+  b->reversals += rev;
+  f->rev_num = (1 - REV_EMA) * f->rev_num + REV_EMA * rev;
+  f->rev_den = (1 - REV_EMA) * f->rev_den + REV_EMA * (double)r->flips;
 }
 
 void dashfeed_truncate(DashFeed *f, uint64_t step) {
@@ -153,7 +153,7 @@ void dashfeed_fill(const DashFeed *f, DashSnapshot *out) {
   out->test_acc = f->test_acc;
   out->rate = f->rate;
   out->flip_ratio = f->flip_ratio;
-  out->flipflop = f->ff_den > 1e-9 ? f->ff_num / f->ff_den : NAN;
+  out->reversal = f->rev_den > 1e-9 ? f->rev_num / f->rev_den : NAN;
 }
 
 void dash_fill_run(DashSnapshot *out, Session *s) {
@@ -171,7 +171,7 @@ void dash_fill_run(DashSnapshot *out, Session *s) {
   out->steps_per_epoch = trainer_steps_per_epoch(t);
   out->epochs = trainer_epochs(t);
   const Telemetry *tel = trainer_telemetry(t);
-  out->flipflop_k = tel ? (int)telemetry_config(tel)->flipflop_window : 0;
+  out->reversal_k = tel ? (int)telemetry_config(tel)->reversal_window : 0;
   /* the multiplier the next step gets, as trainer_step computes it */
   TrainerState st;
   trainer_state(t, &st);
@@ -187,7 +187,7 @@ void dash_telemetry_config(const Config *cfg, TelemetryConfig *tc) {
   /* on request: the dashboard asks a few times a second (or as the user says) */
   tc->every = cfg->telemetry_every ? (unsigned)(cfg->telemetry_every < 1000000 ? cfg->telemetry_every : 1000000)
                                    : 1000000;
-  if (cfg->flipflop_window) tc->flipflop_window = (unsigned)cfg->flipflop_window;
+  if (cfg->reversal_window) tc->reversal_window = (unsigned)cfg->reversal_window;
   if (cfg->telemetry_samples) tc->samples = (unsigned)cfg->telemetry_samples;
   tc->hist = cfg->hist_linear ? TEL_HIST_LINEAR : TEL_HIST_LOG;
   if (cfg->near_zero > 0) tc->near_zero_rel = cfg->near_zero;

@@ -25,7 +25,7 @@ typedef struct {
   uint64_t step;
   size_t epoch;
   double loss, train_acc, test_acc, rate;
-  double flip_ratio, ff_num, ff_den;    /* recent means (EMAs) */
+  double flip_ratio, rev_num, rev_den;    /* recent means (EMAs) */
 } DashFeed;
 
 /* Clears everything and takes the layer shapes of m. */

@@ -55,9 +55,9 @@ typedef struct {
   Event *ev;
   size_t nev, evcap;
   /* CSV (or the JSONL records when there is no CSV) */
-  size_t n, ncols_flips; /* points; flip series: total + per layer (+ flip-flops per layer) */
-  double *step, *loss, *acc, *flips, *flipflops; /* flips: n x (layers + 1) */
-  int have_flipflops;
+  size_t n, ncols_flips; /* points; flip series: total + per layer (+ reversals per layer) */
+  double *step, *loss, *acc, *flips, *reversals; /* flips: n x (layers + 1) */
+  int have_reversals;
   size_t ntest;
   double *test_step, *test_acc;
   size_t csv_layers;
@@ -74,7 +74,7 @@ static void run_free(Run *r) {
   free(r->loss);
   free(r->acc);
   free(r->flips);
-  free(r->flipflops);
+  free(r->reversals);
   free(r->test_step);
   free(r->test_acc);
 }
@@ -177,10 +177,10 @@ static int alloc_series(Run *r, size_t points, size_t tests, size_t width) {
   r->loss = calloc(points + 1, sizeof *r->loss);
   r->acc = calloc(points + 1, sizeof *r->acc);
   r->flips = calloc((points + 1) * width, sizeof *r->flips);
-  r->flipflops = calloc((points + 1) * width, sizeof *r->flipflops);
+  r->reversals = calloc((points + 1) * width, sizeof *r->reversals);
   r->test_step = calloc(tests + 1, sizeof *r->test_step);
   r->test_acc = calloc(tests + 1, sizeof *r->test_acc);
-  return r->step && r->loss && r->acc && r->flips && r->flipflops && r->test_step && r->test_acc
+  return r->step && r->loss && r->acc && r->flips && r->reversals && r->test_step && r->test_acc
              ? 0
              : -1;
 }
@@ -290,9 +290,9 @@ static int read_csv(Run *r, LogText *f, const char *path, char *err, size_t errl
   }
   size_t ncols = split_csv(buf, cells, CSV_MAX_COLS);
   int c_step = -1, c_loss = -1, c_acc = -1, c_test = -1, c_flips = -1;
-  int c_lf[MODEL_MAX_LAYERS], c_ff[MODEL_MAX_LAYERS];
+  int c_lf[MODEL_MAX_LAYERS], c_rev[MODEL_MAX_LAYERS];
   size_t layers = 0;
-  for (size_t l = 0; l < MODEL_MAX_LAYERS; l++) c_lf[l] = c_ff[l] = -1;
+  for (size_t l = 0; l < MODEL_MAX_LAYERS; l++) c_lf[l] = c_rev[l] = -1;
   for (size_t c = 0; c < ncols; c++) {
     const char *h = cells[c];
     size_t l;
@@ -305,8 +305,8 @@ static int read_csv(Run *r, LogText *f, const char *path, char *err, size_t errl
     else if (sscanf(h, "flips_l%zu%n", &l, &used) == 1 && !h[used] && l < MODEL_MAX_LAYERS) {
       c_lf[l] = (int)c;
       if (l + 1 > layers) layers = l + 1;
-    } else if (sscanf(h, "flipflops_l%zu%n", &l, &used) == 1 && !h[used] && l < MODEL_MAX_LAYERS)
-      c_ff[l] = (int)c;
+    } else if (sscanf(h, "reversals_l%zu%n", &l, &used) == 1 && !h[used] && l < MODEL_MAX_LAYERS)
+      c_rev[l] = (int)c;
   }
   if (c_step < 0 || c_loss < 0 || c_flips < 0) {
     snprintf(err, errlen, "%s: not a flipscope --log CSV (no step, loss or flips column)", path);
@@ -317,7 +317,7 @@ static int read_csv(Run *r, LogText *f, const char *path, char *err, size_t errl
   size_t npts = (rows + bucket - 1) / bucket, width = layers + 1;
   r->csv_layers = layers;
   r->ncols_flips = width;
-  r->have_flipflops = layers && c_ff[0] >= 0;
+  r->have_reversals = layers && c_rev[0] >= 0;
   if (alloc_series(r, npts, rows, width)) {
     snprintf(err, errlen, "out of memory reading %s", path);
     return -1;
@@ -345,7 +345,7 @@ static int read_csv(Run *r, LogText *f, const char *path, char *err, size_t errl
     r->flips[p * width] += cell_number(cells[c_flips]);
     for (size_t l = 0; l < layers; l++) {
       r->flips[p * width + 1 + l] += c_lf[l] >= 0 ? cell_number(cells[c_lf[l]]) : NAN;
-      r->flipflops[p * width + 1 + l] += c_ff[l] >= 0 ? cell_number(cells[c_ff[l]]) : NAN;
+      r->reversals[p * width + 1 + l] += c_rev[l] >= 0 ? cell_number(cells[c_rev[l]]) : NAN;
     }
     double test = c_test >= 0 ? cell_number(cells[c_test]) : NAN;
     if (!isnan(test)) {
@@ -359,7 +359,7 @@ static int read_csv(Run *r, LogText *f, const char *path, char *err, size_t errl
       r->acc[p] /= k;
       for (size_t c = 0; c < width; c++) {
         r->flips[p * width + c] /= k;
-        r->flipflops[p * width + c] /= k;
+        r->reversals[p * width + c] /= k;
       }
       r->n++;
       in_bucket = 0;
@@ -373,7 +373,7 @@ static int read_csv(Run *r, LogText *f, const char *path, char *err, size_t errl
     r->acc[p] /= k;
     for (size_t c = 0; c < width; c++) {
       r->flips[p * width + c] /= k;
-      r->flipflops[p * width + c] /= k;
+      r->reversals[p * width + c] /= k;
     }
   }
   return 0;
@@ -388,7 +388,7 @@ static int series_from_jsonl(Run *r, LogText *f) {
   size_t width = r->layers + 1;
   r->csv_layers = r->layers;
   r->ncols_flips = width;
-  r->have_flipflops = r->layers > 0;
+  r->have_reversals = r->layers > 0;
   int allocated = alloc_series(r, rows, rows, width) == 0;
   log_rewind(f);
   while (allocated && (buf = read_line(f))) {
@@ -404,7 +404,7 @@ static int series_from_jsonl(Run *r, LogText *f) {
     for (size_t l = 0; l < r->layers; l++) {
       const JsonValue *L = layers && l < layers->count ? &layers->items[l] : NULL;
       r->flips[p * width + 1 + l] = json_get_number(L, "flips");
-      r->flipflops[p * width + 1 + l] = json_get_number(L, "flipflops");
+      r->reversals[p * width + 1 + l] = json_get_number(L, "reversals");
     }
     double test = json_get_number(j, "test_acc");
     if (!isnan(test)) {
@@ -500,12 +500,12 @@ static void write_data(Out *o, Run *r, const Grid *g) {
       size_t w = r->ncols_flips;
       fprintf(f, "# step flips");
       for (size_t l = 0; l < r->csv_layers; l++) fprintf(f, " flips_l%zu", l);
-      for (size_t l = 0; l < r->csv_layers; l++) fprintf(f, " flipflops_l%zu", l);
+      for (size_t l = 0; l < r->csv_layers; l++) fprintf(f, " reversals_l%zu", l);
       fputc('\n', f);
       for (size_t i = 0; i < r->n; i++) {
         num(f, r->step[i]);
         for (size_t c = 0; c < w; c++) num(f, r->flips[i * w + c]);
-        for (size_t l = 0; l < r->csv_layers; l++) num(f, r->flipflops[i * w + 1 + l]);
+        for (size_t l = 0; l < r->csv_layers; l++) num(f, r->reversals[i * w + 1 + l]);
         fputc('\n', f);
       }
       out_close(o, f, "flips.dat");
@@ -737,8 +737,8 @@ static void panel_loss(FILE *f, const Run *r) {
 }
 
 /* 1 when column c of the flip series has a positive value (log scale needs one). */
-static int flips_positive(const Run *r, size_t c, int flipflops) {
-  const double *v = flipflops ? r->flipflops : r->flips;
+static int flips_positive(const Run *r, size_t c, int reversals) {
+  const double *v = reversals ? r->reversals : r->flips;
   for (size_t i = 0; i < r->n; i++)
     if (v[i * r->ncols_flips + c] > 0) return 1;
   return 0;
@@ -753,7 +753,7 @@ static int flips_any(const Run *r) {
 static void panel_flips(FILE *f, const Run *r) {
   panel_reset(f);
   markers(f, r);
-  panel_title(f, "flips per step (flip-flops dashed)");
+  panel_title(f, "flips per step (reversals dashed)");
   fprintf(f, "set logscale y\nset ylabel 'weights flipped'\nset key top right opaque\n");
   const char *sep = "plot ";
   size_t L = r->csv_layers;
@@ -764,7 +764,7 @@ static void panel_flips(FILE *f, const Run *r) {
             sep, 3 + l, 3 + l, layer_colors[l % 8], l);
     sep = ", \\\n     ";
   }
-  for (size_t l = 0; r->have_flipflops && l < L; l++) {
+  for (size_t l = 0; r->have_reversals && l < L; l++) {
     if (!flips_positive(r, 1 + l, 1)) continue;
     fprintf(f, "%s'flips.dat' using 1:(column(%zu) > 0 ? column(%zu) : NaN) with lines dt 2 lw 1 "
                "lc rgb '%s' notitle",

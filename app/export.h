@@ -1,7 +1,7 @@
 /* export.h — gnuplot charts of a run, from its CSV and JSONL logs: data files,
  * one .gp script per chart that rebuilds it (`cd DIR && gnuplot NAME.gp`),
  * and the rendered NAME.png (pngcairo) and NAME.svg. Charts: loss (loss and
- * accuracy), flips (per layer, log scale, flip-flops dashed), fan_l<l>
+ * accuracy), flips (per layer, log scale, reversals dashed), fan_l<l>
  * (inertia percentile bands), heat_l<l> (inertia histogram over time),
  * raster_l<l> (signs of the sampled weights), bode (the optimizer's filter:
  * magnitude and phase, cut-off marked), dashboard (one page). Time charts mark

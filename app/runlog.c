@@ -61,9 +61,9 @@ static void write_header(FILE *f, const RunLog *rl, const Config *cfg, Session *
   json_write_number(f, optim_base_rate(&cfg->opt), 17);
   fprintf(f, ",\"opt\":");
   write_opt(f, &cfg->opt);
-  fprintf(f, ",\"telemetry\":{\"every\":%u,\"flipflop_window\":%u,\"hist\":\"%s\",\"hist_bins\":%d,"
+  fprintf(f, ",\"telemetry\":{\"every\":%u,\"reversal_window\":%u,\"hist\":\"%s\",\"hist_bins\":%d,"
              "\"log_lo\":%g,\"log_hi\":%g,\"near_zero_rel\":%.6g,\"percentiles\":[",
-          tc->every, tc->flipflop_window, tc->hist == TEL_HIST_LOG ? "log" : "linear",
+          tc->every, tc->reversal_window, tc->hist == TEL_HIST_LOG ? "log" : "linear",
           TEL_HIST_BINS, TEL_LOG_LO, TEL_LOG_HI, tc->near_zero_rel);
   for (int p = 0; p < TEL_PERCENTILES; p++)
     fprintf(f, "%s%g", p ? "," : "", tel_percentile_ranks[p]);
@@ -92,9 +92,9 @@ static void write_record(RunLog *rl, const StepReport *r, const TelemetrySnapsho
   fprintf(f, ",\"flips\":%zu,\"layers\":[", r->flips);
   for (size_t l = 0; l < t->layers; l++) {
     const TelemetryLayer *L = &t->layer[l];
-    fprintf(f, "%s{\"flips\":%zu,\"flip_ratio\":%.6g,\"flipflops\":%zu,\"never_flipped\":%.6g,"
+    fprintf(f, "%s{\"flips\":%zu,\"flip_ratio\":%.6g,\"reversals\":%zu,\"never_flipped\":%.6g,"
                "\"stats_count\":%zu,\"near_zero\":%.6g,\"near_zero_band\":",
-            l ? "," : "", L->flips, L->flip_ratio, L->flipflops, L->never_flipped, L->stats_count,
+            l ? "," : "", L->flips, L->flip_ratio, L->reversals, L->never_flipped, L->stats_count,
             L->near_zero);
     json_write_number(f, L->near_zero_band, 6);
     fprintf(f, ",\"abs_median\":");
@@ -165,7 +165,7 @@ static int enable_telemetry(RunLog *rl, const Config *cfg, Session *s, char *err
   size_t total = trainer_total_steps(s->trainer);
   size_t every = cfg->telemetry_every ? cfg->telemetry_every : (total + 499) / 500;
   tc.every = every ? (unsigned)(every < 1000000 ? every : 1000000) : 1;
-  tc.flipflop_window = (unsigned)cfg->flipflop_window;
+  tc.reversal_window = (unsigned)cfg->reversal_window;
   tc.samples = (unsigned)cfg->telemetry_samples;
   tc.hist = cfg->hist_linear ? TEL_HIST_LINEAR : TEL_HIST_LOG;
   tc.near_zero_rel = cfg->near_zero;

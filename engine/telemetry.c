@@ -33,7 +33,7 @@ typedef struct {
   uint64_t *ever;           /* out x words: 1 where the weight flipped at least once */
   uint16_t *last;           /* n: step (mod 2^16) of the weight's last flip */
   size_t stride, count;     /* the statistics subsample: SUB_RUN weights from every stride-th */
-  atomic_size_t flipflops, first_flips; /* this step, summed over blocks */
+  atomic_size_t reversals, first_flips; /* this step, summed over blocks */
   size_t ever_flipped;
 } LayerTrack;
 
@@ -55,7 +55,7 @@ struct Telemetry {
 static void log_edges(float edge[TEL_HIST_BINS + 1]);
 
 void telemetry_defaults(TelemetryConfig *c) {
-  c->flipflop_window = 16;
+  c->reversal_window = 16;
   c->every = 1;
   c->samples = TEL_MAX_SAMPLES;
   c->hist = TEL_HIST_LOG;
@@ -72,8 +72,8 @@ static size_t gcd(size_t a, size_t b) {
 }
 
 static void clamp_config(TelemetryConfig *c) {
-  if (c->flipflop_window < 1) c->flipflop_window = 1;
-  if (c->flipflop_window > AGE_CLAMP - 1) c->flipflop_window = AGE_CLAMP - 1;
+  if (c->reversal_window < 1) c->reversal_window = 1;
+  if (c->reversal_window > AGE_CLAMP - 1) c->reversal_window = AGE_CLAMP - 1;
   if (c->every < 1) c->every = 1;
   if (c->samples > TEL_MAX_SAMPLES) c->samples = TEL_MAX_SAMPLES;
   if (!(c->near_zero_rel >= 0)) c->near_zero_rel = 0;
@@ -158,7 +158,7 @@ Telemetry *telemetry_create(const TelemetryConfig *c, const Model *m, uint64_t s
   }
   telemetry_resync(t, m, 1);
   t->cur.hist = t->cfg.hist;
-  t->cur.flipflop_window = t->cfg.flipflop_window;
+  t->cur.reversal_window = t->cfg.reversal_window;
   t->cur.every = t->cfg.every;
   t->cur.near_zero_rel = t->cfg.near_zero_rel;
   t->pub = t->cur;
@@ -198,7 +198,7 @@ void telemetry_begin_step(Telemetry *t, uint64_t step) {
   t->step = step;
   t->step16 = (uint16_t)step;
   for (size_t l = 0; l < t->layers; l++) {
-    atomic_store_explicit(&t->track[l].flipflops, 0, memory_order_relaxed);
+    atomic_store_explicit(&t->track[l].reversals, 0, memory_order_relaxed);
     atomic_store_explicit(&t->track[l].first_flips, 0, memory_order_relaxed);
   }
   if (step % AGING_EVERY == 0)
@@ -215,10 +215,10 @@ void telemetry_block(Telemetry *t, size_t layer, const float *sign, size_t begin
   if (!flips) return;
   LayerTrack *k = &t->track[layer];
   const size_t K = k->in, W = k->words;
-  const uint16_t now = t->step16, window = (uint16_t)t->cfg.flipflop_window;
+  const uint16_t now = t->step16, window = (uint16_t)t->cfg.reversal_window;
   enum { CHUNK_WORDS = 512 };
   uint64_t fresh[CHUNK_WORDS]; /* packed signs of up to 64 * CHUNK_WORDS columns of a row */
-  size_t flipflops = 0, first = 0;
+  size_t reversals = 0, first = 0;
   for (size_t r = begin / K; r * K < end; r++) {
     uint64_t *old = k->bits + r * W, *ever = k->ever + r * W;
     uint16_t *last = k->last + r * K;
@@ -236,13 +236,13 @@ void telemetry_block(Telemetry *t, size_t layer, const float *sign, size_t begin
         ever[w] |= d;
         for (uint64_t a = again; a; a &= a - 1) {
           size_t c = w * 64 + (size_t)__builtin_ctzll(a);
-          flipflops += (uint16_t)(now - last[c]) <= window;
+          reversals += (uint16_t)(now - last[c]) <= window;
         }
         for (; d; d &= d - 1) last[w * 64 + (size_t)__builtin_ctzll(d)] = now;
       }
     }
   }
-  if (flipflops) atomic_fetch_add_explicit(&k->flipflops, flipflops, memory_order_relaxed);
+  if (reversals) atomic_fetch_add_explicit(&k->reversals, reversals, memory_order_relaxed);
   if (first) atomic_fetch_add_explicit(&k->first_flips, first, memory_order_relaxed);
 }
 
@@ -466,7 +466,7 @@ void telemetry_end_step(Telemetry *t, const TelemetryStep *s, const Model *m, co
   c->train_acc = s->train_acc;
   c->test_acc = s->test_acc;
   c->hist = t->cfg.hist;
-  c->flipflop_window = t->cfg.flipflop_window;
+  c->reversal_window = t->cfg.reversal_window;
   c->every = t->cfg.every;
   c->near_zero_rel = t->cfg.near_zero_rel;
   int stats = s->force_stats || t->stats_requested || s->step % t->cfg.every == 0;
@@ -479,7 +479,7 @@ void telemetry_end_step(Telemetry *t, const TelemetryStep *s, const Model *m, co
     TelemetryLayer *L = &c->layer[l];
     L->flips = s->layer_flips ? s->layer_flips[l] : 0;
     L->flip_ratio = k->n ? (double)L->flips / (double)k->n : 0;
-    L->flipflops = atomic_load_explicit(&k->flipflops, memory_order_relaxed);
+    L->reversals = atomic_load_explicit(&k->reversals, memory_order_relaxed);
     k->ever_flipped += atomic_load_explicit(&k->first_flips, memory_order_relaxed);
     L->ever_flipped = k->ever_flipped;
     L->never_flipped = k->n ? 1.0 - (double)k->ever_flipped / (double)k->n : 1.0;

@@ -2,7 +2,7 @@
  * in the engine and served to the TUI, the logs and the charts.
  *
  * Per step and per binary layer:
- *   flips, flip ratio, flip-flops (flips that undo the weight's previous flip
+ *   flips, flip ratio, reversals (flips that undo the weight's previous flip
  *   made at most K steps earlier), the share of weights never flipped since
  *   the start (exact, every step);
  *   the inertia distribution (latent weight or filter state, optim_inertia):
@@ -51,7 +51,7 @@ extern const double tel_percentile_ranks[TEL_PERCENTILES];
 typedef enum { TEL_HIST_LOG = 0, TEL_HIST_LINEAR = 1 } TelHistMode;
 
 typedef struct {
-  unsigned flipflop_window; /* K: a flip within K steps of the previous one is a flip-flop (1..32767; default 16) */
+  unsigned reversal_window; /* K: a flip within K steps of the previous one is a reversal (1..32767; default 16) */
   unsigned every;           /* distribution stats every N steps (>= 1; default 1) */
   unsigned samples;         /* sampled weights per layer (0..TEL_MAX_SAMPLES; default 256) */
   TelHistMode hist;         /* default TEL_HIST_LOG */
@@ -66,7 +66,7 @@ typedef struct {
   /* every step */
   size_t flips;
   double flip_ratio;        /* flips / weights */
-  size_t flipflops;         /* flips this step that undo a flip of <= K steps ago */
+  size_t reversals;         /* flips this step that undo a flip of <= K steps ago */
   size_t ever_flipped;      /* weights flipped at least once since the start */
   double never_flipped;     /* 1 - ever_flipped / weights */
   unsigned samples;
@@ -94,7 +94,7 @@ typedef struct {
   uint64_t stats_step;      /* step of the distribution statistics (0: none yet) */
   int stats_fresh;          /* 1: computed at this very step */
   TelHistMode hist;
-  unsigned flipflop_window, every;
+  unsigned reversal_window, every;
   double near_zero_rel;
   size_t layers;
   TelemetryLayer layer[MODEL_MAX_LAYERS];
@@ -108,7 +108,7 @@ Telemetry *telemetry_create(const TelemetryConfig *c, const Model *m, uint64_t s
                             size_t errlen);
 void telemetry_free(Telemetry *t);
 const TelemetryConfig *telemetry_config(const Telemetry *t);
-/* Changes `every`, flipflop_window, hist or near_zero_rel between steps
+/* Changes `every`, reversal_window, hist or near_zero_rel between steps
  * (samples and sizes stay). */
 void telemetry_set_config(Telemetry *t, const TelemetryConfig *c);
 /* Asks for the distribution statistics at the next step whatever `every` says. */

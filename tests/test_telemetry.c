@@ -28,7 +28,7 @@ typedef struct {
 } Rig;
 
 /* One binary layer of 8 inputs x 4 outputs = 32 weights, CEMA state, telemetry
- * with flip-flop window K. */
+ * with reversal window K. */
 static void rig_make(Rig *r, unsigned window, TelHistMode hist) {
   r->packed = 0;
   ModelSpec spec;
@@ -44,7 +44,7 @@ static void rig_make(Rig *r, unsigned window, TelHistMode hist) {
   r->inertia = optim_state(r->opt, 0)[optim_ops(OPT_CEMA)->inertia_state];
   TelemetryConfig tc;
   telemetry_defaults(&tc);
-  tc.flipflop_window = window;
+  tc.reversal_window = window;
   tc.hist = hist;
   r->tel = telemetry_create(&tc, &r->m, 7, err, sizeof err);
   cr_assert_not_null(r->tel, "%s", err);
@@ -76,7 +76,7 @@ static const TelemetrySnapshot *rig_step(Rig *r, uint64_t step, const int *flip,
   return s;
 }
 
-Test(telemetry, flips_flipflops_never_flipped_and_ages) {
+Test(telemetry, flips_reversals_never_flipped_and_ages) {
   Rig r;
   rig_make(&r, 3, TEL_HIST_LOG);
   const TelemetrySnapshot *s = rig_step(&r, 1, (int[]){0, 1, 2}, 3);
@@ -84,20 +84,20 @@ Test(telemetry, flips_flipflops_never_flipped_and_ages) {
   cr_assert_eq(L->weights, 32);
   cr_assert_eq(L->flips, 3);
   cr_assert_float_eq(L->flip_ratio, 3.0 / 32, 1e-12);
-  cr_assert_eq(L->flipflops, 0);
+  cr_assert_eq(L->reversals, 0);
   cr_assert_eq(L->ever_flipped, 3);
   cr_assert_float_eq(L->never_flipped, 29.0 / 32, 1e-12);
-  /* Step 2: weight 0 flips back 1 step later (a flip-flop); 5 flips the first time. */
+  /* Step 2: weight 0 flips back 1 step later (a reversal); 5 flips the first time. */
   L = &rig_step(&r, 2, (int[]){0, 5}, 2)->layer[0];
-  cr_assert_eq(L->flipflops, 1);
+  cr_assert_eq(L->reversals, 1);
   cr_assert_eq(L->ever_flipped, 4);
   /* Step 6: weight 1 (last flip at 1: 5 steps) and 0 (at 2: 4 steps) are beyond K = 3. */
   L = &rig_step(&r, 6, (int[]){1, 0}, 2)->layer[0];
-  cr_assert_eq(L->flipflops, 0);
+  cr_assert_eq(L->reversals, 0);
   cr_assert_eq(L->ever_flipped, 4);
-  /* Step 7: weight 1 flips again after 1 step (a flip-flop); 20 for the first time. */
+  /* Step 7: weight 1 flips again after 1 step (a reversal); 20 for the first time. */
   L = &rig_step(&r, 7, (int[]){1, 20}, 2)->layer[0];
-  cr_assert_eq(L->flipflops, 1);
+  cr_assert_eq(L->reversals, 1);
   cr_assert_eq(L->ever_flipped, 5);
   cr_assert_float_eq(L->never_flipped, 27.0 / 32, 1e-12);
   /* Ages at step 7 (the statistics cover all 32 weights): never 27; this step: 1, 20;
@@ -120,17 +120,17 @@ Test(telemetry, flips_flipflops_never_flipped_and_ages) {
   rig_free(&r);
 }
 
-Test(telemetry, sixteen_bit_step_counters_never_wrap_into_flipflops) {
+Test(telemetry, sixteen_bit_step_counters_never_wrap_into_reversals) {
   Rig r;
   rig_make(&r, 16, TEL_HIST_LOG);
   rig_step(&r, 1, (int[]){3}, 1);
   /* The trainer calls begin_step every step; the aging passes run at multiples of 2^14. */
   for (uint64_t step = 2; step < 65537; step++) telemetry_begin_step(r.tel, step);
-  /* 65536 steps later the 16-bit difference would be 0: a false flip-flop without clamping. */
+  /* 65536 steps later the 16-bit difference would be 0: a false reversal without clamping. */
   const TelemetryLayer *L = &rig_step(&r, 65537, (int[]){3}, 1)->layer[0];
-  cr_assert_eq(L->flipflops, 0);
+  cr_assert_eq(L->reversals, 0);
   rig_step(&r, 65538, (int[]){3}, 1);
-  cr_assert_eq(telemetry_last(r.tel)->layer[0].flipflops, 1);
+  cr_assert_eq(telemetry_last(r.tel)->layer[0].reversals, 1);
   rig_free(&r);
 }
 
@@ -292,8 +292,8 @@ Test(telemetry, csv_and_jsonl_schemas, .timeout = 60) {
   cr_assert_not_null(csv);
   const char *header =
       "step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio,flips_l0,flip_ratio_l0,flips_l1,"
-      "flip_ratio_l1,flipflops_l0,never_flipped_l0,near_zero_l0,inertia_abs_median_l0,"
-      "flipflops_l1,never_flipped_l1,near_zero_l1,inertia_abs_median_l1\n";
+      "flip_ratio_l1,reversals_l0,never_flipped_l0,near_zero_l0,inertia_abs_median_l0,"
+      "reversals_l1,never_flipped_l1,near_zero_l1,inertia_abs_median_l1\n";
   cr_assert(strncmp(csv, header, strlen(header)) == 0, "CSV header: %.400s", csv);
   /* Row 4 has statistics (every 4), row 5 leaves the two statistics cells empty. */
   const char *row4 = strstr(csv, "\n4,0,"), *row5 = strstr(csv, "\n5,0,");
@@ -342,7 +342,7 @@ Test(telemetry, csv_and_jsonl_schemas, .timeout = 60) {
       cr_assert_eq(json_get(L, "age")->count, 18);
       cr_assert_eq(strlen(json_get_string(L, "sign")), 64);
       cr_assert_eq(json_get(L, "inertia")->count, 64);
-      const char *keys[] = {"flips", "flip_ratio", "flipflops", "never_flipped", "near_zero",
+      const char *keys[] = {"flips", "flip_ratio", "reversals", "never_flipped", "near_zero",
                             "abs_median", "stats_count", "hist_lo", "hist_hi"};
       for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
         cr_assert(!isnan(json_get_number(L, keys[k])), "step record lacks %s", keys[k]);
@@ -598,18 +598,18 @@ Test(telemetry, packed_blocks_count_like_unpacked_ones) {
   rig_make(&plain, 4, TEL_HIST_LOG);
   rig_make(&packed, 4, TEL_HIST_LOG);
   packed.packed = 1;
-  size_t total_flipflops = 0;
+  size_t total_reversals = 0;
   const int flips[][3] = {{0, 9, 17}, {9, 30, 31}, {0, 17, 30}, {5, 9, 31}, {0, 1, 2}};
   for (uint64_t step = 1; step <= 5; step++) {
     const TelemetrySnapshot *a = rig_step(&plain, step, flips[step - 1], 3);
-    size_t a_flipflops = a->layer[0].flipflops;
-    total_flipflops += a_flipflops;
+    size_t a_reversals = a->layer[0].reversals;
+    total_reversals += a_reversals;
     double a_never = a->layer[0].never_flipped;
     const TelemetrySnapshot *b = rig_step(&packed, step, flips[step - 1], 3);
-    cr_assert_eq(b->layer[0].flipflops, a_flipflops, "step %llu", (unsigned long long)step);
+    cr_assert_eq(b->layer[0].reversals, a_reversals, "step %llu", (unsigned long long)step);
     cr_assert_eq(b->layer[0].never_flipped, a_never, "step %llu", (unsigned long long)step);
   }
-  cr_assert_gt(total_flipflops, 0, "the scenario has flip-flops to count");
+  cr_assert_gt(total_reversals, 0, "the scenario has reversals to count");
   rig_free(&plain);
   rig_free(&packed);
 }

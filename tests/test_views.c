@@ -38,7 +38,7 @@ static void fill_history(DashBucket *h, size_t *n, double shift) {
     b->rate = 1e-3 * (1 - t / 3600) * span;
     b->test_acc = b->last % 120 == 0 ? acc - 0.04 : NAN;
     for (int l = 0; l < 3; l++) b->flips[l] = span * (4000.0 / (l + 1)) * exp(-t / 400) + span * (l + 1);
-    b->flipflops = 0.3 * (b->flips[0] + b->flips[1] + b->flips[2]);
+    b->reversals = 0.3 * (b->flips[0] + b->flips[1] + b->flips[2]);
     for (int l = 0; l < DASH_LAYERS; l++)
       for (int k = 0; k < DASH_BANDS; k++) {
         double spread = 1e-4 * (1 + t / 500) / (l + 1);
@@ -70,8 +70,8 @@ static DashSnapshot *fixed_snapshot(void) {
   s->train_acc = 0.87;
   s->test_acc = 0.8325;
   s->flip_ratio = 0.0041;
-  s->flipflop = 0.31;
-  s->flipflop_k = 16;
+  s->reversal = 0.31;
+  s->reversal_k = 16;
   s->state = RUN_RUNNING;
   fill_history(s->hist, &s->n_hist, 0);
   s->span = 5;
@@ -344,7 +344,7 @@ Test(views, empty_snapshot) {
   DashSnapshot *s = calloc(1, sizeof *s);
   optim_defaults(OPT_ADAM, &s->opt);
   s->test_acc = NAN;
-  s->flipflop = NAN;
+  s->reversal = NAN;
   DashUi ui;
   memset(&ui, 0, sizeof ui);
   ui.opt = s->opt;

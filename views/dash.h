@@ -38,7 +38,7 @@ typedef struct {
   double loss, train_acc, rate;     /* sums over the steps */
   double test_acc;                  /* last evaluation in the bucket; NAN if none */
   double flips[DASH_LAYERS];        /* sums of flips per step */
-  double flipflops;                 /* sum over steps and layers */
+  double reversals;                 /* sum over steps and layers */
   float bands[DASH_LAYERS][DASH_BANDS]; /* inertia percentiles, latest in the bucket (NAN none) */
 } DashBucket;
 
@@ -81,8 +81,8 @@ typedef struct {
   double factor;                    /* the schedule's multiplier of the base rate, next step */
   double loss, train_acc, test_acc; /* last step; test: last evaluation (NAN none) */
   double flip_ratio;                /* flips per weight per step, recent mean */
-  double flipflop;                  /* share of recent flips that undid one within K steps */
-  int flipflop_k;
+  double reversal;                  /* share of recent flips that undid one within K steps */
+  int reversal_k;
   RunState state;
   char status[DASH_TEXT];           /* why it paused or diverged; "" otherwise */
   uint64_t applied;                 /* sequence number of the last command applied */

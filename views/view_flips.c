@@ -1,5 +1,5 @@
 /* view_flips.c — flips per step of each layer over time on a log scale, the
- * current counts per layer, and the flip-flop rate (flips undone within K steps). */
+ * current counts per layer, and the reversal rate (flips undone within K steps). */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -57,20 +57,20 @@ void view_flips(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
       braille_free(&b);
     }
   }
-  /* bottom line: flip ratio and flip-flops */
+  /* bottom line: flip ratio and reversals */
   int by = iy + ih - 1;
-  char ratio[16], ff[16];
+  char ratio[16], rev[16];
   snprintf(ratio, sizeof ratio, "%.2g%%", 100 * s->flip_ratio);
-  if (isnan(s->flipflop)) snprintf(ff, sizeof ff, "-");
-  else snprintf(ff, sizeof ff, "%.0f%%", 100 * s->flipflop);
-  snprintf(buf, sizeof buf, "flip-flop(%d) ", s->flipflop_k);
-  /* the long form when it fits: "ratio 0.6% flip-flop(16) 44%", else the flip-flops */
-  int wide = 6 + (int)strlen(ratio) + 1 + (int)strlen(buf) + (int)strlen(ff) <= iw;
+  if (isnan(s->reversal)) snprintf(rev, sizeof rev, "-");
+  else snprintf(rev, sizeof rev, "%.0f%%", 100 * s->reversal);
+  snprintf(buf, sizeof buf, "reversal(%d) ", s->reversal_k);
+  /* the long form when it fits: "ratio 0.6% reversal(16) 44%", else the reversals */
+  int wide = 6 + (int)strlen(ratio) + 1 + (int)strlen(buf) + (int)strlen(rev) <= iw;
   x = ix;
   if (wide) {
     x += canvas_text(c, x, by, "ratio ", ST_DIM, ix + iw - x);
     x += canvas_text(c, x, by, ratio, ST_VALUE, ix + iw - x) + 1;
   }
   x += canvas_text(c, x, by, buf, ST_DIM, ix + iw - x);
-  canvas_text(c, x, by, ff, ST_VALUE, ix + iw - x);
+  canvas_text(c, x, by, rev, ST_VALUE, ix + iw - x);
 }
