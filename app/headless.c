@@ -30,9 +30,11 @@ typedef struct {
   unsigned long long total, first;
 } FlipCounts;
 
-/* Running means over the current epoch, for progress lines and the summary. */
+/* Running means over the current epoch, for progress lines and the summary;
+ * the mean flip ratio is the paper's ff_ratio (share of binary weights whose
+ * sign changed in a step, averaged over the epoch's steps, step 1 included). */
 typedef struct {
-  double loss, acc;
+  double loss, acc, flip_ratio;
   size_t steps;
 } EpochMeans;
 
@@ -50,10 +52,12 @@ static void progress_line(FILE *out, const Session *s, const StepReport *r, cons
     for (size_t i = 0; i < BAR; i++) bar[1 + i] = i < filled ? '#' : '.';
     memcpy(bar + 1 + BAR, "] ", 3);
   }
-  fprintf(out, "%s%sepoch %zu/%zu  step %llu/%zu  loss %.4f  train %.2f%%%s  flips %zu  %.0f samples/s%s",
+  fprintf(out, "%s%sepoch %zu/%zu  step %llu/%zu  loss %.4f  train %.2f%%%s  flips %zu  ff_ratio %.3g%%  "
+          "%.0f samples/s%s",
           live ? "\r\033[K" : "", bar, r->epoch + 1, trainer_epochs(s->trainer),
           (unsigned long long)r->step, total, e->loss / (double)e->steps,
-          100 * e->acc / (double)e->steps, test, r->flips, samples_per_s, live ? "" : "\n");
+          100 * e->acc / (double)e->steps, test, r->flips, 100 * e->flip_ratio / (double)e->steps,
+          samples_per_s, live ? "" : "\n");
   fflush(out);
 }
 
@@ -71,14 +75,15 @@ static void print_summary(FILE *out, const Session *s, const StepReport *last, c
   if (s->data.val.n) snprintf(val, sizeof val, "\"val_acc\":%.4f,", s->val_acc);
   fprintf(out, "{\"test_acc\":%.4f,%s\"train_acc\":%.4f,\"loss\":%.6f,\"steps\":%llu,\"epochs\":%.3f,"
          "\"train_s\":%.3f,\"samples_per_s\":%.1f,\"flips_total\":%llu,"
-         "\"flips_first_step\":%llu,\"flips_after_first\":%llu,"
+         "\"flips_first_step\":%llu,\"flips_after_first\":%llu,\"ff_ratio\":%.6g,"
          "\"data\":\"%s\",\"model\":\"%s\",\"opt\":\"%s\",\"threads\":%d,\"simd\":\"%s\","
          "\"blas_core\":\"%s\",\"startup_s\":%.3f,\"eval_s\":%.3f,\"peak_rss_mb\":%.1f,"
          "\"phase_share\":{\"data\":%.4f,\"forward\":%.4f,\"backward\":%.4f,\"optimizer\":%.4f}}\n",
          test_acc, val, e->acc / (double)e->steps, e->loss / (double)e->steps,
          (unsigned long long)last->step,
          (double)last->step / (double)trainer_steps_per_epoch(s->trainer), train_s,
-         (double)samples / train_s, flips->total, flips->first, flips->total - flips->first, s->data.name, model,
+         (double)samples / train_s, flips->total, flips->first, flips->total - flips->first,
+         e->flip_ratio / (double)e->steps, s->data.name, model,
          optim_ops(s->cfg.opt.kind)->name, s->threads, simd_name(simd_active()),
          blas_core_name(), startup_s, pt->eval, (double)ru.ru_maxrss / 1024.0,
          pt->data / phases, pt->forward / phases, pt->backward / phases, pt->optimizer / phases);
@@ -111,7 +116,7 @@ static int write_result(const char *path, const Session *s, const StepReport *la
 static int save_run(Session *s, RunLog *log, const EpochMeans *e, const FlipCounts *flips,
                     double test_acc, char *err, size_t errlen) {
   RunFigures fig = {.flips_total = flips->total, .flips_first = flips->first,
-                    .epoch_loss = e->loss, .epoch_acc = e->acc,
+                    .epoch_loss = e->loss, .epoch_acc = e->acc, .epoch_flip_ratio = e->flip_ratio,
                     .epoch_steps = e->steps, .test_acc = test_acc, .val_acc = s->val_acc};
   if (runlog_mark(log, &fig.csv, &fig.jsonl, err, errlen)) return -1;
   size_t len = run_figures_encode(&fig, NULL, 0);
@@ -180,7 +185,7 @@ int headless_run(const Config *cfg) {
   FlipCounts flips = {0};
   RunFigures fig = {.test_acc = NAN, .val_acc = NAN};
   if (s.resumed && run_figures_decode(s.resume_app, s.resume_app_len, &fig) == 0) {
-    epoch = (EpochMeans){fig.epoch_loss, fig.epoch_acc, fig.epoch_steps};
+    epoch = (EpochMeans){fig.epoch_loss, fig.epoch_acc, fig.epoch_flip_ratio, fig.epoch_steps};
     flips = (FlipCounts){fig.flips_total, fig.flips_first};
     test_acc = fig.test_acc;
     s.val_acc = fig.val_acc;
@@ -205,6 +210,7 @@ int headless_run(const Config *cfg) {
       epoch = (EpochMeans){0};
     epoch.loss += r.loss;
     epoch.acc += r.train_acc;
+    epoch.flip_ratio += r.flip_ratio;
     epoch.steps++;
     flips.total += r.flips;
     if (r.step == 1) flips.first = r.flips;

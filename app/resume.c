@@ -44,9 +44,9 @@ size_t run_figures_encode(const RunFigures *f, char *buf, size_t len) {
   size_t used = 0;
   int n = snprintf(buf, len,
                    "flips_total=%llu\nflips_first=%llu\nepoch_loss=%a\nepoch_acc=%a\n"
-                   "epoch_steps=%zu\ntest_acc=%a\nval_acc=%a\n",
-                   f->flips_total, f->flips_first, f->epoch_loss, f->epoch_acc, f->epoch_steps,
-                   f->test_acc, f->val_acc);
+                   "epoch_flip_ratio=%a\nepoch_steps=%zu\ntest_acc=%a\nval_acc=%a\n",
+                   f->flips_total, f->flips_first, f->epoch_loss, f->epoch_acc,
+                   f->epoch_flip_ratio, f->epoch_steps, f->test_acc, f->val_acc);
   if (n < 0) return 0;
   used = (size_t)n;
   const struct {
@@ -80,6 +80,7 @@ static int decode_field(const char *key, const char *v, RunFigures *f, locale_t 
                 {"csv_bytes", &f->csv.bytes, NULL},
                 {"jsonl_bytes", &f->jsonl.bytes, NULL},
                 {"epoch_loss", NULL, &f->epoch_loss}, {"epoch_acc", NULL, &f->epoch_acc},
+                {"epoch_flip_ratio", NULL, &f->epoch_flip_ratio},
                 {"test_acc", NULL, &f->test_acc},     {"val_acc", NULL, &f->val_acc}};
   char *end = NULL;
   errno = 0;

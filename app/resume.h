@@ -29,6 +29,7 @@ typedef struct {
   unsigned long long flips_total;
   unsigned long long flips_first;  /* flips at step 1 (zero filter state: about half the weights) */
   double epoch_loss, epoch_acc;  /* sums over the current epoch's steps */
+  double epoch_flip_ratio;       /* likewise */
   size_t epoch_steps;
   double test_acc, val_acc;      /* the last evaluation (NAN: none yet) */
   LogMark csv, jsonl;            /* the --log and --log-jsonl files */

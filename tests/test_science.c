@@ -64,3 +64,35 @@ Test(science, state_init_keeps_the_initial_signs_through_step_one) {
     cr_assert_eq(json_number(r.out, "flips_first_step"), 0, "%s: %s", opts[k], r.out);
   }
 }
+
+/* The mean of CSV column `col` over rows [from, to] (1-based). */
+static double csv_mean(const char *path, int from, int to, int col) {
+  double sum = 0;
+  for (int row = from; row <= to; row++) sum += csv_cell(path, row, col);
+  return sum / (to - from + 1);
+}
+
+Test(science, ff_ratio_is_the_epochs_mean_flip_ratio) {
+  char args[512];
+  ProcResult r;
+  /* glyphs: 12,000 training images, batch 200: 60 steps per epoch */
+  snprintf(args, sizeof args, SMALL " --batch 200 --epochs 2 --log %s", in_tmp("run.csv"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  double want = csv_mean(in_tmp("run.csv"), 61, 120, 7); /* flip_ratio, the last epoch */
+  cr_assert_float_eq(json_number(r.out, "ff_ratio"), want, 1e-5 * want, "%s", r.out);
+  /* each epoch's line shows its own ff_ratio, step 1 included in the first */
+  char line[96];
+  snprintf(line, sizeof line, "ff_ratio %.3g%%", 100 * csv_mean(in_tmp("run.csv"), 1, 60, 7));
+  cr_assert(strstr(r.err, line), "'%s' not in: %s", line, r.err);
+  snprintf(line, sizeof line, "ff_ratio %.3g%%", 100 * want);
+  cr_assert(strstr(r.err, line), "'%s' not in: %s", line, r.err);
+  /* a run resumed inside the epoch reports the same */
+  snprintf(args, sizeof args, SMALL " --batch 200 --epochs 2 --steps 90 --save %s", in_tmp("c"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  snprintf(args, sizeof args, "--headless --load %s --steps 120", in_tmp("c"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert_float_eq(json_number(r.out, "ff_ratio"), want, 1e-5 * want, "%s", r.out);
+}
