@@ -1,7 +1,7 @@
 /* presets.c — the guided experiments (data, model, optimizer, text). Each runs
  * on the built-in glyphs so it needs no download and trains at hundreds of
  * steps a second, for minutes (the decay preset spreads its decay over about
- * a minute on two cores); the numbers are SCIENCE.md's. */
+ * a minute on two cores); the numbers are docs/science.md's. */
 #include "app/presets.h"
 
 #include <stdio.h>

@@ -1,5 +1,5 @@
 /* presets.h — guided experiments: a data set, a model and optimizer settings
- * chosen to show one idea of SCIENCE.md in a minute or two, and a paragraph
+ * chosen to show one idea of docs/science.md in a minute or two, and a paragraph
  * that tells the viewer what to look at and which key to press.
  * `--preset NAME` starts one; `P` in the TUI loads one. */
 #ifndef FLIPSCOPE_PRESETS_H

@@ -23,7 +23,7 @@ static void write_opt(FILE *f, const OptConfig *o) {
               {"sigma", o->sigma},   {"lr", o->lr},               {"beta1", o->beta1},
               {"beta2", o->beta2},   {"eps", o->eps},             {"momentum", o->momentum},
               {"dampening", o->dampening}, {"wd", o->wd},         {"init-scale", o->init_scale},
-              {"clip", o->clip}};
+              {"clip", o->clip},       {"state-init", o->state_init}};
   for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
     fprintf(f, ",\"%s\":", nums[i].key);
     json_write_number(f, nums[i].value, 17);

@@ -1,4 +1,4 @@
-/* filter.c — the filter view of the optimizers (see filter.h, SCIENCE.md 2-5). */
+/* filter.c — the filter view of the optimizers (see filter.h, docs/science.md 2-3). */
 #include "engine/filter.h"
 
 #include <complex.h>

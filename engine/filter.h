@@ -1,5 +1,5 @@
 /* filter.h — every binary-weight optimizer seen as a filter on its gradient
- * stream (SCIENCE.md sections 2-5): the equivalent CEMA pair (alpha, gamma),
+ * stream (docs/science.md sections 2-3): the equivalent CEMA pair (alpha, gamma),
  * the poles and transfer function H(z) from the gradient g to the filter
  * output y (b = -sign(y): y is CEMA's i, -k w for latent SGD), the filter's
  * initial state from the latent init, its frequency and impulse responses,

@@ -127,7 +127,7 @@ typedef struct {
 
 /* Replaces o's optimizer by one configured by `to`, in place (pointers to o
  * stay valid), mapping the state so the binary weights `signs` (one array per
- * layer) are kept. Exact mappings (SCIENCE.md sections 2-4): latent SGD with a
+ * layer) are kept. Exact mappings (docs/science.md section 2): latent SGD with a
  * CEMA equivalent <-> that CEMA (i = -k w, m from the momentum buffer),
  * Bop(tau = 0) <-> CEMA(alpha = 1), and the same optimizer kind. Anything
  * else is approximate: the inertia's sign (and a scaled magnitude) is kept,

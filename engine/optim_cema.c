@@ -1,6 +1,6 @@
 /* optim_cema.c — CEMA, the cascaded exponential moving average of Quist et al.
  * (ICLR 2023): no latent weights; two EMAs filter the gradient and a weight
- * flips when the filter output agrees in sign with it (SCIENCE.md section 4).
+ * flips when the filter output agrees in sign with it (docs/science.md section 2).
  *
  *   m <- (1 - gamma) m + gamma g
  *   i <- (1 - alpha_t) i + alpha_t m

@@ -1,4 +1,4 @@
-/* test_claims.c — the eight claims of SCIENCE.md section 7, each exactly.
+/* test_claims.c — the claims of docs/science.md sections 2-3, each exactly.
  *
  * Open loop: two real optimizers (optim_create / optim_step_layer) read the
  * same seeded synthetic gradient stream (per-weight drift plus noise) and must
@@ -305,7 +305,7 @@ Test(claims, c6_pytorch_momentum_is_the_exact_pole_cascade) {
   OptConfig naive = cema_config(sgd.lr * sgd.wd, 1 - sgd.momentum);
   expect_parts("claim 6 control", sgd_vs_cema("claim 6 control: naive alpha = eta lambda, gamma = 1 - mu",
                                               &sgd, &naive, 1, &DRIFTING, 0));
-  /* SCIENCE.md's worked example, whose poles are not exact in float. */
+  /* the worked example, whose poles are not exact in float. */
   OptConfig worked = sgd_config(0.01, 0.05, 0.9, 0, 0, 0.5);
   expect_same("claim 6, worked example",
               sgd_vs_its_cema("claim 6: mu 0.9, (0.01, 0.05) vs its poles", &worked, &DRIFTING, 0));
@@ -335,7 +335,7 @@ Test(claims, c7_bop_tau0_is_cema_alpha1) {
 }
 
 /* Claim 8: under white Gaussian gradients CEMA flips at arccos(rho_1)/pi per
- * step (SCIENCE.md section 5). Measured on the real optimizer after a burn-in
+ * step (docs/science.md section 3). Measured on the real optimizer after a burn-in
  * of 4/alpha steps; the standard error comes from the per-weight flip counts. */
 typedef struct {
   double alpha, gamma, rate, se, predicted;
@@ -394,7 +394,7 @@ Test(claims, c8_white_noise_flip_rates, .timeout = 60) {
       cr_assert(r[i].rate + 4 * (r[i].se + r[i - 1].se) < r[i - 1].rate,
                 "flip rate did not fall: %.5f then %.5f", r[i - 1].rate, r[i].rate);
   }
-  /* SCIENCE.md section 5's predictions */
+  /* docs/science.md section 3: the predictions */
   cr_assert_float_eq(r[0].predicted, 0.1436, 1e-4);
   cr_assert_float_eq(r[2].predicted, 0.02338, 1e-5);
   cr_assert_float_eq(r[3].predicted, 0.00462, 1e-5);

@@ -1,6 +1,6 @@
 /* test_filter.c — the filter view (engine/filter.h) against closed forms and
- * against the optimizers it describes; `flipscope filter` (SCIENCE.md section
- * 3's worked values, errors); the new optimizers' steps by hand; and the
+ * against the optimizers it describes; `flipscope filter` (docs/science.md section
+ * 2's worked values, errors); the new optimizers' steps by hand; and the
  * approximate and exact reports of optim_switch. */
 #include <criterion/criterion.h>
 #include <criterion/logging.h>

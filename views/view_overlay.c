@@ -122,7 +122,7 @@ static void optimizers(Canvas *c, const DashUi *ui) {
     canvas_text(c, in.x + 8, y, note, sel ? ST_SELECT : ui->opt_exact[k] ? ST_OK : ST_DIM, in.w - 8);
   }
   wrap(c, (Rect){in.x, y + 1, in.w, 2}, y + 1,
-       "The state is mapped where an exact mapping exists (SCIENCE.md 2-4).", ST_DIM);
+       "The state is mapped where an exact mapping exists (docs/science.md 2).", ST_DIM);
 }
 
 void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
