@@ -6,6 +6,7 @@
 
 #include "app/checkpoint_file.h"
 #include "app/config.h"
+#include "app/outputs.h"
 
 /* Prints s[0..n) as the inside of a JSON string. */
 static void json_text(const char *s, size_t n) {
@@ -53,5 +54,5 @@ int checkpoint_command(int argc, char **argv) {
   json_text(in.config, in.config_len);
   printf("\"}\n");
   ckpt_file_close(&f);
-  return EXIT_OK;
+  return outputs_flush_stdout("the description") ? EXIT_RUNTIME : EXIT_OK;
 }

@@ -1,10 +1,8 @@
-/* checkpoint_file.c — atomic checkpoint writes and mapped reads. */
+/* checkpoint_file.c — checkpoint writes (app/atomic_file.h) and mapped reads. */
 #include "app/checkpoint_file.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,113 +10,34 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "app/atomic_file.h"
 #include "datasets/input_file.h"
 
 /* Checkpoints larger than this are taken as something else. */
 #define CKPT_FILE_MAX ((uint64_t)1 << 40)
 
+/* CkptSink onto a stdio stream. */
+static int write_to_stream(void *ctx, const void *data, size_t len) {
+  return fwrite(data, 1, len, ctx) == len ? 0 : -1;
+}
+
 typedef struct {
-  int fd;
-  int error; /* errno of the first failed write */
-} FdSink;
+  Trainer *t;
+  const CkptExtra *extra;
+} SaveJob;
 
-static int write_all(void *ctx, const void *data, size_t len) {
-  FdSink *s = ctx;
-  const char *p = data;
-  while (len) {
-    ssize_t w = write(s->fd, p, len);
-    if (w < 0 && errno == EINTR) continue;
-    if (w <= 0) {
-      s->error = w < 0 ? errno : EIO;
-      return -1;
-    }
-    p += w, len -= (size_t)w;
-  }
-  return 0;
-}
-
-/* The directory part of path ("." when it has none). */
-static void dir_of(const char *path, char *dir, size_t len) {
-  const char *slash = strrchr(path, '/');
-  if (!slash) snprintf(dir, len, ".");
-  else if (slash == path) snprintf(dir, len, "/");
-  else snprintf(dir, len, "%.*s", (int)(slash - path), path);
-}
-
-/* Removes the temporary files "NAME.tmp-PID" that saves of path by processes
- * no longer alive left behind (killed in the middle of a save). */
-static void remove_stale_temporaries(const char *path) {
-  char dir[4096];
-  dir_of(path, dir, sizeof dir);
-  const char *slash = strrchr(path, '/'), *base = slash ? slash + 1 : path;
-  size_t base_len = strlen(base);
-  DIR *d = opendir(dir);
-  if (!d) return;
-  for (struct dirent *e; (e = readdir(d));) {
-    const char *name = e->d_name;
-    if (strncmp(name, base, base_len) || strncmp(name + base_len, ".tmp-", 5)) continue;
-    char *end;
-    long pid = strtol(name + base_len + 5, &end, 10);
-    if (*end || pid <= 0 || pid == (long)getpid()) continue;
-    if (kill((pid_t)pid, 0) == 0 || errno != ESRCH) continue; /* alive, or not ours to judge */
-    char full[4096 + 256];
-    snprintf(full, sizeof full, "%s/%s", dir, name);
-    unlink(full);
-  }
-  closedir(d);
+/* AtomicFill: the checkpoint's bytes. */
+static int fill_checkpoint(FILE *f, void *ctx, char *msg, size_t msglen) {
+  const SaveJob *job = ctx;
+  char why[256];
+  if (checkpoint_write(job->t, job->extra, write_to_stream, f, why, sizeof why) == 0) return 0;
+  if (!ferror(f)) snprintf(msg, msglen, "%s", why); /* else errno tells the failed write */
+  return -1;
 }
 
 int ckpt_file_save(Trainer *t, const char *path, const CkptExtra *extra, char *err, size_t errlen) {
-  remove_stale_temporaries(path);
-  size_t n = strlen(path) + 32;
-  char *tmp = malloc(n);
-  if (!tmp) {
-    snprintf(err, errlen, "%s: out of memory", path);
-    return -1;
-  }
-  /* One save at a time per process, so the pid makes the name unique. */
-  snprintf(tmp, n, "%s.tmp-%ld", path, (long)getpid());
-  int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
-  if (fd < 0) {
-    snprintf(err, errlen, "%s: cannot create a temporary file beside it: %s", path,
-             strerror(errno));
-    free(tmp);
-    return -1;
-  }
-  /* Keep the old file's permissions; a new one gets the usual 0644. */
-  struct stat st;
-  fchmod(fd, stat(path, &st) == 0 ? st.st_mode & 07777 : 0644);
-  FdSink sink = {fd, 0};
-  const char *step = "writing";
-  char msg[256] = "";
-  int rc = -1;
-  errno = 0;
-  if (checkpoint_write(t, extra, write_all, &sink, msg, sizeof msg) != 0) {
-    errno = sink.error;
-  } else if (step = "syncing", fsync(fd) == 0) {
-    step = "closing";
-    int closed = close(fd);
-    fd = -1;
-    if (closed == 0 && (step = "renaming it into place", rename(tmp, path) == 0)) {
-      /* The rename is durable only once the directory is synced. */
-      char dir[4096];
-      dir_of(path, dir, sizeof dir);
-      int dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-      if (dfd >= 0) {
-        fsync(dfd);
-        close(dfd);
-      }
-      rc = 0;
-    }
-  }
-  if (rc) {
-    snprintf(err, errlen, "%s: %s the checkpoint failed: %s", path, step,
-             errno ? strerror(errno) : msg);
-    if (fd >= 0) close(fd);
-    unlink(tmp);
-  }
-  free(tmp);
-  return rc;
+  SaveJob job = {t, extra};
+  return atomic_file_write(path, "the checkpoint", fill_checkpoint, &job, err, errlen);
 }
 
 int ckpt_file_open(CkptFile *f, const char *path, char *err, size_t errlen) {

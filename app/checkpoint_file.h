@@ -1,11 +1,9 @@
 /* checkpoint_file.h — checkpoints on disk (the format is engine/checkpoint.h).
  *
- * Saving is atomic: the bytes go to a temporary file in the same directory,
- * which is flushed, fsync'd and renamed over FILE, and then the directory is
- * fsync'd, so a crash or kill at any moment leaves either the old checkpoint
- * or the new one, never a mixture. The temporary file is FILE.tmp-PID; a save
- * removes those left by processes that died while saving. Messages start
- * with the file name.
+ * Saving is atomic (app/atomic_file.h): a crash or kill at any moment leaves
+ * either the old checkpoint or the new one, never a mixture, and a device
+ * such as /dev/null is written to, never replaced. Messages start with the
+ * file name.
  */
 #ifndef FLIPSCOPE_CHECKPOINT_FILE_H
 #define FLIPSCOPE_CHECKPOINT_FILE_H

@@ -539,6 +539,7 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
     if (path) config_path = path;
   }
   if (config_path && read_config_file(config_path, &s, err, errlen)) goto done;
+  if (config_path) snprintf(cfg->config_path, sizeof cfg->config_path, "%s", config_path);
   for (int i = 0; i < argc; i++) {
     const char *a = argv[i];
     if (strncmp(a, "--", 2) != 0) {

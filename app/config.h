@@ -46,6 +46,7 @@ typedef struct {
   /* the live view (app/tui.c, app/presets.c) */
   char preset[CONFIG_PATH_MAX];      /* --preset NAME: its settings come first */
   char screen_path[CONFIG_PATH_MAX]; /* --screen FILE: the final dashboard as text */
+  char config_path[CONFIG_PATH_MAX]; /* --config FILE, as given ("" without) */
   ConfigChange changes[CONFIG_MAX_CHANGES]; /* --change, in the order given */
   size_t n_changes;
 } Config;

@@ -9,8 +9,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/atomic_file.h"
 #include "app/blas_setup.h"
 #include "app/opt_change.h"
+#include "app/outputs.h"
 #include "app/resume.h"
 #include "app/runlog.h"
 #include "app/tui_screen.h"
@@ -90,25 +92,30 @@ static void print_summary(FILE *out, const Session *s, const StepReport *last, c
   fflush(out);
 }
 
-/* --result FILE: the summary again, written to FILE.tmp and renamed, so FILE
- * exists only when complete (sweeps skip points whose result exists). */
-static int write_result(const char *path, const Session *s, const StepReport *last,
-                        const EpochMeans *e, double test_acc, double train_s, double startup_s,
-                        const FlipCounts *flips) {
-  char tmp[CONFIG_PATH_MAX + 8];
-  snprintf(tmp, sizeof tmp, "%s.tmp", path);
-  FILE *f = fopen(tmp, "w");
-  int bad = !f;
-  if (f) {
-    print_summary(f, s, last, e, test_acc, train_s, startup_s, flips);
-    bad = ferror(f);
-    bad |= fclose(f) != 0;
-  }
-  if (bad || rename(tmp, path) != 0) {
-    fprintf(stderr, "flipscope: --result: cannot write %s\n", path);
-    return -1;
-  }
-  return 0;
+/* The final figures of a run, for its summary. */
+typedef struct {
+  const Session *s;
+  const StepReport *last;
+  const EpochMeans *e;
+  double test_acc, train_s, startup_s;
+  const FlipCounts *flips;
+} Summary;
+
+/* AtomicFill: the summary. */
+static int fill_summary(FILE *f, void *ctx, char *msg, size_t msglen) {
+  const Summary *m = ctx;
+  (void)msg, (void)msglen;
+  print_summary(f, m->s, m->last, m->e, m->test_acc, m->train_s, m->startup_s, m->flips);
+  return ferror(f) ? -1 : 0;
+}
+
+/* --result FILE: the summary again, written atomically (app/atomic_file.h),
+ * so FILE exists only when complete (sweeps skip points whose result exists). */
+static int write_result(const char *path, const Summary *m) {
+  char err[CONFIG_PATH_MAX + 256];
+  if (atomic_file_write(path, "the result", fill_summary, (void *)m, err, sizeof err) == 0) return 0;
+  fprintf(stderr, "flipscope: --result %s\n", err);
+  return -1;
 }
 
 /* --save: the checkpoint with the running figures and where the logs stand
@@ -271,10 +278,10 @@ int headless_run(const Config *cfg) {
     /* Training time: the four phases of every step, not evaluation. */
     const PhaseTimes *pt = trainer_times(s.trainer);
     double train_s = pt->data + pt->forward + pt->backward + pt->optimizer;
+    Summary sum = {&s, &r, &epoch, test_acc, train_s, startup_s, &flips};
     print_summary(stdout, &s, &r, &epoch, test_acc, train_s, startup_s, &flips);
-    if (cfg->result_path[0] &&
-        write_result(cfg->result_path, &s, &r, &epoch, test_acc, train_s, startup_s, &flips))
-      rc = EXIT_RUNTIME;
+    if (cfg->result_path[0] && write_result(cfg->result_path, &sum)) rc = EXIT_RUNTIME;
+    if (outputs_flush_stdout("the summary")) rc = EXIT_RUNTIME;
   }
   session_close(&s);
   return rc;

@@ -6,14 +6,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <errno.h>
 #include <sys/resource.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "app/blas_setup.h"
 #include "app/checkpoint_file.h"
+#include "app/outputs.h"
 #include "engine/parallel.h"
 #include "engine/simd.h"
 
@@ -41,29 +40,15 @@ double session_uptime(void) {
 
 static int check_memory(const Config *cfg, const Dataset *d, char *err, size_t errlen);
 
-/* --save: refuses at the start, not after the training, a file that cannot be made. */
-static int check_save_dir(const char *path, char *err, size_t errlen) {
-  char dir[CONFIG_PATH_MAX];
-  const char *slash = strrchr(path, '/');
-  snprintf(dir, sizeof dir, "%.*s", slash ? (slash == path ? 1 : (int)(slash - path)) : 1,
-           slash ? path : ".");
-  struct stat st;
-  if (stat(path, &st) == 0 && S_ISDIR(st.st_mode)) {
-    snprintf(err, errlen, "--save %s: is a directory", path);
-    return -1;
-  }
-  if (access(dir, W_OK) != 0) {
-    snprintf(err, errlen, "--save %s: cannot write in %s: %s", path, dir, strerror(errno));
-    return -1;
-  }
-  return 0;
-}
 static int restore(Session *s, const char *path, char *err, size_t errlen);
 
 int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
   memset(s, 0, sizeof *s);
   s->cfg = *cfg;
   s->val_acc = NAN;
+  /* Before anything is read or written: no output may destroy an input or another output. */
+  int rc = outputs_check(cfg, err, errlen);
+  if (rc != EXIT_OK) return rc;
   s->threads = cfg->threads ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (s->threads < 1) s->threads = 1;
   if (simd_init(err, errlen)) return EXIT_USAGE;
@@ -74,7 +59,6 @@ int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
     snprintf(err, errlen, "--threads: cannot start %d threads", s->threads);
     return EXIT_RUNTIME;
   }
-  if (cfg->save_path[0] && check_save_dir(cfg->save_path, err, errlen)) return EXIT_RUNTIME;
   DatasetOptions dopt = {.seed = cfg->train.seed, .noise = cfg->noise,
                          .train_frac = cfg->train_frac, .val_frac = cfg->val_frac,
                          .label_col = cfg->label_col};

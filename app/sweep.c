@@ -19,13 +19,16 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "app/atomic_file.h"
 #include "app/config.h"
 #include "app/gnuplot.h"
 #include "app/json.h"
+#include "app/outputs.h"
 
 enum { MAX_AXES = 8, MAX_VALUES = 1000, MAX_POINTS = 100000, MAX_FIXED = 256 };
 
@@ -168,15 +171,10 @@ static int make_dir(const char *dir) {
 
 /* ---------------------------------------------------------------- the manifest */
 
-static int write_manifest(const Sweep *s) {
-  char *path = path_join(s->out, "sweep.json", ""), *tmp = path_join(s->out, "sweep.json", ".tmp");
-  FILE *f = path && tmp ? fopen(tmp, "w") : NULL;
-  if (!f) {
-    fprintf(stderr, "flipscope: sweep: cannot write %s: %s\n", tmp ? tmp : "", strerror(errno));
-    free(path);
-    free(tmp);
-    return -1;
-  }
+/* AtomicFill: the manifest. */
+static int fill_manifest(FILE *f, void *ctx, char *msg, size_t msglen) {
+  const Sweep *s = ctx;
+  (void)msg, (void)msglen;
   fprintf(f, "{\"schema\":1,\"axes\":[");
   for (size_t a = 0; a < s->n_axes; a++) {
     fprintf(f, "%s{\"name\":", a ? "," : "");
@@ -194,15 +192,41 @@ static int write_manifest(const Sweep *s) {
     json_write_string(f, s->fixed[i]);
   }
   fprintf(f, "]}\n");
-  int bad = ferror(f);
-  bad |= fclose(f) != 0;
-  if (bad || rename(tmp, path) != 0) {
-    fprintf(stderr, "flipscope: sweep: cannot write %s\n", path);
-    bad = 1;
+  return ferror(f) ? -1 : 0;
+}
+
+/* DIR/sweep.json, written atomically (app/atomic_file.h). */
+static int write_manifest(const Sweep *s) {
+  char *path = path_join(s->out, "sweep.json", ""), err[CONFIG_PATH_MAX + 256];
+  int rc = path ? atomic_file_write(path, "the manifest", fill_manifest, (void *)s, err, sizeof err)
+                : (snprintf(err, sizeof err, "out of memory"), -1);
+  if (rc) fprintf(stderr, "flipscope: sweep: %s\n", err);
+  free(path);
+  return rc;
+}
+
+/* Locks DIR/sweep.lock for as long as this process lives, so that two sweeps
+ * never share a directory. Returns 0, or -1 with a message on stderr. */
+static int lock_dir(const char *dir) {
+  char *path = path_join(dir, "sweep.lock", "");
+  int fd = path ? open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666) : -1;
+  int rc = 0;
+  if (fd < 0) {
+    fprintf(stderr, "flipscope: sweep: cannot create %s: %s\n", path ? path : dir, strerror(errno));
+    rc = -1;
+  } else if (flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    if (errno == EWOULDBLOCK) {
+      fprintf(stderr, "flipscope: sweep: %s is in use by another sweep (it holds %s); wait for it "
+                      "or use another --out\n", dir, path);
+      rc = -1;
+    } else { /* a file system without locks: carry on */
+      fprintf(stderr, "flipscope: warning: sweep: cannot lock %s (%s); make sure no other sweep "
+                      "uses %s\n", path, strerror(errno), dir);
+    }
+    if (rc) close(fd);
   }
   free(path);
-  free(tmp);
-  return bad ? -1 : 0;
+  return rc;
 }
 
 static char *slurp_file(const char *path) {
@@ -531,6 +555,46 @@ static int same_fixed(const Sweep *a, const Sweep *b) {
 }
 
 
+/* Checks every value of every axis before any point runs: the fixed options
+ * with each value in turn (and the other axes at their first), as the points
+ * will see them. Returns 0, or -1 with one line in err naming the key and value. */
+static int check_points(const Sweep *s, char *err, size_t errlen) {
+  Config *cfg = malloc(sizeof *cfg);
+  char **argv = calloc(s->n_fixed + 2 * s->n_axes + 1, sizeof *argv);
+  char names[MAX_AXES][72];
+  int bad = !cfg || !argv;
+  if (bad) snprintf(err, errlen, "out of memory");
+  size_t n = s->n_fixed;
+  for (size_t i = 0; !bad && i < s->n_fixed; i++) argv[i] = s->fixed[i];
+  for (size_t a = 0; !bad && a < s->n_axes; a++) {
+    snprintf(names[a], sizeof names[a], "--%s", s->axis[a].name);
+    argv[n + 2 * a] = names[a];
+    argv[n + 2 * a + 1] = (char *)s->axis[a].value[0];
+  }
+  for (size_t a = 0; !bad && a < s->n_axes; a++)
+    for (size_t v = a ? 1 : 0; !bad && v < s->axis[a].n; v++) {
+      const char *value = s->axis[a].value[v];
+      argv[n + 2 * a + 1] = (char *)value;
+      char msg[400];
+      if (config_parse((int)(n + 2 * s->n_axes), argv, cfg, msg, sizeof msg)) {
+        bad = 1;
+        if (strstr(msg, value)) snprintf(err, errlen, "%s", msg);
+        else snprintf(err, errlen, "%s %s: %s", names[a], value, msg);
+      }
+      argv[n + 2 * a + 1] = (char *)s->axis[a].value[0];
+    }
+  free(cfg);
+  free(argv);
+  return bad ? -1 : 0;
+}
+
+/* A value that goes into the emitted job lines must stay on its line. */
+static int has_control(const char *value) {
+  for (const unsigned char *p = (const unsigned char *)value; *p; p++)
+    if (*p < 0x20 || *p == 0x7f) return 1;
+  return 0;
+}
+
 /* A running grid point: its process and its id (for messages). */
 typedef struct {
   pid_t pid;
@@ -631,7 +695,7 @@ static int run_points(Sweep *s) {
             todo, skipped, s->points);
     shell_word(stderr, s->out);
     fputc('\n', stderr);
-    return EXIT_OK;
+    return outputs_flush_stdout("the job lines") ? EXIT_RUNTIME : EXIT_OK;
   }
   size_t missing;
   if (collect(s, &missing)) return EXIT_RUNTIME;
@@ -698,6 +762,12 @@ int sweep_command(int argc, char **argv) {
       }
       value = argv[++i];
     }
+    if (value && has_control(value)) {
+      snprintf(err, sizeof err, "--%s: a value with a newline or another control character "
+                                "cannot go into a sweep's command lines", name);
+      rc = usage_error(err, NULL);
+      goto done;
+    }
     if (!strcmp(name, "out") || !strcmp(name, "collect")) {
       if (!*value || strlen(value) >= sizeof s.out) {
         rc = usage_error("bad directory", value);
@@ -758,7 +828,7 @@ int sweep_command(int argc, char **argv) {
       rc = usage_error("--collect DIR takes no other options", NULL);
       goto done;
     }
-    if (read_manifest(collect_dir, &s)) {
+    if (read_manifest(collect_dir, &s) || lock_dir(collect_dir)) {
       rc = EXIT_RUNTIME;
       goto done;
     }
@@ -776,25 +846,11 @@ int sweep_command(int argc, char **argv) {
     s.points *= s.axis[a].n;
   }
   if (!collect_dir) {
-    /* Check the fixed options once, as the points will see them (minus the axes). */
-    Config *cfg = malloc(sizeof *cfg);
-    char **check = calloc(s.n_fixed + 2 * s.n_axes + 1, sizeof *check);
-    size_t n = 0;
-    for (size_t i = 0; check && i < s.n_fixed; i++) check[n++] = s.fixed[i];
-    char names[MAX_AXES][64];
-    for (size_t a = 0; check && a < s.n_axes; a++) {
-      snprintf(names[a], sizeof names[a], "--%s", s.axis[a].name);
-      check[n++] = names[a];
-      check[n++] = s.axis[a].value[0];
-    }
-    int bad = !cfg || !check || config_parse((int)n, check, cfg, err, sizeof err);
-    free(cfg);
-    free(check);
-    if (bad) {
+    if (check_points(&s, err, sizeof err)) {
       rc = usage_error(err, NULL);
       goto done;
     }
-    if (make_dir(s.out)) {
+    if (make_dir(s.out) || lock_dir(s.out)) {
       rc = EXIT_RUNTIME;
       goto done;
     }

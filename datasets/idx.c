@@ -219,6 +219,8 @@ static const char *const file_names[NFILES] = {"train-images-idx3-ubyte", "train
                                                "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"};
 static const unsigned file_dims[NFILES] = {3, 1, 3, 1};
 
+const char *idx_dir_file_name(int i) { return file_names[i]; }
+
 /* Sets path to dir/name, or else dir/name.gz, whichever is a regular file;
  * failing that, to the first of them that exists at all (which idx_open then
  * refuses, saying what it is). Returns 0, 1 when what it found is not a

@@ -49,6 +49,8 @@ int idx_read(IdxFile *f, uint8_t *dst, char *err, size_t errlen);
 /* Releases f; safe on a zeroed or already closed IdxFile. */
 void idx_close(IdxFile *f);
 
+/* The name of file i (0..3) of an MNIST-style directory, without ".gz". */
+const char *idx_dir_file_name(int i);
 /* True when dir holds the four MNIST files (train-images-idx3-ubyte,
  * train-labels-idx1-ubyte, t10k-images-idx3-ubyte, t10k-labels-idx1-ubyte),
  * each raw or with a .gz suffix. */
