@@ -6,6 +6,7 @@
  *
  * Layout of the sweep directory (--out DIR, default "sweep"):
  *   sweep.json         the manifest: axes, fixed options, points
+ *   sweep.lock         flock()ed by the sweep using DIR, so that there is one at a time
  *   points/ID.json     a finished point's summary (written by --result, atomically)
  *   points/ID.err      its stderr (local runs)
  *   results.csv        one row per point; acc_heatmap.*, flips_heatmap.* the charts
