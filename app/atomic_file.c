@@ -20,6 +20,15 @@ static void dir_of(const char *path, char *dir, size_t len) {
   else snprintf(dir, len, "%.*s", (int)(slash - path), path);
 }
 
+/* Is `tail` what follows "NAME.tmp-" in a temporary file's name: six
+ * characters of mkostemp's, or the digits of a process id (the names of
+ * earlier versions)? */
+static int temporary_tail(const char *tail) {
+  const char *alnum = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
+  size_t len = strlen(tail);
+  return (len == 6 && strspn(tail, alnum) == 6) || (len && strspn(tail, "0123456789") == len);
+}
+
 /* Removes the temporary files "NAME.tmp-*" of path that no writer holds
  * locked: those of writers killed in the middle. */
 static void remove_stale_temporaries(const char *path) {
@@ -31,7 +40,8 @@ static void remove_stale_temporaries(const char *path) {
   if (!d) return;
   for (struct dirent *e; (e = readdir(d));) {
     const char *name = e->d_name;
-    if (strncmp(name, base, base_len) || strncmp(name + base_len, TMP_SUFFIX, strlen(TMP_SUFFIX)))
+    if (strncmp(name, base, base_len) || strncmp(name + base_len, TMP_SUFFIX, strlen(TMP_SUFFIX)) ||
+        !temporary_tail(name + base_len + strlen(TMP_SUFFIX)))
       continue;
     char full[4096 + 256];
     snprintf(full, sizeof full, "%s/%s", dir, name);

@@ -115,6 +115,23 @@ Test(outputs, a_save_through_a_symbolic_link_replaces_the_file_it_names) {
   cr_assert_eq(temporaries_in(tmp), 0);
 }
 
+Test(outputs, a_save_removes_unlocked_temporaries_only) {
+  write_text(in_tmp("c.ckpt.tmp-Ab12Cd"), "left by a killed save");
+  write_text(in_tmp("c.ckpt.tmp-Zz99Zz"), "a save under way");
+  write_text(in_tmp("c.ckpt.tmp-mine.txt"), "not ours");
+  int fd = open(in_tmp("c.ckpt.tmp-Zz99Zz"), O_RDWR);
+  cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0);
+  char args[1024];
+  snprintf(args, sizeof args, RUN " --save %s", in_tmp("c.ckpt"));
+  ProcResult r;
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert_neq(access(in_tmp("c.ckpt.tmp-Ab12Cd"), F_OK), 0, "the stale one is removed");
+  cr_assert_eq(access(in_tmp("c.ckpt.tmp-Zz99Zz"), F_OK), 0, "the locked one stays");
+  cr_assert_eq(access(in_tmp("c.ckpt.tmp-mine.txt"), F_OK), 0, "another name stays");
+  close(fd);
+}
+
 /* ---------------------------------------------------------------- one file, two flags */
 
 /* flipscope ARGS must exit 2 with one line naming both flags, leaving `kept` as it was. */
