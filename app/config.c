@@ -104,7 +104,16 @@ static const OptionDef options[] = {
     {"version", K_FLAG, AT(version), "print the version"},
 };
 
+/* Names options had before a rename, so that the settings saved in older
+ * checkpoints (and older config files) still read. */
+static const struct {
+  const char *old, *now;
+} renamed[] = {{"flipflop-window", "reversal-window"}};
+
 static const OptionDef *find_option(const char *name, size_t len) {
+  for (size_t i = 0; i < sizeof renamed / sizeof *renamed; i++)
+    if (strlen(renamed[i].old) == len && strncmp(renamed[i].old, name, len) == 0)
+      name = renamed[i].now, len = strlen(name);
   for (size_t i = 0; i < sizeof options / sizeof *options; i++)
     if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
       return &options[i];

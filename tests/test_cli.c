@@ -66,6 +66,22 @@ Test(cli, config_file_sets_values_and_flags_override) {
   unlink(path);
 }
 
+/* Checkpoints saved before flip-flops were renamed reversals hold
+ * "flipflop-window = K" in their settings: it still reads, as the new key. */
+Test(cli, the_old_name_of_a_renamed_setting_still_reads) {
+  char path[] = "/tmp/flipscope-cfgXXXXXX";
+  int fd = mkstemp(path);
+  const char *text = "flipflop-window = 7\n";
+  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  char *argv[] = {"--config", path};
+  Config cfg;
+  char err[256];
+  cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(cfg.reversal_window, 7);
+  unlink(path);
+}
+
 Test(cli, config_file_errors_name_file_and_line) {
   char path[] = "/tmp/flipscope-cfgXXXXXX";
   int fd = mkstemp(path);
