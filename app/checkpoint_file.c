@@ -6,7 +6,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -14,7 +13,7 @@
 #include "datasets/input_file.h"
 
 /* Checkpoints larger than this are taken as something else. */
-#define CKPT_FILE_MAX ((uint64_t)1 << 40)
+#define CKPT_FILE_MAX ((size_t)1 << 40)
 
 /* CkptSink onto a stdio stream. */
 static int write_to_stream(void *ctx, const void *data, size_t len) {
@@ -42,27 +41,20 @@ int ckpt_file_save(Trainer *t, const char *path, const CkptExtra *extra, char *e
 
 int ckpt_file_open(CkptFile *f, const char *path, char *err, size_t errlen) {
   memset(f, 0, sizeof *f);
-  struct stat st;
-  int fd = input_open(path, &st, err, errlen);
-  if (fd < 0) return -1;
-  const char *problem = NULL;
-  if (st.st_size == 0) problem = "empty file (0 bytes; truncated?)";
-  else if ((uint64_t)st.st_size > CKPT_FILE_MAX) problem = "too large for a checkpoint";
-  else {
-    void *m = mmap(NULL, (size_t)st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (m == MAP_FAILED) problem = strerror(errno);
-    else f->data = m, f->len = (size_t)st.st_size;
-  }
-  close(fd);
-  if (problem) {
-    snprintf(err, errlen, "%s: %s", path, problem);
+  char *text;
+  size_t len;
+  if (input_read(path, CKPT_FILE_MAX, &text, &len, err, errlen)) return -1;
+  if (len == 0) {
+    free(text);
+    snprintf(err, errlen, "%s: empty file (0 bytes; truncated?)", path);
     return -1;
   }
+  f->data = (const uint8_t *)text, f->len = len;
   return 0;
 }
 
 void ckpt_file_close(CkptFile *f) {
-  if (f->data) munmap((void *)f->data, f->len);
+  free((void *)f->data);
   memset(f, 0, sizeof *f);
 }
 

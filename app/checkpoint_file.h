@@ -16,13 +16,14 @@
 /* Writes t's checkpoint to path atomically. Returns 0, or -1 with a message. */
 int ckpt_file_save(Trainer *t, const char *path, const CkptExtra *extra, char *err, size_t errlen);
 
-/* A checkpoint file mapped read-only. */
+/* A checkpoint file read into memory (not mapped: a file that shrinks while
+ * it is read is then a truncated checkpoint, not a SIGBUS). */
 typedef struct {
   const uint8_t *data;
   size_t len;
 } CkptFile;
 
-/* Maps path; refuses what is not a non-empty regular file. */
+/* Reads path whole; refuses what is not a non-empty regular file. */
 int ckpt_file_open(CkptFile *f, const char *path, char *err, size_t errlen);
 void ckpt_file_close(CkptFile *f);
 

@@ -17,6 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
+#include "app/checkpoint_file.h"
 #include "datasets/dataset.h"
 #include "engine/checkpoint.h"
 #include "engine/numcheck.h"
@@ -656,4 +657,23 @@ Test(interrupt, sigterm_saves_flushes_and_exits_143, .timeout = 60) {
 
 Test(interrupt, sigint_saves_flushes_and_exits_130, .timeout = 60) {
   stop_and_resume(SIGINT, 130, "SIGINT");
+}
+
+/* A checkpoint that shrinks after it was opened (another process rewriting
+ * it in place) is read as it was: it was copied, not mapped (a mapped file
+ * raised SIGBUS here). */
+Test(resume, a_checkpoint_that_shrinks_after_it_was_opened_reads_as_it_was) {
+  char args[512];
+  ProcResult r;
+  snprintf(args, sizeof args, SMALL " --steps 5 --save %s", in_tmp("s.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  CkptFile f;
+  char err[512];
+  cr_assert_eq(ckpt_file_open(&f, in_tmp("s.ckpt"), err, sizeof err), 0, "%s", err);
+  cr_assert_eq(truncate(in_tmp("s.ckpt"), 16), 0);
+  CkptInfo info;
+  cr_assert_eq(checkpoint_inspect(f.data, f.len, &info, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(info.step, 5);
+  ckpt_file_close(&f);
 }
