@@ -33,7 +33,7 @@ SAN_LIB_OBJ  = $(call obj,san,$(LIB_SRC))
 SAN_TEST_OBJ = $(call obj,san,$(TEST_SRC))
 SAN_FLAGS    = -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-.PHONY: all run test test-fast test-san test-kill bench deps install clean fuzz fuzz-build
+.PHONY: all run test test-san test-kill bench deps install clean fuzz fuzz-build
 all: $(BUILD)/flipscope
 
 isa_flags = $(if $(findstring _avx512.c,$(1)),$(FLAGS_avx512),$(if $(findstring _avx2.c,$(1)),$(FLAGS_avx2)))

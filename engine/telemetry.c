@@ -3,7 +3,6 @@
 #include "engine/telemetry.h"
 
 #include <math.h>
-#include <pthread.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -47,9 +46,7 @@ struct Telemetry {
   uint32_t *keys, *tmp;     /* layers x TEL_STATS_MAX each: the subsamples as sortable keys */
   const float *stats_inertia[MODEL_MAX_LAYERS]; /* this step's, for the parallel statistics */
   float edge[TEL_HIST_BINS + 1]; /* the log histogram's bin edges as magnitudes */
-  TelemetrySnapshot cur;    /* built by the training thread, then published */
-  TelemetrySnapshot pub;
-  pthread_mutex_t lock;
+  TelemetrySnapshot cur;    /* built by the training thread (telemetry_last) */
 };
 
 static void log_edges(float edge[TEL_HIST_BINS + 1]);
@@ -88,7 +85,6 @@ void telemetry_free(Telemetry *t) {
   }
   free(t->keys);
   free(t->tmp);
-  pthread_mutex_destroy(&t->lock);
   free(t);
 }
 
@@ -118,7 +114,6 @@ Telemetry *telemetry_create(const TelemetryConfig *c, const Model *m, uint64_t s
                             size_t errlen) {
   Telemetry *t = calloc(1, sizeof *t);
   if (!t) goto oom;
-  pthread_mutex_init(&t->lock, NULL);
   t->cfg = *c;
   clamp_config(&t->cfg);
   t->layers = m->n_layers;
@@ -161,7 +156,6 @@ Telemetry *telemetry_create(const TelemetryConfig *c, const Model *m, uint64_t s
   t->cur.reversal_window = t->cfg.reversal_window;
   t->cur.every = t->cfg.every;
   t->cur.near_zero_rel = t->cfg.near_zero_rel;
-  t->pub = t->cur;
   return t;
 oom:
   telemetry_free(t);
@@ -246,45 +240,7 @@ void telemetry_block(Telemetry *t, size_t layer, const float *sign, size_t begin
   if (first) atomic_fetch_add_explicit(&k->first_flips, first, memory_order_relaxed);
 }
 
-/* Puts the k-th smallest of x[lo..hi] at x[k], smaller ones before it and
- * larger ones after (Wirth's selection; equal keys and NANs terminate). */
-static void select_kth(float *x, size_t lo, size_t hi, size_t k) {
-  ptrdiff_t l = (ptrdiff_t)lo, m = (ptrdiff_t)hi, kk = (ptrdiff_t)k;
-  while (l < m) {
-    float p = x[kk];
-    ptrdiff_t i = l, j = m;
-    do {
-      while (x[i] < p) i++;
-      while (p < x[j]) j--;
-      if (i <= j) {
-        float tmp = x[i];
-        x[i] = x[j];
-        x[j] = tmp;
-        i++;
-        j--;
-      }
-    } while (i <= j);
-    if (j < kk) l = i;
-    if (kk < i) m = j;
-  }
-}
-
 static size_t rank_index(double pct, size_t n) { return (size_t)(pct / 100.0 * (double)(n - 1) + 0.5); }
-
-void telemetry_percentiles(float *x, size_t n, float out[TEL_PERCENTILES]) {
-  if (n == 0) {
-    for (int p = 0; p < TEL_PERCENTILES; p++) out[p] = NAN;
-    return;
-  }
-  /* Successive selections, each on the part right of the previous rank. */
-  size_t lo = 0;
-  for (int p = 0; p < TEL_PERCENTILES; p++) {
-    size_t r = rank_index(tel_percentile_ranks[p], n);
-    if (r > lo || p == 0) select_kth(x, lo, n - 1, r);
-    out[p] = x[r];
-    lo = r;
-  }
-}
 
 /* The 65 edges of the log histogram as magnitudes 10^(LO + (HI-LO) b / 64). */
 static void log_edges(float edge[TEL_HIST_BINS + 1]) {
@@ -498,23 +454,9 @@ void telemetry_end_step(Telemetry *t, const TelemetryStep *s, const Model *m, co
   if (stats) par_for(t->layers, 1, stats_body, t);
   c->flips = total;
   c->flip_ratio = weights ? (double)total / (double)weights : 0;
-  size_t bytes = offsetof(TelemetrySnapshot, layer) + t->layers * sizeof(TelemetryLayer);
-  pthread_mutex_lock(&t->lock);
-  c->seq++;
-  memcpy(&t->pub, c, bytes);
-  pthread_mutex_unlock(&t->lock);
 }
 
 const TelemetrySnapshot *telemetry_last(const Telemetry *t) { return &t->cur; }
-
-uint64_t telemetry_read(Telemetry *t, TelemetrySnapshot *out) {
-  pthread_mutex_lock(&t->lock);
-  size_t bytes = offsetof(TelemetrySnapshot, layer) + t->layers * sizeof(TelemetryLayer);
-  memcpy(out, &t->pub, bytes);
-  uint64_t seq = t->pub.seq;
-  pthread_mutex_unlock(&t->lock);
-  return seq;
-}
 
 /* ---- checkpoints: the flip history (engine/checkpoint.c, section TELE) ---- */
 

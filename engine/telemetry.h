@@ -21,9 +21,9 @@
  * signs of the previous step; only flipped weights touch the per-weight
  * uint16 "step of last flip" array. Nothing is allocated after create.
  *
- * Readers: telemetry_read copies the last published snapshot under a mutex
- * (the TUI thread); the training thread may use telemetry_last directly.
- * A snapshot is a plain value without pointers: copy it, keep it.
+ * Readers: the training thread reads telemetry_last; a snapshot is a plain
+ * value without pointers, so front ends copy what they need (the live view's
+ * worker into its dashboard feed, app/dash_feed.h).
  */
 #ifndef FLIPSCOPE_TELEMETRY_H
 #define FLIPSCOPE_TELEMETRY_H
@@ -85,7 +85,6 @@ typedef struct {
 } TelemetryLayer;
 
 typedef struct {
-  uint64_t seq;             /* publication counter: changes when a new snapshot is out */
   uint64_t step;            /* the step this snapshot describes (1-based; 0: none yet) */
   size_t epoch;
   double rate, loss, train_acc, test_acc; /* test_acc NAN where not evaluated */
@@ -139,12 +138,8 @@ void telemetry_resync(Telemetry *t, const Model *m, int forget);
 
 /* The last published snapshot, for the training thread only (no lock). */
 const TelemetrySnapshot *telemetry_last(const Telemetry *t);
-/* Copies the last published snapshot under the lock (any thread). Returns its seq. */
-uint64_t telemetry_read(Telemetry *t, TelemetrySnapshot *out);
 
-/* Statistics helpers (also used by tests): the nine bands of x[0..n) in
- * place (x is reordered), and the bin of value v in a 64-bin histogram. */
-void telemetry_percentiles(float *x, size_t n, float out[TEL_PERCENTILES]);
+/* The bin of value v in a 64-bin histogram (also used by tests). */
 int telemetry_hist_bin(TelHistMode mode, float lo, float hi, float v);
 
 /* Checkpoints (engine/checkpoint.c): a layer's flip history, in place —

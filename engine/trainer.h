@@ -86,7 +86,7 @@ int trainer_check_state(Trainer *t, char *err, size_t errlen);
 /* Turns on flip telemetry (engine/telemetry.h) from the next step on, or
  * changes its settings when it is on. Returns 0, or -1 with a message. */
 int trainer_enable_telemetry(Trainer *t, const TelemetryConfig *c, char *err, size_t errlen);
-/* The telemetry (snapshots: telemetry_read / telemetry_last), NULL when off.
+/* The telemetry (snapshots: telemetry_last), NULL when off.
  * After replacing the model's signs (a checkpoint load), call telemetry_resync. */
 Telemetry *trainer_telemetry(Trainer *t);
 

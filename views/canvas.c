@@ -2,7 +2,6 @@
 #include "views/canvas.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,15 +9,24 @@
 int canvas_init(Canvas *c, int w, int h) {
   c->w = w > 0 ? w : 1;
   c->h = h > 0 ? h : 1;
-  c->cells = malloc((size_t)c->w * (size_t)c->h * sizeof *c->cells);
-  if (!c->cells) return -1;
+  size_t n = (size_t)c->w * (size_t)c->h;
+  c->cells = malloc(n * sizeof *c->cells);
+  c->dots = malloc(n);
+  c->dot_style = malloc(n);
+  if (!c->cells || !c->dots || !c->dot_style) {
+    canvas_free(c);
+    return -1;
+  }
   canvas_clear(c);
   return 0;
 }
 
 void canvas_free(Canvas *c) {
   free(c->cells);
+  free(c->dots);
+  free(c->dot_style);
   c->cells = NULL;
+  c->dots = c->dot_style = NULL;
   c->w = c->h = 0;
 }
 
@@ -29,17 +37,10 @@ int canvas_resize(Canvas *c, int w, int h) {
 
 void canvas_clear(Canvas *c) {
   for (int i = 0; i < c->w * c->h; i++) c->cells[i] = (Cell){' ', ' ', ST_TEXT};
-  canvas_unclip(c);
 }
-
-void canvas_clip(Canvas *c, Rect r) { c->clip = r; }
-
-void canvas_unclip(Canvas *c) { c->clip = (Rect){0, 0, c->w, c->h}; }
 
 Cell *canvas_at(Canvas *c, int x, int y) {
   if (x < 0 || y < 0 || x >= c->w || y >= c->h) return NULL;
-  const Rect *k = &c->clip;
-  if (x < k->x || y < k->y || x >= k->x + k->w || y >= k->y + k->h) return NULL;
   return &c->cells[(size_t)y * (size_t)c->w + (size_t)x];
 }
 
@@ -53,41 +54,6 @@ int canvas_text(Canvas *c, int x, int y, const char *s, Style st, int max_w) {
   for (; *s && n < max_w; s++, n++) {
     char ch = *s >= 32 && *s < 127 ? *s : '?';
     canvas_put(c, x + n, y, (uint32_t)(unsigned char)ch, ch, st);
-  }
-  return n;
-}
-
-int canvas_printf(Canvas *c, int x, int y, Style st, int max_w, const char *fmt, ...) {
-  char buf[512];
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(buf, sizeof buf, fmt, ap);
-  va_end(ap);
-  return canvas_text(c, x, y, buf, st, max_w);
-}
-
-/* Decodes one UTF-8 sequence; advances *s. */
-static uint32_t utf8_next(const char **s) {
-  const unsigned char *p = (const unsigned char *)*s;
-  uint32_t cp;
-  int extra;
-  if (p[0] < 0x80) cp = p[0], extra = 0;
-  else if ((p[0] & 0xe0) == 0xc0) cp = p[0] & 0x1f, extra = 1;
-  else if ((p[0] & 0xf0) == 0xe0) cp = p[0] & 0x0f, extra = 2;
-  else cp = p[0] & 0x07, extra = 3;
-  int i = 1;
-  for (; i <= extra && (p[i] & 0xc0) == 0x80; i++) cp = cp << 6 | (p[i] & 0x3f);
-  *s += i;
-  return i == extra + 1 ? cp : '?';
-}
-
-int canvas_utext(Canvas *c, int x, int y, const char *utf8, const char *ascii, Style st, int max_w) {
-  int n = 0;
-  while (*utf8 && n < max_w) {
-    uint32_t cp = utf8_next(&utf8);
-    char a = *ascii ? *ascii++ : '?';
-    canvas_put(c, x + n, y, cp, a, st);
-    n++;
   }
   return n;
 }
@@ -130,28 +96,20 @@ void canvas_box(Canvas *c, Rect r, const char *hotkey, const char *title, int fo
 
 /* --- braille ------------------------------------------------------------ */
 
-int braille_init(Braille *b, Rect r) {
-  if (r.w < 0) r.w = 0;
-  if (r.h < 0) r.h = 0;
+void braille_begin(Braille *b, Canvas *c, Rect r) {
+  /* The part of r on the canvas: pixels beyond its right or bottom edge are dropped. */
+  if (r.x < 0 || r.y < 0) r.w = r.h = 0;
+  if (r.w > c->w - r.x) r.w = c->w - r.x;
+  if (r.h > c->h - r.y) r.h = c->h - r.y;
+  if (r.w < 0 || r.h < 0) r.w = r.h = 0;
   b->r = r;
-  size_t n = (size_t)r.w * (size_t)r.h;
-  b->dots = calloc(n ? n : 1, 1);
-  b->style = calloc(n ? n : 1, 1);
-  if (!b->dots || !b->style) {
-    braille_free(b);
-    return -1;
-  }
-  return 0;
-}
-
-void braille_free(Braille *b) {
-  free(b->dots);
-  free(b->style);
-  b->dots = b->style = NULL;
+  b->dots = c->dots;
+  b->style = c->dot_style;
+  memset(b->dots, 0, (size_t)r.w * (size_t)r.h);
 }
 
 void braille_set(Braille *b, int px, int py, Style st) {
-  if (!b->dots || px < 0 || py < 0 || px >= 2 * b->r.w || py >= 4 * b->r.h) return;
+  if (px < 0 || py < 0 || px >= 2 * b->r.w || py >= 4 * b->r.h) return;
   static const uint8_t bit[4][2] = {{0x01, 0x08}, {0x02, 0x10}, {0x04, 0x20}, {0x40, 0x80}};
   size_t cell = (size_t)(py / 4) * (size_t)b->r.w + (size_t)(px / 2);
   b->dots[cell] |= bit[py % 4][px % 2];
@@ -186,7 +144,6 @@ static char braille_ascii(uint8_t dots) {
 }
 
 void braille_blit(const Braille *b, Canvas *c) {
-  if (!b->dots) return;
   for (int y = 0; y < b->r.h; y++)
     for (int x = 0; x < b->r.w; x++) {
       size_t i = (size_t)y * (size_t)b->r.w + (size_t)x;

@@ -55,7 +55,7 @@ typedef struct {
 typedef struct {
   int w, h;
   Cell *cells;    /* h rows of w */
-  Rect clip;      /* drawing outside it is ignored (canvas_clip) */
+  uint8_t *dots, *dot_style; /* w x h: the scratch of the one braille plot being drawn */
 } Canvas;
 
 int canvas_init(Canvas *c, int w, int h); /* 0, or -1 out of memory */
@@ -65,21 +65,13 @@ int canvas_resize(Canvas *c, int w, int h);
 void canvas_clear(Canvas *c);
 Cell *canvas_at(Canvas *c, int x, int y); /* NULL outside */
 
-/* One cell; cells outside the canvas (or the clip rect) are ignored. */
+/* One cell; cells outside the canvas are ignored. */
 void canvas_put(Canvas *c, int x, int y, uint32_t cp, char ascii, Style st);
 /* ASCII text, at most max_w columns (none when max_w <= 0); returns columns used. */
 int canvas_text(Canvas *c, int x, int y, const char *s, Style st, int max_w);
-/* printf into the canvas (ASCII only). */
-int canvas_printf(Canvas *c, int x, int y, Style st, int max_w, const char *fmt, ...)
-    __attribute__((format(printf, 6, 7)));
-/* A single line of UTF-8 text with its own ASCII fallback (same column count). */
-int canvas_utext(Canvas *c, int x, int y, const char *utf8, const char *ascii, Style st, int max_w);
 void canvas_fill(Canvas *c, Rect r, uint32_t cp, char ascii, Style st);
 /* A rounded frame with "title" set into the top edge after a hotkey digit. */
 void canvas_box(Canvas *c, Rect r, const char *hotkey, const char *title, int focused);
-/* Restricts drawing to r (until canvas_unclip). */
-void canvas_clip(Canvas *c, Rect r);
-void canvas_unclip(Canvas *c);
 
 /* Braille plotting, two samples per cell horizontally and four vertically:
  * a pixel grid 2w x 4h over the cells of r; set pixels, then blit. */
@@ -89,8 +81,9 @@ typedef struct {
   uint8_t *style; /* per cell: the style of the last pixel set there */
 } Braille;
 
-int braille_init(Braille *b, Rect r);
-void braille_free(Braille *b);
+/* Starts a plot over r in the canvas's scratch (nothing is allocated while
+ * drawing; one plot at a time per canvas, blitted before the next begins). */
+void braille_begin(Braille *b, Canvas *c, Rect r);
 void braille_set(Braille *b, int px, int py, Style st);
 /* A line from (x0,y0) to (x1,y1) in pixels. */
 void braille_line(Braille *b, int x0, int y0, int x1, int y1, Style st);

@@ -31,8 +31,3 @@ int layout_compute(int w, int h, Layout *out) {
   out->pane[PANE_WEIGHTS] = (Rect){left_w, body_y + filter_h, right_w, body_h - filter_h};
   return 0;
 }
-
-const char *dash_pane_title(Pane p) {
-  static const char *titles[PANE_COUNT] = {"curves", "flips", "inertia", "weights", "filter"};
-  return p < PANE_COUNT ? titles[p] : "";
-}

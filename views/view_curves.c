@@ -71,7 +71,7 @@ static void y_labels(Canvas *c, const Plot *p, int x, const char *top, const cha
 
 static void draw_plot(Canvas *c, const Plot *p, const DashSnapshot *s, const DashUi *ui, int acc) {
   Braille b;
-  if (braille_init(&b, p->r)) return;
+  braille_begin(&b, c, p->r);
   const DashGhost *g = ui ? ui->ghost : NULL;
   if (g) {
     if (acc) {
@@ -88,7 +88,6 @@ static void draw_plot(Canvas *c, const Plot *p, const DashSnapshot *s, const Das
     plot_series(&b, p, s->hist, s->n_hist, SERIES_LOSS, ST_LOSS);
   }
   braille_blit(&b, c);
-  braille_free(&b);
   /* marker columns where nothing else is drawn */
   for (size_t m = 0; m < s->n_marks; m++) {
     int x = p->r.x + (int)((double)s->marks[m].step * p->r.w / p->xmax);

@@ -36,7 +36,7 @@ static void equivalent_line(const DashFilter *f, char *buf, size_t len) {
 static void response_plot(Canvas *c, Rect pr, const DashFilter *f) {
   if (pr.h < 1 || pr.w < 4 || f->n < 2) return;
   Braille b;
-  if (braille_init(&b, pr)) return;
+  braille_begin(&b, c, pr);
   double lw0 = log10(f->w[0]), lw1 = log10(f->w[f->n - 1]);
   int cols = 2 * pr.w, rows = 4 * pr.h, have = 0, lx = 0, ly = 0;
   size_t k = 0;
@@ -58,7 +58,6 @@ static void response_plot(Canvas *c, Rect pr, const DashFilter *f) {
     have = 1, lx = px, ly = y;
   }
   braille_blit(&b, c);
-  braille_free(&b);
   if (isfinite(f->cutoff) && f->cutoff > 0) {
     double t = (log10(f->cutoff) - lw0) / (lw1 - lw0);
     if (t >= 0 && t <= 1) {

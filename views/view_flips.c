@@ -36,26 +36,24 @@ void view_flips(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
     canvas_text(c, ix, gy, top < 10 ? decades[(int)top] : "big", ST_DIM, LABEL_W - 1);
     canvas_text(c, ix, gy + gh - 1, "0", ST_DIM, 1);
     Braille b;
-    if (braille_init(&b, gr) == 0) {
-      double xmax = dash_time_axis((double)s->step);
-      int cols = 2 * gr.w;
-      for (size_t l = 0; l < s->n_layers; l++) {
-        int have = 0, lx = 0, ly = 0;
-        for (int px = 0; px < cols; px++) {
-          double a = xmax * px / cols, e = xmax * (px + 1) / cols;
-          if (a >= (double)s->step) break;
-          double v = dash_series(s->hist, s->n_hist, SERIES_FLIPS, l, a + 0.5, e + 0.5);
-          if (isnan(v)) continue;
-          double t = log10(1 + v) / top;
-          int y = (int)lround((1 - (t > 1 ? 1 : t)) * (4 * gr.h - 1));
-          if (have) braille_line(&b, lx, ly, px, y, dash_layer_style(l));
-          else braille_set(&b, px, y, dash_layer_style(l));
-          have = 1, lx = px, ly = y;
-        }
+    braille_begin(&b, c, gr);
+    double xmax = dash_time_axis((double)s->step);
+    int cols = 2 * gr.w;
+    for (size_t l = 0; l < s->n_layers; l++) {
+      int have = 0, lx = 0, ly = 0;
+      for (int px = 0; px < cols; px++) {
+        double a = xmax * px / cols, e = xmax * (px + 1) / cols;
+        if (a >= (double)s->step) break;
+        double v = dash_series(s->hist, s->n_hist, SERIES_FLIPS, l, a + 0.5, e + 0.5);
+        if (isnan(v)) continue;
+        double t = log10(1 + v) / top;
+        int y = (int)lround((1 - (t > 1 ? 1 : t)) * (4 * gr.h - 1));
+        if (have) braille_line(&b, lx, ly, px, y, dash_layer_style(l));
+        else braille_set(&b, px, y, dash_layer_style(l));
+        have = 1, lx = px, ly = y;
       }
-      braille_blit(&b, c);
-      braille_free(&b);
     }
+    braille_blit(&b, c);
   }
   /* bottom line: flip ratio and reversals */
   int by = iy + ih - 1;

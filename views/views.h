@@ -33,9 +33,6 @@ void view_too_small(Canvas *c, int need_w, int need_h);
 /* Clears c and draws everything (or the too-small screen). */
 void dash_render(Canvas *c, const DashSnapshot *s, const DashUi *ui);
 
-/* Pane titles and their hotkeys ("1".."5"). */
-const char *dash_pane_title(Pane p);
-
 /* Shared by the panes: the mean of a bucket field over the buckets covering
  * steps [a, b); NAN when none. */
 typedef enum { SERIES_LOSS, SERIES_TRAIN, SERIES_TEST, SERIES_FLIPS, SERIES_RATE } Series;
