@@ -55,6 +55,10 @@ $(BUILD)/tests: $(TEST_OBJ) $(LIB_OBJ)
 $(BUILD)/tests-san: $(SAN_TEST_OBJ) $(SAN_LIB_OBJ)
 	$(CC) $(SAN_FLAGS) $^ -o $@ $(LIBS) $(TEST_LIBS)
 
+# The binary itself under ASan + UBSan, for the live view's key flood.
+$(BUILD)/flipscope-san: $(call obj,san,app/main.c) $(SAN_LIB_OBJ)
+	$(CC) $(SAN_FLAGS) $^ -o $@ $(LIBS)
+
 $(BUILD)/bench/%: $(BUILD)/rel/bench/%.o $(LIB_OBJ)
 	@mkdir -p $(dir $@)
 	$(CC) $^ -o $@ $(LIBS)
@@ -78,9 +82,11 @@ test: deps $(BUILD)/flipscope $(BUILD)/tests
 test-kill: $(BUILD)/flipscope
 	KILLS=$${KILLS:-200} FLIPSCOPE_BIN=$(BUILD)/flipscope bash tests/kill_checkpoint.sh
 
-# ASan + UBSan build of the same suites (OpenBLAS and zlib are not instrumented).
-test-san: deps $(BUILD)/flipscope $(BUILD)/tests-san
+# ASan + UBSan build of the same suites (OpenBLAS and zlib are not instrumented),
+# then the live view's key flood against the instrumented binary (a report fails it).
+test-san: deps $(BUILD)/flipscope $(BUILD)/tests-san $(BUILD)/flipscope-san
 	ASAN_OPTIONS=detect_leaks=1 LSAN_OPTIONS=suppressions=tests/lsan.supp FLIPSCOPE_BIN=$(BUILD)/flipscope $(BUILD)/tests-san --jobs 2 $(TEST_ARGS)
+	FLIPSCOPE_BIN=$(BUILD)/flipscope-san bash tests/e2e_tui_flood.sh
 
 bench: deps $(BUILD)/flipscope $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
 	@FLIPSCOPE_BIN=$(BUILD)/flipscope BUILD=$(BUILD) bash bench/run.sh

@@ -102,6 +102,24 @@ static void send_simple(Tui *T, CmdKind kind) {
   if (seq && kind == CMD_TOGGLE) T->toggle_seq = seq, T->ui.state_pending = 1;
 }
 
+/* Shows the settings opt and keeps the selected setting inside their table
+ * (another optimizer, or IIR sections, can make it shorter): every change of
+ * ui.opt goes through here, so no key can index past the table. */
+static void show_opt(DashUi *ui, const OptConfig *opt) {
+  const DashParam *ps;
+  int np = (int)dash_params(opt, &ps);
+  ui->opt = *opt;
+  if (ui->param >= np) ui->param = np ? np - 1 : 0;
+  if (ui->param < 0) ui->param = 0;
+}
+
+/* The selected setting of the shown optimizer, or NULL when it has none. */
+static const DashParam *selected_param(const DashUi *ui) {
+  const DashParam *ps;
+  int np = (int)dash_params(&ui->opt, &ps);
+  return ui->param >= 0 && ui->param < np ? &ps[ui->param] : NULL;
+}
+
 static void send_opt(Tui *T, const OptConfig *opt, CmdKind kind) {
   char err[256];
   if (optim_check(opt, err, sizeof err)) {
@@ -113,7 +131,7 @@ static void send_opt(Tui *T, const OptConfig *opt, CmdKind kind) {
   c.opt = *opt;
   uint64_t seq = send(T, &c);
   if (!seq) return;
-  T->ui.opt = *opt;
+  show_opt(&T->ui, opt);
   T->ui.pending = 1;
   T->opt_seq = seq;
 }
@@ -124,10 +142,7 @@ static void sync_ui(Tui *T, const DashSnapshot *s) {
   DashUi *ui = &T->ui;
   if (ui->pending && s->applied >= T->opt_seq) ui->pending = 0;
   if (ui->state_pending && s->applied >= T->toggle_seq) ui->state_pending = 0;
-  if (!ui->pending) ui->opt = s->opt;
-  const DashParam *ps;
-  size_t np = dash_params(&ui->opt, &ps);
-  if (ui->param >= (int)np) ui->param = np ? (int)np - 1 : 0;
+  if (!ui->pending) show_opt(ui, &s->opt);
   if (s->n_layers && ui->layer >= s->n_layers) ui->layer = s->n_layers - 1;
   if (s->note_seq != T->seen_note) {
     T->seen_note = s->note_seq;
@@ -188,10 +203,8 @@ static uint64_t last_sent(const Tui *T) {
 static int is_enter(int ch) { return ch == '\r' || ch == '\n' || ch == KEY_ENTER; }
 
 static void nudge(Tui *T, int dir) {
-  const DashParam *ps;
-  size_t np = dash_params(&T->ui.opt, &ps);
-  if (!np) return;
-  const DashParam *p = &ps[T->ui.param];
+  const DashParam *p = selected_param(&T->ui);
+  if (!p) return;
   double v = dash_param_get(&T->ui.opt, p), nv = dash_param_nudge(p, v, dir);
   if (nv == v) {
     message(T, 0, "%s is at its %s", p->name, dir > 0 ? "upper limit" : "lower limit");
@@ -203,21 +216,20 @@ static void nudge(Tui *T, int dir) {
 }
 
 static void open_input(Tui *T) {
-  const DashParam *ps;
-  size_t np = dash_params(&T->ui.opt, &ps);
-  if (!np) return;
-  const DashParam *p = &ps[T->ui.param];
+  const DashParam *p = selected_param(&T->ui);
+  if (!p) return;
   snprintf(T->ui.input_label, sizeof T->ui.input_label, "%s", p->name);
   snprintf(T->ui.input, sizeof T->ui.input, "%.6g", dash_param_get(&T->ui.opt, p));
   T->ui.overlay = OVL_INPUT;
 }
 
 static void commit_input(Tui *T) {
-  const DashParam *ps;
-  size_t np = dash_params(&T->ui.opt, &ps);
+  const DashParam *p = selected_param(&T->ui);
   T->ui.overlay = OVL_NONE;
-  if (!np) return;
-  const DashParam *p = &ps[T->ui.param];
+  if (!p || strcmp(p->name, T->ui.input_label) != 0) { /* the optimizer changed meanwhile */
+    message(T, 1, "%s: the optimizer changed: not set", T->ui.input_label);
+    return;
+  }
   char *end;
   errno = 0;
   double v = strtod(T->ui.input, &end);
