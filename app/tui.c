@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -64,8 +65,32 @@ typedef struct {
   size_t n_waits;
 } Tui;
 
+/* SIGINT, SIGTERM, SIGHUP: the handler only records the first; the UI loop
+ * sees it within a frame and leaves as q does (saving to --save). */
 static volatile sig_atomic_t got_signal;
-static void on_signal(int sig) { got_signal = sig; }
+static void on_signal(int sig) {
+  if (!got_signal) got_signal = sig;
+}
+
+static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_QUIT_SIGNALS (sizeof quit_signals / sizeof *quit_signals)
+
+static void catch_quit_signals(void) {
+  struct sigaction sa = {0};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART; /* the worker's log writes go on */
+  for (size_t i = 0; i < N_QUIT_SIGNALS; i++) sigaction(quit_signals[i], &sa, NULL);
+}
+
+/* Blocks (block = 1) or unblocks the quit signals in this thread; a thread
+ * started meanwhile keeps them blocked, so they reach the UI thread. */
+static void block_quit_signals(int block) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (size_t i = 0; i < N_QUIT_SIGNALS; i++) sigaddset(&set, quit_signals[i]);
+  pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
 
 static double now_s(void) {
   struct timespec ts;
@@ -482,6 +507,25 @@ static void restore_stderr(int saved, FILE *tmp) {
   fclose(tmp);
 }
 
+/* After the terminal is restored: --save (on q and on a signal alike), the
+ * logs and --export, stderr back, and the exit code: 0 on q, 128 + the
+ * signal, EXIT_RUNTIME when the checkpoint or a log could not be written. */
+static int finish(Tui *T, const Config *cfg, int saved_err, FILE *err_file) {
+  char err[512], saved[CONFIG_PATH_MAX * 2 + 128];
+  int save_rc = cfg->save_path[0] ? worker_save_at_exit(T->w, cfg->save_path, saved, sizeof saved) : 0;
+  WorkerStats ws;
+  int log_rc = worker_stop(T->w, &ws, err, sizeof err);
+  restore_stderr(saved_err, err_file);
+  const int sig = got_signal;
+  if (sig) fprintf(stderr, "flipscope: stopped by signal %d\n", sig);
+  if (cfg->save_path[0]) fprintf(stderr, "flipscope: %s\n", saved);
+  if (log_rc) fprintf(stderr, "flipscope: %s\n", err);
+  write_stats(T, &ws);
+  free(T->ghost);
+  if (save_rc || log_rc) return EXIT_RUNTIME;
+  return sig ? 128 + sig : EXIT_OK;
+}
+
 int tui_run(const Config *cfg) {
   char err[512];
   static Tui T; /* large (ghost, menus); one per process */
@@ -504,7 +548,10 @@ int tui_run(const Config *cfg) {
     free(s);
     return rc;
   }
+  catch_quit_signals();
+  block_quit_signals(1);
   T.w = worker_start(s, cfg, 0, err, sizeof err);
+  block_quit_signals(0);
   if (!T.w) {
     fprintf(stderr, "flipscope: %s\n", err);
     return EXIT_RUNTIME;
@@ -520,11 +567,6 @@ int tui_run(const Config *cfg) {
   /* The UI thread yields to training when the cores are busy: a frame late by a
    * millisecond is invisible, a training thread stalled at a barrier is not. */
   setpriority(PRIO_PROCESS, (id_t)gettid(), getpriority(PRIO_PROCESS, (id_t)gettid()) + 5);
-  struct sigaction sa = {0};
-  sa.sa_handler = on_signal;
-  sigaction(SIGINT, &sa, NULL);
-  sigaction(SIGTERM, &sa, NULL);
-  sigaction(SIGHUP, &sa, NULL);
 
   T.ui.utf8 = T.term.utf8;
   T.ui.focus = PANE_FILTER;
@@ -559,8 +601,8 @@ int tui_run(const Config *cfg) {
       T.key_t = now_s();
       T.key_waiting = 1;
       do key(&T, ch);
-      while (!T.quit && (ch = term_key(&T.term, 0)) != ERR);
-      if (T.quit) break;
+      while (!T.quit && !got_signal && (ch = term_key(&T.term, 0)) != ERR);
+      if (T.quit || got_signal) break;
       frame(&T);
       next = now_s() + FRAME_S;
     } else if (now_s() >= next) {
@@ -580,12 +622,5 @@ int tui_run(const Config *cfg) {
   }
   term_stop(&T.term);
   canvas_free(&T.canvas);
-  WorkerStats ws;
-  rc = worker_stop(T.w, &ws, err, sizeof err) ? EXIT_RUNTIME : EXIT_OK;
-  restore_stderr(saved_err, err_file);
-  if (rc != EXIT_OK) fprintf(stderr, "flipscope: %s\n", err);
-  write_stats(&T, &ws);
-  free(T.ghost);
-  if (got_signal) fprintf(stderr, "flipscope: stopped by signal %d\n", (int)got_signal);
-  return got_signal ? 128 + got_signal : rc;
+  return finish(&T, cfg, saved_err, err_file);
 }

@@ -506,6 +506,8 @@ static void *worker_main(void *arg) {
 Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err, size_t errlen) {
   Worker *w = calloc(1, sizeof *w);
   if (!w) goto oom;
+  pthread_mutex_init(&w->lock, NULL);
+  pthread_cond_init(&w->wake, NULL);
   w->s = s;
   w->feed = calloc(1, sizeof *w->feed);
   w->queue = calloc(QUEUE_CAP, sizeof *w->queue);
@@ -513,8 +515,6 @@ Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err,
   if (!w->feed || !w->queue || !w->buf[0] || !w->buf[1] || !w->buf[2]) goto oom;
   w->cfg = *cfg;
   w->front = w->reading = -1;
-  pthread_mutex_init(&w->lock, NULL);
-  pthread_cond_init(&w->wake, NULL);
   w->state = start_paused ? RUN_PAUSED : RUN_RUNNING;
   w->stats.batch = cfg->train.batch;
   if (open_logs(w, err, errlen)) {
@@ -541,17 +541,38 @@ oom:
   return NULL;
 }
 
+/* Ends the training thread once it has applied the commands already queued
+ * (nothing when it has ended already). */
+static void stop_thread(Worker *w) {
+  if (!w->thread_started) return;
+  pthread_mutex_lock(&w->lock);
+  w->quit = 1;
+  pthread_cond_signal(&w->wake);
+  pthread_mutex_unlock(&w->lock);
+  pthread_join(w->thread, NULL);
+  w->thread_started = 0;
+}
+
+int worker_save_at_exit(Worker *w, const char *path, char *msg, size_t len) {
+  stop_thread(w);
+  if (w->state == RUN_DIVERGED && restore_good(w)) {
+    snprintf(msg, len, "save failed: the run diverged: %s", w->note);
+    return -1;
+  }
+  int rc = tui_save_checkpoint(w->s, &w->cfg, path, msg, len);
+  if (rc == 0 && w->state == RUN_DIVERGED) {
+    size_t used = strlen(msg);
+    snprintf(msg + used, len - used, "; the run had diverged: this is its last good state, step %llu",
+             (unsigned long long)w->good_step);
+  }
+  return rc;
+}
+
 int worker_stop(Worker *w, WorkerStats *stats, char *err, size_t errlen) {
   int rc = 0;
-  if (w->thread_started) {
-    pthread_mutex_lock(&w->lock);
-    w->quit = 1;
-    pthread_cond_signal(&w->wake);
-    pthread_mutex_unlock(&w->lock);
-    pthread_join(w->thread, NULL);
-    pthread_mutex_destroy(&w->lock);
-    pthread_cond_destroy(&w->wake);
-  }
+  stop_thread(w);
+  pthread_mutex_destroy(&w->lock);
+  pthread_cond_destroy(&w->wake);
   if (stats) *stats = w->stats;
   if (w->rl_open) {
     char buf[512];

@@ -59,7 +59,12 @@ const DashSnapshot *worker_acquire(Worker *w);
 /* The sequence number of the last command in the newest snapshot (cheap). */
 uint64_t worker_applied(Worker *w);
 void worker_release(Worker *w);
-/* Stops the thread, closes the logs (rendering --export charts) and the
+/* For --save at exit: stops the thread (the commands already queued are
+ * applied first) and saves the session to path; a diverged run saves its last
+ * good state. Returns 0 with "checkpoint saved to PATH ..." in msg, or -1 with
+ * the reason in msg. worker_stop must follow. */
+int worker_save_at_exit(Worker *w, const char *path, char *msg, size_t len);
+/* Stops the thread (unless worker_save_at_exit did), closes the logs (rendering --export charts) and the
  * session. Returns 0, or -1 with a message in err (a log could not be written). */
 int worker_stop(Worker *w, WorkerStats *stats, char *err, size_t errlen);
 

@@ -7,15 +7,15 @@
 # 2. A flood: FLOOD_BURSTS bursts of FLOOD_KEYS random keys from every key the
 #    view knows (q and Q left out until the end) plus digits, letters and ^L,
 #    with the burst above mixed in; after each burst the view must still run;
-#    then it must quit on q with exit 0, the terminal restored, and no
-#    sanitizer report. FLOOD_SEED repeats a run.
+#    then it must quit on q with exit 0, the terminal restored, the --save
+#    checkpoint valid, and no sanitizer report. FLOOD_SEED repeats a run.
 # Everything the keys write (s, e: fresh names in the working directory) lands in $DIR.
 set -u
 NAME=e2e_tui_flood
 . "$(dirname "$0")/tui_tmux.sh"
 START=$(date +%s.%N)
-BURSTS=${FLOOD_BURSTS:-60}
-PER=${FLOOD_KEYS:-50}
+BURSTS=${FLOOD_BURSTS:-40}
+PER=${FLOOD_KEYS:-60}
 SEED=${FLOOD_SEED:-$$}
 RANDOM=$SEED
 # A sanitizer report goes to $DIR/san.* and fails the run (a plain build ignores these).
@@ -44,13 +44,16 @@ quit() {
   done
   return 1
 }
-# finish WHAT: quits and checks the exit and the terminal
+# finish WHAT: quits and checks the exit, the terminal and the checkpoint
 finish() {
   local code
   code=$(quit) || fail "$1: q did not quit (seed $SEED)"
   no_san_report
   [ "$code" = 0 ] || fail "$1: exit code $code (seed $SEED)"
   check_restored
+  "$BIN" checkpoint "$DIR/flood.ckpt" >/dev/null 2>"$DIR/ckpt.err" \
+    || fail "$1: the --save checkpoint does not load: $(cat "$DIR/ckpt.err")"
+  rm -f "$DIR/flood.ckpt"
 }
 
 # --- 1. the burst ---------------------------------------------------------------
@@ -71,7 +74,7 @@ for ((b = 0; b < BURSTS; b++)); do
   keys=()
   for ((k = 0; k < PER; k++)); do keys+=("${POOL[RANDOM % ${#POOL[@]}]}"); done
   ((b % 4 == 0)) && keys+=(Escape Escape "${BURST[@]}") # from no menu
-  ((b % 20 == 0)) && keys+=(e) # an export takes the trainer a while: a few only
+  ((b % 15 == 0)) && keys+=(e) # an export takes the trainer a while: a few only
   $T send-keys -t e2e -- "${keys[@]}"
   running || { no_san_report; fail "the view died in burst $b (seed $SEED): exit $(cat "$DIR/exit")"; }
   sleep 0.01
