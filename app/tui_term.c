@@ -112,7 +112,7 @@ int term_usable(char *why, size_t len) {
 
 int term_start(Term *t, char *err, size_t errlen) {
   memset(t, 0, sizeof *t);
-  setlocale(LC_ALL, "");
+  setlocale(LC_CTYPE, ""); /* UTF-8 for ncursesw; numbers stay in the C locale */
   const char *cs = nl_langinfo(CODESET);
   t->utf8 = cs && (!strcmp(cs, "UTF-8") || !strcmp(cs, "utf8"));
   if (!newterm(NULL, stdout, stdin)) {

@@ -16,7 +16,8 @@ typedef struct {
 /* 1 when the terminal ($TERM) can address the cursor, so the live view can
  * run; else 0 with the reason in why. */
 int term_usable(char *why, size_t len);
-/* Starts curses on the terminal (setlocale first). Returns 0, or -1 when the
+/* Starts curses on the terminal (first the LC_CTYPE of the environment, for
+ * UTF-8; numbers stay in the C locale). Returns 0, or -1 when the
  * terminal cannot be used (message in err). */
 int term_start(Term *t, char *err, size_t errlen);
 /* Restores the terminal. */
