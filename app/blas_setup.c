@@ -27,12 +27,19 @@ static int core_is_modern(const char *name) {
 }
 
 void blas_select_kernels(char **argv) {
-  if (getenv("OPENBLAS_CORETYPE")) return;
-  const char *want = wanted_core();
-  if (!want || core_is_modern(openblas_get_corename())) return;
-  setenv("OPENBLAS_CORETYPE", want, 1);
+  int again = 0;
+  if (!getenv("OPENBLAS_NUM_THREADS")) { /* its workers start when it loads */
+    setenv("OPENBLAS_NUM_THREADS", "1", 1);
+    again = 1;
+  }
+  const char *want = getenv("OPENBLAS_CORETYPE") ? NULL : wanted_core();
+  if (want && !core_is_modern(openblas_get_corename())) {
+    setenv("OPENBLAS_CORETYPE", want, 1);
+    again = 1;
+  }
+  if (!again) return;
   execv("/proc/self/exe", argv);
-  unsetenv("OPENBLAS_CORETYPE"); /* exec failed: carry on with what we have */
+  if (want) unsetenv("OPENBLAS_CORETYPE"); /* exec failed: carry on with what we have */
 }
 
 const char *blas_core_name(void) { return openblas_get_corename(); }

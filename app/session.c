@@ -38,7 +38,8 @@ double session_uptime(void) {
   return v ? (double)(realtime_ns() - atoll(v)) * 1e-9 : 0.0;
 }
 
-static int check_memory(const Config *cfg, const Dataset *d, char *err, size_t errlen);
+static int check_memory(const Config *cfg, const Dataset *d, int threads, char *err,
+                        size_t errlen);
 
 static int restore(Session *s, const char *path, char *err, size_t errlen);
 
@@ -66,7 +67,7 @@ int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
     return dataset_error_is_usage(err) ? EXIT_USAGE : EXIT_RUNTIME;
   if (strcmp(cfg->data, "auto") == 0)
     fprintf(stderr, "flipscope: --data auto chose %s\n", s->data.name);
-  if (check_memory(cfg, &s->data, err, errlen)) return EXIT_RUNTIME;
+  if (check_memory(cfg, &s->data, s->threads, err, errlen)) return EXIT_RUNTIME;
   s->trainer = trainer_create(&cfg->train, &cfg->model, &cfg->opt, &s->data.train,
                               &s->data.test, err, errlen);
   if (!s->trainer) return strncmp(err, "--", 2) == 0 ? EXIT_USAGE : EXIT_RUNTIME;
@@ -76,24 +77,41 @@ int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
 
 /* Refuses, before anything is allocated, a model and batch that need more
  * memory than the machine has (or the process may use). */
-static int check_memory(const Config *cfg, const Dataset *d, char *err, size_t errlen) {
+/* The process's address space now, in bytes (0 if unknown). */
+static double address_space_used(void) {
+  FILE *f = fopen("/proc/self/statm", "r");
+  unsigned long long pages = 0;
+  if (f && fscanf(f, "%llu", &pages) != 1) pages = 0;
+  if (f) fclose(f);
+  return (double)pages * (double)sysconf(_SC_PAGESIZE);
+}
+
+static int check_memory(const Config *cfg, const Dataset *d, int threads, char *err,
+                        size_t errlen) {
   if (cfg->train.batch == 0 || cfg->train.batch > d->train.n) return 0; /* trainer_create says */
   double need = trainer_memory_bytes(&cfg->train, &cfg->model, &cfg->opt, &d->train);
   long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
   double have = pages > 0 && page > 0 ? (double)pages * (double)page : INFINITY;
   const char *what = "this machine's memory";
+  char extra[96] = "";
   struct rlimit rl;
   if (getrlimit(RLIMIT_AS, &rl) == 0 && rl.rlim_cur != RLIM_INFINITY && (double)rl.rlim_cur < have) {
-    have = (double)rl.rlim_cur;
-    what = "the process's address-space limit (ulimit -v)";
+    /* Address space, not memory: what is mapped already, and OpenBLAS's
+     * work buffer for each thread, count too. */
+    have = (double)rl.rlim_cur - address_space_used();
+    need += threads * BLAS_BUFFER_BYTES;
+    what = "what the process's address-space limit (ulimit -v) leaves";
+    snprintf(extra, sizeof extra, ", and OpenBLAS's %.0f MB work buffer per thread",
+             BLAS_BUFFER_BYTES / 1048576.0);
   }
   if (need <= have) return 0;
   char model[128];
   model_spec_format(&cfg->model, model, sizeof model);
   snprintf(err, errlen,
            "--model %s: needs about %.0f MB (weights, optimizer state and batches of %zu on %zu "
-           "inputs), more than %s, %.0f MB",
-           model, need / 1048576.0, cfg->train.batch, d->train.dim, what, have / 1048576.0);
+           "inputs%s), more than %s, %.0f MB",
+           model, need / 1048576.0, cfg->train.batch, d->train.dim, extra, what,
+           (have > 0 ? have : 0) / 1048576.0);
   return -1;
 }
 

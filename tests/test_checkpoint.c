@@ -573,6 +573,27 @@ Test(trouble, divergence_and_oversized_models_exit_with_one_line) {
                        "on 256 inputs), more than");
 }
 
+/* Under an address-space limit OpenBLAS's work buffers (128 MB per calling
+ * thread) did not fit and its allocator retried forever: the run hung. Now it
+ * is refused with one line before training, and it never hangs. */
+Test(trouble, an_address_space_limit_is_refused_not_a_hang, .timeout = 60) {
+  const int limits[] = {150000, 300000};
+  for (size_t i = 0; i < 2; i++) {
+    char cmd[1024];
+    snprintf(cmd, sizeof cmd, "timeout -s KILL 20 sh -c \"ulimit -v %d; exec '%s' --headless "
+             "--data glyphs --model mlp:1024x1024 --steps 3\" </dev/null >/dev/null 2>%s",
+             limits[i], flipscope_bin(), in_tmp("stderr"));
+    int status = system(cmd);
+    char text[4096];
+    slurp(in_tmp("stderr"), text, sizeof text);
+    cr_assert(WIFEXITED(status), "ulimit -v %d: killed (it hung): %s", limits[i], text);
+    cr_assert_eq(WEXITSTATUS(status), 1, "ulimit -v %d: %s", limits[i], text);
+    cr_assert(strstr(text, "OpenBLAS's 128 MB work buffer per thread") && strstr(text, "ulimit -v"),
+              "%s", text);
+    cr_assert_eq(strchr(text, '\n'), text + strlen(text) - 1, "one line: %s", text);
+  }
+}
+
 /* ---- end to end: SIGINT and SIGTERM ---- */
 
 /* Starts flipscope with args (split on spaces) writing to files in tmp; returns its pid. */
