@@ -84,7 +84,7 @@ static const OptionDef options[] = {
     {"seed", K_SEED, AT(train.seed), "seed of initial signs, shuffling and data (default 1)"},
     {"threads", K_THREADS, AT(threads), "worker threads for all kernels, OpenBLAS included (default: all cores)"},
     {"log", K_PATH, AT(log_path), "write one CSV row per step to FILE"},
-    {"save", K_PATH, AT(save_path), "save a checkpoint to FILE at the end and on SIGINT/SIGTERM"},
+    {"save", K_PATH, AT(save_path), "save a checkpoint to FILE at the end and when stopped (signals, a closed pipe, a full log)"},
     {"save-every", K_COUNT0, AT(save_every), "with --save: also save every N steps (default 0: off)"},
     {"load", K_PATH, AT(load_path), "resume from checkpoint FILE; its saved settings are the defaults"},
     {"log-jsonl", K_PATH, AT(jsonl_path), "write telemetry (histograms, bands, samples) as JSON lines to FILE"},

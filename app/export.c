@@ -1006,7 +1006,13 @@ int export_charts(const char *csv, const char *jsonl, const char *dir, const Exp
     int failures = 0;
     for (size_t i = 0; i < o.nscripts; i++) {
       char gerr[512];
-      if (gp_run(gnuplot, dir, o.scripts[i], gerr, sizeof gerr)) {
+      int got = gp_run(gnuplot, dir, o.scripts[i], eo ? eo->stop : NULL, gerr, sizeof gerr);
+      if (got == -2) {
+        snprintf(err, errlen, "--export: interrupted: rendered %zu of %zu charts in %s", i - (size_t)failures,
+                 o.nscripts, dir);
+        goto done;
+      }
+      if (got) {
         fprintf(stderr, "flipscope: warning: %s\n", gerr);
         failures++;
       }

@@ -16,13 +16,15 @@
 
 typedef struct {
   const char *title; /* NULL: the JSONL header's title */
+  int (*stop)(void); /* NULL, or polled while charts render: nonzero ends the export */
 } ExportOptions;
 
 /* Writes the charts of a run into dir (which must exist) from csv and/or
  * jsonl (either may be NULL; charts that need the other are skipped). Renders
  * them when gnuplot is found, else warns on stderr. Returns 0; 1 when some
  * charts failed to render (warnings on stderr, err says how many); or -1 with
- * one line in err (a file that cannot be read or written, a malformed log).
+ * one line in err (a file that cannot be read or written, a malformed log, or
+ * an export that o->stop ended, saying how many charts were rendered).
  * Each log is read once, whole, so one still being written is read as it was
  * at that moment (its unfinished last line left out, with a note); only
  * regular files are read, and no path found inside a log is followed. */

@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -73,7 +74,8 @@ void gp_terminal(FILE *f, const char *base, int png, int width, int height) {
             width, height, base);
 }
 
-int gp_run(const char *gnuplot, const char *dir, const char *script, char *err, size_t errlen) {
+int gp_run(const char *gnuplot, const char *dir, const char *script, int (*stop)(void), char *err,
+           size_t errlen) {
   char log_path[] = "/tmp/flipscope-gnuplot-XXXXXX";
   int log_fd = mkstemp(log_path);
   if (log_fd < 0) {
@@ -113,8 +115,19 @@ int gp_run(const char *gnuplot, const char *dir, const char *script, char *err, 
     _exit(127);
   }
   free(envp);
-  int status;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  int status = 0, stopped = 0;
+  for (pid_t got; (got = waitpid(pid, &status, stop ? WNOHANG : 0)) != pid;) {
+    if (got < 0 && errno != EINTR) break;
+    if (stop && !stopped && stop()) { /* ends gnuplot, then reaps it */
+      kill(pid, SIGTERM);
+      stopped = 1;
+    }
+    if (stop) usleep(10000);
+  }
+  if (stopped) {
+    close(log_fd);
+    snprintf(err, errlen, "gnuplot %s: interrupted", script);
+    return -2;
   }
   char out[4096];
   ssize_t got = pread(log_fd, out, sizeof out - 1, 0);

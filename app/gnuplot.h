@@ -34,8 +34,10 @@ int gp_close(FILE *f, const char *name, char *err, size_t errlen);
 void gp_terminal(FILE *f, const char *base, int png, int width, int height);
 
 /* Runs `gnuplot script` with dir as the working directory, stdin from
- * /dev/null and no DISPLAY. Returns 0, or -1 with gnuplot's first error line
- * in err. */
-int gp_run(const char *gnuplot, const char *dir, const char *script, char *err, size_t errlen);
+ * /dev/null and no DISPLAY. Returns 0; -1 with gnuplot's first error line in
+ * err; or -2 when stop (may be NULL; polled while gnuplot runs) said to stop:
+ * gnuplot was ended. */
+int gp_run(const char *gnuplot, const char *dir, const char *script, int (*stop)(void), char *err,
+           size_t errlen);
 
 #endif

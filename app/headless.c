@@ -190,6 +190,7 @@ int headless_run(const Config *cfg) {
   EpochMeans epoch = {0};
   double test_acc = NAN, startup_s = 0, last_draw = 0;
   FlipCounts flips = {0};
+  char log_err[1024] = ""; /* a log that could not be written */
   RunFigures fig = {.test_acc = NAN, .val_acc = NAN};
   if (s.resumed && run_figures_decode(s.resume_app, s.resume_app_len, &fig) == 0) {
     epoch = (EpochMeans){fig.epoch_loss, fig.epoch_acc, fig.epoch_flip_ratio, fig.epoch_steps};
@@ -223,7 +224,10 @@ int headless_run(const Config *cfg) {
     if (r.step == 1) flips.first = r.flips;
     if (!isnan(r.test_acc)) test_acc = r.test_acc;
     if (!isnan(r.test_acc) && s.data.val.n) s.val_acc = trainer_evaluate(s.trainer, &s.data.val, NULL);
-    runlog_step(&log, &r);
+    if (runlog_step(&log, &r, log_err, sizeof log_err)) { /* a full disk: stop now, and save */
+      rc = EXIT_RUNTIME;
+      break;
+    }
     if (screen) screen_step(screen, &r);
     if (cfg->save_path[0] && cfg->save_every && r.step % cfg->save_every == 0 &&
         save_run(&s, &log, &epoch, &flips, test_acc, err, sizeof err)) {
@@ -246,8 +250,8 @@ int headless_run(const Config *cfg) {
     }
   }
   const int sig = signals_caught();
-  int saved = 0; /* at the end, and on SIGINT / SIGTERM (not after a failure) */
-  if (rc == EXIT_OK && cfg->save_path[0]) {
+  int saved = 0; /* at the end, on a signal and after a log failed (not after other failures) */
+  if ((rc == EXIT_OK || log_err[0]) && cfg->save_path[0]) {
     if (save_run(&s, &log, &epoch, &flips, test_acc, err, sizeof err)) {
       fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
       rc = EXIT_RUNTIME;
@@ -255,6 +259,9 @@ int headless_run(const Config *cfg) {
       saved = 1;
     }
   }
+  if (log_err[0])
+    fprintf(stderr, "%sflipscope: %s; stopped after step %llu%s%s\n", live ? "\n" : "", log_err,
+            (unsigned long long)r.step, saved ? "; saved " : "", saved ? cfg->save_path : "");
   if (sig) {
     uint64_t at = r.step ? r.step : s.resumed_step;
     fprintf(stderr, "%sflipscope: %s: stopped after step %llu%s%s\n", live ? "\n" : "",
@@ -272,7 +279,7 @@ int headless_run(const Config *cfg) {
   screen = NULL;
   if (runlog_close(&log, rc == EXIT_OK && r.step > 0, err, sizeof err)) {
     fprintf(stderr, "flipscope: %s\n", err);
-    rc = EXIT_RUNTIME;
+    rc = signals_caught() ? 128 + signals_caught() : EXIT_RUNTIME; /* e.g. SIGINT during the export */
   }
   if (rc == EXIT_OK && r.step > 0) {
     /* Training time: the four phases of every step, not evaluation. */

@@ -12,6 +12,7 @@
 #include "app/gnuplot.h"
 #include "app/json.h"
 #include "app/resume.h"
+#include "app/signals.h"
 
 static void write_opt(FILE *f, const OptConfig *o) {
   fprintf(f, "{\"opt\":");
@@ -254,11 +255,29 @@ int runlog_open_continuing(RunLog *rl, const Config *cfg, Session *s, char *err,
   return open_logs(rl, cfg, s, 1, err, errlen);
 }
 
-void runlog_step(RunLog *rl, const StepReport *r) {
+/* After a write to the log f (at path, named by flag) failed: closes it and
+ * says so in err. */
+static int drop_broken_log(FILE **f, const char *flag, const char *path, char *err, size_t errlen) {
+  int e = errno;
+  fclose(*f);
+  *f = NULL;
+  snprintf(err, errlen, "%s %s: writing failed: %s", flag, path, strerror(e ? e : EIO));
+  return -1;
+}
+
+int runlog_step(RunLog *rl, const StepReport *r, char *err, size_t errlen) {
   const TelemetrySnapshot *t = rl->tel ? telemetry_last(rl->tel) : NULL;
   if (t && t->step != r->step) t = NULL;
-  if (rl->csv.f) csvlog_row(&rl->csv, r, t);
-  if (rl->jsonl && t && t->stats_fresh) write_record(rl, r, t);
+  errno = 0;
+  if (rl->csv.f) {
+    csvlog_row(&rl->csv, r, t);
+    if (ferror(rl->csv.f)) return drop_broken_log(&rl->csv.f, "--log", rl->csv_path, err, errlen);
+  }
+  if (rl->jsonl && t && t->stats_fresh) {
+    write_record(rl, r, t);
+    if (ferror(rl->jsonl)) return drop_broken_log(&rl->jsonl, "--log-jsonl", rl->jsonl_path, err, errlen);
+  }
+  return 0;
 }
 
 void runlog_param_change(RunLog *rl, uint64_t step, const char *param, double old_value,
@@ -296,7 +315,7 @@ int runlog_close(RunLog *rl, int ok, char *err, size_t errlen) {
     }
   }
   if (rc == 0 && ok && rl->export_dir[0]) {
-    ExportOptions eo = {.title = rl->title};
+    ExportOptions eo = {.title = rl->title, .stop = signals_caught};
     int got = export_charts(rl->csv_path[0] ? rl->csv_path : NULL,
                             rl->jsonl_path[0] ? rl->jsonl_path : NULL, rl->export_dir, &eo, err,
                             errlen);

@@ -38,8 +38,11 @@ int runlog_open_continuing(RunLog *rl, const Config *cfg, Session *s, char *err,
  * (app/resume.h). 0, or -1 with a message. */
 int runlog_mark(RunLog *rl, LogMark *csv, LogMark *jsonl, char *err, size_t errlen);
 /* Records step r (after trainer_step returned 1): a CSV row every step, a
- * JSONL step record on every step with fresh statistics. */
-void runlog_step(RunLog *rl, const StepReport *r);
+ * JSONL step record on every step with fresh statistics. A write that fails
+ * (a full disk) returns -1 with one line naming the log, which is closed, so
+ * the run can stop at once and still save (its checkpoint then marks only
+ * the logs that are whole). */
+int runlog_step(RunLog *rl, const StepReport *r, char *err, size_t errlen);
 /* Records that parameter `param` (an option name: "alpha") changed from
  * old_value to new_value before `step`; charts mark it. text may be NULL. */
 void runlog_param_change(RunLog *rl, uint64_t step, const char *param, double old_value,

@@ -1,4 +1,4 @@
-/* signals.c — recording SIGINT and SIGTERM for the headless loop (signals.h). */
+/* signals.c — recording the signals that stop a headless run (signals.h). */
 #include "app/signals.h"
 
 #include <signal.h>
@@ -18,8 +18,21 @@ void signals_install(void) {
   sa.sa_flags = SA_RESTART | SA_RESETHAND;
   sigaction(SIGINT, &sa, NULL);
   sigaction(SIGTERM, &sa, NULL);
+  sigaction(SIGHUP, &sa, NULL);
+  /* A closed pipe on stdout or stderr stops the run too; writes to it after
+   * that fail with EPIPE instead of killing the process before it saves. */
+  sa.sa_flags = SA_RESTART;
+  sigaction(SIGPIPE, &sa, NULL);
 }
 
 int signals_caught(void) { return caught; }
 
-const char *signals_name(int sig) { return sig == SIGINT ? "SIGINT" : sig == SIGTERM ? "SIGTERM" : "a signal"; }
+const char *signals_name(int sig) {
+  switch (sig) {
+  case SIGINT: return "SIGINT";
+  case SIGTERM: return "SIGTERM";
+  case SIGHUP: return "SIGHUP";
+  case SIGPIPE: return "SIGPIPE";
+  default: return "a signal";
+  }
+}

@@ -541,7 +541,7 @@ static int collect(const Sweep *s, size_t *missing_out) {
   if (missing == s->points) return 0; /* nothing to draw yet */
   const char *scripts[] = {"acc_heatmap.gp", "flips_heatmap.gp"};
   for (int i = 0; i < 2; i++)
-    if (gp_run(gnuplot, s->out, scripts[i], err, sizeof err))
+    if (gp_run(gnuplot, s->out, scripts[i], NULL, err, sizeof err))
       fprintf(stderr, "flipscope: warning: %s\n", err);
   return 0;
 }

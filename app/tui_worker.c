@@ -428,7 +428,8 @@ static void run_step(Worker *w) {
   int once = w->step_once;
   w->step_once = 0;
   if (got == 1) {
-    if (w->rl_open) runlog_step(&w->rl, &r);
+    char log_err[512];
+    if (w->rl_open && runlog_step(&w->rl, &r, log_err, sizeof log_err)) note(w, 1, "%s", log_err);
     dashfeed_step(w->feed, &r, tel ? telemetry_last(tel) : NULL);
     w->stats.steps++;
     if (once) w->dirty = 1;

@@ -698,3 +698,75 @@ Test(resume, a_checkpoint_that_shrinks_after_it_was_opened_reads_as_it_was) {
   cr_assert_eq(info.step, 5);
   ckpt_file_close(&f);
 }
+
+Test(interrupt, sighup_saves_flushes_and_exits_129, .timeout = 60) {
+  stop_and_resume(SIGHUP, 129, "SIGHUP");
+}
+
+/* `| head -c1`: the pipe on stdout and stderr closes; the next progress line
+ * raises SIGPIPE, which used to kill the run with nothing saved (exit 141). */
+Test(interrupt, a_closed_pipe_stops_saves_and_exits_141, .timeout = 60) {
+  char cmd[2048];
+  snprintf(cmd, sizeof cmd, "bash -c \"'%s' --headless --data glyphs --model mlp:32 --threads 1 "
+           "--epochs 3 --save %s --log %s 2>&1 | head -c1 >/dev/null; exit \\${PIPESTATUS[0]}\"",
+           flipscope_bin(), in_tmp("run.ckpt"), in_tmp("log.csv"));
+  int status = system(cmd);
+  cr_assert(WIFEXITED(status));
+  cr_assert_eq(WEXITSTATUS(status), 141);
+  ProcResult r;
+  snprintf(cmd, sizeof cmd, "checkpoint %s", in_tmp("run.ckpt"));
+  run_flipscope(cmd, &r);
+  cr_assert_eq(r.code, 0, "the checkpoint: %s", r.err);
+  size_t len;
+  char *log = read_all(in_tmp("log.csv"), &len);
+  cr_assert_eq(count_lines(log), (size_t)json_number(r.out, "step") + 1, "the log up to the checkpoint");
+  free(log);
+}
+
+/* A full disk under --log stopped the run only at its end; now at the first
+ * failed write, and the checkpoint is saved. */
+Test(interrupt, a_log_that_cannot_be_written_stops_the_run_and_saves, .timeout = 60) {
+  const char *flags[] = {"--log", "--log-jsonl"};
+  for (int k = 0; k < 2; k++) {
+    char args[1024];
+    snprintf(args, sizeof args, "--headless --data glyphs --model mlp:32 --threads 1 --epochs 50 "
+             "--telemetry-every 1 %s /dev/full --save %s", flags[k], in_tmp("run.ckpt"));
+    ProcResult r;
+    run_flipscope(args, &r);
+    cr_assert_eq(r.code, 1, "%s", r.err);
+    char want[256];
+    snprintf(want, sizeof want, "flipscope: %s /dev/full: writing failed: No space left on device; "
+             "stopped after step ", flags[k]);
+    cr_assert(strstr(r.err, want) && strstr(r.err, "; saved "), "%s", r.err);
+    snprintf(args, sizeof args, "checkpoint %s", in_tmp("run.ckpt"));
+    run_flipscope(args, &r);
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    cr_assert_lt(json_number(r.out, "step"), 1000, "stopped early, not after 6000 steps: %s", r.out);
+    unlink(in_tmp("run.ckpt"));
+  }
+}
+
+/* SIGINT while the final charts render used to be swallowed (exit 0, charts
+ * missing): it ends the export, says so and exits 130. */
+Test(interrupt, sigint_during_the_chart_export_exits_130, .timeout = 60) {
+  FILE *f = fopen(in_tmp("slow-gnuplot"), "w");
+  fprintf(f, "#!/bin/sh\ntouch '%s'\nsleep 30\n", in_tmp("started"));
+  fclose(f);
+  chmod(in_tmp("slow-gnuplot"), 0755);
+  setenv("FLIPSCOPE_GNUPLOT", in_tmp("slow-gnuplot"), 1);
+  char args[1024];
+  snprintf(args, sizeof args, "--headless --data glyphs --model mlp:32 --threads 1 --steps 20 "
+           "--export %s", in_tmp("charts"));
+  pid_t pid = spawn(args);
+  unsetenv("FLIPSCOPE_GNUPLOT");
+  for (int i = 0; i < 1000 && access(in_tmp("started"), F_OK) != 0; i++) usleep(10000);
+  cr_assert_eq(access(in_tmp("started"), F_OK), 0, "gnuplot never started");
+  kill(pid, SIGINT);
+  int status;
+  cr_assert_eq(waitpid(pid, &status, 0), pid);
+  cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d", status);
+  size_t len;
+  char *err = read_all(in_tmp("stderr"), &len);
+  cr_assert(strstr(err, "--export: interrupted: rendered 0 of "), "%s", err);
+  free(err);
+}
