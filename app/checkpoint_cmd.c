@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "app/checkpoint_file.h"
+#include "app/machine_facts.h"
 #include "app/config.h"
 #include "app/outputs.h"
 
@@ -52,7 +53,12 @@ int checkpoint_command(int argc, char **argv) {
          (unsigned long long)in.n_train, (unsigned)in.data_fingerprint, (unsigned long long)in.batch,
          (unsigned long long)in.seed);
   json_text(in.config, in.config_len);
-  printf("\"}\n");
+  MachineFacts m = {0};
+  machine_facts_decode(in.app, in.app_len, &m);
+  printf("\"");
+  if (m.simd[0]) printf(",\"simd\":\"%s\"", m.simd);
+  if (m.blas[0]) printf(",\"blas_core\":\"%s\"", m.blas);
+  printf("}\n");
   ckpt_file_close(&f);
   return outputs_flush_stdout("the description") ? EXIT_RUNTIME : EXIT_OK;
 }

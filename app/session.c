@@ -12,6 +12,7 @@
 
 #include "app/blas_setup.h"
 #include "app/checkpoint_file.h"
+#include "app/machine_facts.h"
 #include "app/outputs.h"
 #include "engine/parallel.h"
 #include "engine/simd.h"
@@ -134,6 +135,11 @@ static int restore(Session *s, const char *path, char *err, size_t errlen) {
   } else {
     if (info.app_len) memcpy(s->resume_app, info.app, info.app_len);
     s->resume_app_len = info.app_len;
+    MachineFacts saved = {0}, now;
+    machine_facts_decode(info.app, info.app_len, &saved);
+    machine_facts_now(&now);
+    if (machine_facts_differ(&saved, &now, msg, sizeof msg))
+      fprintf(stderr, "flipscope: warning: --load %s: %s\n", path, msg);
     s->resumed = 1;
     s->resumed_step = info.step;
   }
@@ -178,10 +184,23 @@ int session_save(Session *s, const char *path, const void *app, size_t app_len, 
     return -1;
   }
   config_format_saved(&s->cfg, data, text, need + 1);
-  CkptExtra extra = {.config = text, .config_len = need, .app = app, .app_len = app_len};
+  /* The APPS bytes: this machine's facts, then the front end's lines. */
+  MachineFacts m;
+  machine_facts_now(&m);
+  size_t facts = machine_facts_encode(&m, NULL, 0);
+  char *apps = malloc(facts + 1 + app_len);
+  if (!apps) {
+    free(text);
+    snprintf(err, errlen, "--save %s: out of memory", path);
+    return -1;
+  }
+  machine_facts_encode(&m, apps, facts + 1);
+  if (app_len) memcpy(apps + facts, app, app_len);
+  CkptExtra extra = {.config = text, .config_len = need, .app = apps, .app_len = facts + app_len};
   int rc = ckpt_file_save(s->trainer, path, &extra, msg, sizeof msg);
   if (rc) snprintf(err, errlen, "--save %s", msg);
   free(text);
+  free(apps);
   return rc;
 }
 

@@ -22,6 +22,7 @@
 #include "engine/checkpoint.h"
 #include "engine/numcheck.h"
 #include "engine/parallel.h"
+#include "engine/simd.h"
 #include "engine/trainer.h"
 #include "membuf.h"
 #include "proc.h"
@@ -769,4 +770,30 @@ Test(interrupt, sigint_during_the_chart_export_exits_130, .timeout = 60) {
   char *err = read_all(in_tmp("stderr"), &len);
   cr_assert(strstr(err, "--export: interrupted: rendered 0 of "), "%s", err);
   free(err);
+}
+
+/* A checkpoint records the SIMD variant and the OpenBLAS kernels it was saved
+ * under; a resume under others warns (it cannot repeat the run bit for bit). */
+Test(resume, a_resume_under_other_kernels_warns) {
+  if (simd_detect() == SIMD_SCALAR) cr_skip_test("this CPU runs only the portable kernels");
+  char args[512];
+  ProcResult r;
+  snprintf(args, sizeof args, "FLIPSCOPE_SIMD=scalar '%s' " SMALL " --steps 5 --save %s "
+           "</dev/null >/dev/null 2>%s", flipscope_bin(), in_tmp("s.ckpt"), in_tmp("err"));
+  cr_assert_eq(system(args), 0);
+  snprintf(args, sizeof args, "checkpoint %s", in_tmp("s.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert(strstr(r.out, "\"simd\":\"scalar\",\"blas_core\":\""), "%s", r.out);
+  snprintf(args, sizeof args, "--headless --load %s --steps 8", in_tmp("s.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert(strstr(r.err, "warning: --load ") && strstr(r.err, "saved with the scalar kernels") &&
+                strstr(r.err, "(FLIPSCOPE_SIMD=scalar matches)"), "%s", r.err);
+  /* Under the same kernels: no warning. */
+  snprintf(args, sizeof args, "FLIPSCOPE_SIMD=scalar '%s' --headless --load %s --steps 8 "
+           "</dev/null >/dev/null 2>%s", flipscope_bin(), in_tmp("s.ckpt"), in_tmp("err"));
+  cr_assert_eq(system(args), 0);
+  char text[4096];
+  slurp(in_tmp("err"), text, sizeof text);
+  cr_assert_null(strstr(text, "warning"), "%s", text);
 }
