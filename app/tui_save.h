@@ -7,10 +7,13 @@
 #include <stddef.h>
 
 #include "app/config.h"
+#include "app/runlog.h"
 #include "app/session.h"
 
-/* Saves s's trainer (settings cfg) to path. Returns 0 with "saved ... to
- * PATH" in msg, or -1 with the reason in msg. */
-int tui_save_checkpoint(Session *s, const Config *cfg, const char *path, char *msg, size_t len);
+/* Saves s's trainer (settings cfg) to path, with where the logs of rl (may be
+ * NULL) stand, after making them durable. Returns 0 with "saved ... to PATH"
+ * in msg, or -1 with the reason in msg. */
+int tui_save_checkpoint(Session *s, RunLog *rl, const Config *cfg, const char *path, char *msg,
+                        size_t len);
 
 #endif

@@ -157,8 +157,10 @@ static void remove_tmp_logs(Worker *w) {
 }
 
 /* Telemetry on (statistics on request), the logs the user asked for or
- * private ones (so `e` can export), and a fresh dashboard history. */
-static int open_logs(Worker *w, char *err, size_t errlen) {
+ * private ones (so `e` can export), and a fresh dashboard history. With
+ * `continuing` (a --load at start) the logs and the flip history go on from
+ * the checkpoint, as in a headless resume (app/resume.h). */
+static int open_logs(Worker *w, int continuing, char *err, size_t errlen) {
   Trainer *t = w->s->trainer;
   TelemetryConfig tc;
   dash_telemetry_config(&w->cfg, &tc);
@@ -176,9 +178,10 @@ static int open_logs(Worker *w, char *err, size_t errlen) {
       snprintf(lc.jsonl_path, sizeof lc.jsonl_path, "%s/telemetry.jsonl", w->tmpdir);
     }
   }
-  if (runlog_open(&w->rl, &lc, w->s, err, errlen)) return -1;
+  if ((continuing ? runlog_open_continuing : runlog_open)(&w->rl, &lc, w->s, err, errlen)) return -1;
   w->rl_open = 1;
   if (trainer_enable_telemetry(t, &tc, err, errlen)) return -1; /* ours over runlog's */
+  if (continuing && session_resume_telemetry(w->s, err, errlen)) return -1;
   dashfeed_reset(w->feed, trainer_model(t));
   w->last_stats = 0;
   save_good(w); /* the state before the first step */
@@ -305,7 +308,7 @@ static void restart(Worker *w) {
   s->trainer = nt;
   s->cfg = w->cfg;
   forget_good(w);
-  if (open_logs(w, err, sizeof err)) note(w, 1, "logs: %s", err);
+  if (open_logs(w, 0, err, sizeof err)) note(w, 1, "logs: %s", err);
   w->state = RUN_RUNNING;
   w->status[0] = 0;
   w->sps = w->sps_t0 = 0;
@@ -333,7 +336,7 @@ static void load(Worker *w, const Config *cfg) {
   w->s = ns;
   w->cfg = *cfg;
   forget_good(w);
-  if (open_logs(w, err, sizeof err)) note(w, 1, "logs: %s", err);
+  if (open_logs(w, 0, err, sizeof err)) note(w, 1, "logs: %s", err);
   w->state = RUN_RUNNING;
   w->status[0] = 0;
   w->sps = w->sps_t0 = 0;
@@ -379,7 +382,7 @@ static void save_now(Worker *w, const char *path) {
   if (path[0]) snprintf(file, sizeof file, "%s", path);
   else if (w->cfg.save_path[0]) snprintf(file, sizeof file, "%s", w->cfg.save_path);
   else fresh_name(file, sizeof file, "flipscope-", ".ckpt");
-  int rc = tui_save_checkpoint(w->s, &w->cfg, file, msg, sizeof msg);
+  int rc = tui_save_checkpoint(w->s, w->rl_open ? &w->rl : NULL, &w->cfg, file, msg, sizeof msg);
   note(w, rc != 0, "%s", msg);
 }
 
@@ -518,7 +521,7 @@ Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err,
   w->front = w->reading = -1;
   w->state = start_paused ? RUN_PAUSED : RUN_RUNNING;
   w->stats.batch = cfg->train.batch;
-  if (open_logs(w, err, errlen)) {
+  if (open_logs(w, s->resumed, err, errlen)) {
     worker_stop(w, NULL, NULL, 0);
     return NULL;
   }
@@ -560,7 +563,7 @@ int worker_save_at_exit(Worker *w, const char *path, char *msg, size_t len) {
     snprintf(msg, len, "save failed: the run diverged: %s", w->note);
     return -1;
   }
-  int rc = tui_save_checkpoint(w->s, &w->cfg, path, msg, len);
+  int rc = tui_save_checkpoint(w->s, w->rl_open ? &w->rl : NULL, &w->cfg, path, msg, len);
   if (rc == 0 && w->state == RUN_DIVERGED) {
     size_t used = strlen(msg);
     snprintf(msg + used, len - used, "; the run had diverged: this is its last good state, step %llu",
