@@ -33,7 +33,7 @@ SAN_LIB_OBJ  = $(call obj,san,$(LIB_SRC))
 SAN_TEST_OBJ = $(call obj,san,$(TEST_SRC))
 SAN_FLAGS    = -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined -fno-omit-frame-pointer
 
-.PHONY: all run test test-san test-kill bench deps install clean fuzz fuzz-build
+.PHONY: all run test test-san test-kill bad-inputs bench deps install clean fuzz fuzz-build
 all: $(BUILD)/flipscope
 
 isa_flags = $(if $(findstring _avx512.c,$(1)),$(FLAGS_avx512),$(if $(findstring _avx2.c,$(1)),$(FLAGS_avx2)))
@@ -81,6 +81,11 @@ test: deps $(BUILD)/flipscope $(BUILD)/tests
 # load the checkpoint after each kill (`make test` does 25).
 test-kill: $(BUILD)/flipscope
 	KILLS=$${KILLS:-200} FLIPSCOPE_BIN=$(BUILD)/flipscope bash tests/kill_checkpoint.sh
+
+# About 1100 bad inputs (flag values, names, data, config, checkpoint and log
+# files, output places, subcommands), each of which must be rejected cleanly.
+bad-inputs: $(BUILD)/flipscope
+	@FLIPSCOPE_BIN=$(BUILD)/flipscope bash tests/bad_inputs.sh
 
 # ASan + UBSan build of the same suites (OpenBLAS and zlib are not instrumented),
 # then the live view's key flood against the instrumented binary (a report fails it).

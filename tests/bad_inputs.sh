@@ -19,8 +19,11 @@ set -u
 
 # ------------------------------------------------------------------ one case
 
-# Type, mode, size of every entry under $1; mtime and checksum of every file.
+# Type, mode, size of every entry under $1; mtime and checksum of every file
+# (nothing, without a process, for an empty directory).
 listing() {
+  local entries=("$1"/* "$1"/.[!.]* "$1"/..?*)
+  [ ${#entries[@]} -eq 0 ] && return
   (cd "$1" && find . -mindepth 1 \( -type f -printf '%y %m %s %T@ %p\n' -exec md5sum {} + \) -o \
     -printf '%y %m %s %p\n')
 }
@@ -79,6 +82,7 @@ run_case() {
 
 if [ "${1:-}" = --run ]; then # a worker: run_case for each case number given
   shift
+  shopt -s nullglob
   mapfile -t LINES <"$ROOT/cases"
   for id in "$@"; do run_case "$id" "${LINES[id - 1]}"; done
   exit 0
