@@ -209,7 +209,7 @@ for f in $HELP_VALUES; do
   [[ " $REALS $INTEGERS $OTHERS $PATHS " == *" $f "* ]] || UNKNOWN+=("$f")
 done
 
-BAD_NUMBERS=('' abc nan -nan NaN inf -inf 1e999 -1 0x10 ' 1' '1 ' 1e 1..2 -- 1,2)
+BAD_NUMBERS=('' abc nan -nan NaN inf -inf 1e999 -1 0x10 ' 1' '1 ' 1e 1..2 -- '1,2')
 for f in $HELP_VALUES; do
   SETUP=:
   [[ " $REALS $INTEGERS " == *" $f "* ]] || continue
@@ -243,10 +243,10 @@ range label-col 0
 range telemetry-every 0
 range flipflop-window 0; range flipflop-window 32768
 range telemetry-samples 257
-for v in 1 -1 1.5 -- 0.9,,0.99 0.9, ,0.9 0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9 '0.9 ' nan; do
+for v in 1 -1 1.5 -- 0.9,,0.99 '0.9,' ,0.9 0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9 '0.9 ' nan; do
   range poles "$v"
 done
-for v in 1,0,0 1,0,0,0,0,0 1,0,0,-3,3 a,b,c,d,e 1,0,0,0,nan 1,,0,0,0 '' 1,0,0,0,0,; do
+for v in 1,0,0 1,0,0,0,0,0 1,0,0,-3,3 a,b,c,d,e 1,0,0,0,nan 1,,0,0,0 '' '1,0,0,0,0,'; do
   range iir "$v"
 done
 SETUP=$(fix ok.csv)
