@@ -156,6 +156,21 @@ static int check_shared(const Config *cfg, const RunFile *files, size_t n, char 
   return EXIT_OK;
 }
 
+/* 0 when a file can be made in dir (tried: a mode bit says nothing as root
+ * or in /proc), else the errno that says why not. */
+static int can_create_in(const char *dir) {
+  struct stat st;
+  if (stat(dir, &st) != 0) return errno;
+  if (!S_ISDIR(st.st_mode)) return ENOTDIR;
+  char probe[CONFIG_PATH_MAX + 128];
+  snprintf(probe, sizeof probe, "%s/.flipscope-probe-XXXXXX", dir);
+  int fd = mkstemp(probe);
+  if (fd < 0) return errno;
+  close(fd);
+  unlink(probe);
+  return 0;
+}
+
 /* An output must be a file to replace or write to; --save and --result,
  * written at the end only, need a directory that can be written (unless it
  * is the --export DIR, made at the start). */
@@ -175,8 +190,8 @@ static int check_writable(const Config *cfg, const RunFile *f, char *err, size_t
   const char *slash = strrchr(f->path, '/');
   snprintf(dir, sizeof dir, "%.*s", slash ? (slash == f->path ? 1 : (int)(slash - f->path)) : 1,
            slash ? f->path : ".");
-  if (access(dir, W_OK) == 0) return 0;
-  int e = errno;
+  int e = can_create_in(dir);
+  if (e == 0) return 0;
   normalise_text(dir, dir_norm, sizeof dir_norm);
   normalise_text(cfg->export_dir, export_norm, sizeof export_norm);
   if (cfg->export_dir[0] && e == ENOENT && !strcmp(dir_norm, export_norm)) return 0;

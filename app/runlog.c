@@ -217,8 +217,10 @@ static int open_files(RunLog *rl, const Config *cfg, Session *s, int resumed, ch
       else if (pass && !*logs[k].f && !(*logs[k].f = fopen(logs[k].path, "w")))
         rc = -1, snprintf(err, errlen, "%s: cannot write %s: %s", logs[k].flag, logs[k].path,
                           strerror(errno));
-      else if (pass && ftello(*logs[k].f) == 0)
-        fprintf(*logs[k].f, "%s\n", header[k]);
+      else if (pass && ftello(*logs[k].f) == 0 &&
+               (fprintf(*logs[k].f, "%s\n", header[k]) < 0 || fflush(*logs[k].f) != 0))
+        rc = -1, snprintf(err, errlen, "%s %s: cannot write: %s", logs[k].flag, logs[k].path,
+                          strerror(errno)); /* a full device says so before training */
     }
   free(header[0]);
   free(header[1]);
