@@ -956,6 +956,10 @@ int export_charts(const char *csv, const char *jsonl, const char *dir, const Exp
     goto done;
   if (csv && (log_load(&ct, csv, err, errlen) || read_csv(&r, &ct, csv, err, errlen))) goto done;
   if (!csv && jsonl) series_from_jsonl(&r, &jt);
+  if (gp_make_dir(dir) != 0) { /* only once the logs have been read: a bad log makes nothing */
+    snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
+    goto done;
+  }
   if (r.note[0]) add_note(&o, r.note);
   const char *title = eo && eo->title ? eo->title : json_get_string(r.header, "title");
   r.title = title ? title : "flipscope run";
@@ -1129,10 +1133,6 @@ int export_command(int argc, char **argv) {
   if (jsonl[0] && access(jsonl, R_OK) != 0) jsonl[0] = 0;
   if (!csv[0] && !jsonl[0]) {
     fprintf(stderr, "flipscope: export: no log found in %s\n", pos[0]);
-    return EXIT_RUNTIME;
-  }
-  if (gp_make_dir(dir) != 0) {
-    fprintf(stderr, "flipscope: export: cannot create directory %s: %s\n", dir, strerror(errno));
     return EXIT_RUNTIME;
   }
   char err[1024];

@@ -19,7 +19,8 @@ typedef struct {
   int (*stop)(void); /* NULL, or polled while charts render: nonzero ends the export */
 } ExportOptions;
 
-/* Writes the charts of a run into dir (which must exist) from csv and/or
+/* Writes the charts of a run into dir (made, with its parents, once the logs
+ * were read, so a bad log leaves nothing behind) from csv and/or
  * jsonl (either may be NULL; charts that need the other are skipped). Renders
  * them when gnuplot is found, else warns on stderr. Returns 0; 1 when some
  * charts failed to render (warnings on stderr, err says how many); or -1 with

@@ -146,7 +146,7 @@ int filter_command(int argc, char **argv) {
             filter_from_config(&cfg.opt, &f, err, sizeof err);
   free(rest);
   if (bad) {
-    fprintf(stderr, "flipscope filter: %s\n", err);
+    fprintf(stderr, "flipscope: filter: %s\n", err);
     return EXIT_USAGE;
   }
   if (cfg.help) {
@@ -156,7 +156,7 @@ int filter_command(int argc, char **argv) {
   }
   double *rows = response ? malloc(3 * response * sizeof *rows) : NULL;
   if (response && !rows) {
-    fprintf(stderr, "flipscope filter: out of memory for %zu response rows\n", response);
+    fprintf(stderr, "flipscope: filter: out of memory for %zu response rows\n", response);
     return EXIT_RUNTIME;
   }
   print_filter(&f, &cfg.opt);

@@ -30,6 +30,11 @@
 #include "app/gnuplot.h"
 #include "app/json.h"
 #include "app/outputs.h"
+#include "datasets/dataset.h"
+#include "datasets/input_file.h"
+
+/* The largest sweep.json or point result read (they are a few KB). */
+#define SWEEP_MANIFEST_MAX ((size_t)16 << 20)
 
 enum { MAX_AXES = 8, MAX_VALUES = 1000, MAX_POINTS = 100000, MAX_FIXED = 256 };
 
@@ -230,30 +235,13 @@ static int lock_dir(const char *dir) {
   return rc;
 }
 
-static char *slurp_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  size_t cap = 4096, len = 0;
-  char *text = malloc(cap);
-  for (size_t got; text && (got = fread(text + len, 1, cap - len - 1, f)) > 0;) {
-    len += got;
-    if (len + 1 == cap) {
-      char *bigger = realloc(text, cap *= 2);
-      if (!bigger) free(text);
-      text = bigger;
-    }
-  }
-  fclose(f);
-  if (text) text[len] = 0;
-  return text;
-}
-
 /* Reads DIR/sweep.json into s (axes and fixed options). */
 static int read_manifest(const char *dir, Sweep *s) {
-  char *path = path_join(dir, "sweep.json", "");
-  char *text = path ? slurp_file(path) : NULL;
-  if (!text) {
-    fprintf(stderr, "flipscope: sweep: cannot read %s: %s\n", path ? path : dir, strerror(errno));
+  char *path = path_join(dir, "sweep.json", ""), *text = NULL, why[CONFIG_PATH_MAX + 128];
+  size_t len;
+  /* A regular file of reasonable size only: a FIFO here hung --collect. */
+  if (!path || input_read(path, SWEEP_MANIFEST_MAX, &text, &len, why, sizeof why)) {
+    fprintf(stderr, "flipscope: sweep: %s\n", path ? why : "out of memory");
     free(path);
     return -1;
   }
@@ -383,7 +371,9 @@ static void read_result(const char *out, const char *id, Result *r) {
   size_t len = base ? strlen(base) + 8 : 0;
   char *path = base ? malloc(len) : NULL;
   if (path) snprintf(path, len, "%s.json", base);
-  char *text = path ? slurp_file(path) : NULL;
+  char *text = NULL, why[16];
+  size_t text_len;
+  if (path && input_read(path, SWEEP_MANIFEST_MAX, &text, &text_len, why, sizeof why)) text = NULL;
   JsonValue *j = text ? json_parse(text, NULL, 0) : NULL;
   if (j) {
     r->ok = 1;
@@ -584,6 +574,16 @@ static int check_points(const Sweep *s, char *err, size_t errlen) {
       }
       argv[n + 2 * a + 1] = (char *)s->axis[a].value[0];
     }
+  /* The data set too (a missing csv: file failed only inside every point). */
+  char msg[480];
+  if (!bad && config_parse((int)(n + 2 * s->n_axes), argv, cfg, msg, sizeof msg) == 0) {
+    DatasetOptions dopt = {.seed = cfg->train.seed, .noise = cfg->noise,
+                           .train_frac = cfg->train_frac, .val_frac = cfg->val_frac,
+                           .label_col = cfg->label_col};
+    Dataset d;
+    if (dataset_load(cfg->data, &dopt, &d, msg, sizeof msg)) bad = 1, snprintf(err, errlen, "%s", msg);
+    else dataset_free(&d);
+  }
   free(cfg);
   free(argv);
   return bad ? -1 : 0;
