@@ -425,6 +425,7 @@ static int read_config_file(const char *path, Settings *s, char *err, size_t err
 static int parse_config_text(const char *label, char *text, Settings *s, char *err,
                              size_t errlen) {
   int line_no = 0;
+  int first_line[sizeof options / sizeof *options] = {0}; /* where each key was given */
   for (char *line = text, *next; line; line = next) {
     line_no++;
     next = strchr(line, '\n');
@@ -445,6 +446,13 @@ static int parse_config_text(const char *label, char *text, Settings *s, char *e
                eq ? (int)(only_key ? key_len : (size_t)(eq - key)) : 40, key);
       return -1;
     }
+    int *first = &first_line[def - options];
+    if (*first && def->kind != K_CHANGE) {
+      snprintf(err, errlen, "%s:%d: %s: given twice (first on line %d)", label, line_no, def->name,
+               *first);
+      return -1;
+    }
+    *first = line_no;
     char *value = eq + 1 + strspn(eq + 1, " \t");
     if (*value == '"') { /* a quoted value: "...", with \\ \" \n \r \t \xNN */
       if (unquote(value)) {

@@ -82,6 +82,22 @@ Test(cli, the_old_name_of_a_renamed_setting_still_reads) {
   unlink(path);
 }
 
+/* A key given twice in a config file was taken silently (the last won). */
+Test(cli, a_config_key_given_twice_is_refused) {
+  char path[] = "/tmp/flipscope-cfgXXXXXX";
+  int fd = mkstemp(path);
+  const char *text = "lr = 0.1\nbatch = 10\nlr = 0.2\n";
+  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+  char *argv[] = {"--config", path};
+  Config cfg;
+  char err[256], want[256];
+  cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), -1);
+  snprintf(want, sizeof want, "%s:3: lr: given twice (first on line 1)", path);
+  cr_assert_str_eq(err, want);
+  unlink(path);
+}
+
 Test(cli, config_file_errors_name_file_and_line) {
   char path[] = "/tmp/flipscope-cfgXXXXXX";
   int fd = mkstemp(path);
