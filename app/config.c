@@ -529,10 +529,14 @@ static int check_changes(const Config *cfg, char *err, size_t errlen) {
 static void name_origin(const Settings *s, char *err, size_t errlen) {
   if (strncmp(err, "--", 2) != 0) return;
   size_t len = strcspn(err + 2, ": =");
-  const Setting *from = NULL;
+  const Setting *from = NULL, *quoted = NULL; /* the last of that name; the one err quotes */
   for (size_t i = 0; i < s->count; i++)
-    if (strlen(s->items[i].def->name) == len && !strncmp(s->items[i].def->name, err + 2, len))
+    if (strlen(s->items[i].def->name) == len && !strncmp(s->items[i].def->name, err + 2, len)) {
       from = &s->items[i];
+      const char *v = from->value;
+      if (!quoted && v && *v && strstr(err + 2 + len, v)) quoted = from;
+    }
+  if (quoted) from = quoted;
   if (!from || !strncmp(from->where, "--", 2)) return;
   char rest[512];
   snprintf(rest, sizeof rest, "%s", err + 2 + len);

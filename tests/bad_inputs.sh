@@ -173,18 +173,18 @@ CSV=("${RUN[@]}" --batch 2) # the CSV files are small
 # ------------------------------------------------------------------ flags
 
 # Flags by the kind of value they take (app/config.c's option table).
-RATES="noise alpha gamma tau sigma lr wd init-scale clip real-lr near-zero"
+RATES="noise alpha gamma tau sigma lr wd init-scale clip real-lr near-zero state-init"
 POSITIVE="eps"
 FRACTIONS="val-frac beta1 beta2 momentum dampening"
 UNITS="train-frac"
-COUNTS="label-col epochs steps batch telemetry-every flipflop-window"
+COUNTS="label-col epochs steps batch telemetry-every reversal-window"
 COUNTS0="eval-every save-every telemetry-samples"
 INTEGERS="$COUNTS $COUNTS0 seed threads"
 REALS="$RATES $POSITIVE $FRACTIONS $UNITS"
 OTHERS="data model opt poles iir change schedule schedule-unit preset"
 PATHS="log save load log-jsonl export title result screen config"
 # Rates documented as any finite number >= 0: a huge value is a valid one.
-UNBOUNDED="alpha gamma tau sigma lr wd init-scale clip real-lr near-zero eps"
+UNBOUNDED="alpha gamma tau sigma lr wd init-scale clip real-lr near-zero eps state-init"
 
 # The run a flag's value is checked in: the data set and optimizer it applies to.
 context() {
@@ -241,7 +241,7 @@ range threads 0; range threads 65; range threads 100000
 range epochs 0; range epochs 1000000001; range steps 0
 range label-col 0
 range telemetry-every 0
-range flipflop-window 0; range flipflop-window 32768
+range reversal-window 0; range reversal-window 32768
 range telemetry-samples 257
 for v in 1 -1 1.5 -- 0.9,,0.99 '0.9,' ,0.9 0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9 '0.9 ' nan; do
   range poles "$v"
@@ -417,12 +417,17 @@ for o in $FILE_OUTPUTS; do
   if [ "$ROOT_USER" -eq 0 ]; then
     SETUP="mkdir ro; chmod 555 ro"; add "--$o: read-only directory" 1 "ro/out" "${RUN[@]}" "--$o" ro/out
   else # root writes anywhere, but devices are its to make
-    SETUP="mknod full c 1 7"; add "--$o: a full device" 1 "full" "${RUN[@]}" "--$o" full
+    # A full device is known only when written to: the logs write their header
+    # at the start; --save, --result and --screen write at the end, so there it
+    # is a failure after training (exit 1, one error line), not bad input.
+    case $o in log | log-jsonl)
+      SETUP="mknod full c 1 7"; add "--$o: a full device" 1 "full" "${RUN[@]}" "--$o" full ;;
+    esac
     SETUP="mknod null c 1 3"; add "--$o: a null device stays one" any "null" "${RUN[@]}" "--$o" null
   fi
 done
 SETUP=:
-add "--export: into a missing directory" 1 "nodir/sub" "${RUN[@]}" --export nodir/sub
+# (--export DIR makes DIR and its parents, as mkdir -p does: a missing parent is no error.)
 add "--export: unwritable (/proc)" 1 "/proc/flipscope-out" "${RUN[@]}" --export /proc/flipscope-out
 SETUP="echo keep >afile"; add "--export: a file" 1 "afile" "${RUN[@]}" --export afile
 SETUP="echo keep >afile"; add "--export: below a file" 1 "afile/sub" "${RUN[@]}" --export afile/sub
@@ -488,8 +493,8 @@ PRE="ulimit -v 1000000" ex "/dev/zero" "/dev/zero" : 1 /dev/zero out
 ex garbage "garbage\.bin" "$(fix garbage.bin)" 1 garbage.bin out
 ex "empty log" "empty\.csv" "$(fix empty.csv)" 1 empty.csv out
 ex "a CSV that is not a log" "ok\.csv" "$(fix ok.csv)" 1 ok.csv out
-ex "truncated CSV log" "cut\.csv" "$(fix cut.csv)" 1 cut.csv out
-ex "truncated JSONL log" "cut\.jsonl" "$(fix cut.jsonl)" 1 cut.jsonl out
+# (A log whose last line is cut is the log of a run still training: export
+# leaves that line out with a note and draws the rest, so it is no bad input.)
 ex "JSONL without header" "other\.jsonl" "$(fix other.jsonl)" 1 other.jsonl out
 ex "JSONL with a bad line" "badline\.jsonl" "$(fix badline.jsonl)" 1 badline.jsonl out
 ex "a directory without logs" "logs" "mkdir logs" 1 logs out
