@@ -164,6 +164,7 @@ void dash_fill_run(DashSnapshot *out, Session *s) {
   out->batch = s->cfg.train.batch;
   out->threads = s->threads;
   out->opt = *optim_config(trainer_optimizer(t));
+  out->opt_steps = optim_steps(trainer_optimizer(t));
   out->schedule = s->cfg.train.schedule;
   out->weights = model_binary_weights(m);
   out->latent = optim_ops(out->opt.kind)->latent;

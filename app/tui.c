@@ -348,6 +348,15 @@ static void key_overlay(Tui *T, int ch) {
   }
 }
 
+/* The steps the running optimizer has taken (the optimizer menu's verdicts
+ * depend on it). */
+static uint64_t optimizer_steps(Tui *T) {
+  const DashSnapshot *s = worker_acquire(T->w);
+  uint64_t t = s->opt_steps;
+  worker_release(T->w);
+  return t;
+}
+
 static void key(Tui *T, int ch) {
   DashUi *ui = &T->ui;
   if (ch == KEY_RESIZE || ch == 12 /* ^L */) {
@@ -362,7 +371,8 @@ static void key(Tui *T, int ch) {
   }
   if (ui->overlay == OVL_OPTS && is_enter(ch)) {
     OptConfig to;
-    switch_target(&ui->opt, (OptKind)ui->menu_sel, &to);
+    OptSwitch verdict;
+    optim_switch_target(&ui->opt, (OptKind)ui->menu_sel, optimizer_steps(T), &to, &verdict);
     ui->overlay = OVL_NONE;
     if (to.kind == ui->opt.kind) return;
     send_opt(T, &to, CMD_SWITCH_OPT);
@@ -411,14 +421,18 @@ static void key(Tui *T, int ch) {
     if (ui->focus == PANE_FILTER) open_input(T);
     else message(T, 0, "Tab to the filter pane (5) to type a value");
     break;
-  case 'o':
+  case 'o': {
+    const uint64_t t = optimizer_steps(T);
     for (int k = 0; k < OPT_KIND_COUNT; k++) {
       OptConfig to;
-      ui->opt_exact[k] = switch_target(&ui->opt, (OptKind)k, &to);
+      OptSwitch verdict;
+      optim_switch_target(&ui->opt, (OptKind)k, t, &to, &verdict);
+      ui->opt_exact[k] = verdict.exact;
     }
     ui->menu_sel = (int)ui->opt.kind;
     ui->overlay = OVL_OPTS;
     break;
+  }
   case 'l': case 'L': {
     s = worker_acquire(T->w);
     size_t n = s->n_layers ? s->n_layers : 1;

@@ -136,4 +136,18 @@ typedef struct {
 int optim_switch(Optimizer *o, const OptConfig *to, const float *const *signs, OptSwitch *out,
                  char *err, size_t errlen);
 
+/* The rule optim_switch applies: whether switching from `from`, whose
+ * optimizer has run t steps, to `to` is exact, and what the state map does
+ * (out->message). Returns 0, or -1 with err set when either setting is refused. */
+int optim_switch_verdict(const OptConfig *from, const OptConfig *to, uint64_t t, OptSwitch *out,
+                         char *err, size_t errlen);
+
+/* The settings to switch to when `kind` is picked while `from` runs (its
+ * optimizer after t steps): the exact equivalent where one exists (latent
+ * SGD + wd <-> its CEMA, CEMA(alpha = 1) <-> Bop(tau = 0), `from` itself for
+ * its own kind), else kind's defaults with what carries over; and in verdict
+ * what optim_switch will say of switching to them (exact, message). */
+void optim_switch_target(const OptConfig *from, OptKind kind, uint64_t t, OptConfig *to,
+                         OptSwitch *verdict);
+
 #endif

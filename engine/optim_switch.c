@@ -14,6 +14,9 @@
  * zeroed where it would contradict b; an EMA of the gradient (CEMA's or Bop's
  * m, SGD's buffer, Adam's m) is carried to a CEMA or SGD; Adam's moments and
  * the remaining states start at zero.
+ * optim_switch_verdict is the rule (exact or not, and what is mapped);
+ * optim_switch_target picks the settings a switch to another kind goes to,
+ * and the live view's optimizer menu shows its verdict.
  */
 #include <math.h>
 #include <stdio.h>
@@ -74,26 +77,33 @@ static void map_sgd_cema(const Side *sgd, const Side *cema, int to_cema, size_t 
   }
 }
 
-/* The approximate map of one layer (see the header comment); returns whether
- * a gradient EMA was carried into the new optimizer's m or momentum buffer. */
-static int map_approx(const Side *a, const Side *b, const float *sign, size_t n) {
+/* Which state of c is an EMA of the gradient (CEMA's or Bop's m, SGD's
+ * momentum buffer, Adam's m), or -1 where there is none. */
+static int ema_state(const OptConfig *c) {
+  switch (c->kind) {
+  case OPT_CEMA: case OPT_BOP: case OPT_BOP2: return 0;
+  case OPT_ADAM: case OPT_ADAMW: return 1;
+  case OPT_SGD: return c->momentum != 0 ? 1 : -1;
+  default: return -1;
+  }
+}
+
+/* Whether the approximate map carries a gradient EMA of `from` into `to`'s m
+ * or momentum buffer. */
+static int carries_ema(const OptConfig *from, const OptConfig *to) {
+  return ema_state(from) >= 0 && (to->kind == OPT_CEMA || (to->kind == OPT_SGD && to->momentum != 0));
+}
+
+/* The approximate map of one layer (see the header comment). */
+static void map_approx(const Side *a, const Side *b, const float *sign, size_t n) {
   const OptimizerOps *oa = optim_ops(a->cfg->kind), *ob = optim_ops(b->cfg->kind);
   const double ka = oa->latent ? latent_k(a->cfg, a->f) : 1, kb = ob->latent ? latent_k(b->cfg, b->f) : 1;
-  const float *ema = NULL;
-  double ema_scale = 1;
-  switch (a->cfg->kind) {
-  case OPT_CEMA: case OPT_BOP: case OPT_BOP2: ema = a->state[0]; break;
-  case OPT_ADAM: case OPT_ADAMW: ema = a->state[1]; break;
-  case OPT_SGD:
-    ema = a->cfg->momentum != 0 ? a->state[1] : NULL;
-    ema_scale = sgd_buf_to_m(a->cfg);
-    break;
-  default: break;
-  }
+  const int e = ema_state(a->cfg);
+  const float *ema = e >= 0 ? a->state[e] : NULL;
+  const double ema_scale = a->cfg->kind == OPT_SGD ? sgd_buf_to_m(a->cfg) : 1;
   const float *xa = a->state[oa->inertia_state];
   float *xb = b->state[ob->inertia_state];
-  const int carried = ema && (b->cfg->kind == OPT_CEMA ||
-                              (b->cfg->kind == OPT_SGD && b->cfg->momentum != 0));
+  const int carried = carries_ema(a->cfg, b->cfg);
   for (size_t j = 0; j < n; j++) {
     double y = oa->latent ? -ka * xa[j] : xa[j]; /* filter units: b = -sign(y) */
     if (y * sign[j] > 0) y = 0;
@@ -110,7 +120,6 @@ static int map_approx(const Side *a, const Side *b, const float *sign, size_t n)
     default: break;
     }
   }
-  return carried;
 }
 
 /* How one optimizer's state becomes another's. */
@@ -124,9 +133,9 @@ static Route route_of(OptKind a, OptKind b, const Filter *fa, const Filter *fb) 
   return ROUTE_APPROX;
 }
 
-/* Fills out: whether the route is exact for these settings, and what it did. */
+/* Fills out: whether the route is exact for these settings, and what it does. */
 static void describe(Route r, const OptConfig *from, const OptConfig *to, const Filter *fa,
-                     const Filter *fb, uint64_t t, int carried, OptSwitch *out) {
+                     const Filter *fb, uint64_t t, OptSwitch *out) {
   const char *na = optim_ops(from->kind)->name, *nb = optim_ops(to->kind)->name;
   switch (r) {
   case ROUTE_SAME:
@@ -169,8 +178,101 @@ static void describe(Route r, const OptConfig *from, const OptConfig *to, const 
              "rescaled, zeroed where it disagreed with b); %s; other state starts at zero",
              na, nb,
              to->kind == OPT_ADAM || to->kind == OPT_ADAMW ? "Adam's moments restart"
-             : carried ? "the gradient EMA was carried over" : "no gradient EMA to carry over");
+             : carries_ema(from, to) ? "the gradient EMA was carried over" : "no gradient EMA to carry over");
     return;
+  }
+}
+
+/* The verdict (see optim_switch_verdict) with the filters of both settings
+ * in fa, fb and the route in *route. */
+static int judge(const OptConfig *from, const OptConfig *to, uint64_t t, Filter *fa, Filter *fb,
+                 Route *route, OptSwitch *out, char *err, size_t errlen) {
+  if (filter_from_config(to, fb, err, errlen) || filter_from_config(from, fa, err, errlen))
+    return -1;
+  *route = route_of(from->kind, to->kind, fa, fb);
+  memset(out, 0, sizeof *out);
+  describe(*route, from, to, fa, fb, t, out);
+  return 0;
+}
+
+int optim_switch_verdict(const OptConfig *from, const OptConfig *to, uint64_t t, OptSwitch *out,
+                         char *err, size_t errlen) {
+  Filter fa, fb;
+  Route route;
+  return judge(from, to, t, &fa, &fb, &route, out, err, errlen);
+}
+
+/* Sets the settings of to->kind (its defaults in to) that continue `from`
+ * (filter f, valid when have) on an exact route: latent SGD with a CEMA
+ * equivalent -> that CEMA; CEMA -> latent SGD with EMA-style momentum
+ * (dampening = momentum) and decoupled wd, alpha = lr wd, gamma = 1 - mu;
+ * CEMA(alpha = 1) -> Bop(tau = 0). Returns 0 (to unchanged) where there is none. */
+static int equivalent_settings(const OptConfig *from, const Filter *f, int have, OptConfig *to) {
+  if (from->kind == OPT_SGD && to->kind == OPT_CEMA && have && f->cema) {
+    to->alpha = f->alpha;
+    to->gamma = f->gamma;
+    return 1;
+  }
+  if (from->kind == OPT_CEMA && to->kind == OPT_SGD) {
+    to->lr = 0.1;
+    to->wd = from->alpha / to->lr;
+    to->momentum = to->dampening = from->gamma < 1 ? 1 - from->gamma : 0;
+    to->decoupled_wd = to->momentum != 0;
+    return 1;
+  }
+  if (from->kind == OPT_CEMA && to->kind == OPT_BOP && from->alpha == 1) {
+    to->gamma = from->gamma;
+    to->tau = 0;
+    return 1;
+  }
+  return 0;
+}
+
+/* Sets what carries over from `from` (filter f, valid when have) into
+ * to->kind's defaults in to, where there is no exact equivalent. */
+static void carry_over(const OptConfig *from, const Filter *f, int have, OptConfig *to) {
+  switch (to->kind) {
+  case OPT_CEMA:
+    if (from->kind == OPT_BOP || from->kind == OPT_BOP2) to->alpha = 1, to->gamma = from->gamma;
+    else if (have && !isnan(f->alpha) && f->alpha > 0) to->alpha = f->alpha, to->gamma = f->gamma;
+    break;
+  case OPT_SGD:
+    if (from->kind == OPT_ADAM || from->kind == OPT_ADAMW) to->wd = from->wd;
+    break;
+  case OPT_BOP:
+  case OPT_BOP2:
+    if (from->kind == OPT_BOP || from->kind == OPT_BOP2 || from->kind == OPT_CEMA) to->gamma = from->gamma;
+    if (from->kind == OPT_BOP || from->kind == OPT_BOP2) to->tau = from->tau;
+    break;
+  case OPT_ADAM:
+  case OPT_ADAMW:
+    if (from->kind == OPT_ADAM || from->kind == OPT_ADAMW) to->lr = from->lr, to->wd = from->wd;
+    break;
+  case OPT_IIR:
+    if (have && f->real_poles && f->stable && f->order >= 1 && f->order <= OPT_MAX_SECTIONS) {
+      to->iir_biquad = 0;
+      to->iir_sections = f->order;
+      for (int k = 0; k < f->order; k++) to->iir_poles[k] = f->pole_re[k];
+    }
+    break;
+  default: break;
+  }
+}
+
+void optim_switch_target(const OptConfig *from, OptKind kind, uint64_t t, OptConfig *to,
+                         OptSwitch *verdict) {
+  Filter f;
+  char err[256];
+  const int have = filter_from_config(from, &f, err, sizeof err) == 0 && f.linear;
+  if (kind == from->kind) {
+    *to = *from;
+  } else {
+    optim_defaults(kind, to);
+    if (!equivalent_settings(from, &f, have, to)) carry_over(from, &f, have, to);
+  }
+  if (optim_switch_verdict(from, to, t, verdict, err, sizeof err)) {
+    memset(verdict, 0, sizeof *verdict);
+    snprintf(verdict->message, sizeof verdict->message, "%s", err);
   }
 }
 
@@ -180,8 +282,8 @@ int optim_switch(Optimizer *o, const OptConfig *to, const float *const *signs, O
   const size_t layers = optim_layers(o);
   const uint64_t t = optim_steps(o);
   Filter fa, fb;
-  if (filter_from_config(to, &fb, err, errlen) || filter_from_config(from, &fa, err, errlen))
-    return -1;
+  Route route;
+  if (judge(from, to, t, &fa, &fb, &route, out, err, errlen)) return -1;
   size_t *sizes = malloc((layers ? layers : 1) * sizeof *sizes);
   if (!sizes) {
     snprintf(err, errlen, "out of memory switching optimizer");
@@ -192,8 +294,6 @@ int optim_switch(Optimizer *o, const OptConfig *to, const float *const *signs, O
   free(sizes);
   if (!n) return -1;
 
-  const Route route = route_of(from->kind, to->kind, &fa, &fb);
-  int carried = 0;
   for (size_t l = 0; l < layers; l++) {
     Side a = {from, &fa, optim_state(o, l)}, b = {to, &fb, optim_state(n, l)};
     size_t len = optim_layer_size(o, l);
@@ -208,14 +308,12 @@ int optim_switch(Optimizer *o, const OptConfig *to, const float *const *signs, O
       memcpy(b.state[0], a.state[0], len * sizeof(float));
       if (to->kind == OPT_CEMA) memcpy(b.state[1], a.state[0], len * sizeof(float));
       break;
-    case ROUTE_APPROX: carried = map_approx(&a, &b, signs[l], len); break;
+    case ROUTE_APPROX: map_approx(&a, &b, signs[l], len); break;
     }
   }
-  memset(out, 0, sizeof *out);
-  describe(route, from, to, &fa, &fb, t, carried, out);
   /* A latent optimizer whose moments start from zero starts its step count
    * again too: Adam's bias correction, SGD's first momentum step. */
-  const int fresh = route == ROUTE_APPROX && optim_ops(to->kind)->latent && !carried;
+  const int fresh = route == ROUTE_APPROX && optim_ops(to->kind)->latent && !carries_ema(from, to);
   optim_set_steps(n, fresh ? 0 : t);
   optim_swap(o, n);
   optim_free(n);

@@ -464,6 +464,73 @@ Test(filter, switches_say_exact_or_approximate_and_keep_the_signs) {
   optim_free(o);
 }
 
+/* Runs steps of o on the gradient stream rng (a constant schedule). */
+static void run_steps(Optimizer *o, float *sign, float *g, size_t n, Rng *rng, int steps) {
+  for (int t = 0; t < steps; t++) {
+    for (size_t j = 0; j < n; j++) g[j] = (float)rng_normal(rng);
+    optim_begin_step(o, optim_base_rate(optim_config(o)));
+    optim_step_layer(o, 0, sign, g);
+  }
+}
+
+/* The optimizer menu's prediction (optim_switch_target) against the switch
+ * itself, for every optimizer to every kind, before the first step and after
+ * 20: the same verdict and message, the predicted settings are the ones run,
+ * and a switch called exact flips as the old optimizer would have for 30
+ * more steps. */
+Test(filter, switch_targets_agree_with_the_switch_for_every_pair) {
+  enum { W = 500 };
+  static float sign[W], ref_sign[W], g[W];
+  OptConfig froms[OPT_KIND_COUNT + 4];
+  int n_from = 0;
+  for (int k = 0; k < OPT_KIND_COUNT; k++) froms[n_from++] = config((OptKind)k);
+  OptConfig sgd_wd = config(OPT_SGD), sgd_mom = config(OPT_SGD), cema1 = config(OPT_CEMA),
+            bop0 = config(OPT_BOP);
+  sgd_wd.lr = 0.1, sgd_wd.wd = 0.01;
+  sgd_mom.lr = 0.1, sgd_mom.wd = 0.01, sgd_mom.momentum = sgd_mom.dampening = 0.9;
+  sgd_mom.decoupled_wd = 1;
+  cema1.alpha = 1;
+  bop0.tau = 0;
+  froms[n_from++] = sgd_wd, froms[n_from++] = sgd_mom, froms[n_from++] = cema1, froms[n_from++] = bop0;
+  int exact_kinds = 0, pairs = 0;
+  for (int f = 0; f < n_from; f++) {
+    for (int kind = 0; kind < OPT_KIND_COUNT; kind++) {
+      for (int steps = 0; steps <= 20; steps += 20) {
+        for (size_t j = 0; j < W; j++) sign[j] = ref_sign[j] = j % 3 ? 1.0f : -1.0f;
+        Optimizer *o = make(&froms[f], sign, W), *ref = make(&froms[f], ref_sign, W);
+        Rng rng, ref_rng;
+        rng_seed(&rng, 11, RNG_STREAM_DATA);
+        rng_seed(&ref_rng, 11, RNG_STREAM_DATA);
+        run_steps(o, sign, g, W, &rng, steps);
+        run_steps(ref, ref_sign, g, W, &ref_rng, steps);
+        OptConfig to;
+        OptSwitch predicted;
+        optim_switch_target(&froms[f], (OptKind)kind, optim_steps(o), &to, &predicted);
+        const char *na = optim_ops(froms[f].kind)->name, *nb = optim_ops((OptKind)kind)->name;
+        cr_assert_eq((int)to.kind, kind, "%s -> %s: target of another kind", na, nb);
+        OptSwitch res = do_switch(o, &to, sign);
+        cr_assert_eq(res.exact, predicted.exact, "%s -> %s after %d steps: menu says %s, switch says %s",
+                     na, nb, steps, predicted.exact ? "exact" : "approximate", res.message);
+        cr_assert_str_eq(res.message, predicted.message, "%s -> %s after %d steps", na, nb, steps);
+        cr_assert(!memcmp(optim_config(o), &to, sizeof to), "%s -> %s: the switch runs other settings",
+                  na, nb);
+        if (res.exact) {
+          run_steps(o, sign, g, W, &rng, 30);
+          run_steps(ref, ref_sign, g, W, &ref_rng, 30);
+          cr_assert(!memcmp(sign, ref_sign, sizeof sign), "%s -> %s after %d steps: called exact, "
+                    "but the flips differ", na, nb, steps);
+          exact_kinds += kind != (int)froms[f].kind;
+        }
+        pairs++;
+        optim_free(o);
+        optim_free(ref);
+      }
+    }
+  }
+  cr_log_info("%d switches, %d of them exact to another kind", pairs, exact_kinds);
+  cr_assert_geq(exact_kinds, 6, "the exact routes (sgd <-> cema, bop <-> cema) were not all taken");
+}
+
 /* ---- flipscope filter ---------------------------------------------------- */
 
 static void filter_json(const char *args, ProcResult *r) {

@@ -129,7 +129,9 @@ Test(tui_worker, exact_switch_sgd_to_cema) {
   WAIT_FOR(w, v.step >= 10, 10);
   Seen before = look(w);
   OptConfig to;
-  cr_assert_eq(switch_target(&before.opt, OPT_CEMA, &to), 1);
+  OptSwitch verdict;
+  optim_switch_target(&before.opt, OPT_CEMA, before.step, &to, &verdict);
+  cr_assert_eq(verdict.exact, 1);
   uint64_t seq = send_opt(w, CMD_SWITCH_OPT, &to);
   WAIT_FOR(w, v.applied >= seq, 5);
   Seen after = look(w);

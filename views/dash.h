@@ -76,6 +76,7 @@ typedef struct {
                                        state i (b = -sign i) */
   /* progress */
   uint64_t step;
+  uint64_t opt_steps;               /* steps the optimizer has run (optim_steps) */
   size_t total_steps, steps_per_epoch, epoch, epochs;
   double samples_per_s, rate;       /* the scheduled rate of the last step */
   double factor;                    /* the schedule's multiplier of the base rate, next step */
