@@ -7,9 +7,9 @@ BUILD    ?= build
 WERROR   ?=
 CFLAGS_BASE = -std=c11 -D_GNU_SOURCE -O3 -g -ffp-contract=off -fno-math-errno \
               -Wall -Wextra -Wshadow -Wstrict-prototypes -Wmissing-prototypes $(WERROR) \
-              -I. $(shell pkg-config --cflags openblas ncursesw zlib 2>/dev/null)
+              -I. $(shell pkg-config --cflags openblas ncursesw zlib jansson 2>/dev/null)
 CFLAGS   ?=
-LIBS     = $(shell pkg-config --libs openblas ncursesw zlib 2>/dev/null || echo -lopenblas -lncursesw -lz) -lpthread -lm
+LIBS     = $(shell pkg-config --libs openblas ncursesw zlib jansson 2>/dev/null || echo -lopenblas -lncursesw -lz -ljansson) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
 # Kernel files named *_avx2.c / *_avx512.c are compiled for that instruction set
@@ -112,7 +112,7 @@ FUZZ_FLAGS    = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recove
 # (glibc defines CMPLX for GCC only; clang has the builtin behind it.)
 FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -ffp-contract=off -I. \
                 '-DCMPLX(x,y)=__builtin_complex((double)(x),(double)(y))' \
-                $(shell pkg-config --cflags openblas ncursesw zlib 2>/dev/null)
+                $(shell pkg-config --cflags openblas ncursesw zlib jansson 2>/dev/null)
 FUZZ_DATA_OBJ = $(call obj,fuzz,$(ENGINE_SRC) $(DATASETS_SRC))
 FUZZ_APP_OBJ  = $(call obj,fuzz,$(VIEWS_SRC) $(filter-out app/main.c,$(APP_SRC)))
 FUZZ_BINS     = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/config.h"
+#include "app/export_jsonl.h"
 #include "app/gnuplot.h"
 #include "app/json.h"
 #include "datasets/input_file.h"
@@ -47,7 +48,7 @@ typedef struct {
 
 typedef struct {
   /* JSONL */
-  JsonValue *header;
+  json_t *header;
   size_t layers;
   int hist_linear;
   Record *rec;
@@ -66,7 +67,7 @@ typedef struct {
 } Run;
 
 static void run_free(Run *r) {
-  json_free(r->header);
+  json_decref(r->header);
   for (size_t i = 0; i < r->nrec; i++) free(r->rec[i].layer);
   free(r->rec);
   free(r->ev);
@@ -88,6 +89,7 @@ typedef struct {
   size_t len;
   const char *at;   /* the next line */
   char *line;       /* the current line, without its line break */
+  size_t line_len;  /* its length (a NUL byte in it is data, not its end) */
   size_t cap;
   int partial;      /* the current line is the last and has no line break yet */
 } LogText;
@@ -121,6 +123,7 @@ static char *read_line(LogText *t) {
   memcpy(t->line, t->at, n);
   while (n > 0 && t->line[n - 1] == '\r') n--;
   t->line[n] = 0;
+  t->line_len = n;
   t->partial = !nl;
   t->at = nl ? nl + 1 : end;
   return t->line;
@@ -131,29 +134,26 @@ static void note_partial(Run *r, const char *path, size_t line_no) {
   snprintf(r->note, sizeof r->note, "left out the unfinished last line %zu of %.180s", line_no, path);
 }
 
-static int record_from_json(Run *r, const JsonValue *j, Record *out) {
-  const JsonValue *layers = json_get(j, "layers");
-  if (!layers || layers->type != JSON_ARRAY || layers->count != r->layers) return -1;
+static int record_from_json(Run *r, const json_t *j, Record *out) {
+  const json_t *layers = json_object_get(j, "layers");
+  if (!json_is_array(layers) || json_array_size(layers) != r->layers) return -1;
   out->step = json_get_number(j, "step");
   out->rate = json_get_number(j, "rate");
   out->layer = calloc(r->layers, sizeof *out->layer);
   if (!out->layer) return -1;
   for (size_t l = 0; l < r->layers; l++) {
-    const JsonValue *L = &layers->items[l];
+    const json_t *L = json_array_get(layers, l);
     RecLayer *o = &out->layer[l];
-    const JsonValue *pct = json_get(L, "pct"), *hist = json_get(L, "hist");
+    const json_t *pct = json_object_get(L, "pct"), *hist = json_object_get(L, "hist");
     const char *sign = json_get_string(L, "sign");
     for (int p = 0; p < TEL_PERCENTILES; p++)
-      o->pct[p] = pct && pct->type == JSON_ARRAY && (size_t)p < pct->count
-                      ? (float)json_as_number(&pct->items[p])
-                      : NAN;
+      o->pct[p] = (size_t)p < json_array_size(pct) ? (float)json_as_number(json_array_get(pct, (size_t)p))
+                                                   : NAN;
     o->abs_median = (float)json_get_number(L, "abs_median");
     o->near_zero = (float)json_get_number(L, "near_zero");
     double count = json_get_number(L, "stats_count");
     for (int b = 0; b < TEL_HIST_BINS; b++) {
-      double c = hist && hist->type == JSON_ARRAY && (size_t)b < hist->count
-                     ? json_as_number(&hist->items[b])
-                     : 0;
+      double c = (size_t)b < json_array_size(hist) ? json_as_number(json_array_get(hist, (size_t)b)) : 0;
       o->hist[b] = count > 0 && isfinite(c) ? (float)(c / count) : 0.0f;
     }
     size_t ns = sign ? strlen(sign) : 0;
@@ -200,7 +200,7 @@ static int read_jsonl(Run *r, LogText *f, const char *path, char *err, size_t er
     int step_line = is_step_line(buf);
     if (step_line && index++ % keep_every != 0 && index != steps) continue;
     char jerr[128];
-    JsonValue *j = json_parse(buf, jerr, sizeof jerr);
+    json_t *j = json_parse_text(buf, f->line_len, jerr, sizeof jerr);
     if (!j && f->partial) {
       note_partial(r, path, line_no);
     } else if (!j) {
@@ -210,10 +210,9 @@ static int read_jsonl(Run *r, LogText *f, const char *path, char *err, size_t er
     }
     const char *type = json_get_string(j, "type");
     if (type && !strcmp(type, "header") && !r->header) {
-      const JsonValue *layers = json_get(j, "layers");
-      const JsonValue *tel = json_get(j, "telemetry");
-      const char *hist = json_get_string(tel, "hist");
-      r->layers = layers && layers->type == JSON_ARRAY ? layers->count : 0;
+      const json_t *layers = json_object_get(j, "layers");
+      const char *hist = json_get_string(json_object_get(j, "telemetry"), "hist");
+      r->layers = json_array_size(layers);
       if (r->layers > MODEL_MAX_LAYERS) r->layers = MODEL_MAX_LAYERS;
       r->hist_linear = hist && !strcmp(hist, "linear");
       r->header = j;
@@ -250,7 +249,7 @@ static int read_jsonl(Run *r, LogText *f, const char *path, char *err, size_t er
                    json_get_number(j, "new"));
       }
     }
-    json_free(j);
+    json_decref(j);
   }
   if (rc == 0 && !r->header) {
     snprintf(err, errlen, "%s: no header record (is it a flipscope --log-jsonl file?)", path);
@@ -393,16 +392,16 @@ static int series_from_jsonl(Run *r, LogText *f) {
   log_rewind(f);
   while (allocated && (buf = read_line(f))) {
     if (!is_step_line(buf)) continue;
-    JsonValue *j = json_parse(buf, NULL, 0);
+    json_t *j = json_parse_text(buf, f->line_len, NULL, 0);
     if (!j) continue;
     size_t p = r->n++;
     r->step[p] = json_get_number(j, "step");
     r->loss[p] = json_get_number(j, "loss");
     r->acc[p] = json_get_number(j, "train_acc");
     r->flips[p * width] = json_get_number(j, "flips");
-    const JsonValue *layers = json_get(j, "layers");
+    const json_t *layers = json_object_get(j, "layers");
     for (size_t l = 0; l < r->layers; l++) {
-      const JsonValue *L = layers && l < layers->count ? &layers->items[l] : NULL;
+      const json_t *L = json_array_get(layers, l);
       r->flips[p * width + 1 + l] = json_get_number(L, "flips");
       r->reversals[p * width + 1 + l] = json_get_number(L, "reversals");
     }
@@ -411,9 +410,32 @@ static int series_from_jsonl(Run *r, LogText *f) {
       r->test_step[r->ntest] = r->step[p];
       r->test_acc[r->ntest++] = test;
     }
-    json_free(j);
+    json_decref(j);
   }
   return allocated ? 0 : -1;
+}
+
+int export_read_jsonl(const char *text, size_t len, const char *path, ExportJsonl *out, char *err,
+                      size_t errlen) {
+  Run r = {0};
+  LogText t = {0};
+  int rc = -1;
+  memset(out, 0, sizeof *out);
+  if (!(t.text = malloc(len + 1))) {
+    snprintf(err, errlen, "out of memory reading %s", path);
+    return -1;
+  }
+  memcpy(t.text, text, len);
+  t.len = len;
+  t.at = t.text;
+  if (read_jsonl(&r, &t, path, err, errlen) == 0) {
+    rc = series_from_jsonl(&r, &t);
+    if (rc) snprintf(err, errlen, "out of memory reading %s", path);
+    *out = (ExportJsonl){r.layers, r.nrec, r.nev, r.n};
+  }
+  run_free(&r);
+  log_free(&t);
+  return rc;
 }
 
 /* ---------------------------------------------------------------- writing */
@@ -562,19 +584,20 @@ typedef struct {
 
 /* Rebuilds the optimizer's OptConfig from the header's "opt" object (option
  * names and values), then `extra` option settings (--name=value) after it. */
-static int opt_from_header(const JsonValue *opt, char extra[][96], size_t n_extra, OptConfig *out) {
-  if (!opt || opt->type != JSON_OBJECT) return -1;
+static int opt_from_header(json_t *opt, char extra[][96], size_t n_extra, OptConfig *out) {
+  if (!json_is_object(opt)) return -1;
   size_t argc = 0;
-  char **argv = calloc(opt->count + n_extra + 1, sizeof *argv);
+  char **argv = calloc(json_object_size(opt) + n_extra + 1, sizeof *argv);
   int rc = argv ? 0 : -1;
-  for (size_t i = 0; rc == 0 && i < opt->count; i++) {
-    const char *key = opt->keys[i];
-    const JsonValue *v = &opt->items[i];
+  const char *key;
+  json_t *v;
+  json_object_foreach(opt, key, v) {
+    if (rc) break;
     if (!config_option_is_optimizer(key)) continue; /* never a path (config, load, ...) */
     char value[256];
-    if (v->type == JSON_STRING) snprintf(value, sizeof value, "%s", v->string);
-    else if (v->type == JSON_BOOL) snprintf(value, sizeof value, "%s", v->number ? "true" : "false");
-    else if (v->type == JSON_NUMBER) snprintf(value, sizeof value, "%.17g", v->number);
+    if (json_is_string(v)) snprintf(value, sizeof value, "%s", json_string_value(v));
+    else if (json_is_boolean(v)) snprintf(value, sizeof value, "%s", json_is_true(v) ? "true" : "false");
+    else if (json_is_number(v)) snprintf(value, sizeof value, "%.17g", json_number_value(v));
     else continue;
     size_t len = strlen(key) + strlen(value) + 4;
     argv[argc] = malloc(len);
@@ -619,7 +642,7 @@ static void set_rate(OptConfig *c, double rate) {
 static void write_bode(Out *o, Run *r, Bode *b) {
   memset(b, 0, sizeof *b);
   OptConfig start, end;
-  if (!r->header || opt_from_header(json_get(r->header, "opt"), NULL, 0, &start)) {
+  if (!r->header || opt_from_header(json_object_get(r->header, "opt"), NULL, 0, &start)) {
     snprintf(b->note, sizeof b->note, "no optimizer settings in the log");
     return;
   }
@@ -633,7 +656,7 @@ static void write_bode(Out *o, Run *r, Bode *b) {
     else if (!strcmp(r->ev[i].param, "opt") && v >= 0 && v < OPT_KIND_COUNT && optim_ops((OptKind)v))
       snprintf(extra[n_extra++], sizeof extra[0], "--opt=%s", optim_ops((OptKind)v)->name);
   }
-  if (opt_from_header(json_get(r->header, "opt"), extra, n_extra, &end)) end = start;
+  if (opt_from_header(json_object_get(r->header, "opt"), extra, n_extra, &end)) end = start;
   Filter f, fe;
   char ferr[256];
   if (filter_from_config(&start, &f, ferr, sizeof ferr)) {

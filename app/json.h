@@ -1,36 +1,27 @@
-/* json.h — a small JSON reader for flipscope's own files (JSONL telemetry
- * logs, headless summaries, sweep results) and a string writer. Not a
- * general-purpose library: numbers are doubles, strings are bytes. */
+/* json.h — reading flipscope's own JSON files (JSONL telemetry logs, headless
+ * summaries, sweep manifests and results) with jansson, and the writers of
+ * strings and numbers that keep the logs byte-stable. */
 #ifndef FLIPSCOPE_JSON_H
 #define FLIPSCOPE_JSON_H
 
+#include <jansson.h>
 #include <stddef.h>
 #include <stdio.h>
 
-typedef enum { JSON_NULL, JSON_BOOL, JSON_NUMBER, JSON_STRING, JSON_ARRAY, JSON_OBJECT } JsonType;
+/* Parses one JSON text of len bytes (one JSONL line, or a whole file) that
+ * must be an object or an array: strict RFC 8259 (valid UTF-8, no \u0000,
+ * no duplicate keys); every number is read as a double, so an integer past
+ * 2^63 is read rounded, not refused (a real past DBL_MAX is refused).
+ * Returns a value to release with json_decref, or NULL with one line in err
+ * (what is wrong and its byte offset). */
+json_t *json_parse_text(const char *text, size_t len, char *err, size_t errlen);
 
-typedef struct JsonValue {
-  JsonType type;
-  double number;            /* JSON_NUMBER, JSON_BOOL (0/1) */
-  char *string;             /* JSON_STRING: NUL-terminated (\u0000 is cut) */
-  size_t count;             /* JSON_ARRAY, JSON_OBJECT: elements */
-  struct JsonValue *items;  /* the elements */
-  char **keys;              /* JSON_OBJECT: the keys, parallel to items */
-} JsonValue;
-
-/* Parses one JSON text (surrounding white space allowed). Returns a tree to
- * free with json_free, or NULL with a message in err (with the byte offset). */
-JsonValue *json_parse(const char *text, char *err, size_t errlen);
-void json_free(JsonValue *v);
-
-/* The member `key` of an object, or NULL. */
-const JsonValue *json_get(const JsonValue *obj, const char *key);
+/* v's number (a boolean as 0/1), NAN when v is NULL or not a number. */
+double json_as_number(const json_t *v);
 /* A number member (NAN when missing, null or not a number). */
-double json_get_number(const JsonValue *obj, const char *key);
+double json_get_number(const json_t *obj, const char *key);
 /* A string member, or NULL. */
-const char *json_get_string(const JsonValue *obj, const char *key);
-/* v's number, NAN when v is NULL or not a number. */
-double json_as_number(const JsonValue *v);
+const char *json_get_string(const json_t *obj, const char *key);
 
 /* Writes s as a JSON string literal: quotes, backslashes and control bytes
  * escaped, bytes >= 0x80 written as \u00XX (so the output is always valid). */

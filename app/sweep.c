@@ -246,35 +246,38 @@ static int read_manifest(const char *dir, Sweep *s) {
     return -1;
   }
   char err[160];
-  JsonValue *j = json_parse(text, err, sizeof err);
+  json_t *j = json_parse_text(text, strlen(text), err, sizeof err);
   free(text);
-  const JsonValue *axes = json_get(j, "axes"), *fixed = json_get(j, "fixed");
+  const json_t *axes = json_object_get(j, "axes"), *fixed = json_object_get(j, "fixed");
   int rc = 0;
-  if (!j || !axes || axes->type != JSON_ARRAY || !fixed || fixed->type != JSON_ARRAY ||
-      axes->count > MAX_AXES || fixed->count > MAX_FIXED) {
+  if (!j || !json_is_array(axes) || !json_is_array(fixed) || json_array_size(axes) > MAX_AXES ||
+      json_array_size(fixed) > MAX_FIXED) {
     fprintf(stderr, "flipscope: sweep: %s is not a sweep manifest%s%s\n", path, j ? "" : ": ",
             j ? "" : err);
     rc = -1;
   }
-  for (size_t a = 0; rc == 0 && a < axes->count; a++) {
-    const JsonValue *ax = &axes->items[a], *values = json_get(ax, "values");
+  for (size_t a = 0; rc == 0 && a < json_array_size(axes); a++) {
+    const json_t *ax = json_array_get(axes, a), *values = json_object_get(ax, "values");
     const char *name = json_get_string(ax, "name"), *scale = json_get_string(ax, "scale");
     Axis *o = &s->axis[s->n_axes++];
     memset(o, 0, sizeof *o);
-    if (!name || !values || values->type != JSON_ARRAY || values->count > MAX_VALUES) {
+    if (!name || !json_is_array(values) || json_array_size(values) > MAX_VALUES) {
       fprintf(stderr, "flipscope: sweep: %s: axis %zu is malformed\n", path, a);
       rc = -1;
       break;
     }
     snprintf(o->name, sizeof o->name, "%s", name);
     o->log_scale = scale && !strcmp(scale, "log");
-    for (size_t v = 0; v < values->count; v++)
-      snprintf(o->value[o->n++], sizeof o->value[0], "%s",
-               values->items[v].type == JSON_STRING ? values->items[v].string : "?");
+    for (size_t v = 0; v < json_array_size(values); v++) {
+      const char *value = json_string_value(json_array_get(values, v));
+      snprintf(o->value[o->n++], sizeof o->value[0], "%s", value ? value : "?");
+    }
   }
-  for (size_t i = 0; rc == 0 && i < fixed->count; i++)
-    s->fixed[s->n_fixed++] = strdup(fixed->items[i].type == JSON_STRING ? fixed->items[i].string : "");
-  json_free(j);
+  for (size_t i = 0; rc == 0 && i < json_array_size(fixed); i++) {
+    const char *option = json_string_value(json_array_get(fixed, i));
+    s->fixed[s->n_fixed++] = strdup(option ? option : "");
+  }
+  json_decref(j);
   free(path);
   return rc;
 }
@@ -374,7 +377,7 @@ static void read_result(const char *out, const char *id, Result *r) {
   char *text = NULL, why[16];
   size_t text_len;
   if (path && input_read(path, SWEEP_MANIFEST_MAX, &text, &text_len, why, sizeof why)) text = NULL;
-  JsonValue *j = text ? json_parse(text, NULL, 0) : NULL;
+  json_t *j = text ? json_parse_text(text, text_len, NULL, 0) : NULL;
   if (j) {
     r->ok = 1;
     r->test_acc = json_get_number(j, "test_acc");
@@ -385,7 +388,7 @@ static void read_result(const char *out, const char *id, Result *r) {
     r->samples_per_s = json_get_number(j, "samples_per_s");
     r->flips_total = json_get_number(j, "flips_total");
   }
-  json_free(j);
+  json_decref(j);
   free(text);
   free(path);
   free(base);

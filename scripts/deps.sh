@@ -3,7 +3,7 @@
 # As root it runs apt-get; otherwise it prints the one command to run.
 set -eu
 packages="build-essential pkg-config libncurses-dev libopenblas-dev libcriterion-dev
-          gnuplot-nox zlib1g-dev tmux bc dataset-fashion-mnist locales"
+          gnuplot-nox zlib1g-dev libjansson-dev tmux bc dataset-fashion-mnist locales"
 # Optional: `scripts/deps.sh --fuzz` also installs clang and libFuzzer for `make fuzz`.
 [ "${1:-}" = "--fuzz" ] && packages="$packages clang libclang-rt-14-dev"
 missing=""
