@@ -106,7 +106,7 @@ install: $(BUILD)/flipscope
 # (seeded from tests/fuzz/seeds/). Crashes land in build/fuzz/crash-*.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = idx csv config checkpoint resume
+FUZZ_TARGETS  = idx csv config checkpoint resume jsonl
 FUZZ_FLAGS    = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                 -fno-omit-frame-pointer
 # (glibc defines CMPLX for GCC only; clang has the builtin behind it.)
@@ -121,10 +121,10 @@ $(BUILD)/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) $(call isa_flags,$<) -MMD -MP -c $< -o $@
 
-# The file parsers need the engine and datasets; config and checkpoint the app too.
+# The file parsers need the engine and datasets; config, checkpoint, resume and jsonl the app too.
 $(BUILD)/fuzz/fuzz_idx $(BUILD)/fuzz/fuzz_csv: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LIBS)
-$(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_checkpoint $(BUILD)/fuzz/fuzz_resume: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ) $(FUZZ_APP_OBJ)
+$(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_checkpoint $(BUILD)/fuzz/fuzz_resume $(BUILD)/fuzz/fuzz_jsonl: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ) $(FUZZ_APP_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LIBS)
 
 fuzz-build: $(FUZZ_BINS)
