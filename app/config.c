@@ -7,6 +7,7 @@
 #include "app/config.h"
 
 #include "app/checkpoint_file.h"
+#include "app/number_text.h"
 #include "datasets/input_file.h"
 #include "views/dash.h"
 
@@ -188,20 +189,9 @@ static int settings_add(Settings *s, const OptionDef *def, char *value, const ch
   return 0;
 }
 
-static int parse_double(const char *v, double *out) {
-  char *end;
-  errno = 0;
-  *out = strtod(v, &end);
-  return end == v || *end || !isfinite(*out) ? -1 : 0; /* underflow to a denormal is fine */
-}
+static int parse_double(const char *v, double *out) { return number_text_real(v, out); }
 
-static int parse_u64(const char *v, unsigned long long *out) {
-  char *end;
-  errno = 0;
-  if (*v < '0' || *v > '9') return -1;
-  *out = strtoull(v, &end, 10);
-  return *end || errno ? -1 : 0;
-}
+static int parse_u64(const char *v, unsigned long long *out) { return number_text_count(v, out); }
 
 static int parse_bool(const char *v, int *out) {
   if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes")) *out = 1;
@@ -215,10 +205,9 @@ static int parse_bool(const char *v, int *out) {
 static int parse_list(const char *v, double *out, int max) {
   int n = 0;
   for (const char *p = v;; p++) {
-    char *end;
-    errno = 0;
-    double x = strtod(p, &end);
-    if (end == p || !isfinite(x) || n == max || (*end && *end != ',')) return -1;
+    const char *end;
+    double x;
+    if (!number_text_real_prefix(p, &x, &end) || n == max || (*end && *end != ',')) return -1;
     out[n++] = x;
     if (!*end) return n;
     p = end;
@@ -541,6 +530,63 @@ static void name_origin(const Settings *s, char *err, size_t errlen) {
   char rest[512];
   snprintf(rest, sizeof rest, "%s", err + 2 + len);
   snprintf(err, errlen, "%s%s", from->where, rest);
+}
+
+/* The optimizers each optimizer setting applies to (bits 1 << OptKind). */
+#define KINDS(...) kinds_of((const OptKind[]){__VA_ARGS__, OPT_KIND_COUNT})
+static unsigned kinds_of(const OptKind *k) {
+  unsigned bits = 0;
+  for (; *k != OPT_KIND_COUNT; k++) bits |= 1u << *k;
+  return bits;
+}
+
+/* The bits of the optimizers that setting `name` applies to (0: not an
+ * optimizer setting, or one that all have). */
+static unsigned optimizers_of(const char *name) {
+  const struct {
+    const char *name;
+    unsigned kinds;
+  } table[] = {
+      {"alpha", KINDS(OPT_CEMA)},
+      {"gamma", KINDS(OPT_CEMA, OPT_BOP, OPT_BOP2)},
+      {"tau", KINDS(OPT_BOP, OPT_BOP2)},
+      {"sigma", KINDS(OPT_BOP2)},
+      {"unbiased", KINDS(OPT_BOP2)},
+      {"lr", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
+      {"beta1", KINDS(OPT_ADAM, OPT_ADAMW)},
+      {"beta2", KINDS(OPT_ADAM, OPT_ADAMW)},
+      {"eps", KINDS(OPT_ADAM, OPT_ADAMW)},
+      {"momentum", KINDS(OPT_SGD)},
+      {"dampening", KINDS(OPT_SGD)},
+      {"nesterov", KINDS(OPT_SGD)},
+      {"decoupled-wd", KINDS(OPT_SGD)},
+      {"wd", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
+      {"init-scale", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
+      {"clip", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
+      {"state-init", KINDS(OPT_CEMA, OPT_BOP, OPT_BOP2, OPT_IIR)},
+      {"poles", KINDS(OPT_IIR)},
+      {"iir", KINDS(OPT_IIR)},
+  };
+  for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+    if (!strcmp(table[i].name, name)) return table[i].kinds;
+  return 0;
+}
+
+void config_warn_unused(int argc, char **argv, const Config *cfg, FILE *out) {
+  const OptionDef *warned[sizeof options / sizeof *options];
+  size_t n = 0;
+  for (int i = 0; i < argc; i++) {
+    if (strncmp(argv[i], "--", 2) != 0) continue;
+    const OptionDef *def = find_option(argv[i] + 2, strcspn(argv[i] + 2, "="));
+    unsigned kinds = def ? optimizers_of(def->name) : 0;
+    if (!kinds || (kinds & (1u << cfg->opt.kind))) continue;
+    int seen = 0;
+    for (size_t k = 0; k < n; k++) seen |= warned[k] == def;
+    if (seen) continue;
+    warned[n++] = def;
+    fprintf(out, "flipscope: warning: --%s has no effect with --opt %s\n", def->name,
+            optim_ops(cfg->opt.kind)->name);
+  }
 }
 
 int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {

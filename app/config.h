@@ -3,6 +3,7 @@
 #define FLIPSCOPE_CONFIG_H
 
 #include <stddef.h>
+#include <stdio.h>
 
 #include "engine/model.h"
 #include "engine/optim.h"
@@ -66,6 +67,9 @@ int config_option_numeric(const char *name);
 /* True when option `name` is an optimizer setting (opt, its rates, flags and
  * filter coefficients): never a path nor anything else. */
 int config_option_is_optimizer(const char *name);
+/* Warns on out, once per flag, about the flags in argv that set an option of
+ * another optimizer than cfg's ("--tau has no effect with --opt cema"). */
+void config_warn_unused(int argc, char **argv, const Config *cfg, FILE *out);
 /* 1 when option `name` takes a value, 0 for a flag, -1 when unknown. */
 int config_option_takes_value(const char *name);
 /* The settings a checkpoint keeps (app/checkpoint_file.h): "key = value"

@@ -16,6 +16,7 @@
 #include <string.h>
 
 #include "app/config.h"
+#include "app/number_text.h"
 #include "engine/filter.h"
 
 #define RESPONSE_MAX 100000
@@ -123,9 +124,8 @@ static int take_response(int argc, char **argv, char **rest, size_t *n, char *er
       rest[kept++] = argv[i];
       continue;
     }
-    char *end;
-    long x = strtol(v, &end, 10);
-    if (end == v || *end || x < 1 || x > RESPONSE_MAX) {
+    unsigned long long x;
+    if (number_text_count(v, &x) || x < 1 || x > RESPONSE_MAX) {
       snprintf(err, errlen, "--response: expected an integer in 1..%d, got '%s'", RESPONSE_MAX, v);
       return -1;
     }

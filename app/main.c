@@ -52,6 +52,7 @@ int main(int argc, char **argv) {
       return parsed == -2 ? EXIT_RUNTIME : EXIT_USAGE;
     }
   }
+  config_warn_unused(argc - 1, argv + 1, &cfg, stderr);
   if (!cfg.headless) {
     if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
       if (cfg.n_changes) { /* the live view changes settings by key, not by schedule */

@@ -27,6 +27,7 @@
 
 #include "app/atomic_file.h"
 #include "app/config.h"
+#include "app/number_text.h"
 #include "app/gnuplot.h"
 #include "app/json.h"
 #include "app/outputs.h"
@@ -782,9 +783,8 @@ int sweep_command(int argc, char **argv) {
       continue;
     }
     if (!strcmp(name, "jobs")) {
-      char *end;
-      long j = strtol(value, &end, 10);
-      if (*end || j < 1 || j > 256) {
+      unsigned long long j;
+      if (number_text_count(value, &j) || j < 1 || j > 256) {
         rc = usage_error("--jobs: expected an integer in 1..256, got", value);
         goto done;
       }

@@ -24,6 +24,7 @@
 #include <curses.h> /* key codes only; every curses call is in tui_term.c */
 
 #include "app/headless.h"
+#include "app/number_text.h"
 #include "app/presets.h"
 #include "app/session.h"
 #include "app/tui_filter.h"
@@ -255,10 +256,8 @@ static void commit_input(Tui *T) {
     message(T, 1, "%s: the optimizer changed: not set", T->ui.input_label);
     return;
   }
-  char *end;
-  errno = 0;
-  double v = strtod(T->ui.input, &end);
-  if (end == T->ui.input || *end || errno || !isfinite(v)) {
+  double v;
+  if (number_text_real(T->ui.input, &v)) {
     message(T, 1, "%s: '%s' is not a number", p->name, T->ui.input);
     return;
   }

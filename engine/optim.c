@@ -1,6 +1,7 @@
 /* optim.c — the optimizer registry, per-layer state, and the parallel step. */
 #include "engine/optim.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,12 +59,51 @@ double optim_base_rate(const OptConfig *cfg) {
   }
 }
 
+/* -1 with a message when rate (the setting `flag`) is not in (0, hi]. */
+static int rate_outside(double rate, double hi, const char *flag, const char *why, char *err,
+                        size_t errlen) {
+  if (rate > 0 && rate <= hi) return 0;
+  snprintf(err, errlen, "%s: expected a number in (0, %g] (%s), got %g", flag, hi, why, rate);
+  return -1;
+}
+
+/* Settings under which an optimizer cannot do its job: the rate that drives
+ * the flips must be > 0 (at 0 nothing ever flips) and its filter stable (an
+ * EMA's rate in (0, 1]; latent SGD's decay pole 1 - lr wd (with momentum mu:
+ * the poles of z^2 - (1 + mu - (1 - dampening) lr wd) z + mu) inside the unit
+ * circle). docs/science.md derives the poles. */
+static int check_filter(const OptConfig *c, char *err, size_t errlen) {
+  const char *ema = "an EMA's rate; above 1 its pole 1 - rate leaves [0, 1)";
+  switch (c->kind) {
+  case OPT_CEMA:
+    return rate_outside(c->alpha, 1, "--alpha", ema, err, errlen) ||
+           rate_outside(c->gamma, 1, "--gamma", ema, err, errlen);
+  case OPT_BOP: return rate_outside(c->gamma, 1, "--gamma", ema, err, errlen);
+  case OPT_BOP2:
+    return rate_outside(c->gamma, 1, "--gamma", ema, err, errlen) ||
+           rate_outside(c->sigma, 1, "--sigma", ema, err, errlen);
+  case OPT_SGD: case OPT_ADAM: case OPT_ADAMW: {
+    if (rate_outside(c->lr, INFINITY, "--lr", "at 0 the latent weights never move", err, errlen))
+      return -1;
+    int decoupled = c->kind == OPT_ADAMW || (c->kind == OPT_SGD && c->decoupled_wd);
+    double mu = c->kind == OPT_SGD && !decoupled ? c->momentum : 0;
+    double decay = c->lr * c->wd * (c->kind == OPT_SGD && !decoupled ? 1 - c->dampening : 1);
+    if (c->kind == OPT_ADAM || decay < 2 * (1 + mu)) return 0;
+    snprintf(err, errlen, "--wd: lr x wd = %g makes the latent weights' filter unstable (a pole "
+             "outside the unit circle; it must stay below %g)", c->lr * c->wd, 2 * (1 + mu));
+    return -1;
+  }
+  default: return 0;
+  }
+}
+
 int optim_check(const OptConfig *cfg, char *err, size_t errlen) {
   const OptimizerOps *ops = optim_ops(cfg->kind);
   if (!ops) {
     snprintf(err, errlen, "--opt: optimizer %d is not available", (int)cfg->kind);
     return -1;
   }
+  if (check_filter(cfg, err, errlen)) return -1;
   return ops->check ? ops->check(cfg, err, errlen) : 0;
 }
 

@@ -148,3 +148,46 @@ Test(cli, steps_alone_span_the_schedule) {
   cr_assert_eq(cfg.train.max_steps, 50);
   cr_assert_eq(cfg.train.epochs, 0);
 }
+
+/* Spellings strtod takes but a user does not mean, and settings under which
+ * an optimizer cannot work, are refused with one line naming the flag; the
+ * same spellings are refused in config files and --change. */
+Test(cli, numbers_a_user_does_not_mean_are_refused) {
+  const char *bad[] = {"0x10", " 1", "1 ", "inf", "nan", "1e", "0x1p-3", "1e999", "--1", "1,5"};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    char args[128];
+    snprintf(args, sizeof args, "--headless --steps 1 --alpha '%s'", bad[i]);
+    expect_usage_error(args, "--alpha");
+    snprintf(args, sizeof args, "--headless --steps 1 --change '1:alpha=%s'", bad[i]);
+    expect_usage_error(args, "--change");
+  }
+  const char *good[] = {"1e-3", ".5", "1.", "0.25", "1E-2", "+0.5"};
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
+    char *argv[] = {"--alpha", (char *)good[i]};
+    Config cfg;
+    char err[256];
+    cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), 0, "%s: %s", good[i], err);
+  }
+}
+
+Test(cli, degenerate_and_unstable_settings_are_refused) {
+  expect_usage_error("--headless --data glyphs --steps 1 --gamma 0", "--gamma");
+  expect_usage_error("--headless --data glyphs --steps 1 --alpha 3", "--alpha");
+  expect_usage_error("--headless --data glyphs --steps 1 --opt bop --gamma 0", "--gamma");
+  expect_usage_error("--headless --data glyphs --steps 1 --opt sgd --lr 0", "--lr");
+  expect_usage_error("--headless --data glyphs --steps 1 --opt sgd --lr 10 --wd 0.5", "--wd");
+  expect_usage_error("--headless --data glyphs --steps 1 --opt sgd --lr 10 --wd 0.4 --momentum 0.9",
+                     "--wd");
+}
+
+/* A flag of another optimizer used to be ignored silently: one warning each. */
+Test(cli, a_flag_of_another_optimizer_warns_once) {
+  ProcResult r;
+  run_flipscope("--headless --data glyphs --model mlp:8 --steps 1 --tau 1e-6 --tau 2e-6 "
+                "--momentum 0.5 --alpha 0.01", &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert(strstr(r.err, "flipscope: warning: --tau has no effect with --opt cema\n"), "%s", r.err);
+  cr_assert(strstr(r.err, "flipscope: warning: --momentum has no effect with --opt cema\n"), "%s", r.err);
+  cr_assert_null(strstr(strstr(r.err, "--tau has") + 1, "--tau has"), "twice: %s", r.err);
+  cr_assert_null(strstr(r.err, "--alpha"), "alpha is cema's: %s", r.err);
+}
