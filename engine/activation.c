@@ -1,22 +1,15 @@
-/* activation.c — sign forward, hard-tanh STE backward. */
+/* activation.c — sign forward, hard-tanh STE backward, run by the active SIMD
+ * variant (the loops: layer_loops.h). */
 #include "engine/activation.h"
 
-#include <math.h>
-
-#include "engine/bitpack.h"
-#include "engine/kernel_clones.h"
-
-KERNEL_CLONES
-static void sign_floats(const float *z, size_t count, float *a) {
-  for (size_t j = 0; j < count; j++) a[j] = z[j] >= 0.0f ? 1.0f : -1.0f;
-}
+#include "engine/kernels.h"
 
 void sign_forward(const float *z, size_t B, size_t N, float *a, uint64_t *bits) {
-  sign_floats(z, B * N, a);
-  bits_pack_rows(z, B, N, bits);
+  const KernelTable *k = kernels();
+  k->sign_floats(z, B * N, a);
+  k->pack_rows(z, B, N, bits);
 }
 
-KERNEL_CLONES
 void ste_backward(const float *da, const float *z, size_t count, float *dz) {
-  for (size_t j = 0; j < count; j++) dz[j] = fabsf(z[j]) <= 1.0f ? da[j] : 0.0f;
+  kernels()->ste_backward(da, z, count, dz);
 }

@@ -1,6 +1,6 @@
 /* bitpack.c — packing signs into bits, and the binary GEMM dispatch.
  *
- * bgemm picks the kernel of the active SIMD variant (simd.h) and splits the
+ * bgemm picks the kernel of the active SIMD variant (kernels.h) and splits the
  * output between the threads of parallel.h: by rows of a, or by rows of b
  * when b has more rows (e.g. a batch of 100 against 1024 neurons). Each output
  * element is an exact integer computed by one thread, so the result is
@@ -12,34 +12,12 @@
 #include <string.h>
 
 #include "engine/bitpack_kernels.h"
-#include "engine/kernel_clones.h"
+#include "engine/kernels.h"
 #include "engine/parallel.h"
 
-/* Packs one row of k floats. Bit = (x >= 0): 0.0f and -0.0f give +1, NaN
- * gives -1, the same rule as the float signs of activation.c. Written as two
- * 32-bit halves per word so the vectorised clones compile it to compares and
- * OR-reductions. */
-KERNEL_CLONES
-static void pack_row(const float *x, size_t k, uint64_t *out) {
-  size_t full = k / 64;
-  for (size_t w = 0; w < full; w++) {
-    const float *xw = x + 64 * w;
-    uint32_t lo = 0, hi = 0;
-    for (int t = 0; t < 32; t++) {
-      lo |= (uint32_t)(xw[t] >= 0.0f) << t;
-      hi |= (uint32_t)(xw[32 + t] >= 0.0f) << t;
-    }
-    out[w] = lo | (uint64_t)hi << 32;
-  }
-  if (k % 64) {
-    uint64_t word = 0; /* padding bits stay 0 */
-    for (size_t t = 0; t < k % 64; t++) word |= (uint64_t)(x[64 * full + t] >= 0.0f) << t;
-    out[full] = word;
-  }
-}
-
+/* The loop is in layer_loops.h, compiled per SIMD variant. */
 void bits_pack_rows(const float *x, size_t rows, size_t k, uint64_t *out) {
-  for (size_t r = 0; r < rows; r++) pack_row(x + r * k, k, out + r * bits_words(k));
+  kernels()->pack_rows(x, rows, k, out);
 }
 
 /* Portable popcount without the POPCNT instruction (this file targets any
@@ -103,9 +81,7 @@ void bgemm_variant(SimdLevel level, const uint64_t *a, const uint64_t *b, float 
     return;
   }
   BgemmProblem problem = {a, b, c, m, n, k};
-  BgemmJob job = {&problem, level == SIMD_AVX512 ? bgemm_avx512
-                            : level == SIMD_AVX2 ? bgemm_avx2
-                                                 : bgemm_scalar};
+  BgemmJob job = {&problem, kernels_for(level)->bgemm};
   if ((double)m * (double)n * (double)k < PAR_MIN_MACS || par_threads() == 1)
     job.kernel(&problem, 0, m, 0, n);
   else if (m >= n)

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/kernels.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
 
@@ -180,7 +181,7 @@ typedef struct {
 static void step_chunk(void *ctx, size_t begin, size_t end) {
   StepJob *job = ctx;
   job->flips[begin / job->chunk] =
-      job->o->ops->step(&job->args, job->sign, job->grad, job->state, begin, end);
+      kernels()->opt_step[job->o->ops->kind](&job->args, job->sign, job->grad, job->state, begin, end);
 }
 
 size_t optim_step_layer(Optimizer *o, size_t layer, float *sign, const float *grad) {
@@ -200,7 +201,7 @@ size_t optim_step_layer(Optimizer *o, size_t layer, float *sign, const float *gr
 size_t optim_step_range(Optimizer *o, size_t layer, float *sign, const float *grad, size_t begin,
                         size_t end) {
   OptStepArgs args = {.cfg = &o->cfg, .rate = o->rate, .t = o->t};
-  return o->ops->step(&args, sign, grad, optim_state(o, layer), begin, end);
+  return kernels()->opt_step[o->ops->kind](&args, sign, grad, optim_state(o, layer), begin, end);
 }
 
 const OptConfig *optim_config(const Optimizer *o) { return &o->cfg; }

@@ -45,7 +45,8 @@ typedef struct {
 } OptStepArgs;
 
 /* A step kernel over weights [begin, end) of one layer. state[s] is the s-th
- * per-weight state array of the layer. Returns the number of flips. */
+ * per-weight state array of the layer. Returns the number of flips. Each kind's
+ * kernel is in optim_steps.h, run as the active SIMD variant's (kernels.h). */
 typedef size_t (*opt_kernel)(const OptStepArgs *a, float *sign, const float *grad,
                              float *const *state, size_t begin, size_t end);
 
@@ -55,7 +56,6 @@ typedef struct {
   int states;          /* per-weight state arrays */
   int inertia_state;   /* which of them is the inertia */
   int latent;          /* 1: state[inertia_state] is a latent weight w (b = sign(w)) */
-  opt_kernel step;
   /* The schedule of the scheduled rate when --schedule is not given: CEMA
    * decays alpha linearly per epoch (the authors' code), Bop and Bop2 keep
    * gamma constant (Larq's default), latent SGD/Adam decay lr linearly, IIR

@@ -14,61 +14,13 @@
  * b = +1 there instead (docs/science.md). Defaults (optim_defaults): tau 1e-8,
  * gamma 1e-4 as in Larq's Bop; tau 1e-6, gamma 1e-6, sigma 1e-2 as in the
  * Bop2ndOrder authors' code. state: [0] = m (the inertia), bop2 also [1] = v.
+ *
+ * The step loops are bop_step, bop2_step and bop2_unbiased_step in
+ * optim_steps.h, compiled per SIMD variant.
  */
-#include <math.h>
 #include <stdio.h>
 
-#include "engine/kernel_clones.h"
-#include "engine/latent.h"
 #include "engine/optim.h"
-
-KERNEL_CLONES
-static size_t bop_step(const OptStepArgs *a, float *sign, const float *grad, float *const *state,
-                       size_t begin, size_t end) {
-  const float gamma = (float)a->rate, tau = (float)a->cfg->tau;
-  float *restrict m = state[0];
-  size_t flips = 0;
-  for (size_t j = begin; j < end; j++) {
-    m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
-    flips += filter_follow_sign(m[j], tau, &sign[j]);
-  }
-  return flips;
-}
-
-KERNEL_CLONES
-static size_t bop2_step(const OptStepArgs *a, float *sign, const float *grad, float *const *state,
-                        size_t begin, size_t end) {
-  const float gamma = (float)a->rate, sigma = (float)a->cfg->sigma, tau = (float)a->cfg->tau;
-  float *restrict m = state[0], *restrict v = state[1];
-  size_t flips = 0;
-  for (size_t j = begin; j < end; j++) {
-    m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
-    v[j] = (1.0f - sigma) * v[j] + sigma * grad[j] * grad[j];
-    flips += filter_follow_sign(m[j] / (sqrtf(v[j]) + 1e-10f), tau, &sign[j]);
-  }
-  return flips;
-}
-
-/* bop2 --unbiased: the EMAs divided by their rates before the ratio. */
-KERNEL_CLONES
-static size_t bop2_unbiased_step(const OptStepArgs *a, float *sign, const float *grad,
-                                 float *const *state, size_t begin, size_t end) {
-  const float gamma = (float)a->rate, sigma = (float)a->cfg->sigma, tau = (float)a->cfg->tau;
-  float *restrict m = state[0], *restrict v = state[1];
-  size_t flips = 0;
-  for (size_t j = begin; j < end; j++) {
-    m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
-    v[j] = (1.0f - sigma) * v[j] + sigma * grad[j] * grad[j];
-    flips += filter_follow_sign((m[j] / gamma) / (sqrtf(v[j] / sigma) + 1e-10f), tau, &sign[j]);
-  }
-  return flips;
-}
-
-static size_t bop2_any_step(const OptStepArgs *a, float *sign, const float *grad,
-                            float *const *state, size_t begin, size_t end) {
-  return a->cfg->unbiased ? bop2_unbiased_step(a, sign, grad, state, begin, end)
-                          : bop2_step(a, sign, grad, state, begin, end);
-}
 
 /* The unbiased form divides by gamma and sigma. */
 static int bop2_check(const OptConfig *cfg, char *err, size_t errlen) {
@@ -88,7 +40,7 @@ static void bop_init(const OptConfig *cfg, float s, const float *sign, float *co
 
 const OptimizerOps optim_bop_ops = {
     .kind = OPT_BOP, .name = "bop", .states = 1, .inertia_state = 0, .latent = 0,
-    .step = bop_step, .init = bop_init, .default_schedule = SCHED_CONST};
+    .init = bop_init, .default_schedule = SCHED_CONST};
 const OptimizerOps optim_bop2_ops = {
     .kind = OPT_BOP2, .name = "bop2", .states = 2, .inertia_state = 0, .latent = 0,
-    .step = bop2_any_step, .check = bop2_check, .init = bop_init, .default_schedule = SCHED_CONST};
+    .check = bop2_check, .init = bop_init, .default_schedule = SCHED_CONST};

@@ -1,0 +1,49 @@
+/* kernels.h — internal: the one table of kernel variants behind every hot loop.
+ *
+ * Each instruction-set variant (simd.h) has one KernelTable: the binary GEMM
+ * of bitpack_kernels.h and every element-wise loop (sign packing, sign and STE,
+ * batch norm, the optimizer steps). The element-wise loops are written once
+ * (layer_loops.h, optim_steps.h) and compiled once per variant by
+ * kernels_scalar.c, kernels_avx2.c and kernels_avx512.c. kernels() returns the
+ * table of simd_active(), so FLIPSCOPE_SIMD and simd_force choose the variant
+ * of every kernel at one point. With -ffp-contract=off every variant rounds
+ * the same way: their results are bit-identical.
+ */
+#ifndef FLIPSCOPE_KERNELS_H
+#define FLIPSCOPE_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/bitpack_kernels.h"
+#include "engine/optim.h"
+#include "engine/simd.h"
+
+typedef struct {
+  BgemmKernel bgemm;
+  /* bitpack.h: bits_pack_rows */
+  void (*pack_rows)(const float *x, size_t rows, size_t k, uint64_t *out);
+  /* activation.h: a = sign(z) as +-1 floats; ste_backward */
+  void (*sign_floats)(const float *z, size_t count, float *a);
+  void (*ste_backward)(const float *da, const float *z, size_t count, float *dz);
+  /* batchnorm.h */
+  void (*bn_forward_train)(const float *x, size_t B, size_t N, const float *scale,
+                           const float *shift, float *xhat, float *rstd, float *y,
+                           float *run_mean, float *run_var);
+  void (*bn_forward_eval)(const float *x, size_t B, size_t N, const float *scale,
+                          const float *shift, const float *run_mean, const float *run_var,
+                          float *y);
+  void (*bn_backward)(const float *dy, const float *xhat, const float *rstd, const float *scale,
+                      size_t B, size_t N, float *dx, float *dscale, float *dshift);
+  /* optim.h: the step of each optimizer kind */
+  opt_kernel opt_step[OPT_KIND_COUNT];
+} KernelTable;
+
+extern const KernelTable kernels_scalar, kernels_avx2, kernels_avx512;
+
+/* The table of `level`; the CPU must support it (simd_supported) to run it. */
+const KernelTable *kernels_for(SimdLevel level);
+/* The table of the active level. */
+static inline const KernelTable *kernels(void) { return kernels_for(simd_active()); }
+
+#endif

@@ -1,0 +1,115 @@
+/* layer_loops.h — the element-wise loops of the layers: sign packing (bitpack.h),
+ * the sign activation and its STE (activation.h), batch norm (batchnorm.h).
+ *
+ * Written once and compiled per instruction set: included only by
+ * kernel_variant.h, which puts these functions in its KernelTable. The public
+ * functions of those headers run the active variant's copy.
+ */
+#ifndef FLIPSCOPE_LAYER_LOOPS_H
+#define FLIPSCOPE_LAYER_LOOPS_H
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+#include "engine/batchnorm.h"
+#include "engine/bitpack.h"
+
+/* Packs one row of k floats. Bit = (x >= 0): 0.0f and -0.0f give +1, NaN
+ * gives -1, the same rule as sign_floats. Written as two 32-bit halves per
+ * word so the vector variants compile it to compares and OR-reductions. */
+static void pack_row(const float *x, size_t k, uint64_t *out) {
+  size_t full = k / 64;
+  for (size_t w = 0; w < full; w++) {
+    const float *xw = x + 64 * w;
+    uint32_t lo = 0, hi = 0;
+    for (int t = 0; t < 32; t++) {
+      lo |= (uint32_t)(xw[t] >= 0.0f) << t;
+      hi |= (uint32_t)(xw[32 + t] >= 0.0f) << t;
+    }
+    out[w] = lo | (uint64_t)hi << 32;
+  }
+  if (k % 64) {
+    uint64_t word = 0; /* padding bits stay 0 */
+    for (size_t t = 0; t < k % 64; t++) word |= (uint64_t)(x[64 * full + t] >= 0.0f) << t;
+    out[full] = word;
+  }
+}
+
+/* bits_pack_rows: rows x k floats into rows of bits_words(k) words. */
+static void pack_rows(const float *x, size_t rows, size_t k, uint64_t *out) {
+  for (size_t r = 0; r < rows; r++) pack_row(x + r * k, k, out + r * bits_words(k));
+}
+
+/* a = +1 where z >= 0 (zeros included), else -1 (NaN included). */
+static void sign_floats(const float *z, size_t count, float *a) {
+  for (size_t j = 0; j < count; j++) a[j] = z[j] >= 0.0f ? 1.0f : -1.0f;
+}
+
+/* ste_backward: dz = da where |z| <= 1, else 0. */
+static void ste_backward_loop(const float *da, const float *z, size_t count, float *dz) {
+  for (size_t j = 0; j < count; j++) dz[j] = fabsf(z[j]) <= 1.0f ? da[j] : 0.0f;
+}
+
+/* bn_forward_train. Loops run batch-outer, feature-inner so the inner loop is
+ * contiguous. */
+static void bn_forward_train_loop(const float *x, size_t B, size_t N, const float *scale,
+                                  const float *shift, float *xhat, float *rstd, float *y,
+                                  float *run_mean, float *run_var) {
+  /* rstd first holds the mean, xhat the centred values. */
+  float *mean = rstd;
+  memset(mean, 0, N * sizeof *mean);
+  for (size_t b = 0; b < B; b++)
+    for (size_t n = 0; n < N; n++) mean[n] += x[b * N + n];
+  const float inv_b = 1.0f / (float)B;
+  for (size_t n = 0; n < N; n++) mean[n] *= inv_b;
+  for (size_t b = 0; b < B; b++)
+    for (size_t n = 0; n < N; n++) xhat[b * N + n] = x[b * N + n] - mean[n];
+  const float unbias = B > 1 ? (float)B / (float)(B - 1) : 1.0f;
+  for (size_t n = 0; n < N; n++) run_mean[n] = (1.0f - BN_MOMENTUM) * run_mean[n] + BN_MOMENTUM * mean[n];
+  /* From here rstd holds the variance, then its reciprocal root. */
+  float *var = rstd;
+  memset(var, 0, N * sizeof *var);
+  for (size_t b = 0; b < B; b++)
+    for (size_t n = 0; n < N; n++) var[n] += xhat[b * N + n] * xhat[b * N + n];
+  for (size_t n = 0; n < N; n++) {
+    var[n] *= inv_b;
+    run_var[n] = (1.0f - BN_MOMENTUM) * run_var[n] + BN_MOMENTUM * var[n] * unbias;
+    rstd[n] = 1.0f / sqrtf(var[n] + BN_EPS);
+  }
+  for (size_t b = 0; b < B; b++)
+    for (size_t n = 0; n < N; n++) {
+      float h = xhat[b * N + n] * rstd[n];
+      xhat[b * N + n] = h;
+      y[b * N + n] = scale[n] * h + shift[n];
+    }
+}
+
+/* bn_forward_eval. */
+static void bn_forward_eval_loop(const float *x, size_t B, size_t N, const float *scale,
+                                 const float *shift, const float *run_mean, const float *run_var,
+                                 float *y) {
+  for (size_t b = 0; b < B; b++)
+    for (size_t n = 0; n < N; n++)
+      y[b * N + n] = scale[n] * ((x[b * N + n] - run_mean[n]) / sqrtf(run_var[n] + BN_EPS)) + shift[n];
+}
+
+/* bn_backward. */
+static void bn_backward_loop(const float *dy, const float *xhat, const float *rstd,
+                             const float *scale, size_t B, size_t N, float *dx, float *dscale,
+                             float *dshift) {
+  memset(dscale, 0, N * sizeof *dscale);
+  memset(dshift, 0, N * sizeof *dshift);
+  for (size_t b = 0; b < B; b++)
+    for (size_t n = 0; n < N; n++) {
+      dshift[n] += dy[b * N + n];
+      dscale[n] += dy[b * N + n] * xhat[b * N + n];
+    }
+  const float fb = (float)B, inv_b = 1.0f / fb;
+  for (size_t b = 0; b < B; b++)
+    for (size_t n = 0; n < N; n++)
+      dx[b * N + n] = scale[n] * rstd[n] * inv_b *
+                      (fb * dy[b * N + n] - dshift[n] - xhat[b * N + n] * dscale[n]);
+}
+
+#endif
