@@ -3,7 +3,8 @@
  * A variant may run only if the CPU has every extension its kernel file is
  * compiled with (see FLAGS_avx2 / FLAGS_avx512 in the Makefile), because the
  * compiler is free to use any of them in that file. The choice is made once
- * by simd_init (FLIPSCOPE_SIMD may force it) and read by every kernel call.
+ * by simd_init (FLIPSCOPE_SIMD may force it) and read by every kernel call
+ * through kernels.h.
  */
 #include "engine/simd.h"
 

@@ -1,7 +1,10 @@
 /* simd.h — which kernel variant runs: chosen once at start-up from the CPU.
  *
- * FLIPSCOPE_SIMD=scalar|avx2|avx512 forces a variant (an error if the CPU lacks
- * it), so tests can prove every variant gives the same answer as the portable one.
+ * The level chooses the variant of every kernel, the binary GEMM and the
+ * element-wise loops alike: each call runs kernels_for(simd_active())
+ * (kernels.h). FLIPSCOPE_SIMD=scalar|avx2|avx512 forces a variant (an error if
+ * the CPU lacks it), and tests force each with simd_force, to prove every
+ * variant gives the same answer as the portable one.
  */
 #ifndef FLIPSCOPE_SIMD_H
 #define FLIPSCOPE_SIMD_H
