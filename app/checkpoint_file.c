@@ -1,4 +1,4 @@
-/* checkpoint_file.c — checkpoint writes (app/atomic_file.h) and mapped reads. */
+/* checkpoint_file.c — checkpoint writes (app/atomic_file.h) and whole-file reads. */
 #include "app/checkpoint_file.h"
 
 #include <errno.h>
