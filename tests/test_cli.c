@@ -6,6 +6,14 @@
 #include "app/config.h"
 #include "proc.h"
 
+/* Writes text to a new file made from the mkstemp template path. */
+static void write_config(char *path, const char *text) {
+  int fd = mkstemp(path);
+  cr_assert_geq(fd, 0);
+  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
+  close(fd);
+}
+
 static void expect_usage_error(const char *args, const char *needle) {
   ProcResult r;
   run_flipscope(args, &r);
@@ -51,10 +59,7 @@ Test(cli, help_lists_every_documented_flag) {
 
 Test(cli, config_file_sets_values_and_flags_override) {
   char path[] = "/tmp/flipscope-cfgXXXXXX";
-  int fd = mkstemp(path);
-  const char *text = "# a run\nopt = adam\nlr = 0.01   # rate\nbatch=32\nheadless = true\n";
-  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-  close(fd);
+  write_config(path, "# a run\nopt = adam\nlr = 0.01   # rate\nbatch=32\nheadless = true\n");
   char *argv[] = {"--config", path, "--lr", "0.002"};
   Config cfg;
   char err[256];
@@ -70,10 +75,7 @@ Test(cli, config_file_sets_values_and_flags_override) {
  * "flipflop-window = K" in their settings: it still reads, as the new key. */
 Test(cli, the_old_name_of_a_renamed_setting_still_reads) {
   char path[] = "/tmp/flipscope-cfgXXXXXX";
-  int fd = mkstemp(path);
-  const char *text = "flipflop-window = 7\n";
-  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-  close(fd);
+  write_config(path, "flipflop-window = 7\n");
   char *argv[] = {"--config", path};
   Config cfg;
   char err[256];
@@ -85,10 +87,7 @@ Test(cli, the_old_name_of_a_renamed_setting_still_reads) {
 /* A key given twice in a config file was taken silently (the last won). */
 Test(cli, a_config_key_given_twice_is_refused) {
   char path[] = "/tmp/flipscope-cfgXXXXXX";
-  int fd = mkstemp(path);
-  const char *text = "lr = 0.1\nbatch = 10\nlr = 0.2\n";
-  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-  close(fd);
+  write_config(path, "lr = 0.1\nbatch = 10\nlr = 0.2\n");
   char *argv[] = {"--config", path};
   Config cfg;
   char err[256], want[256];
@@ -100,10 +99,7 @@ Test(cli, a_config_key_given_twice_is_refused) {
 
 Test(cli, config_file_errors_name_file_and_line) {
   char path[] = "/tmp/flipscope-cfgXXXXXX";
-  int fd = mkstemp(path);
-  const char *text = "lr = 0.1\nbogus = 3\n";
-  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-  close(fd);
+  write_config(path, "lr = 0.1\nbogus = 3\n");
   char *argv[] = {"--config", path};
   Config cfg;
   char err[256];
@@ -119,10 +115,7 @@ Test(cli, config_file_errors_name_file_and_line) {
 
 Test(cli, config_file_once_in_either_form_and_readable) {
   char path[] = "/tmp/flipscope-cfgXXXXXX";
-  int fd = mkstemp(path);
-  const char *text = "batch = 7\ndata = \"csv:/tmp/a b#1.csv\"  # quoted: blanks and '#'\n";
-  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-  close(fd);
+  write_config(path, "batch = 7\ndata = \"csv:/tmp/a b#1.csv\"  # quoted: blanks and '#'\n");
   char arg[64];
   snprintf(arg, sizeof arg, "--config=%s", path);
   char *eq_form[] = {arg};
