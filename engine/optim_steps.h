@@ -115,6 +115,13 @@ static size_t bop_step(const OptStepArgs *a, float *sign, const float *grad, flo
   return flips;
 }
 
+/* Bop2ndOrder's two EMAs of one weight: m <- (1 - gamma) m + gamma g,
+ * v <- (1 - sigma) v + sigma g^2 (both forms share them). */
+static inline void bop2_moments(float *m, float *v, float g, float gamma, float sigma) {
+  *m = (1.0f - gamma) * *m + gamma * g;
+  *v = (1.0f - sigma) * *v + sigma * g * g;
+}
+
 /* Bop2ndOrder: Bop's m, v <- (1 - sigma) v + sigma g^2;
  * flip b where b m / (sqrt(v) + 1e-10) > tau.  state: [0] = m, [1] = v. */
 static size_t bop2_step(const OptStepArgs *a, float *sign, const float *grad, float *const *state,
@@ -123,8 +130,7 @@ static size_t bop2_step(const OptStepArgs *a, float *sign, const float *grad, fl
   float *restrict m = state[0], *restrict v = state[1];
   size_t flips = 0;
   for (size_t j = begin; j < end; j++) {
-    m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
-    v[j] = (1.0f - sigma) * v[j] + sigma * grad[j] * grad[j];
+    bop2_moments(&m[j], &v[j], grad[j], gamma, sigma);
     flips += filter_follow_sign(m[j] / (sqrtf(v[j]) + 1e-10f), tau, &sign[j]);
   }
   return flips;
@@ -138,8 +144,7 @@ static size_t bop2_unbiased_step(const OptStepArgs *a, float *sign, const float 
   float *restrict m = state[0], *restrict v = state[1];
   size_t flips = 0;
   for (size_t j = begin; j < end; j++) {
-    m[j] = (1.0f - gamma) * m[j] + gamma * grad[j];
-    v[j] = (1.0f - sigma) * v[j] + sigma * grad[j] * grad[j];
+    bop2_moments(&m[j], &v[j], grad[j], gamma, sigma);
     flips += filter_follow_sign((m[j] / gamma) / (sqrtf(v[j] / sigma) + 1e-10f), tau, &sign[j]);
   }
   return flips;
