@@ -244,9 +244,10 @@ static int ends_at_step(LogFormat format, const char *line, uint64_t step) {
 
 /* Checks that the log open as fd (length `size`) holds what mark m says:
  * a header that fits this run's and a last record at `step`. Returns the old
- * header's length (with its newline), or 0 with a message in err. */
+ * header's length (with its newline), or 0 with a message in err; *same says
+ * whether the old header is this run's exactly. */
 static size_t check_log(int fd, uint64_t size, LogFormat format, const LogMark *m, uint64_t step,
-                        const char *header, char *err, size_t errlen) {
+                        const char *header, int *same, char *err, size_t errlen) {
   if (size < m->bytes) {
     snprintf(err, errlen, "is shorter (%llu bytes) than when the checkpoint at step %llu was saved "
              "(%llu bytes): records are missing", (unsigned long long)size,
@@ -256,6 +257,7 @@ static size_t check_log(int fd, uint64_t size, LogFormat format, const LogMark *
   char *old = first_line(fd, m->bytes);
   const char *start = format == LOG_CSV ? "step," : JSONL_HEADER;
   size_t header_len = old ? strlen(old) + 1 : 0;
+  *same = old && strcmp(old, header) == 0;
   if (!old || strncmp(old, start, strlen(start)) != 0) {
     snprintf(err, errlen, "has no %s header where the checkpoint left one", format == LOG_CSV ? "CSV" : "JSONL");
     header_len = 0;
@@ -324,10 +326,12 @@ int log_continue(const char *path, LogFormat format, const char *flag, const Log
   }
   char why[256];
   size_t header_len = 0;
+  int same = 0;
   if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode) || fcntl(fd, F_SETFL, 0) != 0)
     snprintf(why, sizeof why, "is not a regular file any more");
   else
-    header_len = check_log(fd, (uint64_t)st.st_size, format, m, step, header, why, sizeof why);
+    header_len = check_log(fd, (uint64_t)st.st_size, format, m, step, header, &same, why,
+                           sizeof why);
   if (!header_len) {
     snprintf(err, errlen, "%s %s: %s%s", flag, path, why, redo);
     close(fd);
@@ -338,9 +342,6 @@ int log_continue(const char *path, LogFormat format, const char *flag, const Log
     return 0;
   }
   /* Drop what a killed run wrote after the checkpoint, keep the rest. */
-  char *old = first_line(fd, m->bytes);
-  int same = old && strcmp(old, header) == 0;
-  free(old);
   int bad;
   if (same) {
     bad = ftruncate(fd, (off_t)m->bytes) != 0 || lseek(fd, 0, SEEK_END) < 0 ||
