@@ -3,16 +3,16 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/blas_setup.h"
-#include "app/checkpoint_cmd.h"
-#include "app/config.h"
-#include "app/export.h"
-#include "app/filter_cmd.h"
-#include "app/headless.h"
-#include "app/presets.h"
-#include "app/session.h"
-#include "app/sweep.h"
-#include "app/tui.h"
+#include "app/system/blas_setup.h"
+#include "app/commands/checkpoint_cmd.h"
+#include "app/cli/config.h"
+#include "app/charts/export.h"
+#include "app/commands/filter_cmd.h"
+#include "app/commands/headless.h"
+#include "app/cli/presets.h"
+#include "app/run/session.h"
+#include "app/commands/sweep.h"
+#include "app/live/tui.h"
 
 #define FLIPSCOPE_VERSION "0.1.0"
 

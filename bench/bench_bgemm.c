@@ -13,7 +13,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "app/blas_setup.h"
+#include "app/system/blas_setup.h"
 #include "engine/bitpack.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"

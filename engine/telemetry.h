@@ -23,7 +23,7 @@
  *
  * Readers: the training thread reads telemetry_last; a snapshot is a plain
  * value without pointers, so front ends copy what they need (the live view's
- * worker into its dashboard feed, app/dash_feed.h).
+ * worker into its dashboard feed, app/live/dash_feed.h).
  */
 #ifndef FLIPSCOPE_TELEMETRY_H
 #define FLIPSCOPE_TELEMETRY_H

@@ -172,7 +172,7 @@ CSV=("${RUN[@]}" --batch 2) # the CSV files are small
 
 # ------------------------------------------------------------------ flags
 
-# Flags by the kind of value they take (app/config.c's option table).
+# Flags by the kind of value they take (app/cli/config.c's option table).
 RATES="noise alpha gamma tau sigma lr wd init-scale clip real-lr near-zero state-init"
 POSITIVE="eps"
 FRACTIONS="val-frac beta1 beta2 momentum dampening"

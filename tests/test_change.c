@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/config.h"
+#include "app/cli/config.h"
 #include "proc.h"
 #include "tmpdir.h"
 

@@ -17,7 +17,7 @@
 #include <unistd.h>
 #include <zlib.h>
 
-#include "app/checkpoint_file.h"
+#include "app/io/checkpoint_file.h"
 #include "datasets/dataset.h"
 #include "engine/checkpoint.h"
 #include "engine/numcheck.h"

@@ -3,7 +3,7 @@
 #include <criterion/criterion.h>
 #include <string.h>
 
-#include "app/config.h"
+#include "app/cli/config.h"
 #include "proc.h"
 
 /* Writes text to a new file made from the mkstemp template path. */

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/config.h"
+#include "app/cli/config.h"
 #include "proc.h"
 
 /* The --help line of option `name` (from "  --name" to the end of its line). */

@@ -11,8 +11,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app/config.h"
-#include "app/export.h"
+#include "app/cli/config.h"
+#include "app/charts/export.h"
 #include "datasets/csv.h"
 #include "datasets/idx.h"
 #include "tests/proc.h"

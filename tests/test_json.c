@@ -5,9 +5,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "app/config.h"
-#include "app/export_jsonl.h"
-#include "app/json.h"
+#include "app/cli/config.h"
+#include "app/logs/export_jsonl.h"
+#include "app/io/json.h"
 #include "tests/proc.h"
 #include "tests/tmpdir.h"
 

@@ -1,4 +1,4 @@
-/* test_resume.c — log continuity across a resume (app/resume.h): the running
+/* test_resume.c — log continuity across a resume (app/logs/resume.h): the running
  * figures and log marks round-trip exactly (paths with any byte), a log
  * longer than 1 GB is continued without being read whole, and every refusal
  * leaves the file as it was. */
@@ -9,7 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "app/resume.h"
+#include "app/logs/resume.h"
 #include "tmpdir.h"
 
 TestSuite(log_resume, .init = tmpdir_make, .fini = tmpdir_remove);

@@ -10,7 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "app/json.h"
+#include "app/io/json.h"
 #include "engine/model.h"
 #include "engine/optim.h"
 #include "engine/bitpack.h"

@@ -13,9 +13,9 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/session.h"
-#include "app/tui_filter.h"
-#include "app/tui_worker.h"
+#include "app/run/session.h"
+#include "app/live/tui_filter.h"
+#include "app/live/tui_worker.h"
 #include "proc.h"
 
 static double now_s(void) {

@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "app/tui_filter.h"
+#include "app/live/tui_filter.h"
 #include "views/views.h"
 
 #define GOLDEN_DIR "tests/golden/"

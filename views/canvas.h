@@ -12,7 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Semantic styles; app/tui_term.c maps each to colours and attributes for 8
+/* Semantic styles; app/live/tui_term.c maps each to colours and attributes for 8
  * and 256-colour terminals. Order is part of the golden files' style maps. */
 typedef enum {
   ST_TEXT,        /* default text */

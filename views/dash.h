@@ -1,7 +1,7 @@
 /* dash.h — the dashboard's view model: what every pane draws from.
  *
  * A DashSnapshot is an immutable copy of the run published by the trainer
- * thread (app/tui_worker.c) or built by `--headless --screen`; it holds only
+ * thread (app/live/tui_worker.c) or built by `--headless --screen`; it holds only
  * what the views need — a bucketed step history, markers, and a fixed sample
  * of weights per layer — never whole layers. DashUi is the front end's own
  * state (focus, selection, overlays, the pinned run, the filter of the shown
@@ -106,7 +106,7 @@ typedef struct {
   size_t n_hist;
 } DashGhost;
 
-/* The filter equivalent to the shown settings (app/tui_filter.c fills it). */
+/* The filter equivalent to the shown settings (app/live/tui_filter.c fills it). */
 typedef struct {
   int valid;                        /* 0: refused settings; note says why */
   double factor;                    /* the schedule's multiplier of the base rate now */

@@ -5,7 +5,7 @@
 #include <stdint.h>
 #include <string.h>
 
-#include "app/export_jsonl.h"
+#include "app/logs/export_jsonl.h"
 #include "engine/model.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);

@@ -12,7 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "app/resume.h"
+#include "app/logs/resume.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

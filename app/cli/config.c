@@ -1,0 +1,808 @@
+/* config.c — the command-line and --config parser, driven by one option table.
+ *
+ * Settings are gathered as (key, value, origin) pairs: first the lines of the
+ * --config file, then the flags, so flags win. The optimizer named last
+ * decides the defaults; then every pair is applied and validated in order.
+ */
+#include "app/cli/config.h"
+
+#include "app/io/checkpoint_file.h"
+#include "app/io/number_text.h"
+#include "datasets/input_file.h"
+#include "views/dash.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define CONFIG_FILE_MAX ((size_t)1 << 20) /* bytes of a --config file */
+
+typedef enum {
+  K_FLAG,     /* no value on the command line; true/false/1/0 in a file */
+  K_RATE,     /* finite double >= 0 */
+  K_POSITIVE, /* finite double > 0 */
+  K_FRACTION, /* finite double in [0, 1) */
+  K_UNIT,     /* finite double in (0, 1) */
+  K_COUNT,    /* integer >= 1 */
+  K_COUNT0,   /* integer >= 0 */
+  K_SEED,     /* any unsigned 64-bit integer */
+  K_PATH,     /* string */
+  K_POLES,    /* 1..OPT_MAX_SECTIONS comma-separated numbers: an iir cascade */
+  K_BIQUAD,   /* exactly five comma-separated numbers: an iir biquad */
+  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_CONFIG,
+  K_CHANGE    /* STEP:NAME=VALUE, repeatable: an optimizer setting changed mid-run */
+} OptionKind;
+
+typedef struct {
+  const char *name;
+  OptionKind kind;
+  size_t offset;
+  const char *help;
+} OptionDef;
+
+#define AT(field) offsetof(Config, field)
+
+static const OptionDef options[] = {
+    {"headless", K_FLAG, AT(headless), "train without the TUI: progress on stderr, JSON on stdout"},
+    {"data", K_PATH, AT(data),
+     "auto | glyphs | fashion | idx:DIR | csv:FILE | spiral | xor | circles | gauss (default auto)"},
+    {"noise", K_RATE, AT(noise), "spiral, xor, circles, gauss: noise 0..1 (Playground: 0..0.5; default 0)"},
+    {"train-frac", K_UNIT, AT(train_frac), "2-D sets and CSV: share of samples for training (default 0.5, CSV 0.8)"},
+    {"val-frac", K_FRACTION, AT(val_frac), "hold this share of the training split out as validation (val_acc)"},
+    {"label-col", K_COUNT, AT(label_col), "CSV: the label's column, counted from 1 (default 1)"},
+    {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths (default mlp:1024x1024)"},
+    {"opt", K_OPT, 0, "cema | bop | bop2 | sgd | adam | adamw | iir (default cema)"},
+    {"alpha", K_RATE, AT(opt.alpha), "CEMA: rate of the second EMA (default 1e-3)"},
+    {"gamma", K_RATE, AT(opt.gamma), "CEMA: rate of the first EMA (default 0.1); Bop: its EMA's rate (default 1e-4); Bop2 (default 1e-6)"},
+    {"tau", K_RATE, AT(opt.tau), "Bop, Bop2: flip threshold (default: bop 1e-8, bop2 1e-6)"},
+    {"sigma", K_RATE, AT(opt.sigma), "Bop2: second-moment rate (default 1e-2)"},
+    {"unbiased", K_FLAG, AT(opt.unbiased), "Bop2: compare (m/gamma) / (sqrt(v/sigma) + 1e-10) with tau (the authors' unbiased form)"},
+    {"lr", K_RATE, AT(opt.lr), "latent optimizers: learning rate (default: sgd 0.1, adam and adamw 1e-3)"},
+    {"beta1", K_FRACTION, AT(opt.beta1), "Adam: first-moment decay (default 0.9)"},
+    {"beta2", K_FRACTION, AT(opt.beta2), "Adam: second-moment decay (default 0.999)"},
+    {"eps", K_POSITIVE, AT(opt.eps), "Adam: epsilon (default 1e-8)"},
+    {"momentum", K_FRACTION, AT(opt.momentum), "SGD: momentum"},
+    {"dampening", K_FRACTION, AT(opt.dampening), "SGD: dampening"},
+    {"nesterov", K_FLAG, AT(opt.nesterov), "SGD: Nesterov momentum"},
+    {"wd", K_RATE, AT(opt.wd), "weight decay (L2, or decoupled with --decoupled-wd)"},
+    {"decoupled-wd", K_FLAG, AT(opt.decoupled_wd), "decouple weight decay from the gradient"},
+    {"init-scale", K_RATE, AT(opt.init_scale), "latent init: |w0| ~ U(0, scale) (default 3e-2)"},
+    {"clip", K_RATE, AT(opt.clip), "clip latent weights to [-c, c] (0: off)"},
+    {"state-init", K_RATE, AT(opt.state_init), "cema, bop, bop2, iir: the filter output starts at -S b, not 0 (default 0)"},
+    {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
+    {"iir", K_BIQUAD, 0, "iir: one biquad b0,b1,b2,a1,a2 (stable poles)"},
+    {"change", K_CHANGE, 0, "STEP:NAME=VALUE: set NAME (alpha, lr, ...) to VALUE before step STEP; repeatable"},
+    {"schedule", K_SCHEDULE, 0, "const | linear | cosine | step:E1,E2 (default: linear for cema, sgd, adam, adamw; const for bop, bop2, iir)"},
+    {"schedule-unit", K_SCHEDULE_UNIT, 0, "epoch | step: when the schedule advances (default epoch)"},
+    {"real-lr", K_RATE, AT(train.real_lr), "Adam rate of batch-norm parameters (default 1e-3)"},
+    {"epochs", K_COUNT, AT(train.epochs), "epochs to train (default 3)"},
+    {"steps", K_COUNT, AT(train.max_steps), "stop after N steps"},
+    {"batch", K_COUNT, AT(train.batch), "mini-batch size (default 100)"},
+    {"eval-every", K_COUNT0, AT(train.eval_every), "also evaluate on the test split every N steps"},
+    {"seed", K_SEED, AT(train.seed), "seed of initial signs, shuffling and data (default 1)"},
+    {"threads", K_THREADS, AT(threads), "worker threads for all kernels, OpenBLAS included (default: all cores)"},
+    {"log", K_PATH, AT(log_path), "write one CSV row per step to FILE"},
+    {"save", K_PATH, AT(save_path), "save a checkpoint to FILE at the end and when stopped (signals, a closed pipe, a full log)"},
+    {"save-every", K_COUNT0, AT(save_every), "with --save: also save every N steps (default 0: off)"},
+    {"load", K_PATH, AT(load_path), "resume from checkpoint FILE; its saved settings are the defaults"},
+    {"log-jsonl", K_PATH, AT(jsonl_path), "write telemetry (histograms, bands, samples) as JSON lines to FILE"},
+    {"export", K_PATH, AT(export_dir), "write gnuplot data, scripts and charts to DIR at the end"},
+    {"title", K_PATH, AT(title), "title of the exported charts"},
+    {"telemetry", K_FLAG, AT(telemetry), "flip telemetry (default: on with --log, --log-jsonl, --export)"},
+    {"telemetry-every", K_COUNT, AT(telemetry_every), "distribution statistics every N steps (default: ~500 per run)"},
+    {"reversal-window", K_COUNT, AT(reversal_window), "a flip undone within K steps is a reversal (default 16)"},
+    {"telemetry-samples", K_COUNT0, AT(telemetry_samples), "sampled weights per layer, 0..256 (default 256)"},
+    {"hist-linear", K_FLAG, AT(hist_linear), "inertia histogram of signed values (default: log10 |inertia|)"},
+    {"near-zero", K_RATE, AT(near_zero), "near-zero band: |inertia| <= X * median |inertia| (default 0.05)"},
+    {"result", K_PATH, AT(result_path), "also write the final JSON summary to FILE (atomically)"},
+    {"preset", K_PATH, AT(preset), "a guided experiment: wd-filter | lr-decay | bop-threshold | momentum-pole"},
+    {"screen", K_PATH, AT(screen_path), "write the final dashboard as text to FILE (with --headless too)"},
+    {"config", K_CONFIG, 0, "read key = value lines (same keys as these options) from FILE"},
+    {"help", K_FLAG, AT(help), "print this reference"},
+    {"version", K_FLAG, AT(version), "print the version"},
+};
+
+/* Names options had before a rename, so that the settings saved in older
+ * checkpoints (and older config files) still read. */
+static const struct {
+  const char *old, *now;
+} renamed[] = {{"flipflop-window", "reversal-window"}};
+
+static const OptionDef *find_option(const char *name, size_t len) {
+  for (size_t i = 0; i < sizeof renamed / sizeof *renamed; i++)
+    if (strlen(renamed[i].old) == len && strncmp(renamed[i].old, name, len) == 0)
+      name = renamed[i].now, len = strlen(name);
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++)
+    if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
+      return &options[i];
+  return NULL;
+}
+
+int config_option_numeric(const char *name) {
+  const OptionDef *d = find_option(name, strlen(name));
+  if (!d) return -1;
+  switch (d->kind) {
+  case K_RATE: case K_POSITIVE: case K_FRACTION: case K_UNIT:
+    return 1;
+  case K_COUNT: case K_COUNT0: case K_SEED: case K_THREADS:
+    return 2;
+  default:
+    return 0;
+  }
+}
+
+int config_option_is_optimizer(const char *name) {
+  const OptionDef *d = find_option(name, strlen(name));
+  if (!d) return 0;
+  if (d->kind == K_OPT || d->kind == K_POLES || d->kind == K_BIQUAD) return 1;
+  return d->kind != K_CHANGE && d->offset >= AT(opt) && d->offset < AT(opt) + sizeof(OptConfig);
+}
+
+int config_option_takes_value(const char *name) {
+  const OptionDef *d = find_option(name, strlen(name));
+  return d ? d->kind != K_FLAG : -1;
+}
+
+void config_usage(void) {
+  printf("usage: flipscope [--headless] [OPTIONS]\n"
+         "       flipscope filter [OPTIONS]\n"
+         "       flipscope export [--title T] LOG [LOG2] DIR   (charts from logs; --help)\n"
+         "       flipscope sweep [--jobs N] [--emit-jobs] --NAME LO:HI:log:N ... (--help)\n"
+         "       flipscope checkpoint FILE   (checks a checkpoint, prints what it holds)\n"
+         "\noptions:\n");
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+    const OptionDef *o = &options[i];
+    const char *arg = o->kind == K_FLAG ? "" : " V";
+    printf("  --%s%s%*s%s\n", o->name, arg, (int)(18 - strlen(o->name) - strlen(arg)), "", o->help);
+  }
+}
+
+/* One setting to apply: a value for an option, and where it came from. */
+typedef struct {
+  const OptionDef *def;
+  char *value;     /* NULL for a flag given on the command line */
+  char where[96];  /* "--lr" or "run.cfg:3: lr" for messages */
+} Setting;
+
+typedef struct {
+  Setting *items;
+  size_t count, cap;
+  char *file_text; /* the --config file, values point into it */
+  char *saved_text; /* the --load checkpoint's saved settings, likewise */
+} Settings;
+
+static int settings_add(Settings *s, const OptionDef *def, char *value, const char *where) {
+  if (s->count == s->cap) {
+    size_t cap = s->cap ? 2 * s->cap : 32;
+    Setting *items = realloc(s->items, cap * sizeof *items);
+    if (!items) return -1;
+    s->items = items;
+    s->cap = cap;
+  }
+  Setting *it = &s->items[s->count++];
+  it->def = def;
+  it->value = value;
+  snprintf(it->where, sizeof it->where, "%s", where);
+  return 0;
+}
+
+static int parse_double(const char *v, double *out) { return number_text_real(v, out); }
+
+static int parse_u64(const char *v, unsigned long long *out) { return number_text_count(v, out); }
+
+static int parse_bool(const char *v, int *out) {
+  if (!strcmp(v, "true") || !strcmp(v, "1") || !strcmp(v, "yes")) *out = 1;
+  else if (!strcmp(v, "false") || !strcmp(v, "0") || !strcmp(v, "no")) *out = 0;
+  else return -1;
+  return 0;
+}
+
+/* Reads comma-separated finite numbers into out[0..max); returns how many, or
+ * -1 on a malformed list or more than max numbers. */
+static int parse_list(const char *v, double *out, int max) {
+  int n = 0;
+  for (const char *p = v;; p++) {
+    const char *end;
+    double x;
+    if (!number_text_real_prefix(p, &x, &end) || n == max || (*end && *end != ',')) return -1;
+    out[n++] = x;
+    if (!*end) return n;
+    p = end;
+  }
+}
+
+static int is_real(const OptionDef *d) {
+  return d->kind == K_RATE || d->kind == K_POSITIVE || d->kind == K_FRACTION || d->kind == K_UNIT;
+}
+
+/* v as the value of real-valued option d; `where` names it in err. */
+static int parse_real(const OptionDef *d, const char *where, const char *v, double *out, char *err,
+                      size_t errlen) {
+  double x;
+  if (parse_double(v, &x) || x < 0 || ((d->kind == K_POSITIVE || d->kind == K_UNIT) && x == 0) ||
+      ((d->kind == K_FRACTION || d->kind == K_UNIT) && x >= 1)) {
+    const char *want = d->kind == K_RATE       ? "a finite number >= 0"
+                       : d->kind == K_POSITIVE ? "a finite number > 0"
+                       : d->kind == K_UNIT     ? "a number in (0, 1)"
+                                               : "a number in [0, 1)";
+    snprintf(err, errlen, "%s: expected %s, got '%s'", where, want, v);
+    return -1;
+  }
+  *out = x;
+  return 0;
+}
+
+/* --change STEP:NAME=VALUE: NAME a real-valued optimizer option, VALUE
+ * checked as that option checks it. Whether the optimizer has NAME is
+ * checked once the optimizer is known (check_changes). */
+static int parse_change(const Setting *s, Config *cfg, char *err, size_t errlen) {
+  const char *v = s->value, *colon = strchr(v, ':'), *eq = colon ? strchr(colon, '=') : NULL;
+  char step[24];
+  unsigned long long n;
+  size_t step_len = colon ? (size_t)(colon - v) : 0, name_len = eq ? (size_t)(eq - colon - 1) : 0;
+  if (!eq || !step_len || step_len >= sizeof step || !name_len) {
+    snprintf(err, errlen, "%s: expected STEP:NAME=VALUE (e.g. 300:alpha=1e-4), got '%s'", s->where, v);
+    return -1;
+  }
+  memcpy(step, v, step_len);
+  step[step_len] = 0;
+  if (parse_u64(step, &n) || n == 0) {
+    snprintf(err, errlen, "%s: expected a step >= 1 before ':', got '%s'", s->where, step);
+    return -1;
+  }
+  const OptionDef *d = find_option(colon + 1, name_len);
+  int opt_field = d && d->offset >= AT(opt) && d->offset < AT(opt) + sizeof(OptConfig);
+  if (!d || !is_real(d) || !opt_field || name_len >= sizeof cfg->changes[0].name) {
+    snprintf(err, errlen, "%s: '%.*s' is not an optimizer setting (alpha, gamma, lr, wd, ...)",
+             s->where, (int)name_len, colon + 1);
+    return -1;
+  }
+  if (cfg->n_changes == CONFIG_MAX_CHANGES) {
+    snprintf(err, errlen, "%s: at most %d changes", s->where, CONFIG_MAX_CHANGES);
+    return -1;
+  }
+  ConfigChange *c = &cfg->changes[cfg->n_changes];
+  char where[128];
+  snprintf(where, sizeof where, "%s %llu:%s", s->where, n, d->name);
+  if (parse_real(d, where, eq + 1, &c->value, err, errlen)) return -1;
+  c->step = n;
+  snprintf(c->name, sizeof c->name, "%s", d->name);
+  cfg->n_changes++;
+  return 0;
+}
+
+static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
+  const OptionDef *d = s->def;
+  void *field = (char *)cfg + d->offset;
+  const char *v = s->value;
+  unsigned long long n;
+  switch (d->kind) {
+  case K_FLAG:
+    if (!v) return *(int *)field = 1, 0;
+    if (parse_bool(v, (int *)field) == 0) return 0;
+    snprintf(err, errlen, "%s: expected true or false, got '%s'", s->where, v);
+    return -1;
+  case K_RATE:
+  case K_POSITIVE:
+  case K_FRACTION:
+  case K_UNIT:
+    return parse_real(d, s->where, v, (double *)field, err, errlen);
+  case K_CHANGE:
+    return parse_change(s, cfg, err, errlen);
+  case K_COUNT:
+  case K_COUNT0:
+  case K_THREADS:
+    if (parse_u64(v, &n) || (d->kind != K_COUNT0 && n == 0) || n > 1000000000ull ||
+        (d->kind == K_THREADS && n > 64)) {
+      snprintf(err, errlen, "%s: expected an integer %s, got '%s'", s->where,
+               d->kind == K_COUNT0 ? ">= 0" : d->kind == K_THREADS ? "in 1..64" : ">= 1", v);
+      return -1;
+    }
+    if (d->kind == K_THREADS) *(int *)field = (int)n;
+    else *(size_t *)field = (size_t)n;
+    return 0;
+  case K_SEED:
+    if (parse_u64(v, &n)) {
+      snprintf(err, errlen, "%s: expected an unsigned integer, got '%s'", s->where, v);
+      return -1;
+    }
+    *(uint64_t *)field = n;
+    return 0;
+  case K_PATH:
+    if (!*v || strlen(v) >= CONFIG_PATH_MAX) {
+      snprintf(err, errlen, "%s: expected a non-empty value shorter than %d bytes", s->where,
+               CONFIG_PATH_MAX);
+      return -1;
+    }
+    strcpy((char *)field, v);
+    return 0;
+  case K_POLES:
+  case K_BIQUAD: {
+    double xs[OPT_MAX_SECTIONS];
+    int count = parse_list(v, xs, d->kind == K_POLES ? OPT_MAX_SECTIONS : 5);
+    if (count < 0 || (d->kind == K_BIQUAD && count != 5)) {
+      if (d->kind == K_POLES)
+        snprintf(err, errlen, "%s: expected 1 to %d comma-separated numbers, got '%s'", s->where,
+                 OPT_MAX_SECTIONS, v);
+      else
+        snprintf(err, errlen, "%s: expected five numbers b0,b1,b2,a1,a2, got '%s'", s->where, v);
+      return -1;
+    }
+    cfg->opt.iir_biquad = d->kind == K_BIQUAD;
+    cfg->opt.iir_sections = d->kind == K_POLES ? count : 0;
+    memcpy(d->kind == K_POLES ? cfg->opt.iir_poles : cfg->opt.iir_coef, xs,
+           (size_t)count * sizeof *xs);
+    return 0;
+  }
+  case K_MODEL:
+    return model_spec_parse(v, &cfg->model, err, errlen);
+  case K_SCHEDULE: {
+    int per_step = cfg->train.schedule.per_step;
+    if (schedule_parse(v, &cfg->train.schedule, err, errlen)) return -1;
+    cfg->train.schedule.per_step = per_step;
+    return 0;
+  }
+  case K_SCHEDULE_UNIT:
+    if (strcmp(v, "epoch") && strcmp(v, "step")) {
+      snprintf(err, errlen, "%s: expected epoch or step, got '%s'", s->where, v);
+      return -1;
+    }
+    cfg->train.schedule.per_step = !strcmp(v, "step");
+    return 0;
+  case K_OPT:    /* applied before the others, see config_parse */
+  case K_CONFIG: /* read before the others */
+    return 0;
+  }
+  return 0;
+}
+
+static int parse_config_text(const char *label, char *text, Settings *s, char *err,
+                             size_t errlen);
+
+static int hex_digit(char c) {
+  return c >= '0' && c <= '9' ? c - '0' : c >= 'a' && c <= 'f' ? c - 'a' + 10
+                                        : c >= 'A' && c <= 'F' ? c - 'A' + 10 : -1;
+}
+
+/* Decodes the quoted value starting at v ('"') in place. Only blanks or a
+ * comment may follow the closing quote. Returns 0 or -1. */
+static int unquote(char *v) {
+  char *r = v + 1, *w = v;
+  for (; *r != '"'; r++) {
+    if (!*r) return -1;
+    if (*r != '\\') {
+      *w++ = *r;
+      continue;
+    }
+    switch (*++r) {
+    case 'n': *w++ = '\n'; break;
+    case 'r': *w++ = '\r'; break;
+    case 't': *w++ = '\t'; break;
+    case '"': case '\\': *w++ = *r; break;
+    case 'x': {
+      int hi = hex_digit(r[1]), lo = hi < 0 ? -1 : hex_digit(r[2]);
+      if (lo < 0 || (hi | lo) == 0) return -1;
+      *w++ = (char)(hi << 4 | lo);
+      r += 2;
+      break;
+    }
+    default: return -1;
+    }
+  }
+  const char *rest = r + 1 + strspn(r + 1, " \t\r");
+  if (*rest && *rest != '#') return -1;
+  *w = 0;
+  return 0;
+}
+
+/* Reads FILE's "key = value" lines ('#' starts a comment) into s. */
+static int read_config_file(const char *path, Settings *s, char *err, size_t errlen) {
+  char msg[CONFIG_PATH_MAX + 128];
+  size_t len;
+  if (input_read(path, CONFIG_FILE_MAX, &s->file_text, &len, msg, sizeof msg)) {
+    snprintf(err, errlen, "--config: %s", msg);
+    return -1;
+  }
+  return parse_config_text(path, s->file_text, s, err, errlen);
+}
+
+/* Adds the "key = value" lines of text (changed in place) to s; `label`
+ * names their source in messages (FILE:LINE: key). */
+static int parse_config_text(const char *label, char *text, Settings *s, char *err,
+                             size_t errlen) {
+  int line_no = 0;
+  int first_line[sizeof options / sizeof *options] = {0}; /* where each key was given */
+  for (char *line = text, *next; line; line = next) {
+    line_no++;
+    next = strchr(line, '\n');
+    if (next) *next++ = 0;
+    char *key = line + strspn(line, " \t\r");
+    if (!*key || *key == '#') continue;
+    char *eq = strchr(key, '='), *hash = strchr(key, '#');
+    if (hash && (!eq || hash < eq)) { /* a comment before any '=' */
+      *hash = 0;
+      eq = NULL;
+    }
+    size_t key_len = eq ? strcspn(key, " \t=") : 0;
+    int only_key = eq && key + key_len + strspn(key + key_len, " \t") == eq;
+    const OptionDef *def = only_key ? find_option(key, key_len) : NULL;
+    if (!def || def->kind == K_CONFIG) {
+      snprintf(err, errlen, "%s:%d: %s '%.*s'", label, line_no,
+               eq ? "unknown key" : "expected key = value, got",
+               eq ? (int)(only_key ? key_len : (size_t)(eq - key)) : 40, key);
+      return -1;
+    }
+    int *first = &first_line[def - options];
+    if (*first && def->kind != K_CHANGE) {
+      snprintf(err, errlen, "%s:%d: %s: given twice (first on line %d)", label, line_no, def->name,
+               *first);
+      return -1;
+    }
+    *first = line_no;
+    char *value = eq + 1 + strspn(eq + 1, " \t");
+    if (*value == '"') { /* a quoted value: "...", with \\ \" \n \r \t \xNN */
+      if (unquote(value)) {
+        snprintf(err, errlen, "%s:%d: %s: bad quoted value (unterminated, a bad escape, or text "
+                 "after the closing quote)", label, line_no, def->name);
+        return -1;
+      }
+    } else {
+      if ((hash = strchr(value, '#'))) *hash = 0;
+      size_t vlen = strlen(value);
+      while (vlen && strchr(" \t\r", value[vlen - 1])) value[--vlen] = 0;
+    }
+    char where[96];
+    snprintf(where, sizeof where, "%s:%d: %s", label, line_no, def->name);
+    if (settings_add(s, def, value, where)) return -1;
+  }
+  return 0;
+}
+
+static void config_defaults(Config *cfg) {
+  memset(cfg, 0, sizeof *cfg);
+  strcpy(cfg->data, "auto");
+  model_spec_parse("mlp:1024x1024", &cfg->model, NULL, 0);
+  optim_defaults(OPT_CEMA, &cfg->opt);
+  cfg->train.batch = 100;
+  cfg->train.epochs = 3;
+  cfg->train.real_lr = 1e-3;
+  cfg->train.seed = 1;
+  cfg->train.schedule.kind = optim_ops(OPT_CEMA)->default_schedule;
+  cfg->telemetry = -1;
+  cfg->reversal_window = 16;
+  cfg->telemetry_samples = 256;
+  cfg->near_zero = 0.05;
+}
+
+static int layer_saved_settings(Settings *s, size_t *saved, char *err, size_t errlen);
+
+/* The --change settings must be the optimizer's (the ones the live view can
+ * change) and give valid settings at every step they apply, in step order. */
+static int check_changes(const Config *cfg, char *err, size_t errlen) {
+  OptConfig o = cfg->opt;
+  for (size_t i = 0; i < cfg->n_changes; i++) {
+    const ConfigChange *c = &cfg->changes[i];
+    if (dash_param_find(&o, c->name)) continue;
+    const DashParam *ps;
+    size_t np = dash_params(&o, &ps), used = 0;
+    char names[128] = "";
+    for (size_t k = 0; k < np && used < sizeof names; k++)
+      used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", ps[k].name);
+    snprintf(err, errlen, "--change %llu:%s: %s has no setting %s (it has: %s)",
+             (unsigned long long)c->step, c->name, optim_ops(o.kind)->name, c->name,
+             np ? names : "none");
+    return -1;
+  }
+  for (uint64_t step = 0;;) { /* the next step with changes, all of them */
+    uint64_t next = UINT64_MAX;
+    for (size_t i = 0; i < cfg->n_changes; i++)
+      if (cfg->changes[i].step > step && cfg->changes[i].step < next) next = cfg->changes[i].step;
+    if (next == UINT64_MAX) return 0;
+    for (size_t i = 0; i < cfg->n_changes; i++)
+      if (cfg->changes[i].step == next)
+        dash_param_set(&o, dash_param_find(&o, cfg->changes[i].name), cfg->changes[i].value);
+    char msg[400];
+    if (optim_check(&o, msg, sizeof msg)) {
+      snprintf(err, errlen, "--change %llu: %s", (unsigned long long)next, msg);
+      return -1;
+    }
+    step = next;
+  }
+}
+
+/* A message that names a flag ("--model: ..."), when that setting came from
+ * a file, names its FILE:LINE: key instead (the last setting of it counts). */
+static void name_origin(const Settings *s, char *err, size_t errlen) {
+  if (strncmp(err, "--", 2) != 0) return;
+  size_t len = strcspn(err + 2, ": =");
+  const Setting *from = NULL, *quoted = NULL; /* the last of that name; the one err quotes */
+  for (size_t i = 0; i < s->count; i++)
+    if (strlen(s->items[i].def->name) == len && !strncmp(s->items[i].def->name, err + 2, len)) {
+      from = &s->items[i];
+      const char *v = from->value;
+      if (!quoted && v && *v && strstr(err + 2 + len, v)) quoted = from;
+    }
+  if (quoted) from = quoted;
+  if (!from || !strncmp(from->where, "--", 2)) return;
+  char rest[512];
+  snprintf(rest, sizeof rest, "%s", err + 2 + len);
+  snprintf(err, errlen, "%s%s", from->where, rest);
+}
+
+/* The optimizers each optimizer setting applies to (bits 1 << OptKind). */
+#define KINDS(...) kinds_of((const OptKind[]){__VA_ARGS__, OPT_KIND_COUNT})
+static unsigned kinds_of(const OptKind *k) {
+  unsigned bits = 0;
+  for (; *k != OPT_KIND_COUNT; k++) bits |= 1u << *k;
+  return bits;
+}
+
+/* The bits of the optimizers that setting `name` applies to (0: not an
+ * optimizer setting, or one that all have). */
+static unsigned optimizers_of(const char *name) {
+  const struct {
+    const char *name;
+    unsigned kinds;
+  } table[] = {
+      {"alpha", KINDS(OPT_CEMA)},
+      {"gamma", KINDS(OPT_CEMA, OPT_BOP, OPT_BOP2)},
+      {"tau", KINDS(OPT_BOP, OPT_BOP2)},
+      {"sigma", KINDS(OPT_BOP2)},
+      {"unbiased", KINDS(OPT_BOP2)},
+      {"lr", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
+      {"beta1", KINDS(OPT_ADAM, OPT_ADAMW)},
+      {"beta2", KINDS(OPT_ADAM, OPT_ADAMW)},
+      {"eps", KINDS(OPT_ADAM, OPT_ADAMW)},
+      {"momentum", KINDS(OPT_SGD)},
+      {"dampening", KINDS(OPT_SGD)},
+      {"nesterov", KINDS(OPT_SGD)},
+      {"decoupled-wd", KINDS(OPT_SGD)},
+      {"wd", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
+      {"init-scale", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
+      {"clip", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
+      {"state-init", KINDS(OPT_CEMA, OPT_BOP, OPT_BOP2, OPT_IIR)},
+      {"poles", KINDS(OPT_IIR)},
+      {"iir", KINDS(OPT_IIR)},
+  };
+  for (size_t i = 0; i < sizeof table / sizeof *table; i++)
+    if (!strcmp(table[i].name, name)) return table[i].kinds;
+  return 0;
+}
+
+void config_warn_unused(int argc, char **argv, const Config *cfg, FILE *out) {
+  const OptionDef *warned[sizeof options / sizeof *options];
+  size_t n = 0;
+  for (int i = 0; i < argc; i++) {
+    if (strncmp(argv[i], "--", 2) != 0) continue;
+    const OptionDef *def = find_option(argv[i] + 2, strcspn(argv[i] + 2, "="));
+    unsigned kinds = def ? optimizers_of(def->name) : 0;
+    if (!kinds || (kinds & (1u << cfg->opt.kind))) continue;
+    int seen = 0;
+    for (size_t k = 0; k < n; k++) seen |= warned[k] == def;
+    if (seen) continue;
+    warned[n++] = def;
+    fprintf(out, "flipscope: warning: --%s has no effect with --opt %s\n", def->name,
+            optim_ops(cfg->opt.kind)->name);
+  }
+}
+
+int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
+  config_defaults(cfg);
+  Settings s = {0};
+  int rc = -1;
+  /* The --config file goes first, whatever its place among the flags (one only). */
+  const char *config_path = NULL;
+  for (int i = 0; i < argc; i++) {
+    const char *path = !strcmp(argv[i], "--config") && i + 1 < argc ? argv[++i]
+                       : !strncmp(argv[i], "--config=", 9)        ? argv[i] + 9
+                                                                   : NULL;
+    if (path && config_path) {
+      snprintf(err, errlen, "--config: given more than once");
+      goto done;
+    }
+    if (path) config_path = path;
+  }
+  if (config_path && read_config_file(config_path, &s, err, errlen)) goto done;
+  if (config_path) snprintf(cfg->config_path, sizeof cfg->config_path, "%s", config_path);
+  for (int i = 0; i < argc; i++) {
+    const char *a = argv[i];
+    if (strncmp(a, "--", 2) != 0) {
+      snprintf(err, errlen, "unexpected argument '%s' (options start with --)", a);
+      goto done;
+    }
+    const char *eq = strchr(a, '=');
+    size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
+    const OptionDef *def = find_option(a + 2, len);
+    if (!def) {
+      snprintf(err, errlen, "unknown option '%.*s' (see flipscope --help)", (int)len + 2, a);
+      goto done;
+    }
+    char where[96];
+    snprintf(where, sizeof where, "--%s", def->name);
+    char *value = eq ? (char *)eq + 1 : NULL;
+    if (!value && def->kind != K_FLAG) {
+      if (i + 1 >= argc) {
+        snprintf(err, errlen, "%s: missing value", where);
+        goto done;
+      }
+      value = argv[++i];
+    }
+    if (settings_add(&s, def, value, where)) goto done;
+  }
+  /* --load FILE: the checkpoint's saved settings come before everything else. */
+  size_t saved = 0; /* s.items[0..saved) came from the checkpoint */
+  if ((rc = layer_saved_settings(&s, &saved, err, errlen)) != 0) goto done;
+  rc = -1;
+  /* The optimizer decides the defaults the other settings then override. */
+  for (size_t i = s.count; i-- > 0;)
+    if (s.items[i].def->kind == K_OPT) {
+      int kind = optim_parse_kind(s.items[i].value);
+      if (kind < 0) {
+        snprintf(err, errlen, "%s: unknown optimizer '%s' (see flipscope --help)", s.items[i].where,
+                 s.items[i].value);
+        goto done;
+      }
+      optim_defaults((OptKind)kind, &cfg->opt);
+      cfg->train.schedule.kind = optim_ops((OptKind)kind)->default_schedule;
+      break;
+    }
+  int epochs_given = 0;
+  for (size_t i = 0; i < s.count; i++) {
+    if (apply(&s.items[i], cfg, err, errlen)) {
+      if (i < saved) rc = -2; /* a bad checkpoint, not a bad flag */
+      goto done;
+    }
+    epochs_given |= s.items[i].def->offset == AT(train.epochs) && s.items[i].def->kind == K_COUNT;
+  }
+  /* --steps alone: the schedule spans exactly those steps' epochs. */
+  if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
+  if (optim_check(&cfg->opt, err, errlen) || check_changes(cfg, err, errlen)) goto done;
+  if (cfg->save_every && !cfg->save_path[0]) {
+    snprintf(err, errlen, "--save-every: needs --save FILE");
+    goto done;
+  }
+  if (cfg->telemetry_samples > 256 || cfg->reversal_window > 32767) {
+    snprintf(err, errlen, cfg->telemetry_samples > 256 ? "--telemetry-samples: at most 256"
+                                                       : "--reversal-window: at most 32767");
+    goto done;
+  }
+  rc = 0;
+done:
+  if (rc) name_origin(&s, err, errlen);
+  free(s.items);
+  free(s.file_text);
+  free(s.saved_text);
+  /* Arguments may hold any byte: the message stays one printable line. */
+  for (char *p = rc ? err : NULL; p && *p; p++)
+    if ((unsigned char)*p < 0x20 || *p == 0x7f) *p = '?';
+  return rc;
+}
+
+/* If s sets load (the last one counts), puts the settings saved in that
+ * checkpoint in front of s's own. Returns 0, -1 (usage) or -2 (the file). */
+static int layer_saved_settings(Settings *s, size_t *saved_count, char *err, size_t errlen) {
+  const Setting *load = NULL;
+  for (size_t i = 0; i < s->count; i++)
+    if (s->items[i].def->kind == K_PATH && s->items[i].def->offset == AT(load_path))
+      load = &s->items[i];
+  if (!load || !load->value || !*load->value) return 0;
+  char label[CONFIG_PATH_MAX + 32];
+  snprintf(label, sizeof label, "%s (saved settings)", load->value);
+  char msg[480];
+  if (ckpt_file_settings(load->value, &s->saved_text, msg, sizeof msg)) {
+    snprintf(err, errlen, "--load %s", msg);
+    return -2;
+  }
+  Settings saved = {0};
+  if (parse_config_text(label, s->saved_text, &saved, err, errlen)) {
+    free(saved.items);
+    return -2; /* a bad checkpoint, not a bad flag */
+  }
+  *saved_count = saved.count;
+  int rc = 0;
+  for (size_t i = 0; rc == 0 && i < s->count; i++)
+    rc = settings_add(&saved, s->items[i].def, s->items[i].value, s->items[i].where);
+  if (rc) {
+    free(saved.items);
+    return -1;
+  }
+  free(s->items);
+  s->items = saved.items;
+  s->count = saved.count;
+  s->cap = saved.cap;
+  return 0;
+}
+
+/* Whether option d belongs in a checkpoint's saved settings: what shapes the
+ * run (data, model, optimizer, schedule, steps, and --threads, since results
+ * are bit-identical only for the same thread count), not where its output
+ * goes (paths other than data) nor what to do (--headless ...). */
+static int saved_option(const OptionDef *d) {
+  if (d->kind == K_CONFIG || d->offset == AT(save_every)) return 0;
+  if (d->kind == K_PATH) return d->offset == AT(data);
+  if (d->kind == K_FLAG) /* only the optimizer's own flags */
+    return d->offset >= AT(opt) && d->offset < AT(opt) + sizeof(OptConfig);
+  return 1;
+}
+
+/* v as a config-file value: as it is, or quoted (see unquote) when it is
+ * empty, has blanks at an end, or holds '#', '"', '\\' or control bytes. */
+static void quote_value(const char *v, char *out, size_t len) {
+  size_t n = strlen(v), used = 0;
+  int plain = n && !strchr(" \t", v[0]) && !strchr(" \t", v[n - 1]);
+  for (const char *p = v; plain && *p; p++)
+    plain = *p != '#' && *p != '"' && *p != '\\' && (unsigned char)*p >= 0x20 && *p != 0x7f;
+  if (plain) {
+    snprintf(out, len, "%s", v);
+    return;
+  }
+  out[used++] = '"';
+  for (const char *p = v; *p && used + 6 < len; p++) {
+    unsigned char c = (unsigned char)*p;
+    if (c == '"' || c == '\\') used += (size_t)snprintf(out + used, len - used, "\\%c", c);
+    else if (c == '\n') used += (size_t)snprintf(out + used, len - used, "\\n");
+    else if (c < 0x20 || c == 0x7f) used += (size_t)snprintf(out + used, len - used, "\\x%02x", c);
+    else out[used++] = (char)c;
+  }
+  snprintf(out + used, len - used, "\"");
+}
+
+/* Appends "name = value\n" for one option, or nothing when its value
+ * means "not given". Returns the bytes it needs (snprintf-like). */
+static size_t format_option(const OptionDef *d, const Config *cfg, const char *data_spec,
+                            char *buf, size_t len) {
+  const void *field = (const char *)cfg + d->offset;
+  char v[CONFIG_PATH_MAX + 64], quoted[4 * CONFIG_PATH_MAX + 64];
+  switch (d->kind) {
+  case K_FLAG: snprintf(v, sizeof v, "%s", *(const int *)field ? "true" : "false"); break;
+  case K_RATE: case K_POSITIVE: case K_FRACTION: case K_UNIT: {
+    double x = *(const double *)field;
+    if (x == 0 && d->kind != K_RATE && d->kind != K_FRACTION) return 0;
+    snprintf(v, sizeof v, "%.17g", x);
+    break;
+  }
+  case K_COUNT: case K_COUNT0: {
+    size_t n = *(const size_t *)field;
+    if (n == 0 && d->kind == K_COUNT) return 0;
+    snprintf(v, sizeof v, "%zu", n);
+    break;
+  }
+  case K_SEED: snprintf(v, sizeof v, "%llu", (unsigned long long)*(const uint64_t *)field); break;
+  case K_THREADS:
+    if (*(const int *)field == 0) return 0; /* all cores, wherever it resumes */
+    snprintf(v, sizeof v, "%d", *(const int *)field);
+    break;
+  case K_PATH: snprintf(v, sizeof v, "%s", data_spec); break;
+  case K_MODEL: model_spec_format(&cfg->model, v, sizeof v); break;
+  case K_OPT: snprintf(v, sizeof v, "%s", optim_ops(cfg->opt.kind)->name); break;
+  case K_POLES: case K_BIQUAD: {
+    int biquad = d->kind == K_BIQUAD, n = biquad ? 5 : cfg->opt.iir_sections;
+    if (biquad != cfg->opt.iir_biquad || n < 1 || n > OPT_MAX_SECTIONS) return 0;
+    const double *x = biquad ? cfg->opt.iir_coef : cfg->opt.iir_poles;
+    size_t used = 0;
+    for (int k = 0; k < n; k++)
+      used += (size_t)snprintf(v + used, sizeof v - used, k ? ",%.17g" : "%.17g", x[k]);
+    break;
+  }
+  case K_SCHEDULE: schedule_format(&cfg->train.schedule, v, sizeof v); break;
+  case K_SCHEDULE_UNIT: snprintf(v, sizeof v, "%s", cfg->train.schedule.per_step ? "step" : "epoch"); break;
+  default: return 0;
+  }
+  quote_value(v, quoted, sizeof quoted);
+  int w = snprintf(buf, len, "%s = %s\n", d->name, quoted);
+  return w < 0 ? 0 : (size_t)w;
+}
+
+size_t config_format_saved(const Config *cfg, const char *data_spec, char *buf, size_t len) {
+  size_t used = 0;
+  for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
+    if (!saved_option(&options[i])) continue;
+    used += format_option(&options[i], cfg, data_spec ? data_spec : cfg->data,
+                          used < len ? buf + used : NULL, used < len ? len - used : 0);
+  }
+  if (len) buf[used < len ? used : len - 1] = 0;
+  return used;
+}

@@ -1,0 +1,195 @@
+/* dash_feed.c — from step reports and telemetry to the dashboard's model. */
+#include "app/live/dash_feed.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define EMA 0.1     /* recent means: about the last ten steps */
+#define REV_EMA 0.02 /* reversal share: about the last fifty */
+
+_Static_assert(DASH_SAMPLES >= TEL_MAX_SAMPLES, "a dashboard layer holds every telemetry sample");
+_Static_assert(DASH_BANDS == TEL_PERCENTILES && DASH_BINS == TEL_HIST_BINS, "same statistics");
+
+void dashfeed_reset(DashFeed *f, const Model *m) {
+  memset(f, 0, sizeof *f);
+  f->span = 1;
+  f->test_acc = NAN;
+  f->n_layers = m->n_layers < DASH_LAYERS ? m->n_layers : DASH_LAYERS;
+  for (size_t l = 0; l < DASH_LAYERS; l++)
+    for (int b = 0; b < DASH_BANDS; b++) f->bands[l][b] = f->layer[l].bands[b] = NAN;
+  for (size_t l = 0; l < f->n_layers; l++) {
+    f->layer[l].in = m->layer[l].in;
+    f->layer[l].out = m->layer[l].out;
+    f->layer[l].never_flipped = 1;
+  }
+}
+
+static void merge(DashBucket *a, const DashBucket *b) {
+  a->last = b->last;
+  a->steps += b->steps;
+  a->loss += b->loss;
+  a->train_acc += b->train_acc;
+  a->rate += b->rate;
+  if (!isnan(b->test_acc)) a->test_acc = b->test_acc;
+  for (size_t l = 0; l < DASH_LAYERS; l++) {
+    a->flips[l] += b->flips[l];
+    if (!isnan(b->bands[l][0])) memcpy(a->bands[l], b->bands[l], sizeof a->bands[l]);
+  }
+  a->reversals += b->reversals;
+}
+
+static DashBucket *open_bucket(DashFeed *f, uint64_t step) {
+  if (f->n_hist > 0 && f->hist[f->n_hist - 1].steps < f->span) return &f->hist[f->n_hist - 1];
+  if (f->n_hist == DASH_HIST) {
+    for (size_t i = 0; i < DASH_HIST / 2; i++) {
+      f->hist[i] = f->hist[2 * i];
+      merge(&f->hist[i], &f->hist[2 * i + 1]);
+    }
+    f->n_hist = DASH_HIST / 2;
+    f->span *= 2;
+    if (f->hist[f->n_hist - 1].steps < f->span) return &f->hist[f->n_hist - 1];
+  }
+  DashBucket *b = &f->hist[f->n_hist++];
+  memset(b, 0, sizeof *b);
+  b->first = step;
+  b->test_acc = NAN;
+  memcpy(b->bands, f->bands, sizeof b->bands);
+  return b;
+}
+
+void dashfeed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t) {
+  DashBucket *b = open_bucket(f, r->step);
+  b->last = r->step;
+  b->steps++;
+  b->loss += r->loss;
+  b->train_acc += r->train_acc;
+  b->rate += r->rate;
+  if (!isnan(r->test_acc)) b->test_acc = f->test_acc = r->test_acc;
+  f->step = r->step;
+  f->epoch = r->epoch;
+  f->loss = r->loss;
+  f->train_acc = r->train_acc;
+  f->rate = r->rate;
+  int first = f->n_hist == 1 && b->steps == 1; /* the first step since the reset */
+  f->flip_ratio = first ? r->flip_ratio : (1 - EMA) * f->flip_ratio + EMA * r->flip_ratio;
+  for (size_t l = 0; l < f->n_layers; l++) {
+    b->flips[l] += (double)r->layer_flips[l];
+    DashLayer *L = &f->layer[l];
+    L->flips_recent = first ? (double)r->layer_flips[l]
+                            : (1 - EMA) * L->flips_recent + EMA * (double)r->layer_flips[l];
+  }
+  if (!t || t->step != r->step) return;
+  double rev = 0;
+  for (size_t l = 0; l < f->n_layers && l < t->layers; l++) {
+    const TelemetryLayer *T = &t->layer[l];
+    DashLayer *L = &f->layer[l];
+    rev += (double)T->reversals;
+    L->never_flipped = T->never_flipped;
+    L->n = T->samples;
+    for (unsigned j = 0; j < T->samples; j++) {
+      if (!f->have_samples) L->age[j] = UINT32_MAX;
+      else if (L->sign[j] != T->sample_sign[j]) L->age[j] = 0;
+      else if (L->age[j] != UINT32_MAX) L->age[j]++;
+      L->sign[j] = T->sample_sign[j];
+      L->inertia[j] = T->sample_inertia[j];
+    }
+    if (t->stats_fresh) {
+      memcpy(L->bands, T->pct, sizeof L->bands);
+      memcpy(f->bands[l], T->pct, sizeof f->bands[l]);
+      memcpy(b->bands[l], T->pct, sizeof b->bands[l]);
+      memcpy(L->hist, T->hist, sizeof L->hist);
+      L->hist_lo = T->hist_lo;
+      L->hist_hi = T->hist_hi;
+      L->hist_log = t->hist == TEL_HIST_LOG;
+      L->near_zero = T->near_zero;
+      L->abs_median = T->abs_median;
+    }
+  }
+  f->have_samples = 1;
+  b->reversals += rev;
+  f->rev_num = (1 - REV_EMA) * f->rev_num + REV_EMA * rev;
+  f->rev_den = (1 - REV_EMA) * f->rev_den + REV_EMA * (double)r->flips;
+}
+
+void dashfeed_truncate(DashFeed *f, uint64_t step) {
+  while (f->n_hist && f->hist[f->n_hist - 1].first > step) f->n_hist--;
+  if (f->n_hist && f->hist[f->n_hist - 1].last > step) f->hist[f->n_hist - 1].last = step;
+  f->step = step;
+}
+
+void dashfeed_mark(DashFeed *f, uint64_t step, const char *label) {
+  if (f->n_marks == DASH_MARKS) {
+    memmove(f->marks, f->marks + 1, (DASH_MARKS - 1) * sizeof *f->marks);
+    f->n_marks--;
+  }
+  DashMark *m = &f->marks[f->n_marks++];
+  m->step = step;
+  snprintf(m->label, sizeof m->label, "%s", label);
+}
+
+void dashfeed_fill(const DashFeed *f, DashSnapshot *out) {
+  memcpy(out->hist, f->hist, f->n_hist * sizeof *f->hist);
+  out->n_hist = f->n_hist;
+  out->span = f->span;
+  memcpy(out->marks, f->marks, f->n_marks * sizeof *f->marks);
+  out->n_marks = f->n_marks;
+  out->n_layers = f->n_layers;
+  for (size_t l = 0; l < f->n_layers; l++) {
+    const DashLayer *L = &f->layer[l];
+    DashLayer *o = &out->layer[l];
+    /* the fixed part, then only the samples in use */
+    size_t head = offsetof(DashLayer, inertia);
+    memcpy(o, L, head);
+    memcpy(o->inertia, L->inertia, L->n * sizeof *L->inertia);
+    memcpy(o->sign, L->sign, L->n * sizeof *L->sign);
+    memcpy(o->age, L->age, L->n * sizeof *L->age);
+    memcpy(o->bands, L->bands, sizeof *L - offsetof(DashLayer, bands));
+  }
+  out->step = f->step;
+  out->epoch = f->epoch;
+  out->loss = f->loss;
+  out->train_acc = f->train_acc;
+  out->test_acc = f->test_acc;
+  out->rate = f->rate;
+  out->flip_ratio = f->flip_ratio;
+  out->reversal = f->rev_den > 1e-9 ? f->rev_num / f->rev_den : NAN;
+}
+
+void dash_fill_run(DashSnapshot *out, Session *s) {
+  Trainer *t = s->trainer;
+  const Model *m = trainer_model(t);
+  snprintf(out->data, sizeof out->data, "%s", s->data.name);
+  model_spec_format(&s->cfg.model, out->model, sizeof out->model);
+  out->batch = s->cfg.train.batch;
+  out->threads = s->threads;
+  out->opt = *optim_config(trainer_optimizer(t));
+  out->opt_steps = optim_steps(trainer_optimizer(t));
+  out->schedule = s->cfg.train.schedule;
+  out->weights = model_binary_weights(m);
+  out->latent = optim_ops(out->opt.kind)->latent;
+  out->total_steps = trainer_total_steps(t);
+  out->steps_per_epoch = trainer_steps_per_epoch(t);
+  out->epochs = trainer_epochs(t);
+  const Telemetry *tel = trainer_telemetry(t);
+  out->reversal_k = tel ? (int)telemetry_config(tel)->reversal_window : 0;
+  /* the multiplier the next step gets, as trainer_step computes it */
+  TrainerState st;
+  trainer_state(t, &st);
+  const Schedule *sc = &s->cfg.train.schedule;
+  size_t done = (size_t)*st.step, spe = out->steps_per_epoch ? out->steps_per_epoch : 1;
+  if (done >= out->total_steps && done) done--;
+  out->factor = sc->per_step ? schedule_factor(sc, done, out->total_steps)
+                             : schedule_factor(sc, done / spe, out->epochs);
+}
+
+void dash_telemetry_config(const Config *cfg, TelemetryConfig *tc) {
+  telemetry_defaults(tc);
+  /* on request: the dashboard asks a few times a second (or as the user says) */
+  tc->every = cfg->telemetry_every ? (unsigned)(cfg->telemetry_every < 1000000 ? cfg->telemetry_every : 1000000)
+                                   : 1000000;
+  if (cfg->reversal_window) tc->reversal_window = (unsigned)cfg->reversal_window;
+  if (cfg->telemetry_samples) tc->samples = (unsigned)cfg->telemetry_samples;
+  tc->hist = cfg->hist_linear ? TEL_HIST_LINEAR : TEL_HIST_LOG;
+  if (cfg->near_zero > 0) tc->near_zero_rel = cfg->near_zero;
+}

@@ -1,0 +1,50 @@
+/* dash_feed.h — turns the trainer's step reports and telemetry snapshots into
+ * the dashboard's view model (views/dash.h): a bucketed step history whose
+ * buckets merge in pairs when full (so any run fits), parameter-change
+ * markers, and per layer the sampled weights with the steps since each last
+ * flipped. Runs on the training thread (the TUI's worker, or the headless
+ * loop for `--screen`); dashfeed_fill copies it into a snapshot. */
+#ifndef FLIPSCOPE_DASH_FEED_H
+#define FLIPSCOPE_DASH_FEED_H
+
+#include "app/run/session.h"
+#include "engine/telemetry.h"
+#include "engine/trainer.h"
+#include "views/dash.h"
+
+typedef struct {
+  DashBucket hist[DASH_HIST];
+  size_t n_hist;
+  uint64_t span;
+  DashMark marks[DASH_MARKS];
+  size_t n_marks;
+  size_t n_layers;
+  DashLayer layer[DASH_LAYERS];
+  float bands[DASH_LAYERS][DASH_BANDS]; /* latest measured, carried into new buckets */
+  int have_samples;
+  uint64_t step;
+  size_t epoch;
+  double loss, train_acc, test_acc, rate;
+  double flip_ratio, rev_num, rev_den;    /* recent means (EMAs) */
+} DashFeed;
+
+/* Clears everything and takes the layer shapes of m. */
+void dashfeed_reset(DashFeed *f, const Model *m);
+/* Records one step; t is the telemetry snapshot of that step (or NULL). */
+void dashfeed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t);
+/* Forgets the steps after `step` (going back to an earlier state); a bucket
+ * that straddles it is kept whole. */
+void dashfeed_truncate(DashFeed *f, uint64_t step);
+/* A marker: a setting changed before `step`. */
+void dashfeed_mark(DashFeed *f, uint64_t step, const char *label);
+/* Fills out's history, markers, layers and latest metrics. */
+void dashfeed_fill(const DashFeed *f, DashSnapshot *out);
+/* Fills what runs: data, model, optimizer (as the trainer has it now),
+ * schedule, batch, step totals. */
+void dash_fill_run(DashSnapshot *out, Session *s);
+
+/* The telemetry settings the dashboard wants: statistics only on request
+ * (telemetry_request_stats before a step), the user's window, samples, mode. */
+void dash_telemetry_config(const Config *cfg, TelemetryConfig *tc);
+
+#endif

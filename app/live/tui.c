@@ -1,0 +1,639 @@
+/* tui.c — the live TUI's UI thread: keys, the UI state, frames.
+ *
+ * Every frame takes the newest snapshot from the worker, brings the UI state
+ * up to date with it (settings shown, messages, the filter of the shown
+ * settings), renders the views on a canvas and copies the canvas to the
+ * terminal. Frames come every 50 ms (20/s) and at once after a key.
+ */
+#include "app/live/tui.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <time.h>
+#include <unistd.h>
+
+#define NCURSES_WIDECHAR 1
+#include <curses.h> /* key codes only; every curses call is in tui_term.c */
+
+#include "app/commands/headless.h"
+#include "app/io/number_text.h"
+#include "app/cli/presets.h"
+#include "app/run/session.h"
+#include "app/live/tui_filter.h"
+#include "app/live/screen_text.h"
+#include "app/live/tui_term.h"
+#include "app/live/tui_worker.h"
+#include "views/views.h"
+
+#define FRAME_S 0.05
+#define MESSAGE_S 6.0
+#define MAX_PRESETS 16
+#define MAX_WAITS 32
+
+typedef struct {
+  Term term;
+  Canvas canvas;
+  Worker *w;
+  Config cfg;                 /* as started: presets from the menu keep its threads */
+  DashUi ui;
+  DashGhost *ghost;
+  DashPreset menu[MAX_PRESETS];
+  const Preset *preset;       /* the running preset, for `i` */
+  uint64_t opt_seq;           /* the last settings sent; shown as pending until applied */
+  uint64_t toggle_seq;        /* the last pause/resume sent */
+  uint64_t seen_note;
+  double message_until;
+  OptConfig filter_opt;       /* the settings and factor ui.filter was computed for */
+  double filter_factor;
+  int filter_ok;
+  int quit;
+  /* measurements for FLIPSCOPE_TUI_STATS */
+  double t0, last_frame, max_gap, key_t, key_max, key_sum, cmd_max, cmd_sum, frame_cost;
+  uint64_t frames, key_n, cmd_n;
+  int key_waiting;
+  struct {
+    uint64_t seq;
+    double t;
+  } waits[MAX_WAITS];
+  size_t n_waits;
+} Tui;
+
+/* SIGINT, SIGTERM, SIGHUP: the handler only records the first; the UI loop
+ * sees it within a frame and leaves as q does (saving to --save). */
+static volatile sig_atomic_t got_signal;
+static void on_signal(int sig) {
+  if (!got_signal) got_signal = sig;
+}
+
+static const int quit_signals[] = {SIGINT, SIGTERM, SIGHUP};
+#define N_QUIT_SIGNALS (sizeof quit_signals / sizeof *quit_signals)
+
+static void catch_quit_signals(void) {
+  struct sigaction sa = {0};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sa.sa_flags = SA_RESTART; /* the worker's log writes go on */
+  for (size_t i = 0; i < N_QUIT_SIGNALS; i++) sigaction(quit_signals[i], &sa, NULL);
+}
+
+/* Blocks (block = 1) or unblocks the quit signals in this thread; a thread
+ * started meanwhile keeps them blocked, so they reach the UI thread. */
+static void block_quit_signals(int block) {
+  sigset_t set;
+  sigemptyset(&set);
+  for (size_t i = 0; i < N_QUIT_SIGNALS; i++) sigaddset(&set, quit_signals[i]);
+  pthread_sigmask(block ? SIG_BLOCK : SIG_UNBLOCK, &set, NULL);
+}
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void message(Tui *T, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void message(Tui *T, int error, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(T->ui.message, sizeof T->ui.message, fmt, ap);
+  va_end(ap);
+  T->ui.message_error = error;
+  T->message_until = now_s() + MESSAGE_S;
+}
+
+/* Queues a command; the quick ones (pause, step, settings, switch) are timed
+ * from key to screen (export, save and restart take as long as their work). */
+static uint64_t send(Tui *T, Command *c) {
+  uint64_t seq = worker_send(T->w, c);
+  int quick = c->kind == CMD_TOGGLE || c->kind == CMD_PAUSE || c->kind == CMD_STEP ||
+              c->kind == CMD_SET_OPT || c->kind == CMD_SWITCH_OPT;
+  if (!seq) message(T, 1, "busy: the trainer has not caught up with the last commands yet");
+  else if (quick && T->n_waits < MAX_WAITS)
+    T->waits[T->n_waits].seq = seq, T->waits[T->n_waits++].t = T->key_t;
+  return seq;
+}
+
+static void send_simple(Tui *T, CmdKind kind) {
+  static Command c; /* only the kind matters; static: Command is large */
+  c.kind = kind;
+  uint64_t seq = send(T, &c);
+  if (seq && kind == CMD_TOGGLE) T->toggle_seq = seq, T->ui.state_pending = 1;
+}
+
+/* Shows the settings opt and keeps the selected setting inside their table
+ * (another optimizer, or IIR sections, can make it shorter): every change of
+ * ui.opt goes through here, so no key can index past the table. */
+static void show_opt(DashUi *ui, const OptConfig *opt) {
+  const DashParam *ps;
+  int np = (int)dash_params(opt, &ps);
+  ui->opt = *opt;
+  if (ui->param >= np) ui->param = np ? np - 1 : 0;
+  if (ui->param < 0) ui->param = 0;
+}
+
+/* The selected setting of the shown optimizer, or NULL when it has none. */
+static const DashParam *selected_param(const DashUi *ui) {
+  const DashParam *ps;
+  int np = (int)dash_params(&ui->opt, &ps);
+  return ui->param >= 0 && ui->param < np ? &ps[ui->param] : NULL;
+}
+
+static void send_opt(Tui *T, const OptConfig *opt, CmdKind kind) {
+  char err[256];
+  if (optim_check(opt, err, sizeof err)) {
+    message(T, 1, "%s", err);
+    return;
+  }
+  static Command c;
+  c.kind = kind;
+  c.opt = *opt;
+  uint64_t seq = send(T, &c);
+  if (!seq) return;
+  show_opt(&T->ui, opt);
+  T->ui.pending = 1;
+  T->opt_seq = seq;
+}
+
+/* --- keeping the UI state in step with a snapshot --------------------------- */
+
+static void sync_ui(Tui *T, const DashSnapshot *s) {
+  DashUi *ui = &T->ui;
+  if (ui->pending && s->applied >= T->opt_seq) ui->pending = 0;
+  if (ui->state_pending && s->applied >= T->toggle_seq) ui->state_pending = 0;
+  if (!ui->pending) show_opt(ui, &s->opt);
+  if (s->n_layers && ui->layer >= s->n_layers) ui->layer = s->n_layers - 1;
+  if (s->note_seq != T->seen_note) {
+    T->seen_note = s->note_seq;
+    if (s->note[0]) message(T, s->note_error, "%s", s->note);
+  }
+  if (ui->message[0] && now_s() > T->message_until) ui->message[0] = 0;
+  double factor = s->factor > 0 ? s->factor : 1;
+  if (!T->filter_ok || memcmp(&T->filter_opt, &ui->opt, sizeof ui->opt) != 0 ||
+      fabs(factor - T->filter_factor) > 1e-3 * fabs(T->filter_factor)) {
+    dash_filter_compute(&ui->opt, factor, &ui->filter);
+    T->filter_opt = ui->opt;
+    T->filter_factor = factor;
+    T->filter_ok = 1;
+  }
+}
+
+static void frame(Tui *T) {
+  double start = now_s();
+  const DashSnapshot *s = worker_acquire(T->w);
+  sync_ui(T, s);
+  dash_render(&T->canvas, s, &T->ui);
+  uint64_t applied = s->applied;
+  worker_release(T->w);
+  term_draw(&T->term, &T->canvas);
+  double t = now_s();
+  T->frame_cost += t - start;
+  if (T->frames++ && t - T->last_frame > T->max_gap) T->max_gap = t - T->last_frame;
+  T->last_frame = t;
+  if (T->key_waiting) {
+    double lat = t - T->key_t;
+    T->key_sum += lat, T->key_n++;
+    if (lat > T->key_max) T->key_max = lat;
+    T->key_waiting = 0;
+  }
+  for (size_t i = 0; i < T->n_waits;) {
+    if (applied >= T->waits[i].seq) {
+      double lat = t - T->waits[i].t;
+      T->cmd_sum += lat, T->cmd_n++;
+      if (lat > T->cmd_max) T->cmd_max = lat;
+      T->waits[i] = T->waits[--T->n_waits];
+    } else {
+      i++;
+    }
+  }
+}
+
+/* The newest command the UI waits for. */
+static uint64_t last_sent(const Tui *T) {
+  uint64_t seq = T->ui.pending ? T->opt_seq : 0;
+  if (T->ui.state_pending && T->toggle_seq > seq) seq = T->toggle_seq;
+  for (size_t i = 0; i < T->n_waits; i++)
+    if (T->waits[i].seq > seq) seq = T->waits[i].seq;
+  return seq;
+}
+
+/* --- keys ------------------------------------------------------------------- */
+
+static int is_enter(int ch) { return ch == '\r' || ch == '\n' || ch == KEY_ENTER; }
+
+static void nudge(Tui *T, int dir) {
+  const DashParam *p = selected_param(&T->ui);
+  if (!p) return;
+  double v = dash_param_get(&T->ui.opt, p), nv = dash_param_nudge(p, v, dir);
+  if (nv == v) {
+    message(T, 0, "%s is at its %s", p->name, dir > 0 ? "upper limit" : "lower limit");
+    return;
+  }
+  OptConfig o = T->ui.opt;
+  dash_param_set(&o, p, nv);
+  send_opt(T, &o, CMD_SET_OPT);
+}
+
+static void open_input(Tui *T) {
+  const DashParam *p = selected_param(&T->ui);
+  if (!p) return;
+  snprintf(T->ui.input_label, sizeof T->ui.input_label, "%s", p->name);
+  snprintf(T->ui.input, sizeof T->ui.input, "%.6g", dash_param_get(&T->ui.opt, p));
+  T->ui.overlay = OVL_INPUT;
+}
+
+static void commit_input(Tui *T) {
+  const DashParam *p = selected_param(&T->ui);
+  T->ui.overlay = OVL_NONE;
+  if (!p || strcmp(p->name, T->ui.input_label) != 0) { /* the optimizer changed meanwhile */
+    message(T, 1, "%s: the optimizer changed: not set", T->ui.input_label);
+    return;
+  }
+  double v;
+  if (number_text_real(T->ui.input, &v)) {
+    message(T, 1, "%s: '%s' is not a number", p->name, T->ui.input);
+    return;
+  }
+  if (v < p->lo || v > p->hi) {
+    message(T, 1, "%s: %g is outside [%g, %g]", p->name, v, p->lo, p->hi);
+    return;
+  }
+  OptConfig o = T->ui.opt;
+  dash_param_set(&o, p, v);
+  send_opt(T, &o, CMD_SET_OPT);
+}
+
+static void pin(Tui *T) {
+  if (!T->ghost && !(T->ghost = malloc(sizeof *T->ghost))) return;
+  const DashSnapshot *s = worker_acquire(T->w);
+  memcpy(T->ghost->hist, s->hist, s->n_hist * sizeof *s->hist);
+  T->ghost->n_hist = s->n_hist;
+  char opt[48];
+  dash_opt_summary(&s->opt, opt, sizeof opt);
+  snprintf(T->ghost->label, sizeof T->ghost->label, "%s %s", dash_opt_name(s->opt.kind), opt);
+  uint64_t step = s->step;
+  worker_release(T->w);
+  T->ui.ghost = T->ghost;
+  message(T, 0, "pinned the run at step %llu: it stays as a ghost under the live curves",
+          (unsigned long long)step);
+}
+
+/* Removes the ghost; its buffer stays for the next pin. */
+static void unpin(Tui *T) {
+  if (!T->ui.ghost) {
+    message(T, 0, "no run is pinned: p pins this one");
+    return;
+  }
+  T->ui.ghost = NULL;
+  message(T, 0, "unpinned: the ghost is gone");
+}
+
+static void load_preset(Tui *T, const Preset *p) {
+  static Command c;
+  char err[512];
+  c.kind = CMD_LOAD;
+  if (preset_config(p, 0, NULL, &c.cfg, err, sizeof err)) {
+    message(T, 1, "%s", err);
+    return;
+  }
+  c.cfg.threads = T->cfg.threads;
+  if (!send(T, &c)) return;
+  T->preset = p;
+  T->ui.ghost = NULL;
+  T->ui.info_title = p->title;
+  T->ui.info_text = p->text;
+  T->ui.overlay = OVL_INFO;
+}
+
+static void key_overlay(Tui *T, int ch) {
+  DashUi *ui = &T->ui;
+  switch (ui->overlay) {
+  case OVL_HELP:
+  case OVL_INFO: ui->overlay = OVL_NONE; return;
+  case OVL_CONFIRM:
+    if (ch == 'y' || ch == 'Y') {
+      send_simple(T, CMD_RESTART);
+      T->ui.pending = 0;
+    }
+    ui->overlay = OVL_NONE;
+    return;
+  case OVL_OPTS:
+  case OVL_PRESETS: {
+    int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : (int)ui->n_presets;
+    if (ch == KEY_UP || ch == 'k') ui->menu_sel = (ui->menu_sel + n - 1) % n;
+    else if (ch == KEY_DOWN || ch == 'j') ui->menu_sel = (ui->menu_sel + 1) % n;
+    else if (ch == 27 || ch == 'q' || ch == 'o' || ch == 'P') { /* Enter: see key() */
+      ui->overlay = OVL_NONE;
+    }
+    return;
+  }
+  case OVL_INPUT: {
+    size_t len = strlen(ui->input);
+    if (is_enter(ch)) commit_input(T);
+    else if (ch == 27) ui->overlay = OVL_NONE;
+    else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len) ui->input[len - 1] = 0;
+    else if (ch < 128 && ch > 0 && strchr("0123456789.eE+-", ch) && len + 1 < sizeof ui->input)
+      ui->input[len] = (char)ch, ui->input[len + 1] = 0;
+    return;
+  }
+  case OVL_NONE: return;
+  }
+}
+
+/* The steps the running optimizer has taken (the optimizer menu's verdicts
+ * depend on it). */
+static uint64_t optimizer_steps(Tui *T) {
+  const DashSnapshot *s = worker_acquire(T->w);
+  uint64_t t = s->opt_steps;
+  worker_release(T->w);
+  return t;
+}
+
+static void key(Tui *T, int ch) {
+  DashUi *ui = &T->ui;
+  if (ch == KEY_RESIZE || ch == 12 /* ^L */) {
+    term_resize(&T->term);
+    canvas_resize(&T->canvas, T->term.w, T->term.h);
+    return;
+  }
+  Layout L;
+  if (layout_compute(T->term.w, T->term.h, &L)) { /* too small: only q works */
+    if (ch == 'q' || ch == 'Q') T->quit = 1;
+    return;
+  }
+  if (ui->overlay == OVL_OPTS && is_enter(ch)) {
+    OptConfig to;
+    OptSwitch verdict;
+    optim_switch_target(&ui->opt, (OptKind)ui->menu_sel, optimizer_steps(T), &to, &verdict);
+    ui->overlay = OVL_NONE;
+    if (to.kind == ui->opt.kind) return;
+    send_opt(T, &to, CMD_SWITCH_OPT);
+    return;
+  }
+  if (ui->overlay == OVL_PRESETS && is_enter(ch)) {
+    ui->overlay = OVL_NONE;
+    load_preset(T, preset_at((size_t)ui->menu_sel));
+    return;
+  }
+  if (ui->overlay != OVL_NONE) {
+    key_overlay(T, ch);
+    return;
+  }
+  const DashParam *ps;
+  int np = (int)dash_params(&ui->opt, &ps);
+  const DashSnapshot *s;
+  switch (ch) {
+  case 'q': case 'Q': T->quit = 1; break;
+  case '?': case KEY_F(1): case 'h': ui->overlay = OVL_HELP; break;
+  case ' ': send_simple(T, CMD_TOGGLE); break;
+  case 'n': send_simple(T, CMD_STEP); break;
+  case 'r':
+    snprintf(ui->confirm, sizeof ui->confirm, "Restart training from step 0 with the current settings?");
+    ui->overlay = OVL_CONFIRM;
+    break;
+  case '\t': ui->focus = (Pane)((ui->focus + 1) % PANE_COUNT); break;
+  case KEY_BTAB: ui->focus = (Pane)((ui->focus + PANE_COUNT - 1) % PANE_COUNT); break;
+  case '1': case '2': case '3': case '4': case '5': ui->focus = (Pane)(ch - '1'); break;
+  case KEY_UP: case 'k':
+  case KEY_DOWN: case 'j': {
+    int dir = ch == KEY_UP || ch == 'k' ? -1 : 1;
+    if (ui->focus == PANE_FILTER && np) {
+      ui->param = (ui->param + np + dir) % np;
+    } else if (ui->focus != PANE_CURVES) {
+      s = worker_acquire(T->w);
+      size_t n = s->n_layers ? s->n_layers : 1;
+      worker_release(T->w);
+      ui->layer = (ui->layer + (dir > 0 ? 1 : n - 1)) % n;
+    }
+    break;
+  }
+  case '+': case '=': nudge(T, 1); break;
+  case '-': case '_': nudge(T, -1); break;
+  case '\r': case '\n': case KEY_ENTER:
+    if (ui->focus == PANE_FILTER) open_input(T);
+    else message(T, 0, "Tab to the filter pane (5) to type a value");
+    break;
+  case 'o': {
+    const uint64_t t = optimizer_steps(T);
+    for (int k = 0; k < OPT_KIND_COUNT; k++) {
+      OptConfig to;
+      OptSwitch verdict;
+      optim_switch_target(&ui->opt, (OptKind)k, t, &to, &verdict);
+      ui->opt_exact[k] = verdict.exact;
+    }
+    ui->menu_sel = (int)ui->opt.kind;
+    ui->overlay = OVL_OPTS;
+    break;
+  }
+  case 'l': case 'L': {
+    s = worker_acquire(T->w);
+    size_t n = s->n_layers ? s->n_layers : 1;
+    worker_release(T->w);
+    ui->layer = (ui->layer + (ch == 'l' ? 1 : n - 1)) % n;
+    break;
+  }
+  case 'p': pin(T); break;
+  case 'u': unpin(T); break;
+  case 'e':
+    send_simple(T, CMD_EXPORT);
+    message(T, 0, "exporting charts...");
+    break;
+  case 's': send_simple(T, CMD_SAVE); break;
+  case 'P':
+    ui->menu_sel = 0;
+    for (size_t i = 0; i < ui->n_presets; i++)
+      if (T->preset && !strcmp(ui->presets[i].name, T->preset->name)) ui->menu_sel = (int)i;
+    ui->overlay = OVL_PRESETS;
+    break;
+  case 'i':
+    if (T->preset) ui->overlay = OVL_INFO;
+    else message(T, 0, "no preset is running: P chooses one");
+    break;
+  case 27: ui->message[0] = 0; break;
+  default: break;
+  }
+}
+
+/* --- start and finish ------------------------------------------------------- */
+
+static void write_stats(const Tui *T, const WorkerStats *ws) {
+  const char *path = getenv("FLIPSCOPE_TUI_STATS");
+  if (!path || !*path) return;
+  FILE *f = fopen(path, "w");
+  if (!f) return;
+  double secs = T->last_frame - T->t0;
+  double train = ws->run_s - ws->eval_s;
+  /* CPU time: the whole process, and this (the UI) thread alone */
+  struct rusage all, ui;
+  getrusage(RUSAGE_SELF, &all);
+  getrusage(RUSAGE_THREAD, &ui);
+  double cpu = (double)all.ru_utime.tv_sec + 1e-6 * (double)all.ru_utime.tv_usec +
+               (double)all.ru_stime.tv_sec + 1e-6 * (double)all.ru_stime.tv_usec;
+  double ui_cpu = (double)ui.ru_utime.tv_sec + 1e-6 * (double)ui.ru_utime.tv_usec +
+                  (double)ui.ru_stime.tv_sec + 1e-6 * (double)ui.ru_stime.tv_usec;
+  fprintf(f,
+          "{\"frames\":%llu,\"seconds\":%.3f,\"fps\":%.2f,\"frame_gap_max_ms\":%.1f,"
+          "\"frame_cost_ms\":%.3f,\"keys\":%llu,\"key_to_screen_ms_mean\":%.2f,\"key_to_screen_ms_max\":%.2f,"
+          "\"commands\":%llu,\"command_to_screen_ms_mean\":%.2f,\"command_to_screen_ms_max\":%.2f,"
+          "\"steps\":%llu,\"run_s\":%.3f,\"eval_s\":%.3f,\"samples_per_s\":%.1f,\"utf8\":%d,"
+          "\"colors\":%d,\"cpu_s\":%.3f,\"ui_cpu_s\":%.3f}\n",
+          (unsigned long long)T->frames, secs, secs > 0 ? (double)(T->frames - 1) / secs : 0,
+          1e3 * T->max_gap, T->frames ? 1e3 * T->frame_cost / (double)T->frames : 0,
+          (unsigned long long)T->key_n,
+          T->key_n ? 1e3 * T->key_sum / (double)T->key_n : 0, 1e3 * T->key_max,
+          (unsigned long long)T->cmd_n, T->cmd_n ? 1e3 * T->cmd_sum / (double)T->cmd_n : 0,
+          1e3 * T->cmd_max, (unsigned long long)ws->steps, ws->run_s, ws->eval_s,
+          train > 0 ? (double)ws->steps * (double)ws->batch / train : 0, T->term.utf8, T->term.colors,
+          cpu, ui_cpu);
+  fclose(f);
+}
+
+/* While curses owns the screen, stderr goes to a file shown after exit. */
+static int hide_stderr(FILE **saved_to) {
+  FILE *tmp = tmpfile();
+  if (!tmp) return -1;
+  int saved = dup(STDERR_FILENO);
+  if (saved < 0 || dup2(fileno(tmp), STDERR_FILENO) < 0) {
+    fclose(tmp);
+    return -1;
+  }
+  *saved_to = tmp;
+  return saved;
+}
+
+static void restore_stderr(int saved, FILE *tmp) {
+  if (saved < 0) return;
+  fflush(stderr);
+  dup2(saved, STDERR_FILENO);
+  close(saved);
+  rewind(tmp);
+  char buf[4096];
+  size_t n;
+  while ((n = fread(buf, 1, sizeof buf, tmp)) > 0) fwrite(buf, 1, n, stderr);
+  fclose(tmp);
+}
+
+/* After the terminal is restored: --save (on q and on a signal alike), the
+ * logs and --export, stderr back, and the exit code: 0 on q, 128 + the
+ * signal, EXIT_RUNTIME when the checkpoint or a log could not be written. */
+static int finish(Tui *T, const Config *cfg, int saved_err, FILE *err_file) {
+  char err[512], saved[CONFIG_PATH_MAX * 2 + 128];
+  int save_rc = cfg->save_path[0] ? worker_save_at_exit(T->w, cfg->save_path, saved, sizeof saved) : 0;
+  WorkerStats ws;
+  int log_rc = worker_stop(T->w, &ws, err, sizeof err);
+  restore_stderr(saved_err, err_file);
+  const int sig = got_signal;
+  if (sig) fprintf(stderr, "flipscope: stopped by signal %d\n", sig);
+  if (cfg->save_path[0]) fprintf(stderr, "flipscope: %s\n", saved);
+  if (log_rc) fprintf(stderr, "flipscope: %s\n", err);
+  write_stats(T, &ws);
+  free(T->ghost);
+  if (save_rc || log_rc) return EXIT_RUNTIME;
+  return sig ? 128 + sig : EXIT_OK;
+}
+
+int tui_run(const Config *cfg) {
+  char err[512];
+  static Tui T; /* large (ghost, menus); one per process */
+  memset(&T, 0, sizeof T);
+  if (!term_usable(err, sizeof err)) {
+    fprintf(stderr, "flipscope: %s: training headless\n", err);
+    return headless_run(cfg);
+  }
+  T.cfg = *cfg;
+  if (cfg->preset[0]) T.preset = preset_find(cfg->preset);
+  Session *s = calloc(1, sizeof *s); /* the worker's from here on */
+  if (!s) {
+    fprintf(stderr, "flipscope: out of memory\n");
+    return EXIT_RUNTIME;
+  }
+  int rc = session_open(s, cfg, err, sizeof err);
+  if (rc != EXIT_OK) {
+    fprintf(stderr, "flipscope: %s\n", err);
+    session_close(s);
+    free(s);
+    return rc;
+  }
+  catch_quit_signals();
+  block_quit_signals(1);
+  T.w = worker_start(s, cfg, 0, err, sizeof err);
+  block_quit_signals(0);
+  if (!T.w) {
+    fprintf(stderr, "flipscope: %s\n", err);
+    return EXIT_RUNTIME;
+  }
+  FILE *err_file = NULL;
+  int saved_err = hide_stderr(&err_file);
+  if (term_start(&T.term, err, sizeof err) || canvas_init(&T.canvas, T.term.w, T.term.h)) {
+    restore_stderr(saved_err, err_file);
+    fprintf(stderr, "flipscope: %s\n", err);
+    worker_stop(T.w, NULL, NULL, 0);
+    return EXIT_RUNTIME;
+  }
+  /* The UI thread yields to training when the cores are busy: a frame late by a
+   * millisecond is invisible, a training thread stalled at a barrier is not. */
+  setpriority(PRIO_PROCESS, (id_t)gettid(), getpriority(PRIO_PROCESS, (id_t)gettid()) + 5);
+
+  T.ui.utf8 = T.term.utf8;
+  T.ui.focus = PANE_FILTER;
+  T.ui.layer = 0;
+  T.ui.ghost = NULL;
+  T.ui.n_presets = preset_count() < MAX_PRESETS ? preset_count() : MAX_PRESETS;
+  for (size_t i = 0; i < T.ui.n_presets; i++) {
+    const Preset *p = preset_at(i);
+    T.menu[i] = (DashPreset){p->name, p->title, p->text};
+  }
+  T.ui.presets = T.menu;
+  if (T.preset) {
+    T.ui.info_title = T.preset->title;
+    T.ui.info_text = T.preset->text;
+    T.ui.overlay = OVL_INFO;
+  }
+  T.t0 = T.last_frame = now_s();
+  frame(&T);
+  double next = now_s() + FRAME_S;
+  while (!T.quit && !got_signal) {
+    /* while a command is on its way, look for its snapshot every few ms */
+    int waiting = T.n_waits > 0 || T.ui.pending || T.ui.state_pending;
+    int wait_ms = (int)ceil((next - now_s()) * 1e3);
+    if (waiting && wait_ms > 4) wait_ms = 4;
+    int ch = term_key(&T.term, wait_ms < 0 ? 0 : wait_ms > 50 ? 50 : wait_ms);
+    if (ch == ERR && waiting && worker_applied(T.w) >= last_sent(&T)) {
+      frame(&T);
+      next = now_s() + FRAME_S;
+      continue;
+    }
+    if (ch != ERR) {
+      T.key_t = now_s();
+      T.key_waiting = 1;
+      do key(&T, ch);
+      while (!T.quit && !got_signal && (ch = term_key(&T.term, 0)) != ERR);
+      if (T.quit || got_signal) break;
+      frame(&T);
+      next = now_s() + FRAME_S;
+    } else if (now_s() >= next) {
+      frame(&T);
+      next += FRAME_S;
+      if (next < now_s()) next = now_s() + FRAME_S;
+    }
+  }
+  /* --screen: the last frame's dashboard as text, at the terminal's size */
+  if (cfg->screen_path[0]) {
+    const DashSnapshot *snap = worker_acquire(T.w);
+    DashUi ui = T.ui;
+    ui.overlay = OVL_NONE;
+    if (dash_write_screen(cfg->screen_path, snap, &ui, T.term.w, T.term.h, T.term.utf8, err, sizeof err))
+      fprintf(stderr, "flipscope: %s\n", err);
+    worker_release(T.w);
+  }
+  term_stop(&T.term);
+  canvas_free(&T.canvas);
+  return finish(&T, cfg, saved_err, err_file);
+}

@@ -1,0 +1,599 @@
+/* tui_worker.c — the TUI's training thread: steps, commands, snapshots. */
+#include "app/live/tui_worker.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "app/live/dash_feed.h"
+#include "engine/checkpoint.h"
+#include "app/charts/export.h"
+#include "app/run/opt_change.h"
+#include "app/logs/runlog.h"
+#include "app/live/tui_save.h"
+#include "views/views.h"
+
+#define PUBLISH_S 0.05  /* snapshots at most 20 times a second while running (the frame rate) */
+#define STATS_S 0.25    /* distribution statistics 4 times a second */
+#define QUEUE_CAP 16
+#define GOOD_S 10.0     /* an in-memory checkpoint every 10 s, to resume after divergence */
+
+typedef struct {
+  Command cmd;
+  uint64_t seq;
+} Queued;
+
+struct Worker {
+  Session *s;
+  Config cfg;              /* the run's settings, kept up to date (restart uses them) */
+  char tmpdir[64];         /* private logs for `e` when the user asked for none */
+  RunLog rl;
+  int rl_open;
+  DashFeed *feed;
+  pthread_t thread;
+  int thread_started;
+  pthread_mutex_t lock;
+  pthread_cond_t wake;
+  Queued *queue;
+  size_t qhead, qcount;
+  uint64_t next_seq, applied;
+  int quit;
+  DashSnapshot *buf[3];
+  int front, reading;
+  /* the training thread's own */
+  RunState state;
+  int step_once, dirty;
+  char status[DASH_TEXT], note[DASH_TEXT];
+  int note_error;
+  uint64_t note_seq;
+  double last_publish, last_stats;
+  double sps, sps_t0;
+  uint64_t sps_step0;
+  WorkerStats stats;
+  Command current;         /* the command being applied (too big for the stack) */
+  /* the last good state (a checkpoint in memory): a diverged run resumes from it */
+  uint8_t *good;
+  size_t good_len, good_cap;
+  uint64_t good_step;
+  double good_t;
+};
+
+static double now_s(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static void note(Worker *w, int error, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void note(Worker *w, int error, const char *fmt, ...) {
+  va_list ap;
+  va_start(ap, fmt);
+  vsnprintf(w->note, sizeof w->note, fmt, ap);
+  va_end(ap);
+  w->note_error = error;
+  w->note_seq++;
+  w->dirty = 1;
+}
+
+/* --- snapshots ------------------------------------------------------------ */
+
+static void publish(Worker *w) {
+  pthread_mutex_lock(&w->lock);
+  int b = 0;
+  while (b == w->front || b == w->reading) b++;
+  pthread_mutex_unlock(&w->lock);
+  DashSnapshot *d = w->buf[b];
+  dash_fill_run(d, w->s);
+  dashfeed_fill(w->feed, d);
+  d->samples_per_s = w->sps;
+  d->state = w->state;
+  snprintf(d->status, sizeof d->status, "%s", w->status);
+  snprintf(d->note, sizeof d->note, "%s", w->note);
+  d->note_error = w->note_error;
+  d->note_seq = w->note_seq;
+  pthread_mutex_lock(&w->lock);
+  d->applied = w->applied;
+  w->front = b;
+  pthread_mutex_unlock(&w->lock);
+  w->dirty = 0;
+  w->last_publish = now_s();
+}
+
+const DashSnapshot *worker_acquire(Worker *w) {
+  pthread_mutex_lock(&w->lock);
+  w->reading = w->front;
+  const DashSnapshot *d = w->buf[w->front];
+  pthread_mutex_unlock(&w->lock);
+  return d;
+}
+
+uint64_t worker_applied(Worker *w) {
+  pthread_mutex_lock(&w->lock);
+  uint64_t a = w->front >= 0 ? w->buf[w->front]->applied : 0;
+  pthread_mutex_unlock(&w->lock);
+  return a;
+}
+
+void worker_release(Worker *w) {
+  pthread_mutex_lock(&w->lock);
+  w->reading = -1;
+  pthread_mutex_unlock(&w->lock);
+}
+
+uint64_t worker_send(Worker *w, const Command *c) {
+  pthread_mutex_lock(&w->lock);
+  uint64_t seq = 0;
+  if (w->qcount < QUEUE_CAP) {
+    Queued *q = &w->queue[(w->qhead + w->qcount++) % QUEUE_CAP];
+    q->cmd = *c;
+    q->seq = seq = ++w->next_seq;
+    pthread_cond_signal(&w->wake);
+  }
+  pthread_mutex_unlock(&w->lock);
+  return seq;
+}
+
+/* --- logs ----------------------------------------------------------------- */
+
+static void save_good(Worker *w);
+
+static void remove_tmp_logs(Worker *w) {
+  if (!w->tmpdir[0]) return;
+  char path[128];
+  snprintf(path, sizeof path, "%s/log.csv", w->tmpdir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/telemetry.jsonl", w->tmpdir);
+  unlink(path);
+  rmdir(w->tmpdir);
+  w->tmpdir[0] = 0;
+}
+
+/* Telemetry on (statistics on request), the logs the user asked for or
+ * private ones (so `e` can export), and a fresh dashboard history. With
+ * `continuing` (a --load at start) the logs and the flip history go on from
+ * the checkpoint, as in a headless resume (app/logs/resume.h). */
+static int open_logs(Worker *w, int continuing, char *err, size_t errlen) {
+  Trainer *t = w->s->trainer;
+  TelemetryConfig tc;
+  dash_telemetry_config(&w->cfg, &tc);
+  if (trainer_enable_telemetry(t, &tc, err, errlen)) return -1;
+  Config lc = w->cfg;
+  lc.telemetry = 1;
+  if (!lc.log_path[0] && !lc.jsonl_path[0] && !lc.export_dir[0]) {
+    if (!w->tmpdir[0]) {
+      snprintf(w->tmpdir, sizeof w->tmpdir, "%s/flipscope-tui-XXXXXX",
+               getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 40 ? getenv("TMPDIR") : "/tmp");
+      if (!mkdtemp(w->tmpdir)) w->tmpdir[0] = 0;
+    }
+    if (w->tmpdir[0]) {
+      snprintf(lc.log_path, sizeof lc.log_path, "%s/log.csv", w->tmpdir);
+      snprintf(lc.jsonl_path, sizeof lc.jsonl_path, "%s/telemetry.jsonl", w->tmpdir);
+    }
+  }
+  if ((continuing ? runlog_open_continuing : runlog_open)(&w->rl, &lc, w->s, err, errlen)) return -1;
+  w->rl_open = 1;
+  if (trainer_enable_telemetry(t, &tc, err, errlen)) return -1; /* ours over runlog's */
+  if (continuing && session_resume_telemetry(w->s, err, errlen)) return -1;
+  dashfeed_reset(w->feed, trainer_model(t));
+  w->last_stats = 0;
+  save_good(w); /* the state before the first step */
+  return 0;
+}
+
+static void close_logs(Worker *w, int export_now) {
+  if (!w->rl_open) return;
+  char err[512];
+  if (runlog_close(&w->rl, export_now, err, sizeof err)) note(w, 1, "%s", err);
+  w->rl_open = 0;
+}
+
+/* --- the last good state ------------------------------------------------------ */
+
+static int good_sink(void *ctx, const void *data, size_t len) {
+  Worker *w = ctx;
+  if (w->good_len + len > w->good_cap) {
+    size_t cap = w->good_cap ? w->good_cap : 1 << 20;
+    while (cap < w->good_len + len) cap *= 2;
+    uint8_t *p = realloc(w->good, cap);
+    if (!p) return -1;
+    w->good = p;
+    w->good_cap = cap;
+  }
+  memcpy(w->good + w->good_len, data, len);
+  w->good_len += len;
+  return 0;
+}
+
+static void save_good(Worker *w) {
+  char err[256];
+  w->good_t = now_s();
+  if (trainer_check_state(w->s->trainer, err, sizeof err)) return; /* keep the older one */
+  w->good_len = 0;
+  if (checkpoint_write(w->s->trainer, &(CkptExtra){0}, good_sink, w, err, sizeof err) == 0)
+    w->good_step = w->feed->step;
+  else
+    w->good_len = 0, w->good_step = 0;
+}
+
+static void forget_good(Worker *w) {
+  w->good_len = 0;
+  w->good_step = 0;
+  w->good_t = now_s();
+}
+
+/* Back to the last good state, with the current settings (they are kept). */
+static int restore_good(Worker *w) {
+  char err[512];
+  if (!w->good_len) {
+    note(w, 1, "no good state to go back to: r restarts");
+    return -1;
+  }
+  Trainer *t = w->s->trainer;
+  if (checkpoint_restore(t, w->good, w->good_len, err, sizeof err)) {
+    note(w, 1, "cannot go back to step %llu: %s; r restarts", (unsigned long long)w->good_step, err);
+    return -1;
+  }
+  Telemetry *tel = trainer_telemetry(t);
+  if (tel) telemetry_resync(tel, trainer_model(t), 0);
+  dashfeed_truncate(w->feed, w->good_step);
+  note(w, 0, "resumed from step %llu, the last good state, with the current settings",
+       (unsigned long long)w->good_step);
+  return 0;
+}
+
+/* --- commands ------------------------------------------------------------- */
+
+static uint64_t next_step(Worker *w) { return w->feed->step + 1; }
+
+static void set_opt(Worker *w, const OptConfig *to) {
+  char label[40], text[DASH_TEXT], err[512];
+  if (opt_change_apply(trainer_optimizer(w->s->trainer), &w->rl, next_step(w), to, label,
+                       sizeof label, text, sizeof text, err, sizeof err)) {
+    note(w, 1, "%s", err);
+    return;
+  }
+  w->cfg.opt = *to;
+  w->s->cfg.opt = *to;
+  if (label[0]) {
+    dashfeed_mark(w->feed, next_step(w), label);
+    note(w, 0, "%s", text);
+  }
+}
+
+static void switch_opt(Worker *w, const OptConfig *to) {
+  Trainer *t = w->s->trainer;
+  Optimizer *o = trainer_optimizer(t);
+  OptKind from = optim_config(o)->kind;
+  if (to->kind == from) {
+    set_opt(w, to);
+    return;
+  }
+  Model *m = trainer_model(t);
+  const float *signs[MODEL_MAX_LAYERS];
+  for (size_t l = 0; l < m->n_layers; l++) signs[l] = m->layer[l].sign;
+  OptSwitch out;
+  char err[512];
+  if (optim_switch(o, to, signs, &out, err, sizeof err)) {
+    note(w, 1, "%s", err);
+    return;
+  }
+  w->cfg.opt = *to;
+  w->s->cfg.opt = *to;
+  char label[40];
+  snprintf(label, sizeof label, "-> %s", optim_ops(to->kind)->name);
+  dashfeed_mark(w->feed, next_step(w), label);
+  runlog_param_change(&w->rl, next_step(w), "opt", (double)from, (double)to->kind, out.message);
+  note(w, !out.exact, "%s", out.message);
+}
+
+static void restart(Worker *w) {
+  char err[512];
+  Session *s = w->s;
+  Trainer *nt = trainer_create(&w->cfg.train, &w->cfg.model, &w->cfg.opt, &s->data.train,
+                               &s->data.test, err, sizeof err);
+  if (!nt) {
+    note(w, 1, "restart failed: %s", err);
+    return;
+  }
+  close_logs(w, 0);
+  trainer_free(s->trainer);
+  s->trainer = nt;
+  s->cfg = w->cfg;
+  forget_good(w);
+  if (open_logs(w, 0, err, sizeof err)) note(w, 1, "logs: %s", err);
+  w->state = RUN_RUNNING;
+  w->status[0] = 0;
+  w->sps = w->sps_t0 = 0;
+  char opt[160];
+  dash_opt_summary(&w->cfg.opt, opt, sizeof opt);
+  note(w, 0, "restarted: %s %s", optim_ops(w->cfg.opt.kind)->name, opt);
+}
+
+static void load(Worker *w, const Config *cfg) {
+  char err[512];
+  Session *ns = calloc(1, sizeof *ns);
+  if (!ns) {
+    note(w, 1, "out of memory");
+    return;
+  }
+  if (session_open(ns, cfg, err, sizeof err) != EXIT_OK) {
+    session_close(ns);
+    free(ns);
+    note(w, 1, "%s", err);
+    return;
+  }
+  close_logs(w, 0);
+  session_close(w->s);
+  free(w->s);
+  w->s = ns;
+  w->cfg = *cfg;
+  forget_good(w);
+  if (open_logs(w, 0, err, sizeof err)) note(w, 1, "logs: %s", err);
+  w->state = RUN_RUNNING;
+  w->status[0] = 0;
+  w->sps = w->sps_t0 = 0;
+  note(w, 0, "loaded: %s", cfg->preset[0] ? cfg->preset : "new settings");
+}
+
+static void fresh_name(char *buf, size_t len, const char *prefix, const char *suffix) {
+  time_t now = time(NULL);
+  struct tm tm;
+  localtime_r(&now, &tm);
+  char stamp[32];
+  strftime(stamp, sizeof stamp, "%Y%m%d-%H%M%S", &tm);
+  snprintf(buf, len, "%s%s%s", prefix, stamp, suffix);
+}
+
+static void export_now(Worker *w, const char *path) {
+  char dir[CONFIG_PATH_MAX], err[512];
+  if (path[0]) snprintf(dir, sizeof dir, "%s", path);
+  else if (w->cfg.export_dir[0]) snprintf(dir, sizeof dir, "%s", w->cfg.export_dir);
+  else fresh_name(dir, sizeof dir, "flipscope-charts-", "");
+  if (!w->rl_open || !w->rl.csv.f) {
+    note(w, 1, "export: no log to export from");
+    return;
+  }
+  if (mkdir(dir, 0777) && errno != EEXIST) {
+    note(w, 1, "export: cannot create %s: %s", dir, strerror(errno));
+    return;
+  }
+  fflush(w->rl.csv.f);
+  if (w->rl.jsonl) fflush(w->rl.jsonl);
+  ExportOptions eo = {.title = w->rl.title};
+  if (export_charts(w->rl.csv_path, w->rl.jsonl ? w->rl.jsonl_path : NULL, dir, &eo, err,
+                    sizeof err)) {
+    note(w, 1, "export: %s", err);
+    return;
+  }
+  char full[PATH_MAX];
+  note(w, 0, "charts exported to %s/", realpath(dir, full) ? full : dir);
+}
+
+static void save_now(Worker *w, const char *path) {
+  char file[CONFIG_PATH_MAX], msg[DASH_TEXT];
+  if (path[0]) snprintf(file, sizeof file, "%s", path);
+  else if (w->cfg.save_path[0]) snprintf(file, sizeof file, "%s", w->cfg.save_path);
+  else fresh_name(file, sizeof file, "flipscope-", ".ckpt");
+  int rc = tui_save_checkpoint(w->s, w->rl_open ? &w->rl : NULL, &w->cfg, file, msg, sizeof msg);
+  note(w, rc != 0, "%s", msg);
+}
+
+static void apply(Worker *w, const Command *c) {
+  switch (c->kind) {
+  case CMD_TOGGLE:
+    if (w->state == RUN_RUNNING) w->state = RUN_PAUSED;
+    else if (w->state == RUN_DONE) note(w, 0, "training is complete: r restarts");
+    else if (w->state == RUN_PAUSED || restore_good(w) == 0)
+      w->state = RUN_RUNNING, w->status[0] = 0, w->sps_t0 = 0;
+    break;
+  case CMD_PAUSE:
+    if (w->state == RUN_RUNNING) w->state = RUN_PAUSED;
+    break;
+  case CMD_STEP:
+    if (w->state == RUN_PAUSED) w->step_once = 1;
+    else if (w->state == RUN_DIVERGED && restore_good(w) == 0)
+      w->state = RUN_PAUSED, w->status[0] = 0, w->step_once = 1;
+    break;
+  case CMD_SET_OPT:
+    if (c->opt.kind != optim_config(trainer_optimizer(w->s->trainer))->kind) switch_opt(w, &c->opt);
+    else set_opt(w, &c->opt);
+    break;
+  case CMD_SWITCH_OPT: switch_opt(w, &c->opt); break;
+  case CMD_RESTART: restart(w); break;
+  case CMD_LOAD: load(w, &c->cfg); break;
+  case CMD_SAVE: save_now(w, c->path); break;
+  case CMD_EXPORT: export_now(w, c->path); break;
+  }
+  w->dirty = 1;
+}
+
+/* --- the loop ------------------------------------------------------------- */
+
+static void run_step(Worker *w) {
+  Trainer *t = w->s->trainer;
+  Telemetry *tel = trainer_telemetry(t);
+  double t0 = now_s(), eval0 = trainer_times(t)->eval;
+  if (tel && t0 - w->last_stats >= STATS_S) {
+    telemetry_request_stats(tel);
+    w->last_stats = t0;
+  }
+  StepReport r;
+  char err[512];
+  int got = trainer_step(t, &r, err, sizeof err);
+  int once = w->step_once;
+  w->step_once = 0;
+  if (got == 1) {
+    char log_err[512];
+    if (w->rl_open && runlog_step(&w->rl, &r, log_err, sizeof log_err)) note(w, 1, "%s", log_err);
+    dashfeed_step(w->feed, &r, tel ? telemetry_last(tel) : NULL);
+    w->stats.steps++;
+    if (once) w->dirty = 1;
+    if (now_s() - w->good_t >= GOOD_S) save_good(w);
+  } else if (got == 0) {
+    w->state = RUN_DONE;
+    snprintf(w->status, sizeof w->status, "training complete after %llu steps: r restarts, q quits",
+             (unsigned long long)w->feed->step);
+    w->dirty = 1;
+  } else {
+    w->state = RUN_DIVERGED;
+    snprintf(w->status, sizeof w->status,
+             "diverged: %.200s; lower the rate (-), then space resumes from step %llu", err,
+             (unsigned long long)w->good_step);
+    w->dirty = 1;
+  }
+  double t1 = now_s();
+  w->stats.run_s += t1 - t0;
+  w->stats.eval_s += trainer_times(t)->eval - eval0;
+  if (got == 1) {
+    if (w->sps_t0 == 0 || once) {
+      w->sps_t0 = t0;
+      w->sps_step0 = r.step - 1;
+    }
+    double dt = t1 - w->sps_t0;
+    if (dt > 0 && (dt >= 0.25 || w->sps == 0))
+      w->sps = (double)(r.step - w->sps_step0) * (double)w->s->cfg.train.batch / dt;
+    if (dt >= 2) {
+      w->sps_t0 = t1;
+      w->sps_step0 = r.step;
+    }
+  }
+}
+
+static void *worker_main(void *arg) {
+  Worker *w = arg;
+  for (;;) {
+    pthread_mutex_lock(&w->lock);
+    for (;;) {
+      while (w->qcount) {
+        Queued *q = &w->queue[w->qhead];
+        w->current = q->cmd;
+        uint64_t seq = q->seq;
+        w->qhead = (w->qhead + 1) % QUEUE_CAP;
+        w->qcount--;
+        pthread_mutex_unlock(&w->lock);
+        apply(w, &w->current);
+        pthread_mutex_lock(&w->lock);
+        w->applied = seq;
+      }
+      if (w->quit || w->state == RUN_RUNNING || w->step_once) break;
+      if (w->dirty) {
+        pthread_mutex_unlock(&w->lock);
+        publish(w);
+        pthread_mutex_lock(&w->lock);
+        continue;
+      }
+      struct timespec until;
+      clock_gettime(CLOCK_REALTIME, &until);
+      until.tv_nsec += 200 * 1000000L;
+      if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
+      pthread_cond_timedwait(&w->wake, &w->lock, &until);
+    }
+    int quit = w->quit;
+    pthread_mutex_unlock(&w->lock);
+    if (quit) break;
+    if (w->dirty) publish(w); /* a command's effect shows before a long step */
+    run_step(w);
+    if (w->dirty || now_s() - w->last_publish >= PUBLISH_S) publish(w);
+  }
+  publish(w);
+  return NULL;
+}
+
+Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err, size_t errlen) {
+  Worker *w = calloc(1, sizeof *w);
+  if (!w) goto oom;
+  pthread_mutex_init(&w->lock, NULL);
+  pthread_cond_init(&w->wake, NULL);
+  w->s = s;
+  w->feed = calloc(1, sizeof *w->feed);
+  w->queue = calloc(QUEUE_CAP, sizeof *w->queue);
+  for (int b = 0; b < 3; b++) w->buf[b] = calloc(1, sizeof *w->buf[b]);
+  if (!w->feed || !w->queue || !w->buf[0] || !w->buf[1] || !w->buf[2]) goto oom;
+  w->cfg = *cfg;
+  w->front = w->reading = -1;
+  w->state = start_paused ? RUN_PAUSED : RUN_RUNNING;
+  w->stats.batch = cfg->train.batch;
+  if (open_logs(w, s->resumed, err, errlen)) {
+    worker_stop(w, NULL, NULL, 0);
+    return NULL;
+  }
+  if (s->resumed) w->feed->step = w->good_step = s->resumed_step; /* --load */
+  publish(w);
+  if (pthread_create(&w->thread, NULL, worker_main, w)) {
+    snprintf(err, errlen, "cannot start the training thread");
+    worker_stop(w, NULL, NULL, 0);
+    return NULL;
+  }
+  w->thread_started = 1;
+  return w;
+oom:
+  snprintf(err, errlen, "out of memory");
+  if (w) {
+    worker_stop(w, NULL, NULL, 0);
+  } else {
+    session_close(s);
+    free(s);
+  }
+  return NULL;
+}
+
+/* Ends the training thread once it has applied the commands already queued
+ * (nothing when it has ended already). */
+static void stop_thread(Worker *w) {
+  if (!w->thread_started) return;
+  pthread_mutex_lock(&w->lock);
+  w->quit = 1;
+  pthread_cond_signal(&w->wake);
+  pthread_mutex_unlock(&w->lock);
+  pthread_join(w->thread, NULL);
+  w->thread_started = 0;
+}
+
+int worker_save_at_exit(Worker *w, const char *path, char *msg, size_t len) {
+  stop_thread(w);
+  if (w->state == RUN_DIVERGED && restore_good(w)) {
+    snprintf(msg, len, "save failed: the run diverged: %s", w->note);
+    return -1;
+  }
+  int rc = tui_save_checkpoint(w->s, w->rl_open ? &w->rl : NULL, &w->cfg, path, msg, len);
+  if (rc == 0 && w->state == RUN_DIVERGED) {
+    size_t used = strlen(msg);
+    snprintf(msg + used, len - used, "; the run had diverged: this is its last good state, step %llu",
+             (unsigned long long)w->good_step);
+  }
+  return rc;
+}
+
+int worker_stop(Worker *w, WorkerStats *stats, char *err, size_t errlen) {
+  int rc = 0;
+  stop_thread(w);
+  pthread_mutex_destroy(&w->lock);
+  pthread_cond_destroy(&w->wake);
+  if (stats) *stats = w->stats;
+  if (w->rl_open) {
+    char buf[512];
+    if (runlog_close(&w->rl, w->state != RUN_DIVERGED, buf, sizeof buf)) {
+      rc = -1;
+      if (err) snprintf(err, errlen, "%s", buf);
+    }
+  }
+  remove_tmp_logs(w);
+  if (w->s) {
+    session_close(w->s);
+    free(w->s);
+  }
+  free(w->feed);
+  free(w->good);
+  free(w->queue);
+  for (int b = 0; b < 3; b++) free(w->buf[b]);
+  free(w);
+  return rc;
+}

@@ -1,0 +1,329 @@
+/* runlog.c — the run's CSV and JSONL logs, parameter-change events and the
+ * export at the end (runlog.h; schemas in docs/logs.md). */
+#include "app/logs/runlog.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "app/charts/export.h"
+#include "app/charts/gnuplot.h"
+#include "app/io/json.h"
+#include "app/logs/resume.h"
+#include "app/system/signals.h"
+
+static void write_opt(FILE *f, const OptConfig *o) {
+  fprintf(f, "{\"opt\":");
+  json_write_string(f, optim_ops(o->kind)->name);
+  const struct {
+    const char *key;
+    double value;
+  } nums[] = {{"alpha", o->alpha},   {"gamma", o->gamma},         {"tau", o->tau},
+              {"sigma", o->sigma},   {"lr", o->lr},               {"beta1", o->beta1},
+              {"beta2", o->beta2},   {"eps", o->eps},             {"momentum", o->momentum},
+              {"dampening", o->dampening}, {"wd", o->wd},         {"init-scale", o->init_scale},
+              {"clip", o->clip},       {"state-init", o->state_init}};
+  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
+    fprintf(f, ",\"%s\":", nums[i].key);
+    json_write_number(f, nums[i].value, 17);
+  }
+  fprintf(f, ",\"nesterov\":%s,\"decoupled-wd\":%s,\"unbiased\":%s", o->nesterov ? "true" : "false",
+          o->decoupled_wd ? "true" : "false", o->unbiased ? "true" : "false");
+  if (o->iir_biquad) {
+    fprintf(f, ",\"iir\":\"%.17g,%.17g,%.17g,%.17g,%.17g\"", o->iir_coef[0], o->iir_coef[1],
+            o->iir_coef[2], o->iir_coef[3], o->iir_coef[4]);
+  } else if (o->iir_sections > 0) {
+    fprintf(f, ",\"poles\":\"");
+    for (int i = 0; i < o->iir_sections && i < OPT_MAX_SECTIONS; i++)
+      fprintf(f, "%s%.17g", i ? "," : "", o->iir_poles[i]);
+    fputc('"', f);
+  }
+  fputc('}', f);
+}
+
+static void write_header(FILE *f, const RunLog *rl, const Config *cfg, Session *s) {
+  const TelemetrySnapshot *snap = telemetry_last(rl->tel);
+  const TelemetryConfig *tc = telemetry_config(rl->tel);
+  char model[256];
+  model_spec_format(&cfg->model, model, sizeof model);
+  fprintf(f, "{\"type\":\"header\",\"schema\":%d,\"title\":", RUNLOG_JSONL_SCHEMA);
+  json_write_string(f, rl->title);
+  fprintf(f, ",\"data\":");
+  json_write_string(f, s->data.name);
+  fprintf(f, ",\"model\":");
+  json_write_string(f, model);
+  fprintf(f, ",\"batch\":%zu,\"seed\":%llu,\"total_steps\":%zu,\"steps_per_epoch\":%zu,\"epochs\":%zu",
+          cfg->train.batch, (unsigned long long)cfg->train.seed,
+          trainer_total_steps(s->trainer), trainer_steps_per_epoch(s->trainer),
+          trainer_epochs(s->trainer));
+  fprintf(f, ",\"base_rate\":");
+  json_write_number(f, optim_base_rate(&cfg->opt), 17);
+  fprintf(f, ",\"opt\":");
+  write_opt(f, &cfg->opt);
+  fprintf(f, ",\"telemetry\":{\"every\":%u,\"reversal_window\":%u,\"hist\":\"%s\",\"hist_bins\":%d,"
+             "\"log_lo\":%g,\"log_hi\":%g,\"near_zero_rel\":%.6g,\"percentiles\":[",
+          tc->every, tc->reversal_window, tc->hist == TEL_HIST_LOG ? "log" : "linear",
+          TEL_HIST_BINS, TEL_LOG_LO, TEL_LOG_HI, tc->near_zero_rel);
+  for (int p = 0; p < TEL_PERCENTILES; p++)
+    fprintf(f, "%s%g", p ? "," : "", tel_percentile_ranks[p]);
+  fprintf(f, "],\"age_buckets\":%d},\"layers\":[", TEL_AGE_BUCKETS);
+  for (size_t l = 0; l < snap->layers; l++) {
+    const TelemetryLayer *L = &snap->layer[l];
+    fprintf(f, "%s{\"in\":%zu,\"out\":%zu,\"weights\":%zu,\"sample_index\":[", l ? "," : "", L->in,
+            L->out, L->weights);
+    for (unsigned i = 0; i < L->samples; i++) fprintf(f, "%s%u", i ? "," : "", L->sample_index[i]);
+    fprintf(f, "]}");
+  }
+  fprintf(f, "]}");
+}
+
+static void write_record(RunLog *rl, const StepReport *r, const TelemetrySnapshot *t) {
+  FILE *f = rl->jsonl;
+  fprintf(f, "{\"type\":\"step\",\"step\":%llu,\"epoch\":%zu,\"rate\":", (unsigned long long)r->step,
+          r->epoch);
+  json_write_number(f, r->rate, 6);
+  fprintf(f, ",\"loss\":");
+  json_write_number(f, r->loss, 6);
+  fprintf(f, ",\"train_acc\":");
+  json_write_number(f, r->train_acc, 4);
+  fprintf(f, ",\"test_acc\":");
+  json_write_number(f, r->test_acc, 4);
+  fprintf(f, ",\"flips\":%zu,\"layers\":[", r->flips);
+  for (size_t l = 0; l < t->layers; l++) {
+    const TelemetryLayer *L = &t->layer[l];
+    fprintf(f, "%s{\"flips\":%zu,\"flip_ratio\":%.6g,\"reversals\":%zu,\"never_flipped\":%.6g,"
+               "\"stats_count\":%zu,\"near_zero\":%.6g,\"near_zero_band\":",
+            l ? "," : "", L->flips, L->flip_ratio, L->reversals, L->never_flipped, L->stats_count,
+            L->near_zero);
+    json_write_number(f, L->near_zero_band, 6);
+    fprintf(f, ",\"abs_median\":");
+    json_write_number(f, L->abs_median, 6);
+    fprintf(f, ",\"pct\":[");
+    for (int p = 0; p < TEL_PERCENTILES; p++) {
+      if (p) fputc(',', f);
+      json_write_number(f, L->pct[p], 6);
+    }
+    fprintf(f, "],\"hist_lo\":");
+    json_write_number(f, L->hist_lo, 6);
+    fprintf(f, ",\"hist_hi\":");
+    json_write_number(f, L->hist_hi, 6);
+    fprintf(f, ",\"hist\":[");
+    for (int b = 0; b < TEL_HIST_BINS; b++) fprintf(f, "%s%u", b ? "," : "", L->hist[b]);
+    fprintf(f, "],\"age\":[");
+    for (int b = 0; b < TEL_AGE_BUCKETS; b++) fprintf(f, "%s%u", b ? "," : "", L->age[b]);
+    fprintf(f, "],\"sign\":\"");
+    for (unsigned i = 0; i < L->samples; i++) fputc(L->sample_sign[i] > 0 ? '+' : '-', f);
+    fprintf(f, "\",\"inertia\":[");
+    for (unsigned i = 0; i < L->samples; i++) {
+      if (i) fputc(',', f);
+      json_write_number(f, L->sample_inertia[i], 6);
+    }
+    fprintf(f, "]}");
+  }
+  fprintf(f, "]}\n");
+  rl->last_record = r->step;
+}
+
+static int make_dir(const char *dir, char *err, size_t errlen) {
+  if (gp_make_dir(dir) == 0) return 0;
+  snprintf(err, errlen, "--export: cannot create directory %s: %s", dir, strerror(errno));
+  return -1;
+}
+
+/* The log paths and the title from cfg (--export DIR supplies the logs
+ * that are not named). */
+static int set_paths(RunLog *rl, const Config *cfg, const Session *s, char *err, size_t errlen) {
+  snprintf(rl->export_dir, sizeof rl->export_dir, "%s", cfg->export_dir);
+  snprintf(rl->csv_path, sizeof rl->csv_path, "%s", cfg->log_path);
+  snprintf(rl->jsonl_path, sizeof rl->jsonl_path, "%s", cfg->jsonl_path);
+  if (cfg->title[0]) {
+    snprintf(rl->title, sizeof rl->title, "%s", cfg->title);
+  } else {
+    char model[256];
+    model_spec_format(&cfg->model, model, sizeof model);
+    snprintf(rl->title, sizeof rl->title, "%s  %s  %s", s->data.name, model,
+             optim_ops(cfg->opt.kind)->name);
+  }
+  if (rl->export_dir[0]) {
+    if (make_dir(rl->export_dir, err, errlen)) return -1;
+    if (!rl->csv_path[0]) snprintf(rl->csv_path, sizeof rl->csv_path, "%s/log.csv", rl->export_dir);
+    if (!rl->jsonl_path[0])
+      snprintf(rl->jsonl_path, sizeof rl->jsonl_path, "%s/log.jsonl", rl->export_dir);
+  }
+  return 0;
+}
+
+/* Turns the trainer's telemetry on when cfg asks for it (--telemetry, or
+ * any log or export without --telemetry=false). */
+static int enable_telemetry(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
+  int want = cfg->telemetry == 1 ||
+             (cfg->telemetry < 0 && (rl->csv_path[0] || rl->jsonl_path[0] || rl->export_dir[0]));
+  if (!want) return 0;
+  TelemetryConfig tc;
+  telemetry_defaults(&tc);
+  size_t total = trainer_total_steps(s->trainer);
+  size_t every = cfg->telemetry_every ? cfg->telemetry_every : (total + 499) / 500;
+  tc.every = every ? (unsigned)(every < 1000000 ? every : 1000000) : 1;
+  tc.reversal_window = (unsigned)cfg->reversal_window;
+  tc.samples = (unsigned)cfg->telemetry_samples;
+  tc.hist = cfg->hist_linear ? TEL_HIST_LINEAR : TEL_HIST_LOG;
+  tc.near_zero_rel = cfg->near_zero;
+  if (trainer_enable_telemetry(s->trainer, &tc, err, errlen)) return -1;
+  rl->tel = trainer_telemetry(s->trainer);
+  return 0;
+}
+
+/* The CSV and JSONL header lines of this run (malloc'd, without newline;
+ * NULL for a log the run does not write). 0, or -1 when out of memory. */
+static int render_headers(RunLog *rl, const Config *cfg, Session *s, char *header[2]) {
+  for (int k = 0; k < 2; k++) {
+    header[k] = NULL;
+    if (!(k == 0 ? rl->csv_path : rl->jsonl_path)[0]) continue;
+    size_t len;
+    FILE *ms = open_memstream(&header[k], &len);
+    if (!ms) return -1;
+    if (k == 0) csvlog_header(&rl->csv, ms);
+    else write_header(ms, rl, cfg, s);
+    if (fclose(ms) != 0) return -1;
+  }
+  return 0;
+}
+
+/* Opens the run's logs. A resumed run continues the logs its checkpoint
+ * marked (app/logs/resume.h), after checking both, so that a refusal leaves
+ * every log as it was; any other log starts anew. */
+static int open_files(RunLog *rl, const Config *cfg, Session *s, int resumed, char *err,
+                      size_t errlen) {
+  RunFigures fig = {0};
+  if (resumed && run_figures_decode(s->resume_app, s->resume_app_len, &fig)) fig = (RunFigures){0};
+  const struct {
+    const char *path, *flag;
+    LogFormat format;
+    const LogMark *mark;
+    FILE **f;
+  } logs[2] = {{rl->csv_path, "--log", LOG_CSV, &fig.csv, &rl->csv.f},
+               {rl->jsonl_path, "--log-jsonl", LOG_JSONL, &fig.jsonl, &rl->jsonl}};
+  char *header[2];
+  int rc = render_headers(rl, cfg, s, header);
+  if (rc) snprintf(err, errlen, "--log: out of memory");
+  for (int pass = 0; rc == 0 && pass < 2; pass++) /* check both, then open both */
+    for (int k = 0; rc == 0 && k < 2; k++) {
+      if (!header[k]) continue;
+      if (resumed && log_continue(logs[k].path, logs[k].format, logs[k].flag, logs[k].mark,
+                                  s->resumed_step, header[k], pass ? logs[k].f : NULL, err, errlen))
+        rc = -1;
+      else if (pass && !*logs[k].f && !(*logs[k].f = fopen(logs[k].path, "w")))
+        rc = -1, snprintf(err, errlen, "%s: cannot write %s: %s", logs[k].flag, logs[k].path,
+                          strerror(errno));
+      else if (pass && ftello(*logs[k].f) == 0 &&
+               (fprintf(*logs[k].f, "%s\n", header[k]) < 0 || fflush(*logs[k].f) != 0))
+        rc = -1, snprintf(err, errlen, "%s %s: cannot write: %s", logs[k].flag, logs[k].path,
+                          strerror(errno)); /* a full device says so before training */
+    }
+  free(header[0]);
+  free(header[1]);
+  return rc;
+}
+
+/* runlog_open; with `resumed`, the logs continue from s->resumed_step. */
+static int open_logs(RunLog *rl, const Config *cfg, Session *s, int resumed, char *err,
+                     size_t errlen) {
+  memset(rl, 0, sizeof *rl);
+  if (set_paths(rl, cfg, s, err, errlen) || enable_telemetry(rl, cfg, s, err, errlen)) return -1;
+  if (rl->jsonl_path[0] && !rl->tel) {
+    snprintf(err, errlen, "--log-jsonl: needs the telemetry (remove --telemetry=false)");
+    return -1;
+  }
+  csvlog_init(&rl->csv, NULL, trainer_model(s->trainer), rl->tel != NULL);
+  int rc = open_files(rl, cfg, s, resumed && s->resumed, err, errlen);
+  if (rc) runlog_close(rl, 0, NULL, 0);
+  return rc;
+}
+
+int runlog_mark(RunLog *rl, LogMark *csv, LogMark *jsonl, char *err, size_t errlen) {
+  return log_mark_take(rl->csv.f, rl->csv_path, "--log", csv, err, errlen) ||
+                 log_mark_take(rl->jsonl, rl->jsonl_path, "--log-jsonl", jsonl, err, errlen)
+             ? -1
+             : 0;
+}
+
+int runlog_open(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
+  return open_logs(rl, cfg, s, 0, err, errlen);
+}
+
+int runlog_open_continuing(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
+  return open_logs(rl, cfg, s, 1, err, errlen);
+}
+
+/* After a write to the log f (at path, named by flag) failed: closes it and
+ * says so in err. */
+static int drop_broken_log(FILE **f, const char *flag, const char *path, char *err, size_t errlen) {
+  int e = errno;
+  fclose(*f);
+  *f = NULL;
+  snprintf(err, errlen, "%s %s: writing failed: %s", flag, path, strerror(e ? e : EIO));
+  return -1;
+}
+
+int runlog_step(RunLog *rl, const StepReport *r, char *err, size_t errlen) {
+  const TelemetrySnapshot *t = rl->tel ? telemetry_last(rl->tel) : NULL;
+  if (t && t->step != r->step) t = NULL;
+  errno = 0;
+  if (rl->csv.f) {
+    csvlog_row(&rl->csv, r, t);
+    if (ferror(rl->csv.f)) return drop_broken_log(&rl->csv.f, "--log", rl->csv_path, err, errlen);
+  }
+  if (rl->jsonl && t && t->stats_fresh) {
+    write_record(rl, r, t);
+    if (ferror(rl->jsonl)) return drop_broken_log(&rl->jsonl, "--log-jsonl", rl->jsonl_path, err, errlen);
+  }
+  return 0;
+}
+
+void runlog_param_change(RunLog *rl, uint64_t step, const char *param, double old_value,
+                         double new_value, const char *text) {
+  if (!rl->jsonl) return;
+  fprintf(rl->jsonl, "{\"type\":\"param_change\",\"step\":%llu,\"param\":", (unsigned long long)step);
+  json_write_string(rl->jsonl, param);
+  fprintf(rl->jsonl, ",\"old\":");
+  json_write_number(rl->jsonl, old_value, 9);
+  fprintf(rl->jsonl, ",\"new\":");
+  json_write_number(rl->jsonl, new_value, 9);
+  if (text) {
+    fprintf(rl->jsonl, ",\"text\":");
+    json_write_string(rl->jsonl, text);
+  }
+  fprintf(rl->jsonl, "}\n");
+  fflush(rl->jsonl);
+}
+
+int runlog_close(RunLog *rl, int ok, char *err, size_t errlen) {
+  char buf[512];
+  if (!err) {
+    err = buf;
+    errlen = sizeof buf;
+  }
+  int rc = 0;
+  if (rl->csv.f && csvlog_close(&rl->csv, rl->csv_path, err, errlen)) rc = -1;
+  if (rl->jsonl) {
+    int bad = ferror(rl->jsonl);
+    bad |= fclose(rl->jsonl) != 0;
+    rl->jsonl = NULL;
+    if (bad && rc == 0) {
+      snprintf(err, errlen, "--log-jsonl: writing %s failed: %s", rl->jsonl_path, strerror(errno));
+      rc = -1;
+    }
+  }
+  if (rc == 0 && ok && rl->export_dir[0]) {
+    ExportOptions eo = {.title = rl->title, .stop = signals_caught};
+    int got = export_charts(rl->csv_path[0] ? rl->csv_path : NULL,
+                            rl->jsonl_path[0] ? rl->jsonl_path : NULL, rl->export_dir, &eo, err,
+                            errlen);
+    if (got < 0) rc = -1;
+    else if (got > 0) fprintf(stderr, "flipscope: warning: --export: %s\n", err);
+  }
+  rl->export_dir[0] = 0;
+  return rc;
+}

@@ -1,0 +1,31 @@
+/* opt_change.c — see opt_change.h. */
+#include "app/run/opt_change.h"
+
+#include <stdio.h>
+
+#include "views/views.h"
+
+int opt_change_apply(Optimizer *o, RunLog *rl, uint64_t step, const OptConfig *to, char *label,
+                     size_t label_len, char *text, size_t text_len, char *err, size_t errlen) {
+  if (label && label_len) label[0] = 0;
+  if (text && text_len) text[0] = 0;
+  if (optim_check(to, err, errlen)) return -1;
+  OptConfig from = *optim_config(o);
+  optim_set_config(o, to);
+  const DashParam *ps;
+  size_t np = dash_params(to, &ps);
+  int described = 0;
+  for (size_t i = 0; i < np; i++) {
+    double a = dash_param_get(&from, &ps[i]), b = dash_param_get(to, &ps[i]);
+    if (a == b) continue;
+    runlog_param_change(rl, step, ps[i].name, a, b, NULL);
+    if (described++) continue;
+    char na[32], nb[32];
+    fmt_num(na, sizeof na, a);
+    fmt_num(nb, sizeof nb, b);
+    if (label) snprintf(label, label_len, "%s %s", ps[i].name, nb);
+    if (text) snprintf(text, text_len, "%s %s -> %s from step %llu", ps[i].name, na, nb,
+                       (unsigned long long)step);
+  }
+  return 0;
+}
