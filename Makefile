@@ -116,16 +116,20 @@ FUZZ_CFLAGS   = -std=c11 -D_GNU_SOURCE -O1 -g -ffp-contract=off -I. \
                 $(shell pkg-config --cflags openblas ncursesw zlib jansson 2>/dev/null)
 FUZZ_DATA_OBJ = $(call obj,fuzz,$(ENGINE_SRC) $(DATASETS_SRC))
 FUZZ_APP_OBJ  = $(call obj,fuzz,$(VIEWS_SRC) $(filter-out app/main.c,$(APP_SRC)))
+FUZZ_CLI_OBJ  = $(call obj,fuzz,$(wildcard app/cli/*.c app/io/*.c))
 FUZZ_BINS     = $(patsubst %,$(BUILD)/fuzz/fuzz_%,$(FUZZ_TARGETS))
 
 $(BUILD)/fuzz/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) $(FUZZ_FLAGS) $(call isa_flags,$<) -MMD -MP -c $< -o $@
 
-# The file parsers need the engine and datasets; config, checkpoint, resume and jsonl the app too.
+# The file parsers need the engine and datasets; config the command-line layer (app/cli,
+# app/io) too; checkpoint, resume and jsonl the app.
 $(BUILD)/fuzz/fuzz_idx $(BUILD)/fuzz/fuzz_csv: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LIBS)
-$(BUILD)/fuzz/fuzz_config $(BUILD)/fuzz/fuzz_checkpoint $(BUILD)/fuzz/fuzz_resume $(BUILD)/fuzz/fuzz_jsonl: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ) $(FUZZ_APP_OBJ)
+$(BUILD)/fuzz/fuzz_config: $(BUILD)/fuzz/tests/fuzz/fuzz_config.o $(FUZZ_DATA_OBJ) $(FUZZ_CLI_OBJ)
+	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LIBS)
+$(BUILD)/fuzz/fuzz_checkpoint $(BUILD)/fuzz/fuzz_resume $(BUILD)/fuzz/fuzz_jsonl: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ) $(FUZZ_APP_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LIBS)
 
 fuzz-build: $(FUZZ_BINS)

@@ -9,6 +9,7 @@
 #include "engine/kernels.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
+#include "engine/settings.h"
 
 #define OPT_MAX_STATES 4
 
@@ -34,77 +35,62 @@ int optim_parse_kind(const char *name) {
 void optim_defaults(OptKind kind, OptConfig *cfg) {
   memset(cfg, 0, sizeof *cfg);
   cfg->kind = kind;
-  cfg->alpha = 1e-3;
-  /* Bop: Larq's defaults; Bop2: its authors' (gamma 1e-6, tau 1e-6, sigma 1e-2) */
-  cfg->gamma = kind == OPT_BOP2 ? 1e-6 : kind == OPT_BOP ? 1e-4 : 1e-1;
-  cfg->tau = kind == OPT_BOP2 ? 1e-6 : 1e-8;
-  cfg->sigma = 1e-2;
-  cfg->lr = kind == OPT_SGD ? 0.1 : 1e-3;
-  cfg->beta1 = 0.9;
-  cfg->beta2 = 0.999;
-  cfg->eps = 1e-8;
-  cfg->init_scale = 3e-2; /* W1, Adam lr 1e-3, 3 epochs: 1e-3 -> 86.4 %, 1e-2 -> 86.9 %, 3e-2 -> 87.4 % */
-  /* iir: the cascade equal to CEMA's defaults (gamma 0.1, alpha 1e-3) */
-  cfg->iir_sections = 2;
-  cfg->iir_poles[0] = 0.9;
-  cfg->iir_poles[1] = 0.999;
+  size_t n;
+  const OptSetting *table = settings_table(&n);
+  for (size_t i = 0; i < n; i++) setting_set(&table[i], cfg, setting_default(&table[i], kind));
+  cfg->iir_sections = 2; /* the cascade of the table's two default poles */
 }
 
 double optim_base_rate(const OptConfig *cfg) {
-  switch (cfg->kind) {
-  case OPT_CEMA: return cfg->alpha;
-  case OPT_BOP:
-  case OPT_BOP2: return cfg->gamma;
-  case OPT_IIR: return 1.0;
-  default: return cfg->lr;
-  }
+  const char *name = optim_ops(cfg->kind)->scheduled;
+  return name ? setting_get(setting_lookup(name, strlen(name)), cfg) : 1.0;
 }
 
-/* -1 with a message when rate (the setting `flag`) is not in (0, hi]. */
-static int rate_outside(double rate, double hi, const char *flag, const char *why, char *err,
-                        size_t errlen) {
-  if (rate > 0 && rate <= hi) return 0;
-  snprintf(err, errlen, "%s: expected a number in (0, %g] (%s), got %g", flag, hi, why, rate);
-  return -1;
+void optim_set_base_rate(OptConfig *cfg, double rate) {
+  const char *name = optim_ops(cfg->kind)->scheduled;
+  if (name) setting_set(setting_lookup(name, strlen(name)), cfg, rate);
 }
 
-/* Settings under which an optimizer cannot do its job: the rate that drives
- * the flips must be > 0 (at 0 nothing ever flips) and its filter stable (an
- * EMA's rate in (0, 1]; latent SGD's decay pole 1 - lr wd (with momentum mu:
- * the poles of z^2 - (1 + mu - (1 - dampening) lr wd) z + mu) inside the unit
- * circle). docs/science.md derives the poles. */
-static int check_filter(const OptConfig *c, char *err, size_t errlen) {
-  const char *ema = "an EMA's rate; above 1 its pole 1 - rate leaves [0, 1)";
-  switch (c->kind) {
-  case OPT_CEMA:
-    return rate_outside(c->alpha, 1, "--alpha", ema, err, errlen) ||
-           rate_outside(c->gamma, 1, "--gamma", ema, err, errlen);
-  case OPT_BOP: return rate_outside(c->gamma, 1, "--gamma", ema, err, errlen);
-  case OPT_BOP2:
-    return rate_outside(c->gamma, 1, "--gamma", ema, err, errlen) ||
-           rate_outside(c->sigma, 1, "--sigma", ema, err, errlen);
-  case OPT_SGD: case OPT_ADAM: case OPT_ADAMW: {
-    if (rate_outside(c->lr, INFINITY, "--lr", "at 0 the latent weights never move", err, errlen))
-      return -1;
-    int decoupled = c->kind == OPT_ADAMW || (c->kind == OPT_SGD && c->decoupled_wd);
-    double mu = c->kind == OPT_SGD && !decoupled ? c->momentum : 0;
-    double decay = c->lr * c->wd * (c->kind == OPT_SGD && !decoupled ? 1 - c->dampening : 1);
-    if (c->kind == OPT_ADAM || decay < 2 * (1 + mu)) return 0;
-    snprintf(err, errlen, "--wd: lr x wd = %g makes the latent weights' filter unstable (a pole "
-             "outside the unit circle; it must stay below %g)", c->lr * c->wd, 2 * (1 + mu));
+/* -1 with "NAME: expected RANGE (WHY), got V" when a setting of cfg's
+ * optimizer is outside its range (the IIR lists: their kind's check). */
+static int check_ranges(const OptConfig *cfg, char *err, size_t errlen) {
+  size_t n;
+  const OptSetting *table = settings_table(&n);
+  for (size_t i = 0; i < n; i++) {
+    const OptSetting *t = &table[i];
+    if (t->element || !setting_applies(t, cfg) || setting_accepts(t, setting_get(t, cfg))) continue;
+    char range[64];
+    setting_range_text(t, range, sizeof range);
+    snprintf(err, errlen, "%s: expected a finite number %s%s%s%s, got %g", t->name, range,
+             t->why ? " (" : "",
+             t->why ? t->why : "", t->why ? ")" : "", setting_get(t, cfg));
     return -1;
   }
-  default: return 0;
-  }
+  return 0;
+}
+
+/* Settings under which latent SGD cannot do its job although each is in its
+ * range: its decay pole 1 - lr wd (with momentum mu: the poles of
+ * z^2 - (1 + mu - (1 - dampening) lr wd) z + mu) must stay inside the unit
+ * circle. docs/science.md derives the poles. */
+static int check_stable(const OptConfig *c, char *err, size_t errlen) {
+  if (c->kind != OPT_SGD && c->kind != OPT_ADAMW) return 0;
+  int decoupled = c->kind == OPT_ADAMW || c->decoupled_wd;
+  double mu = !decoupled ? c->momentum : 0;
+  double decay = c->lr * c->wd * (!decoupled ? 1 - c->dampening : 1);
+  if (decay < 2 * (1 + mu)) return 0;
+  snprintf(err, errlen, "wd: lr x wd = %g makes the latent weights' filter unstable (a pole "
+           "outside the unit circle; it must stay below %g)", c->lr * c->wd, 2 * (1 + mu));
+  return -1;
 }
 
 int optim_check(const OptConfig *cfg, char *err, size_t errlen) {
   const OptimizerOps *ops = optim_ops(cfg->kind);
   if (!ops) {
-    snprintf(err, errlen, "--opt: optimizer %d is not available", (int)cfg->kind);
+    snprintf(err, errlen, "opt: optimizer %d is not available", (int)cfg->kind);
     return -1;
   }
-  if (check_filter(cfg, err, errlen)) return -1;
+  if (check_ranges(cfg, err, errlen) || check_stable(cfg, err, errlen)) return -1;
   return ops->check ? ops->check(cfg, err, errlen) : 0;
 }
 

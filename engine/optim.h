@@ -61,8 +61,12 @@ typedef struct {
    * gamma constant (Larq's default), latent SGD/Adam decay lr linearly, IIR
    * has no rate. */
   ScheduleKind default_schedule;
+  /* The setting (engine/settings.h) the schedule scales: "alpha", "gamma",
+   * "lr"; NULL when there is none (IIR). */
+  const char *scheduled;
   /* Refuses settings the kernel cannot run (an unstable filter...): -1 with
-   * one line naming the flag in err. NULL: every setting is accepted. */
+   * one line in err that starts with the setting's name ("poles: ...").
+   * NULL: every setting in its range is accepted. */
   int (*check)(const OptConfig *cfg, char *err, size_t errlen);
   /* Filter optimizers: sets the state of weights [0, n) so the filter output
    * (the inertia) is -s b, as if a constant gradient had always held it
@@ -73,11 +77,15 @@ typedef struct {
 const OptimizerOps *optim_ops(OptKind kind);
 /* "cema", "adam", ... -> kind, or -1. */
 int optim_parse_kind(const char *name);
-/* Fills cfg with the defaults for `kind`. */
+/* Fills cfg with the defaults for `kind` (engine/settings.h). */
 void optim_defaults(OptKind kind, OptConfig *cfg);
-/* The base value of the rate the schedule scales (lr, alpha, or gamma for bop). */
+/* The base value of the rate the schedule scales (lr, alpha, or gamma for
+ * bop; 1 for iir), and setting it. */
 double optim_base_rate(const OptConfig *cfg);
-/* 0 when optim_create would accept cfg, else -1 with one line in err. */
+void optim_set_base_rate(OptConfig *cfg, double rate);
+/* 0 when optim_create would accept cfg, else -1 with one line in err that
+ * starts with the name of the setting at fault (engine/settings.h): each
+ * setting in its range, and together a stable filter. */
 int optim_check(const OptConfig *cfg, char *err, size_t errlen);
 
 typedef struct Optimizer Optimizer;

@@ -14,7 +14,7 @@
 
 const OptimizerOps optim_adam_ops = {
     .kind = OPT_ADAM, .name = "adam", .states = 3, .inertia_state = 0, .latent = 1,
-    .default_schedule = SCHED_LINEAR};
+    .default_schedule = SCHED_LINEAR, .scheduled = "lr"};
 const OptimizerOps optim_adamw_ops = {
     .kind = OPT_ADAMW, .name = "adamw", .states = 3, .inertia_state = 0, .latent = 1,
-    .default_schedule = SCHED_LINEAR};
+    .default_schedule = SCHED_LINEAR, .scheduled = "lr"};

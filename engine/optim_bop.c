@@ -11,25 +11,14 @@
  * form above is the same EMA rounded as CEMA's first stage, so Bop(tau = 0)
  * equals CEMA(alpha = 1) bit for bit. The flip rule is strict (b r > tau keeps
  * b where b r == tau); Larq's sign(-sign(b r - tau) b) with sign(0) = +1 sets
- * b = +1 there instead (docs/science.md). Defaults (optim_defaults): tau 1e-8,
+ * b = +1 there instead (docs/science.md). Defaults (engine/settings.c): tau 1e-8,
  * gamma 1e-4 as in Larq's Bop; tau 1e-6, gamma 1e-6, sigma 1e-2 as in the
  * Bop2ndOrder authors' code. state: [0] = m (the inertia), bop2 also [1] = v.
  *
  * The step loops are bop_step, bop2_step and bop2_unbiased_step in
  * optim_steps.h, compiled per SIMD variant.
  */
-#include <stdio.h>
-
 #include "engine/optim.h"
-
-/* The unbiased form divides by gamma and sigma. */
-static int bop2_check(const OptConfig *cfg, char *err, size_t errlen) {
-  if (cfg->unbiased && (cfg->gamma == 0 || cfg->sigma == 0)) {
-    snprintf(err, errlen, "--unbiased: needs --gamma > 0 and --sigma > 0 (it divides by both)");
-    return -1;
-  }
-  return 0;
-}
 
 /* m0 = -s b (bop2's v starts at zero). */
 static void bop_init(const OptConfig *cfg, float s, const float *sign, float *const *state,
@@ -40,7 +29,7 @@ static void bop_init(const OptConfig *cfg, float s, const float *sign, float *co
 
 const OptimizerOps optim_bop_ops = {
     .kind = OPT_BOP, .name = "bop", .states = 1, .inertia_state = 0, .latent = 0,
-    .init = bop_init, .default_schedule = SCHED_CONST};
+    .init = bop_init, .default_schedule = SCHED_CONST, .scheduled = "gamma"};
 const OptimizerOps optim_bop2_ops = {
     .kind = OPT_BOP2, .name = "bop2", .states = 2, .inertia_state = 0, .latent = 0,
-    .check = bop2_check, .init = bop_init, .default_schedule = SCHED_CONST};
+    .init = bop_init, .default_schedule = SCHED_CONST, .scheduled = "gamma"};

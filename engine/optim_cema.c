@@ -19,4 +19,4 @@ static void cema_init(const OptConfig *cfg, float s, const float *sign, float *c
 
 const OptimizerOps optim_cema_ops = {
     .kind = OPT_CEMA, .name = "cema", .states = 2, .inertia_state = 1, .latent = 0,
-    .init = cema_init, .default_schedule = SCHED_LINEAR};
+    .init = cema_init, .default_schedule = SCHED_LINEAR, .scheduled = "alpha"};

@@ -22,7 +22,7 @@
 /* As PyTorch: Nesterov needs momentum and no dampening. */
 static int sgd_check(const OptConfig *cfg, char *err, size_t errlen) {
   if (cfg->nesterov && (cfg->momentum == 0 || cfg->dampening != 0)) {
-    snprintf(err, errlen, "--nesterov: needs --momentum > 0 and --dampening 0 (as in PyTorch)");
+    snprintf(err, errlen, "nesterov: needs momentum > 0 and dampening 0 (as in PyTorch)");
     return -1;
   }
   return 0;
@@ -30,4 +30,4 @@ static int sgd_check(const OptConfig *cfg, char *err, size_t errlen) {
 
 const OptimizerOps optim_sgd_ops = {
     .kind = OPT_SGD, .name = "sgd", .states = 2, .inertia_state = 0, .latent = 1,
-    .check = sgd_check, .default_schedule = SCHED_LINEAR};
+    .check = sgd_check, .default_schedule = SCHED_LINEAR, .scheduled = "lr"};

@@ -359,7 +359,7 @@ Test(inputs, config_file_errors_name_the_file_and_line) {
       {"schedule = bad\n", "1: schedule: unknown schedule"},
       {"save-every = 5\n", "1: save-every: needs --save"},
       {"telemetry-samples = 300\n", "1: telemetry-samples: at most 256"},
-      {"opt = sgd\nmomentum = 0\n\nnesterov = true\n", "4: nesterov: needs --momentum"},
+      {"opt = sgd\nmomentum = 0\n\nnesterov = true\n", "4: nesterov: needs momentum > 0"},
   };
   const char *path = in_tmp("run.cfg");
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {

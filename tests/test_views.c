@@ -360,26 +360,6 @@ Test(views, empty_snapshot) {
   free(s);
 }
 
-Test(params, nudge_log_and_linear) {
-  OptConfig cfg;
-  optim_defaults(OPT_CEMA, &cfg);
-  const DashParam *ps;
-  size_t n = dash_params(&cfg, &ps);
-  cr_assert_eq(n, 2);
-  cr_assert_str_eq(ps[0].name, "alpha");
-  double v = 1e-3;
-  for (int i = 0; i < 4; i++) v = dash_param_nudge(&ps[0], v, 1);
-  cr_assert_eq(v, 1e-2, "four presses of + make a decade: %.17g", v);
-  cr_assert_float_eq(dash_param_nudge(&ps[0], 1e-3, 1), 1e-3 * pow(10, 0.25), 1e-15);
-  cr_assert_eq(dash_param_nudge(&ps[0], 1, 1), 1, "alpha stays <= 1");
-  optim_defaults(OPT_SGD, &cfg);
-  n = dash_params(&cfg, &ps);
-  cr_assert_str_eq(ps[2].name, "momentum");
-  cr_assert_float_eq(dash_param_nudge(&ps[2], 0.9, 1), 0.95, 1e-12);
-  cr_assert_eq(dash_param_nudge(&ps[2], 0.98, 1), 0.99);
-  cr_assert_eq(dash_param_nudge(&ps[1], 0, 1), ps[1].first, "+ from zero on a log scale");
-}
-
 /* The target's verdict after 10 steps of the running optimizer. */
 static int exact_target(const OptConfig *from, OptKind kind, OptConfig *to) {
   OptSwitch verdict;

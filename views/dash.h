@@ -149,25 +149,9 @@ typedef struct {
   const char *info_title, *info_text; /* OVL_INFO */
 } DashUi;
 
-/* The editable parameters of an optimizer kind, in the filter pane's order. */
-typedef struct {
-  const char *name;
-  size_t offset;                    /* double field in OptConfig */
-  int log;                          /* 1: +/- scale by 10^(1/4); 0: +/- add step */
-  double step, lo, hi;              /* linear step; valid range [lo, hi] */
-  double first;                     /* '+' from 0 on a log parameter goes here */
-} DashParam;
-
-size_t dash_params(const OptConfig *cfg, const DashParam **out);
 /* "cema", "sgd", ... (the --opt names). */
 const char *dash_opt_name(OptKind kind);
 /* "linear", "cosine/step", "step:2,4" (the --schedule spec, "/step" when per step). */
 void dash_schedule_name(const Schedule *s, char *buf, size_t len);
-/* The setting of cfg's optimizer called `name`, or NULL. */
-const DashParam *dash_param_find(const OptConfig *cfg, const char *name);
-double dash_param_get(const OptConfig *cfg, const DashParam *p);
-void dash_param_set(OptConfig *cfg, const DashParam *p, double v);
-/* The value after one '+' (dir = 1) or '-' (dir = -1), clamped to the range. */
-double dash_param_nudge(const DashParam *p, double v, int dir);
 
 #endif

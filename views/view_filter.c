@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/settings.h"
 #include "views/views.h"
 
 #define DB_TOP 5.0
@@ -81,19 +82,19 @@ void view_filter(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   char buf[DASH_TEXT + 32], num[32];
   int y = iy;
   /* settings */
-  const DashParam *ps;
-  size_t np = dash_params(opt, &ps);
+  const OptSetting *ps[SETTINGS_LIVE_MAX];
+  size_t np = settings_live(opt, ps, SETTINGS_LIVE_MAX);
   int name_w = 10;
   for (size_t i = 0; i < np && y < iy + ih; i++, y++) {
     int sel = ui && (size_t)ui->param == i;
     Style st = sel && focused ? ST_SELECT : ST_TEXT;
     if (sel && focused) canvas_fill(c, (Rect){ix, y, iw, 1}, ' ', ' ', ST_SELECT);
     canvas_text(c, ix, y, sel ? ">" : " ", sel ? (focused ? ST_SELECT : ST_KEY) : ST_TEXT, 1);
-    canvas_text(c, ix + 2, y, ps[i].name, st, name_w);
-    fmt_num(num, sizeof num, dash_param_get(opt, &ps[i]));
+    canvas_text(c, ix + 2, y, ps[i]->name, st, name_w);
+    fmt_num(num, sizeof num, setting_get(ps[i], opt));
     Style vs = sel && focused ? ST_SELECT : ui && ui->pending ? ST_WARN : ST_VALUE;
     canvas_text(c, ix + 2 + name_w, y, num, vs, iw - 2 - name_w);
-    const char *hint = ps[i].log ? "x10^.25" : "+-step";
+    const char *hint = ps[i]->log ? "x10^.25" : "+-step";
     int hl = (int)strlen(hint);
     if (sel && focused && iw - 2 - name_w - (int)strlen(num) > hl + 1)
       canvas_text(c, ix + iw - hl, y, hint, ST_SELECT, hl);

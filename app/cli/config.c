@@ -9,10 +9,12 @@
 #include "app/io/checkpoint_file.h"
 #include "app/io/number_text.h"
 #include "datasets/input_file.h"
-#include "views/dash.h"
+#include "engine/settings.h"
 
 #include <errno.h>
+#include <getopt.h>
 #include <math.h>
+#include <pthread.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,19 +35,20 @@ typedef enum {
   K_POLES,    /* 1..OPT_MAX_SECTIONS comma-separated numbers: an iir cascade */
   K_BIQUAD,   /* exactly five comma-separated numbers: an iir biquad */
   K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_CONFIG,
-  K_CHANGE    /* STEP:NAME=VALUE, repeatable: an optimizer setting changed mid-run */
+  K_CHANGE,   /* STEP:NAME=VALUE, repeatable: an optimizer setting changed mid-run */
+  K_SETTING   /* an optimizer setting of engine/settings.h: its row says the rest */
 } OptionKind;
 
 typedef struct {
   const char *name;
   OptionKind kind;
   size_t offset;
-  const char *help;
+  const char *help; /* NULL for K_SETTING: the setting's row has it */
 } OptionDef;
 
 #define AT(field) offsetof(Config, field)
 
-static const OptionDef options[] = {
+static const OptionDef app_options[] = {
     {"headless", K_FLAG, AT(headless), "train without the TUI: progress on stderr, JSON on stdout"},
     {"data", K_PATH, AT(data),
      "auto | glyphs | fashion | idx:DIR | csv:FILE | spiral | xor | circles | gauss (default auto)"},
@@ -55,23 +58,7 @@ static const OptionDef options[] = {
     {"label-col", K_COUNT, AT(label_col), "CSV: the label's column, counted from 1 (default 1)"},
     {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths (default mlp:1024x1024)"},
     {"opt", K_OPT, 0, "cema | bop | bop2 | sgd | adam | adamw | iir (default cema)"},
-    {"alpha", K_RATE, AT(opt.alpha), "CEMA: rate of the second EMA (default 1e-3)"},
-    {"gamma", K_RATE, AT(opt.gamma), "CEMA: rate of the first EMA (default 0.1); Bop: its EMA's rate (default 1e-4); Bop2 (default 1e-6)"},
-    {"tau", K_RATE, AT(opt.tau), "Bop, Bop2: flip threshold (default: bop 1e-8, bop2 1e-6)"},
-    {"sigma", K_RATE, AT(opt.sigma), "Bop2: second-moment rate (default 1e-2)"},
-    {"unbiased", K_FLAG, AT(opt.unbiased), "Bop2: compare (m/gamma) / (sqrt(v/sigma) + 1e-10) with tau (the authors' unbiased form)"},
-    {"lr", K_RATE, AT(opt.lr), "latent optimizers: learning rate (default: sgd 0.1, adam and adamw 1e-3)"},
-    {"beta1", K_FRACTION, AT(opt.beta1), "Adam: first-moment decay (default 0.9)"},
-    {"beta2", K_FRACTION, AT(opt.beta2), "Adam: second-moment decay (default 0.999)"},
-    {"eps", K_POSITIVE, AT(opt.eps), "Adam: epsilon (default 1e-8)"},
-    {"momentum", K_FRACTION, AT(opt.momentum), "SGD: momentum"},
-    {"dampening", K_FRACTION, AT(opt.dampening), "SGD: dampening"},
-    {"nesterov", K_FLAG, AT(opt.nesterov), "SGD: Nesterov momentum"},
-    {"wd", K_RATE, AT(opt.wd), "weight decay (L2, or decoupled with --decoupled-wd)"},
-    {"decoupled-wd", K_FLAG, AT(opt.decoupled_wd), "decouple weight decay from the gradient"},
-    {"init-scale", K_RATE, AT(opt.init_scale), "latent init: |w0| ~ U(0, scale) (default 3e-2)"},
-    {"clip", K_RATE, AT(opt.clip), "clip latent weights to [-c, c] (0: off)"},
-    {"state-init", K_RATE, AT(opt.state_init), "cema, bop, bop2, iir: the filter output starts at -S b, not 0 (default 0)"},
+    /* the optimizer settings of engine/settings.h come here (all_options) */
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
     {"iir", K_BIQUAD, 0, "iir: one biquad b0,b1,b2,a1,a2 (stable poles)"},
     {"change", K_CHANGE, 0, "STEP:NAME=VALUE: set NAME (alpha, lr, ...) to VALUE before step STEP; repeatable"},
@@ -111,14 +98,52 @@ static const struct {
   const char *old, *now;
 } renamed[] = {{"flipflop-window", "reversal-window"}};
 
+#define APP_OPTIONS (sizeof app_options / sizeof *app_options)
+#define OPTIONS_MAX (APP_OPTIONS + 64)
+
+/* Every option in --help's order: the app's, with the optimizer settings of
+ * engine/settings.h (those with an option of their own) after --opt. */
+static OptionDef options[OPTIONS_MAX];
+static size_t n_options;
+static pthread_once_t options_once = PTHREAD_ONCE_INIT;
+
+static void build_options(void) {
+  size_t count;
+  const OptSetting *table = settings_table(&count);
+  for (size_t i = 0; i < APP_OPTIONS; i++) {
+    options[n_options++] = app_options[i];
+    if (app_options[i].kind != K_OPT) continue;
+    for (size_t k = 0; k < count && n_options < OPTIONS_MAX; k++)
+      if (!table[k].element)
+        options[n_options++] = (OptionDef){table[k].name, K_SETTING, AT(opt) + table[k].offset, NULL};
+  }
+}
+
+static const OptionDef *all_options(size_t *count) {
+  pthread_once(&options_once, build_options);
+  *count = n_options;
+  return options;
+}
+
 static const OptionDef *find_option(const char *name, size_t len) {
+  size_t n;
+  const OptionDef *defs = all_options(&n);
   for (size_t i = 0; i < sizeof renamed / sizeof *renamed; i++)
     if (strlen(renamed[i].old) == len && strncmp(renamed[i].old, name, len) == 0)
       name = renamed[i].now, len = strlen(name);
-  for (size_t i = 0; i < sizeof options / sizeof *options; i++)
-    if (strlen(options[i].name) == len && strncmp(options[i].name, name, len) == 0)
-      return &options[i];
+  for (size_t i = 0; i < n; i++)
+    if (strlen(defs[i].name) == len && strncmp(defs[i].name, name, len) == 0) return &defs[i];
   return NULL;
+}
+
+/* The optimizer setting behind a K_SETTING option. */
+static const OptSetting *setting_of(const OptionDef *d) {
+  return setting_lookup(d->name, strlen(d->name));
+}
+
+/* Whether d is given without a value on the command line. */
+static int is_flag(const OptionDef *d) {
+  return d->kind == K_FLAG || (d->kind == K_SETTING && setting_of(d)->type == SETTING_FLAG);
 }
 
 int config_option_numeric(const char *name) {
@@ -127,6 +152,8 @@ int config_option_numeric(const char *name) {
   switch (d->kind) {
   case K_RATE: case K_POSITIVE: case K_FRACTION: case K_UNIT:
     return 1;
+  case K_SETTING:
+    return setting_of(d)->type == SETTING_REAL;
   case K_COUNT: case K_COUNT0: case K_SEED: case K_THREADS:
     return 2;
   default:
@@ -136,14 +163,70 @@ int config_option_numeric(const char *name) {
 
 int config_option_is_optimizer(const char *name) {
   const OptionDef *d = find_option(name, strlen(name));
-  if (!d) return 0;
-  if (d->kind == K_OPT || d->kind == K_POLES || d->kind == K_BIQUAD) return 1;
-  return d->kind != K_CHANGE && d->offset >= AT(opt) && d->offset < AT(opt) + sizeof(OptConfig);
+  return d && (d->kind == K_SETTING || d->kind == K_OPT || d->kind == K_POLES ||
+               d->kind == K_BIQUAD);
 }
 
 int config_option_takes_value(const char *name) {
   const OptionDef *d = find_option(name, strlen(name));
-  return d ? d->kind != K_FLAG : -1;
+  return d ? !is_flag(d) : -1;
+}
+
+/* The optimizers that option d belongs to (bits 1 << OptKind; 0: a run
+ * option, which all have). The IIR lists are IIR's. */
+static unsigned optimizers_of(const OptionDef *d) {
+  if (d->kind == K_POLES || d->kind == K_BIQUAD) return 1u << OPT_IIR;
+  return d->kind == K_SETTING ? setting_of(d)->kinds : 0;
+}
+
+/* x as --help spells a default: 0.1, 0.999, 1e-3, 3e-2. */
+static void help_number(double x, char *buf, size_t len) {
+  if (x == 0 || fabs(x) > 0.05) {
+    snprintf(buf, len, "%g", x);
+    return;
+  }
+  int e = (int)floor(log10(fabs(x)));
+  snprintf(buf, len, "%ge%d", round(x / pow(10, e) * 1e6) / 1e6, e);
+}
+
+/* "cema 0.1, bop 1e-4, bop2 1e-6", or "default 1e-3" when the optimizers
+ * that have setting s share its default; nothing for a flag. */
+static void default_text(const OptSetting *s, char *buf, size_t len) {
+  size_t used = 0;
+  int same = 1, first = -1;
+  for (int k = 0; k < OPT_KIND_COUNT; k++)
+    if (s->kinds & (1u << k)) {
+      if (first < 0) first = k;
+      same &= setting_default(s, (OptKind)k) == setting_default(s, (OptKind)first);
+    }
+  buf[0] = 0;
+  if (s->type == SETTING_FLAG || first < 0) return;
+  char x[32];
+  if (same) {
+    help_number(setting_default(s, (OptKind)first), x, sizeof x);
+    snprintf(buf, len, "; default %s", x);
+    return;
+  }
+  for (int k = 0; k < OPT_KIND_COUNT && used < len; k++)
+    if (s->kinds & (1u << k)) {
+      help_number(setting_default(s, (OptKind)k), x, sizeof x);
+      used += (size_t)snprintf(buf + used, len - used, "%s %s %s", used ? "," : "; default:",
+                               optim_ops((OptKind)k)->name, x);
+    }
+}
+
+/* The --help line of setting s: "MEANING (OPTIMIZERS; default ...; RANGE)". */
+static void setting_help(const OptSetting *s, char *buf, size_t len) {
+  char kinds[64] = "", defaults[160], range[64] = "";
+  size_t used = 0;
+  for (int k = 0; k < OPT_KIND_COUNT && used < sizeof kinds; k++)
+    if (s->kinds & (1u << k))
+      used += (size_t)snprintf(kinds + used, sizeof kinds - used, "%s%s", used ? ", " : "",
+                               optim_ops((OptKind)k)->name);
+  default_text(s, defaults, sizeof defaults);
+  setting_range_text(s, range + 2, sizeof range - 2);
+  if (range[2]) memcpy(range, "; ", 2);
+  snprintf(buf, len, "%s (%s%s%s)", s->meaning, kinds, defaults, range);
 }
 
 void config_usage(void) {
@@ -153,10 +236,15 @@ void config_usage(void) {
          "       flipscope sweep [--jobs N] [--emit-jobs] --NAME LO:HI:log:N ... (--help)\n"
          "       flipscope checkpoint FILE   (checks a checkpoint, prints what it holds)\n"
          "\noptions:\n");
-  for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
-    const OptionDef *o = &options[i];
-    const char *arg = o->kind == K_FLAG ? "" : " V";
-    printf("  --%s%s%*s%s\n", o->name, arg, (int)(18 - strlen(o->name) - strlen(arg)), "", o->help);
+  size_t n;
+  const OptionDef *defs = all_options(&n);
+  for (size_t i = 0; i < n; i++) {
+    const OptionDef *o = &defs[i];
+    const char *arg = is_flag(o) ? "" : " V";
+    char help[320];
+    if (o->kind == K_SETTING) setting_help(setting_of(o), help, sizeof help);
+    else snprintf(help, sizeof help, "%s", o->help);
+    printf("  --%s%s%*s%s\n", o->name, arg, (int)(18 - strlen(o->name) - strlen(arg)), "", help);
   }
 }
 
@@ -214,10 +302,6 @@ static int parse_list(const char *v, double *out, int max) {
   }
 }
 
-static int is_real(const OptionDef *d) {
-  return d->kind == K_RATE || d->kind == K_POSITIVE || d->kind == K_FRACTION || d->kind == K_UNIT;
-}
-
 /* v as the value of real-valued option d; `where` names it in err. */
 static int parse_real(const OptionDef *d, const char *where, const char *v, double *out, char *err,
                       size_t errlen) {
@@ -235,9 +319,25 @@ static int parse_real(const OptionDef *d, const char *where, const char *v, doub
   return 0;
 }
 
-/* --change STEP:NAME=VALUE: NAME a real-valued optimizer option, VALUE
- * checked as that option checks it. Whether the optimizer has NAME is
- * checked once the optimizer is known (check_changes). */
+/* v as the value of the real optimizer setting t: a number in its range. */
+static int parse_setting(const OptSetting *t, const char *where, const char *v, double *out,
+                         char *err, size_t errlen) {
+  double x;
+  if (parse_double(v, &x) || !setting_accepts(t, x)) {
+    char range[64];
+    setting_range_text(t, range, sizeof range);
+    snprintf(err, errlen, "%s: expected a finite number %s%s%s%s, got '%s'", where, range,
+             t->why ? " (" : "", t->why ? t->why : "", t->why ? ")" : "", v);
+    return -1;
+  }
+  *out = x;
+  return 0;
+}
+
+/* --change STEP:NAME=VALUE: NAME a real optimizer setting (engine/settings.h),
+ * VALUE checked as the setting's option checks it. Whether the optimizer
+ * has NAME and can change it mid-run is checked once the optimizer is known
+ * (check_changes). */
 static int parse_change(const Setting *s, Config *cfg, char *err, size_t errlen) {
   const char *v = s->value, *colon = strchr(v, ':'), *eq = colon ? strchr(colon, '=') : NULL;
   char step[24];
@@ -253,9 +353,8 @@ static int parse_change(const Setting *s, Config *cfg, char *err, size_t errlen)
     snprintf(err, errlen, "%s: expected a step >= 1 before ':', got '%s'", s->where, step);
     return -1;
   }
-  const OptionDef *d = find_option(colon + 1, name_len);
-  int opt_field = d && d->offset >= AT(opt) && d->offset < AT(opt) + sizeof(OptConfig);
-  if (!d || !is_real(d) || !opt_field || name_len >= sizeof cfg->changes[0].name) {
+  const OptSetting *t = setting_lookup(colon + 1, name_len);
+  if (!t || t->type != SETTING_REAL || name_len >= sizeof cfg->changes[0].name) {
     snprintf(err, errlen, "%s: '%.*s' is not an optimizer setting (alpha, gamma, lr, wd, ...)",
              s->where, (int)name_len, colon + 1);
     return -1;
@@ -266,11 +365,74 @@ static int parse_change(const Setting *s, Config *cfg, char *err, size_t errlen)
   }
   ConfigChange *c = &cfg->changes[cfg->n_changes];
   char where[128];
-  snprintf(where, sizeof where, "%s %llu:%s", s->where, n, d->name);
-  if (parse_real(d, where, eq + 1, &c->value, err, errlen)) return -1;
+  snprintf(where, sizeof where, "%s %llu:%s", s->where, n, t->name);
+  if (parse_setting(t, where, eq + 1, &c->value, err, errlen)) return -1;
   c->step = n;
-  snprintf(c->name, sizeof c->name, "%s", d->name);
+  snprintf(c->name, sizeof c->name, "%s", t->name);
   cfg->n_changes++;
+  return 0;
+}
+
+/* A flag's value: none (given as --NAME), or true/false/1/0/yes/no. */
+static int apply_flag(const Setting *s, int *out, char *err, size_t errlen) {
+  if (!s->value) return *out = 1, 0;
+  if (parse_bool(s->value, out) == 0) return 0;
+  snprintf(err, errlen, "%s: expected true or false, got '%s'", s->where, s->value);
+  return -1;
+}
+
+/* An optimizer setting of engine/settings.h, into cfg->opt. */
+static int apply_setting(const Setting *s, Config *cfg, char *err, size_t errlen) {
+  const OptSetting *t = setting_of(s->def);
+  int on;
+  double x;
+  if (t->type == SETTING_REAL) {
+    if (parse_setting(t, s->where, s->value, &x, err, errlen)) return -1;
+  } else {
+    if (apply_flag(s, &on, err, errlen)) return -1;
+    x = on;
+  }
+  setting_set(t, &cfg->opt, x);
+  return 0;
+}
+
+/* A count (K_COUNT >= 1, K_COUNT0 >= 0, K_THREADS 1..64) or a seed. */
+static int apply_count(const Setting *s, void *field, char *err, size_t errlen) {
+  OptionKind kind = s->def->kind;
+  unsigned long long n;
+  if (kind == K_SEED) {
+    if (parse_u64(s->value, &n) == 0) return *(uint64_t *)field = n, 0;
+    snprintf(err, errlen, "%s: expected an unsigned integer, got '%s'", s->where, s->value);
+    return -1;
+  }
+  if (parse_u64(s->value, &n) || (kind != K_COUNT0 && n == 0) || n > 1000000000ull ||
+      (kind == K_THREADS && n > 64)) {
+    snprintf(err, errlen, "%s: expected an integer %s, got '%s'", s->where,
+             kind == K_COUNT0 ? ">= 0" : kind == K_THREADS ? "in 1..64" : ">= 1", s->value);
+    return -1;
+  }
+  if (kind == K_THREADS) *(int *)field = (int)n;
+  else *(size_t *)field = (size_t)n;
+  return 0;
+}
+
+/* --poles P1,...,PK (K_POLES) or --iir b0,b1,b2,a1,a2 (K_BIQUAD). */
+static int apply_iir(const Setting *s, Config *cfg, char *err, size_t errlen) {
+  int poles = s->def->kind == K_POLES;
+  double xs[OPT_MAX_SECTIONS];
+  int count = parse_list(s->value, xs, poles ? OPT_MAX_SECTIONS : 5);
+  if (count < 0 || (!poles && count != 5)) {
+    if (poles)
+      snprintf(err, errlen, "%s: expected 1 to %d comma-separated numbers, got '%s'", s->where,
+               OPT_MAX_SECTIONS, s->value);
+    else
+      snprintf(err, errlen, "%s: expected five numbers b0,b1,b2,a1,a2, got '%s'", s->where,
+               s->value);
+    return -1;
+  }
+  cfg->opt.iir_biquad = !poles;
+  cfg->opt.iir_sections = poles ? count : 0;
+  memcpy(poles ? cfg->opt.iir_poles : cfg->opt.iir_coef, xs, (size_t)count * sizeof *xs);
   return 0;
 }
 
@@ -278,13 +440,9 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
   const OptionDef *d = s->def;
   void *field = (char *)cfg + d->offset;
   const char *v = s->value;
-  unsigned long long n;
   switch (d->kind) {
   case K_FLAG:
-    if (!v) return *(int *)field = 1, 0;
-    if (parse_bool(v, (int *)field) == 0) return 0;
-    snprintf(err, errlen, "%s: expected true or false, got '%s'", s->where, v);
-    return -1;
+    return apply_flag(s, (int *)field, err, errlen);
   case K_RATE:
   case K_POSITIVE:
   case K_FRACTION:
@@ -292,25 +450,13 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
     return parse_real(d, s->where, v, (double *)field, err, errlen);
   case K_CHANGE:
     return parse_change(s, cfg, err, errlen);
+  case K_SETTING:
+    return apply_setting(s, cfg, err, errlen);
   case K_COUNT:
   case K_COUNT0:
   case K_THREADS:
-    if (parse_u64(v, &n) || (d->kind != K_COUNT0 && n == 0) || n > 1000000000ull ||
-        (d->kind == K_THREADS && n > 64)) {
-      snprintf(err, errlen, "%s: expected an integer %s, got '%s'", s->where,
-               d->kind == K_COUNT0 ? ">= 0" : d->kind == K_THREADS ? "in 1..64" : ">= 1", v);
-      return -1;
-    }
-    if (d->kind == K_THREADS) *(int *)field = (int)n;
-    else *(size_t *)field = (size_t)n;
-    return 0;
   case K_SEED:
-    if (parse_u64(v, &n)) {
-      snprintf(err, errlen, "%s: expected an unsigned integer, got '%s'", s->where, v);
-      return -1;
-    }
-    *(uint64_t *)field = n;
-    return 0;
+    return apply_count(s, field, err, errlen);
   case K_PATH:
     if (!*v || strlen(v) >= CONFIG_PATH_MAX) {
       snprintf(err, errlen, "%s: expected a non-empty value shorter than %d bytes", s->where,
@@ -320,23 +466,8 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
     strcpy((char *)field, v);
     return 0;
   case K_POLES:
-  case K_BIQUAD: {
-    double xs[OPT_MAX_SECTIONS];
-    int count = parse_list(v, xs, d->kind == K_POLES ? OPT_MAX_SECTIONS : 5);
-    if (count < 0 || (d->kind == K_BIQUAD && count != 5)) {
-      if (d->kind == K_POLES)
-        snprintf(err, errlen, "%s: expected 1 to %d comma-separated numbers, got '%s'", s->where,
-                 OPT_MAX_SECTIONS, v);
-      else
-        snprintf(err, errlen, "%s: expected five numbers b0,b1,b2,a1,a2, got '%s'", s->where, v);
-      return -1;
-    }
-    cfg->opt.iir_biquad = d->kind == K_BIQUAD;
-    cfg->opt.iir_sections = d->kind == K_POLES ? count : 0;
-    memcpy(d->kind == K_POLES ? cfg->opt.iir_poles : cfg->opt.iir_coef, xs,
-           (size_t)count * sizeof *xs);
-    return 0;
-  }
+  case K_BIQUAD:
+    return apply_iir(s, cfg, err, errlen);
   case K_MODEL:
     return model_spec_parse(v, &cfg->model, err, errlen);
   case K_SCHEDULE: {
@@ -414,7 +545,7 @@ static int read_config_file(const char *path, Settings *s, char *err, size_t err
 static int parse_config_text(const char *label, char *text, Settings *s, char *err,
                              size_t errlen) {
   int line_no = 0;
-  int first_line[sizeof options / sizeof *options] = {0}; /* where each key was given */
+  int first_line[OPTIONS_MAX] = {0}; /* where each key was given */
   for (char *line = text, *next; line; line = next) {
     line_no++;
     next = strchr(line, '\n');
@@ -479,21 +610,31 @@ static void config_defaults(Config *cfg) {
 
 static int layer_saved_settings(Settings *s, size_t *saved, char *err, size_t errlen);
 
+/* The names of the settings of o that can change mid-run, for messages. */
+static void live_names(const OptConfig *o, char *buf, size_t len) {
+  const OptSetting *ps[SETTINGS_LIVE_MAX];
+  size_t np = settings_live(o, ps, SETTINGS_LIVE_MAX), used = 0;
+  snprintf(buf, len, "none");
+  for (size_t k = 0; k < np && used < len; k++)
+    used += (size_t)snprintf(buf + used, len - used, "%s%s", k ? ", " : "", ps[k]->name);
+}
+
 /* The --change settings must be the optimizer's (the ones the live view can
  * change) and give valid settings at every step they apply, in step order. */
 static int check_changes(const Config *cfg, char *err, size_t errlen) {
   OptConfig o = cfg->opt;
   for (size_t i = 0; i < cfg->n_changes; i++) {
     const ConfigChange *c = &cfg->changes[i];
-    if (dash_param_find(&o, c->name)) continue;
-    const DashParam *ps;
-    size_t np = dash_params(&o, &ps), used = 0;
-    char names[128] = "";
-    for (size_t k = 0; k < np && used < sizeof names; k++)
-      used += (size_t)snprintf(names + used, sizeof names - used, "%s%s", k ? ", " : "", ps[k].name);
-    snprintf(err, errlen, "--change %llu:%s: %s has no setting %s (it has: %s)",
-             (unsigned long long)c->step, c->name, optim_ops(o.kind)->name, c->name,
-             np ? names : "none");
+    if (setting_live(&o, c->name)) continue;
+    char names[128];
+    live_names(&o, names, sizeof names);
+    const char *name = optim_ops(o.kind)->name;
+    if (setting_applies(setting_lookup(c->name, strlen(c->name)), &o))
+      snprintf(err, errlen, "--change %llu:%s: %s cannot change mid-run (%s's settings that can: %s)",
+               (unsigned long long)c->step, c->name, c->name, name, names);
+    else
+      snprintf(err, errlen, "--change %llu:%s: %s has no setting %s (it has: %s)",
+               (unsigned long long)c->step, c->name, name, c->name, names);
     return -1;
   }
   for (uint64_t step = 0;;) { /* the next step with changes, all of them */
@@ -503,7 +644,7 @@ static int check_changes(const Config *cfg, char *err, size_t errlen) {
     if (next == UINT64_MAX) return 0;
     for (size_t i = 0; i < cfg->n_changes; i++)
       if (cfg->changes[i].step == next)
-        dash_param_set(&o, dash_param_find(&o, cfg->changes[i].name), cfg->changes[i].value);
+        setting_set(setting_live(&o, cfg->changes[i].name), &o, cfg->changes[i].value);
     char msg[400];
     if (optim_check(&o, msg, sizeof msg)) {
       snprintf(err, errlen, "--change %llu: %s", (unsigned long long)next, msg);
@@ -532,53 +673,13 @@ static void name_origin(const Settings *s, char *err, size_t errlen) {
   snprintf(err, errlen, "%s%s", from->where, rest);
 }
 
-/* The optimizers each optimizer setting applies to (bits 1 << OptKind). */
-#define KINDS(...) kinds_of((const OptKind[]){__VA_ARGS__, OPT_KIND_COUNT})
-static unsigned kinds_of(const OptKind *k) {
-  unsigned bits = 0;
-  for (; *k != OPT_KIND_COUNT; k++) bits |= 1u << *k;
-  return bits;
-}
-
-/* The bits of the optimizers that setting `name` applies to (0: not an
- * optimizer setting, or one that all have). */
-static unsigned optimizers_of(const char *name) {
-  const struct {
-    const char *name;
-    unsigned kinds;
-  } table[] = {
-      {"alpha", KINDS(OPT_CEMA)},
-      {"gamma", KINDS(OPT_CEMA, OPT_BOP, OPT_BOP2)},
-      {"tau", KINDS(OPT_BOP, OPT_BOP2)},
-      {"sigma", KINDS(OPT_BOP2)},
-      {"unbiased", KINDS(OPT_BOP2)},
-      {"lr", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
-      {"beta1", KINDS(OPT_ADAM, OPT_ADAMW)},
-      {"beta2", KINDS(OPT_ADAM, OPT_ADAMW)},
-      {"eps", KINDS(OPT_ADAM, OPT_ADAMW)},
-      {"momentum", KINDS(OPT_SGD)},
-      {"dampening", KINDS(OPT_SGD)},
-      {"nesterov", KINDS(OPT_SGD)},
-      {"decoupled-wd", KINDS(OPT_SGD)},
-      {"wd", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
-      {"init-scale", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
-      {"clip", KINDS(OPT_SGD, OPT_ADAM, OPT_ADAMW)},
-      {"state-init", KINDS(OPT_CEMA, OPT_BOP, OPT_BOP2, OPT_IIR)},
-      {"poles", KINDS(OPT_IIR)},
-      {"iir", KINDS(OPT_IIR)},
-  };
-  for (size_t i = 0; i < sizeof table / sizeof *table; i++)
-    if (!strcmp(table[i].name, name)) return table[i].kinds;
-  return 0;
-}
-
 void config_warn_unused(int argc, char **argv, const Config *cfg, FILE *out) {
-  const OptionDef *warned[sizeof options / sizeof *options];
+  const OptionDef *warned[OPTIONS_MAX];
   size_t n = 0;
   for (int i = 0; i < argc; i++) {
     if (strncmp(argv[i], "--", 2) != 0) continue;
     const OptionDef *def = find_option(argv[i] + 2, strcspn(argv[i] + 2, "="));
-    unsigned kinds = def ? optimizers_of(def->name) : 0;
+    unsigned kinds = def ? optimizers_of(def) : 0;
     if (!kinds || (kinds & (1u << cfg->opt.kind))) continue;
     int seen = 0;
     for (size_t k = 0; k < n; k++) seen |= warned[k] == def;
@@ -587,6 +688,78 @@ void config_warn_unused(int argc, char **argv, const Config *cfg, FILE *out) {
     fprintf(out, "flipscope: warning: --%s has no effect with --opt %s\n", def->name,
             optim_ops(cfg->opt.kind)->name);
   }
+}
+
+/* getopt_long keeps its state in globals: one parse at a time. */
+static pthread_mutex_t getopt_lock = PTHREAD_MUTEX_INITIALIZER;
+
+/* The long options getopt_long reads, one per option (val: 256 + its index);
+ * a flag's value is optional (--nesterov, or --nesterov=false). */
+static struct option *long_options(const OptionDef *defs, size_t n) {
+  struct option *longopts = calloc(n + 1, sizeof *longopts);
+  for (size_t i = 0; longopts && i < n; i++)
+    longopts[i] = (struct option){defs[i].name, is_flag(&defs[i]) ? optional_argument
+                                                                  : required_argument,
+                                  NULL, 256 + (int)i};
+  return longopts;
+}
+
+/* One line for what getopt_long refused at argv[at] (getopt's argv, with the
+ * program name at 0): a lone word, an unknown option, a missing value. */
+static void flag_error(int code, char **argv, int at, const OptionDef *defs, char *err,
+                       size_t errlen) {
+  const char *a = argv[at];
+  size_t len = strcspn(a, "=");
+  if (code == ':')
+    snprintf(err, errlen, "--%s: missing value", defs[optopt - 256].name);
+  else if (code == 1 || strncmp(a, "--", 2) != 0)
+    snprintf(err, errlen, "unexpected argument '%s' (options start with --)", a);
+  else
+    snprintf(err, errlen, "unknown option '%.*s' (see flipscope --help)", (int)len, a);
+}
+
+/* Adds the flags of argv (after the program name) to s, read by getopt_long
+ * from the option table. Names must be given in full: getopt_long's
+ * abbreviations (--sched for --schedule) are refused, so that a flag means
+ * what the config-file key of the same name means. */
+static int read_flags(int argc, char **argv, Settings *s, char *err, size_t errlen) {
+  size_t n;
+  const OptionDef *defs = all_options(&n);
+  struct option *longopts = long_options(defs, n);
+  char **args = calloc((size_t)argc + 2, sizeof *args);
+  int rc = longopts && args ? 0 : -1;
+  if (rc) snprintf(err, errlen, "out of memory reading the options");
+  pthread_mutex_lock(&getopt_lock);
+  if (args) {
+    args[0] = "flipscope";
+    memcpy(args + 1, argv, (size_t)argc * sizeof *args);
+  }
+  optind = 0; /* GNU: start afresh */
+  opterr = 0;
+  while (rc == 0) {
+    int at = optind ? optind : 1;
+    int code = getopt_long(argc + 1, args, "-:", longopts, NULL);
+    if (code == -1 && at <= argc) { /* stopped at a lone "--" */
+      snprintf(err, errlen, "unknown option '--' (see flipscope --help)");
+      rc = -1;
+    }
+    if (code == -1) break;
+    const OptionDef *def = code >= 256 ? &defs[code - 256] : NULL;
+    const char *given = args[at] + 2;
+    if (!def || strncmp(given, def->name, strcspn(given, "=")) != 0 ||
+        strlen(def->name) != strcspn(given, "=")) {
+      flag_error(def ? '?' : code, args, at, defs, err, errlen);
+      rc = -1;
+      break;
+    }
+    char where[96];
+    snprintf(where, sizeof where, "--%s", def->name);
+    rc = settings_add(s, def, optarg, where);
+  }
+  pthread_mutex_unlock(&getopt_lock);
+  free(args);
+  free(longopts);
+  return rc;
 }
 
 int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
@@ -607,31 +780,7 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   }
   if (config_path && read_config_file(config_path, &s, err, errlen)) goto done;
   if (config_path) snprintf(cfg->config_path, sizeof cfg->config_path, "%s", config_path);
-  for (int i = 0; i < argc; i++) {
-    const char *a = argv[i];
-    if (strncmp(a, "--", 2) != 0) {
-      snprintf(err, errlen, "unexpected argument '%s' (options start with --)", a);
-      goto done;
-    }
-    const char *eq = strchr(a, '=');
-    size_t len = eq ? (size_t)(eq - a - 2) : strlen(a + 2);
-    const OptionDef *def = find_option(a + 2, len);
-    if (!def) {
-      snprintf(err, errlen, "unknown option '%.*s' (see flipscope --help)", (int)len + 2, a);
-      goto done;
-    }
-    char where[96];
-    snprintf(where, sizeof where, "--%s", def->name);
-    char *value = eq ? (char *)eq + 1 : NULL;
-    if (!value && def->kind != K_FLAG) {
-      if (i + 1 >= argc) {
-        snprintf(err, errlen, "%s: missing value", where);
-        goto done;
-      }
-      value = argv[++i];
-    }
-    if (settings_add(&s, def, value, where)) goto done;
-  }
+  if (read_flags(argc, argv, &s, err, errlen)) goto done;
   /* --load FILE: the checkpoint's saved settings come before everything else. */
   size_t saved = 0; /* s.items[0..saved) came from the checkpoint */
   if ((rc = layer_saved_settings(&s, &saved, err, errlen)) != 0) goto done;
@@ -659,7 +808,12 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   }
   /* --steps alone: the schedule spans exactly those steps' epochs. */
   if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
-  if (optim_check(&cfg->opt, err, errlen) || check_changes(cfg, err, errlen)) goto done;
+  char msg[400]; /* the engine names the setting; its option is --NAME */
+  if (optim_check(&cfg->opt, msg, sizeof msg)) {
+    snprintf(err, errlen, "--%s", msg);
+    goto done;
+  }
+  if (check_changes(cfg, err, errlen)) goto done;
   if (cfg->save_every && !cfg->save_path[0]) {
     snprintf(err, errlen, "--save-every: needs --save FILE");
     goto done;
@@ -723,9 +877,7 @@ static int layer_saved_settings(Settings *s, size_t *saved_count, char *err, siz
 static int saved_option(const OptionDef *d) {
   if (d->kind == K_CONFIG || d->offset == AT(save_every)) return 0;
   if (d->kind == K_PATH) return d->offset == AT(data);
-  if (d->kind == K_FLAG) /* only the optimizer's own flags */
-    return d->offset >= AT(opt) && d->offset < AT(opt) + sizeof(OptConfig);
-  return 1;
+  return d->kind != K_FLAG;
 }
 
 /* v as a config-file value: as it is, or quoted (see unquote) when it is
@@ -757,7 +909,12 @@ static size_t format_option(const OptionDef *d, const Config *cfg, const char *d
   const void *field = (const char *)cfg + d->offset;
   char v[CONFIG_PATH_MAX + 64], quoted[4 * CONFIG_PATH_MAX + 64];
   switch (d->kind) {
-  case K_FLAG: snprintf(v, sizeof v, "%s", *(const int *)field ? "true" : "false"); break;
+  case K_SETTING:
+    if (setting_of(d)->type == SETTING_FLAG)
+      snprintf(v, sizeof v, "%s", setting_get(setting_of(d), &cfg->opt) ? "true" : "false");
+    else
+      snprintf(v, sizeof v, "%.17g", setting_get(setting_of(d), &cfg->opt));
+    break;
   case K_RATE: case K_POSITIVE: case K_FRACTION: case K_UNIT: {
     double x = *(const double *)field;
     if (x == 0 && d->kind != K_RATE && d->kind != K_FRACTION) return 0;
@@ -797,10 +954,11 @@ static size_t format_option(const OptionDef *d, const Config *cfg, const char *d
 }
 
 size_t config_format_saved(const Config *cfg, const char *data_spec, char *buf, size_t len) {
-  size_t used = 0;
-  for (size_t i = 0; i < sizeof options / sizeof *options; i++) {
-    if (!saved_option(&options[i])) continue;
-    used += format_option(&options[i], cfg, data_spec ? data_spec : cfg->data,
+  size_t used = 0, n;
+  const OptionDef *defs = all_options(&n);
+  for (size_t i = 0; i < n; i++) {
+    if (!saved_option(&defs[i])) continue;
+    used += format_option(&defs[i], cfg, data_spec ? data_spec : cfg->data,
                           used < len ? buf + used : NULL, used < len ? len - used : 0);
   }
   if (len) buf[used < len ? used : len - 1] = 0;

@@ -18,6 +18,7 @@
 #include "app/live/screen_text.h"
 #include "app/run/session.h"
 #include "app/system/signals.h"
+#include "engine/settings.h"
 #include "engine/simd.h"
 
 static double now_s(void) {
@@ -150,7 +151,7 @@ static int apply_changes(Session *s, RunLog *log, const Config *cfg, uint64_t ne
   for (size_t i = 0; i < cfg->n_changes; i++) {
     const ConfigChange *c = &cfg->changes[i];
     if (c->step != next) continue;
-    dash_param_set(&to, dash_param_find(&to, c->name), c->value); /* config_parse checked the name */
+    setting_set(setting_live(&to, c->name), &to, c->value); /* config_parse checked the name */
     due = 1;
   }
   if (!due) return 0;

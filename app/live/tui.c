@@ -31,6 +31,7 @@
 #include "app/live/screen_text.h"
 #include "app/live/tui_term.h"
 #include "app/live/tui_worker.h"
+#include "engine/settings.h"
 #include "views/views.h"
 
 #define FRAME_S 0.05
@@ -132,18 +133,18 @@ static void send_simple(Tui *T, CmdKind kind) {
  * (another optimizer, or IIR sections, can make it shorter): every change of
  * ui.opt goes through here, so no key can index past the table. */
 static void show_opt(DashUi *ui, const OptConfig *opt) {
-  const DashParam *ps;
-  int np = (int)dash_params(opt, &ps);
+  const OptSetting *ps[SETTINGS_LIVE_MAX];
+  int np = (int)settings_live(opt, ps, SETTINGS_LIVE_MAX);
   ui->opt = *opt;
   if (ui->param >= np) ui->param = np ? np - 1 : 0;
   if (ui->param < 0) ui->param = 0;
 }
 
 /* The selected setting of the shown optimizer, or NULL when it has none. */
-static const DashParam *selected_param(const DashUi *ui) {
-  const DashParam *ps;
-  int np = (int)dash_params(&ui->opt, &ps);
-  return ui->param >= 0 && ui->param < np ? &ps[ui->param] : NULL;
+static const OptSetting *selected_param(const DashUi *ui) {
+  const OptSetting *ps[SETTINGS_LIVE_MAX];
+  int np = (int)settings_live(&ui->opt, ps, SETTINGS_LIVE_MAX);
+  return ui->param >= 0 && ui->param < np ? ps[ui->param] : NULL;
 }
 
 static void send_opt(Tui *T, const OptConfig *opt, CmdKind kind) {
@@ -229,44 +230,42 @@ static uint64_t last_sent(const Tui *T) {
 static int is_enter(int ch) { return ch == '\r' || ch == '\n' || ch == KEY_ENTER; }
 
 static void nudge(Tui *T, int dir) {
-  const DashParam *p = selected_param(&T->ui);
+  const OptSetting *p = selected_param(&T->ui);
   if (!p) return;
-  double v = dash_param_get(&T->ui.opt, p), nv = dash_param_nudge(p, v, dir);
+  double v = setting_get(p, &T->ui.opt), nv = setting_nudge(p, v, dir);
   if (nv == v) {
     message(T, 0, "%s is at its %s", p->name, dir > 0 ? "upper limit" : "lower limit");
     return;
   }
   OptConfig o = T->ui.opt;
-  dash_param_set(&o, p, nv);
+  setting_set(p, &o, nv);
   send_opt(T, &o, CMD_SET_OPT);
 }
 
 static void open_input(Tui *T) {
-  const DashParam *p = selected_param(&T->ui);
+  const OptSetting *p = selected_param(&T->ui);
   if (!p) return;
   snprintf(T->ui.input_label, sizeof T->ui.input_label, "%s", p->name);
-  snprintf(T->ui.input, sizeof T->ui.input, "%.6g", dash_param_get(&T->ui.opt, p));
+  snprintf(T->ui.input, sizeof T->ui.input, "%.6g", setting_get(p, &T->ui.opt));
   T->ui.overlay = OVL_INPUT;
 }
 
 static void commit_input(Tui *T) {
-  const DashParam *p = selected_param(&T->ui);
+  const OptSetting *p = selected_param(&T->ui);
   T->ui.overlay = OVL_NONE;
   if (!p || strcmp(p->name, T->ui.input_label) != 0) { /* the optimizer changed meanwhile */
     message(T, 1, "%s: the optimizer changed: not set", T->ui.input_label);
     return;
   }
   double v;
-  if (number_text_real(T->ui.input, &v)) {
-    message(T, 1, "%s: '%s' is not a number", p->name, T->ui.input);
-    return;
-  }
-  if (v < p->lo || v > p->hi) {
-    message(T, 1, "%s: %g is outside [%g, %g]", p->name, v, p->lo, p->hi);
+  if (number_text_real(T->ui.input, &v) || !setting_accepts(p, v)) {
+    char range[64];
+    setting_range_text(p, range, sizeof range);
+    message(T, 1, "%s: expected a finite number %s, got '%s'", p->name, range, T->ui.input);
     return;
   }
   OptConfig o = T->ui.opt;
-  dash_param_set(&o, p, v);
+  setting_set(p, &o, v);
   send_opt(T, &o, CMD_SET_OPT);
 }
 
@@ -386,8 +385,8 @@ static void key(Tui *T, int ch) {
     key_overlay(T, ch);
     return;
   }
-  const DashParam *ps;
-  int np = (int)dash_params(&ui->opt, &ps);
+  const OptSetting *ps[SETTINGS_LIVE_MAX];
+  int np = (int)settings_live(&ui->opt, ps, SETTINGS_LIVE_MAX);
   const DashSnapshot *s;
   switch (ch) {
   case 'q': case 'Q': T->quit = 1; break;

@@ -13,24 +13,24 @@
 #include "app/io/json.h"
 #include "app/logs/resume.h"
 #include "app/system/signals.h"
+#include "engine/settings.h"
 
+/* The optimizer's settings as the header's "opt" object: every setting of
+ * engine/settings.h with an option of its own (reals, then flags), then the
+ * IIR list in use. */
 static void write_opt(FILE *f, const OptConfig *o) {
   fprintf(f, "{\"opt\":");
   json_write_string(f, optim_ops(o->kind)->name);
-  const struct {
-    const char *key;
-    double value;
-  } nums[] = {{"alpha", o->alpha},   {"gamma", o->gamma},         {"tau", o->tau},
-              {"sigma", o->sigma},   {"lr", o->lr},               {"beta1", o->beta1},
-              {"beta2", o->beta2},   {"eps", o->eps},             {"momentum", o->momentum},
-              {"dampening", o->dampening}, {"wd", o->wd},         {"init-scale", o->init_scale},
-              {"clip", o->clip},       {"state-init", o->state_init}};
-  for (size_t i = 0; i < sizeof nums / sizeof *nums; i++) {
-    fprintf(f, ",\"%s\":", nums[i].key);
-    json_write_number(f, nums[i].value, 17);
-  }
-  fprintf(f, ",\"nesterov\":%s,\"decoupled-wd\":%s,\"unbiased\":%s", o->nesterov ? "true" : "false",
-          o->decoupled_wd ? "true" : "false", o->unbiased ? "true" : "false");
+  size_t n;
+  const OptSetting *table = settings_table(&n);
+  for (int flags = 0; flags < 2; flags++)
+    for (size_t i = 0; i < n; i++) {
+      const OptSetting *t = &table[i];
+      if (t->element || (t->type == SETTING_FLAG) != flags) continue;
+      fprintf(f, ",\"%s\":", t->name);
+      if (flags) fprintf(f, "%s", setting_get(t, o) ? "true" : "false");
+      else json_write_number(f, setting_get(t, o), 17);
+    }
   if (o->iir_biquad) {
     fprintf(f, ",\"iir\":\"%.17g,%.17g,%.17g,%.17g,%.17g\"", o->iir_coef[0], o->iir_coef[1],
             o->iir_coef[2], o->iir_coef[3], o->iir_coef[4]);

@@ -3,6 +3,7 @@
 
 #include <stdio.h>
 
+#include "engine/settings.h"
 #include "views/views.h"
 
 int opt_change_apply(Optimizer *o, RunLog *rl, uint64_t step, const OptConfig *to, char *label,
@@ -12,19 +13,19 @@ int opt_change_apply(Optimizer *o, RunLog *rl, uint64_t step, const OptConfig *t
   if (optim_check(to, err, errlen)) return -1;
   OptConfig from = *optim_config(o);
   optim_set_config(o, to);
-  const DashParam *ps;
-  size_t np = dash_params(to, &ps);
+  const OptSetting *ps[SETTINGS_LIVE_MAX];
+  size_t np = settings_live(to, ps, SETTINGS_LIVE_MAX);
   int described = 0;
   for (size_t i = 0; i < np; i++) {
-    double a = dash_param_get(&from, &ps[i]), b = dash_param_get(to, &ps[i]);
+    double a = setting_get(ps[i], &from), b = setting_get(ps[i], to);
     if (a == b) continue;
-    runlog_param_change(rl, step, ps[i].name, a, b, NULL);
+    runlog_param_change(rl, step, ps[i]->name, a, b, NULL);
     if (described++) continue;
     char na[32], nb[32];
     fmt_num(na, sizeof na, a);
     fmt_num(nb, sizeof nb, b);
-    if (label) snprintf(label, label_len, "%s %s", ps[i].name, nb);
-    if (text) snprintf(text, text_len, "%s %s -> %s from step %llu", ps[i].name, na, nb,
+    if (label) snprintf(label, label_len, "%s %s", ps[i]->name, nb);
+    if (text) snprintf(text, text_len, "%s %s -> %s from step %llu", ps[i]->name, na, nb,
                        (unsigned long long)step);
   }
   return 0;
