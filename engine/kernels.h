@@ -16,7 +16,7 @@
 #include <stdint.h>
 
 #include "engine/bitpack_kernels.h"
-#include "engine/optim.h"
+#include "engine/optim_types.h"
 #include "engine/simd.h"
 
 typedef struct {

@@ -12,7 +12,7 @@
 
 #include "engine/adam_math.h"
 #include "engine/latent.h"
-#include "engine/optim.h"
+#include "engine/optim_types.h"
 
 /* CEMA: m <- (1 - gamma) m + gamma g;  i <- (1 - alpha_t) i + alpha_t m;
  * flip b where i b > 0.  state: [0] = m, [1] = i. */

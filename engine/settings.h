@@ -16,7 +16,7 @@
 
 #include <stddef.h>
 
-#include "engine/optim.h"
+#include "engine/optim_types.h"
 
 typedef enum { SETTING_REAL, SETTING_FLAG } SettingType;
 
