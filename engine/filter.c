@@ -57,7 +57,10 @@ static void finish(Filter *f) {
  * (1; e/(1 - mu z^-1); nesterov (1 + mu e - mu z^-1)/(1 - mu z^-1)), then
  *   coupled:   w (1 - z^-1) = -eta K (g + lambda z^-1 w)
  *   decoupled: w (1 - (1 - eta lambda) z^-1) = -eta K g
- * and y = -k w with unit DC gain (lambda > 0) or unit integrator gain. */
+ * and y = -k w with unit DC gain (lambda > 0) or unit integrator gain.
+ * Without decay the quadratic of the coupled form factors exactly into the
+ * integrator's pole 1 and the momentum's pole mu; the quadratic formula
+ * would round the 1 to 1 - 2^-52, a finite DC gain of 1e15. */
 static void sgd_filter(const OptConfig *c, Filter *f) {
   const double eta = c->lr, lam = c->wd, mu = c->momentum;
   const int mom = mu != 0, nesterov = mom && c->nesterov;
@@ -65,7 +68,7 @@ static void sgd_filter(const OptConfig *c, Filter *f) {
   const double kp = mom ? mu : 0, kn0 = nesterov ? 1 + mu * e : mom ? e : 1,
                kn1 = nesterov ? -mu : 0;
   const int coupled_momentum = mom && !c->decoupled_wd;
-  if (coupled_momentum) {
+  if (coupled_momentum && eta * lam != 0) {
     add_quadratic(f, -kp - 1 + eta * lam * kn0, kp + eta * lam * kn1);
   } else {
     add_pole(f, 1 - eta * lam, 0);

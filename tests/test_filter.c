@@ -594,3 +594,19 @@ Test(filter_cmd, errors_exit_2_with_one_line) {
   usage_error("filter --opt rmsprop", "--opt");
   usage_error("--headless --data glyphs --opt iir --poles 1.5", "--poles");
 }
+
+/* Latent SGD with momentum and no weight decay integrates: its poles are 1
+ * and the momentum exactly, so the DC gain is infinite (not 1/(2^-52)). */
+Test(filter, sgd_momentum_without_decay_is_an_integrator) {
+  OptConfig c = config(OPT_SGD);
+  c.momentum = 0.9;
+  Filter f = filter_of(&c);
+  cr_assert_eq(f.order, 2);
+  cr_assert(f.pole_re[0] == 1 && f.pole_re[1] == 0.9, "poles %.17g %.17g", f.pole_re[0],
+            f.pole_re[1]);
+  cr_assert(isinf(filter_dc_gain(&f)), "dc gain %g", filter_dc_gain(&f));
+  cr_assert_eq(filter_cutoff(&f), 0);
+  c.wd = 1e-4; /* with decay the quadratic's poles stay inside */
+  f = filter_of(&c);
+  cr_assert(f.pole_re[0] < 1 && isfinite(filter_dc_gain(&f)));
+}
