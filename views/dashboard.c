@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "views/keys.h"
 #include "views/views.h"
 
 void dash_render(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
@@ -29,9 +30,11 @@ void view_too_small(Canvas *c, int need_w, int need_h) {
   int y = c->h / 2 - 1;
   int x = ((int)c->w - (int)strlen(line)) / 2;
   canvas_text(c, x > 0 ? x : 0, y > 0 ? y : 0, line, ST_WARN, c->w);
-  snprintf(line, sizeof line, "(now %d x %d)  q quits", c->w, c->h);
-  x = ((int)c->w - (int)strlen(line)) / 2;
-  canvas_text(c, x > 0 ? x : 0, (y > 0 ? y : 0) + 1, line, ST_DIM, c->w);
+  snprintf(line, sizeof line, "(now %d x %d)  ", c->w, c->h);
+  x = ((int)c->w - (int)strlen(line) - view_key_hints_width(DASH_IN_TOO_SMALL, 0)) / 2;
+  if (x < 0) x = 0;
+  x += canvas_text(c, x, (y > 0 ? y : 0) + 1, line, ST_DIM, c->w);
+  view_key_hints(c, x, (y > 0 ? y : 0) + 1, c->w, DASH_IN_TOO_SMALL, 0);
 }
 
 /* First bucket whose last step is >= a (buckets are in step order). */

@@ -1,81 +1,87 @@
-/* view_footer.c — the keys that work now (they change with the focused pane,
- * the run state and any open overlay), and the latest message. */
+/* view_footer.c — the keys that work now, from the key table (views/keys.h):
+ * the hints of the screen that is up, as the run state, the focused pane
+ * and a pinned run offer them; and the latest message. */
 #include <stdio.h>
 #include <string.h>
 
+#include "views/keys.h"
 #include "views/views.h"
 
-typedef struct {
-  const char *key, *what;
-} Key;
+/* What holds now, as the key table's DASH_NOW_* bits. */
+static unsigned now_facts(const DashSnapshot *s, const DashUi *ui) {
+  unsigned now = 1u << s->state;
+  if (ui && ui->focus == PANE_FILTER) now |= DASH_NOW_FILTER;
+  if (s->n_layers > 1) now |= DASH_NOW_LAYERS;
+  if (ui && ui->ghost) now |= DASH_NOW_GHOST;
+  return now;
+}
 
-/* Key hints left to right, each only if it fits whole. */
-static int keys(Canvas *c, int x, int y, int end, const Key *k, size_t n) {
-  for (size_t i = 0; i < n; i++) {
-    int need = (int)(strlen(k[i].key) + 1 + strlen(k[i].what));
-    if (x + need > end) break;
-    x += canvas_text(c, x, y, k[i].key, ST_KEY, end - x) + 1;
-    x += canvas_text(c, x, y, k[i].what, ST_DIM, end - x) + 2;
-  }
+/* Whether the footer offers k on the screen mode now. */
+static int offered(const DashKey *k, unsigned mode, unsigned now) {
+  return (k->modes & mode) && k->hint && (!k->offer || (k->offer & now));
+}
+
+static const char *hint_word(const DashKey *k, unsigned now) {
+  return k->hint_alt && (k->alt_if & now) ? k->hint_alt : k->hint;
+}
+
+/* The cells k's hint takes, with the gap after it. */
+static int hint_width(const DashKey *k, unsigned now) {
+  return dash_key_short_len(k) + 1 + (int)strlen(hint_word(k, now)) + 2;
+}
+
+/* Draws k's hint at x if it fits whole before end; returns the next x, or
+ * -1 when it does not fit. */
+static int hint(Canvas *c, int x, int y, int end, const DashKey *k, unsigned now) {
+  const char *what = hint_word(k, now);
+  int key_w = dash_key_short_len(k);
+  if (x + key_w + 1 + (int)strlen(what) > end) return -1;
+  x += canvas_text(c, x, y, k->keys, ST_KEY, key_w) + 1;
+  return x + canvas_text(c, x, y, what, ST_DIM, end - x) + 2;
+}
+
+/* Draws the offered hints whose right flag is right, those for the front
+ * now first, each only if it fits whole; returns the x after the last. */
+static int hints(Canvas *c, int x, int y, int end, unsigned mode, unsigned now, int right) {
+  for (int pass = 0; pass < 2; pass++)
+    for (size_t i = 0; i < dash_key_count; i++) {
+      const DashKey *k = &dash_keys[i];
+      int front = (k->first & now) != 0;
+      if (!offered(k, mode, now) || k->right != right || front != (pass == 0)) continue;
+      int next = hint(c, x, y, end, k, now);
+      if (next < 0) return x;
+      x = next;
+    }
   return x;
 }
 
+/* The cells the offered hints whose right flag is right take, gaps included. */
+static int hints_width(unsigned mode, unsigned now, int right) {
+  int w = 0;
+  for (size_t i = 0; i < dash_key_count; i++)
+    if (offered(&dash_keys[i], mode, now) && dash_keys[i].right == right) w += hint_width(&dash_keys[i], now);
+  return w;
+}
+
+int view_key_hints(Canvas *c, int x, int y, int end, unsigned mode, unsigned now) {
+  return hints(c, hints(c, x, y, end, mode, now, 0), y, end, mode, now, 1);
+}
+
+int view_key_hints_width(unsigned mode, unsigned now) {
+  int w = hints_width(mode, now, 0) + hints_width(mode, now, 1);
+  return w > 2 ? w - 2 : 0;
+}
+
+/* The hints of the screen that is up; help and quit (the right-end ones)
+ * stay visible at the right end whatever the width. */
 static void key_line(Canvas *c, int x, int y, int end, const DashSnapshot *s, const DashUi *ui) {
-  Key k[24];
-  size_t n = 0;
-  switch (ui ? ui->overlay : OVL_NONE) {
-  case OVL_HELP:
-  case OVL_INFO:
-    k[n++] = (Key){"any key", "close"};
-    break;
-  case OVL_PRESETS:
-  case OVL_OPTS:
-    k[n++] = (Key){"Up/Down", "choose"};
-    k[n++] = (Key){"Enter", ui->overlay == OVL_OPTS ? "switch" : "load"};
-    k[n++] = (Key){"Esc", "cancel"};
-    break;
-  case OVL_CONFIRM:
-    k[n++] = (Key){"y", "yes"};
-    k[n++] = (Key){"n/Esc", "no"};
-    break;
-  case OVL_INPUT:
-    k[n++] = (Key){"Enter", "set"};
-    k[n++] = (Key){"Esc", "cancel"};
-    k[n++] = (Key){"Bksp", "erase"};
-    break;
-  case OVL_NONE:
-    if (s->state == RUN_DIVERGED) {
-      k[n++] = (Key){"-", "lower the rate"};
-      k[n++] = (Key){"space", "continue"};
-      k[n++] = (Key){"r", "restart"};
-    } else if (s->state == RUN_DONE) {
-      k[n++] = (Key){"r", "restart"};
-    } else {
-      k[n++] = (Key){"space", s->state == RUN_PAUSED ? "resume" : "pause"};
-      if (s->state == RUN_PAUSED) k[n++] = (Key){"n", "step"};
-    }
-    if (ui && ui->focus == PANE_FILTER) {
-      k[n++] = (Key){"Up/Down", "setting"};
-      if (s->state != RUN_DIVERGED) k[n++] = (Key){"+/-", "change"};
-      k[n++] = (Key){"Enter", "type"};
-    }
-    k[n++] = (Key){"Tab", "pane"};
-    k[n++] = (Key){"o", "optimizer"};
-    if (s->n_layers > 1) k[n++] = (Key){"l", "layer"};
-    k[n++] = (Key){"p", ui && ui->ghost ? "re-pin" : "pin"};
-    if (ui && ui->ghost) k[n++] = (Key){"u", "unpin"};
-    k[n++] = (Key){"e", "export"};
-    k[n++] = (Key){"s", "save"};
-    k[n++] = (Key){"P", "presets"};
-    if (s->state != RUN_DONE && s->state != RUN_DIVERGED) k[n++] = (Key){"r", "restart"};
-    /* help and quit stay visible at the right end whatever the width */
-    static const Key always[] = {{"?", "help"}, {"q", "quit"}};
-    int right = end - 16;
-    keys(c, right, y, end, always, 2);
-    end = right - 2;
-    break;
+  unsigned mode = dash_key_mode(ui, 0), now = now_facts(s, ui);
+  int right_w = hints_width(mode, now, 1);
+  if (right_w) {
+    hints(c, end - right_w, y, end, mode, now, 1);
+    end -= right_w + 2;
   }
-  keys(c, x, y, end, k, n);
+  hints(c, x, y, end, mode, now, 0);
 }
 
 void view_footer(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {

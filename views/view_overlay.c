@@ -1,9 +1,10 @@
-/* view_overlay.c — boxes drawn over the panes: the key help (? and F1), the
+/* view_overlay.c — boxes drawn over the panes: the key help (from the key table), the
  * presets menu with each preset's explanation, the optimizer menu, the
  * restart question, the value prompt, and a preset's text. */
 #include <stdio.h>
 #include <string.h>
 
+#include "views/keys.h"
 #include "views/views.h"
 
 /* A centred, cleared box of w x h (clamped to the screen); returns its interior. */
@@ -58,33 +59,27 @@ static int wrapped_rows(const char *text, int w) {
   return rows;
 }
 
-static const char *help_rows[][2] = {
-    {"space", "pause / resume training"},
-    {"n", "one step (while paused)"},
-    {"r", "restart with the current settings (asks first)"},
-    {"Tab / 1-5", "focus the next pane / pane N"},
-    {"Up / Down", "filter pane: select a setting"},
-    {"+ / -", "scale it by 10^(1/4), or step it (linear ones)"},
-    {"Enter", "type an exact value"},
-    {"o", "switch optimizer (state mapped, exact where it can be)"},
-    {"l / L", "next / previous layer"},
-    {"p", "pin this run: a ghost under the live curves"},
-    {"u", "unpin: remove the ghost"},
-    {"e", "export this session's charts"},
-    {"s", "save a checkpoint"},
-    {"P", "presets: guided experiments"},
-    {"i", "the current preset's explanation"},
-    {"? / F1", "this help"},
-    {"q", "quit"},
-};
+/* Whether the help lists k: a binding of the dashboard with a help line. */
+static int in_help(const DashKey *k) { return (k->modes & DASH_IN_MAIN) && k->help; }
 
+/* The dashboard's keys from the key table, one row each, and a note. */
 static void help(Canvas *c) {
-  size_t n = sizeof help_rows / sizeof *help_rows;
-  Rect in = panel(c, 70, (int)n + 4, "keys");
+  int n = 0, key_w = 0, text_w = 0;
+  for (size_t i = 0; i < dash_key_count; i++) {
+    const DashKey *k = &dash_keys[i];
+    if (!in_help(k)) continue;
+    n++;
+    if ((int)strlen(k->keys) > key_w) key_w = (int)strlen(k->keys);
+    if ((int)strlen(k->help) > text_w) text_w = (int)strlen(k->help);
+  }
+  key_w += 2;
+  Rect in = panel(c, key_w + text_w + 4, n + 4, "keys");
   int y = in.y;
-  for (size_t i = 0; i < n && y < in.y + in.h; i++, y++) {
-    canvas_text(c, in.x, y, help_rows[i][0], ST_KEY, 12);
-    canvas_text(c, in.x + 12, y, help_rows[i][1], ST_TEXT, in.w - 12);
+  for (size_t i = 0; i < dash_key_count && y < in.y + in.h; i++) {
+    const DashKey *k = &dash_keys[i];
+    if (!in_help(k)) continue;
+    canvas_text(c, in.x, y, k->keys, ST_KEY, key_w);
+    canvas_text(c, in.x + key_w, y++, k->help, ST_TEXT, in.w - key_w);
   }
   if (y + 1 < in.y + in.h)
     canvas_text(c, in.x, y + 1, "A change applies at the next step and never resets training.", ST_DIM,
@@ -136,19 +131,17 @@ void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
   case OVL_CONFIRM: {
     Rect in = panel(c, (int)strlen(ui->confirm) + 6 > 40 ? (int)strlen(ui->confirm) + 6 : 40, 5, "confirm");
     canvas_text(c, in.x, in.y, ui->confirm, ST_TEXT, in.w);
-    canvas_text(c, in.x, in.y + 2, "y", ST_KEY, 1);
-    canvas_text(c, in.x + 2, in.y + 2, "yes", ST_DIM, 3);
-    canvas_text(c, in.x + 7, in.y + 2, "n", ST_KEY, 1);
-    canvas_text(c, in.x + 9, in.y + 2, "no", ST_DIM, 2);
+    view_key_hints(c, in.x, in.y + 2, in.x + in.w, DASH_IN(OVL_CONFIRM), 0);
     return;
   }
   case OVL_INPUT: {
-    Rect in = panel(c, 44, 5, "set value");
+    Rect in = panel(c, 44, 6, "set value");
     int x = in.x + canvas_text(c, in.x, in.y, ui->input_label, ST_TEXT, 16);
     x += canvas_text(c, x, in.y, " = ", ST_DIM, 3);
     x += canvas_text(c, x, in.y, ui->input, ST_VALUE, in.x + in.w - x - 1);
     canvas_put(c, x, in.y, 0x2588, '_', ST_KEY);
-    canvas_text(c, in.x, in.y + 2, "e.g. 0.002 or 2e-3; Enter sets, Esc cancels", ST_DIM, in.w);
+    canvas_text(c, in.x, in.y + 2, "e.g. 0.002 or 2e-3", ST_DIM, in.w);
+    view_key_hints(c, in.x, in.y + 3, in.x + in.w, DASH_IN(OVL_INPUT), 0);
     return;
   }
   case OVL_INFO: {
@@ -157,7 +150,7 @@ void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
     if (w > 96) w = 96;
     Rect in = panel(c, w, wrapped_rows(text, w - 4) + 4, ui->info_title ? ui->info_title : "about");
     int y = wrap(c, in, in.y, text, ST_TEXT);
-    canvas_text(c, in.x, y + 1 < in.y + in.h ? y + 1 : in.y + in.h - 1, "any key closes", ST_DIM, in.w);
+    view_key_hints(c, in.x, y + 1 < in.y + in.h ? y + 1 : in.y + in.h - 1, in.x + in.w, DASH_IN(OVL_INFO), 0);
     return;
   }
   }

@@ -25,6 +25,13 @@ void view_inertia(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_filter(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_footer(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+/* The key table's hints (views/keys.h) for the screen mode (a DASH_IN_* bit)
+ * and what holds now (DASH_NOW_* bits), left to right from x: those for the
+ * front now first, the footer's right-end ones last, each only if it fits
+ * whole before end. Returns the x after the last one drawn. */
+int view_key_hints(Canvas *c, int x, int y, int end, unsigned mode, unsigned now);
+/* The cells view_key_hints takes when all fit. */
+int view_key_hints_width(unsigned mode, unsigned now);
 /* Overlays drawn over the panes: help, menus, prompts, the preset text. */
 void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui);
 /* The whole screen of a terminal below the minimum size. */

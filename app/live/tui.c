@@ -20,9 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#define NCURSES_WIDECHAR 1
-#include <curses.h> /* key codes only; every curses call is in tui_term.c */
-
 #include "app/commands/headless.h"
 #include "app/io/number_text.h"
 #include "app/cli/presets.h"
@@ -32,6 +29,7 @@
 #include "app/live/tui_term.h"
 #include "app/live/tui_worker.h"
 #include "engine/settings.h"
+#include "views/keys.h"
 #include "views/views.h"
 
 #define FRAME_S 0.05
@@ -225,9 +223,7 @@ static uint64_t last_sent(const Tui *T) {
   return seq;
 }
 
-/* --- keys ------------------------------------------------------------------- */
-
-static int is_enter(int ch) { return ch == '\r' || ch == '\n' || ch == KEY_ENTER; }
+/* --- the key table's actions (views/keys.h) ------------------------------- */
 
 static void nudge(Tui *T, int dir) {
   const OptSetting *p = selected_param(&T->ui);
@@ -311,41 +307,6 @@ static void load_preset(Tui *T, const Preset *p) {
   T->ui.overlay = OVL_INFO;
 }
 
-static void key_overlay(Tui *T, int ch) {
-  DashUi *ui = &T->ui;
-  switch (ui->overlay) {
-  case OVL_HELP:
-  case OVL_INFO: ui->overlay = OVL_NONE; return;
-  case OVL_CONFIRM:
-    if (ch == 'y' || ch == 'Y') {
-      send_simple(T, CMD_RESTART);
-      T->ui.pending = 0;
-    }
-    ui->overlay = OVL_NONE;
-    return;
-  case OVL_OPTS:
-  case OVL_PRESETS: {
-    int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : (int)ui->n_presets;
-    if (ch == KEY_UP || ch == 'k') ui->menu_sel = (ui->menu_sel + n - 1) % n;
-    else if (ch == KEY_DOWN || ch == 'j') ui->menu_sel = (ui->menu_sel + 1) % n;
-    else if (ch == 27 || ch == 'q' || ch == 'o' || ch == 'P') { /* Enter: see key() */
-      ui->overlay = OVL_NONE;
-    }
-    return;
-  }
-  case OVL_INPUT: {
-    size_t len = strlen(ui->input);
-    if (is_enter(ch)) commit_input(T);
-    else if (ch == 27) ui->overlay = OVL_NONE;
-    else if ((ch == KEY_BACKSPACE || ch == 127 || ch == 8) && len) ui->input[len - 1] = 0;
-    else if (ch < 128 && ch > 0 && strchr("0123456789.eE+-", ch) && len + 1 < sizeof ui->input)
-      ui->input[len] = (char)ch, ui->input[len + 1] = 0;
-    return;
-  }
-  case OVL_NONE: return;
-  }
-}
-
 /* The steps the running optimizer has taken (the optimizer menu's verdicts
  * depend on it). */
 static uint64_t optimizer_steps(Tui *T) {
@@ -355,108 +316,147 @@ static uint64_t optimizer_steps(Tui *T) {
   return t;
 }
 
-static void key(Tui *T, int ch) {
+/* Lays out and paints the whole screen again at the terminal's size. */
+static void redraw(Tui *T) {
+  term_resize(&T->term);
+  canvas_resize(&T->canvas, T->term.w, T->term.h);
+}
+
+/* The selected layer one on (dir > 0) or back, round the model's layers. */
+static void move_layer(Tui *T, int dir) {
+  const DashSnapshot *s = worker_acquire(T->w);
+  size_t n = s->n_layers ? s->n_layers : 1;
+  worker_release(T->w);
+  T->ui.layer = (T->ui.layer + (dir > 0 ? 1 : n - 1)) % n;
+}
+
+/* Up / Down: the setting in the filter pane, the layer in the flips,
+ * inertia and weights panes, nothing in the curves pane. */
+static void select_row(Tui *T, int dir) {
   DashUi *ui = &T->ui;
-  if (ch == KEY_RESIZE || ch == 12 /* ^L */) {
-    term_resize(&T->term);
-    canvas_resize(&T->canvas, T->term.w, T->term.h);
-    return;
-  }
-  Layout L;
-  if (layout_compute(T->term.w, T->term.h, &L)) { /* too small: only q works */
-    if (ch == 'q' || ch == 'Q') T->quit = 1;
-    return;
-  }
-  if (ui->overlay == OVL_OPTS && is_enter(ch)) {
-    OptConfig to;
-    OptSwitch verdict;
-    optim_switch_target(&ui->opt, (OptKind)ui->menu_sel, optimizer_steps(T), &to, &verdict);
-    ui->overlay = OVL_NONE;
-    if (to.kind == ui->opt.kind) return;
-    send_opt(T, &to, CMD_SWITCH_OPT);
-    return;
-  }
-  if (ui->overlay == OVL_PRESETS && is_enter(ch)) {
-    ui->overlay = OVL_NONE;
-    load_preset(T, preset_at((size_t)ui->menu_sel));
-    return;
-  }
-  if (ui->overlay != OVL_NONE) {
-    key_overlay(T, ch);
-    return;
-  }
   const OptSetting *ps[SETTINGS_LIVE_MAX];
   int np = (int)settings_live(&ui->opt, ps, SETTINGS_LIVE_MAX);
-  const DashSnapshot *s;
-  switch (ch) {
-  case 'q': case 'Q': T->quit = 1; break;
-  case '?': case KEY_F(1): case 'h': ui->overlay = OVL_HELP; break;
-  case ' ': send_simple(T, CMD_TOGGLE); break;
-  case 'n': send_simple(T, CMD_STEP); break;
-  case 'r':
-    snprintf(ui->confirm, sizeof ui->confirm, "Restart training from step 0 with the current settings?");
-    ui->overlay = OVL_CONFIRM;
-    break;
-  case '\t': ui->focus = (Pane)((ui->focus + 1) % PANE_COUNT); break;
-  case KEY_BTAB: ui->focus = (Pane)((ui->focus + PANE_COUNT - 1) % PANE_COUNT); break;
-  case '1': case '2': case '3': case '4': case '5': ui->focus = (Pane)(ch - '1'); break;
-  case KEY_UP: case 'k':
-  case KEY_DOWN: case 'j': {
-    int dir = ch == KEY_UP || ch == 'k' ? -1 : 1;
-    if (ui->focus == PANE_FILTER && np) {
-      ui->param = (ui->param + np + dir) % np;
-    } else if (ui->focus != PANE_CURVES) {
-      s = worker_acquire(T->w);
-      size_t n = s->n_layers ? s->n_layers : 1;
-      worker_release(T->w);
-      ui->layer = (ui->layer + (dir > 0 ? 1 : n - 1)) % n;
-    }
-    break;
+  if (ui->focus == PANE_FILTER && np) ui->param = (ui->param + np + dir) % np;
+  else if (ui->focus != PANE_CURVES) move_layer(T, dir);
+}
+
+static void ask_restart(Tui *T) {
+  snprintf(T->ui.confirm, sizeof T->ui.confirm, "Restart training from step 0 with the current settings?");
+  T->ui.overlay = OVL_CONFIRM;
+}
+
+/* The restart question's yes. */
+static void restart(Tui *T) {
+  send_simple(T, CMD_RESTART);
+  T->ui.pending = 0;
+  T->ui.overlay = OVL_NONE;
+}
+
+static void type_value(Tui *T) {
+  if (T->ui.focus == PANE_FILTER) open_input(T);
+  else message(T, 0, "Tab to the filter pane (5) to type a value");
+}
+
+/* The optimizer menu, each switch marked exact or approximate. */
+static void open_optimizers(Tui *T) {
+  DashUi *ui = &T->ui;
+  const uint64_t t = optimizer_steps(T);
+  for (int k = 0; k < OPT_KIND_COUNT; k++) {
+    OptConfig to;
+    OptSwitch verdict;
+    optim_switch_target(&ui->opt, (OptKind)k, t, &to, &verdict);
+    ui->opt_exact[k] = verdict.exact;
   }
-  case '+': case '=': nudge(T, 1); break;
-  case '-': case '_': nudge(T, -1); break;
-  case '\r': case '\n': case KEY_ENTER:
-    if (ui->focus == PANE_FILTER) open_input(T);
-    else message(T, 0, "Tab to the filter pane (5) to type a value");
-    break;
-  case 'o': {
-    const uint64_t t = optimizer_steps(T);
-    for (int k = 0; k < OPT_KIND_COUNT; k++) {
-      OptConfig to;
-      OptSwitch verdict;
-      optim_switch_target(&ui->opt, (OptKind)k, t, &to, &verdict);
-      ui->opt_exact[k] = verdict.exact;
-    }
-    ui->menu_sel = (int)ui->opt.kind;
-    ui->overlay = OVL_OPTS;
-    break;
-  }
-  case 'l': case 'L': {
-    s = worker_acquire(T->w);
-    size_t n = s->n_layers ? s->n_layers : 1;
-    worker_release(T->w);
-    ui->layer = (ui->layer + (ch == 'l' ? 1 : n - 1)) % n;
-    break;
-  }
-  case 'p': pin(T); break;
-  case 'u': unpin(T); break;
-  case 'e':
+  ui->menu_sel = (int)ui->opt.kind;
+  ui->overlay = OVL_OPTS;
+}
+
+/* The optimizer menu's choice: switches unless it is the running one. */
+static void switch_chosen(Tui *T) {
+  DashUi *ui = &T->ui;
+  OptConfig to;
+  OptSwitch verdict;
+  optim_switch_target(&ui->opt, (OptKind)ui->menu_sel, optimizer_steps(T), &to, &verdict);
+  ui->overlay = OVL_NONE;
+  if (to.kind != ui->opt.kind) send_opt(T, &to, CMD_SWITCH_OPT);
+}
+
+/* The presets menu, on the running preset if any. */
+static void open_presets(Tui *T) {
+  DashUi *ui = &T->ui;
+  ui->menu_sel = 0;
+  for (size_t i = 0; i < ui->n_presets; i++)
+    if (T->preset && !strcmp(ui->presets[i].name, T->preset->name)) ui->menu_sel = (int)i;
+  ui->overlay = OVL_PRESETS;
+}
+
+static void load_chosen(Tui *T) {
+  T->ui.overlay = OVL_NONE;
+  load_preset(T, preset_at((size_t)T->ui.menu_sel));
+}
+
+static void show_info(Tui *T) {
+  if (T->preset) T->ui.overlay = OVL_INFO;
+  else message(T, 0, "no preset is running: P chooses one");
+}
+
+/* The open menu's selection one up (dir < 0) or down, around. */
+static void menu_move(Tui *T, int dir) {
+  DashUi *ui = &T->ui;
+  int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : (int)ui->n_presets;
+  ui->menu_sel = (ui->menu_sel + n + dir) % n;
+}
+
+static void input_erase(DashUi *ui) {
+  size_t len = strlen(ui->input);
+  if (len) ui->input[len - 1] = 0;
+}
+
+static void input_char(DashUi *ui, int ch) {
+  size_t len = strlen(ui->input);
+  if (len + 1 < sizeof ui->input) ui->input[len] = (char)ch, ui->input[len + 1] = 0;
+}
+
+/* Runs the action of the key's binding on the screen that is up (the key
+ * table decides which, and whether the key does anything there). */
+static void key(Tui *T, int ch) {
+  DashUi *ui = &T->ui;
+  Layout L;
+  int arg;
+  const DashKey *k = dash_key_find(dash_key_mode(ui, layout_compute(T->term.w, T->term.h, &L) != 0), ch, &arg);
+  if (!k) return;
+  switch (k->action) {
+  case DASH_ACT_REDRAW: redraw(T); break;
+  case DASH_ACT_QUIT: T->quit = 1; break;
+  case DASH_ACT_HELP: ui->overlay = OVL_HELP; break;
+  case DASH_ACT_TOGGLE: send_simple(T, CMD_TOGGLE); break;
+  case DASH_ACT_STEP: send_simple(T, CMD_STEP); break;
+  case DASH_ACT_ASK_RESTART: ask_restart(T); break;
+  case DASH_ACT_CYCLE_PANE: ui->focus = (Pane)((ui->focus + PANE_COUNT + arg) % PANE_COUNT); break;
+  case DASH_ACT_FOCUS_PANE: ui->focus = (Pane)arg; break;
+  case DASH_ACT_SELECT: select_row(T, arg); break;
+  case DASH_ACT_NUDGE: nudge(T, arg); break;
+  case DASH_ACT_TYPE_VALUE: type_value(T); break;
+  case DASH_ACT_OPTIMIZERS: open_optimizers(T); break;
+  case DASH_ACT_LAYER: move_layer(T, arg); break;
+  case DASH_ACT_PIN: pin(T); break;
+  case DASH_ACT_UNPIN: unpin(T); break;
+  case DASH_ACT_EXPORT:
     send_simple(T, CMD_EXPORT);
     message(T, 0, "exporting charts...");
     break;
-  case 's': send_simple(T, CMD_SAVE); break;
-  case 'P':
-    ui->menu_sel = 0;
-    for (size_t i = 0; i < ui->n_presets; i++)
-      if (T->preset && !strcmp(ui->presets[i].name, T->preset->name)) ui->menu_sel = (int)i;
-    ui->overlay = OVL_PRESETS;
-    break;
-  case 'i':
-    if (T->preset) ui->overlay = OVL_INFO;
-    else message(T, 0, "no preset is running: P chooses one");
-    break;
-  case 27: ui->message[0] = 0; break;
-  default: break;
+  case DASH_ACT_SAVE: send_simple(T, CMD_SAVE); break;
+  case DASH_ACT_PRESETS: open_presets(T); break;
+  case DASH_ACT_INFO: show_info(T); break;
+  case DASH_ACT_CLEAR_MESSAGE: ui->message[0] = 0; break;
+  case DASH_ACT_CLOSE: ui->overlay = OVL_NONE; break;
+  case DASH_ACT_MENU_MOVE: menu_move(T, arg); break;
+  case DASH_ACT_SWITCH_OPT: switch_chosen(T); break;
+  case DASH_ACT_LOAD_PRESET: load_chosen(T); break;
+  case DASH_ACT_RESTART: restart(T); break;
+  case DASH_ACT_INPUT_SET: commit_input(T); break;
+  case DASH_ACT_INPUT_ERASE: input_erase(ui); break;
+  case DASH_ACT_INPUT_CHAR: input_char(ui, ch); break;
   }
 }
 
@@ -604,16 +604,16 @@ int tui_run(const Config *cfg) {
     int wait_ms = (int)ceil((next - now_s()) * 1e3);
     if (waiting && wait_ms > 4) wait_ms = 4;
     int ch = term_key(&T.term, wait_ms < 0 ? 0 : wait_ms > 50 ? 50 : wait_ms);
-    if (ch == ERR && waiting && worker_applied(T.w) >= last_sent(&T)) {
+    if (ch == TERM_NO_KEY && waiting && worker_applied(T.w) >= last_sent(&T)) {
       frame(&T);
       next = now_s() + FRAME_S;
       continue;
     }
-    if (ch != ERR) {
+    if (ch != TERM_NO_KEY) {
       T.key_t = now_s();
       T.key_waiting = 1;
       do key(&T, ch);
-      while (!T.quit && !got_signal && (ch = term_key(&T.term, 0)) != ERR);
+      while (!T.quit && !got_signal && (ch = term_key(&T.term, 0)) != TERM_NO_KEY);
       if (T.quit || got_signal) break;
       frame(&T);
       next = now_s() + FRAME_S;

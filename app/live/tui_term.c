@@ -12,6 +12,8 @@
 #include <unistd.h>
 #include <wchar.h>
 
+#include "views/keys.h"
+
 /* Per style: colour on 256-colour terminals, on 8-colour ones, and the
  * attributes used with 8 colours (or none). -1 is the terminal's default. */
 typedef struct {
@@ -176,5 +178,16 @@ void term_draw(Term *t, const Canvas *c) {
 int term_key(Term *t, int timeout_ms) {
   (void)t;
   timeout(timeout_ms);
-  return getch();
+  int ch = getch();
+  switch (ch) {
+  case ERR: return TERM_NO_KEY;
+  case KEY_UP: return DASH_KEY_UP;
+  case KEY_DOWN: return DASH_KEY_DOWN;
+  case KEY_BTAB: return DASH_KEY_BTAB;
+  case KEY_ENTER: return DASH_KEY_ENTER;
+  case KEY_BACKSPACE: return DASH_KEY_BACKSPACE;
+  case KEY_F(1): return DASH_KEY_F1;
+  case KEY_RESIZE: return DASH_KEY_RESIZE;
+  default: return ch;
+  }
 }

@@ -22,11 +22,15 @@ int term_usable(char *why, size_t len);
 int term_start(Term *t, char *err, size_t errlen);
 /* Restores the terminal. */
 void term_stop(Term *t);
-/* Re-reads the size after KEY_RESIZE; the next draw repaints everything. */
+/* Re-reads the size after DASH_KEY_RESIZE; the next draw repaints everything. */
 void term_resize(Term *t);
 /* Copies c (of the terminal's size) to the screen and refreshes. */
 void term_draw(Term *t, const Canvas *c);
-/* The next key within timeout_ms (-1: ERR). */
+#define TERM_NO_KEY (-1)
+
+/* The next key within timeout_ms, as the key table codes it (views/keys.h:
+ * a character or a DASH_KEY_* code; other special keys keep curses' codes);
+ * TERM_NO_KEY when none came. */
 int term_key(Term *t, int timeout_ms);
 
 #endif
