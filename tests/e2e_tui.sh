@@ -6,56 +6,17 @@
 # with u (the ghost goes), pause and check the step stops, export the
 # charts, shrink to 40x12 and see the too-small screen, quit with q and
 # check the exit code and that the terminal was restored;
-# then the ASCII fallback in the C locale. Polls with timeouts, no fixed sleeps.
+# then the ASCII fallback in the C locale; then terminals that cannot show
+# the view (TERM=dumb, an unknown TERM): the run trains headless and stderr
+# says why. Polls with timeouts.
 set -u
-BIN=$(readlink -f "${FLIPSCOPE_BIN:-build/flipscope}")
-command -v tmux >/dev/null || { echo "e2e_tui: tmux is not installed (make deps)"; exit 1; }
-[ -x "$BIN" ] || { echo "e2e_tui: $BIN not found (make first)"; exit 1; }
-
-DIR=$(mktemp -d /tmp/flipscope-e2e-tui.XXXXXX)
-SOCK="flipscope-e2e-$$"
-T="tmux -L $SOCK"
-cleanup() { $T kill-server 2>/dev/null; rm -rf "$DIR"; }
-trap cleanup EXIT
+NAME=e2e_tui
+. "$(dirname "$0")/tui_tmux.sh"
 START=$(date +%s.%N)
-
-fail() {
-  echo "e2e_tui: FAIL: $*"
-  echo "--- screen ---"
-  $T capture-pane -p -t e2e 2>/dev/null
-  exit 1
-}
-screen() { $T capture-pane -p -t e2e 2>/dev/null; }
-# wait_for PATTERN SECONDS: until the screen matches (grep -E)
-wait_for() {
-  local deadline=$(($(date +%s%N) + ${2} * 1000000000))
-  while [ "$(date +%s%N)" -lt "$deadline" ]; do
-    screen | grep -Eq -- "$1" && return 0
-    sleep 0.05
-  done
-  return 1
-}
-step_now() { screen | grep -o 'step [0-9]*/' | head -1 | tr -dc '0-9'; }
-# wait_step_above N SECONDS: until the step counter passes N
-wait_step_above() {
-  local deadline=$(($(date +%s%N) + ${2} * 1000000000)) s
-  while [ "$(date +%s%N)" -lt "$deadline" ]; do
-    s=$(step_now)
-    [ -n "$s" ] && [ "$s" -gt "$1" ] && return 0
-    sleep 0.05
-  done
-  return 1
-}
-start() { # start LANG
-  $T -u new-session -d -s e2e -x 100 -y 30 \
-    "cd '$DIR' && env LANG=$1 TERM=screen-256color FLIPSCOPE_TUI_STATS='$DIR/stats.json' '$BIN' \
-       --data glyphs --model mlp:64x64 --epochs 100000 --threads 1 --seed 3 2>'$DIR/stderr';
-     echo \$? > '$DIR/exit'; stty -a > '$DIR/stty' 2>&1; echo RESTORED; sleep 30" \
-    || fail "cannot start tmux"
-}
+ARGS="--data glyphs --model mlp:64x64 --epochs 100000 --threads 1 --seed 3"
 
 # --- UTF-8 ---------------------------------------------------------------------
-start C.UTF-8
+tui_start "LANG=C.UTF-8 FLIPSCOPE_TUI_STATS=$DIR/stats.json" "$ARGS"
 wait_for 'filter cema' 10 || fail "the dashboard did not appear"
 wait_for 'running' 5 || fail "no 'running' state"
 s0=$(step_now)
@@ -95,23 +56,31 @@ exported=$(ls -d "$DIR"/flipscope-charts-* 2>/dev/null | head -1)
 $T resize-window -t e2e -x 40 -y 12
 wait_for 'terminal too small: need 80 x 24' 3 || fail "no too-small screen at 40x12"
 $T send-keys -t e2e 'q'
-wait_for 'RESTORED' 10 || fail "q did not quit"
-[ "$(cat "$DIR/exit")" = "0" ] || fail "exit code $(cat "$DIR/exit"), stderr: $(cat "$DIR/stderr")"
-grep -Eq '(^| )icanon( |$)' "$DIR/stty" && grep -Eq '(^| )echo( |$)' "$DIR/stty" \
-  || fail "the terminal was not restored: $(cat "$DIR/stty")"
+code=$(wait_exit 10) || fail "q did not quit"
+[ "$code" = 0 ] || fail "exit code $code, stderr: $(cat "$DIR/stderr")"
+check_restored
 screen | grep -q 'filter cema' && fail "the dashboard is still on the screen after exit"
 grep -q '"fps"' "$DIR/stats.json" || fail "no stats written"
 stats=$(cat "$DIR/stats.json")
-$T kill-server 2>/dev/null
 
 # --- ASCII fallback in the C locale -----------------------------------------------
-rm -f "$DIR/exit"
-start C
+tui_start "LANG=C" "$ARGS"
 wait_for '\+\[1 curves\]-' 10 || fail "no ASCII frame in the C locale"
 screen | grep -q '╭' && fail "box-drawing glyphs in the C locale"
 $T send-keys -t e2e 'q'
-wait_for 'RESTORED' 10 || fail "q did not quit (C locale)"
-[ "$(cat "$DIR/exit")" = "0" ] || fail "exit code $(cat "$DIR/exit") (C locale)"
+code=$(wait_exit 10) || fail "q did not quit (C locale)"
+[ "$code" = 0 ] || fail "exit code $code (C locale)"
+
+# --- a terminal that cannot show the view: headless, and stderr says why -----------
+for case in "dumb:the terminal TERM=dumb cannot move the cursor" \
+            "nosuch-term:the terminal type TERM=nosuch-term is unknown"; do
+  tui_start "TERM=${case%%:*}" "--data glyphs --model mlp:16 --steps 5 --threads 1"
+  code=$(wait_exit 20) || fail "TERM=${case%%:*}: the headless run did not end"
+  [ "$code" = 0 ] || fail "TERM=${case%%:*}: exit code $code: $(cat "$DIR/stderr")"
+  grep -qx "flipscope: ${case#*:}: training headless" "$DIR/stderr" \
+    || fail "TERM=${case%%:*}: stderr does not say why: $(cat "$DIR/stderr")"
+  $T capture-pane -p -J -t e2e | grep -q '"steps":5,' || fail "TERM=${case%%:*}: no headless summary"
+done
 
 END=$(date +%s.%N)
-echo "e2e_tui: ok in $(echo "$END - $START" | bc)s; $stats"
+echo "$NAME: ok in $(echo "$END - $START" | bc)s; $stats"

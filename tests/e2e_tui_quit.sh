@@ -12,17 +12,6 @@ START=$(date +%s.%N)
 CKPT="$DIR/live.ckpt"
 ARGS="--data glyphs --model mlp:64 --epochs 100000 --threads 1 --seed 7 --save $CKPT"
 
-step_now() { screen | grep -o 'step [0-9]*/' | head -1 | tr -dc '0-9'; }
-# started: the dashboard is up and has run a few steps; prints that step
-started() {
-  local deadline=$(($(date +%s%N) + 20000000000)) s
-  while [ "$(date +%s%N)" -lt "$deadline" ]; do
-    s=$(step_now)
-    [ -n "$s" ] && [ "$s" -gt 5 ] && { echo "$s"; return 0; }
-    sleep 0.05
-  done
-  return 1
-}
 view_pid() { pgrep -P "$($T display-message -p -t e2e '#{pane_pid}')"; }
 # check_checkpoint WHAT STEP: the checkpoint loads and is at STEP or later
 check_checkpoint() {
@@ -36,7 +25,8 @@ check_checkpoint() {
 
 # --- q, after raising alpha ------------------------------------------------------
 tui_start "LANG=C.UTF-8" "$ARGS"
-seen=$(started) || fail "q: the dashboard did not start training"
+wait_step_above 5 20 || fail "q: the dashboard did not start training"
+seen=$STEP
 $T send-keys -t e2e '+'
 wait_for 'cema alpha 0.001778' 5 || fail "q: + did not raise alpha"
 $T send-keys -t e2e q
@@ -50,7 +40,8 @@ grep -q 'alpha = 0.0017782' "$DIR/ckpt.json" || fail "q: the checkpoint does not
 for sig in INT:130 TERM:143 HUP:129; do
   rm -f "$CKPT"
   tui_start "LANG=C.UTF-8" "$ARGS"
-  seen=$(started) || fail "SIG${sig%:*}: the dashboard did not start training"
+  wait_step_above 5 20 || fail "SIG${sig%:*}: the dashboard did not start training"
+  seen=$STEP
   kill -s "${sig%:*}" "$(view_pid)" || fail "SIG${sig%:*}: no view process to signal"
   code=$(wait_exit 20) || fail "SIG${sig%:*} did not stop the view"
   [ "$code" = "${sig#*:}" ] || fail "SIG${sig%:*}: exit code $code, not ${sig#*:}: $(cat "$DIR/stderr")"
@@ -62,7 +53,8 @@ done
 # --- the terminal goes away ---------------------------------------------------------
 rm -f "$CKPT"
 tui_start "LANG=C.UTF-8" "$ARGS"
-seen=$(started) || fail "hangup: the dashboard did not start training"
+wait_step_above 5 20 || fail "hangup: the dashboard did not start training"
+seen=$STEP
 pid=$(view_pid)
 $T kill-pane -t e2e
 deadline=$(($(date +%s%N) + 20000000000))

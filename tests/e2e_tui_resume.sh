@@ -10,15 +10,9 @@ NAME=e2e_tui_resume
 START=$(date +%s.%N)
 ARGS="--data glyphs --model mlp:64 --threads 1 --seed 3 --log $DIR/run.csv --save $DIR/run.ckpt"
 
-step_now() { screen | grep -o 'step [0-9]*/' | head -1 | tr -dc '0-9'; }
 # quit_after STEPS: waits until the view passes STEPS, quits with q
 quit_after() {
-  local deadline=$(($(date +%s%N) + 20000000000)) s
-  while [ "$(date +%s%N)" -lt "$deadline" ]; do
-    s=$(step_now)
-    [ -n "$s" ] && [ "$s" -gt "$1" ] && break
-    sleep 0.05
-  done
+  wait_step_above "$1" 20 || fail "the view did not pass step $1 in 20 s"
   $T send-keys -t e2e q
   [ "$(wait_exit 20)" = 0 ] || fail "q did not exit 0: $(cat "$DIR/stderr")"
 }

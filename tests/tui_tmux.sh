@@ -1,5 +1,5 @@
 # tui_tmux.sh — what the live view's tmux tests share (sourced by
-# tests/e2e_tui_*.sh; not a test itself). Set NAME before sourcing.
+# tests/e2e_tui*.sh; not a test itself). Set NAME before sourcing.
 # It makes a private directory $DIR (the runs start in it), a private tmux
 # server $T, and removes both at exit. One session, "e2e", at a time.
 BIN=$(readlink -f "${FLIPSCOPE_BIN:-build/flipscope}")
@@ -24,6 +24,19 @@ wait_for() {
   local deadline=$(($(date +%s%N) + ${2} * 1000000000))
   while [ "$(date +%s%N)" -lt "$deadline" ]; do
     screen | grep -Eq -- "$1" && return 0
+    sleep 0.05
+  done
+  return 1
+}
+# step_now: the step counter on the screen ("" before the dashboard is up)
+step_now() { screen | grep -o 'step [0-9]*/' | head -1 | tr -dc '0-9'; }
+# wait_step_above N SECONDS: until the step counter passes N; the step seen
+# is then in $STEP
+wait_step_above() {
+  local deadline=$(($(date +%s%N) + ${2} * 1000000000))
+  while [ "$(date +%s%N)" -lt "$deadline" ]; do
+    STEP=$(step_now)
+    [ -n "$STEP" ] && [ "$STEP" -gt "$1" ] && return 0
     sleep 0.05
   done
   return 1
