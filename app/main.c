@@ -59,10 +59,13 @@ int main(int argc, char **argv) {
         fprintf(stderr, "flipscope: --change works in headless runs only (add --headless)\n");
         return EXIT_USAGE;
       }
-      return tui_run(&cfg);
+      int rc = tui_run(&cfg, err, sizeof err);
+      if (rc != TUI_NO_TERMINAL) return rc;
+      fprintf(stderr, "flipscope: %s: training headless\n", err);
+    } else {
+      fprintf(stderr, "flipscope: %s is not a terminal: training headless (--headless hides this note)\n",
+              isatty(STDOUT_FILENO) ? "stdin" : "stdout");
     }
-    fprintf(stderr, "flipscope: %s is not a terminal: training headless (--headless hides this note)\n",
-            isatty(STDOUT_FILENO) ? "stdin" : "stdout");
   }
   return headless_run(&cfg);
 }

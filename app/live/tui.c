@@ -20,7 +20,6 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/commands/headless.h"
 #include "app/io/number_text.h"
 #include "app/cli/presets.h"
 #include "app/run/session.h"
@@ -538,16 +537,11 @@ static int finish(Tui *T, const Config *cfg, int saved_err, FILE *err_file) {
   return sig ? 128 + sig : EXIT_OK;
 }
 
-int tui_run(const Config *cfg) {
+/* Opens the session and starts the worker (the quit signals caught, and
+ * blocked in the worker's threads); EXIT_OK, or the exit code with the
+ * message on stderr. */
+static int start_worker(Tui *T, const Config *cfg) {
   char err[512];
-  static Tui T; /* large (ghost, menus); one per process */
-  memset(&T, 0, sizeof T);
-  if (!term_usable(err, sizeof err)) {
-    fprintf(stderr, "flipscope: %s: training headless\n", err);
-    return headless_run(cfg);
-  }
-  T.cfg = *cfg;
-  if (cfg->preset[0]) T.preset = preset_find(cfg->preset);
   Session *s = calloc(1, sizeof *s); /* the worker's from here on */
   if (!s) {
     fprintf(stderr, "flipscope: out of memory\n");
@@ -562,12 +556,88 @@ int tui_run(const Config *cfg) {
   }
   catch_quit_signals();
   block_quit_signals(1);
-  T.w = worker_start(s, cfg, 0, err, sizeof err);
+  T->w = worker_start(s, cfg, 0, err, sizeof err);
   block_quit_signals(0);
-  if (!T.w) {
+  if (!T->w) {
     fprintf(stderr, "flipscope: %s\n", err);
     return EXIT_RUNTIME;
   }
+  return EXIT_OK;
+}
+
+/* The UI state at start: the filter pane focused, the presets menu, and
+ * the running preset's explanation open. */
+static void init_ui(Tui *T) {
+  T->ui.utf8 = T->term.utf8;
+  T->ui.focus = PANE_FILTER;
+  T->ui.layer = 0;
+  T->ui.ghost = NULL;
+  T->ui.n_presets = preset_count() < MAX_PRESETS ? preset_count() : MAX_PRESETS;
+  for (size_t i = 0; i < T->ui.n_presets; i++) {
+    const Preset *p = preset_at(i);
+    T->menu[i] = (DashPreset){p->name, p->title, p->text};
+  }
+  T->ui.presets = T->menu;
+  if (T->preset) {
+    T->ui.info_title = T->preset->title;
+    T->ui.info_text = T->preset->text;
+    T->ui.overlay = OVL_INFO;
+  }
+}
+
+/* Frames and keys until q or a quit signal: a frame every FRAME_S, at once
+ * after keys, and a few ms after a command the UI waits for is applied. */
+static void run_loop(Tui *T) {
+  T->t0 = T->last_frame = now_s();
+  frame(T);
+  double next = now_s() + FRAME_S;
+  while (!T->quit && !got_signal) {
+    /* while a command is on its way, look for its snapshot every few ms */
+    int waiting = T->n_waits > 0 || T->ui.pending || T->ui.state_pending;
+    int wait_ms = (int)ceil((next - now_s()) * 1e3);
+    if (waiting && wait_ms > 4) wait_ms = 4;
+    int ch = term_key(&T->term, wait_ms < 0 ? 0 : wait_ms > 50 ? 50 : wait_ms);
+    if (ch == TERM_NO_KEY && waiting && worker_applied(T->w) >= last_sent(T)) {
+      frame(T);
+      next = now_s() + FRAME_S;
+      continue;
+    }
+    if (ch != TERM_NO_KEY) {
+      T->key_t = now_s();
+      T->key_waiting = 1;
+      do key(T, ch);
+      while (!T->quit && !got_signal && (ch = term_key(&T->term, 0)) != TERM_NO_KEY);
+      if (T->quit || got_signal) break;
+      frame(T);
+      next = now_s() + FRAME_S;
+    } else if (now_s() >= next) {
+      frame(T);
+      next += FRAME_S;
+      if (next < now_s()) next = now_s() + FRAME_S;
+    }
+  }
+}
+
+/* --screen: the last frame's dashboard as text, at the terminal's size. */
+static void write_screen(Tui *T, const Config *cfg) {
+  char err[512];
+  const DashSnapshot *snap = worker_acquire(T->w);
+  DashUi ui = T->ui;
+  ui.overlay = OVL_NONE;
+  if (dash_write_screen(cfg->screen_path, snap, &ui, T->term.w, T->term.h, T->term.utf8, err, sizeof err))
+    fprintf(stderr, "flipscope: %s\n", err);
+  worker_release(T->w);
+}
+
+int tui_run(const Config *cfg, char *why, size_t why_len) {
+  if (!term_usable(why, why_len)) return TUI_NO_TERMINAL;
+  static Tui T; /* large (ghost, menus); one per process */
+  memset(&T, 0, sizeof T);
+  T.cfg = *cfg;
+  if (cfg->preset[0]) T.preset = preset_find(cfg->preset);
+  int rc = start_worker(&T, cfg);
+  if (rc != EXIT_OK) return rc;
+  char err[512];
   FILE *err_file = NULL;
   int saved_err = hide_stderr(&err_file);
   if (term_start(&T.term, err, sizeof err) || canvas_init(&T.canvas, T.term.w, T.term.h)) {
@@ -579,59 +649,9 @@ int tui_run(const Config *cfg) {
   /* The UI thread yields to training when the cores are busy: a frame late by a
    * millisecond is invisible, a training thread stalled at a barrier is not. */
   setpriority(PRIO_PROCESS, (id_t)gettid(), getpriority(PRIO_PROCESS, (id_t)gettid()) + 5);
-
-  T.ui.utf8 = T.term.utf8;
-  T.ui.focus = PANE_FILTER;
-  T.ui.layer = 0;
-  T.ui.ghost = NULL;
-  T.ui.n_presets = preset_count() < MAX_PRESETS ? preset_count() : MAX_PRESETS;
-  for (size_t i = 0; i < T.ui.n_presets; i++) {
-    const Preset *p = preset_at(i);
-    T.menu[i] = (DashPreset){p->name, p->title, p->text};
-  }
-  T.ui.presets = T.menu;
-  if (T.preset) {
-    T.ui.info_title = T.preset->title;
-    T.ui.info_text = T.preset->text;
-    T.ui.overlay = OVL_INFO;
-  }
-  T.t0 = T.last_frame = now_s();
-  frame(&T);
-  double next = now_s() + FRAME_S;
-  while (!T.quit && !got_signal) {
-    /* while a command is on its way, look for its snapshot every few ms */
-    int waiting = T.n_waits > 0 || T.ui.pending || T.ui.state_pending;
-    int wait_ms = (int)ceil((next - now_s()) * 1e3);
-    if (waiting && wait_ms > 4) wait_ms = 4;
-    int ch = term_key(&T.term, wait_ms < 0 ? 0 : wait_ms > 50 ? 50 : wait_ms);
-    if (ch == TERM_NO_KEY && waiting && worker_applied(T.w) >= last_sent(&T)) {
-      frame(&T);
-      next = now_s() + FRAME_S;
-      continue;
-    }
-    if (ch != TERM_NO_KEY) {
-      T.key_t = now_s();
-      T.key_waiting = 1;
-      do key(&T, ch);
-      while (!T.quit && !got_signal && (ch = term_key(&T.term, 0)) != TERM_NO_KEY);
-      if (T.quit || got_signal) break;
-      frame(&T);
-      next = now_s() + FRAME_S;
-    } else if (now_s() >= next) {
-      frame(&T);
-      next += FRAME_S;
-      if (next < now_s()) next = now_s() + FRAME_S;
-    }
-  }
-  /* --screen: the last frame's dashboard as text, at the terminal's size */
-  if (cfg->screen_path[0]) {
-    const DashSnapshot *snap = worker_acquire(T.w);
-    DashUi ui = T.ui;
-    ui.overlay = OVL_NONE;
-    if (dash_write_screen(cfg->screen_path, snap, &ui, T.term.w, T.term.h, T.term.utf8, err, sizeof err))
-      fprintf(stderr, "flipscope: %s\n", err);
-    worker_release(T.w);
-  }
+  init_ui(&T);
+  run_loop(&T);
+  if (cfg->screen_path[0]) write_screen(&T, cfg);
   term_stop(&T.term);
   canvas_free(&T.canvas);
   return finish(&T, cfg, saved_err, err_file);

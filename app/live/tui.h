@@ -8,7 +8,15 @@
 
 #include "app/cli/config.h"
 
-/* Runs the TUI on cfg until the user quits; returns the exit code. */
-int tui_run(const Config *cfg);
+#include <stddef.h>
+
+/* tui_run's answer when the terminal cannot show the view ($TERM unset,
+ * unknown, or unable to move the cursor): nothing has started, and why says
+ * which, for the caller to train headless instead. */
+#define TUI_NO_TERMINAL (-1)
+
+/* Runs the TUI on cfg until the user quits; returns the exit code, or
+ * TUI_NO_TERMINAL with the reason in why. */
+int tui_run(const Config *cfg, char *why, size_t why_len);
 
 #endif
