@@ -136,4 +136,13 @@ void dash_layer_name(const DashSnapshot *s, size_t l, char *buf, size_t len) {
     snprintf(buf, len, "L%zu", l + 1);
 }
 
+size_t dash_layer_box(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui, Pane pane, const char *what) {
+  size_t l = ui ? ui->layer : 0;
+  char title[64], name[32], hotkey[2] = {(char)('1' + pane), 0};
+  dash_layer_name(s, l, name, sizeof name);
+  snprintf(title, sizeof title, "%s %s", what, name);
+  canvas_box(c, r, hotkey, title, ui && ui->focus == pane);
+  return l;
+}
+
 Style dash_layer_style(size_t l) { return (Style)(ST_L0 + (int)(l % 4)); }

@@ -34,6 +34,14 @@ static void equivalent_line(const DashFilter *f, char *buf, size_t len) {
   }
 }
 
+/* The column of the -3 dB cut-off in the plot pr, or -1 when there is none
+ * or it lies outside the plotted frequencies. */
+static int cutoff_column(const DashFilter *f, Rect pr) {
+  if (!isfinite(f->cutoff) || f->cutoff <= 0) return -1;
+  double t = (log10(f->cutoff) - log10(f->w[0])) / (log10(f->w[f->n - 1]) - log10(f->w[0]));
+  return t >= 0 && t <= 1 ? pr.x + (int)(t * (pr.w - 1) + 0.5) : -1;
+}
+
 static void response_plot(Canvas *c, Rect pr, const DashFilter *f) {
   if (pr.h < 1 || pr.w < 4 || f->n < 2) return;
   Braille b;
@@ -59,15 +67,93 @@ static void response_plot(Canvas *c, Rect pr, const DashFilter *f) {
     have = 1, lx = px, ly = y;
   }
   braille_blit(&b, c);
-  if (isfinite(f->cutoff) && f->cutoff > 0) {
-    double t = (log10(f->cutoff) - lw0) / (lw1 - lw0);
-    if (t >= 0 && t <= 1) {
-      int x = pr.x + (int)(t * (pr.w - 1) + 0.5);
-      for (int y = pr.y; y < pr.y + pr.h; y++) {
-        Cell *cell = canvas_at(c, x, y);
-        if (cell && cell->cp == ' ') canvas_put(c, x, y, 0x250a, ':', ST_CUTOFF);
-      }
-    }
+  int x = cutoff_column(f, pr);
+  for (int y = pr.y; x >= 0 && y < pr.y + pr.h; y++) {
+    Cell *cell = canvas_at(c, x, y);
+    if (cell && cell->cp == ' ') canvas_put(c, x, y, 0x250a, ':', ST_CUTOFF);
+  }
+}
+
+/* The settings in the rows of in, one each: the selected one highlighted,
+ * with its step when the pane is focused; returns the next row. */
+static int settings_rows(Canvas *c, Rect in, const OptConfig *opt, const DashUi *ui, int focused) {
+  const OptSetting *ps[SETTINGS_LIVE_MAX];
+  size_t np = settings_live(opt, ps, SETTINGS_LIVE_MAX);
+  const int name_w = 10;
+  char num[32];
+  int y = in.y;
+  for (size_t i = 0; i < np && y < in.y + in.h; i++, y++) {
+    int sel = ui && (size_t)ui->param == i;
+    Style st = sel && focused ? ST_SELECT : ST_TEXT;
+    if (sel && focused) canvas_fill(c, (Rect){in.x, y, in.w, 1}, ' ', ' ', ST_SELECT);
+    canvas_text(c, in.x, y, sel ? ">" : " ", sel ? (focused ? ST_SELECT : ST_KEY) : ST_TEXT, 1);
+    canvas_text(c, in.x + 2, y, ps[i]->name, st, name_w);
+    fmt_num(num, sizeof num, setting_get(ps[i], opt));
+    Style vs = sel && focused ? ST_SELECT : ui && ui->pending ? ST_WARN : ST_VALUE;
+    canvas_text(c, in.x + 2 + name_w, y, num, vs, in.w - 2 - name_w);
+    const char *hint = ps[i]->log ? "x10^.25" : "+-step";
+    int hl = (int)strlen(hint);
+    if (sel && focused && in.w - 2 - name_w - (int)strlen(num) > hl + 1)
+      canvas_text(c, in.x + in.w - hl, y, hint, ST_SELECT, hl);
+  }
+  return y;
+}
+
+/* The equivalent filter (or why there is none) in w cells at (x, y), alpha
+ * and gamma as Greek letters. */
+static void equivalent_row(Canvas *c, int x, int y, int w, const DashFilter *f) {
+  char buf[DASH_TEXT + 32];
+  equivalent_line(f, buf, sizeof buf);
+  Style es = f->valid && f->linear && f->real_poles ? ST_TEXT : ST_WARN;
+  for (int k = 0; buf[k] && k < w; k++) {
+    char ch = buf[k];
+    if (ch == 1) canvas_put(c, x + k, y, 0x03b1, 'a', ST_VALUE);
+    else if (ch == 2) canvas_put(c, x + k, y, 0x03b3, 'g', ST_VALUE);
+    else canvas_put(c, x + k, y, (uint32_t)(unsigned char)ch, ch, es);
+  }
+}
+
+/* The magnitude response in plot_h rows from y, dB labels on the left,
+ * and below it the w axis: the lowest frequency, pi, '^' under the cut-off. */
+static void response_rows(Canvas *c, int ix, int y, int iw, int plot_h, const DashFilter *f) {
+  Rect pr = {ix + 4, y, iw - 4, plot_h};
+  canvas_text(c, ix, y, "0dB", ST_DIM, 3);
+  canvas_text(c, ix, y + plot_h - 1, "-60", ST_DIM, 3);
+  response_plot(c, pr, f);
+  int ay = y + plot_h, mark = cutoff_column(f, pr);
+  char num[32];
+  snprintf(num, sizeof num, "%.0e", f->w[0]);
+  int nl = (int)strlen(num);
+  if (mark < 0 || mark > pr.x + nl) canvas_text(c, pr.x, ay, num, ST_DIM, nl);
+  canvas_text(c, pr.x + pr.w - 2, ay, "pi", ST_DIM, 2);
+  canvas_text(c, ix, ay, "w", ST_DIM, 1);
+  if (mark >= 0) canvas_put(c, mark, ay, '^', '^', ST_CUTOFF);
+}
+
+/* In lines rows (1 or 2) from y: the cut-off (with 2), then the flips per
+ * weight per step predicted for white-noise gradients and measured now. */
+static void rate_rows(Canvas *c, int ix, int y, int iw, int lines, const DashFilter *f, const DashSnapshot *s) {
+  char pred[24], meas[24], num[32], buf[64];
+  if (f->valid && !isnan(f->flip_white)) snprintf(pred, sizeof pred, "%.2g%%", 100 * f->flip_white);
+  else snprintf(pred, sizeof pred, "-");
+  snprintf(meas, sizeof meas, "%.2g%%", 100 * s->flip_ratio);
+  if (f->valid && isfinite(f->cutoff)) {
+    fmt_num(num, sizeof num, f->cutoff);
+    snprintf(buf, sizeof buf, "cut-off %s rad/step", num);
+  } else {
+    snprintf(buf, sizeof buf, "cut-off -");
+  }
+  if (lines >= 2) {
+    canvas_text(c, ix, y, buf, ST_CUTOFF, iw);
+    y++;
+  }
+  if (lines >= 1) {
+    int wide = iw >= 12 + (int)strlen(pred) + 10 + (int)strlen(meas);
+    int x = ix;
+    x += canvas_text(c, x, y, wide ? "flips white " : "white ", ST_DIM, iw);
+    x += canvas_text(c, x, y, pred, ST_VALUE, ix + iw - x);
+    x += canvas_text(c, x, y, wide ? " measured " : " seen ", ST_DIM, ix + iw - x);
+    canvas_text(c, x, y, meas, ST_VALUE, ix + iw - x);
   }
 }
 
@@ -79,91 +165,25 @@ void view_filter(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   canvas_box(c, r, "5", title, focused);
   int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
   if (iw < 12 || ih < 3) return;
-  char buf[DASH_TEXT + 32], num[32];
-  int y = iy;
-  /* settings */
-  const OptSetting *ps[SETTINGS_LIVE_MAX];
-  size_t np = settings_live(opt, ps, SETTINGS_LIVE_MAX);
-  int name_w = 10;
-  for (size_t i = 0; i < np && y < iy + ih; i++, y++) {
-    int sel = ui && (size_t)ui->param == i;
-    Style st = sel && focused ? ST_SELECT : ST_TEXT;
-    if (sel && focused) canvas_fill(c, (Rect){ix, y, iw, 1}, ' ', ' ', ST_SELECT);
-    canvas_text(c, ix, y, sel ? ">" : " ", sel ? (focused ? ST_SELECT : ST_KEY) : ST_TEXT, 1);
-    canvas_text(c, ix + 2, y, ps[i]->name, st, name_w);
-    fmt_num(num, sizeof num, setting_get(ps[i], opt));
-    Style vs = sel && focused ? ST_SELECT : ui && ui->pending ? ST_WARN : ST_VALUE;
-    canvas_text(c, ix + 2 + name_w, y, num, vs, iw - 2 - name_w);
-    const char *hint = ps[i]->log ? "x10^.25" : "+-step";
-    int hl = (int)strlen(hint);
-    if (sel && focused && iw - 2 - name_w - (int)strlen(num) > hl + 1)
-      canvas_text(c, ix + iw - hl, y, hint, ST_SELECT, hl);
-  }
+  int y = settings_rows(c, (Rect){ix, iy, iw, ih}, opt, ui, focused);
   if (y >= iy + ih) return;
   const DashFilter *f = ui ? &ui->filter : NULL;
   if (!f) return;
-  equivalent_line(f, buf, sizeof buf);
-  Style es = f->valid && f->linear && f->real_poles ? ST_TEXT : ST_WARN;
-  for (int k = 0; buf[k] && k < iw; k++) {
-    char ch = buf[k];
-    if (ch == 1) canvas_put(c, ix + k, y, 0x03b1, 'a', ST_VALUE);
-    else if (ch == 2) canvas_put(c, ix + k, y, 0x03b3, 'g', ST_VALUE);
-    else canvas_put(c, ix + k, y, (uint32_t)(unsigned char)ch, ch, es);
-  }
-  y++;
+  equivalent_row(c, ix, y++, iw, f);
   /* the schedule has moved the rate: the filter above is the one of now */
   if (fabs(f->factor - 1) > 1e-3 && y < iy + ih - 3) {
-    char k[24];
+    char k[24], buf[64];
     fmt_num(k, sizeof k, f->factor);
     snprintf(buf, sizeof buf, "now x %s (schedule)", k);
     canvas_text(c, ix, y++, buf, ST_DIM, iw);
   }
-
   /* bottom lines: cut-off and flip rates, then the plot fills what is left */
   int left = iy + ih - y;
   int info_lines = left >= 6 ? 2 : left >= 2 ? 1 : left;
   int plot_h = left - info_lines - 1; /* one row of frequency labels */
   if (plot_h >= 2 && f->valid && f->linear) {
-    Rect pr = {ix + 4, y, iw - 4, plot_h};
-    canvas_text(c, ix, y, "0dB", ST_DIM, 3);
-    canvas_text(c, ix, y + plot_h - 1, "-60", ST_DIM, 3);
-    response_plot(c, pr, f);
-    int ay = y + plot_h, mark = -1;
-    if (isfinite(f->cutoff) && f->cutoff > 0) {
-      double t = (log10(f->cutoff) - log10(f->w[0])) / (log10(f->w[f->n - 1]) - log10(f->w[0]));
-      if (t >= 0 && t <= 1) mark = pr.x + (int)(t * (pr.w - 1) + 0.5);
-    }
-    /* w axis: the lowest frequency, pi, and '^' under the cut-off */
-    snprintf(num, sizeof num, "%.0e", f->w[0]);
-    int nl = (int)strlen(num);
-    if (mark < 0 || mark > pr.x + nl) canvas_text(c, pr.x, ay, num, ST_DIM, nl);
-    canvas_text(c, pr.x + pr.w - 2, ay, "pi", ST_DIM, 2);
-    canvas_text(c, ix, ay, "w", ST_DIM, 1);
-    if (mark >= 0) canvas_put(c, mark, ay, '^', '^', ST_CUTOFF);
-    y = ay + 1;
+    response_rows(c, ix, y, iw, plot_h, f);
+    y += plot_h + 1;
   }
-  /* measured: flips per weight per step over recent steps */
-  char pred[24], meas[24];
-  if (f->valid && !isnan(f->flip_white)) snprintf(pred, sizeof pred, "%.2g%%", 100 * f->flip_white);
-  else snprintf(pred, sizeof pred, "-");
-  snprintf(meas, sizeof meas, "%.2g%%", 100 * s->flip_ratio);
-  if (f->valid && isfinite(f->cutoff)) {
-    fmt_num(num, sizeof num, f->cutoff);
-    snprintf(buf, sizeof buf, "cut-off %s rad/step", num);
-  } else {
-    snprintf(buf, sizeof buf, "cut-off -");
-  }
-  if (info_lines >= 2) {
-    canvas_text(c, ix, y, buf, ST_CUTOFF, iw);
-    y++;
-  }
-  if (info_lines >= 1) {
-    /* flips per weight per step: predicted for white-noise gradients, seen now */
-    int wide = iw >= 12 + (int)strlen(pred) + 10 + (int)strlen(meas);
-    int x = ix;
-    x += canvas_text(c, x, y, wide ? "flips white " : "white ", ST_DIM, iw);
-    x += canvas_text(c, x, y, pred, ST_VALUE, ix + iw - x);
-    x += canvas_text(c, x, y, wide ? " measured " : " seen ", ST_DIM, ix + iw - x);
-    canvas_text(c, x, y, meas, ST_VALUE, ix + iw - x);
-  }
+  rate_rows(c, ix, y, iw, info_lines, f, s);
 }

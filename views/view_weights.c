@@ -12,11 +12,7 @@
 #define JUST_FLIPPED 2 /* steps */
 
 void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
-  size_t l = ui ? ui->layer : 0;
-  char title[64], name[32];
-  dash_layer_name(s, l, name, sizeof name);
-  snprintf(title, sizeof title, "weights %s", name);
-  canvas_box(c, r, "4", title, ui && ui->focus == PANE_WEIGHTS);
+  size_t l = dash_layer_box(c, r, s, ui, PANE_WEIGHTS, "weights");
   int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
   if (iw < 4 || ih < 2 || l >= s->n_layers) return;
   const DashLayer *L = &s->layer[l];

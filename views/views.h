@@ -53,5 +53,8 @@ void dash_opt_summary(const OptConfig *cfg, char *buf, size_t len);
 /* The layer's name "L1 784x1024". */
 void dash_layer_name(const DashSnapshot *s, size_t l, char *buf, size_t len);
 Style dash_layer_style(size_t l);
+/* Frames the pane r (hotkey pane + 1, lit when ui focuses it) about the
+ * selected layer, titled "WHAT L1 784x1024"; returns that layer (0 without ui). */
+size_t dash_layer_box(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui, Pane pane, const char *what);
 
 #endif
