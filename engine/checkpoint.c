@@ -449,7 +449,7 @@ static void read_modl(Reader *r, const Target *g) {
     uint64_t a = get64(r), b = get64(r);
     if (r->bad) return;
     uint64_t want_in = l ? in->layer_out[l - 1] : input;
-    if (a != want_in || b == 0 || (l + 1 == in->n_layers ? b != classes : b > 65536)) {
+    if (a != want_in || b == 0 || (l + 1 == in->n_layers ? b != classes : b > MODEL_MAX_WIDTH)) {
       corrupt(r, "layer shapes do not chain from the inputs to the classes");
       return;
     }

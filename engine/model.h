@@ -13,16 +13,15 @@
 #include <stdint.h>
 
 #define MODEL_MAX_LAYERS 16
+#define MODEL_MAX_WIDTH 65536 /* units of a hidden layer */
 
 typedef struct {
   size_t hidden[MODEL_MAX_LAYERS - 1];
   size_t n_hidden;
 } ModelSpec;
 
-/* Parses "mlp:H1xH2x..." (e.g. "mlp:1024x1024"; "mlp:" alone is a linear
- * binary model). Returns 0, or -1 with a message naming --model. */
-int model_spec_parse(const char *text, ModelSpec *out, char *err, size_t errlen);
-/* Writes "mlp:H1xH2..." into buf. */
+/* Writes "mlp:H1xH2..." into buf ("mlp:" alone: no hidden layer, a linear
+ * binary model). */
 void model_spec_format(const ModelSpec *spec, char *buf, size_t len);
 
 typedef struct {

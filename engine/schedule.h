@@ -16,10 +16,6 @@ typedef struct {
   size_t n_milestones;
 } Schedule;
 
-/* Parses const | linear | cosine | step:E1,E2,...; -1 with a message on error. */
-int schedule_parse(const char *text, Schedule *out, char *err, size_t errlen);
-/* Writes the spec back ("linear", "step:2,4"). */
-void schedule_format(const Schedule *s, char *buf, size_t len);
 /* Multiplier at position `pos` of `total` units (epochs, or steps when
  * per_step): linear 1 - pos/total (the authors' per-epoch decay),
  * cosine (1 + cos(pi pos/total)) / 2, step 0.1^(milestones passed). */

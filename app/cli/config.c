@@ -6,6 +6,8 @@
  */
 #include "app/cli/config.h"
 
+#include "app/cli/model_text.h"
+#include "app/cli/schedule_text.h"
 #include "app/io/checkpoint_file.h"
 #include "app/io/number_text.h"
 #include "datasets/input_file.h"
@@ -469,10 +471,10 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
   case K_BIQUAD:
     return apply_iir(s, cfg, err, errlen);
   case K_MODEL:
-    return model_spec_parse(v, &cfg->model, err, errlen);
+    return model_text_parse(v, &cfg->model, err, errlen);
   case K_SCHEDULE: {
     int per_step = cfg->train.schedule.per_step;
-    if (schedule_parse(v, &cfg->train.schedule, err, errlen)) return -1;
+    if (schedule_text_parse(v, &cfg->train.schedule, err, errlen)) return -1;
     cfg->train.schedule.per_step = per_step;
     return 0;
   }
@@ -595,7 +597,7 @@ static int parse_config_text(const char *label, char *text, Settings *s, char *e
 static void config_defaults(Config *cfg) {
   memset(cfg, 0, sizeof *cfg);
   strcpy(cfg->data, "auto");
-  model_spec_parse("mlp:1024x1024", &cfg->model, NULL, 0);
+  model_text_parse("mlp:1024x1024", &cfg->model, NULL, 0);
   optim_defaults(OPT_CEMA, &cfg->opt);
   cfg->train.batch = 100;
   cfg->train.epochs = 3;
@@ -944,7 +946,7 @@ static size_t format_option(const OptionDef *d, const Config *cfg, const char *d
       used += (size_t)snprintf(v + used, sizeof v - used, k ? ",%.17g" : "%.17g", x[k]);
     break;
   }
-  case K_SCHEDULE: schedule_format(&cfg->train.schedule, v, sizeof v); break;
+  case K_SCHEDULE: schedule_text_format(&cfg->train.schedule, v, sizeof v); break;
   case K_SCHEDULE_UNIT: snprintf(v, sizeof v, "%s", cfg->train.schedule.per_step ? "step" : "epoch"); break;
   default: return 0;
   }
