@@ -76,6 +76,7 @@ test: deps $(BUILD)/flipscope $(BUILD)/tests
 	@for t in tests/e2e_*.sh; do [ -e "$$t" ] || continue; echo "== $$t"; FLIPSCOPE_BIN=$(BUILD)/flipscope bash $$t || exit 1; done
 	@KILLS=25 FLIPSCOPE_BIN=$(BUILD)/flipscope bash tests/kill_checkpoint.sh
 	@KILLS=3 FLIPSCOPE_BIN=$(BUILD)/flipscope bash tests/kill_resume.sh
+	@bash tests/no_flags_in_engine.sh
 	@FLIPSCOPE_BIN=$(BUILD)/flipscope bash tests/bad_inputs.sh
 
 # The kill test at length: SIGKILL a run that saves every step, 200 times, and

@@ -6,6 +6,7 @@
 #include "app/system/blas_setup.h"
 #include "app/commands/checkpoint_cmd.h"
 #include "app/cli/config.h"
+#include "app/cli/errors.h"
 #include "app/charts/export.h"
 #include "app/commands/filter_cmd.h"
 #include "app/commands/headless.h"
@@ -17,6 +18,7 @@
 #define FLIPSCOPE_VERSION "0.1.0"
 
 int main(int argc, char **argv) {
+  errors_name_flags();
   session_mark_start();
   if (argc > 1 && !strcmp(argv[1], "filter")) return filter_command(argc - 2, argv + 2);
   if (argc > 1 && !strcmp(argv[1], "checkpoint")) return checkpoint_command(argc - 2, argv + 2);

@@ -22,6 +22,7 @@
 
 #include "datasets/input_file.h"
 #include "datasets/split.h"
+#include "engine/error.h"
 #include "engine/rng.h"
 
 #define MAX_ROWS ((size_t)1 << 31)
@@ -306,9 +307,11 @@ static int parse(Parser *P, const char *text, size_t len, const CsvOptions *opt,
       if (cols < 2)
         return fail(P, "%s:%zu: one column; a label and at least one feature are needed", P->name,
                     P->line);
-      if (label_col > cols)
-        return fail(P, "--label-col: column %zu does not exist; %s has %zu columns", label_col,
-                    P->name, cols);
+      if (label_col > cols) {
+        fail(P, "%s: column %zu does not exist; %s has %zu columns",
+             error_setting("label-col").text, label_col, P->name, cols);
+        return ERR_USAGE;
+      }
       int header = row_has_text(P, s, le, label_col);
       if (header < 0) return -1;
       if (header) continue;

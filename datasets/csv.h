@@ -1,6 +1,6 @@
-/* csv.h — labelled samples from a CSV file (--data csv:FILE).
+/* csv.h — labelled samples from a CSV file (data csv:FILE).
  *
- * One sample per row; one column holds the label (the first, or --label-col
+ * One sample per row; one column holds the label (the first, or label-col
  * N counting from 1), every other column a feature. Cells are separated by
  * commas (or by tabs or semicolons when the first row has them) and may be
  * double-quoted ("" inside quotes is a quote; a quoted cell cannot span
@@ -15,7 +15,7 @@
  *
  * The rows are shuffled with the seed and split into train and test; the
  * features are returned as read (dataset.c standardises them on the final
- * training split, after any --val-frac hold-out).
+ * training split, after any val-frac hold-out).
  */
 #ifndef FLIPSCOPE_CSV_H
 #define FLIPSCOPE_CSV_H
@@ -39,7 +39,8 @@ int csv_load(const char *path, const CsvOptions *opt, Dataset *out, char *err, s
 
 /* Parses len bytes of CSV text (no terminating NUL needed); `name` is the
  * file name used in messages. Sets everything in *out except out->name.
- * Returns 0, or -1 with one line in err. */
+ * Returns 0, or with one line in err ERR_USAGE (a label-col past the last
+ * column) or ERR_RUNTIME (the file). */
 int csv_parse(const char *name, const char *text, size_t len, const CsvOptions *opt,
               Dataset *out, char *err, size_t errlen);
 

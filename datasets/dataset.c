@@ -1,4 +1,4 @@
-/* dataset.c — turns a --data spec into a loaded Dataset (see dataset.h):
+/* dataset.c — turns a data spec into a loaded Dataset (see dataset.h):
  * resolves "auto" and the Fashion-MNIST directory, then hands over to the
  * generator or loader that owns the format.
  */
@@ -26,33 +26,35 @@ int fashion_available(const char *dir) { return idx_dir_available(fashion_dir(di
 static int load_fashion(const char *dir, Dataset *out, char *err, size_t errlen) {
   struct stat st;
   if (stat(dir, &st) != 0 || !S_ISDIR(st.st_mode)) {
-    snprintf(err, errlen,
-             "--data fashion: %s not found (apt-get install dataset-fashion-mnist)", dir);
-    return -1;
+    snprintf(err, errlen, "%s fashion: %s not found (apt-get install dataset-fashion-mnist)",
+             error_setting("data").text, dir);
+    return ERR_RUNTIME;
   }
   return idx_load_dir(dir, out, err, errlen);
 }
 
-/* Refuses the options that mean nothing for the chosen set. */
+/* Refuses the options that mean nothing for the chosen set: 0 or ERR_USAGE. */
 static int check_options(const char *set, int playground, int csv, const DatasetOptions *opt,
                          char *err, size_t errlen) {
   if (opt->noise > 0 && !playground) {
-    snprintf(err, errlen, "--noise: applies to spiral, xor, circles and gauss, not %s", set);
-    return -1;
+    snprintf(err, errlen, "%s: applies to spiral, xor, circles and gauss, not %s",
+             error_setting("noise").text, set);
+    return ERR_USAGE;
   }
   if (opt->noise > 1) {
-    snprintf(err, errlen, "--noise: %g is above 1 (Playground's range is 0 to 0.5)", opt->noise);
-    return -1;
+    snprintf(err, errlen, "%s: %g is above 1 (Playground's range is 0 to 0.5)",
+             error_setting("noise").text, opt->noise);
+    return ERR_USAGE;
   }
   if (opt->train_frac > 0 && !playground && !csv) {
     snprintf(err, errlen,
-             "--train-frac: applies to spiral, xor, circles, gauss and csv:FILE, not %s (its "
-             "test split is fixed)", set);
-    return -1;
+             "%s: applies to spiral, xor, circles, gauss and csv:FILE, not %s (its test split is "
+             "fixed)", error_setting("train-frac").text, set);
+    return ERR_USAGE;
   }
   if (opt->label_col > 0 && !csv) {
-    snprintf(err, errlen, "--label-col: applies to csv:FILE, not %s", set);
-    return -1;
+    snprintf(err, errlen, "%s: applies to csv:FILE, not %s", error_setting("label-col").text, set);
+    return ERR_USAGE;
   }
   return 0;
 }
@@ -69,14 +71,13 @@ int dataset_load(const char *spec, const DatasetOptions *opt, Dataset *out, char
   const int idx = strncmp(spec, "idx:", 4) == 0 && spec[4];
   if (pg < 0 && !csv && !idx && strcmp(spec, "glyphs") && strcmp(spec, "fashion")) {
     snprintf(err, errlen,
-             "--data: unknown data set '%s' (expected auto, glyphs, fashion, idx:DIR, csv:FILE, "
+             "%s: unknown data set '%s' (expected auto, glyphs, fashion, idx:DIR, csv:FILE, "
              "spiral, xor, circles, gauss)",
-             spec);
-    return -1;
+             error_setting("data").text, spec);
+    return ERR_USAGE;
   }
-  if (check_options(csv ? "csv:FILE" : idx ? "idx:DIR" : spec, pg >= 0, csv, opt, err, errlen))
-    return -1;
-  int rc;
+  int rc = check_options(csv ? "csv:FILE" : idx ? "idx:DIR" : spec, pg >= 0, csv, opt, err, errlen);
+  if (rc) return rc;
   if (strcmp(spec, "glyphs") == 0) {
     rc = glyphs_generate(opt->seed, GLYPHS_TRAIN, GLYPHS_TEST, out, err, errlen);
   } else if (strcmp(spec, "fashion") == 0) {
@@ -97,18 +98,12 @@ int dataset_load(const char *spec, const DatasetOptions *opt, Dataset *out, char
   if (rc == 0 && opt->val_frac > 0) rc = split_hold_out(out, opt->val_frac, opt->seed, err, errlen);
   if (rc != 0) {
     dataset_free(out);
-    return -1;
+    return rc;
   }
   /* CSV columns come in any units: standardise them on the final training split. */
   if (csv) split_standardise(out);
   snprintf(out->name, sizeof out->name, "%s", name);
   return 0;
-}
-
-int dataset_error_is_usage(const char *err) {
-  if (strncmp(err, "--", 2) != 0) return 0;
-  size_t flag = 2 + strspn(err + 2, "abcdefghijklmnopqrstuvwxyz-");
-  return flag > 2 && err[flag] == ':';
 }
 
 void dataset_free(Dataset *d) {

@@ -12,34 +12,36 @@
 #include <stdint.h>
 
 #include "engine/data.h"
+#include "engine/error.h"
 
 #define FASHION_DIR_DEFAULT "/usr/share/datasets/fashion-mnist"
 
 typedef struct {
   char name[64];         /* "fashion", "glyphs", ... as chosen (auto resolved) */
   DataSplit train, test;
-  DataSplit val;         /* held out of training by --val-frac; val.n == 0 without */
+  DataSplit val;         /* held out of training by val_frac; val.n == 0 without */
   void *storage;         /* owned memory behind the splits */
 } Dataset;
 
 typedef struct {
   uint64_t seed;         /* for generated sets, CSV shuffling and the hold-out */
   const char *fashion_dir; /* NULL: FASHION_DIR_DEFAULT (or $FLIPSCOPE_FASHION_DIR) */
-  double noise;          /* --noise: 2-D sets only; 0 none */
-  double train_frac;     /* --train-frac: 2-D sets and CSV; 0 the set's default */
-  double val_frac;       /* --val-frac: share of the training split held out; 0 none */
-  size_t label_col;      /* --label-col: CSV only, 1-based; 0 the first column */
+  /* The settings of the same names (with '-' for '_'): */
+  double noise;          /* 2-D sets only; 0 none */
+  double train_frac;     /* 2-D sets and CSV; 0 the set's default */
+  double val_frac;       /* share of the training split held out; 0 none */
+  size_t label_col;      /* CSV only, 1-based; 0 the first column */
 } DatasetOptions;
 
-/* Loads `spec` into *out, holds out the validation split and (for CSV)
- * standardises the features on the training split. Returns 0, or -1 with one
- * line in err (no newline). For "auto", *out->name says which set was chosen. */
+/* Loads `spec` (the data setting) into *out, holds out the validation split
+ * and (for CSV) standardises the features on the training split. Returns 0,
+ * or with one line in err (engine/error.h): ERR_USAGE for a setting that is
+ * wrong (an unknown set, an option the set does not have, a hold-out that
+ * leaves a split empty), ERR_RUNTIME for the data (a missing or bad file,
+ * no memory). For "auto", *out->name says which set was chosen. */
 int dataset_load(const char *spec, const DatasetOptions *opt, Dataset *out, char *err,
                  size_t errlen);
 void dataset_free(Dataset *d);
-/* True when a dataset_load message blames a flag ("--data: unknown ...",
- * "--val-frac: ...") rather than the data: a usage error. */
-int dataset_error_is_usage(const char *err);
 
 /* True when the Fashion-MNIST files are present in dir (NULL: default). */
 int fashion_available(const char *dir);

@@ -7,6 +7,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/error.h"
+
 int split_alloc_f32(Dataset *out, const char *name, size_t n_train, size_t n_test, size_t dim,
                     size_t classes, char *err, size_t errlen) {
   size_t n = n_train + n_test;
@@ -74,10 +76,10 @@ int split_hold_out(Dataset *d, double frac, uint64_t seed, char *err, size_t err
   const DataSplit *tr = &d->train;
   size_t n_val = (size_t)floor(frac * (double)tr->n + 0.5);
   if (n_val == 0 || n_val >= tr->n) {
-    snprintf(err, errlen,
-             "--val-frac: %g of %zu training samples leaves %s split empty", frac, tr->n,
+    snprintf(err, errlen, "%s: %g of %zu training samples leaves %s split empty",
+             error_setting("val-frac").text, frac, tr->n,
              n_val == 0 ? "the validation" : "the training");
-    return -1;
+    return ERR_USAGE;
   }
   const int bytes = tr->x_u8 != NULL;
   const size_t row = bytes ? tr->dim : tr->dim * sizeof(float);
@@ -89,8 +91,9 @@ int split_hold_out(Dataset *d, double frac, uint64_t seed, char *err, size_t err
     free(mark);
     free(pick);
     free(storage);
-    snprintf(err, errlen, "--val-frac: out of memory (%.0f MB)", (double)(n * row) / 1048576.0);
-    return -1;
+    snprintf(err, errlen, "%s: out of memory (%.0f MB)", error_setting("val-frac").text,
+             (double)(n * row) / 1048576.0);
+    return ERR_RUNTIME;
   }
   /* The first n_val entries of a seeded partial Fisher-Yates pick the rows. */
   Rng r;

@@ -1,6 +1,6 @@
 /* split.h — what every loader needs once it has rows: one owned block of
  * float features and labels cut into train and test splits, a seeded shuffle,
- * the validation hold-out (--val-frac) and standardisation on the training
+ * the validation hold-out (val-frac) and standardisation on the training
  * split's statistics.
  */
 #ifndef FLIPSCOPE_SPLIT_H
@@ -34,8 +34,8 @@ size_t split_count(size_t n, double frac);
 
 /* Moves round(frac * train.n) training rows, chosen from (seed,
  * RNG_STREAM_SPLIT), into d->val; the rest keep their order. frac in (0, 1).
- * Returns 0, or -1 with a message naming --val-frac (training or validation
- * split would be empty) or the memory it could not get. */
+ * Returns 0, ERR_USAGE with a message naming val-frac (the training or the
+ * validation split would be empty) or ERR_RUNTIME (no memory). */
 int split_hold_out(Dataset *d, double frac, uint64_t seed, char *err, size_t errlen);
 
 /* Standardises float features in place: each feature minus the training

@@ -15,6 +15,8 @@
 #include <string.h>
 #include <zlib.h>
 
+#include "engine/error.h"
+
 enum { SEC_CONF, SEC_APPS, SEC_TRNR, SEC_DATA, SEC_MODL, SEC_RADM, SEC_OPTM, SEC_COUNT };
 static const char sec_tag[SEC_COUNT][5] = {"CONF", "APPS", "TRNR", "DATA", "MODL", "RADM", "OPTM"};
 
@@ -467,8 +469,8 @@ static void read_modl(Reader *r, const Target *g) {
       for (size_t l = 0; l < m->n_layers; l++) mine.layer_out[l] = m->layer[l].out;
       checkpoint_model_name(in, have, sizeof have);
       checkpoint_model_name(&mine, want, sizeof want);
-      fail(r->err, r->errlen, "the checkpoint's model is %s; this run's --model and --data make %s",
-           have, want);
+      fail(r->err, r->errlen, "the checkpoint's model is %s; this run's %s and %s make %s", have,
+           error_setting("model").text, error_setting("data").text, want);
       r->bad = 1;
       return;
     }
@@ -544,8 +546,8 @@ static void read_optm(Reader *r, const Target *g) {
     }
   Optimizer *o = g->t ? trainer_optimizer(g->t) : NULL;
   if (o && optim_config(o)->kind != c->kind) {
-    fail(r->err, r->errlen, "the checkpoint's optimizer is %s; this run's --opt is %s", ops->name,
-         optim_ops(optim_config(o)->kind)->name);
+    fail(r->err, r->errlen, "the checkpoint's optimizer is %s; this run's %s is %s", ops->name,
+         error_setting("opt").text, optim_ops(optim_config(o)->kind)->name);
     r->bad = 1;
     return;
   }
@@ -701,11 +703,12 @@ static int parse(const uint8_t *buf, size_t len, const Target *g, char *err, siz
     if (in->n_train != st.train->n)
       return fail(err, errlen,
                   "the checkpoint was trained on %llu samples, this data's training split has %zu "
-                  "(another data set, --train-frac or --val-frac?)",
-                  (unsigned long long)in->n_train, st.train->n);
+                  "(another data set, %s or %s?)",
+                  (unsigned long long)in->n_train, st.train->n, error_setting("train-frac").text,
+                  error_setting("val-frac").text);
     if (in->batch != st.cfg->batch)
-      return fail(err, errlen, "the checkpoint was trained with --batch %llu, not %zu",
-                  (unsigned long long)in->batch, st.cfg->batch);
+      return fail(err, errlen, "the checkpoint was trained with %s %llu, not %zu",
+                  error_setting("batch").text, (unsigned long long)in->batch, st.cfg->batch);
     if (g->check_data && in->data_fingerprint != g->data_fp)
       return fail(err, errlen, "saved with different data (fingerprint %08x, this data %08x)",
                   (unsigned)in->data_fingerprint, (unsigned)g->data_fp);

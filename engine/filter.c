@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/error.h"
+
 static void add_note(Filter *f, const char *fmt, ...) {
   size_t used = strlen(f->note);
   if (used && used + 2 < sizeof f->note) used += (size_t)snprintf(f->note + used, sizeof f->note - used, "; ");
@@ -169,9 +171,9 @@ int filter_from_config(const OptConfig *cfg, Filter *f, char *err, size_t errlen
     f->tau = cfg->tau;
     f->cema = cfg->kind == OPT_BOP && cfg->tau == 0;
     if (cfg->kind == OPT_BOP2 && cfg->unbiased)
-      add_note(f, "bop2 --unbiased compares (m/gamma) / (sqrt(v/sigma) + 1e-10) with tau = %g, "
+      add_note(f, "bop2 %s compares (m/gamma) / (sqrt(v/sigma) + 1e-10) with tau = %g, "
                   "about m / sqrt(v) against tau gamma / sqrt(sigma); with tau = 0 its flips are "
-                  "this filter's", cfg->tau);
+                  "this filter's", error_setting("unbiased").text, cfg->tau);
     else if (cfg->kind == OPT_BOP2)
       add_note(f, "bop2 compares m / (sqrt(v) + 1e-10) with tau = %g, a band relative to the "
                   "gradient's RMS; with tau = 0 its flips are this filter's", cfg->tau);

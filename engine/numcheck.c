@@ -4,6 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "engine/error.h"
+
 /* Blocks of 1024: the exponent test over a block vectorises (a max of the
  * exponent bits); only a block that has a bad value is searched again. */
 size_t numcheck_first_bad(const float *x, size_t n) {
@@ -50,8 +52,9 @@ int numcheck_backward(const Model *m, size_t B, uint64_t step, int full, char *e
     for (size_t r = 0; r < sizeof real / sizeof *real; r++) {
       size_t j = numcheck_first_bad(real[r].x, L->out);
       if (j < L->out) {
-        snprintf(err, errlen, "step %llu: layer %zu: the %s holds %s (unit %zu); lower --real-lr",
-                 (unsigned long long)step, l, real[r].name, what(real[r].x[j]), j);
+        snprintf(err, errlen, "step %llu: layer %zu: the %s holds %s (unit %zu); lower %s",
+                 (unsigned long long)step, l, real[r].name, what(real[r].x[j]), j,
+                 error_setting("real-lr").text);
         return -1;
       }
     }
@@ -92,8 +95,9 @@ int numcheck_state(const Model *m, const Optimizer *o, const RealAdam *ra, uint6
       while (l + 1 < m->n_layers && j >= off + 2 * m->layer[l].out) off += 2 * m->layer[l++].out;
       snprintf(err, errlen,
                "step %llu: layer %zu: the batch-norm Adam's %s moment holds %s (finite at step "
-               "%llu); lower --real-lr",
-               (unsigned long long)step, l, a ? "second" : "first", what(arrays[a][j]), since);
+               "%llu); lower %s",
+               (unsigned long long)step, l, a ? "second" : "first", what(arrays[a][j]), since,
+               error_setting("real-lr").text);
       return -1;
     }
   }

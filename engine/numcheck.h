@@ -8,7 +8,7 @@
  * inputs that are +-1 or finite data) goes bad are named exactly.
  * Every NUMCHECK_EVERY steps and at the last step, full scans: each layer's
  * dL/dh, every optimizer state array and the batch-norm Adam state, which a
- * finite gradient can still drive to infinity (a huge --lr). Cost, measured
+ * finite gradient can still drive to infinity (a huge lr). Cost, measured
  * on mlp:1024x1024 with batch 100: about 0.35% of training time.
  * Messages name the step and the layer (0-based, as in the CSV log).
  */

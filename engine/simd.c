@@ -76,12 +76,12 @@ int simd_init(char *err, size_t errlen) {
   if (level < 0) {
     snprintf(err, errlen, "FLIPSCOPE_SIMD=%s: unknown variant (expected scalar, avx2 or avx512)",
              forced);
-    return -1;
+    return ERR_USAGE;
   }
   const char *lacking = missing_feature((SimdLevel)level);
   if (lacking) {
     snprintf(err, errlen, "FLIPSCOPE_SIMD=%s: this CPU lacks %s", forced, lacking);
-    return -1;
+    return ERR_USAGE;
   }
   atomic_store(&active_level, level);
   return 0;

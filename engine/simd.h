@@ -11,6 +11,8 @@
 
 #include <stddef.h>
 
+#include "engine/error.h"
+
 typedef enum { SIMD_SCALAR = 0, SIMD_AVX2 = 1, SIMD_AVX512 = 2 } SimdLevel;
 
 /* Best level this CPU supports. A level needs every extension its kernel file
@@ -24,8 +26,8 @@ int simd_parse(const char *name);
 const char *simd_name(SimdLevel level);
 
 /* Selects the active level: FLIPSCOPE_SIMD if set, else simd_detect().
- * Returns 0, or -1 with a message in err when the forced level is unknown or
- * unsupported. Safe to call more than once. */
+ * Returns 0, or ERR_USAGE (engine/error.h) with a message in err when the
+ * forced level is unknown or unsupported. Safe to call more than once. */
 int simd_init(char *err, size_t errlen);
 /* The active level (simd_detect() if simd_init was never called). */
 SimdLevel simd_active(void);

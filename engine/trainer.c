@@ -51,13 +51,19 @@ void trainer_free(Trainer *t) {
   free(t);
 }
 
+int trainer_check(const TrainConfig *tc, const OptConfig *oc, const DataSplit *train, char *err,
+                  size_t errlen) {
+  if (tc->batch == 0 || tc->batch > train->n) {
+    snprintf(err, errlen, "%s: %zu is not in 1..%zu (the training split's size)",
+             error_setting("batch").text, tc->batch, train->n);
+    return ERR_USAGE;
+  }
+  return optim_check(oc, err, errlen) ? ERR_USAGE : 0;
+}
+
 Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,
                         const DataSplit *train, const DataSplit *test, char *err, size_t errlen) {
-  if (tc->batch == 0 || tc->batch > train->n) {
-    snprintf(err, errlen, "--batch: %zu is not in 1..%zu (the training split's size)", tc->batch,
-             train->n);
-    return NULL;
-  }
+  if (trainer_check(tc, oc, train, err, errlen)) return NULL;
   Trainer *t = calloc(1, sizeof *t);
   if (!t) {
     snprintf(err, errlen, "out of memory");

@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "engine/data.h"
+#include "engine/error.h"
 #include "engine/model.h"
 #include "engine/optim.h"
 #include "engine/real_adam.h"
@@ -45,6 +46,13 @@ typedef struct {
 
 typedef struct Trainer Trainer;
 
+/* Refuses settings no trainer can run with: a batch outside 1..train->n,
+ * optimizer settings optim_check refuses. Returns 0 or ERR_USAGE
+ * (engine/error.h) with a message naming the setting. */
+int trainer_check(const TrainConfig *tc, const OptConfig *oc, const DataSplit *train, char *err,
+                  size_t errlen);
+/* Builds a trainer; NULL with a message when trainer_check refuses the
+ * settings or memory runs out (a runtime error once the check passed). */
 Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,
                         const DataSplit *train, const DataSplit *test, char *err, size_t errlen);
 void trainer_free(Trainer *t);

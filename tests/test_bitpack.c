@@ -260,7 +260,7 @@ Test(simd, parse_names) {
 Test(simd, env_rejects_unknown_variant) {
   char err[160] = "";
   setenv("FLIPSCOPE_SIMD", "avx9", 1);
-  cr_assert_eq(simd_init(err, sizeof err), -1);
+  cr_assert_eq(simd_init(err, sizeof err), ERR_USAGE);
   cr_assert(strstr(err, "FLIPSCOPE_SIMD=avx9"), "message: %s", err);
 }
 
@@ -276,7 +276,7 @@ Test(simd, env_forces_or_detects) {
   for (int level = SIMD_AVX2; level <= SIMD_AVX512; level++) {
     if (simd_supported((SimdLevel)level)) continue;
     setenv("FLIPSCOPE_SIMD", simd_name((SimdLevel)level), 1);
-    cr_assert_eq(simd_init(err, sizeof err), -1);
+    cr_assert_eq(simd_init(err, sizeof err), ERR_USAGE);
     cr_assert(strstr(err, "this CPU lacks"), "message: %s", err);
   }
 }

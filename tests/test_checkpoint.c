@@ -250,7 +250,7 @@ Test(checkpoint, mismatches_leave_the_trainer_untouched) {
   for (int s = 0; s < 5; s++) trainer_step(a, &r, err, sizeof err);
   Buf ba = save(a), bb = save(b);
   cr_assert_eq(checkpoint_restore(b, ba.data, ba.len, err, sizeof err), -1);
-  cr_assert_str_eq(err, "the checkpoint's optimizer is cema; this run's --opt is sgd");
+  cr_assert_str_eq(err, "the checkpoint's optimizer is cema; this run's opt is sgd");
   Buf after = save(b);
   cr_assert_arr_eq(after.data, bb.data, bb.len, "a refused restore changes nothing");
   free(ba.data), free(bb.data), free(after.data);
@@ -297,7 +297,7 @@ Test(numcheck, nan_in_batch_norm_names_step_and_layer) {
   trainer_model(t)->layer[0].bn_scale[3] = NAN;
   cr_assert_eq(trainer_step(t, &r, err, sizeof err), -1);
   cr_assert(isfinite(r.loss));
-  cr_assert_str_eq(err, "step 2: layer 0: the batch-norm scale holds NaN (unit 3); lower --real-lr");
+  cr_assert_str_eq(err, "step 2: layer 0: the batch-norm scale holds NaN (unit 3); lower real-lr");
   trainer_free(t);
 }
 

@@ -10,6 +10,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/cli/errors.h"
 #include "app/system/blas_setup.h"
 #include "app/io/checkpoint_file.h"
 #include "app/system/machine_facts.h"
@@ -53,7 +54,7 @@ int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
   if (rc != EXIT_OK) return rc;
   s->threads = cfg->threads ? cfg->threads : (int)sysconf(_SC_NPROCESSORS_ONLN);
   if (s->threads < 1) s->threads = 1;
-  if (simd_init(err, errlen)) return EXIT_USAGE;
+  if ((rc = simd_init(err, errlen)) != 0) return errors_exit_status(rc);
   /* Each pool thread runs single-threaded OpenBLAS calls on its own slice
    * (engine/dense.c): OpenBLAS's own workers would spin against ours. */
   blas_set_threads(1);
@@ -64,14 +65,16 @@ int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
   DatasetOptions dopt = {.seed = cfg->train.seed, .noise = cfg->noise,
                          .train_frac = cfg->train_frac, .val_frac = cfg->val_frac,
                          .label_col = cfg->label_col};
-  if (dataset_load(cfg->data, &dopt, &s->data, err, errlen))
-    return dataset_error_is_usage(err) ? EXIT_USAGE : EXIT_RUNTIME;
+  if ((rc = dataset_load(cfg->data, &dopt, &s->data, err, errlen)) != 0)
+    return errors_exit_status(rc);
   if (strcmp(cfg->data, "auto") == 0)
     fprintf(stderr, "flipscope: --data auto chose %s\n", s->data.name);
   if (check_memory(cfg, &s->data, s->threads, err, errlen)) return EXIT_RUNTIME;
+  if ((rc = trainer_check(&cfg->train, &cfg->opt, &s->data.train, err, errlen)) != 0)
+    return errors_exit_status(rc);
   s->trainer = trainer_create(&cfg->train, &cfg->model, &cfg->opt, &s->data.train,
                               &s->data.test, err, errlen);
-  if (!s->trainer) return strncmp(err, "--", 2) == 0 ? EXIT_USAGE : EXIT_RUNTIME;
+  if (!s->trainer) return EXIT_RUNTIME;
   if (cfg->load_path[0] && restore(s, cfg->load_path, err, errlen)) return EXIT_RUNTIME;
   return EXIT_OK;
 }
