@@ -148,7 +148,6 @@ static void put_signs(Writer *w, const float *sign, size_t n) {
   }
 }
 
-/* Emits every section; sec_len[] is filled when measuring and used when not. */
 /* Optional last section TELE: the telemetry's flip history, when it is on.
  * u64 step, u64 layers; per layer u64 weights, ever-bit words, ever-flipped
  * count; then per layer the ever bits (u64 each) and last-flip steps (u16). */
@@ -182,14 +181,75 @@ static void write_telemetry(Writer *w, Trainer *t, uint64_t *len) {
   if (!w->sink) *len = w->written - start;
 }
 
+/* TRNR: the trainer's step, settings, schedule and epoch order. */
+static void write_trnr(Writer *w, Trainer *t, const TrainerState *st) {
+  const TrainConfig *c = st->cfg;
+  put64(w, *st->step);
+  put64(w, c->batch);
+  put64(w, c->epochs);
+  put64(w, c->max_steps);
+  put64(w, c->eval_every);
+  put_f64(w, c->real_lr);
+  put64(w, c->seed);
+  put32(w, (uint32_t)c->schedule.kind);
+  put32(w, (uint32_t)c->schedule.per_step);
+  put32(w, (uint32_t)c->schedule.n_milestones);
+  for (size_t k = 0; k < c->schedule.n_milestones; k++) put64(w, c->schedule.milestones[k]);
+  put64(w, trainer_total_steps(t));
+  put64(w, trainer_steps_per_epoch(t));
+  for (int k = 0; k < 4; k++) put64(w, st->shuffle_rng->s[k]);
+  put64(w, st->train->n);
+  for (size_t i = 0; i < st->train->n; i++) put32(w, st->order[i]);
+}
+
+/* MODL: the shape, then each layer's signs and batch-norm parameters. */
+static void write_modl(Writer *w, const Model *m) {
+  put64(w, m->n_layers);
+  put64(w, m->input_dim);
+  put64(w, m->classes);
+  for (size_t l = 0; l < m->n_layers; l++) {
+    put64(w, m->layer[l].in);
+    put64(w, m->layer[l].out);
+  }
+  for (size_t l = 0; l < m->n_layers; l++) {
+    const Layer *L = &m->layer[l];
+    put_signs(w, L->sign, L->in * L->out);
+    put_f32s(w, L->bn_scale, L->out);
+    put_f32s(w, L->bn_shift, L->out);
+    put_f32s(w, L->run_mean, L->out);
+    put_f32s(w, L->run_var, L->out);
+  }
+}
+
+/* OPTM: the optimizer's kind, settings, step, layer sizes and state arrays. */
+static void write_optm(Writer *w, Optimizer *o) {
+  const OptConfig *oc = optim_config(o);
+  const OptimizerOps *ops = optim_ops(oc->kind);
+  put32(w, (uint32_t)oc->kind);
+  put32(w, (uint32_t)ops->states);
+  const double reals[] = {oc->alpha, oc->gamma, oc->tau,       oc->sigma,    oc->lr,
+                          oc->beta1, oc->beta2, oc->eps,       oc->momentum, oc->dampening,
+                          oc->wd,    oc->init_scale, oc->clip};
+  for (size_t k = 0; k < sizeof reals / sizeof *reals; k++) put_f64(w, reals[k]);
+  put32(w, (uint32_t)oc->nesterov);
+  put32(w, (uint32_t)oc->decoupled_wd);
+  put32(w, (uint32_t)oc->iir_sections);
+  for (int k = 0; k < OPT_MAX_SECTIONS; k++) put_f64(w, oc->iir_poles[k]);
+  put32(w, (uint32_t)oc->iir_biquad);
+  for (int k = 0; k < 5; k++) put_f64(w, oc->iir_coef[k]);
+  put64(w, optim_steps(o));
+  put64(w, optim_layers(o));
+  for (size_t l = 0; l < optim_layers(o); l++) put64(w, optim_layer_size(o, l));
+  for (size_t l = 0; l < optim_layers(o); l++)
+    for (int k = 0; k < ops->states; k++)
+      put_f32s(w, optim_state(o, l)[k], optim_layer_size(o, l));
+}
+
+/* Emits every section; sec_len[] is filled when measuring and used when not. */
 static void write_sections(Writer *w, Trainer *t, const CkptExtra *x, uint32_t data_fp,
                            uint64_t *sec_len) {
   TrainerState st;
   trainer_state(t, &st);
-  const Model *m = trainer_model(t);
-  Optimizer *o = trainer_optimizer(t);
-  const OptConfig *oc = optim_config(o);
-  const OptimizerOps *ops = optim_ops(oc->kind);
   for (int s = 0; s < SEC_COUNT; s++) {
     put(w, sec_tag[s], 4);
     put64(w, sec_len[s]);
@@ -197,71 +257,16 @@ static void write_sections(Writer *w, Trainer *t, const CkptExtra *x, uint32_t d
     switch (s) {
     case SEC_CONF: put(w, x->config, x->config_len); break;
     case SEC_APPS: put(w, x->app, x->app_len); break;
-    case SEC_TRNR: {
-      const TrainConfig *c = st.cfg;
-      put64(w, *st.step);
-      put64(w, c->batch);
-      put64(w, c->epochs);
-      put64(w, c->max_steps);
-      put64(w, c->eval_every);
-      put_f64(w, c->real_lr);
-      put64(w, c->seed);
-      put32(w, (uint32_t)c->schedule.kind);
-      put32(w, (uint32_t)c->schedule.per_step);
-      put32(w, (uint32_t)c->schedule.n_milestones);
-      for (size_t k = 0; k < c->schedule.n_milestones; k++) put64(w, c->schedule.milestones[k]);
-      put64(w, trainer_total_steps(t));
-      put64(w, trainer_steps_per_epoch(t));
-      for (int k = 0; k < 4; k++) put64(w, st.shuffle_rng->s[k]);
-      put64(w, st.train->n);
-      for (size_t i = 0; i < st.train->n; i++) put32(w, st.order[i]);
-      break;
-    }
+    case SEC_TRNR: write_trnr(w, t, &st); break;
     case SEC_DATA: put32(w, data_fp); break;
-    case SEC_MODL:
-      put64(w, m->n_layers);
-      put64(w, m->input_dim);
-      put64(w, m->classes);
-      for (size_t l = 0; l < m->n_layers; l++) {
-        put64(w, m->layer[l].in);
-        put64(w, m->layer[l].out);
-      }
-      for (size_t l = 0; l < m->n_layers; l++) {
-        const Layer *L = &m->layer[l];
-        put_signs(w, L->sign, L->in * L->out);
-        put_f32s(w, L->bn_scale, L->out);
-        put_f32s(w, L->bn_shift, L->out);
-        put_f32s(w, L->run_mean, L->out);
-        put_f32s(w, L->run_var, L->out);
-      }
-      break;
+    case SEC_MODL: write_modl(w, trainer_model(t)); break;
     case SEC_RADM:
       put64(w, st.real_opt->n);
       put64(w, st.real_opt->t);
       put_f32s(w, st.real_opt->m, st.real_opt->n);
       put_f32s(w, st.real_opt->v, st.real_opt->n);
       break;
-    case SEC_OPTM: {
-      put32(w, (uint32_t)oc->kind);
-      put32(w, (uint32_t)ops->states);
-      const double reals[] = {oc->alpha, oc->gamma, oc->tau,       oc->sigma,    oc->lr,
-                              oc->beta1, oc->beta2, oc->eps,       oc->momentum, oc->dampening,
-                              oc->wd,    oc->init_scale, oc->clip};
-      for (size_t k = 0; k < sizeof reals / sizeof *reals; k++) put_f64(w, reals[k]);
-      put32(w, (uint32_t)oc->nesterov);
-      put32(w, (uint32_t)oc->decoupled_wd);
-      put32(w, (uint32_t)oc->iir_sections);
-      for (int k = 0; k < OPT_MAX_SECTIONS; k++) put_f64(w, oc->iir_poles[k]);
-      put32(w, (uint32_t)oc->iir_biquad);
-      for (int k = 0; k < 5; k++) put_f64(w, oc->iir_coef[k]);
-      put64(w, optim_steps(o));
-      put64(w, optim_layers(o));
-      for (size_t l = 0; l < optim_layers(o); l++) put64(w, optim_layer_size(o, l));
-      for (size_t l = 0; l < optim_layers(o); l++)
-        for (int k = 0; k < ops->states; k++)
-          put_f32s(w, optim_state(o, l)[k], optim_layer_size(o, l));
-      break;
-    }
+    case SEC_OPTM: write_optm(w, trainer_optimizer(t)); break;
     }
     if (!w->sink) sec_len[s] = w->written - start;
   }
@@ -615,9 +620,8 @@ static void read_tele(Reader *r, const Target *g) {
   in->has_telemetry = !r->bad;
 }
 
-static int parse(const uint8_t *buf, size_t len, const Target *g, char *err, size_t errlen) {
-  CkptInfo *in = g->info;
-  memset(in, 0, sizeof *in);
+/* The header, the length and the checksum: 0, or -1 with a message. */
+static int check_envelope(const uint8_t *buf, size_t len, CkptInfo *in, char *err, size_t errlen) {
   const size_t magic_len = strlen(CKPT_MAGIC);
   if (len == 0) return fail(err, errlen, "empty file (0 bytes; truncated?)");
   if (memcmp(buf, CKPT_MAGIC, len < magic_len ? len : magic_len) != 0)
@@ -645,7 +649,75 @@ static int parse(const uint8_t *buf, size_t len, const Target *g, char *err, siz
   if (stored != actual)
     return fail(err, errlen, "checksum mismatch (stored %08x, computed %08x): the file is corrupt",
                 (unsigned)stored, (unsigned)actual);
+  return 0;
+}
 
+/* The n bytes after a section's tag and length in body: *r reads them, and
+ * body moves past them. */
+static int enter_section(Reader *body, const char *tag, uint64_t n, Reader *r) {
+  if (n > body->left) {
+    body->sec = tag;
+    return corrupt(body, "longer than the file");
+  }
+  *r = (Reader){.p = body->p, .left = (size_t)n, .sec = tag, .err = body->err,
+                .errlen = body->errlen};
+  take(body, (size_t)n);
+  return 0;
+}
+
+/* After a section was read with r: 0, or -1 when it was bad or has bytes left. */
+static int leave_section(Reader *r) {
+  if (r->bad) return -1;
+  if (r->left) return corrupt(r, "unexpected bytes at its end");
+  return 0;
+}
+
+/* Reads section s (one of sec_tag) with r. */
+static void read_section(Reader *r, int s, const Target *g) {
+  CkptInfo *in = g->info;
+  switch (s) {
+  case SEC_CONF:
+    in->config = (const char *)r->p;
+    in->config_len = r->left;
+    take(r, r->left);
+    break;
+  case SEC_APPS:
+    in->app = r->p;
+    in->app_len = r->left;
+    take(r, r->left);
+    break;
+  case SEC_TRNR: read_trnr(r, g); break;
+  case SEC_DATA: in->data_fingerprint = get32(r); break;
+  case SEC_MODL: read_modl(r, g); break;
+  case SEC_RADM: read_radm(r, g); break;
+  case SEC_OPTM: read_optm(r, g); break;
+  }
+}
+
+/* The data and the batch against the trainer's, after the model: its
+ * mismatch says more. 0, or -1 with a message. */
+static int check_run(const CkptInfo *in, const Target *g, char *err, size_t errlen) {
+  TrainerState st;
+  trainer_state(g->t, &st);
+  if (in->n_train != st.train->n)
+    return fail(err, errlen,
+                "the checkpoint was trained on %llu samples, this data's training split has %zu "
+                "(another data set, %s or %s?)",
+                (unsigned long long)in->n_train, st.train->n, error_setting("train-frac").text,
+                error_setting("val-frac").text);
+  if (in->batch != st.cfg->batch)
+    return fail(err, errlen, "the checkpoint was trained with %s %llu, not %zu",
+                error_setting("batch").text, (unsigned long long)in->batch, st.cfg->batch);
+  if (g->check_data && in->data_fingerprint != g->data_fp)
+    return fail(err, errlen, "saved with different data (fingerprint %08x, this data %08x)",
+                (unsigned)in->data_fingerprint, (unsigned)g->data_fp);
+  return 0;
+}
+
+static int parse(const uint8_t *buf, size_t len, const Target *g, char *err, size_t errlen) {
+  CkptInfo *in = g->info;
+  memset(in, 0, sizeof *in);
+  if (check_envelope(buf, len, in, err, errlen)) return -1;
   Reader body = {.p = buf + CKPT_HEADER_BYTES, .left = len - CKPT_HEADER_BYTES - 4,
                  .sec = "header", .err = err, .errlen = errlen};
   for (int s = 0; s < SEC_COUNT; s++) {
@@ -657,63 +729,20 @@ static int parse(const uint8_t *buf, size_t len, const Target *g, char *err, siz
       snprintf(msg, sizeof msg, "expected section %s here", sec_tag[s]);
       return corrupt(&body, msg);
     }
-    if (n > body.left) {
-      body.sec = sec_tag[s];
-      return corrupt(&body, "longer than the file");
-    }
-    Reader r = {.p = body.p, .left = (size_t)n, .sec = sec_tag[s], .err = err, .errlen = errlen};
-    take(&body, (size_t)n);
-    switch (s) {
-    case SEC_CONF:
-      in->config = (const char *)r.p;
-      in->config_len = r.left;
-      take(&r, r.left);
-      break;
-    case SEC_APPS:
-      in->app = r.p;
-      in->app_len = r.left;
-      take(&r, r.left);
-      break;
-    case SEC_TRNR: read_trnr(&r, g); break;
-    case SEC_DATA: in->data_fingerprint = get32(&r); break;
-    case SEC_MODL: read_modl(&r, g); break;
-    case SEC_RADM: read_radm(&r, g); break;
-    case SEC_OPTM: read_optm(&r, g); break;
-    }
-    if (r.bad) return -1;
-    if (r.left) return corrupt(&r, "unexpected bytes at its end");
+    Reader r;
+    if (enter_section(&body, sec_tag[s], n, &r)) return -1;
+    read_section(&r, s, g);
+    if (leave_section(&r)) return -1;
   }
   if (body.left >= 12 && memcmp(body.p, "TELE", 4) == 0) { /* optional */
     take(&body, 4);
-    uint64_t n = get64(&body);
-    if (n > body.left) {
-      body.sec = "TELE";
-      return corrupt(&body, "longer than the file");
-    }
-    Reader r = {.p = body.p, .left = (size_t)n, .sec = "TELE", .err = err, .errlen = errlen};
-    take(&body, (size_t)n);
+    Reader r;
+    if (enter_section(&body, "TELE", get64(&body), &r)) return -1;
     read_tele(&r, g);
-    if (r.bad) return -1;
-    if (r.left) return corrupt(&r, "unexpected bytes at its end");
+    if (leave_section(&r)) return -1;
   }
   if (body.left) return corrupt(&body, "unexpected bytes after the last section");
-  if (g->t) { /* the data and batch, after the model: its mismatch says more */
-    TrainerState st;
-    trainer_state(g->t, &st);
-    if (in->n_train != st.train->n)
-      return fail(err, errlen,
-                  "the checkpoint was trained on %llu samples, this data's training split has %zu "
-                  "(another data set, %s or %s?)",
-                  (unsigned long long)in->n_train, st.train->n, error_setting("train-frac").text,
-                  error_setting("val-frac").text);
-    if (in->batch != st.cfg->batch)
-      return fail(err, errlen, "the checkpoint was trained with %s %llu, not %zu",
-                  error_setting("batch").text, (unsigned long long)in->batch, st.cfg->batch);
-    if (g->check_data && in->data_fingerprint != g->data_fp)
-      return fail(err, errlen, "saved with different data (fingerprint %08x, this data %08x)",
-                  (unsigned)in->data_fingerprint, (unsigned)g->data_fp);
-  }
-  return 0;
+  return g->t ? check_run(in, g, err, errlen) : 0;
 }
 
 int checkpoint_inspect(const uint8_t *buf, size_t len, CkptInfo *info, char *err, size_t errlen) {
