@@ -1,5 +1,5 @@
 /* input_file.h — opening and reading the files a user names as input (data
- * sets, --config, checkpoints, logs).
+ * sets, config files, checkpoints, logs).
  *
  * Only regular files are read, and that is checked before anything can block:
  * a FIFO, a device, a socket or a directory is refused at once with one line

@@ -1,7 +1,7 @@
 /* playground.h — the 2-D teaching sets of TensorFlow Playground: spiral, xor,
  * circles and gauss, two classes each, generated from the seed.
  *
- * The shapes, and what --noise does to each, follow Playground's dataset.ts
+ * The shapes, and what the noise setting does to each, follow Playground's dataset.ts
  * (noise 0 to 0.5 there; larger values are allowed here): spiral and circles
  * jitter the points, xor jitters them before they are labelled, gauss widens
  * the two clusters (variance 0.5 at noise 0 up to 4 at noise 0.5).

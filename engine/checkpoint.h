@@ -5,7 +5,7 @@
  *
  *   header   "FLIPSCKP", u32 version, u32 header bytes (24), u64 file bytes
  *   sections in this order, each u32 tag, u64 length, then its contents:
- *     CONF  the front end's settings (opaque text; flipscope: --config lines)
+ *     CONF  the front end's settings (opaque text; flipscope: config-file lines)
  *     APPS  the front end's own state (opaque bytes)
  *     TRNR  step, batch, epochs, steps, eval-every, real-lr, seed, schedule,
  *           total steps, steps per epoch, shuffle PRNG state (4 x u64),
