@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/error.h"
 #include "engine/kernels.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
@@ -61,7 +62,8 @@ static int check_ranges(const OptConfig *cfg, char *err, size_t errlen) {
     if (t->element || !setting_applies(t, cfg) || setting_accepts(t, setting_get(t, cfg))) continue;
     char range[64];
     setting_range_text(t, range, sizeof range);
-    snprintf(err, errlen, "%s: expected a finite number %s%s%s%s, got %g", t->name, range,
+    snprintf(err, errlen, "%s: expected a finite number %s%s%s%s, got %g",
+             error_setting(t->name).text, range,
              t->why ? " (" : "",
              t->why ? t->why : "", t->why ? ")" : "", setting_get(t, cfg));
     return -1;
@@ -79,19 +81,21 @@ static int check_stable(const OptConfig *c, char *err, size_t errlen) {
   double mu = !decoupled ? c->momentum : 0;
   double decay = c->lr * c->wd * (!decoupled ? 1 - c->dampening : 1);
   if (decay < 2 * (1 + mu)) return 0;
-  snprintf(err, errlen, "wd: lr x wd = %g makes the latent weights' filter unstable (a pole "
-           "outside the unit circle; it must stay below %g)", c->lr * c->wd, 2 * (1 + mu));
+  snprintf(err, errlen, "%s: lr x wd = %g makes the latent weights' filter unstable (a pole "
+           "outside the unit circle; it must stay below %g)", error_setting("wd").text,
+           c->lr * c->wd, 2 * (1 + mu));
   return -1;
 }
 
 int optim_check(const OptConfig *cfg, char *err, size_t errlen) {
   const OptimizerOps *ops = optim_ops(cfg->kind);
   if (!ops) {
-    snprintf(err, errlen, "opt: optimizer %d is not available", (int)cfg->kind);
-    return -1;
+    snprintf(err, errlen, "%s: optimizer %d is not available", error_setting("opt").text,
+             (int)cfg->kind);
+    return ERR_USAGE;
   }
-  if (check_ranges(cfg, err, errlen) || check_stable(cfg, err, errlen)) return -1;
-  return ops->check ? ops->check(cfg, err, errlen) : 0;
+  if (check_ranges(cfg, err, errlen) || check_stable(cfg, err, errlen)) return ERR_USAGE;
+  return ops->check && ops->check(cfg, err, errlen) ? ERR_USAGE : 0;
 }
 
 struct Optimizer {

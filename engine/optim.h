@@ -31,7 +31,7 @@ typedef struct {
    * "lr"; NULL when there is none (IIR). */
   const char *scheduled;
   /* Refuses settings the kernel cannot run (an unstable filter...): -1 with
-   * one line in err that starts with the setting's name ("poles: ...").
+   * one line in err that starts with the setting (error_setting("poles")).
    * NULL: every setting in its range is accepted. */
   int (*check)(const OptConfig *cfg, char *err, size_t errlen);
   /* Filter optimizers: sets the state of weights [0, n) so the filter output
@@ -49,9 +49,9 @@ void optim_defaults(OptKind kind, OptConfig *cfg);
  * bop; 1 for iir), and setting it. */
 double optim_base_rate(const OptConfig *cfg);
 void optim_set_base_rate(OptConfig *cfg, double rate);
-/* 0 when optim_create would accept cfg, else -1 with one line in err that
- * starts with the name of the setting at fault (engine/settings.h): each
- * setting in its range, and together a stable filter. */
+/* 0 when optim_create would accept cfg, else ERR_USAGE (engine/error.h) with
+ * one line in err that starts with the setting at fault (engine/settings.h):
+ * each setting in its range, and together a stable filter. */
 int optim_check(const OptConfig *cfg, char *err, size_t errlen);
 
 typedef struct Optimizer Optimizer;

@@ -16,6 +16,7 @@
 #include <math.h>
 #include <stdio.h>
 
+#include "engine/error.h"
 #include "engine/optim.h"
 
 /* The DC gain of the biquad, H(1) = (b0 + b1 + b2) / (1 + a1 + a2). */
@@ -45,27 +46,27 @@ static int iir_check(const OptConfig *cfg, char *err, size_t errlen) {
     /* Both roots of z^2 + a1 z + a2 lie inside the unit circle iff this holds (Jury). */
     if (!(fabs(a2) < 1 && fabs(a1) < 1 + a2)) {
       snprintf(err, errlen,
-               "iir: a1 = %g, a2 = %g put a pole on or outside the unit circle (unstable); "
-               "stable needs |a2| < 1 and |a1| < 1 + a2", a1, a2);
+               "%s: a1 = %g, a2 = %g put a pole on or outside the unit circle (unstable); "
+               "stable needs |a2| < 1 and |a1| < 1 + a2", error_setting("iir").text, a1, a2);
       return -1;
     }
     if (cfg->state_init > 0 && biquad_dc_gain(cfg->iir_coef) == 0) {
-      snprintf(err, errlen, "state-init: this biquad's DC gain is 0 (b0 + b1 + b2 = 0), so no "
-               "constant gradient holds its output at -S b");
+      snprintf(err, errlen, "%s: this biquad's DC gain is 0 (b0 + b1 + b2 = 0), so no "
+               "constant gradient holds its output at -S b", error_setting("state-init").text);
       return -1;
     }
     return 0;
   }
   if (cfg->iir_sections < 1 || cfg->iir_sections > OPT_MAX_SECTIONS) {
-    snprintf(err, errlen, "poles: iir needs 1 to %d poles p1,...,pK, or a biquad (iir = b0,b1,b2,a1,a2)",
-             OPT_MAX_SECTIONS);
+    snprintf(err, errlen, "%s: iir needs 1 to %d poles p1,...,pK, or a biquad (%s b0,b1,b2,a1,a2)",
+             error_setting("poles").text, OPT_MAX_SECTIONS, error_setting("iir").text);
     return -1;
   }
   for (int k = 0; k < cfg->iir_sections; k++)
     if (!(fabs(cfg->iir_poles[k]) < 1)) {
       snprintf(err, errlen,
-               "poles: pole %g is on or outside the unit circle (unstable); every pole needs |p| < 1",
-               cfg->iir_poles[k]);
+               "%s: pole %g is on or outside the unit circle (unstable); every pole needs |p| < 1",
+               error_setting("poles").text, cfg->iir_poles[k]);
       return -1;
     }
   return 0;

@@ -17,12 +17,14 @@
  */
 #include <stdio.h>
 
+#include "engine/error.h"
 #include "engine/optim.h"
 
 /* As PyTorch: Nesterov needs momentum and no dampening. */
 static int sgd_check(const OptConfig *cfg, char *err, size_t errlen) {
   if (cfg->nesterov && (cfg->momentum == 0 || cfg->dampening != 0)) {
-    snprintf(err, errlen, "nesterov: needs momentum > 0 and dampening 0 (as in PyTorch)");
+    snprintf(err, errlen, "%s: needs %s > 0 and %s 0 (as in PyTorch)", error_setting("nesterov").text,
+             error_setting("momentum").text, error_setting("dampening").text);
     return -1;
   }
   return 0;

@@ -54,7 +54,7 @@ static const OptSetting table[] = {
      {{0, 0}}, 0, NULL},
     {"dampening", "dampening of the momentum", SETTING_REAL, K(OPT_SGD), AT(dampening), DECAY, NULL,
      4, 0, 0.05, 0, {{0, 0}}, 0, NULL},
-    {"wd", "weight decay: L2, or decoupled with --decoupled-wd and in AdamW", SETTING_REAL, LATENT,
+    {"wd", "weight decay: L2, or decoupled (decoupled-wd, and always in AdamW)", SETTING_REAL, LATENT,
      AT(wd), NONNEG, NULL, 2, 1, 1e-5, 0, {{0, 0}}, 0, NULL},
     {"init-scale", "latent init: |w0| ~ U(0, scale), sign kept", SETTING_REAL, LATENT,
      AT(init_scale), NONNEG, NULL, 0, 1, 1e-3, 3e-2, {{0, 0}}, 0, NULL},

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "app/cli/config.h"
+#include "app/cli/errors.h"
 #include "app/charts/export.h"
 #include "datasets/csv.h"
 #include "datasets/idx.h"
@@ -359,9 +360,10 @@ Test(inputs, config_file_errors_name_the_file_and_line) {
       {"schedule = bad\n", "1: schedule: unknown schedule"},
       {"save-every = 5\n", "1: save-every: needs --save"},
       {"telemetry-samples = 300\n", "1: telemetry-samples: at most 256"},
-      {"opt = sgd\nmomentum = 0\n\nnesterov = true\n", "4: nesterov: needs momentum > 0"},
+      {"opt = sgd\nmomentum = 0\n\nnesterov = true\n", "4: nesterov: needs --momentum > 0"},
   };
   const char *path = in_tmp("run.cfg");
+  errors_name_flags(); /* as flipscope's main does: messages spell settings as flags */
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     put_text(path, cases[i].text);
     char *argv[] = {"--config", (char *)path};

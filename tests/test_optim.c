@@ -3,6 +3,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/error.h"
 #include "engine/optim.h"
 #include "engine/parallel.h"
 
@@ -138,7 +139,7 @@ Test(optim, bop2_biased_and_unbiased_by_hand) {
   }
   cfg.gamma = 0;
   char err[256];
-  cr_assert_eq(optim_check(&cfg, err, sizeof err), -1, "unbiased divides by gamma; at 0 nothing flips");
+  cr_assert_eq(optim_check(&cfg, err, sizeof err), ERR_USAGE, "unbiased divides by gamma; at 0 nothing flips");
   cr_assert(!strncmp(err, "gamma: ", 7), "%s", err);
 }
 
@@ -200,6 +201,6 @@ Test(optim, state_init_is_a_biquads_steady_state) {
   optim_free(o);
   cfg.iir_coef[2] = -0.05; /* b0 + b1 + b2 = 0: no DC gain */
   char err[256];
-  cr_assert_eq(optim_check(&cfg, err, sizeof err), -1);
+  cr_assert_eq(optim_check(&cfg, err, sizeof err), ERR_USAGE);
   cr_assert(!strncmp(err, "state-init: ", 12), "%s", err);
 }

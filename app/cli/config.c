@@ -810,12 +810,7 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   }
   /* --steps alone: the schedule spans exactly those steps' epochs. */
   if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
-  char msg[400]; /* the engine names the setting; its option is --NAME */
-  if (optim_check(&cfg->opt, msg, sizeof msg)) {
-    snprintf(err, errlen, "--%s", msg);
-    goto done;
-  }
-  if (check_changes(cfg, err, errlen)) goto done;
+  if (optim_check(&cfg->opt, err, errlen) || check_changes(cfg, err, errlen)) goto done;
   if (cfg->save_every && !cfg->save_path[0]) {
     snprintf(err, errlen, "--save-every: needs --save FILE");
     goto done;
