@@ -15,6 +15,7 @@
 #include "app/logs/export_jsonl.h"
 #include "app/charts/gnuplot.h"
 #include "app/io/json.h"
+#include "app/io/make_dirs.h"
 #include "datasets/input_file.h"
 #include "engine/filter.h"
 #include "engine/model.h"
@@ -979,7 +980,7 @@ int export_charts(const char *csv, const char *jsonl, const char *dir, const Exp
     goto done;
   if (csv && (log_load(&ct, csv, err, errlen) || read_csv(&r, &ct, csv, err, errlen))) goto done;
   if (!csv && jsonl) series_from_jsonl(&r, &jt);
-  if (gp_make_dir(dir) != 0) { /* only once the logs have been read: a bad log makes nothing */
+  if (make_dirs(dir) != 0) { /* only once the logs have been read: a bad log makes nothing */
     snprintf(err, errlen, "cannot create directory %s: %s", dir, strerror(errno));
     goto done;
   }

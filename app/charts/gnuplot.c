@@ -6,7 +6,6 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -144,28 +143,4 @@ int gp_run(const char *gnuplot, const char *dir, const char *script, int (*stop)
   snprintf(err, errlen, "gnuplot %s failed (%s): %.*s", script,
            WIFEXITED(status) ? "exit" : "signal", (int)strcspn(line, "\n"), line);
   return -1;
-}
-
-int gp_make_dir(const char *dir) {
-  char path[4096];
-  if (snprintf(path, sizeof path, "%s", dir) >= (int)sizeof path) {
-    errno = ENAMETOOLONG;
-    return -1;
-  }
-  for (char *p = path + 1;; p++) {
-    if (*p == '/' || !*p) {
-      char c = *p;
-      *p = 0;
-      if (mkdir(path, 0777) != 0 && errno != EEXIST) return -1;
-      *p = c;
-      if (!c) break;
-    }
-  }
-  struct stat st;
-  if (stat(path, &st) != 0) return -1;
-  if (!S_ISDIR(st.st_mode)) {
-    errno = ENOTDIR;
-    return -1;
-  }
-  return 0;
 }

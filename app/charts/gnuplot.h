@@ -21,9 +21,6 @@ void gp_quote(FILE *f, const char *s);
  * executable "gnuplot" on $PATH. Returns buf, or NULL when there is none. */
 const char *gp_find(char *buf, size_t len);
 
-/* Creates dir and its missing parents (mkdir -p). Returns 0, or -1 with errno. */
-int gp_make_dir(const char *dir);
-
 /* Opens dir/name for writing; NULL with a message naming the file. */
 FILE *gp_create(const char *dir, const char *name, char *err, size_t errlen);
 /* Closes f; -1 with a message when a write failed. */

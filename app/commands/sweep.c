@@ -30,6 +30,7 @@
 #include "app/io/number_text.h"
 #include "app/charts/gnuplot.h"
 #include "app/io/json.h"
+#include "app/io/make_dirs.h"
 #include "app/run/outputs.h"
 #include "datasets/dataset.h"
 #include "datasets/input_file.h"
@@ -171,7 +172,7 @@ static int is_file(const char *path) {
 }
 
 static int make_dir(const char *dir) {
-  if (gp_make_dir(dir) == 0) return 0;
+  if (make_dirs(dir) == 0) return 0;
   fprintf(stderr, "flipscope: sweep: cannot create directory %s: %s\n", dir, strerror(errno));
   return -1;
 }

@@ -9,8 +9,8 @@
 #include <sys/stat.h>
 
 #include "app/charts/export.h"
-#include "app/charts/gnuplot.h"
 #include "app/io/json.h"
+#include "app/io/make_dirs.h"
 #include "app/logs/resume.h"
 #include "app/system/signals.h"
 #include "engine/settings.h"
@@ -127,7 +127,7 @@ static void write_record(RunLog *rl, const StepReport *r, const TelemetrySnapsho
 }
 
 static int make_dir(const char *dir, char *err, size_t errlen) {
-  if (gp_make_dir(dir) == 0) return 0;
+  if (make_dirs(dir) == 0) return 0;
   snprintf(err, errlen, "--export: cannot create directory %s: %s", dir, strerror(errno));
   return -1;
 }
