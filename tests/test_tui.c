@@ -33,7 +33,7 @@ static Worker *start(const char *args) {
   for (char *t = strtok(buf, " "); t; t = strtok(NULL, " ")) argv[argc++] = t;
   cr_assert_eq(config_parse(argc, argv, &cfg, err, sizeof err), 0, "%s", err);
   Session *s = calloc(1, sizeof *s);
-  cr_assert_eq(session_open(s, &cfg, err, sizeof err), EXIT_OK, "%s", err);
+  cr_assert_eq(worker_session_open(s, &cfg, err, sizeof err), EXIT_OK, "%s", err);
   Worker *w = worker_start(s, &cfg, 0, err, sizeof err);
   cr_assert(w, "%s", err);
   return w;

@@ -9,17 +9,17 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "app/charts/run_charts.h"
 #include "app/io/atomic_file.h"
-#include "app/system/blas_setup.h"
+#include "app/live/screen_text.h"
 #include "app/run/opt_change.h"
 #include "app/run/outputs.h"
-#include "app/logs/resume.h"
-#include "app/logs/runlog.h"
-#include "app/live/screen_text.h"
 #include "app/run/session.h"
+#include "app/system/blas_setup.h"
 #include "app/system/signals.h"
 #include "engine/settings.h"
 #include "engine/simd.h"
+#include "views/dash.h"
 
 static double now_s(void) {
   struct timespec ts;
@@ -119,178 +119,222 @@ static int write_result(const char *path, const Summary *m) {
   return -1;
 }
 
+/* A headless run between its steps: the session and the running figures. */
+typedef struct {
+  Session s;
+  const Config *cfg;
+  int live;              /* stderr is a terminal: the progress line is redrawn in place */
+  StepReport r;          /* the last step */
+  EpochMeans epoch;
+  FlipCounts flips;
+  double test_acc, startup_s, last_draw;
+  char log_err[1024];    /* a log that could not be written ("" : none) */
+} Run;
+
 /* --save: the checkpoint with the running figures and where the logs stand
  * (app/logs/resume.h), after the logs were made durable. */
-static int save_run(Session *s, RunLog *log, const EpochMeans *e, const FlipCounts *flips,
-                    double test_acc, char *err, size_t errlen) {
-  RunFigures fig = {.flips_total = flips->total, .flips_first = flips->first,
-                    .epoch_loss = e->loss, .epoch_acc = e->acc, .epoch_flip_ratio = e->flip_ratio,
-                    .epoch_steps = e->steps, .test_acc = test_acc, .val_acc = s->val_acc};
-  if (runlog_mark(log, &fig.csv, &fig.jsonl, err, errlen)) return -1;
-  size_t len = run_figures_encode(&fig, NULL, 0);
-  char *app = malloc(len + 1);
-  if (!app) {
-    snprintf(err, errlen, "--save %s: out of memory", s->cfg.save_path);
-    return -1;
-  }
-  run_figures_encode(&fig, app, len + 1);
-  int rc = session_save(s, s->cfg.save_path, app, len, err, errlen);
-  free(app);
-  return rc;
+static int save_run(Run *h, char *err, size_t errlen) {
+  RunFigures fig = {.flips_total = h->flips.total, .flips_first = h->flips.first,
+                    .epoch_loss = h->epoch.loss, .epoch_acc = h->epoch.acc,
+                    .epoch_flip_ratio = h->epoch.flip_ratio, .epoch_steps = h->epoch.steps,
+                    .test_acc = h->test_acc, .val_acc = h->s.val_acc};
+  return session_save(&h->s, h->cfg->save_path, &fig, err, errlen);
 }
 
 /* --change: the settings due before step `next`, applied between steps as the
  * live view applies a key (the optimizer keeps its state; the log records a
  * param_change). Returns 0, or -1 with a message. */
-static int apply_changes(Session *s, RunLog *log, const Config *cfg, uint64_t next, int live,
-                         char *err, size_t errlen) {
+static int apply_changes(Run *h, uint64_t next, char *err, size_t errlen) {
+  Session *s = &h->s;
   if (next > trainer_total_steps(s->trainer)) return 0;
   Optimizer *o = trainer_optimizer(s->trainer);
   OptConfig to = *optim_config(o);
   int due = 0;
-  for (size_t i = 0; i < cfg->n_changes; i++) {
-    const ConfigChange *c = &cfg->changes[i];
+  for (size_t i = 0; i < h->cfg->n_changes; i++) {
+    const ConfigChange *c = &h->cfg->changes[i];
     if (c->step != next) continue;
     setting_set(setting_live(&to, c->name), &to, c->value); /* config_parse checked the name */
     due = 1;
   }
   if (!due) return 0;
   char text[160];
-  if (opt_change_apply(o, log, next, &to, NULL, 0, text, sizeof text, err, errlen)) return -1;
+  if (opt_change_apply(o, s, next, &to, NULL, 0, text, sizeof text, err, errlen)) return -1;
   s->cfg.opt = to;
-  if (text[0]) fprintf(stderr, "%sflipscope: %s\n", live ? "\r\033[K" : "", text);
+  if (text[0]) fprintf(stderr, "%sflipscope: %s\n", h->live ? "\r\033[K" : "", text);
   return 0;
 }
 
-int headless_run(const Config *cfg) {
-  char err[2048];
-  Session s;
-  signals_install();
-  int rc = session_open(&s, cfg, err, sizeof err);
-  RunLog log = {0};
-  /* Refused before any log is touched. */
-  if (rc == EXIT_OK && s.resumed && s.resumed_step >= trainer_total_steps(s.trainer)) {
-    snprintf(err, sizeof err, "--load %s: the run is already at step %llu of %zu; raise --steps or "
-             "--epochs to train further", cfg->load_path, (unsigned long long)s.resumed_step,
-             trainer_total_steps(s.trainer));
-    rc = EXIT_USAGE;
+/* Opens the run as the live view does (app/run/session.h), refusing a
+ * --load checkpoint with nothing left to train before any log is touched,
+ * and takes over a resumed run's figures. Returns an exit code (the message
+ * in err). */
+static int open_run(Run *h, const Config *cfg, char *err, size_t errlen) {
+  memset(h, 0, sizeof *h);
+  h->cfg = cfg;
+  h->test_acc = NAN;
+  Session *s = &h->s;
+  const SessionNeeds needs = {.dashboard = cfg->screen_path[0] != 0};
+  int rc = session_open(s, cfg, &needs, err, errlen);
+  if (rc != EXIT_OK) return rc;
+  if (s->resumed && s->resumed_step >= trainer_total_steps(s->trainer)) {
+    snprintf(err, errlen, "--load %s: the run is already at step %llu of %zu; raise --steps or "
+             "--epochs to train further", cfg->load_path, (unsigned long long)s->resumed_step,
+             trainer_total_steps(s->trainer));
+    return EXIT_USAGE;
   }
   /* A resumed run keeps its logs' records up to the checkpoint. */
-  if (rc == EXIT_OK && runlog_open_continuing(&log, cfg, &s, err, sizeof err)) rc = EXIT_RUNTIME;
-  if (rc == EXIT_OK && session_resume_telemetry(&s, err, sizeof err)) rc = EXIT_RUNTIME;
-  ScreenRec *screen = NULL; /* --screen: the final dashboard as text */
-  if (rc == EXIT_OK && cfg->screen_path[0] && !(screen = screen_open(&s, cfg, err, sizeof err)))
-    rc = EXIT_RUNTIME;
-  if (rc != EXIT_OK) {
-    fprintf(stderr, "flipscope: %s\n", err);
-    session_close(&s);
-    return rc;
+  if (session_open_logs(s, err, errlen)) return EXIT_RUNTIME;
+  if (cfg->screen_path[0]) { /* --screen: the final dashboard as text */
+    ScreenRec *screen = screen_open(s, cfg, err, errlen);
+    if (!screen) return EXIT_RUNTIME;
+    session_add_sink(s, screen_sink(screen));
   }
-  const int live = isatty(STDERR_FILENO);
-  StepReport r = {0};
-  EpochMeans epoch = {0};
-  double test_acc = NAN, startup_s = 0, last_draw = 0;
-  FlipCounts flips = {0};
-  char log_err[1024] = ""; /* a log that could not be written */
-  RunFigures fig = {.test_acc = NAN, .val_acc = NAN};
-  if (s.resumed && run_figures_decode(s.resume_app, s.resume_app_len, &fig) == 0) {
-    epoch = (EpochMeans){fig.epoch_loss, fig.epoch_acc, fig.epoch_flip_ratio, fig.epoch_steps};
-    flips = (FlipCounts){fig.flips_total, fig.flips_first};
-    test_acc = fig.test_acc;
-    s.val_acc = fig.val_acc;
+  if (s->resumed) {
+    const RunFigures *f = &s->resume;
+    h->epoch = (EpochMeans){f->epoch_loss, f->epoch_acc, f->epoch_flip_ratio, f->epoch_steps};
+    h->flips = (FlipCounts){f->flips_total, f->flips_first};
+    h->test_acc = f->test_acc;
+    s->val_acc = f->val_acc;
   }
-  for (;;) {
-    if (signals_caught()) break; /* between steps: save and flush below */
-    if (r.step == 0) startup_s = session_uptime();
-    if (apply_changes(&s, &log, cfg, (r.step ? r.step : s.resumed_step) + 1, live, err, sizeof err)) {
-      fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
-      rc = EXIT_RUNTIME;
-      break;
+  h->live = isatty(STDERR_FILENO);
+  return EXIT_OK;
+}
+
+/* After step h->r: the running figures (the epoch's means, the flips, the
+ * last test and validation accuracy). */
+static void took_step(Run *h) {
+  Session *s = &h->s;
+  const StepReport *r = &h->r;
+  if (r->epoch != 0 && (r->step - 1) % trainer_steps_per_epoch(s->trainer) == 0)
+    h->epoch = (EpochMeans){0};
+  h->epoch.loss += r->loss;
+  h->epoch.acc += r->train_acc;
+  h->epoch.flip_ratio += r->flip_ratio;
+  h->epoch.steps++;
+  h->flips.total += r->flips;
+  if (r->step == 1) h->flips.first = r->flips;
+  if (!isnan(r->test_acc)) h->test_acc = r->test_acc;
+  if (!isnan(r->test_acc) && s->data.val.n) s->val_acc = trainer_evaluate(s->trainer, &s->data.val, NULL);
+}
+
+/* The progress line after step h->r: at each epoch's end, and on a terminal
+ * redrawn at most ten times a second. */
+static void show_progress(Run *h) {
+  Session *s = &h->s;
+  const StepReport *r = &h->r;
+  const PhaseTimes *pt = trainer_times(s->trainer);
+  double busy = pt->data + pt->forward + pt->backward + pt->optimizer;
+  double speed = (double)((r->step - s->resumed_step) * h->cfg->train.batch) / busy;
+  int epoch_end = r->step % trainer_steps_per_epoch(s->trainer) == 0 ||
+                  r->step == trainer_total_steps(s->trainer);
+  if (epoch_end) {
+    if (h->live) fputs("\r\033[K", stderr); /* the epoch's line replaces the live one */
+    progress_line(stderr, s, r, &h->epoch, h->test_acc, speed, 0);
+    h->last_draw = now_s();
+  } else if (h->live && now_s() - h->last_draw > 0.1) {
+    progress_line(stderr, s, r, &h->epoch, h->test_acc, speed, 1);
+    h->last_draw = now_s();
+  }
+}
+
+/* Trains until the end, a signal or a failure; every step goes to the
+ * session's sinks. Returns EXIT_OK, or EXIT_RUNTIME after saying why (a log
+ * that could not be written is left in h->log_err, for the run's end). */
+static int train(Run *h, char *err, size_t errlen) {
+  Session *s = &h->s;
+  const char *nl = h->live ? "\n" : "";
+  while (!signals_caught()) { /* a signal stops between steps: save and flush at the end */
+    if (h->r.step == 0) h->startup_s = session_uptime();
+    if (apply_changes(h, (h->r.step ? h->r.step : s->resumed_step) + 1, err, errlen)) {
+      fprintf(stderr, "%sflipscope: %s\n", nl, err);
+      return EXIT_RUNTIME;
     }
-    int got = trainer_step(s.trainer, &r, err, sizeof err);
+    int got = trainer_step(s->trainer, &h->r, err, errlen);
     if (got <= 0) {
-      if (got < 0) {
-        fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
-        rc = EXIT_RUNTIME;
-      }
-      break;
+      if (got < 0) fprintf(stderr, "%sflipscope: %s\n", nl, err);
+      return got < 0 ? EXIT_RUNTIME : EXIT_OK;
     }
-    if (r.epoch != 0 && (r.step - 1) % trainer_steps_per_epoch(s.trainer) == 0)
-      epoch = (EpochMeans){0};
-    epoch.loss += r.loss;
-    epoch.acc += r.train_acc;
-    epoch.flip_ratio += r.flip_ratio;
-    epoch.steps++;
-    flips.total += r.flips;
-    if (r.step == 1) flips.first = r.flips;
-    if (!isnan(r.test_acc)) test_acc = r.test_acc;
-    if (!isnan(r.test_acc) && s.data.val.n) s.val_acc = trainer_evaluate(s.trainer, &s.data.val, NULL);
-    if (runlog_step(&log, &r, log_err, sizeof log_err)) { /* a full disk: stop now, and save */
-      rc = EXIT_RUNTIME;
-      break;
+    took_step(h);
+    if (session_record(s, &h->r, h->log_err, sizeof h->log_err))
+      return EXIT_RUNTIME; /* a full disk: stop now, and save */
+    if (h->cfg->save_path[0] && h->cfg->save_every && h->r.step % h->cfg->save_every == 0 &&
+        save_run(h, err, errlen)) {
+      fprintf(stderr, "%sflipscope: %s\n", nl, err);
+      return EXIT_RUNTIME;
     }
-    if (screen) screen_step(screen, &r);
-    if (cfg->save_path[0] && cfg->save_every && r.step % cfg->save_every == 0 &&
-        save_run(&s, &log, &epoch, &flips, test_acc, err, sizeof err)) {
-      fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
-      rc = EXIT_RUNTIME;
-      break;
-    }
-    const PhaseTimes *pt = trainer_times(s.trainer);
-    double busy = pt->data + pt->forward + pt->backward + pt->optimizer;
-    double speed = (double)((r.step - s.resumed_step) * cfg->train.batch) / busy;
-    int epoch_end = r.step % trainer_steps_per_epoch(s.trainer) == 0 ||
-                    r.step == trainer_total_steps(s.trainer);
-    if (epoch_end) {
-      if (live) fputs("\r\033[K", stderr); /* the epoch's line replaces the live one */
-      progress_line(stderr, &s, &r, &epoch, test_acc, speed, 0);
-      last_draw = now_s();
-    } else if (live && now_s() - last_draw > 0.1) {
-      progress_line(stderr, &s, &r, &epoch, test_acc, speed, 1);
-      last_draw = now_s();
-    }
+    show_progress(h);
   }
+  return EXIT_OK;
+}
+
+/* Closes the sinks (the --screen file, then the logs), each failure said on
+ * stderr. Returns 0, or -1 when one failed. */
+static int close_sinks(Run *h, char *err, size_t errlen) {
+  int rc = 0;
+  for (int got; (got = session_close_sink(&h->s, err, errlen)) != 0;)
+    if (got < 0) {
+      fprintf(stderr, "flipscope: %s\n", err);
+      rc = -1;
+    }
+  return rc;
+}
+
+/* The end of a run that trained to the end: the sinks closed, the --export
+ * charts drawn from the closed logs, the summary on stdout and in --result. */
+static int finish(Run *h, int rc, char *err, size_t errlen) {
+  if (close_sinks(h, err, errlen)) rc = signals_caught() ? 128 + signals_caught() : EXIT_RUNTIME;
+  if (rc != EXIT_OK || h->r.step == 0) return rc;
+  if (run_charts_render(&h->s.log.paths, err, errlen)) {
+    fprintf(stderr, "flipscope: %s\n", err);
+    return signals_caught() ? 128 + signals_caught() : EXIT_RUNTIME; /* e.g. SIGINT during the export */
+  }
+  /* Training time: the four phases of every step, not evaluation. */
+  const PhaseTimes *pt = trainer_times(h->s.trainer);
+  double train_s = pt->data + pt->forward + pt->backward + pt->optimizer;
+  Summary sum = {&h->s, &h->r, &h->epoch, h->test_acc, train_s, h->startup_s, &h->flips};
+  print_summary(stdout, &h->s, &h->r, &h->epoch, h->test_acc, train_s, h->startup_s, &h->flips);
+  if (h->cfg->result_path[0] && write_result(h->cfg->result_path, &sum)) rc = EXIT_RUNTIME;
+  if (outputs_flush_stdout("the summary")) rc = EXIT_RUNTIME;
+  return rc;
+}
+
+/* After training stopped: the checkpoint (at the end, on a signal and after a
+ * log failed; not after other failures), what stopped it, and the end. */
+static int stop_run(Run *h, int rc, char *err, size_t errlen) {
+  const Config *cfg = h->cfg;
+  const char *nl = h->live ? "\n" : "";
   const int sig = signals_caught();
-  int saved = 0; /* at the end, on a signal and after a log failed (not after other failures) */
-  if ((rc == EXIT_OK || log_err[0]) && cfg->save_path[0]) {
-    if (save_run(&s, &log, &epoch, &flips, test_acc, err, sizeof err)) {
-      fprintf(stderr, "%sflipscope: %s\n", live ? "\n" : "", err);
+  int saved = 0;
+  if ((rc == EXIT_OK || h->log_err[0]) && cfg->save_path[0]) {
+    if (save_run(h, err, errlen)) {
+      fprintf(stderr, "%sflipscope: %s\n", nl, err);
       rc = EXIT_RUNTIME;
     } else {
       saved = 1;
     }
   }
-  if (log_err[0])
-    fprintf(stderr, "%sflipscope: %s; stopped after step %llu%s%s\n", live ? "\n" : "", log_err,
-            (unsigned long long)r.step, saved ? "; saved " : "", saved ? cfg->save_path : "");
-  if (sig) {
-    uint64_t at = r.step ? r.step : s.resumed_step;
-    fprintf(stderr, "%sflipscope: %s: stopped after step %llu%s%s\n", live ? "\n" : "",
-            signals_name(sig), (unsigned long long)at, saved ? "; saved " : "",
-            saved ? cfg->save_path : "");
-    if (screen && screen_close(screen, err, sizeof err)) fprintf(stderr, "flipscope: %s\n", err);
-    if (runlog_close(&log, 0, err, sizeof err)) fprintf(stderr, "flipscope: %s\n", err);
-    session_close(&s);
-    return rc == EXIT_OK ? 128 + sig : rc;
-  }
-  if (screen && screen_close(screen, err, sizeof err)) {
+  if (h->log_err[0])
+    fprintf(stderr, "%sflipscope: %s; stopped after step %llu%s%s\n", nl, h->log_err,
+            (unsigned long long)h->r.step, saved ? "; saved " : "", saved ? cfg->save_path : "");
+  if (!sig) return finish(h, rc, err, errlen);
+  uint64_t at = h->r.step ? h->r.step : h->s.resumed_step;
+  fprintf(stderr, "%sflipscope: %s: stopped after step %llu%s%s\n", nl, signals_name(sig),
+          (unsigned long long)at, saved ? "; saved " : "", saved ? cfg->save_path : "");
+  close_sinks(h, err, errlen);
+  return rc == EXIT_OK ? 128 + sig : rc;
+}
+
+int headless_run(const Config *cfg) {
+  char err[2048];
+  Run h;
+  signals_install();
+  int rc = open_run(&h, cfg, err, sizeof err);
+  if (rc != EXIT_OK) {
     fprintf(stderr, "flipscope: %s\n", err);
-    rc = EXIT_RUNTIME;
+  } else {
+    rc = train(&h, err, sizeof err);
+    rc = stop_run(&h, rc, err, sizeof err);
   }
-  screen = NULL;
-  if (runlog_close(&log, rc == EXIT_OK && r.step > 0, err, sizeof err)) {
-    fprintf(stderr, "flipscope: %s\n", err);
-    rc = signals_caught() ? 128 + signals_caught() : EXIT_RUNTIME; /* e.g. SIGINT during the export */
-  }
-  if (rc == EXIT_OK && r.step > 0) {
-    /* Training time: the four phases of every step, not evaluation. */
-    const PhaseTimes *pt = trainer_times(s.trainer);
-    double train_s = pt->data + pt->forward + pt->backward + pt->optimizer;
-    Summary sum = {&s, &r, &epoch, test_acc, train_s, startup_s, &flips};
-    print_summary(stdout, &s, &r, &epoch, test_acc, train_s, startup_s, &flips);
-    if (cfg->result_path[0] && write_result(cfg->result_path, &sum)) rc = EXIT_RUNTIME;
-    if (outputs_flush_stdout("the summary")) rc = EXIT_RUNTIME;
-  }
-  session_close(&s);
+  session_close(&h.s);
   return rc;
 }

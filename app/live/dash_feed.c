@@ -11,7 +11,7 @@
 _Static_assert(DASH_SAMPLES >= TEL_MAX_SAMPLES, "a dashboard layer holds every telemetry sample");
 _Static_assert(DASH_BANDS == TEL_PERCENTILES && DASH_BINS == TEL_HIST_BINS, "same statistics");
 
-void dashfeed_reset(DashFeed *f, const Model *m) {
+void feed_reset(DashFeed *f, const Model *m) {
   memset(f, 0, sizeof *f);
   f->span = 1;
   f->test_acc = NAN;
@@ -58,7 +58,7 @@ static DashBucket *open_bucket(DashFeed *f, uint64_t step) {
   return b;
 }
 
-void dashfeed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t) {
+void feed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t) {
   DashBucket *b = open_bucket(f, r->step);
   b->last = r->step;
   b->steps++;
@@ -112,13 +112,13 @@ void dashfeed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t)
   f->rev_den = (1 - REV_EMA) * f->rev_den + REV_EMA * (double)r->flips;
 }
 
-void dashfeed_truncate(DashFeed *f, uint64_t step) {
+void feed_truncate(DashFeed *f, uint64_t step) {
   while (f->n_hist && f->hist[f->n_hist - 1].first > step) f->n_hist--;
   if (f->n_hist && f->hist[f->n_hist - 1].last > step) f->hist[f->n_hist - 1].last = step;
   f->step = step;
 }
 
-void dashfeed_mark(DashFeed *f, uint64_t step, const char *label) {
+void feed_mark(DashFeed *f, uint64_t step, const char *label) {
   if (f->n_marks == DASH_MARKS) {
     memmove(f->marks, f->marks + 1, (DASH_MARKS - 1) * sizeof *f->marks);
     f->n_marks--;
@@ -128,7 +128,7 @@ void dashfeed_mark(DashFeed *f, uint64_t step, const char *label) {
   snprintf(m->label, sizeof m->label, "%s", label);
 }
 
-void dashfeed_fill(const DashFeed *f, DashSnapshot *out) {
+void feed_fill(const DashFeed *f, DashSnapshot *out) {
   memcpy(out->hist, f->hist, f->n_hist * sizeof *f->hist);
   out->n_hist = f->n_hist;
   out->span = f->span;
@@ -156,7 +156,7 @@ void dashfeed_fill(const DashFeed *f, DashSnapshot *out) {
   out->reversal = f->rev_den > 1e-9 ? f->rev_num / f->rev_den : NAN;
 }
 
-void dash_fill_run(DashSnapshot *out, Session *s) {
+void feed_fill_run(DashSnapshot *out, Session *s) {
   Trainer *t = s->trainer;
   const Model *m = trainer_model(t);
   snprintf(out->data, sizeof out->data, "%s", s->data.name);
@@ -183,13 +183,12 @@ void dash_fill_run(DashSnapshot *out, Session *s) {
                              : schedule_factor(sc, done / spe, out->epochs);
 }
 
-void dash_telemetry_config(const Config *cfg, TelemetryConfig *tc) {
-  telemetry_defaults(tc);
-  /* on request: the dashboard asks a few times a second (or as the user says) */
-  tc->every = cfg->telemetry_every ? (unsigned)(cfg->telemetry_every < 1000000 ? cfg->telemetry_every : 1000000)
-                                   : 1000000;
-  if (cfg->reversal_window) tc->reversal_window = (unsigned)cfg->reversal_window;
-  if (cfg->telemetry_samples) tc->samples = (unsigned)cfg->telemetry_samples;
-  tc->hist = cfg->hist_linear ? TEL_HIST_LINEAR : TEL_HIST_LOG;
-  if (cfg->near_zero > 0) tc->near_zero_rel = cfg->near_zero;
+/* Sink.step: the feed takes the step. */
+static int sink_step(void *self, const StepReport *r, const TelemetrySnapshot *t, char *err,
+                     size_t errlen) {
+  (void)err, (void)errlen;
+  feed_step(self, r, t);
+  return 0;
 }
+
+Sink feed_sink(DashFeed *f) { return (Sink){.step = sink_step, .self = f}; }

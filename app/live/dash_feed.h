@@ -3,11 +3,13 @@
  * buckets merge in pairs when full (so any run fits), parameter-change
  * markers, and per layer the sampled weights with the steps since each last
  * flipped. Runs on the training thread (the TUI's worker, or the headless
- * loop for `--screen`); dashfeed_fill copies it into a snapshot. */
+ * loop for `--screen`), as one of the session's sinks (app/run/sink.h);
+ * feed_fill copies it into a snapshot. */
 #ifndef FLIPSCOPE_DASH_FEED_H
 #define FLIPSCOPE_DASH_FEED_H
 
 #include "app/run/session.h"
+#include "app/run/sink.h"
 #include "engine/telemetry.h"
 #include "engine/trainer.h"
 #include "views/dash.h"
@@ -29,22 +31,21 @@ typedef struct {
 } DashFeed;
 
 /* Clears everything and takes the layer shapes of m. */
-void dashfeed_reset(DashFeed *f, const Model *m);
+void feed_reset(DashFeed *f, const Model *m);
 /* Records one step; t is the telemetry snapshot of that step (or NULL). */
-void dashfeed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t);
+void feed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t);
 /* Forgets the steps after `step` (going back to an earlier state); a bucket
  * that straddles it is kept whole. */
-void dashfeed_truncate(DashFeed *f, uint64_t step);
+void feed_truncate(DashFeed *f, uint64_t step);
 /* A marker: a setting changed before `step`. */
-void dashfeed_mark(DashFeed *f, uint64_t step, const char *label);
+void feed_mark(DashFeed *f, uint64_t step, const char *label);
 /* Fills out's history, markers, layers and latest metrics. */
-void dashfeed_fill(const DashFeed *f, DashSnapshot *out);
+void feed_fill(const DashFeed *f, DashSnapshot *out);
 /* Fills what runs: data, model, optimizer (as the trainer has it now),
  * schedule, batch, step totals. */
-void dash_fill_run(DashSnapshot *out, Session *s);
-
-/* The telemetry settings the dashboard wants: statistics only on request
- * (telemetry_request_stats before a step), the user's window, samples, mode. */
-void dash_telemetry_config(const Config *cfg, TelemetryConfig *tc);
+void feed_fill_run(DashSnapshot *out, Session *s);
+/* f as a sink: it takes every step (feed_step) and nothing else; the owner
+ * marks, truncates and frees it. */
+Sink feed_sink(DashFeed *f);
 
 #endif

@@ -1,4 +1,4 @@
-/* tui_screen.c — see tui_screen.h. */
+/* screen_text.c — see screen_text.h. */
 #include "app/live/screen_text.h"
 
 #include <errno.h>
@@ -13,7 +13,7 @@
 #include "app/live/tui_filter.h"
 #include "views/views.h"
 
-void dash_default_ui(DashUi *ui, const DashSnapshot *s) {
+void screen_default_ui(DashUi *ui, const DashSnapshot *s) {
   memset(ui, 0, sizeof *ui);
   ui->focus = PANE_COUNT; /* none */
   ui->opt = s->opt;
@@ -21,8 +21,8 @@ void dash_default_ui(DashUi *ui, const DashSnapshot *s) {
   ui->layer = s->n_layers > 1 ? 1 : 0;
 }
 
-int dash_write_screen(const char *path, const DashSnapshot *s, const DashUi *ui, int w, int h,
-                      int utf8, char *err, size_t errlen) {
+int screen_write(const char *path, const DashSnapshot *s, const DashUi *ui, int w, int h,
+                 int utf8, char *err, size_t errlen) {
   Canvas c;
   if (canvas_init(&c, w, h)) {
     snprintf(err, errlen, "--screen: out of memory");
@@ -41,7 +41,7 @@ int dash_write_screen(const char *path, const DashSnapshot *s, const DashUi *ui,
   return rc;
 }
 
-void dash_screen_format(int *w, int *h, int *utf8) {
+void screen_format(int *w, int *h, int *utf8) {
   *w = 100, *h = 30;
   const char *size = getenv("FLIPSCOPE_SCREEN_SIZE");
   int sw, sh;
@@ -56,7 +56,6 @@ struct ScreenRec {
   Session *s;
   char path[CONFIG_PATH_MAX];
   size_t stats_every;
-  int own_telemetry;  /* 1: enabled here, so statistics are ours to request */
   DashFeed feed;
   DashSnapshot snap;
 };
@@ -78,40 +77,40 @@ ScreenRec *screen_open(Session *s, const Config *cfg, char *err, size_t errlen) 
   fclose(probe);
   size_t total = trainer_total_steps(s->trainer);
   r->stats_every = total > 500 ? total / 500 : 1;
-  if (!trainer_telemetry(s->trainer)) {
-    TelemetryConfig tc;
-    dash_telemetry_config(cfg, &tc);
-    if (trainer_enable_telemetry(s->trainer, &tc, err, errlen)) {
-      free(r);
-      return NULL;
-    }
-    r->own_telemetry = 1;
-    telemetry_request_stats(trainer_telemetry(s->trainer));
-  }
-  dashfeed_reset(&r->feed, trainer_model(s->trainer));
+  if (s->stats_on_request) telemetry_request_stats(trainer_telemetry(s->trainer));
+  feed_reset(&r->feed, trainer_model(s->trainer));
   return r;
 }
 
-void screen_step(ScreenRec *r, const StepReport *rep) {
-  Telemetry *tel = trainer_telemetry(r->s->trainer);
-  dashfeed_step(&r->feed, rep, tel ? telemetry_last(tel) : NULL);
-  /* statistics for the next step, if the telemetry is ours (else the logs' cadence) */
-  if (tel && r->own_telemetry && (rep->step + 1) % r->stats_every == 0) telemetry_request_stats(tel);
+/* Sink.step: the feed takes the step; statistics for the next one when they
+ * come on request (else at the logs' cadence). */
+static int sink_step(void *self, const StepReport *rep, const TelemetrySnapshot *t, char *err,
+                     size_t errlen) {
+  ScreenRec *r = self;
+  (void)err, (void)errlen;
+  feed_step(&r->feed, rep, t);
+  if (r->s->stats_on_request && (rep->step + 1) % r->stats_every == 0)
+    telemetry_request_stats(trainer_telemetry(r->s->trainer));
+  return 0;
 }
 
-int screen_close(ScreenRec *r, char *err, size_t errlen) {
+/* Sink.close: the final dashboard into the --screen file. */
+static int sink_close(void *self, char *err, size_t errlen) {
+  ScreenRec *r = self;
   DashSnapshot *d = &r->snap;
-  dash_fill_run(d, r->s);
-  dashfeed_fill(&r->feed, d);
+  feed_fill_run(d, r->s);
+  feed_fill(&r->feed, d);
   const PhaseTimes *pt = trainer_times(r->s->trainer);
   double busy = pt->data + pt->forward + pt->backward + pt->optimizer;
   d->samples_per_s = busy > 0 ? (double)d->step * (double)d->batch / busy : 0;
   d->state = d->step >= d->total_steps ? RUN_DONE : RUN_PAUSED;
   int w, h, utf8;
-  dash_screen_format(&w, &h, &utf8);
+  screen_format(&w, &h, &utf8);
   DashUi ui;
-  dash_default_ui(&ui, d);
-  int rc = dash_write_screen(r->path, d, &ui, w, h, utf8, err, errlen);
+  screen_default_ui(&ui, d);
+  int rc = screen_write(r->path, d, &ui, w, h, utf8, err, errlen);
   free(r);
   return rc;
 }
+
+Sink screen_sink(ScreenRec *r) { return (Sink){.step = sink_step, .close = sink_close, .self = r}; }

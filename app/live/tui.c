@@ -547,7 +547,7 @@ static int start_worker(Tui *T, const Config *cfg) {
     fprintf(stderr, "flipscope: out of memory\n");
     return EXIT_RUNTIME;
   }
-  int rc = session_open(s, cfg, err, sizeof err);
+  int rc = worker_session_open(s, cfg, err, sizeof err);
   if (rc != EXIT_OK) {
     fprintf(stderr, "flipscope: %s\n", err);
     session_close(s);
@@ -624,7 +624,7 @@ static void write_screen(Tui *T, const Config *cfg) {
   const DashSnapshot *snap = worker_acquire(T->w);
   DashUi ui = T->ui;
   ui.overlay = OVL_NONE;
-  if (dash_write_screen(cfg->screen_path, snap, &ui, T->term.w, T->term.h, T->term.utf8, err, sizeof err))
+  if (screen_write(cfg->screen_path, snap, &ui, T->term.w, T->term.h, T->term.utf8, err, sizeof err))
     fprintf(stderr, "flipscope: %s\n", err);
   worker_release(T->w);
 }

@@ -13,12 +13,11 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "app/live/dash_feed.h"
-#include "engine/checkpoint.h"
 #include "app/charts/export.h"
+#include "app/charts/run_charts.h"
+#include "app/live/dash_feed.h"
 #include "app/run/opt_change.h"
-#include "app/logs/runlog.h"
-#include "app/live/tui_save.h"
+#include "engine/checkpoint.h"
 #include "views/views.h"
 
 #define PUBLISH_S 0.05  /* snapshots at most 20 times a second while running (the frame rate) */
@@ -34,9 +33,6 @@ typedef struct {
 struct Worker {
   Session *s;
   Config cfg;              /* the run's settings, kept up to date (restart uses them) */
-  char tmpdir[64];         /* private logs for `e` when the user asked for none */
-  RunLog rl;
-  int rl_open;
   DashFeed *feed;
   pthread_t thread;
   int thread_started;
@@ -91,8 +87,8 @@ static void publish(Worker *w) {
   while (b == w->front || b == w->reading) b++;
   pthread_mutex_unlock(&w->lock);
   DashSnapshot *d = w->buf[b];
-  dash_fill_run(d, w->s);
-  dashfeed_fill(w->feed, d);
+  feed_fill_run(d, w->s);
+  feed_fill(w->feed, d);
   d->samples_per_s = w->sps;
   d->state = w->state;
   snprintf(d->status, sizeof d->status, "%s", w->status);
@@ -141,58 +137,27 @@ uint64_t worker_send(Worker *w, const Command *c) {
   return seq;
 }
 
-/* --- logs ----------------------------------------------------------------- */
+/* --- the session ------------------------------------------------------- */
 
 static void save_good(Worker *w);
 
-static void remove_tmp_logs(Worker *w) {
-  if (!w->tmpdir[0]) return;
-  char path[128];
-  snprintf(path, sizeof path, "%s/log.csv", w->tmpdir);
-  unlink(path);
-  snprintf(path, sizeof path, "%s/telemetry.jsonl", w->tmpdir);
-  unlink(path);
-  rmdir(w->tmpdir);
-  w->tmpdir[0] = 0;
+int worker_session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
+  const SessionNeeds live = {.dashboard = 1, .live = 1};
+  return session_open(s, cfg, &live, err, errlen);
 }
 
-/* Telemetry on (statistics on request), the logs the user asked for or
- * private ones (so `e` can export), and a fresh dashboard history. With
- * `continuing` (a --load at start) the logs and the flip history go on from
- * the checkpoint, as in a headless resume (app/logs/resume.h). */
-static int open_logs(Worker *w, int continuing, char *err, size_t errlen) {
-  Trainer *t = w->s->trainer;
-  TelemetryConfig tc;
-  dash_telemetry_config(&w->cfg, &tc);
-  if (trainer_enable_telemetry(t, &tc, err, errlen)) return -1;
-  Config lc = w->cfg;
-  lc.telemetry = 1;
-  if (!lc.log_path[0] && !lc.jsonl_path[0] && !lc.export_dir[0]) {
-    if (!w->tmpdir[0]) {
-      snprintf(w->tmpdir, sizeof w->tmpdir, "%s/flipscope-tui-XXXXXX",
-               getenv("TMPDIR") && strlen(getenv("TMPDIR")) < 40 ? getenv("TMPDIR") : "/tmp");
-      if (!mkdtemp(w->tmpdir)) w->tmpdir[0] = 0;
-    }
-    if (w->tmpdir[0]) {
-      snprintf(lc.log_path, sizeof lc.log_path, "%s/log.csv", w->tmpdir);
-      snprintf(lc.jsonl_path, sizeof lc.jsonl_path, "%s/telemetry.jsonl", w->tmpdir);
-    }
-  }
-  if ((continuing ? runlog_open_continuing : runlog_open)(&w->rl, &lc, w->s, err, errlen)) return -1;
-  w->rl_open = 1;
-  if (trainer_enable_telemetry(t, &tc, err, errlen)) return -1; /* ours over runlog's */
-  if (continuing && session_resume_telemetry(w->s, err, errlen)) return -1;
-  dashfeed_reset(w->feed, trainer_model(t));
+/* The start of a run of w->s: its logs (app/run/session.h) and the
+ * dashboard's feed as its sinks, a fresh dashboard history, and the state
+ * before the first step as the last good one. Returns 0, or -1 with a
+ * message when the logs could not be opened (the feed takes the steps all
+ * the same). */
+static int begin_run(Worker *w, char *err, size_t errlen) {
+  int rc = session_open_logs(w->s, err, errlen);
+  session_add_sink(w->s, feed_sink(w->feed));
+  feed_reset(w->feed, trainer_model(w->s->trainer));
   w->last_stats = 0;
-  save_good(w); /* the state before the first step */
-  return 0;
-}
-
-static void close_logs(Worker *w, int export_now) {
-  if (!w->rl_open) return;
-  char err[512];
-  if (runlog_close(&w->rl, export_now, err, sizeof err)) note(w, 1, "%s", err);
-  w->rl_open = 0;
+  save_good(w);
+  return rc;
 }
 
 /* --- the last good state ------------------------------------------------------ */
@@ -243,7 +208,7 @@ static int restore_good(Worker *w) {
   }
   Telemetry *tel = trainer_telemetry(t);
   if (tel) telemetry_resync(tel, trainer_model(t), 0);
-  dashfeed_truncate(w->feed, w->good_step);
+  feed_truncate(w->feed, w->good_step);
   note(w, 0, "resumed from step %llu, the last good state, with the current settings",
        (unsigned long long)w->good_step);
   return 0;
@@ -255,7 +220,7 @@ static uint64_t next_step(Worker *w) { return w->feed->step + 1; }
 
 static void set_opt(Worker *w, const OptConfig *to) {
   char label[40], text[DASH_TEXT], err[512];
-  if (opt_change_apply(trainer_optimizer(w->s->trainer), &w->rl, next_step(w), to, label,
+  if (opt_change_apply(trainer_optimizer(w->s->trainer), w->s, next_step(w), to, label,
                        sizeof label, text, sizeof text, err, sizeof err)) {
     note(w, 1, "%s", err);
     return;
@@ -263,7 +228,7 @@ static void set_opt(Worker *w, const OptConfig *to) {
   w->cfg.opt = *to;
   w->s->cfg.opt = *to;
   if (label[0]) {
-    dashfeed_mark(w->feed, next_step(w), label);
+    feed_mark(w->feed, next_step(w), label);
     note(w, 0, "%s", text);
   }
 }
@@ -289,26 +254,19 @@ static void switch_opt(Worker *w, const OptConfig *to) {
   w->s->cfg.opt = *to;
   char label[40];
   snprintf(label, sizeof label, "-> %s", optim_ops(to->kind)->name);
-  dashfeed_mark(w->feed, next_step(w), label);
-  runlog_param_change(&w->rl, next_step(w), "opt", (double)from, (double)to->kind, out.message);
+  feed_mark(w->feed, next_step(w), label);
+  session_param_change(w->s, next_step(w), "opt", (double)from, (double)to->kind, out.message);
   note(w, !out.exact, "%s", out.message);
 }
 
 static void restart(Worker *w) {
   char err[512];
-  Session *s = w->s;
-  Trainer *nt = trainer_create(&w->cfg.train, &w->cfg.model, &w->cfg.opt, &s->data.train,
-                               &s->data.test, err, sizeof err);
-  if (!nt) {
+  if (session_restart(w->s, &w->cfg, err, sizeof err)) {
     note(w, 1, "restart failed: %s", err);
     return;
   }
-  close_logs(w, 0);
-  trainer_free(s->trainer);
-  s->trainer = nt;
-  s->cfg = w->cfg;
   forget_good(w);
-  if (open_logs(w, 0, err, sizeof err)) note(w, 1, "logs: %s", err);
+  if (begin_run(w, err, sizeof err)) note(w, 1, "logs: %s", err);
   w->state = RUN_RUNNING;
   w->status[0] = 0;
   w->sps = w->sps_t0 = 0;
@@ -324,19 +282,18 @@ static void load(Worker *w, const Config *cfg) {
     note(w, 1, "out of memory");
     return;
   }
-  if (session_open(ns, cfg, err, sizeof err) != EXIT_OK) {
+  if (worker_session_open(ns, cfg, err, sizeof err) != EXIT_OK) {
     session_close(ns);
     free(ns);
     note(w, 1, "%s", err);
     return;
   }
-  close_logs(w, 0);
   session_close(w->s);
   free(w->s);
   w->s = ns;
   w->cfg = *cfg;
   forget_good(w);
-  if (open_logs(w, 0, err, sizeof err)) note(w, 1, "logs: %s", err);
+  if (begin_run(w, err, sizeof err)) note(w, 1, "logs: %s", err);
   w->state = RUN_RUNNING;
   w->status[0] = 0;
   w->sps = w->sps_t0 = 0;
@@ -357,7 +314,8 @@ static void export_now(Worker *w, const char *path) {
   if (path[0]) snprintf(dir, sizeof dir, "%s", path);
   else if (w->cfg.export_dir[0]) snprintf(dir, sizeof dir, "%s", w->cfg.export_dir);
   else fresh_name(dir, sizeof dir, "flipscope-charts-", "");
-  if (!w->rl_open || !w->rl.csv.f) {
+  RunLog *log = &w->s->log;
+  if (runlog_flush(log)) {
     note(w, 1, "export: no log to export from");
     return;
   }
@@ -365,10 +323,8 @@ static void export_now(Worker *w, const char *path) {
     note(w, 1, "export: cannot create %s: %s", dir, strerror(errno));
     return;
   }
-  fflush(w->rl.csv.f);
-  if (w->rl.jsonl) fflush(w->rl.jsonl);
-  ExportOptions eo = {.title = w->rl.title};
-  if (export_charts(w->rl.csv_path, w->rl.jsonl ? w->rl.jsonl_path : NULL, dir, &eo, err,
+  ExportOptions eo = {.title = log->paths.title};
+  if (export_charts(log->paths.csv, log->jsonl ? log->paths.jsonl : NULL, dir, &eo, err,
                     sizeof err)) {
     note(w, 1, "export: %s", err);
     return;
@@ -377,12 +333,27 @@ static void export_now(Worker *w, const char *path) {
   note(w, 0, "charts exported to %s/", realpath(dir, full) ? full : dir);
 }
 
+/* Saves the session with the current settings to path, with where its logs
+ * stand. Returns 0 with "checkpoint saved to PATH ..." in msg, or -1 with
+ * the reason in msg. */
+static int save_checkpoint(Worker *w, const char *path, char *msg, size_t len) {
+  char err[2048];
+  w->s->cfg.opt = w->cfg.opt; /* the settings as retuned, saved with the state */
+  RunFigures fig = {.test_acc = NAN, .val_acc = NAN};
+  if (session_save(w->s, path, &fig, err, sizeof err)) {
+    snprintf(msg, len, "save failed: %s", err);
+    return -1;
+  }
+  snprintf(msg, len, "checkpoint saved to %s (resume: --load %s)", path, path);
+  return 0;
+}
+
 static void save_now(Worker *w, const char *path) {
-  char file[CONFIG_PATH_MAX], msg[DASH_TEXT];
+  char file[CONFIG_PATH_MAX], msg[CONFIG_PATH_MAX * 2 + 128]; /* the note keeps what fits */
   if (path[0]) snprintf(file, sizeof file, "%s", path);
   else if (w->cfg.save_path[0]) snprintf(file, sizeof file, "%s", w->cfg.save_path);
   else fresh_name(file, sizeof file, "flipscope-", ".ckpt");
-  int rc = tui_save_checkpoint(w->s, w->rl_open ? &w->rl : NULL, &w->cfg, file, msg, sizeof msg);
+  int rc = save_checkpoint(w, file, msg, sizeof msg);
   note(w, rc != 0, "%s", msg);
 }
 
@@ -432,8 +403,7 @@ static void run_step(Worker *w) {
   w->step_once = 0;
   if (got == 1) {
     char log_err[512];
-    if (w->rl_open && runlog_step(&w->rl, &r, log_err, sizeof log_err)) note(w, 1, "%s", log_err);
-    dashfeed_step(w->feed, &r, tel ? telemetry_last(tel) : NULL);
+    if (session_record(w->s, &r, log_err, sizeof log_err)) note(w, 1, "%s", log_err);
     w->stats.steps++;
     if (once) w->dirty = 1;
     if (now_s() - w->good_t >= GOOD_S) save_good(w);
@@ -521,7 +491,7 @@ Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err,
   w->front = w->reading = -1;
   w->state = start_paused ? RUN_PAUSED : RUN_RUNNING;
   w->stats.batch = cfg->train.batch;
-  if (open_logs(w, s->resumed, err, errlen)) {
+  if (begin_run(w, err, errlen)) {
     worker_stop(w, NULL, NULL, 0);
     return NULL;
   }
@@ -563,7 +533,7 @@ int worker_save_at_exit(Worker *w, const char *path, char *msg, size_t len) {
     snprintf(msg, len, "save failed: the run diverged: %s", w->note);
     return -1;
   }
-  int rc = tui_save_checkpoint(w->s, w->rl_open ? &w->rl : NULL, &w->cfg, path, msg, len);
+  int rc = save_checkpoint(w, path, msg, len);
   if (rc == 0 && w->state == RUN_DIVERGED) {
     size_t used = strlen(msg);
     snprintf(msg + used, len - used, "; the run had diverged: this is its last good state, step %llu",
@@ -572,21 +542,33 @@ int worker_save_at_exit(Worker *w, const char *path, char *msg, size_t len) {
   return rc;
 }
 
+/* The end of the run: its sinks closed (the logs last), then the --export
+ * charts drawn from the logs unless the run diverged. Returns 0, or -1 with
+ * the first failure in err. */
+static int end_run(Worker *w, char *err, size_t errlen) {
+  int rc = 0;
+  char msg[512];
+  for (int got; (got = session_close_sink(w->s, msg, sizeof msg)) != 0;)
+    if (got < 0 && rc == 0) {
+      snprintf(err, errlen, "%s", msg);
+      rc = -1;
+    }
+  if (rc == 0 && w->state != RUN_DIVERGED) rc = run_charts_render(&w->s->log.paths, err, errlen);
+  return rc;
+}
+
 int worker_stop(Worker *w, WorkerStats *stats, char *err, size_t errlen) {
   int rc = 0;
+  char buf[512];
   stop_thread(w);
   pthread_mutex_destroy(&w->lock);
   pthread_cond_destroy(&w->wake);
   if (stats) *stats = w->stats;
-  if (w->rl_open) {
-    char buf[512];
-    if (runlog_close(&w->rl, w->state != RUN_DIVERGED, buf, sizeof buf)) {
+  if (w->s) {
+    if (end_run(w, buf, sizeof buf)) {
       rc = -1;
       if (err) snprintf(err, errlen, "%s", buf);
     }
-  }
-  remove_tmp_logs(w);
-  if (w->s) {
     session_close(w->s);
     free(w->s);
   }

@@ -1,6 +1,8 @@
 /* tui_worker.h — the TUI's training thread.
  *
- * The worker owns the session (data, trainer, logs) and runs training steps.
+ * The worker owns the session (data, trainer, logs: app/run/session.h) and
+ * runs training steps; each goes to the session's sinks, the dashboard's
+ * feed among them.
  * It publishes immutable DashSnapshots through three buffers behind a mutex
  * (the UI reads the newest while the worker fills another, so neither waits
  * for the other), at most 20 times a second and at once after a command.
@@ -46,10 +48,14 @@ typedef struct {
 
 typedef struct Worker Worker;
 
-/* Takes over the opened, malloc'd session s (the trainer points into it, so
- * it must not move; worker_stop closes and frees it), opens the logs cfg asks
- * for, and starts training (paused when start_paused). NULL with a message
- * in err on failure (s is then closed and freed). */
+/* Opens s from cfg for the worker: session_open (app/run/session.h) with the
+ * live view's needs (the dashboard's telemetry, statistics on request). */
+int worker_session_open(Session *s, const Config *cfg, char *err, size_t errlen);
+/* Takes over s, malloc'd and opened by worker_session_open (the trainer
+ * points into it, so it must not move; worker_stop closes and frees it),
+ * opens the logs cfg asks for, or private ones, continuing them when s was
+ * resumed, and starts training (paused when start_paused). NULL with a
+ * message in err on failure (s is then closed and freed). */
 Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err, size_t errlen);
 /* Queues a command; returns its sequence number (DashSnapshot.applied reaches
  * it once applied). */
@@ -64,8 +70,10 @@ void worker_release(Worker *w);
  * good state. Returns 0 with "checkpoint saved to PATH ..." in msg, or -1 with
  * the reason in msg. worker_stop must follow. */
 int worker_save_at_exit(Worker *w, const char *path, char *msg, size_t len);
-/* Stops the thread (unless worker_save_at_exit did), closes the logs (rendering --export charts) and the
- * session. Returns 0, or -1 with a message in err (a log could not be written). */
+/* Stops the thread (unless worker_save_at_exit did), closes the logs, then
+ * draws the --export charts from them (unless the run diverged), and closes
+ * the session. Returns 0, or -1 with a message in err (a log could not be
+ * written, or the charts could not be drawn). */
 int worker_stop(Worker *w, WorkerStats *stats, char *err, size_t errlen);
 
 #endif

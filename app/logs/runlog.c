@@ -1,18 +1,14 @@
-/* runlog.c — the run's CSV and JSONL logs, parameter-change events and the
- * export at the end (runlog.h; schemas in docs/logs.md). */
+/* runlog.c — the run's CSV and JSONL logs and parameter-change events
+ * (runlog.h; schemas in docs/logs.md). */
 #include "app/logs/runlog.h"
 
 #include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
-#include "app/charts/export.h"
 #include "app/io/json.h"
 #include "app/io/make_dirs.h"
-#include "app/logs/resume.h"
-#include "app/system/signals.h"
 #include "engine/settings.h"
 
 /* The optimizer's settings as the header's "opt" object: every setting of
@@ -43,21 +39,22 @@ static void write_opt(FILE *f, const OptConfig *o) {
   fputc('}', f);
 }
 
-static void write_header(FILE *f, const RunLog *rl, const Config *cfg, Session *s) {
+static void write_header(FILE *f, const RunLog *rl, const RunLogSource *src) {
+  const Config *cfg = src->cfg;
   const TelemetrySnapshot *snap = telemetry_last(rl->tel);
-  const TelemetryConfig *tc = telemetry_config(rl->tel);
+  const TelemetryConfig *tc = src->tel_settings;
   char model[256];
   model_spec_format(&cfg->model, model, sizeof model);
   fprintf(f, "{\"type\":\"header\",\"schema\":%d,\"title\":", RUNLOG_JSONL_SCHEMA);
-  json_write_string(f, rl->title);
+  json_write_string(f, rl->paths.title);
   fprintf(f, ",\"data\":");
-  json_write_string(f, s->data.name);
+  json_write_string(f, src->data);
   fprintf(f, ",\"model\":");
   json_write_string(f, model);
   fprintf(f, ",\"batch\":%zu,\"seed\":%llu,\"total_steps\":%zu,\"steps_per_epoch\":%zu,\"epochs\":%zu",
           cfg->train.batch, (unsigned long long)cfg->train.seed,
-          trainer_total_steps(s->trainer), trainer_steps_per_epoch(s->trainer),
-          trainer_epochs(s->trainer));
+          trainer_total_steps(src->trainer), trainer_steps_per_epoch(src->trainer),
+          trainer_epochs(src->trainer));
   fprintf(f, ",\"base_rate\":");
   json_write_number(f, optim_base_rate(&cfg->opt), 17);
   fprintf(f, ",\"opt\":");
@@ -126,67 +123,68 @@ static void write_record(RunLog *rl, const StepReport *r, const TelemetrySnapsho
   rl->last_record = r->step;
 }
 
-static int make_dir(const char *dir, char *err, size_t errlen) {
-  if (make_dirs(dir) == 0) return 0;
-  snprintf(err, errlen, "--export: cannot create directory %s: %s", dir, strerror(errno));
-  return -1;
-}
-
-/* The log paths and the title from cfg (--export DIR supplies the logs
- * that are not named). */
-static int set_paths(RunLog *rl, const Config *cfg, const Session *s, char *err, size_t errlen) {
-  snprintf(rl->export_dir, sizeof rl->export_dir, "%s", cfg->export_dir);
-  snprintf(rl->csv_path, sizeof rl->csv_path, "%s", cfg->log_path);
-  snprintf(rl->jsonl_path, sizeof rl->jsonl_path, "%s", cfg->jsonl_path);
+/* The log paths and the title from cfg (--export DIR supplies the logs that
+ * are not named, and is created here). */
+static int set_paths(RunLogPaths *p, const Config *cfg, const char *data, char *err, size_t errlen) {
+  snprintf(p->export_dir, sizeof p->export_dir, "%s", cfg->export_dir);
+  snprintf(p->csv, sizeof p->csv, "%s", cfg->log_path);
+  snprintf(p->jsonl, sizeof p->jsonl, "%s", cfg->jsonl_path);
   if (cfg->title[0]) {
-    snprintf(rl->title, sizeof rl->title, "%s", cfg->title);
+    snprintf(p->title, sizeof p->title, "%s", cfg->title);
   } else {
     char model[256];
     model_spec_format(&cfg->model, model, sizeof model);
-    snprintf(rl->title, sizeof rl->title, "%s  %s  %s", s->data.name, model,
-             optim_ops(cfg->opt.kind)->name);
+    snprintf(p->title, sizeof p->title, "%s  %s  %s", data, model, optim_ops(cfg->opt.kind)->name);
   }
-  if (rl->export_dir[0]) {
-    if (make_dir(rl->export_dir, err, errlen)) return -1;
-    if (!rl->csv_path[0]) snprintf(rl->csv_path, sizeof rl->csv_path, "%s/log.csv", rl->export_dir);
-    if (!rl->jsonl_path[0])
-      snprintf(rl->jsonl_path, sizeof rl->jsonl_path, "%s/log.jsonl", rl->export_dir);
+  if (!p->export_dir[0]) return 0;
+  if (make_dirs(p->export_dir)) {
+    snprintf(err, errlen, "--export: cannot create directory %s: %s", p->export_dir,
+             strerror(errno));
+    return -1;
   }
-  return 0;
-}
-
-/* Turns the trainer's telemetry on when cfg asks for it (--telemetry, or
- * any log or export without --telemetry=false). */
-static int enable_telemetry(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
-  int want = cfg->telemetry == 1 ||
-             (cfg->telemetry < 0 && (rl->csv_path[0] || rl->jsonl_path[0] || rl->export_dir[0]));
-  if (!want) return 0;
-  TelemetryConfig tc;
-  telemetry_defaults(&tc);
-  size_t total = trainer_total_steps(s->trainer);
-  size_t every = cfg->telemetry_every ? cfg->telemetry_every : (total + 499) / 500;
-  tc.every = every ? (unsigned)(every < 1000000 ? every : 1000000) : 1;
-  tc.reversal_window = (unsigned)cfg->reversal_window;
-  tc.samples = (unsigned)cfg->telemetry_samples;
-  tc.hist = cfg->hist_linear ? TEL_HIST_LINEAR : TEL_HIST_LOG;
-  tc.near_zero_rel = cfg->near_zero;
-  if (trainer_enable_telemetry(s->trainer, &tc, err, errlen)) return -1;
-  rl->tel = trainer_telemetry(s->trainer);
+  if (!p->csv[0]) snprintf(p->csv, sizeof p->csv, "%s/log.csv", p->export_dir);
+  if (!p->jsonl[0]) snprintf(p->jsonl, sizeof p->jsonl, "%s/log.jsonl", p->export_dir);
   return 0;
 }
 
 /* The CSV and JSONL header lines of this run (malloc'd, without newline;
- * NULL for a log the run does not write). 0, or -1 when out of memory. */
-static int render_headers(RunLog *rl, const Config *cfg, Session *s, char *header[2]) {
+ * left NULL for a log the run does not write). 0, or -1 when out of memory. */
+static int render_headers(RunLog *rl, const RunLogSource *src, char *header[2]) {
   for (int k = 0; k < 2; k++) {
-    header[k] = NULL;
-    if (!(k == 0 ? rl->csv_path : rl->jsonl_path)[0]) continue;
+    if (!(k == 0 ? rl->paths.csv : rl->paths.jsonl)[0]) continue;
     size_t len;
     FILE *ms = open_memstream(&header[k], &len);
     if (!ms) return -1;
     if (k == 0) csvlog_header(&rl->csv, ms);
-    else write_header(ms, rl, cfg, s);
+    else write_header(ms, rl, src);
     if (fclose(ms) != 0) return -1;
+  }
+  return 0;
+}
+
+/* One of the run's two logs, as open_files goes through them. */
+typedef struct {
+  const char *path, *flag;
+  LogFormat format;
+  const LogMark *mark; /* where the checkpoint left it; NULL: a new log */
+  FILE **f;
+  const char *header;  /* NULL: the run does not write this log */
+} LogFile;
+
+/* Opens (or, with `f` NULL, only checks) the log l of a run resumed at step,
+ * or a new one, and writes its header into a new file. 0, or -1 with err. */
+static int open_file(const LogFile *l, uint64_t step, FILE **f, char *err, size_t errlen) {
+  if (l->mark && log_continue(l->path, l->format, l->flag, l->mark, step, l->header, f, err, errlen))
+    return -1;
+  if (!f) return 0;
+  if (!*f && !(*f = fopen(l->path, "w"))) {
+    snprintf(err, errlen, "%s: cannot write %s: %s", l->flag, l->path, strerror(errno));
+    return -1;
+  }
+  if (ftello(*f) == 0 && (fprintf(*f, "%s\n", l->header) < 0 || fflush(*f) != 0)) {
+    /* a full device says so before training */
+    snprintf(err, errlen, "%s %s: cannot write: %s", l->flag, l->path, strerror(errno));
+    return -1;
   }
   return 0;
 }
@@ -194,67 +192,52 @@ static int render_headers(RunLog *rl, const Config *cfg, Session *s, char *heade
 /* Opens the run's logs. A resumed run continues the logs its checkpoint
  * marked (app/logs/resume.h), after checking both, so that a refusal leaves
  * every log as it was; any other log starts anew. */
-static int open_files(RunLog *rl, const Config *cfg, Session *s, int resumed, char *err,
-                      size_t errlen) {
-  RunFigures fig = {0};
-  if (resumed && run_figures_decode(s->resume_app, s->resume_app_len, &fig)) fig = (RunFigures){0};
-  const struct {
-    const char *path, *flag;
-    LogFormat format;
-    const LogMark *mark;
-    FILE **f;
-  } logs[2] = {{rl->csv_path, "--log", LOG_CSV, &fig.csv, &rl->csv.f},
-               {rl->jsonl_path, "--log-jsonl", LOG_JSONL, &fig.jsonl, &rl->jsonl}};
-  char *header[2];
-  int rc = render_headers(rl, cfg, s, header);
-  if (rc) snprintf(err, errlen, "--log: out of memory");
+static int open_files(RunLog *rl, const RunLogSource *src, char *err, size_t errlen) {
+  char *header[2] = {NULL, NULL};
+  if (render_headers(rl, src, header)) {
+    free(header[0]);
+    free(header[1]);
+    snprintf(err, errlen, "--log: out of memory");
+    return -1;
+  }
+  const RunFigures *fig = src->resumed;
+  const LogFile logs[2] = {
+      {rl->paths.csv, "--log", LOG_CSV, fig ? &fig->csv : NULL, &rl->csv.f, header[0]},
+      {rl->paths.jsonl, "--log-jsonl", LOG_JSONL, fig ? &fig->jsonl : NULL, &rl->jsonl, header[1]}};
+  int rc = 0;
   for (int pass = 0; rc == 0 && pass < 2; pass++) /* check both, then open both */
-    for (int k = 0; rc == 0 && k < 2; k++) {
-      if (!header[k]) continue;
-      if (resumed && log_continue(logs[k].path, logs[k].format, logs[k].flag, logs[k].mark,
-                                  s->resumed_step, header[k], pass ? logs[k].f : NULL, err, errlen))
+    for (int k = 0; rc == 0 && k < 2; k++)
+      if (logs[k].header && open_file(&logs[k], src->resumed_step, pass ? logs[k].f : NULL, err, errlen))
         rc = -1;
-      else if (pass && !*logs[k].f && !(*logs[k].f = fopen(logs[k].path, "w")))
-        rc = -1, snprintf(err, errlen, "%s: cannot write %s: %s", logs[k].flag, logs[k].path,
-                          strerror(errno));
-      else if (pass && ftello(*logs[k].f) == 0 &&
-               (fprintf(*logs[k].f, "%s\n", header[k]) < 0 || fflush(*logs[k].f) != 0))
-        rc = -1, snprintf(err, errlen, "%s %s: cannot write: %s", logs[k].flag, logs[k].path,
-                          strerror(errno)); /* a full device says so before training */
-    }
   free(header[0]);
   free(header[1]);
   return rc;
 }
 
-/* runlog_open; with `resumed`, the logs continue from s->resumed_step. */
-static int open_logs(RunLog *rl, const Config *cfg, Session *s, int resumed, char *err,
-                     size_t errlen) {
+int runlog_open(RunLog *rl, const RunLogSource *src, char *err, size_t errlen) {
   memset(rl, 0, sizeof *rl);
-  if (set_paths(rl, cfg, s, err, errlen) || enable_telemetry(rl, cfg, s, err, errlen)) return -1;
-  if (rl->jsonl_path[0] && !rl->tel) {
+  rl->tel = src->tel;
+  int rc = set_paths(&rl->paths, src->cfg, src->data, err, errlen);
+  if (rc == 0 && rl->paths.jsonl[0] && !rl->tel) {
     snprintf(err, errlen, "--log-jsonl: needs the telemetry (remove --telemetry=false)");
-    return -1;
+    rc = -1;
   }
-  csvlog_init(&rl->csv, NULL, trainer_model(s->trainer), rl->tel != NULL);
-  int rc = open_files(rl, cfg, s, resumed && s->resumed, err, errlen);
-  if (rc) runlog_close(rl, 0, NULL, 0);
+  if (rc == 0) {
+    csvlog_init(&rl->csv, NULL, trainer_model(src->trainer), rl->tel != NULL);
+    rc = open_files(rl, src, err, errlen);
+  }
+  if (rc) {
+    runlog_close(rl, NULL, 0);
+    memset(rl, 0, sizeof *rl); /* names no logs, so no charts are drawn from them */
+  }
   return rc;
 }
 
 int runlog_mark(RunLog *rl, LogMark *csv, LogMark *jsonl, char *err, size_t errlen) {
-  return log_mark_take(rl->csv.f, rl->csv_path, "--log", csv, err, errlen) ||
-                 log_mark_take(rl->jsonl, rl->jsonl_path, "--log-jsonl", jsonl, err, errlen)
+  return log_mark_take(rl->csv.f, rl->paths.csv, "--log", csv, err, errlen) ||
+                 log_mark_take(rl->jsonl, rl->paths.jsonl, "--log-jsonl", jsonl, err, errlen)
              ? -1
              : 0;
-}
-
-int runlog_open(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
-  return open_logs(rl, cfg, s, 0, err, errlen);
-}
-
-int runlog_open_continuing(RunLog *rl, const Config *cfg, Session *s, char *err, size_t errlen) {
-  return open_logs(rl, cfg, s, 1, err, errlen);
 }
 
 /* After a write to the log f (at path, named by flag) failed: closes it and
@@ -267,17 +250,18 @@ static int drop_broken_log(FILE **f, const char *flag, const char *path, char *e
   return -1;
 }
 
-int runlog_step(RunLog *rl, const StepReport *r, char *err, size_t errlen) {
-  const TelemetrySnapshot *t = rl->tel ? telemetry_last(rl->tel) : NULL;
-  if (t && t->step != r->step) t = NULL;
+int runlog_step(RunLog *rl, const StepReport *r, const TelemetrySnapshot *t, char *err,
+                size_t errlen) {
+  if (!rl->tel || (t && t->step != r->step)) t = NULL;
   errno = 0;
   if (rl->csv.f) {
     csvlog_row(&rl->csv, r, t);
-    if (ferror(rl->csv.f)) return drop_broken_log(&rl->csv.f, "--log", rl->csv_path, err, errlen);
+    if (ferror(rl->csv.f)) return drop_broken_log(&rl->csv.f, "--log", rl->paths.csv, err, errlen);
   }
   if (rl->jsonl && t && t->stats_fresh) {
     write_record(rl, r, t);
-    if (ferror(rl->jsonl)) return drop_broken_log(&rl->jsonl, "--log-jsonl", rl->jsonl_path, err, errlen);
+    if (ferror(rl->jsonl))
+      return drop_broken_log(&rl->jsonl, "--log-jsonl", rl->paths.jsonl, err, errlen);
   }
   return 0;
 }
@@ -299,31 +283,29 @@ void runlog_param_change(RunLog *rl, uint64_t step, const char *param, double ol
   fflush(rl->jsonl);
 }
 
-int runlog_close(RunLog *rl, int ok, char *err, size_t errlen) {
+int runlog_flush(RunLog *rl) {
+  if (!rl->csv.f) return -1;
+  fflush(rl->csv.f);
+  if (rl->jsonl) fflush(rl->jsonl);
+  return 0;
+}
+
+int runlog_close(RunLog *rl, char *err, size_t errlen) {
   char buf[512];
   if (!err) {
     err = buf;
     errlen = sizeof buf;
   }
   int rc = 0;
-  if (rl->csv.f && csvlog_close(&rl->csv, rl->csv_path, err, errlen)) rc = -1;
+  if (rl->csv.f && csvlog_close(&rl->csv, rl->paths.csv, err, errlen)) rc = -1;
   if (rl->jsonl) {
     int bad = ferror(rl->jsonl);
     bad |= fclose(rl->jsonl) != 0;
     rl->jsonl = NULL;
     if (bad && rc == 0) {
-      snprintf(err, errlen, "--log-jsonl: writing %s failed: %s", rl->jsonl_path, strerror(errno));
+      snprintf(err, errlen, "--log-jsonl: writing %s failed: %s", rl->paths.jsonl, strerror(errno));
       rc = -1;
     }
   }
-  if (rc == 0 && ok && rl->export_dir[0]) {
-    ExportOptions eo = {.title = rl->title, .stop = signals_caught};
-    int got = export_charts(rl->csv_path[0] ? rl->csv_path : NULL,
-                            rl->jsonl_path[0] ? rl->jsonl_path : NULL, rl->export_dir, &eo, err,
-                            errlen);
-    if (got < 0) rc = -1;
-    else if (got > 0) fprintf(stderr, "flipscope: warning: --export: %s\n", err);
-  }
-  rl->export_dir[0] = 0;
   return rc;
 }

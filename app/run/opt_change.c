@@ -6,7 +6,7 @@
 #include "engine/settings.h"
 #include "views/views.h"
 
-int opt_change_apply(Optimizer *o, RunLog *rl, uint64_t step, const OptConfig *to, char *label,
+int opt_change_apply(Optimizer *o, Session *s, uint64_t step, const OptConfig *to, char *label,
                      size_t label_len, char *text, size_t text_len, char *err, size_t errlen) {
   if (label && label_len) label[0] = 0;
   if (text && text_len) text[0] = 0;
@@ -19,7 +19,7 @@ int opt_change_apply(Optimizer *o, RunLog *rl, uint64_t step, const OptConfig *t
   for (size_t i = 0; i < np; i++) {
     double a = setting_get(ps[i], &from), b = setting_get(ps[i], to);
     if (a == b) continue;
-    runlog_param_change(rl, step, ps[i]->name, a, b, NULL);
+    session_param_change(s, step, ps[i]->name, a, b, NULL);
     if (described++) continue;
     char na[32], nb[32];
     fmt_num(na, sizeof na, a);

@@ -1,4 +1,4 @@
-/* session.c — setting up a training session from a Config. */
+/* session.c — opening a run from a Config, the same for every front end (session.h). */
 #include "app/run/session.h"
 
 #include <limits.h>
@@ -45,9 +45,53 @@ static int check_memory(const Config *cfg, const Dataset *d, int threads, char *
 
 static int restore(Session *s, const char *path, char *err, size_t errlen);
 
-int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
+/* The telemetry settings of cfg: distribution statistics about 500 times a
+ * run (or every --telemetry-every N), as every JSONL header records them.
+ * With on_request (the dashboard's), statistics only when asked for unless
+ * --telemetry-every N, and the defaults for a window, sample count or band
+ * that cfg leaves at 0. */
+static void telemetry_settings(const Config *cfg, size_t total_steps, int on_request,
+                               TelemetryConfig *tc) {
+  enum { EVERY_MAX = 1000000 };
+  telemetry_defaults(tc);
+  size_t every = cfg->telemetry_every ? cfg->telemetry_every
+                 : on_request         ? EVERY_MAX
+                                      : (total_steps + 499) / 500;
+  tc->every = (unsigned)(every < 1 ? 1 : every < EVERY_MAX ? every : EVERY_MAX);
+  tc->hist = cfg->hist_linear ? TEL_HIST_LINEAR : TEL_HIST_LOG;
+  if (!on_request || cfg->reversal_window) tc->reversal_window = (unsigned)cfg->reversal_window;
+  if (!on_request || cfg->telemetry_samples) tc->samples = (unsigned)cfg->telemetry_samples;
+  if (!on_request || cfg->near_zero > 0) tc->near_zero_rel = cfg->near_zero;
+}
+
+/* Whether the logs record telemetry: --telemetry, or any log or export
+ * without --telemetry=false; in the live view always. */
+static int logs_want_telemetry(const Config *cfg, const SessionNeeds *needs) {
+  return needs->live || cfg->telemetry == 1 ||
+         (cfg->telemetry < 0 && (cfg->log_path[0] || cfg->jsonl_path[0] || cfg->export_dir[0]));
+}
+
+/* Turns the telemetry of t (a trainer of cfg) on when the logs or the front
+ * end want it: the one place where a run's telemetry is configured. */
+static int start_telemetry(Session *s, Trainer *t, const Config *cfg, char *err, size_t errlen) {
+  int logs = logs_want_telemetry(cfg, &s->needs);
+  if (!logs && !s->needs.dashboard) {
+    s->stats_on_request = 0;
+    return 0;
+  }
+  int on_request = s->needs.live || !logs;
+  TelemetryConfig tc;
+  telemetry_settings(cfg, trainer_total_steps(t), on_request, &tc);
+  if (trainer_enable_telemetry(t, &tc, err, errlen)) return -1;
+  s->stats_on_request = on_request;
+  return 0;
+}
+
+int session_open(Session *s, const Config *cfg, const SessionNeeds *needs, char *err,
+                 size_t errlen) {
   memset(s, 0, sizeof *s);
   s->cfg = *cfg;
+  s->needs = *needs;
   s->val_acc = NAN;
   /* Before anything is read or written: no output may destroy an input or another output. */
   int rc = outputs_check(cfg, err, errlen);
@@ -75,6 +119,8 @@ int session_open(Session *s, const Config *cfg, char *err, size_t errlen) {
   s->trainer = trainer_create(&cfg->train, &cfg->model, &cfg->opt, &s->data.train,
                               &s->data.test, err, errlen);
   if (!s->trainer) return EXIT_RUNTIME;
+  /* On before the restore, so that the checkpoint's flip history is restored with the rest. */
+  if (start_telemetry(s, s->trainer, cfg, err, errlen)) return EXIT_RUNTIME;
   if (cfg->load_path[0] && restore(s, cfg->load_path, err, errlen)) return EXIT_RUNTIME;
   return EXIT_OK;
 }
@@ -119,7 +165,8 @@ static int check_memory(const Config *cfg, const Dataset *d, int threads, char *
   return -1;
 }
 
-/* --load: restores the trainer from the checkpoint at path. */
+/* --load: restores the trainer (and its flip history when the telemetry is
+ * on) from the checkpoint at path, and the figures saved with it. */
 static int restore(Session *s, const char *path, char *err, size_t errlen) {
   CkptFile f;
   char msg[480];
@@ -132,12 +179,10 @@ static int restore(Session *s, const char *path, char *err, size_t errlen) {
            checkpoint_restore(s->trainer, f.data, f.len, msg, sizeof msg);
   if (rc) {
     snprintf(err, errlen, "--load %s: %s", path, msg);
-  } else if (info.app_len && !(s->resume_app = malloc(info.app_len))) {
-    snprintf(err, errlen, "--load %s: out of memory", path);
-    rc = 1;
   } else {
-    if (info.app_len) memcpy(s->resume_app, info.app, info.app_len);
-    s->resume_app_len = info.app_len;
+    const RunFigures none = {.test_acc = NAN, .val_acc = NAN};
+    s->resume = none;
+    if (run_figures_decode(info.app, info.app_len, &s->resume)) s->resume = none;
     MachineFacts saved = {0}, now;
     machine_facts_decode(info.app, info.app_len, &saved);
     machine_facts_now(&now);
@@ -150,22 +195,121 @@ static int restore(Session *s, const char *path, char *err, size_t errlen) {
   return rc ? -1 : 0;
 }
 
-int session_resume_telemetry(Session *s, char *err, size_t errlen) {
-  if (!s->resumed || !trainer_telemetry(s->trainer)) return 0;
-  CkptFile f;
-  char msg[480];
-  if (ckpt_file_open(&f, s->cfg.load_path, msg, sizeof msg)) {
-    snprintf(err, errlen, "--load %s", msg);
-    return -1;
-  }
-  int rc = checkpoint_restore_telemetry(s->trainer, f.data, f.len, msg, sizeof msg);
-  if (rc < 0) snprintf(err, errlen, "--load %s: %s", s->cfg.load_path, msg);
-  ckpt_file_close(&f);
-  return rc < 0 ? -1 : 0;
+/* --- logs and sinks ------------------------------------------------------ */
+
+static int log_step(void *self, const StepReport *r, const TelemetrySnapshot *t, char *err,
+                    size_t errlen) {
+  return runlog_step(self, r, t, err, errlen);
 }
 
-int session_save(Session *s, const char *path, const void *app, size_t app_len, char *err,
-                 size_t errlen) {
+static void log_param_change(void *self, uint64_t step, const char *param, double old_value,
+                             double new_value, const char *text) {
+  runlog_param_change(self, step, param, old_value, new_value, text);
+}
+
+static int log_mark(void *self, RunFigures *fig, char *err, size_t errlen) {
+  return runlog_mark(self, &fig->csv, &fig->jsonl, err, errlen);
+}
+
+static int log_close(void *self, char *err, size_t errlen) { return runlog_close(self, err, errlen); }
+
+/* needs.live: the private logs' directory, made on first use. 0, or -1 when
+ * it cannot be made (the run has no logs then). */
+static int private_logs(Session *s) {
+  if (s->private_dir[0]) return 0;
+  const char *tmp = getenv("TMPDIR");
+  snprintf(s->private_dir, sizeof s->private_dir, "%s/flipscope-tui-XXXXXX",
+           tmp && strlen(tmp) < 40 ? tmp : "/tmp");
+  if (mkdtemp(s->private_dir)) return 0;
+  s->private_dir[0] = 0;
+  return -1;
+}
+
+static void remove_private_logs(Session *s) {
+  if (!s->private_dir[0]) return;
+  char path[128];
+  snprintf(path, sizeof path, "%s/log.csv", s->private_dir);
+  unlink(path);
+  snprintf(path, sizeof path, "%s/telemetry.jsonl", s->private_dir);
+  unlink(path);
+  rmdir(s->private_dir);
+  s->private_dir[0] = 0;
+}
+
+int session_open_logs(Session *s, char *err, size_t errlen) {
+  Config lc = s->cfg;
+  if (s->needs.live && !lc.log_path[0] && !lc.jsonl_path[0] && !lc.export_dir[0] &&
+      private_logs(s) == 0) {
+    snprintf(lc.log_path, sizeof lc.log_path, "%s/log.csv", s->private_dir);
+    snprintf(lc.jsonl_path, sizeof lc.jsonl_path, "%s/telemetry.jsonl", s->private_dir);
+  }
+  TelemetryConfig logged;
+  telemetry_settings(&s->cfg, trainer_total_steps(s->trainer), 0, &logged);
+  RunLogSource src = {
+      .cfg = &lc, .data = s->data.name, .trainer = s->trainer, .tel_settings = &logged,
+      .tel = logs_want_telemetry(&s->cfg, &s->needs) ? trainer_telemetry(s->trainer) : NULL,
+      .resumed = s->resumed ? &s->resume : NULL, .resumed_step = s->resumed_step};
+  if (runlog_open(&s->log, &src, err, errlen)) return -1;
+  return session_add_sink(s, (Sink){log_step, log_param_change, log_mark, log_close, &s->log});
+}
+
+int session_add_sink(Session *s, Sink sink) { return sinks_add(&s->sinks, sink); }
+
+int session_record(Session *s, const StepReport *r, char *err, size_t errlen) {
+  Telemetry *tel = trainer_telemetry(s->trainer);
+  const TelemetrySnapshot *t = tel ? telemetry_last(tel) : NULL;
+  return sinks_step(&s->sinks, r, t && t->step == r->step ? t : NULL, err, errlen);
+}
+
+void session_param_change(Session *s, uint64_t step, const char *param, double old_value,
+                          double new_value, const char *text) {
+  sinks_param_change(&s->sinks, step, param, old_value, new_value, text);
+}
+
+int session_close_sink(Session *s, char *err, size_t errlen) {
+  return sinks_close_last(&s->sinks, err, errlen);
+}
+
+/* Closes every sink still open; failures go unreported. */
+static void close_sinks(Session *s) {
+  char err[512];
+  while (session_close_sink(s, err, sizeof err)) continue;
+}
+
+int session_restart(Session *s, const Config *cfg, char *err, size_t errlen) {
+  Trainer *t = trainer_create(&cfg->train, &cfg->model, &cfg->opt, &s->data.train, &s->data.test,
+                              err, errlen);
+  if (!t || start_telemetry(s, t, cfg, err, errlen)) {
+    trainer_free(t);
+    return -1;
+  }
+  close_sinks(s);
+  trainer_free(s->trainer);
+  s->trainer = t;
+  s->cfg = *cfg;
+  s->resumed = 0;
+  s->resumed_step = 0;
+  return 0;
+}
+
+/* --- checkpoints --------------------------------------------------------- */
+
+/* The APPS bytes of a checkpoint: this machine's facts, then the figures
+ * (malloc'd, *len bytes; NULL when out of memory). */
+static char *app_bytes(const RunFigures *fig, size_t *len) {
+  MachineFacts m;
+  machine_facts_now(&m);
+  size_t facts = machine_facts_encode(&m, NULL, 0), figures = run_figures_encode(fig, NULL, 0);
+  char *apps = malloc(facts + figures + 1);
+  if (!apps) return NULL;
+  machine_facts_encode(&m, apps, facts + 1);
+  run_figures_encode(fig, apps + facts, figures + 1);
+  *len = facts + figures;
+  return apps;
+}
+
+int session_save(Session *s, const char *path, RunFigures *fig, char *err, size_t errlen) {
+  if (sinks_mark(&s->sinks, fig, err, errlen)) return -1;
   char msg[480];
   if (trainer_check_state(s->trainer, msg, sizeof msg)) {
     snprintf(err, errlen, "--save %s: not saved, the state is broken: %s", path, msg);
@@ -187,19 +331,14 @@ int session_save(Session *s, const char *path, const void *app, size_t app_len, 
     return -1;
   }
   config_format_saved(&s->cfg, data, text, need + 1);
-  /* The APPS bytes: this machine's facts, then the front end's lines. */
-  MachineFacts m;
-  machine_facts_now(&m);
-  size_t facts = machine_facts_encode(&m, NULL, 0);
-  char *apps = malloc(facts + 1 + app_len);
+  size_t app_len;
+  char *apps = app_bytes(fig, &app_len);
   if (!apps) {
     free(text);
     snprintf(err, errlen, "--save %s: out of memory", path);
     return -1;
   }
-  machine_facts_encode(&m, apps, facts + 1);
-  if (app_len) memcpy(apps + facts, app, app_len);
-  CkptExtra extra = {.config = text, .config_len = need, .app = apps, .app_len = facts + app_len};
+  CkptExtra extra = {.config = text, .config_len = need, .app = apps, .app_len = app_len};
   int rc = ckpt_file_save(s->trainer, path, &extra, msg, sizeof msg);
   if (rc) snprintf(err, errlen, "--save %s", msg);
   free(text);
@@ -208,8 +347,8 @@ int session_save(Session *s, const char *path, const void *app, size_t app_len, 
 }
 
 void session_close(Session *s) {
-  free(s->resume_app);
-  s->resume_app = NULL;
+  close_sinks(s);
+  remove_private_logs(s);
   trainer_free(s->trainer);
   dataset_free(&s->data);
   s->trainer = NULL;
