@@ -7,7 +7,7 @@
 #include "app/commands/checkpoint_cmd.h"
 #include "app/cli/config.h"
 #include "app/cli/errors.h"
-#include "app/charts/export.h"
+#include "app/commands/export_cmd.h"
 #include "app/commands/filter_cmd.h"
 #include "app/commands/headless.h"
 #include "app/cli/presets.h"

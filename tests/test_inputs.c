@@ -14,6 +14,7 @@
 #include "app/cli/config.h"
 #include "app/cli/errors.h"
 #include "app/charts/export.h"
+#include "app/logs/log_read.h"
 #include "datasets/csv.h"
 #include "datasets/idx.h"
 #include "tests/proc.h"
@@ -214,7 +215,7 @@ Test(inputs, export_refuses_devices_and_logs_over_the_cap, .timeout = 60) {
   const char *big = in_tmp("big.csv");
   int fd = open(big, O_CREAT | O_WRONLY, 0600);
   cr_assert(fd >= 0);
-  cr_assert_eq(ftruncate(fd, (off_t)EXPORT_LOG_MAX_BYTES + 1), 0);
+  cr_assert_eq(ftruncate(fd, (off_t)LOG_READ_MAX_BYTES + 1), 0);
   close(fd);
   snprintf(args, sizeof args, "export %s %s", big, in_tmp("out2"));
   cr_assert_eq(run_limited(args, text, sizeof text), EXIT_RUNTIME, "%s", text);

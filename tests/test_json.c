@@ -6,8 +6,8 @@
 #include <string.h>
 
 #include "app/cli/config.h"
-#include "app/logs/export_jsonl.h"
 #include "app/io/json.h"
+#include "app/logs/log_read.h"
 #include "tests/proc.h"
 #include "tests/tmpdir.h"
 
@@ -47,9 +47,10 @@ static void expect_bad_line(const char *bad, size_t bad_len, const char *why) {
   cr_assert(strstr(r.err, why), "expected '%s' in: %s", why, r.err);
   const char *nl = strchr(r.err, '\n');
   cr_assert(nl && !nl[1], "expected one line: %s", r.err);
-  ExportJsonl got;
+  LogRun got;
   char err[512];
-  cr_assert_eq(export_read_jsonl(text, n, "bad.jsonl", &got, err, sizeof err), -1);
+  cr_assert_eq(log_read_jsonl_text(text, n, "bad.jsonl", &got, err, sizeof err), -1);
+  log_run_free(&got);
   cr_assert(strstr(err, "bad.jsonl:2: not JSON: ") == err && strstr(err, why), "%s", err);
 }
 
@@ -109,12 +110,13 @@ Test(json, huge_numbers_are_read_as_doubles) {
   char text[1024];
   int n = snprintf(text, sizeof text, "%s%s{\"type\":\"param_change\",\"step\":1e308,"
                    "\"param\":\"lr\",\"old\":18446744073709551616,\"new\":1}\n", HEADER, STEP);
-  ExportJsonl got;
-  cr_assert_eq(export_read_jsonl(text, (size_t)n, "huge.jsonl", &got, err, sizeof err), 0, "%s", err);
+  LogRun got;
+  cr_assert_eq(log_read_jsonl_text(text, (size_t)n, "huge.jsonl", &got, err, sizeof err), 0, "%s", err);
   cr_assert_eq(got.layers, 1);
-  cr_assert_eq(got.records, 1);
-  cr_assert_eq(got.events, 1);
-  cr_assert_eq(got.points, 1);
+  cr_assert_eq(got.nrec, 1);
+  cr_assert_eq(got.nev, 1);
+  cr_assert_eq(got.n, 1);
+  log_run_free(&got);
 }
 
 /* A line that is valid JSON but not an object or array is not a record. */

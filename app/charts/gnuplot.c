@@ -44,6 +44,14 @@ const char *gp_find(char *buf, size_t len) {
   return NULL;
 }
 
+const char *gp_find_or_warn(char *buf, size_t len, const char *dir, const char *advice) {
+  if (gp_find(buf, len)) return buf;
+  fprintf(stderr, "flipscope: warning: gnuplot not found: wrote data and scripts to %s but did "
+                  "not render the images%s%s%s\n",
+          dir, advice ? " (" : "", advice ? advice : "", advice ? ")" : "");
+  return NULL;
+}
+
 FILE *gp_create(const char *dir, const char *name, char *err, size_t errlen) {
   size_t len = strlen(dir) + strlen(name) + 2;
   char *path = malloc(len);

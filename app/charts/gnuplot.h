@@ -20,6 +20,9 @@ void gp_quote(FILE *f, const char *s);
 /* The gnuplot to run: $FLIPSCOPE_GNUPLOT if set (empty: none), else the first
  * executable "gnuplot" on $PATH. Returns buf, or NULL when there is none. */
 const char *gp_find(char *buf, size_t len);
+/* gp_find, or NULL after a warning on stderr that the data and scripts in
+ * dir were written but the images not rendered (and `advice`, if not NULL). */
+const char *gp_find_or_warn(char *buf, size_t len, const char *dir, const char *advice);
 
 /* Opens dir/name for writing; NULL with a message naming the file. */
 FILE *gp_create(const char *dir, const char *name, char *err, size_t errlen);

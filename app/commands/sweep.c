@@ -527,12 +527,7 @@ static int collect(const Sweep *s, size_t *missing_out) {
       write_heatmap_script(s, "flips_heatmap", "total flips", 4, "%.3g", 1))
     return -1;
   char gnuplot[1024];
-  if (!gp_find(gnuplot, sizeof gnuplot)) {
-    fprintf(stderr, "flipscope: warning: gnuplot not found: wrote data and scripts to %s but did "
-                    "not render the images\n",
-            s->out);
-    return 0;
-  }
+  if (!gp_find_or_warn(gnuplot, sizeof gnuplot, s->out, NULL)) return 0;
   if (missing == s->points) return 0; /* nothing to draw yet */
   const char *scripts[] = {"acc_heatmap.gp", "flips_heatmap.gp"};
   for (int i = 0; i < 2; i++)
