@@ -297,6 +297,22 @@ Test(outputs, a_leftover_temporary_name_does_not_break_a_point, .timeout = 60) {
   cr_assert_eq(temporaries_in(in_tmp("sw/points")), 1, "only the old directory");
 }
 
+/* Before the fix a grid.dat that could not be written failed the collection
+ * (exit 1) without a word. */
+Test(outputs, a_sweep_grid_that_cannot_be_written_says_so) {
+  char args[1024];
+  snprintf(args, sizeof args, "sweep --out %s/sw --emit-jobs " GRID " --steps 3", tmp);
+  ProcResult r;
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert_eq(mkdir(in_tmp("sw/grid.dat"), 0755), 0); /* a directory: no file can be written there */
+  snprintf(args, sizeof args, "sweep --collect %s/sw", tmp);
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 1, "%s", r.err);
+  expect_one_line(&r, args);
+  cr_assert(strstr(r.err, "flipscope: sweep: ") == r.err && strstr(r.err, "grid.dat"), "%s", r.err);
+}
+
 Test(outputs, sweep_values_are_checked_before_any_point_runs) {
   const char *bad[][3] = {
       {"--alpha 1e-3,1e-2 --gamma 0.1,-1", "--gamma", "-1"},
