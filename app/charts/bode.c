@@ -51,6 +51,7 @@ static int opt_from_header(json_t *opt, char extra[][96], size_t n_extra, OptCon
   return rc;
 }
 
+/* "cema: alpha A, gamma G" (or the filter's order), for the curve's title. */
 static void describe(const Filter *f, const OptConfig *c, char *buf, size_t len) {
   const char *name = optim_ops(c->kind)->name;
   if (isfinite(f->alpha) && isfinite(f->gamma))
@@ -172,6 +173,7 @@ void bode_write_data(ChartDir *o, const LogRun *r, Bode *b) {
 
 /* ---------------------------------------------------------------- the panel */
 
+/* A dashed line and a label at cut-off frequency wc (none when there is none). */
 static void cutoff_marker(FILE *f, double wc, const char *color, const char *what, double y) {
   if (!(isfinite(wc) && wc > 0)) return;
   fprintf(f, "set arrow from %.10g, graph 0 to %.10g, graph 1 nohead dt 2 lw 1.2 lc rgb '%s' front\n",

@@ -47,6 +47,7 @@ static void dashboard(FILE *f, const Charts *c) {
   fprintf(f, "unset multiplot\n");
 }
 
+/* The gnuplot commands that draw chart `kind` (of layer l) once. */
 static void chart_body(FILE *f, const Charts *c, ChartKind kind, size_t l) {
   const LogRun *r = c->r;
   switch (kind) {

@@ -24,6 +24,7 @@ typedef struct {
   char csv[CONFIG_PATH_MAX + 32], jsonl[CONFIG_PATH_MAX + 32];
 } ExportLogs;
 
+/* The --help text, on stdout. */
 static void print_help(void) {
   printf("usage: flipscope export [--title T] LOG [LOG2] DIR\n"
          "  LOG: a --log CSV or --log-jsonl file (the other one is looked for beside it),\n"
@@ -63,6 +64,7 @@ static int parse_args(int argc, char **argv, ExportArgs *a) {
   return -1;
 }
 
+/* True when s ends with suffix. */
 static int has_suffix(const char *s, const char *suffix) {
   size_t n = strlen(s), k = strlen(suffix);
   return n >= k && !strcmp(s + n - k, suffix);
@@ -85,6 +87,7 @@ static int looks_jsonl(const char *path, char *err, size_t errlen) {
   return ch == '{';
 }
 
+/* True when path is a directory. */
 static int is_dir(const char *path) {
   struct stat st;
   return stat(path, &st) == 0 && S_ISDIR(st.st_mode);

@@ -20,11 +20,13 @@
 #include "app/io/number_text.h"
 #include "app/run/outputs.h"
 
+/* "flipscope: sweep: MSG [ARG]" on stderr; the usage exit code. */
 static int usage_error(const char *msg, const char *arg) {
   fprintf(stderr, "flipscope: sweep: %s%s%s\n", msg, arg ? " " : "", arg ? arg : "");
   return EXIT_USAGE;
 }
 
+/* The --help text, on stdout. */
 static void print_help(void) {
   printf("usage: flipscope sweep [--out DIR] [--jobs N] [--emit-jobs] [--point-logs]\n"
          "                       --NAME LO:HI:log|lin:N | --NAME V1,V2,... [...] [fixed options]\n"
@@ -107,6 +109,7 @@ static const struct option *own_option(const char *name) {
   return NULL;
 }
 
+/* The name of the sweep option whose code is val. */
 static const char *own_name(int val) {
   for (const struct option *o = own_options; o->name; o++)
     if (o->val == val) return o->name;
@@ -142,6 +145,7 @@ static int has_control(const char *value) {
   return 0;
 }
 
+/* The refusal of a value with a control character, for option name. */
 static int control_error(const char *name) {
   char err[512];
   snprintf(err, sizeof err, "--%s: a value with a newline or another control character "
@@ -149,6 +153,7 @@ static int control_error(const char *name) {
   return usage_error(err, NULL);
 }
 
+/* The refusal of option name given without its value. */
 static int missing_value(const char *name) {
   char err[512];
   snprintf(err, sizeof err, "--%s: missing value", name);

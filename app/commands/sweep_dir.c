@@ -35,6 +35,7 @@ int sweep_is_file(const char *path) {
   return stat(path, &st) == 0 && S_ISREG(st.st_mode) && st.st_size > 0;
 }
 
+/* Makes dir and its parents; -1 after one line on stderr. */
 static int make_dir(const char *dir) {
   if (make_dirs(dir) == 0) return 0;
   fprintf(stderr, "flipscope: sweep: cannot create directory %s: %s\n", dir, strerror(errno));
@@ -149,6 +150,7 @@ static int read_manifest(const char *dir, Sweep *s) {
   return rc;
 }
 
+/* True when a and b have the same fixed options, in the same order. */
 static int same_fixed(const Sweep *a, const Sweep *b) {
   if (a->n_fixed != b->n_fixed) return 0;
   for (size_t i = 0; i < a->n_fixed; i++)

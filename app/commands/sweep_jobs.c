@@ -61,6 +61,7 @@ static char **point_argv(const Sweep *s, const size_t *idx, const char *exe, con
   return argv;
 }
 
+/* Releases a NULL-terminated argv and its words. */
 static void free_argv(char **argv) {
   for (size_t i = 0; argv && argv[i]; i++) free(argv[i]);
   free(argv);
@@ -90,6 +91,8 @@ static void emit_point(char **argv) {
   fputc('\n', stdout);
 }
 
+/* Starts this binary with argv, stdin and stdout on /dev/null and stderr
+ * to err_path. Returns the child's pid, or -1. */
 static pid_t start_point(char **argv, const char *err_path) {
   int fd = open(err_path, O_WRONLY | O_CREAT | O_TRUNC, 0666);
   pid_t pid = fork();
@@ -107,6 +110,7 @@ static pid_t start_point(char **argv, const char *err_path) {
   return pid;
 }
 
+/* "N/M run, F failed, S skipped" on stderr. */
 static void progress(const Jobs *j) {
   fprintf(stderr, "flipscope: sweep: %zu/%zu run, %zu failed, %zu skipped\n", j->done,
           j->s->points - j->skipped, j->failed, j->skipped);

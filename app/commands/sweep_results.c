@@ -40,6 +40,7 @@ static void read_result(const char *out, const char *id, Result *r) {
   free(path);
 }
 
+/* One number cell of results.csv (empty when not finite). */
 static void cell(FILE *f, double x) {
   if (isfinite(x)) fprintf(f, ",%.10g", x);
   else fputc(',', f);
@@ -128,6 +129,7 @@ static int write_grid(const Sweep *s, const Result *best, size_t nx, size_t ny) 
   return close_file(g, "grid.dat");
 }
 
+/* Tics named by an axis's values, at their indices, and the axis label. */
 static void axis_tics(FILE *f, const char *which, const SweepAxis *a) {
   fprintf(f, "set %stics (", which);
   for (size_t v = 0; v < a->n; v++) {

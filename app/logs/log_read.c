@@ -31,6 +31,7 @@ static int text_load(LogText *t, const char *path, char *err, size_t errlen) {
   return 0;
 }
 
+/* Releases t's text and line. */
 static void text_free(LogText *t) {
   free(t->text);
   free(t->line);
@@ -65,6 +66,7 @@ static void note_partial(LogRun *r, const char *path, size_t line_no) {
   snprintf(r->note, sizeof r->note, "left out the unfinished last line %zu of %.180s", line_no, path);
 }
 
+/* The message for a failed allocation while reading path. */
 static void out_of_memory(const char *path, char *err, size_t errlen) {
   snprintf(err, errlen, "out of memory reading %s", path);
 }
@@ -87,6 +89,7 @@ static int alloc_series(LogRun *r, size_t points, size_t tests, size_t width) {
 
 /* ---------------------------------------------------------------- JSONL */
 
+/* True when a JSONL line is a step record (its "type" comes first). */
 static int is_step_line(const char *line) {
   const char *t = strstr(line, "\"type\":");
   return t && t - line < 16 && !strncmp(t + 7, "\"step\"", 6);
@@ -280,6 +283,7 @@ static size_t split_csv(char *line, char **cells, size_t max) {
   return n;
 }
 
+/* A CSV cell's number; NAN when it is empty or not one. */
 static double cell_number(const char *c) {
   if (!c || !*c) return NAN;
   char *end;
