@@ -24,6 +24,7 @@
 #include "engine/parallel.h"
 #include "engine/simd.h"
 #include "engine/trainer.h"
+#include "files.h"
 #include "membuf.h"
 #include "proc.h"
 #include "tmpdir.h"
@@ -32,27 +33,6 @@
 TestSuite(checkpoint, .init = tmpdir_make, .fini = tmpdir_remove);
 TestSuite(resume, .init = tmpdir_make, .fini = tmpdir_remove);
 TestSuite(interrupt, .init = tmpdir_make, .fini = tmpdir_remove);
-
-static char *read_all(const char *path, size_t *len) {
-  FILE *f = fopen(path, "rb");
-  cr_assert(f, "cannot open %s", path);
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  cr_assert_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-  buf[n] = 0;
-  fclose(f);
-  *len = (size_t)n;
-  return buf;
-}
-
-static void write_all(const char *path, const void *data, size_t len) {
-  FILE *f = fopen(path, "wb");
-  cr_assert(f);
-  cr_assert_eq(fwrite(data, 1, len, f), len);
-  fclose(f);
-}
 
 /* Lines first..last (1-based) of text, as one string (static). */
 static const char *lines(const char *text, int first, int last) {
@@ -72,16 +52,6 @@ static int count_lines(const char *text) {
   int n = 0;
   for (; *text; text++) n += *text == '\n';
   return n;
-}
-
-/* Runs flipscope and expects exit `code` with one line on stderr holding needle. */
-static void expect_exit(const char *args, int code, const char *needle) {
-  ProcResult r;
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, code, "flipscope %s: exit %d, stderr: %s", args, r.code, r.err);
-  cr_assert(strstr(r.err, needle), "flipscope %s: stderr '%s' lacks '%s'", args, r.err, needle);
-  cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "one line: %s", r.err);
-  cr_assert_str_eq(r.out, "", "nothing on stdout after a failure");
 }
 
 /* --telemetry-every: by default it depends on --steps, which the resume tests change. */
@@ -117,6 +87,21 @@ static Buf save(Trainer *t) {
   return b;
 }
 
+/* Takes `steps` steps of t, each of which must succeed, then saves it. */
+static Buf save_after(Trainer *t, int steps) {
+  StepReport r;
+  char err[512];
+  for (int s = 0; s < steps; s++) cr_assert_eq(trainer_step(t, &r, err, sizeof err), 1, "%s", err);
+  return save(t);
+}
+
+/* A copy of b to edit. */
+static Buf buf_copy(const Buf *b) {
+  Buf e = {malloc(b->len), b->len, b->len};
+  memcpy(e.data, b->data, b->len);
+  return e;
+}
+
 /* Rewrites the length field and CRC after an edit, so the body is what is checked. */
 static void reseal(Buf *b) {
   for (int i = 0; i < 8; i++) b->data[16 + i] = (uint8_t)((uint64_t)b->len >> (8 * i));
@@ -141,8 +126,7 @@ Test(checkpoint, round_trip_restores_the_exact_state_and_trajectory) {
     Trainer *a = small_trainer((OptKind)kind), *b = small_trainer((OptKind)kind);
     StepReport ra, rb;
     char err[512];
-    for (int s = 0; s < 250; s++) cr_assert_eq(trainer_step(a, &ra, err, sizeof err), 1, "%s", err);
-    Buf buf = save(a);
+    Buf buf = save_after(a, 250);
     CkptInfo info;
     cr_assert_eq(checkpoint_inspect(buf.data, buf.len, &info, err, sizeof err), 0, "%s", err);
     cr_assert_eq(info.step, 250);
@@ -169,11 +153,9 @@ Test(checkpoint, round_trip_restores_the_exact_state_and_trajectory) {
 
 Test(checkpoint, every_truncation_and_flipped_bit_is_refused) {
   Trainer *t = small_trainer(OPT_CEMA);
-  StepReport r;
-  char err[512];
-  for (int s = 0; s < 3; s++) trainer_step(t, &r, err, sizeof err);
-  Buf b = save(t);
+  Buf b = save_after(t, 3);
   CkptInfo info;
+  char err[512];
   for (size_t n = 0; n < b.len; n += n < 64 ? 1 : 97) {
     cr_assert_eq(checkpoint_inspect(b.data, n, &info, err, sizeof err), -1, "%zu bytes accepted", n);
     cr_assert(strstr(err, n ? "truncated" : "empty file"), "%zu bytes: %s", n, err);
@@ -191,11 +173,9 @@ Test(checkpoint, every_truncation_and_flipped_bit_is_refused) {
 
 Test(checkpoint, corrupt_sections_with_a_valid_checksum_are_refused) {
   Trainer *t = small_trainer(OPT_ADAM);
-  StepReport r;
-  char err[512];
-  for (int s = 0; s < 5; s++) trainer_step(t, &r, err, sizeof err);
-  Buf b = save(t);
+  Buf b = save_after(t, 5);
   CkptInfo info;
+  char err[512];
   struct {
     const char *tag;
     size_t at;
@@ -209,8 +189,7 @@ Test(checkpoint, corrupt_sections_with_a_valid_checksum_are_refused) {
       {"OPTM", 0, 0x55, "corrupt: section OPTM: unknown optimizer or state count"},
   };
   for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
-    Buf e = {malloc(b.len), b.len, b.len};
-    memcpy(e.data, b.data, b.len);
+    Buf e = buf_copy(&b);
     e.data[section(&e, cases[c].tag) + cases[c].at] ^= cases[c].value;
     reseal(&e);
     cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1, "%s", cases[c].tag);
@@ -218,8 +197,7 @@ Test(checkpoint, corrupt_sections_with_a_valid_checksum_are_refused) {
     free(e.data);
   }
   /* A NaN in the optimizer state (the last f32 before the CRC). */
-  Buf e = {malloc(b.len), b.len, b.len};
-  memcpy(e.data, b.data, b.len);
+  Buf e = buf_copy(&b);
   memcpy(e.data + e.len - 8, (uint8_t[]){0, 0, 0xc0, 0x7f}, 4);
   reseal(&e);
   cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
@@ -245,10 +223,8 @@ Test(checkpoint, corrupt_sections_with_a_valid_checksum_are_refused) {
 
 Test(checkpoint, mismatches_leave_the_trainer_untouched) {
   Trainer *a = small_trainer(OPT_CEMA), *b = small_trainer(OPT_SGD);
-  StepReport r;
+  Buf ba = save_after(a, 5), bb = save(b);
   char err[512];
-  for (int s = 0; s < 5; s++) trainer_step(a, &r, err, sizeof err);
-  Buf ba = save(a), bb = save(b);
   cr_assert_eq(checkpoint_restore(b, ba.data, ba.len, err, sizeof err), -1);
   cr_assert_str_eq(err, "the checkpoint's optimizer is cema; this run's opt is sgd");
   Buf after = save(b);
@@ -336,25 +312,18 @@ Test(numcheck, optimizer_state_is_scanned_periodically) {
 /* ---- end to end: resume equivalence ---- */
 
 Test(resume, rows_101_to_200_equal_a_run_that_never_stopped, .timeout = 60) {
-  char args[1024];
   ProcResult r;
   /* --epochs fixes the schedule; --steps 100 stops halfway through it. */
-  snprintf(args, sizeof args, SMALL " --epochs 3 --steps 200 --log %s", in_tmp("straight.csv"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --epochs 3 --steps 200 --log %s", in_tmp("straight.csv"));
   static char straight_json[sizeof r.out];
   memcpy(straight_json, r.out, sizeof straight_json);
-  snprintf(args, sizeof args, SMALL " --epochs 3 --steps 100 --log %s --save %s",
-           in_tmp("first.csv"), in_tmp("run.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --epochs 3 --steps 100 --log %s --save %s",
+                   in_tmp("first.csv"), in_tmp("run.ckpt"));
   /* The resume needs no other flag: the checkpoint holds the settings. */
-  snprintf(args, sizeof args, "--headless --load %s --steps 200 --log %s", in_tmp("run.ckpt"),
-           in_tmp("second.csv"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  size_t n1, n2;
-  char *straight = read_all(in_tmp("straight.csv"), &n1), *second = read_all(in_tmp("second.csv"), &n2);
+  run_flipscope_ok(&r, "--headless --load %s --steps 200 --log %s", in_tmp("run.ckpt"),
+                   in_tmp("second.csv"));
+  char *straight = file_read_or_fail(in_tmp("straight.csv"), NULL);
+  char *second = file_read_or_fail(in_tmp("second.csv"), NULL);
   cr_assert_eq(count_lines(straight), 201);
   cr_assert_eq(count_lines(second), 101, "header and rows 101..200");
   char want[1 << 16];
@@ -381,26 +350,19 @@ static const char *without_test_acc(const char *line) {
 }
 
 Test(resume, a_resumed_jsonl_log_continues_in_the_same_file, .timeout = 60) {
-  char args[1024];
   ProcResult r;
-  snprintf(args, sizeof args, SMALL " --epochs 3 --steps 200 --log-jsonl %s", in_tmp("straight.jsonl"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(args, sizeof args, SMALL " --epochs 3 --steps 100 --log-jsonl %s --save %s",
-           in_tmp("log.jsonl"), in_tmp("run.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --epochs 3 --steps 200 --log-jsonl %s", in_tmp("straight.jsonl"));
+  run_flipscope_ok(&r, SMALL " --epochs 3 --steps 100 --log-jsonl %s --save %s",
+                   in_tmp("log.jsonl"), in_tmp("run.ckpt"));
   /* Records past the checkpoint (a run that went on after its last save) and
    * a torn last line are dropped. */
   FILE *f = fopen(in_tmp("log.jsonl"), "a");
   fputs("{\"type\":\"step\",\"step\":105,\"epoch\":0}\n{\"type\":\"step\",\"st", f);
   fclose(f);
-  snprintf(args, sizeof args, "--headless --load %s --steps 200 --log-jsonl %s", in_tmp("run.ckpt"),
-           in_tmp("log.jsonl"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  size_t n1, n2;
-  char *straight = read_all(in_tmp("straight.jsonl"), &n1), *log = read_all(in_tmp("log.jsonl"), &n2);
+  run_flipscope_ok(&r, "--headless --load %s --steps 200 --log-jsonl %s", in_tmp("run.ckpt"),
+                   in_tmp("log.jsonl"));
+  char *straight = file_read_or_fail(in_tmp("straight.jsonl"), NULL);
+  char *log = file_read_or_fail(in_tmp("log.jsonl"), NULL);
   /* The header (the resumed run's: 200 steps) and a record every 5 steps. */
   cr_assert_eq(count_lines(straight), 41);
   cr_assert_eq(count_lines(log), 41, "one header, records 5..200 once each");
@@ -417,27 +379,19 @@ Test(resume, a_resumed_jsonl_log_continues_in_the_same_file, .timeout = 60) {
   free(log);
 }
 
+#define SGD_RUN SMALL " --opt sgd --momentum 0.9 --lr 0.05 --val-frac 0.1 --epochs 4"
+
 Test(resume, a_resumed_log_continues_in_the_same_file, .timeout = 60) {
   char args[1024];
   ProcResult r;
-  snprintf(args, sizeof args,
-           SMALL " --opt sgd --momentum 0.9 --lr 0.05 --val-frac 0.1 --epochs 4 --steps 150 --log %s",
-           in_tmp("straight.csv"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SGD_RUN " --steps 150 --log %s", in_tmp("straight.csv"));
   double val = json_number(r.out, "val_acc");
-  snprintf(args, sizeof args,
-           SMALL " --opt sgd --momentum 0.9 --lr 0.05 --val-frac 0.1 --epochs 4 --steps 90 --log %s "
-           "--save %s", in_tmp("log.csv"), in_tmp("run.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(args, sizeof args, "--headless --load %s --steps 150 --log %s --save %s",
-           in_tmp("run.ckpt"), in_tmp("log.csv"), in_tmp("run.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SGD_RUN " --steps 90 --log %s --save %s", in_tmp("log.csv"), in_tmp("run.ckpt"));
+  run_flipscope_ok(&r, "--headless --load %s --steps 150 --log %s --save %s",
+                   in_tmp("run.ckpt"), in_tmp("log.csv"), in_tmp("run.ckpt"));
   cr_assert_float_eq(json_number(r.out, "val_acc"), val, 1e-12, "%s", r.out);
-  size_t n1, n2;
-  char *straight = read_all(in_tmp("straight.csv"), &n1), *log = read_all(in_tmp("log.csv"), &n2);
+  char *straight = file_read_or_fail(in_tmp("straight.csv"), NULL);
+  char *log = file_read_or_fail(in_tmp("log.csv"), NULL);
   cr_assert_eq(count_lines(log), 151, "the first 90 rows are kept, 60 follow");
   char want[1 << 16];
   snprintf(want, sizeof want, "%s", lines(straight, 92, 151));
@@ -453,14 +407,9 @@ Test(resume, a_resumed_log_continues_in_the_same_file, .timeout = 60) {
 }
 
 Test(resume, the_checkpoint_command_describes_a_file) {
-  char args[1024];
   ProcResult r;
-  snprintf(args, sizeof args, SMALL " --steps 7 --save %s", in_tmp("a.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(args, sizeof args, "checkpoint %s", in_tmp("a.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --steps 7 --save %s", in_tmp("a.ckpt"));
+  run_flipscope_ok(&r, "checkpoint %s", in_tmp("a.ckpt"));
   cr_assert_eq(json_number(r.out, "step"), 7);
   cr_assert_eq(json_number(r.out, "inputs"), 256);
   cr_assert_eq(json_number(r.out, "classes"), 10);
@@ -476,33 +425,31 @@ Test(resume, the_checkpoint_command_describes_a_file) {
 Test(checkpoint, load_refusals_exit_1_with_one_line) {
   char args[1024], path[300];
   ProcResult r;
-  snprintf(args, sizeof args, SMALL " --steps 20 --save %s", in_tmp("good.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --steps 20 --save %s", in_tmp("good.ckpt"));
   size_t len;
-  char *good = read_all(in_tmp("good.ckpt"), &len);
+  char *good = file_read_or_fail(in_tmp("good.ckpt"), &len);
 
   expect_exit("--headless --load /nonexistent/run.ckpt", 1,
               "--load /nonexistent/run.ckpt: No such file or directory");
-  write_all(in_tmp("empty.ckpt"), "", 0);
+  file_write(in_tmp("empty.ckpt"), "", 0);
   snprintf(args, sizeof args, "--headless --load %s", in_tmp("empty.ckpt"));
   expect_exit(args, 1, "empty file");
-  write_all(in_tmp("text.ckpt"), "this is not a checkpoint at all, it is text\n", 44);
+  file_write(in_tmp("text.ckpt"), "this is not a checkpoint at all, it is text\n", 44);
   snprintf(args, sizeof args, "--headless --load %s", in_tmp("text.ckpt"));
   expect_exit(args, 1, "not a flipscope checkpoint (bad magic");
-  write_all(in_tmp("half.ckpt"), good, len / 2);
+  file_write(in_tmp("half.ckpt"), good, len / 2);
   snprintf(args, sizeof args, "--headless --load %s", in_tmp("half.ckpt"));
   snprintf(path, sizeof path, "truncated: %zu of %zu bytes", len / 2, len);
   expect_exit(args, 1, path);
   good[len / 2] ^= 0x10;
-  write_all(in_tmp("flipped.ckpt"), good, len);
+  file_write(in_tmp("flipped.ckpt"), good, len);
   good[len / 2] ^= 0x10;
   snprintf(args, sizeof args, "--headless --load %s", in_tmp("flipped.ckpt"));
   expect_exit(args, 1, "checksum mismatch");
   good[8] = 7;
-  write_all(in_tmp("v7.ckpt"), good, len);
+  file_write(in_tmp("v7.ckpt"), good, len);
   good[8] = 1; /* the format before the data fingerprint */
-  write_all(in_tmp("v1.ckpt"), good, len);
+  file_write(in_tmp("v1.ckpt"), good, len);
   good[8] = CKPT_VERSION;
   snprintf(args, sizeof args, "--headless --load %s", in_tmp("v7.ckpt"));
   expect_exit(args, 1, "checkpoint format version 7; this flipscope reads version 2");
@@ -526,9 +473,7 @@ Test(checkpoint, load_refusals_exit_1_with_one_line) {
   snprintf(args, sizeof args, "--headless --load %s --steps 30 --val-frac 0.1", ck);
   expect_exit(args, 1, "the checkpoint was trained on 12000 samples, this data's training split has 10800");
   /* The same shape and sizes, other samples: the glyphs are drawn from --seed. */
-  snprintf(args, sizeof args, "checkpoint %s", ck);
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "checkpoint %s", ck);
   const char *fp = strstr(r.out, "\"data_fingerprint\":\"");
   cr_assert(fp, "%s", r.out);
   snprintf(path, sizeof path, "--load %s: saved with different data (fingerprint %.8s, this data ", ck,
@@ -550,7 +495,7 @@ Test(checkpoint, saved_settings_are_checked_like_a_config_file) {
   char err[256];
   CkptExtra x = {.config = "model = mlp:16x8\nwarp = 9\n", .config_len = 25};
   cr_assert_eq(checkpoint_write(t, &x, to_buf, &b, err, sizeof err), 0);
-  write_all(in_tmp("odd.ckpt"), b.data, b.len);
+  file_write(in_tmp("odd.ckpt"), b.data, b.len);
   char args[512], want[400];
   snprintf(args, sizeof args, "--headless --load %s", in_tmp("odd.ckpt"));
   snprintf(want, sizeof want, "%s (saved settings):2: unknown key 'warp'", in_tmp("odd.ckpt"));
@@ -647,27 +592,21 @@ static void stop_and_resume(int sig, int code, const char *name) {
   cr_assert(WIFEXITED(status), "killed by the signal instead of handling it");
   cr_assert_eq(WEXITSTATUS(status), code);
   size_t len;
-  char *err = read_all(in_tmp("stderr"), &len), *out = read_all(in_tmp("stdout"), &len);
+  char *err = file_read_or_fail(in_tmp("stderr"), &len), *out = file_read_or_fail(in_tmp("stdout"), &len);
   cr_assert(strstr(err, name) && strstr(err, "saved"), "%s", err);
   cr_assert_str_eq(out, "", "no summary for a run that did not finish");
   ProcResult r;
-  snprintf(args, sizeof args, "checkpoint %s", in_tmp("run.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "checkpoint %s", in_tmp("run.ckpt"));
   int at = (int)json_number(r.out, "step");
-  char *log = read_all(in_tmp("log.csv"), &len);
+  char *log = file_read_or_fail(in_tmp("log.csv"), &len);
   cr_assert_eq(count_lines(log), at + 1, "the log was flushed up to the checkpoint's step %d", at);
   free(log), free(err), free(out);
 
   int to = at + 40;
-  snprintf(args, sizeof args, "--headless --load %s --steps %d --log %s", in_tmp("run.ckpt"), to,
-           in_tmp("log.csv"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(args, sizeof args, "%s --steps %d --log %s", plan, to, in_tmp("straight.csv"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  char *a = read_all(in_tmp("straight.csv"), &len), *b = read_all(in_tmp("log.csv"), &len);
+  run_flipscope_ok(&r, "--headless --load %s --steps %d --log %s", in_tmp("run.ckpt"), to,
+                   in_tmp("log.csv"));
+  run_flipscope_ok(&r, "%s --steps %d --log %s", plan, to, in_tmp("straight.csv"));
+  char *a = file_read_or_fail(in_tmp("straight.csv"), &len), *b = file_read_or_fail(in_tmp("log.csv"), &len);
   cr_assert_str_eq(b, a, "stopped at %d by %s and resumed: the log differs", at, name);
   free(a), free(b);
 }
@@ -684,11 +623,8 @@ Test(interrupt, sigint_saves_flushes_and_exits_130, .timeout = 60) {
  * it in place) is read as it was: it was copied, not mapped (a mapped file
  * raised SIGBUS here). */
 Test(resume, a_checkpoint_that_shrinks_after_it_was_opened_reads_as_it_was) {
-  char args[512];
   ProcResult r;
-  snprintf(args, sizeof args, SMALL " --steps 5 --save %s", in_tmp("s.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --steps 5 --save %s", in_tmp("s.ckpt"));
   CkptFile f;
   char err[512];
   cr_assert_eq(ckpt_file_open(&f, in_tmp("s.ckpt"), err, sizeof err), 0, "%s", err);
@@ -718,7 +654,7 @@ Test(interrupt, a_closed_pipe_stops_saves_and_exits_141, .timeout = 60) {
   run_flipscope(cmd, &r);
   cr_assert_eq(r.code, 0, "the checkpoint: %s", r.err);
   size_t len;
-  char *log = read_all(in_tmp("log.csv"), &len);
+  char *log = file_read_or_fail(in_tmp("log.csv"), &len);
   cr_assert_eq(count_lines(log), (size_t)json_number(r.out, "step") + 1, "the log up to the checkpoint");
   free(log);
 }
@@ -751,9 +687,7 @@ Test(interrupt, a_log_that_cannot_be_written_stops_the_run_and_saves, .timeout =
   cr_assert_eq(r.code, 1, "%s", r.err);
   snprintf(want, sizeof want, "/small/run.csv: writing failed: No space left on device; stopped after step ");
   cr_assert(strstr(r.err, want) && strstr(r.err, "; saved "), "%s", r.err);
-  snprintf(args, sizeof args, "checkpoint %s", in_tmp("run.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "checkpoint %s", in_tmp("run.ckpt"));
   cr_assert_lt(json_number(r.out, "step"), 3000, "stopped early, not after 6000 steps: %s", r.out);
 }
 
@@ -777,7 +711,7 @@ Test(interrupt, sigint_during_the_chart_export_exits_130, .timeout = 60) {
   cr_assert_eq(waitpid(pid, &status, 0), pid);
   cr_assert(WIFEXITED(status) && WEXITSTATUS(status) == 130, "status %d", status);
   size_t len;
-  char *err = read_all(in_tmp("stderr"), &len);
+  char *err = file_read_or_fail(in_tmp("stderr"), &len);
   cr_assert(strstr(err, "--export: interrupted: rendered 0 of "), "%s", err);
   free(err);
 }
@@ -794,9 +728,7 @@ Test(resume, a_resume_under_other_kernels_warns) {
   snprintf(args, sizeof args, "checkpoint %s", in_tmp("s.ckpt"));
   run_flipscope(args, &r);
   cr_assert(strstr(r.out, "\"simd\":\"scalar\",\"blas_core\":\""), "%s", r.out);
-  snprintf(args, sizeof args, "--headless --load %s --steps 8", in_tmp("s.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "--headless --load %s --steps 8", in_tmp("s.ckpt"));
   cr_assert(strstr(r.err, "warning: --load ") && strstr(r.err, "saved with the scalar kernels") &&
                 strstr(r.err, "(FLIPSCOPE_SIMD=scalar matches)"), "%s", r.err);
   /* Under the same kernels: no warning. */

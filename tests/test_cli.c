@@ -14,15 +14,6 @@ static void write_config(char *path, const char *text) {
   close(fd);
 }
 
-static void expect_usage_error(const char *args, const char *needle) {
-  ProcResult r;
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 2, "flipscope %s: exit %d, stderr: %s", args, r.code, r.err);
-  cr_assert(strstr(r.err, needle), "flipscope %s: stderr '%s' lacks '%s'", args, r.err, needle);
-  cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "one line only: %s", r.err);
-  cr_assert_str_eq(r.out, "", "nothing on stdout");
-}
-
 Test(cli, unknown_option) { expect_usage_error("--headless --frobnicate 3", "--frobnicate"); }
 Test(cli, negative_rate) { expect_usage_error("--headless --alpha -1", "--alpha"); }
 Test(cli, nan_rate) { expect_usage_error("--headless --lr nan", "--lr"); }

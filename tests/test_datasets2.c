@@ -304,14 +304,6 @@ Test(idxsize, huge_claims_are_refused_before_allocation) {
 
 /* ---- the flags end to end ---- */
 
-static void expect_exit(const char *args, int code, const char *needle) {
-  ProcResult r;
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, code, "flipscope %s: exit %d, stderr: %s", args, r.code, r.err);
-  cr_assert(strstr(r.err, needle), "flipscope %s: stderr '%s' lacks '%s'", args, r.err, needle);
-  cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "one line: %s", r.err);
-}
-
 Test(dataflags, errors_exit_with_one_line) {
   expect_exit("--headless --data glyphs --noise 0.2", 2, "--noise: applies to");
   expect_exit("--headless --data glyphs --train-frac 0.5", 2, "--train-frac: applies to");

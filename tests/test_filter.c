@@ -574,25 +574,16 @@ Test(filter_cmd, complex_poles_adam_and_the_response_table) {
   cr_assert_float_eq(json_number(r.out, "alpha"), 0.01, 1e-12, "%s", r.out);
 }
 
-static void usage_error(const char *args, const char *needle) {
-  ProcResult r;
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 2, "flipscope %s: exit %d: %s", args, r.code, r.err);
-  cr_assert(strstr(r.err, needle), "flipscope %s: '%s' lacks '%s'", args, r.err, needle);
-  cr_assert_eq(strchr(r.err, '\n'), r.err + strlen(r.err) - 1, "one line: %s", r.err);
-  cr_assert_str_eq(r.out, "");
-}
-
 Test(filter_cmd, errors_exit_2_with_one_line) {
-  usage_error("filter --opt iir --poles 0.9,1.0", "--poles");
-  usage_error("filter --opt iir --poles 0.9,,0.5", "--poles");
-  usage_error("filter --opt iir --iir 1,0,0,0.5,1.2", "--iir");
-  usage_error("filter --opt iir --iir 1,0,0", "--iir");
-  usage_error("filter --response 0", "--response");
-  usage_error("filter --response", "--response");
-  usage_error("filter --opt sgd --nesterov", "--nesterov");
-  usage_error("filter --opt rmsprop", "--opt");
-  usage_error("--headless --data glyphs --opt iir --poles 1.5", "--poles");
+  expect_usage_error("filter --opt iir --poles 0.9,1.0", "--poles");
+  expect_usage_error("filter --opt iir --poles 0.9,,0.5", "--poles");
+  expect_usage_error("filter --opt iir --iir 1,0,0,0.5,1.2", "--iir");
+  expect_usage_error("filter --opt iir --iir 1,0,0", "--iir");
+  expect_usage_error("filter --response 0", "--response");
+  expect_usage_error("filter --response", "--response");
+  expect_usage_error("filter --opt sgd --nesterov", "--nesterov");
+  expect_usage_error("filter --opt rmsprop", "--opt");
+  expect_usage_error("--headless --data glyphs --opt iir --poles 1.5", "--poles");
 }
 
 /* Latent SGD with momentum and no weight decay integrates: its poles are 1
