@@ -13,6 +13,7 @@
 #include "datasets/glyphs.h"
 #include "datasets/idx.h"
 #include "engine/data.h"
+#include "files.h"
 #include "tmpdir.h"
 
 /* ---- helpers: a temp dir per test, IDX files written into it ---- */
@@ -22,24 +23,11 @@ static char err[1024];
 TestSuite(idx, .init = tmpdir_make, .fini = tmpdir_remove);
 TestSuite(idxdir, .init = tmpdir_make, .fini = tmpdir_remove);
 
-static void write_raw(const char *path, const uint8_t *bytes, size_t len) {
-  FILE *f = fopen(path, "wb");
-  cr_assert(f, "cannot create %s", path);
-  cr_assert_eq(len ? fwrite(bytes, 1, len, f) : 0, len);
-  fclose(f);
-}
-
 static void write_gz(const char *path, const char *mode, const uint8_t *bytes, size_t len) {
   gzFile g = gzopen(path, mode);
   cr_assert(g, "cannot create %s", path);
   cr_assert_eq(gzwrite(g, bytes, (unsigned)len), (int)len);
   cr_assert_eq(gzclose(g), Z_OK);
-}
-
-static size_t file_size(const char *path) {
-  struct stat st;
-  cr_assert_eq(stat(path, &st), 0);
-  return (size_t)st.st_size;
 }
 
 /* An IDX file image in buf: header for dims, then a payload where byte i is
@@ -78,6 +66,24 @@ static void expect_read_error(const char *path, unsigned ndims, const char *what
   cr_assert(strstr(err, what), "message lacks '%s': %s", what, err);
 }
 
+/* Expects d to be the set `name` of n_train and n_test images of height x
+ * width pixels in `classes` classes. */
+static void expect_shape(const Dataset *d, const char *name, size_t n_train, size_t n_test,
+                         size_t height, size_t width, size_t classes) {
+  cr_assert_str_eq(d->name, name);
+  const DataSplit *splits[2] = {&d->train, &d->test};
+  const size_t n[2] = {n_train, n_test};
+  for (int k = 0; k < 2; k++) {
+    const DataSplit *s = splits[k];
+    const char *split = k ? "test" : "train";
+    cr_assert_eq(s->n, n[k], "%s %s: %zu images, expected %zu", name, split, s->n, n[k]);
+    cr_assert_eq(s->dim, height * width, "%s %s: dim %zu", name, split, s->dim);
+    cr_assert(s->height == height && s->width == width, "%s %s: %zux%zu images, expected %zux%zu",
+              name, split, s->height, s->width, height, width);
+    cr_assert_eq(s->classes, classes, "%s %s: %zu classes", name, split, s->classes);
+  }
+}
+
 /* ---- single files ---- */
 
 static void check_round_trip(const char *path, const uint8_t *image, size_t len) {
@@ -98,7 +104,7 @@ static void check_round_trip(const char *path, const uint8_t *image, size_t len)
 Test(idx, round_trip_raw_gzip_and_multi_member_gzip) {
   uint8_t image[256];
   size_t len = idx_image(image, 3, (uint32_t[]){5, 4, 3}, 1, 256);
-  write_raw(in_tmp("raw"), image, len);
+  file_write(in_tmp("raw"), image, len);
   check_round_trip(in_tmp("raw"), image, len);
   /* A gzip file is recognised by its magic, whatever its name. */
   write_gz(in_tmp("packed"), "wb", image, len);
@@ -110,7 +116,7 @@ Test(idx, round_trip_raw_gzip_and_multi_member_gzip) {
 
 Test(idx, missing_and_empty_files) {
   expect_open_error(in_tmp("nothing-here"), 1, "No such file");
-  write_raw(in_tmp("empty"), NULL, 0);
+  file_write(in_tmp("empty"), NULL, 0);
   expect_open_error(in_tmp("empty"), 1, "empty file");
   write_gz(in_tmp("empty.gz"), "wb", NULL, 0);
   expect_open_error(in_tmp("empty.gz"), 1, "empty file");
@@ -121,28 +127,28 @@ Test(idx, header_errors) {
   uint8_t image[256];
   size_t len = idx_image(image, 1, (uint32_t[]){8}, 0, 10);
   image[0] = 0x12;
-  write_raw(in_tmp("magic"), image, len);
+  file_write(in_tmp("magic"), image, len);
   expect_open_error(in_tmp("magic"), 1, "bad magic 0x12000801 at byte 0");
 
   len = idx_image(image, 1, (uint32_t[]){8}, 0, 10);
   image[2] = 0x0d; /* float */
-  write_raw(in_tmp("type"), image, len);
+  file_write(in_tmp("type"), image, len);
   expect_open_error(in_tmp("type"), 1, "byte 2: data type 0x0d");
 
   len = idx_image(image, 3, (uint32_t[]){2, 2, 2}, 0, 10);
-  write_raw(in_tmp("dims"), image, len);
+  file_write(in_tmp("dims"), image, len);
   expect_open_error(in_tmp("dims"), 1, "byte 3: 3 dimensions, expected 1");
 
   len = idx_image(image, 3, (uint32_t[]){2, 0, 2}, 0, 10);
-  write_raw(in_tmp("zero"), image, len);
+  file_write(in_tmp("zero"), image, len);
   expect_open_error(in_tmp("zero"), 3, "byte 8: dimension 1 is 0");
 
   len = idx_image(image, 3, (uint32_t[]){1, 1, 1}, 0, 10);
   memset(image + 4, 0xff, 12); /* 4294967295^3 bytes: must not overflow */
-  write_raw(in_tmp("huge"), image, len);
+  file_write(in_tmp("huge"), image, len);
   expect_open_error(in_tmp("huge"), 3, "dimensions multiply to more than");
 
-  write_raw(in_tmp("short-header"), image, 10);
+  file_write(in_tmp("short-header"), image, 10);
   expect_open_error(in_tmp("short-header"), 3, "truncated at byte 10 of 16");
 }
 
@@ -150,65 +156,64 @@ Test(idx, truncated_and_trailing_raw) {
   uint8_t image[256];
   size_t len = idx_image(image, 3, (uint32_t[]){4, 3, 2}, 0, 256);
   cr_assert_eq(len, 40);
-  write_raw(in_tmp("cut"), image, 30);
+  file_write(in_tmp("cut"), image, 30);
   char want[512];
   snprintf(want, sizeof want, "%s: truncated at byte 30 of 40", in_tmp("cut"));
   expect_read_error(in_tmp("cut"), 3, "truncated");
   cr_assert_str_eq(err, want);
 
   image[len] = 0;
-  write_raw(in_tmp("long"), image, len + 1);
+  file_write(in_tmp("long"), image, len + 1);
   expect_read_error(in_tmp("long"), 3, "trailing garbage after byte 40");
 }
 
-/* A gzip file of an IDX image big enough to span several deflate codes. */
-static size_t write_big_gz(const char *path, uint8_t *image) {
+/* The bytes of a gzip file of an IDX image big enough to span several
+ * deflate codes, in gz (with room for 4 more); returns their length. */
+static size_t big_gz(uint8_t *gz, size_t room) {
+  static uint8_t image[1 << 15];
   size_t len = idx_image(image, 3, (uint32_t[]){40, 20, 20}, 3, 251);
   for (size_t i = 16; i < len; i += 13) image[i] ^= (uint8_t)(i >> 3); /* less regular */
-  write_gz(path, "wb", image, len);
-  return len;
+  write_gz(in_tmp("full.gz"), "wb", image, len);
+  size_t zlen;
+  char *bytes = file_read_or_fail(in_tmp("full.gz"), &zlen);
+  cr_assert_leq(zlen + 4, room);
+  memcpy(gz, bytes, zlen);
+  free(bytes);
+  return zlen;
 }
 
 Test(idx, truncated_gzip) {
-  static uint8_t image[1 << 15], gz[1 << 15];
-  write_big_gz(in_tmp("full.gz"), image);
-  size_t zlen = file_size(in_tmp("full.gz"));
-  FILE *f = fopen(in_tmp("full.gz"), "rb");
-  cr_assert_eq(fread(gz, 1, zlen, f), zlen);
-  fclose(f);
+  static uint8_t gz[1 << 15];
+  size_t zlen = big_gz(gz, sizeof gz);
 
-  write_raw(in_tmp("half.gz"), gz, zlen / 2);
+  file_write(in_tmp("half.gz"), gz, zlen / 2);
   expect_read_error(in_tmp("half.gz"), 3, "of 16016 (gzip stream cut off)");
   cr_assert(strstr(err, "truncated at byte"), "%s", err);
 
-  write_raw(in_tmp("no-trailer.gz"), gz, zlen - 4); /* all data, checksum cut */
+  file_write(in_tmp("no-trailer.gz"), gz, zlen - 4); /* all data, checksum cut */
   expect_read_error(in_tmp("no-trailer.gz"), 3, "checksum missing");
 
-  write_raw(in_tmp("header-only.gz"), gz, 12);
+  file_write(in_tmp("header-only.gz"), gz, 12);
   expect_open_error(in_tmp("header-only.gz"), 3, "truncated at byte 0 of 16 (gzip stream cut off)");
 }
 
 Test(idx, corrupt_gzip) {
-  static uint8_t image[1 << 15], gz[1 << 15];
-  write_big_gz(in_tmp("full.gz"), image);
-  size_t zlen = file_size(in_tmp("full.gz"));
-  FILE *f = fopen(in_tmp("full.gz"), "rb");
-  cr_assert_eq(fread(gz, 1, zlen, f), zlen);
-  fclose(f);
+  static uint8_t gz[1 << 15];
+  size_t zlen = big_gz(gz, sizeof gz);
 
   gz[zlen - 8] ^= 0x55; /* CRC-32 of the data */
-  write_raw(in_tmp("crc.gz"), gz, zlen);
+  file_write(in_tmp("crc.gz"), gz, zlen);
   expect_read_error(in_tmp("crc.gz"), 3, "gzip: incorrect data check");
   gz[zlen - 8] ^= 0x55;
 
   uint8_t first = gz[10];
   gz[10] |= 0x06; /* first deflate block: reserved block type 3 */
-  write_raw(in_tmp("block.gz"), gz, zlen);
+  file_write(in_tmp("block.gz"), gz, zlen);
   expect_open_error(in_tmp("block.gz"), 3, "gzip: invalid block type at byte 0");
   gz[10] = first;
 
   memcpy(gz + zlen, "junk", 4);
-  write_raw(in_tmp("junk.gz"), gz, zlen + 4);
+  file_write(in_tmp("junk.gz"), gz, zlen + 4);
   expect_read_error(in_tmp("junk.gz"), 3, "trailing garbage after the gzip stream");
 }
 
@@ -231,7 +236,7 @@ static void write_mnist(const char *dir, uint32_t n_train, uint32_t n_test, uint
     if (gz_mask >> i & 1)
       write_gz(path, "wb", image, len);
     else
-      write_raw(path, image, len);
+      file_write(path, image, len);
   }
 }
 
@@ -241,15 +246,7 @@ Test(idxdir, loads_mixed_raw_and_gzip_files) {
   char spec[128];
   snprintf(spec, sizeof spec, "idx:%s", tmp);
   cr_assert_eq(dataset_load(spec, NULL, &d, err, sizeof err), 0, "%s", err);
-  cr_assert_str_eq(d.name, "idx");
-  cr_assert_eq(d.train.n, 30);
-  cr_assert_eq(d.test.n, 12);
-  cr_assert_eq(d.train.dim, 20);
-  cr_assert_eq(d.test.dim, 20);
-  cr_assert_eq(d.train.height, 4);
-  cr_assert_eq(d.train.width, 5);
-  cr_assert_eq(d.train.classes, 7);
-  cr_assert_eq(d.test.classes, 7);
+  expect_shape(&d, "idx", 30, 12, 4, 5, 7);
   cr_assert_null(d.train.x_f32);
   for (size_t i = 0; i < 30 * 20; i++) cr_assert_eq(d.train.x_u8[i], (uint8_t)(i * 3 % 256));
   for (size_t i = 0; i < 12; i++) cr_assert_eq(d.test.labels[i], (i * 3 + 3) % 7);
@@ -259,7 +256,7 @@ Test(idxdir, loads_mixed_raw_and_gzip_files) {
 Test(idxdir, count_mismatch_names_the_label_file) {
   write_mnist(tmp, 30, 12, 4, 5, 10, 0);
   uint8_t image[64];
-  write_raw(in_tmp("t10k-labels-idx1-ubyte"), image, idx_image(image, 1, (uint32_t[]){11}, 0, 10));
+  file_write(in_tmp("t10k-labels-idx1-ubyte"), image, idx_image(image, 1, (uint32_t[]){11}, 0, 10));
   Dataset d;
   cr_assert_eq(idx_load_dir(tmp, &d, err, sizeof err), -1);
   cr_assert(strstr(err, in_tmp("t10k-labels-idx1-ubyte")), "%s", err);
@@ -271,7 +268,7 @@ Test(idxdir, image_size_mismatch_between_splits) {
   write_mnist(tmp, 30, 12, 4, 5, 10, 0);
   static uint8_t image[1024];
   size_t len = idx_image(image, 3, (uint32_t[]){12, 5, 4}, 0, 256);
-  write_raw(in_tmp("t10k-images-idx3-ubyte"), image, len);
+  file_write(in_tmp("t10k-images-idx3-ubyte"), image, len);
   Dataset d;
   cr_assert_eq(idx_load_dir(tmp, &d, err, sizeof err), -1);
   cr_assert(strstr(err, "images are 5x4 but"), "%s", err);
@@ -291,7 +288,7 @@ Test(idxdir, missing_file_names_the_directory) {
 
 Test(idxdir, a_bad_file_inside_fails_the_load) {
   write_mnist(tmp, 30, 12, 4, 5, 10, 0);
-  write_raw(in_tmp("train-images-idx3-ubyte"), NULL, 0);
+  file_write(in_tmp("train-images-idx3-ubyte"), NULL, 0);
   Dataset d;
   cr_assert_eq(idx_load_dir(tmp, &d, err, sizeof err), -1);
   cr_assert(strstr(err, "train-images-idx3-ubyte: empty file"), "%s", err);
@@ -327,13 +324,7 @@ Test(fashion, loads_60000_and_10000_images_of_784_pixels, .timeout = 30) {
   if (!fashion_available(NULL)) cr_skip_test("dataset-fashion-mnist not installed");
   Dataset d;
   cr_assert_eq(dataset_load("fashion", NULL, &d, err, sizeof err), 0, "%s", err);
-  cr_assert_str_eq(d.name, "fashion");
-  cr_assert_eq(d.train.n, 60000);
-  cr_assert_eq(d.test.n, 10000);
-  cr_assert_eq(d.train.dim, 784);
-  cr_assert_eq(d.test.dim, 784);
-  cr_assert_eq(d.train.width, 28);
-  cr_assert_eq(d.train.classes, 10);
+  expect_shape(&d, "fashion", 60000, 10000, 28, 28, 10);
   size_t count[10] = {0};
   for (size_t i = 0; i < d.test.n; i++) count[d.test.labels[i]]++;
   for (int c = 0; c < 10; c++) cr_assert_eq(count[c], 1000, "class %d", c);
@@ -348,11 +339,7 @@ Test(glyphs, deterministic_balanced_and_in_range) {
   cr_assert_eq(dataset_load("glyphs", &a, &d1, err, sizeof err), 0, "%s", err);
   cr_assert_eq(dataset_load("glyphs", &a, &d2, err, sizeof err), 0, "%s", err);
   cr_assert_eq(dataset_load("glyphs", &b, &d3, err, sizeof err), 0, "%s", err);
-  cr_assert_str_eq(d1.name, "glyphs");
-  cr_assert_eq(d1.train.n, GLYPHS_TRAIN);
-  cr_assert_eq(d1.test.n, GLYPHS_TEST);
-  cr_assert_eq(d1.train.dim, 256);
-  cr_assert_eq(d1.train.classes, 10);
+  expect_shape(&d1, "glyphs", GLYPHS_TRAIN, GLYPHS_TEST, 16, 16, 10);
   size_t floats = (GLYPHS_TRAIN + GLYPHS_TEST) * 256 * sizeof(float);
   cr_assert_eq(memcmp(d1.train.x_f32, d2.train.x_f32, floats), 0, "same seed, different pixels");
   cr_assert_neq(memcmp(d1.train.x_f32, d3.train.x_f32, floats), 0, "another seed, same pixels");

@@ -17,21 +17,13 @@
 #include "app/logs/log_read.h"
 #include "datasets/csv.h"
 #include "datasets/idx.h"
+#include "tests/files.h"
 #include "tests/proc.h"
 #include "tests/tmpdir.h"
 
 static char err[1024];
 
 TestSuite(inputs, .init = tmpdir_make, .fini = tmpdir_remove);
-
-static void put(const char *path, const void *bytes, size_t len) {
-  FILE *f = fopen(path, "wb");
-  cr_assert(f, "cannot create %s", path);
-  cr_assert_eq(len ? fwrite(bytes, 1, len, f) : 0, len);
-  fclose(f);
-}
-
-static void put_text(const char *path, const char *text) { put(path, text, strlen(text)); }
 
 /* The stderr of a run is one line holding `needle`. */
 static void expect_one_line(const ProcResult *r, const char *needle) {
@@ -109,7 +101,7 @@ Test(inputs, an_idx_file_truncated_while_loading_does_not_crash) {
   const char *path = in_tmp("images");
   size_t len;
   uint8_t *image = idx_images(2000, &len);
-  put(path, image, len);
+  file_write(path, image, len);
   IdxFile f;
   cr_assert_eq(idx_open(&f, path, 3, err, sizeof err), 0, "%s", err);
   cr_assert_eq(truncate(path, 1000), 0);
@@ -149,7 +141,7 @@ static void write_mnist(const char *dir, uint32_t n_train, uint32_t n_test,
     for (uint32_t k = 0; k < (i % 2 ? n : 4 * n); k++) buf[at++] = i % 2 ? labels[k % n_labels] : (uint8_t)k;
     char path[512];
     snprintf(path, sizeof path, "%s/%s", dir, idx_names[i]);
-    put(path, buf, at);
+    file_write(path, buf, at);
   }
 }
 
@@ -230,14 +222,10 @@ Test(inputs, export_refuses_devices_and_logs_over_the_cap, .timeout = 60) {
 static const char *jsonl_with_opt_keys(const char *name, const char *extra) {
   static char path[512];
   snprintf(path, sizeof path, "%s", in_tmp(name));
-  char args[1024];
-  snprintf(args, sizeof args, "--headless --data glyphs --model mlp:16 --steps 12 --batch 40 "
-           "--threads 2 --log-jsonl %s >/dev/null", in_tmp("run.jsonl"));
   ProcResult r;
-  if (access(in_tmp("run.jsonl"), F_OK) != 0) {
-    run_flipscope(args, &r);
-    cr_assert_eq(r.code, 0, "%s", r.err);
-  }
+  if (access(in_tmp("run.jsonl"), F_OK) != 0)
+    run_flipscope_ok(&r, "--headless --data glyphs --model mlp:16 --steps 12 --batch 40 "
+                     "--threads 2 --log-jsonl %s >/dev/null", in_tmp("run.jsonl"));
   static char text[1 << 20];
   slurp(in_tmp("run.jsonl"), text, sizeof text);
   char *opt = strstr(text, "\"opt\":{\"opt\":");
@@ -255,7 +243,7 @@ static const char *jsonl_with_opt_keys(const char *name, const char *extra) {
  * made it read (or hang on) any path. */
 Test(inputs, export_follows_no_path_found_in_a_log, .timeout = 120) {
   const char *cfg = in_tmp("other.cfg"), *fifo = in_tmp("fifo");
-  put_text(cfg, "gamma = 0.5\nalpha = 0.25\n");
+  file_write_text(cfg, "gamma = 0.5\nalpha = 0.25\n");
   cr_assert_eq(mkfifo(fifo, 0600), 0);
   char extra[1024], args[2048], plain[1 << 14], edited[1 << 14];
   ProcResult r;
@@ -366,7 +354,7 @@ Test(inputs, config_file_errors_name_the_file_and_line) {
   const char *path = in_tmp("run.cfg");
   errors_name_flags(); /* as flipscope's main does: messages spell settings as flags */
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    put_text(path, cases[i].text);
+    file_write_text(path, cases[i].text);
     char *argv[] = {"--config", (char *)path};
     Config *cfg = malloc(sizeof *cfg);
     cr_assert_eq(config_parse(2, argv, cfg, err, sizeof err), -1);

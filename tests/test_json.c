@@ -8,6 +8,7 @@
 #include "app/cli/config.h"
 #include "app/io/json.h"
 #include "app/logs/log_read.h"
+#include "tests/files.h"
 #include "tests/proc.h"
 #include "tests/tmpdir.h"
 
@@ -19,10 +20,7 @@ TestSuite(json, .init = tmpdir_make, .fini = tmpdir_remove);
 /* Writes len bytes of a log to tmp/name and returns its path. */
 static const char *put_log(const char *name, const char *bytes, size_t len) {
   const char *path = in_tmp(name);
-  FILE *f = fopen(path, "wb");
-  cr_assert(f, "cannot create %s", path);
-  cr_assert_eq(fwrite(bytes, 1, len, f), len);
-  fclose(f);
+  file_write(path, bytes, len);
   return path;
 }
 
@@ -54,15 +52,23 @@ static void expect_bad_line(const char *bad, size_t bad_len, const char *why) {
   cr_assert(strstr(err, "bad.jsonl:2: not JSON: ") == err && strstr(err, why), "%s", err);
 }
 
-Test(json, a_truncated_line_names_the_file_and_line) {
-  const char *bad = "{\"type\":\"step\",\"step\":8,\"layers\":[{\"flips\":";
-  expect_bad_line(bad, strlen(bad), "unexpected token near end of file");
-}
+/* A test that a log whose line 2 is the string literal `bad` is refused
+ * saying `why` (expect_bad_line). */
+#define BAD_LINE_TEST(name, bad, why) \
+  Test(json, name) { expect_bad_line(bad, sizeof bad - 1, why); }
 
-Test(json, invalid_utf8_names_the_file_and_line) {
-  const char *bad = "{\"type\":\"param_change\",\"param\":\"lr\",\"text\":\"\xff\xfe\"}";
-  expect_bad_line(bad, strlen(bad), "unable to decode byte 0xff");
-}
+BAD_LINE_TEST(a_truncated_line_names_the_file_and_line,
+              "{\"type\":\"step\",\"step\":8,\"layers\":[{\"flips\":",
+              "unexpected token near end of file")
+BAD_LINE_TEST(invalid_utf8_names_the_file_and_line,
+              "{\"type\":\"param_change\",\"param\":\"lr\",\"text\":\"\xff\xfe\"}",
+              "unable to decode byte 0xff")
+BAD_LINE_TEST(duplicate_keys_are_refused, "{\"type\":\"step\",\"type\":\"param_change\"}",
+              "duplicate object key")
+BAD_LINE_TEST(a_real_past_dbl_max_is_refused,
+              "{\"type\":\"param_change\",\"param\":\"lr\",\"new\":1e999}", "real number overflow")
+/* A line that is valid JSON but not an object or array is not a record. */
+BAD_LINE_TEST(a_bare_value_line_is_refused, "42", "'[' or '{' expected")
 
 Test(json, a_nul_byte_in_a_line_is_refused) {
   const char bad[] = "{\"type\":\"param_change\",\"param\":\"lr\"}\0{\"x\":1}";
@@ -76,16 +82,6 @@ Test(json, deep_nesting_is_refused_without_a_crash) {
   memset(bad, '[', 100000);
   memset(bad + 100000, ']', 100000);
   expect_bad_line(bad, 200000, "maximum parsing depth reached");
-}
-
-Test(json, duplicate_keys_are_refused) {
-  const char *bad = "{\"type\":\"step\",\"type\":\"param_change\"}";
-  expect_bad_line(bad, strlen(bad), "duplicate object key");
-}
-
-Test(json, a_real_past_dbl_max_is_refused) {
-  const char *bad = "{\"type\":\"param_change\",\"param\":\"lr\",\"new\":1e999}";
-  expect_bad_line(bad, strlen(bad), "real number overflow");
 }
 
 /* Numbers flipscope never writes but a user may: integers past 2^63 and
@@ -117,9 +113,4 @@ Test(json, huge_numbers_are_read_as_doubles) {
   cr_assert_eq(got.nev, 1);
   cr_assert_eq(got.n, 1);
   log_run_free(&got);
-}
-
-/* A line that is valid JSON but not an object or array is not a record. */
-Test(json, a_bare_value_line_is_refused) {
-  expect_bad_line("42", 2, "'[' or '{' expected");
 }

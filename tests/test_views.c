@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "app/live/tui_filter.h"
+#include "files.h"
 #include "views/views.h"
 
 #define GOLDEN_DIR "tests/golden/"
@@ -147,19 +148,6 @@ static char *render_all(const Canvas *c) {
   return out;
 }
 
-static char *slurp_file(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  fseek(f, 0, SEEK_SET);
-  char *buf = malloc((size_t)n + 1);
-  size_t got = fread(buf, 1, (size_t)n, f);
-  buf[got] = 0;
-  fclose(f);
-  return buf;
-}
-
 static void check_golden(const char *name, const Canvas *c) {
   char path[256];
   snprintf(path, sizeof path, GOLDEN_DIR "%s.txt", name);
@@ -171,7 +159,7 @@ static void check_golden(const char *name, const Canvas *c) {
     fputs(got, f);
     fclose(f);
   } else {
-    char *want = slurp_file(path);
+    char *want = file_read(path, NULL);
     cr_assert(want, "%s is missing: run FLIPSCOPE_UPDATE_GOLDEN=1 make test, then review it", path);
     if (strcmp(got, want) != 0) {
       char out[300];
