@@ -56,26 +56,20 @@ static inline void run_flipscope_within(unsigned seconds, const char *args, Proc
 /* Runs `flipscope ARGS` as run_flipscope_within does, without a time limit. */
 static inline void run_flipscope(const char *args, ProcResult *r) { run_flipscope_within(0, args, r); }
 
-/* Runs `flipscope ARGS` as run_flipscope does, ARGS made from fmt and ap as
- * vprintf makes them; fills *r. */
-static inline void run_flipscopev(ProcResult *r, const char *fmt, va_list ap) {
-  va_list again;
+/* Runs `flipscope ARGS` as run_flipscope does, ARGS made from fmt and the
+ * arguments after it as printf makes them; fills *r. */
+__attribute__((format(printf, 2, 3))) static inline void run_flipscopef(ProcResult *r,
+                                                                        const char *fmt, ...) {
+  va_list ap, again;
+  va_start(ap, fmt);
   va_copy(again, ap);
   int len = vsnprintf(NULL, 0, fmt, ap);
   char *args = malloc((size_t)len + 1);
   vsnprintf(args, (size_t)len + 1, fmt, again);
   va_end(again);
+  va_end(ap);
   run_flipscope(args, r);
   free(args);
-}
-
-/* run_flipscopev with the arguments after fmt. */
-__attribute__((format(printf, 2, 3))) static inline void run_flipscopef(ProcResult *r,
-                                                                        const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  run_flipscopev(r, fmt, ap);
-  va_end(ap);
 }
 
 /* Fails the test unless the run in r exited 0, naming its arguments and stderr. */
@@ -83,15 +77,9 @@ static inline void expect_ok(const ProcResult *r) {
   cr_assert_eq(r->code, 0, "flipscope %s: exit %d, stderr: %s", r->args, r->code, r->err);
 }
 
-/* Runs flipscope as run_flipscopef does and expects exit 0 (expect_ok). */
-__attribute__((format(printf, 2, 3))) static inline void run_flipscope_ok(ProcResult *r,
-                                                                          const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  run_flipscopev(r, fmt, ap);
-  va_end(ap);
-  expect_ok(r);
-}
+/* run_flipscope_ok(&r, FMT, ...): runs flipscope as run_flipscopef does and
+ * expects exit 0 (expect_ok). */
+#define run_flipscope_ok(r, ...) (run_flipscopef((r), __VA_ARGS__), expect_ok(r))
 
 /* Runs `flipscope ARGS` and expects exit `code`, nothing on stdout and one
  * line on stderr holding needle. */

@@ -15,30 +15,13 @@
 #include <sys/sysmacros.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "proc.h"
 #include "tmpdir.h"
 
 TestSuite(outputs, .init = tmpdir_make, .fini = tmpdir_remove);
 
 #define RUN "--headless --data glyphs --model mlp:16 --batch 50 --steps 3 --threads 1"
-
-static void write_text(const char *path, const char *text) {
-  FILE *f = fopen(path, "w");
-  cr_assert(f, "cannot write %s", path);
-  fputs(text, f);
-  cr_assert_eq(fclose(f), 0);
-}
-
-/* The whole file (malloc'd), or NULL when it cannot be read. */
-static char *read_text(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  static char buf[1 << 16];
-  size_t n = fread(buf, 1, sizeof buf - 1, f);
-  buf[n] = 0;
-  fclose(f);
-  return strdup(buf);
-}
 
 /* Names in dir that hold ".tmp" (temporary files left behind). */
 static int temporaries_in(const char *dir) {
@@ -96,29 +79,22 @@ Test(outputs, a_character_device_is_written_to_not_replaced) {
 }
 
 Test(outputs, a_save_through_a_symbolic_link_replaces_the_file_it_names) {
-  char args[1024];
   ProcResult r;
-  snprintf(args, sizeof args, RUN " --save %s", in_tmp("real.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, RUN " --save %s", in_tmp("real.ckpt"));
   cr_assert_eq(symlink("real.ckpt", in_tmp("link.ckpt")), 0);
-  snprintf(args, sizeof args, "--headless --load %s --steps 5 --save %s --result %s",
-           in_tmp("link.ckpt"), in_tmp("link.ckpt"), in_tmp("r.json"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "--headless --load %s --steps 5 --save %s --result %s",
+                   in_tmp("link.ckpt"), in_tmp("link.ckpt"), in_tmp("r.json"));
   struct stat st;
   cr_assert(lstat(in_tmp("link.ckpt"), &st) == 0 && S_ISLNK(st.st_mode), "the link stays a link");
-  snprintf(args, sizeof args, "checkpoint %s", in_tmp("real.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "checkpoint %s", in_tmp("real.ckpt"));
   cr_assert_eq(json_number(r.out, "step"), 5, "the file it names holds the new save: %s", r.out);
   cr_assert_eq(temporaries_in(tmp), 0);
 }
 
 Test(outputs, a_save_removes_unlocked_temporaries_only) {
-  write_text(in_tmp("c.ckpt.tmp-Ab12Cd"), "left by a killed save");
-  write_text(in_tmp("c.ckpt.tmp-Zz99Zz"), "a save under way");
-  write_text(in_tmp("c.ckpt.tmp-mine.txt"), "not ours");
+  file_write_text(in_tmp("c.ckpt.tmp-Ab12Cd"), "left by a killed save");
+  file_write_text(in_tmp("c.ckpt.tmp-Zz99Zz"), "a save under way");
+  file_write_text(in_tmp("c.ckpt.tmp-mine.txt"), "not ours");
   int fd = open(in_tmp("c.ckpt.tmp-Zz99Zz"), O_RDWR);
   cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0);
   char args[1024];
@@ -136,7 +112,7 @@ Test(outputs, a_save_removes_unlocked_temporaries_only) {
 
 /* flipscope ARGS must exit 2 with one line naming both flags, leaving `kept` as it was. */
 static void expect_shared(const char *args, const char *flag1, const char *flag2, const char *kept) {
-  char *before = read_text(kept);
+  char *before = file_read(kept, NULL);
   cr_assert(before, "%s", kept);
   ProcResult r;
   run_flipscope(args, &r);
@@ -144,20 +120,20 @@ static void expect_shared(const char *args, const char *flag1, const char *flag2
   expect_one_line(&r, args);
   cr_assert(strstr(r.err, flag1) && strstr(r.err, flag2) && strstr(r.err, "the same file"),
             "flipscope %s: '%s' names %s and %s", args, r.err, flag1, flag2);
-  char *after = read_text(kept);
+  char *after = file_read(kept, NULL);
   cr_assert(after && !strcmp(before, after), "flipscope %s changed %s", args, kept);
   free(before);
   free(after);
 }
 
 Test(outputs, a_log_over_the_training_data_is_refused) {
-  write_text(in_tmp("data.csv"), "label,a,b\n0,1,2\n1,2,3\n0,3,4\n1,4,5\n");
+  file_write_text(in_tmp("data.csv"), "label,a,b\n0,1,2\n1,2,3\n0,3,4\n1,4,5\n");
   char args[1024];
   snprintf(args, sizeof args, "--headless --data csv:%s --log %s", in_tmp("data.csv"), in_tmp("data.csv"));
   expect_shared(args, "--log", "--data", in_tmp("data.csv"));
   /* --export DIR would write DIR/log.csv */
   cr_assert_eq(mkdir(in_tmp("ex"), 0755), 0);
-  write_text(in_tmp("ex/log.csv"), "label,a,b\n0,1,2\n1,2,3\n0,3,4\n1,4,5\n");
+  file_write_text(in_tmp("ex/log.csv"), "label,a,b\n0,1,2\n1,2,3\n0,3,4\n1,4,5\n");
   snprintf(args, sizeof args, "--headless --data csv:%s --export %s", in_tmp("ex/log.csv"), in_tmp("ex"));
   expect_shared(args, "--export", "--data", in_tmp("ex/log.csv"));
   /* and its charts' files */
@@ -167,7 +143,7 @@ Test(outputs, a_log_over_the_training_data_is_refused) {
   cr_assert_eq(r.code, 2, "%s", r.err);
   cr_assert(strstr(r.err, "--export") && strstr(r.err, "--log"), "%s", r.err);
   /* the files of --data idx:DIR */
-  write_text(in_tmp("train-labels-idx1-ubyte"), "labels");
+  file_write_text(in_tmp("train-labels-idx1-ubyte"), "labels");
   snprintf(args, sizeof args, "--headless --data idx:%s --log %s/train-labels-idx1-ubyte", tmp, tmp);
   expect_shared(args, "--log", "--data", in_tmp("train-labels-idx1-ubyte"));
 }
@@ -175,9 +151,7 @@ Test(outputs, a_log_over_the_training_data_is_refused) {
 Test(outputs, a_log_over_the_loaded_checkpoint_is_refused_also_through_links) {
   char args[1024];
   ProcResult r;
-  snprintf(args, sizeof args, RUN " --save %s", in_tmp("c.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, RUN " --save %s", in_tmp("c.ckpt"));
   cr_assert_eq(link(in_tmp("c.ckpt"), in_tmp("hard.ckpt")), 0);
   cr_assert_eq(symlink(in_tmp("c.ckpt"), in_tmp("sym.ckpt")), 0);
   const char *names[] = {"c.ckpt", "hard.ckpt", "sym.ckpt"};
@@ -190,15 +164,13 @@ Test(outputs, a_log_over_the_loaded_checkpoint_is_refused_also_through_links) {
            in_tmp("hard.ckpt"));
   expect_shared(args, "--result", "--load", in_tmp("c.ckpt"));
   /* --save over --load is a resume in place, and stays allowed */
-  snprintf(args, sizeof args, "--headless --load %s --steps 6 --save %s", in_tmp("c.ckpt"),
-           in_tmp("hard.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "--headless --load %s --steps 6 --save %s", in_tmp("c.ckpt"),
+                   in_tmp("hard.ckpt"));
 }
 
 Test(outputs, two_outputs_on_one_file_are_refused) {
-  write_text(in_tmp("run.cfg"), "steps = 3\n");
-  write_text(in_tmp("a.out"), "keep me\n");
+  file_write_text(in_tmp("run.cfg"), "steps = 3\n");
+  file_write_text(in_tmp("a.out"), "keep me\n");
   cr_assert_eq(link(in_tmp("a.out"), in_tmp("b.out")), 0);
   const char *other[] = {"--log-jsonl", "--save", "--result", "--screen"};
   char args[1024];
@@ -258,7 +230,7 @@ Test(outputs, a_second_sweep_on_one_directory_refuses, .timeout = 60) {
   cr_assert(strstr(r.err, "in use by another sweep"), "%s", r.err);
   char path[512];
   snprintf(path, sizeof path, "%s/sw/results.csv", tmp);
-  char *csv = read_text(path), *first = read_text(in_tmp("first.out"));
+  char *csv = file_read(path, NULL), *first = file_read(in_tmp("first.out"), NULL);
   cr_assert(csv, "the first sweep finished: %s", first);
   cr_assert(strstr(csv, "alpha=1e-3,1e-3,ok,") && strstr(csv, "alpha=1e-2,1e-2,ok,"), "%s", csv);
   cr_assert(strstr(first, "2/2 run, 0 failed"), "%s", first);
@@ -345,9 +317,7 @@ Test(outputs, emitted_job_lines_never_split) {
   cr_assert(strstr(r.err, "--title") && strstr(r.err, "newline"), "%s", r.err);
   cr_assert_str_eq(r.out, "");
   /* a quote or a space is quoted for sh, on one line */
-  snprintf(args, sizeof args, "sweep --out %s/sw --emit-jobs " GRID " --title \"it's a b\"", tmp);
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "sweep --out %s/sw --emit-jobs " GRID " --title \"it's a b\"", tmp);
   cr_assert(strstr(r.out, "--title 'it'\\''s a b'"), "%s", r.out);
   char *nl = strchr(r.out, '\n');
   cr_assert(nl && strchr(nl + 1, '\n') && !strchr(strchr(nl + 1, '\n') + 1, '\n'), "two lines: %s",

@@ -26,11 +26,8 @@ static double csv_cell(const char *path, int row, int col) {
 }
 
 Test(science, summary_reports_the_first_step_apart) {
-  char args[512];
   ProcResult r;
-  snprintf(args, sizeof args, SMALL " --steps 30 --log %s", in_tmp("run.csv"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --steps 30 --log %s", in_tmp("run.csv"));
   double total = json_number(r.out, "flips_total"), first = json_number(r.out, "flips_first_step");
   cr_assert_eq(first, csv_cell(in_tmp("run.csv"), 1, 6), "step 1's flips: %s", r.out);
   cr_assert_eq(json_number(r.out, "flips_after_first"), total - first, "%s", r.out);
@@ -38,12 +35,8 @@ Test(science, summary_reports_the_first_step_apart) {
   const double weights = 256 * 32 + 32 * 32 + 32 * 10;
   cr_assert(first > 0.3 * weights && first < 0.7 * weights, "%s", r.out);
   /* Resumed mid-run, the summary still knows step 1's flips. */
-  snprintf(args, sizeof args, SMALL " --epochs 1 --steps 10 --save %s", in_tmp("run.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(args, sizeof args, "--headless --load %s --steps 30", in_tmp("run.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --epochs 1 --steps 10 --save %s", in_tmp("run.ckpt"));
+  run_flipscope_ok(&r, "--headless --load %s --steps 30", in_tmp("run.ckpt"));
   cr_assert_eq(json_number(r.out, "flips_first_step"), first, "%s", r.out);
   cr_assert_eq(json_number(r.out, "flips_total"), total, "%s", r.out);
 }
@@ -51,15 +44,10 @@ Test(science, summary_reports_the_first_step_apart) {
 Test(science, state_init_keeps_the_initial_signs_through_step_one) {
   const char *opts[] = {"cema", "bop", "iir"};
   for (size_t k = 0; k < sizeof opts / sizeof *opts; k++) {
-    char args[512];
     ProcResult r;
-    snprintf(args, sizeof args, SMALL " --opt %s --steps 5", opts[k]);
-    run_flipscope(args, &r);
-    cr_assert_eq(r.code, 0, "%s", r.err);
+    run_flipscope_ok(&r, SMALL " --opt %s --steps 5", opts[k]);
     double from_zero = json_number(r.out, "flips_first_step");
-    snprintf(args, sizeof args, SMALL " --opt %s --steps 5 --state-init 1e-3", opts[k]);
-    run_flipscope(args, &r);
-    cr_assert_eq(r.code, 0, "%s", r.err);
+    run_flipscope_ok(&r, SMALL " --opt %s --steps 5 --state-init 1e-3", opts[k]);
     cr_assert(from_zero > 1000, "%s: %g flips at step 1 from zero", opts[k], from_zero);
     cr_assert_eq(json_number(r.out, "flips_first_step"), 0, "%s: %s", opts[k], r.out);
   }
@@ -73,12 +61,9 @@ static double csv_mean(const char *path, int from, int to, int col) {
 }
 
 Test(science, ff_ratio_is_the_epochs_mean_flip_ratio) {
-  char args[512];
   ProcResult r;
   /* glyphs: 12,000 training images, batch 200: 60 steps per epoch */
-  snprintf(args, sizeof args, SMALL " --batch 200 --epochs 2 --log %s", in_tmp("run.csv"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --batch 200 --epochs 2 --log %s", in_tmp("run.csv"));
   double want = csv_mean(in_tmp("run.csv"), 61, 120, 7); /* flip_ratio, the last epoch */
   cr_assert_float_eq(json_number(r.out, "ff_ratio"), want, 1e-5 * want, "%s", r.out);
   /* each epoch's line shows its own ff_ratio, step 1 included in the first */
@@ -88,11 +73,7 @@ Test(science, ff_ratio_is_the_epochs_mean_flip_ratio) {
   snprintf(line, sizeof line, "ff_ratio %.3g%%", 100 * want);
   cr_assert(strstr(r.err, line), "'%s' not in: %s", line, r.err);
   /* a run resumed inside the epoch reports the same */
-  snprintf(args, sizeof args, SMALL " --batch 200 --epochs 2 --steps 90 --save %s", in_tmp("c"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(args, sizeof args, "--headless --load %s --steps 120", in_tmp("c"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --batch 200 --epochs 2 --steps 90 --save %s", in_tmp("c"));
+  run_flipscope_ok(&r, "--headless --load %s --steps 120", in_tmp("c"));
   cr_assert_float_eq(json_number(r.out, "ff_ratio"), want, 1e-5 * want, "%s", r.out);
 }

@@ -15,7 +15,11 @@
 #include "engine/optim.h"
 #include "engine/bitpack.h"
 #include "engine/telemetry.h"
+#include "files.h"
 #include "proc.h"
+#include "tmpdir.h"
+
+TestSuite(telemetry, .init = tmpdir_make, .fini = tmpdir_remove);
 
 /* ---------------------------------------------------------------- engine */
 
@@ -248,44 +252,12 @@ Test(telemetry, large_layer_subsample_spans_every_column) {
 
 /* ---------------------------------------------------------------- logs */
 
-static char *read_all(const char *path) {
-  FILE *f = fopen(path, "rb");
-  if (!f) return NULL;
-  fseek(f, 0, SEEK_END);
-  long n = ftell(f);
-  rewind(f);
-  char *buf = malloc((size_t)n + 1);
-  size_t got = fread(buf, 1, (size_t)n, f);
-  buf[got] = 0;
-  fclose(f);
-  return buf;
-}
-
-static char *temp_dir(void) {
-  char *d = strdup("/tmp/flipscope-tel-XXXXXX");
-  cr_assert_not_null(mkdtemp(d));
-  return d;
-}
-
-static void remove_tree(const char *dir) {
-  char cmd[4200];
-  snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
-  cr_assert_eq(system(cmd), 0);
-}
-
 Test(telemetry, csv_and_jsonl_schemas, .timeout = 60) {
-  char *dir = temp_dir(), args[1024], path[512];
-  snprintf(args, sizeof args,
-           "--headless --data glyphs --model mlp:32 --steps 25 --batch 40 --threads 2 "
-           "--eval-every 10 --telemetry-every 4 --telemetry-samples 64 --log %s/run.csv "
-           "--log-jsonl %s/run.jsonl",
-           dir, dir);
   ProcResult r;
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(path, sizeof path, "%s/run.csv", dir);
-  char *csv = read_all(path);
-  cr_assert_not_null(csv);
+  run_flipscope_ok(&r, "--headless --data glyphs --model mlp:32 --steps 25 --batch 40 --threads 2 "
+                   "--eval-every 10 --telemetry-every 4 --telemetry-samples 64 --log %s "
+                   "--log-jsonl %s", in_tmp("run.csv"), in_tmp("run.jsonl"));
+  char *csv = file_read_or_fail(in_tmp("run.csv"), NULL);
   const char *header =
       "step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio,flips_l0,flip_ratio_l0,flips_l1,"
       "flip_ratio_l1,reversals_l0,never_flipped_l0,near_zero_l0,inertia_abs_median_l0,"
@@ -301,9 +273,7 @@ Test(telemetry, csv_and_jsonl_schemas, .timeout = 60) {
   cr_assert_eq(cells, 20);
   free(csv);
 
-  snprintf(path, sizeof path, "%s/run.jsonl", dir);
-  char *text = read_all(path);
-  cr_assert_not_null(text);
+  char *text = file_read_or_fail(in_tmp("run.jsonl"), NULL);
   size_t records = 0, line_no = 0;
   for (char *line = text, *next; line && *line; line = next) {
     next = strchr(line, '\n');
@@ -348,8 +318,6 @@ Test(telemetry, csv_and_jsonl_schemas, .timeout = 60) {
   }
   cr_assert_eq(records, 7, "records at steps 4, 8, ..., 24 and 25");
   free(text);
-  remove_tree(dir);
-  free(dir);
 }
 
 /* ---------------------------------------------------------------- charts */
@@ -365,7 +333,7 @@ static int png_ok(const char *path) {
 }
 
 static int svg_ok(const char *path) {
-  char *text = read_all(path);
+  char *text = file_read(path, NULL);
   int ok = text && strlen(text) > 200 && strstr(text, "<svg") && strstr(text, "</svg>");
   free(text);
   return ok;
@@ -406,15 +374,11 @@ static void check_charts(const char *dir, int rerun) {
 }
 
 Test(telemetry, every_chart_renders_and_its_script_reruns, .timeout = 90) {
-  char *dir = temp_dir(), args[2048], out[600];
-  snprintf(out, sizeof out, "%s/charts", dir);
-  snprintf(args, sizeof args,
-           "--headless --data glyphs --model mlp:24 --steps 40 --batch 40 --threads 2 "
-           "--eval-every 10 --export %s",
-           out);
+  char out[600];
+  snprintf(out, sizeof out, "%s/charts", tmp);
   ProcResult r;
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "--headless --data glyphs --model mlp:24 --steps 40 --batch 40 --threads 2 "
+                   "--eval-every 10 --export %s", out);
   cr_assert(json_number(r.out, "test_acc") >= 0, "the summary still comes: %s", r.out);
   check_charts(out, 1);
   /* After the fact, from the logs the run left in DIR, with a parameter change
@@ -426,32 +390,27 @@ Test(telemetry, every_chart_renders_and_its_script_reruns, .timeout = 90) {
   fprintf(f, "{\"type\":\"param_change\",\"step\":20,\"param\":\"gamma\",\"old\":0.1,"
              "\"new\":0.01,\"text\":\"gamma 0.1 -> 0.01\"}\n");
   fclose(f);
-  snprintf(again, sizeof again, "%s/again", dir);
-  snprintf(args, sizeof args, "export %s/log.csv %s", out, again);
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  snprintf(again, sizeof again, "%s/again", tmp);
+  run_flipscope_ok(&r, "export %s/log.csv %s", out, again);
   check_charts(again, 0);
   snprintf(path, sizeof path, "%s/loss.gp", again);
-  char *gp = read_all(path);
+  char *gp = file_read(path, NULL);
   cr_assert(gp && strstr(gp, "set arrow from 20, graph 0") && strstr(gp, "'gamma 0.1 -> 0.01'"),
             "the change is marked: %s", gp);
   free(gp);
   snprintf(path, sizeof path, "%s/bode.gp", again);
-  gp = read_all(path);
+  gp = file_read(path, NULL);
   cr_assert(gp && strstr(gp, "end of run: cema: alpha") && strstr(gp, "gamma 0.01"),
             "the filter after the change is drawn too: %s", gp);
   free(gp);
-  remove_tree(dir);
-  free(dir);
 }
 
 Test(telemetry, hostile_names_cannot_inject_gnuplot_commands, .timeout = 90) {
-  char *dir = temp_dir();
   /* Quotes, backslashes, a newline, semicolons, backquotes, $(...), system(), a macro. */
   const char *evil = "x' \"q\" \\ ;`touch PWN1`;$(touch PWN2)\nsystem(\"touch PWN3\") @m '";
   char out[600], log[700];
-  snprintf(out, sizeof out, "%s/%s", dir, evil);
-  snprintf(log, sizeof log, "%s/%s.csv", dir, evil);
+  snprintf(out, sizeof out, "%s/%s", tmp, evil);
+  snprintf(log, sizeof log, "%s/%s.csv", tmp, evil);
   setenv("EVIL_OUT", out, 1);
   setenv("EVIL_LOG", log, 1);
   setenv("EVIL_TITLE", evil, 1);
@@ -463,7 +422,7 @@ Test(telemetry, hostile_names_cannot_inject_gnuplot_commands, .timeout = 90) {
   check_charts(out, 1);
   /* After the fact: a hostile log path and a hostile output directory. */
   char out2[700];
-  snprintf(out2, sizeof out2, "%s/2 %s", dir, evil);
+  snprintf(out2, sizeof out2, "%s/2 %s", tmp, evil);
   setenv("EVIL_OUT2", out2, 1);
   run_flipscope("export --title \"$EVIL_TITLE\" \"$EVIL_LOG\" \"$EVIL_OUT2\"", &r);
   cr_assert_eq(r.code, 0, "%s", r.err);
@@ -471,7 +430,7 @@ Test(telemetry, hostile_names_cannot_inject_gnuplot_commands, .timeout = 90) {
   snprintf(path, sizeof path, "%s/loss.png", out2);
   cr_assert(png_ok(path));
   /* Nothing was run: no PWN files anywhere near. */
-  const char *places[] = {dir, out, out2, "."};
+  const char *places[] = {tmp, out, out2, "."};
   for (size_t p = 0; p < 4; p++)
     for (int k = 1; k <= 3; k++) {
       snprintf(path, sizeof path, "%s/PWN%d", places[p], k);
@@ -479,34 +438,26 @@ Test(telemetry, hostile_names_cannot_inject_gnuplot_commands, .timeout = 90) {
     }
   /* The title reached the chart, quotes and all. */
   snprintf(path, sizeof path, "%s/dashboard.svg", out);
-  char *svg = read_all(path);
+  char *svg = file_read(path, NULL);
   cr_assert(svg && strstr(svg, "touch PWN1"), "the title is drawn as text");
   free(svg);
-  remove_tree(dir);
-  free(dir);
 }
 
 Test(telemetry, without_gnuplot_data_and_scripts_are_written_with_a_warning, .timeout = 60) {
-  char *dir = temp_dir(), args[1024];
-  snprintf(args, sizeof args,
-           "--headless --data glyphs --model mlp:16 --steps 12 --batch 40 --threads 2 --export %s",
-           dir);
   setenv("FLIPSCOPE_GNUPLOT", "", 1);
   ProcResult r;
-  run_flipscope(args, &r);
+  run_flipscopef(&r, "--headless --data glyphs --model mlp:16 --steps 12 --batch 40 --threads 2 "
+                 "--export %s", tmp);
   unsetenv("FLIPSCOPE_GNUPLOT");
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  expect_ok(&r);
   cr_assert(strstr(r.err, "warning") && strstr(r.err, "gnuplot not found"), "%s", r.err);
   char path[600];
   const char *files[] = {"loss.gp", "loss.dat", "dashboard.gp", "bode.dat", "raster_l0.dat"};
   for (size_t i = 0; i < 5; i++) {
-    snprintf(path, sizeof path, "%s/%s", dir, files[i]);
+    snprintf(path, sizeof path, "%s/%s", tmp, files[i]);
     cr_assert_eq(access(path, R_OK), 0, "%s missing", path);
   }
-  snprintf(path, sizeof path, "%s/loss.png", dir);
-  cr_assert_neq(access(path, F_OK), 0, "no images without gnuplot");
-  remove_tree(dir);
-  free(dir);
+  cr_assert_neq(access(in_tmp("loss.png"), F_OK), 0, "no images without gnuplot");
 }
 
 /* ---------------------------------------------------------------- sweeps */
@@ -518,37 +469,33 @@ static size_t count_lines_with(const char *text, const char *needle) {
 }
 
 Test(telemetry, sweep_two_by_two_with_resume_emit_and_collect, .timeout = 120) {
-  char *dir = temp_dir(), args[2048], path[600];
+  char args[2048], path[600];
   const char *grid = "--alpha 1e-4:1e-2:log:2 --gamma 0.01,0.1 --data glyphs --model mlp:16 "
                      "--steps 15 --batch 40";
-  snprintf(args, sizeof args, "sweep --out %s/sw --jobs 2 %s", dir, grid);
+  snprintf(args, sizeof args, "sweep --out %s/sw --jobs 2 %s", tmp, grid);
   ProcResult r;
   run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
-  snprintf(path, sizeof path, "%s/sw/results.csv", dir);
-  char *csv = read_all(path);
-  cr_assert_not_null(csv);
+  expect_ok(&r);
+  char *csv = file_read_or_fail(in_tmp("sw/results.csv"), NULL);
   cr_assert(strncmp(csv, "id,alpha,gamma,status,test_acc,", 31) == 0, "%s", csv);
   cr_assert_eq(count_lines_with(csv, ",ok,"), 4, "%s", csv);
   cr_assert(strstr(csv, "alpha=0.0001_gamma=0.01,0.0001,0.01,ok,"), "%s", csv);
   free(csv);
   const char *images[] = {"acc_heatmap.png", "flips_heatmap.png"};
   for (int i = 0; i < 2; i++) {
-    snprintf(path, sizeof path, "%s/sw/%s", dir, images[i]);
+    snprintf(path, sizeof path, "%s/sw/%s", tmp, images[i]);
     cr_assert(png_ok(path), "%s", path);
   }
   /* Resume: only the point whose result is gone runs again. */
-  snprintf(path, sizeof path, "%s/sw/points/alpha=0.01_gamma=0.1.json", dir);
+  snprintf(path, sizeof path, "%s/sw/points/alpha=0.01_gamma=0.1.json", tmp);
   cr_assert_eq(unlink(path), 0);
   run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  expect_ok(&r);
   cr_assert(strstr(r.err, "1/1 run, 0 failed, 3 skipped"), "%s", r.err);
   cr_assert_eq(access(path, R_OK), 0);
   /* --emit-jobs: one complete command per unfinished point, nothing run. */
   cr_assert_eq(unlink(path), 0);
-  snprintf(args, sizeof args, "sweep --out %s/sw --emit-jobs %s", dir, grid);
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "sweep --out %s/sw --emit-jobs %s", tmp, grid);
   cr_assert_eq(count_lines_with(r.out, "\n"), 1, "%s", r.out);
   cr_assert(strstr(r.out, "--headless") && strstr(r.out, "--alpha 0.01 --gamma 0.1") &&
                 strstr(r.out, "--result"),
@@ -556,35 +503,21 @@ Test(telemetry, sweep_two_by_two_with_resume_emit_and_collect, .timeout = 120) {
   cr_assert_neq(access(path, F_OK), 0, "--emit-jobs runs nothing");
   /* Run the emitted command as a job scheduler would, then collect. */
   cr_assert_eq(system(r.out), 0, "%s", r.out);
-  snprintf(args, sizeof args, "sweep --collect %s/sw", dir);
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "sweep --collect %s/sw", tmp);
   cr_assert(strstr(r.err, "4 points, 4 finished"), "%s", r.err);
-  snprintf(path, sizeof path, "%s/sw/results.csv", dir);
-  csv = read_all(path);
+  csv = file_read_or_fail(in_tmp("sw/results.csv"), NULL);
   cr_assert_eq(count_lines_with(csv, ",ok,"), 4, "%s", csv);
   free(csv);
   /* A different fixed setting in the same directory is refused. */
-  snprintf(args, sizeof args, "sweep --out %s/sw --alpha 1e-4:1e-2:log:2 --data glyphs --steps 3", dir);
-  run_flipscope(args, &r);
+  run_flipscopef(&r, "sweep --out %s/sw --alpha 1e-4:1e-2:log:2 --data glyphs --steps 3", tmp);
   cr_assert_eq(r.code, 2, "%s", r.err);
-  remove_tree(dir);
-  free(dir);
 }
 
 Test(telemetry, sweep_usage_errors) {
-  ProcResult r;
-  run_flipscope("sweep --data glyphs", &r);
-  cr_assert_eq(r.code, 2);
-  cr_assert(strstr(r.err, "nothing to sweep"), "%s", r.err);
-  run_flipscope("sweep --alpha 0:1:log:3", &r);
-  cr_assert_eq(r.code, 2);
-  cr_assert(strstr(r.err, "--alpha"), "%s", r.err);
-  run_flipscope("sweep --alpha 1e-3,1e-2 --log x.csv", &r);
-  cr_assert_eq(r.code, 2);
-  cr_assert(strstr(r.err, "--log"), "%s", r.err);
-  run_flipscope("sweep --frob 1,2", &r);
-  cr_assert_eq(r.code, 2);
+  expect_usage_error("sweep --data glyphs", "nothing to sweep");
+  expect_usage_error("sweep --alpha 0:1:log:3", "--alpha");
+  expect_usage_error("sweep --alpha 1e-3,1e-2 --log x.csv", "--log");
+  expect_usage_error("sweep --frob 1,2", "--frob");
 }
 
 /* The trainer hands layers past the first their signs already packed by the
