@@ -4,14 +4,25 @@
 #include <string.h>
 
 #include "app/cli/config.h"
+#include "files.h"
 #include "proc.h"
+#include "tmpdir.h"
 
-/* Writes text to a new file made from the mkstemp template path. */
-static void write_config(char *path, const char *text) {
-  int fd = mkstemp(path);
-  cr_assert_geq(fd, 0);
-  cr_assert_eq(write(fd, text, strlen(text)), (ssize_t)strlen(text));
-  close(fd);
+TestSuite(cli, .init = tmpdir_make, .fini = tmpdir_remove);
+
+/* What the last parse made of the arguments, and its message. */
+static Config cfg;
+static char err[256];
+
+/* config_parse of argv into cfg and err. */
+static int parse(int argc, char **argv) { return config_parse(argc, argv, &cfg, err, sizeof err); }
+
+/* Writes text to the config file tmp/run.cfg; returns its path. */
+static char *config_file(const char *text) {
+  static char path[256];
+  snprintf(path, sizeof path, "%s", in_tmp("run.cfg"));
+  file_write_text(path, text);
+  return path;
 }
 
 Test(cli, unknown_option) { expect_usage_error("--headless --frobnicate 3", "--frobnicate"); }
@@ -49,86 +60,55 @@ Test(cli, help_lists_every_documented_flag) {
 }
 
 Test(cli, config_file_sets_values_and_flags_override) {
-  char path[] = "/tmp/flipscope-cfgXXXXXX";
-  write_config(path, "# a run\nopt = adam\nlr = 0.01   # rate\nbatch=32\nheadless = true\n");
-  char *argv[] = {"--config", path, "--lr", "0.002"};
-  Config cfg;
-  char err[256];
-  cr_assert_eq(config_parse(4, argv, &cfg, err, sizeof err), 0, "%s", err);
+  char *path = config_file("# a run\nopt = adam\nlr = 0.01   # rate\nbatch=32\nheadless = true\n");
+  cr_assert_eq(parse(4, (char *[]){"--config", path, "--lr", "0.002"}), 0, "%s", err);
   cr_assert_eq(cfg.opt.kind, OPT_ADAM);
   cr_assert_float_eq(cfg.opt.lr, 0.002, 1e-12);
   cr_assert_eq(cfg.train.batch, 32);
   cr_assert_eq(cfg.headless, 1);
-  unlink(path);
 }
 
 /* Checkpoints saved before flip-flops were renamed reversals hold
  * "flipflop-window = K" in their settings: it still reads, as the new key. */
 Test(cli, the_old_name_of_a_renamed_setting_still_reads) {
-  char path[] = "/tmp/flipscope-cfgXXXXXX";
-  write_config(path, "flipflop-window = 7\n");
-  char *argv[] = {"--config", path};
-  Config cfg;
-  char err[256];
-  cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(parse(2, (char *[]){"--config", config_file("flipflop-window = 7\n")}), 0, "%s", err);
   cr_assert_eq(cfg.reversal_window, 7);
-  unlink(path);
 }
 
 /* A key given twice in a config file was taken silently (the last won). */
 Test(cli, a_config_key_given_twice_is_refused) {
-  char path[] = "/tmp/flipscope-cfgXXXXXX";
-  write_config(path, "lr = 0.1\nbatch = 10\nlr = 0.2\n");
-  char *argv[] = {"--config", path};
-  Config cfg;
-  char err[256], want[256];
-  cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), -1);
+  char *path = config_file("lr = 0.1\nbatch = 10\nlr = 0.2\n");
+  cr_assert_eq(parse(2, (char *[]){"--config", path}), -1);
+  char want[512];
   snprintf(want, sizeof want, "%s:3: lr: given twice (first on line 1)", path);
   cr_assert_str_eq(err, want);
-  unlink(path);
 }
 
 Test(cli, config_file_errors_name_file_and_line) {
-  char path[] = "/tmp/flipscope-cfgXXXXXX";
-  write_config(path, "lr = 0.1\nbogus = 3\n");
-  char *argv[] = {"--config", path};
-  Config cfg;
-  char err[256];
-  cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), -1);
-  char want[128];
+  char *path = config_file("lr = 0.1\nbogus = 3\n");
+  cr_assert_eq(parse(2, (char *[]){"--config", path}), -1);
+  char want[512];
   snprintf(want, sizeof want, "%s:2: unknown key 'bogus'", path);
   cr_assert(strstr(err, want), "%s", err);
-  unlink(path);
-  char *missing[] = {"--config", "/nonexistent/x.cfg"};
-  cr_assert_eq(config_parse(2, missing, &cfg, err, sizeof err), -1);
+  cr_assert_eq(parse(2, (char *[]){"--config", "/nonexistent/x.cfg"}), -1);
   cr_assert(strstr(err, "/nonexistent/x.cfg"), "%s", err);
 }
 
 Test(cli, config_file_once_in_either_form_and_readable) {
-  char path[] = "/tmp/flipscope-cfgXXXXXX";
-  write_config(path, "batch = 7\ndata = \"csv:/tmp/a b#1.csv\"  # quoted: blanks and '#'\n");
-  char arg[64];
+  char *path = config_file("batch = 7\ndata = \"csv:/tmp/a b#1.csv\"  # quoted: blanks and '#'\n");
+  char arg[300];
   snprintf(arg, sizeof arg, "--config=%s", path);
-  char *eq_form[] = {arg};
-  Config cfg;
-  char err[256];
-  cr_assert_eq(config_parse(1, eq_form, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(parse(1, (char *[]){arg}), 0, "%s", err);
   cr_assert_eq(cfg.train.batch, 7, "--config=FILE is read too");
   cr_assert_str_eq(cfg.data, "csv:/tmp/a b#1.csv");
-  char *twice[] = {"--config", path, arg};
-  cr_assert_eq(config_parse(3, twice, &cfg, err, sizeof err), -1);
+  cr_assert_eq(parse(3, (char *[]){"--config", path, arg}), -1);
   cr_assert_str_eq(err, "--config: given more than once");
-  char *dir[] = {"--config", "/tmp"};
-  cr_assert_eq(config_parse(2, dir, &cfg, err, sizeof err), -1);
+  cr_assert_eq(parse(2, (char *[]){"--config", "/tmp"}), -1);
   cr_assert_str_eq(err, "--config: /tmp: not a regular file (a directory)");
-  unlink(path);
 }
 
 Test(cli, steps_alone_span_the_schedule) {
-  char *argv[] = {"--steps", "50"};
-  Config cfg;
-  char err[256];
-  cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(parse(2, (char *[]){"--steps", "50"}), 0, "%s", err);
   cr_assert_eq(cfg.train.max_steps, 50);
   cr_assert_eq(cfg.train.epochs, 0);
 }
@@ -146,12 +126,8 @@ Test(cli, numbers_a_user_does_not_mean_are_refused) {
     expect_usage_error(args, "--change");
   }
   const char *good[] = {"1e-3", ".5", "1.", "0.25", "1E-2", "+0.5"};
-  for (size_t i = 0; i < sizeof good / sizeof *good; i++) {
-    char *argv[] = {"--alpha", (char *)good[i]};
-    Config cfg;
-    char err[256];
-    cr_assert_eq(config_parse(2, argv, &cfg, err, sizeof err), 0, "%s: %s", good[i], err);
-  }
+  for (size_t i = 0; i < sizeof good / sizeof *good; i++)
+    cr_assert_eq(parse(2, (char *[]){"--alpha", (char *)good[i]}), 0, "%s: %s", good[i], err);
 }
 
 Test(cli, degenerate_and_unstable_settings_are_refused) {
