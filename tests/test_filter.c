@@ -303,6 +303,19 @@ Test(filter, what_each_optimizer_is) {
 
 /* ---- the new optimizers, by hand ---------------------------------------- */
 
+/* The latent weight after one step of the SGD optimizer c over one weight of
+ * sign *sign and latent w0, with gradient g. */
+static float sgd_step_from(const OptConfig *c, float *sign, float w0, float g) {
+  Optimizer *o = make(c, sign, 1);
+  float *w = optim_state(o, 0)[0];
+  w[0] = w0;
+  optim_begin_step(o, c->lr);
+  optim_step_layer(o, 0, sign, &g);
+  float after = w[0];
+  optim_free(o);
+  return after;
+}
+
 Test(filter, sgd_steps_by_hand) {
   float sign[1] = {1};
   OptConfig c = config(OPT_SGD);
@@ -335,26 +348,16 @@ Test(filter, sgd_steps_by_hand) {
   c.nesterov = 1;
   c.clip = 0.3;
   sign[0] = 1;
-  o = make(&c, sign, 1);
-  w = optim_state(o, 0)[0];
-  w[0] = 0.2f;
-  optim_begin_step(o, c.lr);
-  optim_step_layer(o, 0, sign, (float[]){1});
-  cr_assert_float_eq(w[0], -0.3f, 1e-7);
-  optim_free(o);
+  float after = sgd_step_from(&c, sign, 0.2f, 1);
+  cr_assert_float_eq(after, -0.3f, 1e-7, "nesterov, clipped: w = %g", after);
 
   /* decoupled, no momentum: w = 0.2 (1 - 0.5 * 0.25) - 0.5 * 1 = -0.325 */
   c = config(OPT_SGD);
   c.lr = 0.5;
   c.wd = 0.25;
   c.decoupled_wd = 1;
-  o = make(&c, sign, 1);
-  w = optim_state(o, 0)[0];
-  w[0] = 0.2f;
-  optim_begin_step(o, c.lr);
-  optim_step_layer(o, 0, sign, (float[]){1});
-  cr_assert_float_eq(w[0], -0.325f, 1e-7);
-  optim_free(o);
+  after = sgd_step_from(&c, sign, 0.2f, 1);
+  cr_assert_float_eq(after, -0.325f, 1e-7, "decoupled: w = %g", after);
 }
 
 Test(filter, bop_and_bop2_steps_by_hand) {

@@ -16,6 +16,14 @@ static Optimizer *make(OptConfig *cfg, const float *sign, size_t n) {
   return o;
 }
 
+/* Adam at its defaults but for latent weights that start at 0, over the n signs. */
+static Optimizer *adam_from_zero(float *sign, size_t n) {
+  OptConfig cfg;
+  optim_defaults(OPT_ADAM, &cfg);
+  cfg.init_scale = 0;
+  return make(&cfg, sign, n);
+}
+
 Test(optim, cema_two_steps_by_hand) {
   OptConfig cfg;
   optim_defaults(OPT_CEMA, &cfg);
@@ -43,11 +51,8 @@ Test(optim, cema_two_steps_by_hand) {
 }
 
 Test(optim, adam_one_step_by_hand) {
-  OptConfig cfg;
-  optim_defaults(OPT_ADAM, &cfg);
-  cfg.init_scale = 0;
   float sign[2] = {1, -1};
-  Optimizer *o = make(&cfg, sign, 2);
+  Optimizer *o = adam_from_zero(sign, 2);
   float *w = optim_state(o, 0)[0];
   cr_assert(w[0] == 0 && w[1] == 0, "init scale 0 gives zero latent weights");
   w[0] = 0.05f;
@@ -67,11 +72,8 @@ Test(optim, adam_one_step_by_hand) {
 }
 
 Test(optim, zero_latent_weight_keeps_its_sign) {
-  OptConfig cfg;
-  optim_defaults(OPT_ADAM, &cfg);
-  cfg.init_scale = 0;
   float sign[1] = {-1};
-  Optimizer *o = make(&cfg, sign, 1);
+  Optimizer *o = adam_from_zero(sign, 1);
   float g[1] = {0};
   optim_begin_step(o, 0.1);
   cr_assert_eq(optim_step_layer(o, 0, sign, g), 0);
