@@ -173,20 +173,43 @@ static void check_golden(const char *name, const Canvas *c) {
   free(got);
 }
 
+/* Compares canvas c with the golden file of view or screen `name` drawn at w x h. */
+static void check_golden_at(const char *name, int w, int h, const Canvas *c) {
+  char golden[64];
+  snprintf(golden, sizeof golden, "%s_%dx%d", name, w, h);
+  check_golden(golden, c);
+}
+
+/* The fixed snapshot, its ghost and the UI state drawn over them. */
+typedef struct {
+  DashSnapshot *s;
+  DashGhost *g;
+  DashUi ui;
+} Scene;
+
+static Scene scene_make(void) {
+  Scene sc = {.s = fixed_snapshot(), .g = fixed_ghost()};
+  sc.ui = fixed_ui(sc.s, sc.g);
+  return sc;
+}
+
+static void scene_free(Scene *sc) {
+  free(sc->s);
+  free(sc->g);
+}
+
 typedef void (*ViewFn)(Canvas *, Rect, const DashSnapshot *, const DashUi *);
 
 /* Draws one pane in its layout rectangle on a margin-padded canvas: checks
  * nothing lands outside, then compares the pane's cells with the golden. */
 static void check_view(const char *name, Pane pane, int header, int footer, ViewFn fn, int w, int h) {
-  DashSnapshot *s = fixed_snapshot();
-  DashGhost *g = fixed_ghost();
-  DashUi ui = fixed_ui(s, g);
+  Scene sc = scene_make();
   Layout L;
   cr_assert_eq(layout_compute(w, h, &L), 0);
   Rect r = header ? L.header : footer ? L.footer : L.pane[pane];
   Canvas big, c;
   canvas_init(&big, r.w + 4, r.h + 4);
-  fn(&big, (Rect){2, 2, r.w, r.h}, s, &ui);
+  fn(&big, (Rect){2, 2, r.w, r.h}, sc.s, &sc.ui);
   for (int y = 0; y < big.h; y++)
     for (int x = 0; x < big.w; x++) {
       if (x >= 2 && y >= 2 && x < 2 + r.w && y < 2 + r.h) continue;
@@ -195,14 +218,11 @@ static void check_view(const char *name, Pane pane, int header, int footer, View
                 name, x - 2, y - 2);
     }
   canvas_init(&c, r.w, r.h);
-  fn(&c, (Rect){0, 0, r.w, r.h}, s, &ui);
-  char golden[64];
-  snprintf(golden, sizeof golden, "%s_%dx%d", name, w, h);
-  check_golden(golden, &c);
+  fn(&c, (Rect){0, 0, r.w, r.h}, sc.s, &sc.ui);
+  check_golden_at(name, w, h, &c);
   canvas_free(&c);
   canvas_free(&big);
-  free(s);
-  free(g);
+  scene_free(&sc);
 }
 
 #define VIEW_TESTS(name, pane, header, footer, fn)                                                 \
@@ -218,20 +238,15 @@ VIEW_TESTS(filter, PANE_FILTER, 0, 0, view_filter)
 VIEW_TESTS(footer, 0, 0, 1, view_footer)
 
 static void check_screen(const char *name, int w, int h, Overlay ov, void (*tweak)(DashSnapshot *, DashUi *)) {
-  DashSnapshot *s = fixed_snapshot();
-  DashGhost *g = fixed_ghost();
-  DashUi ui = fixed_ui(s, g);
-  ui.overlay = ov;
-  if (tweak) tweak(s, &ui);
+  Scene sc = scene_make();
+  sc.ui.overlay = ov;
+  if (tweak) tweak(sc.s, &sc.ui);
   Canvas c;
   canvas_init(&c, w, h);
-  dash_render(&c, s, &ui);
-  char golden[64];
-  snprintf(golden, sizeof golden, "%s_%dx%d", name, w, h);
-  check_golden(golden, &c);
+  dash_render(&c, sc.s, &sc.ui);
+  check_golden_at(name, w, h, &c);
   canvas_free(&c);
-  free(s);
-  free(g);
+  scene_free(&sc);
 }
 
 static void tweak_opts(DashSnapshot *s, DashUi *ui) {
@@ -303,15 +318,13 @@ Test(views, every_size_renders) {
 /* A pinned run shows as a ghost with `u unpin` in the footer; once `u` has
  * removed it (ui.ghost = NULL) neither is drawn. */
 Test(views, unpin_removes_the_ghost) {
-  DashSnapshot *s = fixed_snapshot();
-  DashGhost *g = fixed_ghost();
-  DashUi ui = fixed_ui(s, g);
-  ui.focus = PANE_CURVES;
+  Scene sc = scene_make();
+  sc.ui.focus = PANE_CURVES;
   for (int pinned = 1; pinned >= 0; pinned--) {
-    ui.ghost = pinned ? g : NULL;
+    sc.ui.ghost = pinned ? sc.g : NULL;
     Canvas c;
     canvas_init(&c, 132, 40);
-    dash_render(&c, s, &ui);
+    dash_render(&c, sc.s, &sc.ui);
     char *text = canvas_to_text(&c, 0);
     int ghost_cells = 0;
     for (int y = 0; y < c.h; y++)
@@ -323,8 +336,7 @@ Test(views, unpin_removes_the_ghost) {
     free(text);
     canvas_free(&c);
   }
-  free(s);
-  free(g);
+  scene_free(&sc);
 }
 
 /* An empty snapshot (before the first step) must draw without numbers. */
