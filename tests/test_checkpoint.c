@@ -48,6 +48,15 @@ static const char *lines(const char *text, int first, int last) {
   return out;
 }
 
+/* Expects the n lines of got from line got_first to be those of want from
+ * line want_first (what names them). */
+static void expect_lines(const char *got, int got_first, const char *want, int want_first, int n,
+                         const char *what) {
+  static char wanted[1 << 20];
+  snprintf(wanted, sizeof wanted, "%s", lines(want, want_first, want_first + n - 1));
+  cr_assert_str_eq(lines(got, got_first, got_first + n - 1), wanted, "%s", what);
+}
+
 static int count_lines(const char *text) {
   int n = 0;
   for (; *text; text++) n += *text == '\n';
@@ -93,6 +102,14 @@ static Buf save_after(Trainer *t, int steps) {
   char err[512];
   for (int s = 0; s < steps; s++) cr_assert_eq(trainer_step(t, &r, err, sizeof err), 1, "%s", err);
   return save(t);
+}
+
+/* The checkpoint of a new trainer of `kind` after `steps` steps. */
+static Buf checkpoint_after(OptKind kind, int steps) {
+  Trainer *t = small_trainer(kind);
+  Buf b = save_after(t, steps);
+  trainer_free(t);
+  return b;
 }
 
 /* Expects t to save as the bytes in want (what says why). */
@@ -141,6 +158,7 @@ Test(checkpoint, round_trip_restores_the_exact_state_and_trajectory) {
     cr_assert_eq(info.opt.kind, (OptKind)kind);
     cr_assert_eq(info.config_len, 16);
     cr_assert_eq(checkpoint_restore(b, buf.data, buf.len, err, sizeof err), 0, "%s", err);
+    free(buf.data);
     /* From here both runs take the same steps, into the next epoch's reshuffle. */
     for (int s = 0; s < 100; s++) {
       cr_assert_eq(trainer_step(a, &ra, err, sizeof err), 1);
@@ -152,15 +170,14 @@ Test(checkpoint, round_trip_restores_the_exact_state_and_trajectory) {
     }
     Buf first = save(a);
     expect_saves(b, &first, "the same state writes the same bytes");
-    free(buf.data), free(first.data);
+    free(first.data);
     trainer_free(a);
     trainer_free(b);
   }
 }
 
 Test(checkpoint, every_truncation_and_flipped_bit_is_refused) {
-  Trainer *t = small_trainer(OPT_CEMA);
-  Buf b = save_after(t, 3);
+  Buf b = checkpoint_after(OPT_CEMA, 3);
   CkptInfo info;
   char err[512];
   for (size_t n = 0; n < b.len; n += n < 64 ? 1 : 97) {
@@ -175,12 +192,10 @@ Test(checkpoint, every_truncation_and_flipped_bit_is_refused) {
   }
   cr_assert_eq(checkpoint_inspect(b.data, b.len, &info, err, sizeof err), 0, "%s", err);
   free(b.data);
-  trainer_free(t);
 }
 
 Test(checkpoint, corrupt_sections_with_a_valid_checksum_are_refused) {
-  Trainer *t = small_trainer(OPT_ADAM);
-  Buf b = save_after(t, 5);
+  Buf b = checkpoint_after(OPT_ADAM, 5);
   CkptInfo info;
   char err[512];
   struct {
@@ -225,18 +240,17 @@ Test(checkpoint, corrupt_sections_with_a_valid_checksum_are_refused) {
   cr_assert(strstr(err, "not a flipscope checkpoint (bad magic"), "%s", err);
   free(e.data);
   free(b.data);
-  trainer_free(t);
 }
 
 Test(checkpoint, mismatches_leave_the_trainer_untouched) {
-  Trainer *a = small_trainer(OPT_CEMA), *b = small_trainer(OPT_SGD);
-  Buf ba = save_after(a, 5), bb = save(b);
+  Buf ba = checkpoint_after(OPT_CEMA, 5);
+  Trainer *b = small_trainer(OPT_SGD);
+  Buf bb = save(b);
   char err[512];
   cr_assert_eq(checkpoint_restore(b, ba.data, ba.len, err, sizeof err), -1);
   cr_assert_str_eq(err, "the checkpoint's optimizer is cema; this run's opt is sgd");
   expect_saves(b, &bb, "a refused restore changes nothing");
   free(ba.data), free(bb.data);
-  trainer_free(a);
   trainer_free(b);
 }
 
@@ -317,30 +331,42 @@ Test(numcheck, optimizer_state_is_scanned_periodically) {
 
 /* ---- end to end: resume equivalence ---- */
 
-Test(resume, rows_101_to_200_equal_a_run_that_never_stopped, .timeout = 60) {
-  ProcResult r;
-  /* --epochs fixes the schedule; --steps 100 stops halfway through it. */
-  run_flipscope_ok(&r, SMALL " --epochs 3 --steps 200 --log %s", in_tmp("straight.csv"));
-  static char straight_json[sizeof r.out];
-  memcpy(straight_json, r.out, sizeof straight_json);
-  run_flipscope_ok(&r, SMALL " --epochs 3 --steps 100 --log %s --save %s",
-                   in_tmp("first.csv"), in_tmp("run.ckpt"));
+/* A run of 200 steps over 3 epochs (--epochs fixes the schedule) that stops
+ * at step 100, saving tmp/run.ckpt, and is resumed from it, beside one that
+ * never stopped; `flag` (--log or --log-jsonl) writes their logs in tmp. */
+typedef struct {
+  const char *flag;
+  const char *straight, *first, *second; /* the log of the run that never stopped, of each half */
+  void (*between)(void);                 /* runs between the halves, unless NULL */
+} ResumePlan;
+
+/* Runs the plan; the summaries of the straight run and of the resumed half
+ * go to *straight and *resumed. */
+static void resume_plan_run(const ResumePlan *p, ProcResult *straight, ProcResult *resumed) {
+  run_flipscope_ok(straight, SMALL " --epochs 3 --steps 200 %s %s", p->flag, in_tmp(p->straight));
+  run_flipscope_ok(resumed, SMALL " --epochs 3 --steps 100 %s %s --save %s", p->flag,
+                   in_tmp(p->first), in_tmp("run.ckpt"));
+  if (p->between) p->between();
   /* The resume needs no other flag: the checkpoint holds the settings. */
-  run_flipscope_ok(&r, "--headless --load %s --steps 200 --log %s", in_tmp("run.ckpt"),
-                   in_tmp("second.csv"));
+  run_flipscope_ok(resumed, "--headless --load %s --steps 200 %s %s", in_tmp("run.ckpt"), p->flag,
+                   in_tmp(p->second));
+}
+
+Test(resume, rows_101_to_200_equal_a_run_that_never_stopped, .timeout = 60) {
+  static ProcResult straight_run, r;
+  resume_plan_run(&(ResumePlan){"--log", "straight.csv", "first.csv", "second.csv", NULL},
+                  &straight_run, &r);
   char *straight = file_read_or_fail(in_tmp("straight.csv"), NULL);
   char *second = file_read_or_fail(in_tmp("second.csv"), NULL);
   cr_assert_eq(count_lines(straight), 201);
   cr_assert_eq(count_lines(second), 101, "header and rows 101..200");
-  char want[1 << 16];
-  snprintf(want, sizeof want, "%s", lines(straight, 102, 201));
-  cr_assert_str_eq(lines(second, 2, 101), want, "rows 101..200 differ");
-  cr_assert_str_eq(lines(second, 1, 1), lines(straight, 1, 1) == NULL ? "" : lines(straight, 1, 1));
+  expect_lines(second, 2, straight, 102, 100, "rows 101..200 differ");
+  expect_lines(second, 1, straight, 1, 1, "the header differs");
   /* The summaries agree on everything that is not a timing. */
   const char *keys[] = {"test_acc", "train_acc", "loss", "steps", "epochs", "flips_total"};
   for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
-    cr_assert_float_eq(json_number(r.out, keys[k]), json_number(straight_json, keys[k]), 1e-12,
-                       "%s: %s vs %s", keys[k], r.out, straight_json);
+    cr_assert_float_eq(json_number(r.out, keys[k]), json_number(straight_run.out, keys[k]), 1e-12,
+                       "%s: %s vs %s", keys[k], r.out, straight_run.out);
   free(straight);
   free(second);
 }
@@ -355,30 +381,30 @@ static const char *without_test_acc(const char *line) {
   return out;
 }
 
-Test(resume, a_resumed_jsonl_log_continues_in_the_same_file, .timeout = 60) {
-  ProcResult r;
-  run_flipscope_ok(&r, SMALL " --epochs 3 --steps 200 --log-jsonl %s", in_tmp("straight.jsonl"));
-  run_flipscope_ok(&r, SMALL " --epochs 3 --steps 100 --log-jsonl %s --save %s",
-                   in_tmp("log.jsonl"), in_tmp("run.ckpt"));
-  /* Records past the checkpoint (a run that went on after its last save) and
-   * a torn last line are dropped. */
+/* Appends to tmp/log.jsonl a record past the checkpoint (a run that went on
+ * after its last save) and a torn last line, which a resume drops. */
+static void add_records_past_the_checkpoint(void) {
   FILE *f = fopen(in_tmp("log.jsonl"), "a");
+  cr_assert(f);
   fputs("{\"type\":\"step\",\"step\":105,\"epoch\":0}\n{\"type\":\"step\",\"st", f);
   fclose(f);
-  run_flipscope_ok(&r, "--headless --load %s --steps 200 --log-jsonl %s", in_tmp("run.ckpt"),
-                   in_tmp("log.jsonl"));
+}
+
+Test(resume, a_resumed_jsonl_log_continues_in_the_same_file, .timeout = 60) {
+  static ProcResult straight_run, r;
+  resume_plan_run(&(ResumePlan){"--log-jsonl", "straight.jsonl", "log.jsonl", "log.jsonl",
+                                add_records_past_the_checkpoint},
+                  &straight_run, &r);
   char *straight = file_read_or_fail(in_tmp("straight.jsonl"), NULL);
   char *log = file_read_or_fail(in_tmp("log.jsonl"), NULL);
   /* The header (the resumed run's: 200 steps) and a record every 5 steps. */
   cr_assert_eq(count_lines(straight), 41);
   cr_assert_eq(count_lines(log), 41, "one header, records 5..200 once each");
   const int at = 1 + 100 / 5; /* the checkpoint's record */
-  static char want[1 << 20];
-  snprintf(want, sizeof want, "%s", lines(straight, 1, at - 1));
-  cr_assert_str_eq(lines(log, 1, at - 1), want, "the header and records up to step 95");
-  snprintf(want, sizeof want, "%s", lines(straight, at + 1, 41));
-  cr_assert_str_eq(lines(log, at + 1, 41), want, "records 105..200");
+  expect_lines(log, 1, straight, 1, at - 1, "the header and records up to step 95");
+  expect_lines(log, at + 1, straight, at + 1, 41 - at, "records 105..200");
   /* Step 100 was the first run's last, so it was evaluated there only. */
+  static char want[1 << 20];
   snprintf(want, sizeof want, "%s", without_test_acc(lines(straight, at, at)));
   cr_assert_str_eq(without_test_acc(lines(log, at, at)), want, "the record of step 100");
   free(straight);
@@ -399,11 +425,8 @@ Test(resume, a_resumed_log_continues_in_the_same_file, .timeout = 60) {
   char *straight = file_read_or_fail(in_tmp("straight.csv"), NULL);
   char *log = file_read_or_fail(in_tmp("log.csv"), NULL);
   cr_assert_eq(count_lines(log), 151, "the first 90 rows are kept, 60 follow");
-  char want[1 << 16];
-  snprintf(want, sizeof want, "%s", lines(straight, 92, 151));
-  cr_assert_str_eq(lines(log, 92, 151), want);
-  snprintf(want, sizeof want, "%s", lines(straight, 1, 90));
-  cr_assert_str_eq(lines(log, 1, 90), want, "header and rows 1..89");
+  expect_lines(log, 92, straight, 92, 60, "rows 91..150");
+  expect_lines(log, 1, straight, 1, 90, "header and rows 1..89");
   free(straight);
   free(log);
   cr_assert_eq(access(in_tmp("run.ckpt.tmp-1"), F_OK), -1);

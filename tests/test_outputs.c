@@ -68,11 +68,8 @@ Test(outputs, a_character_device_is_written_to_not_replaced) {
   if (geteuid() != 0) cr_skip_test("needs root to mknod a character device");
   cr_assert_eq(mknod(in_tmp("null"), S_IFCHR | 0666, makedev(1, 3)), 0);
   cr_assert_eq(mknod(in_tmp("null2"), S_IFCHR | 0666, makedev(1, 3)), 0);
-  char args[1024];
-  snprintf(args, sizeof args, RUN " --result %s --save %s", in_tmp("null"), in_tmp("null2"));
   ProcResult r;
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, RUN " --result %s --save %s", in_tmp("null"), in_tmp("null2"));
   cr_assert(is_char_device(in_tmp("null")), "--result replaced the device with a file");
   cr_assert(is_char_device(in_tmp("null2")), "--save replaced the device with a file");
   cr_assert_eq(temporaries_in(tmp), 0, "no temporary file left");
@@ -97,11 +94,8 @@ Test(outputs, a_save_removes_unlocked_temporaries_only) {
   file_write_text(in_tmp("c.ckpt.tmp-mine.txt"), "not ours");
   int fd = open(in_tmp("c.ckpt.tmp-Zz99Zz"), O_RDWR);
   cr_assert(fd >= 0 && flock(fd, LOCK_EX) == 0);
-  char args[1024];
-  snprintf(args, sizeof args, RUN " --save %s", in_tmp("c.ckpt"));
   ProcResult r;
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, RUN " --save %s", in_tmp("c.ckpt"));
   cr_assert_neq(access(in_tmp("c.ckpt.tmp-Ab12Cd"), F_OK), 0, "the stale one is removed");
   cr_assert_eq(access(in_tmp("c.ckpt.tmp-Zz99Zz"), F_OK), 0, "the locked one stays");
   cr_assert_eq(access(in_tmp("c.ckpt.tmp-mine.txt"), F_OK), 0, "another name stays");
@@ -260,11 +254,8 @@ Test(outputs, a_leftover_temporary_name_does_not_break_a_point, .timeout = 60) {
   cr_assert_eq(mkdir(in_tmp("sw/points"), 0755), 0);
   cr_assert_eq(mkdir(in_tmp("sw/points/alpha=1e-3.json.tmp"), 0755), 0);
   cr_assert_eq(mkdir(in_tmp("sw/sweep.json.tmp"), 0755), 0);
-  char args[1024];
-  snprintf(args, sizeof args, "sweep --out %s/sw " GRID " --steps 3", tmp);
   ProcResult r;
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "sweep --out %s/sw " GRID " --steps 3", tmp);
   cr_assert(strstr(r.err, "2 points, 2 finished"), "%s", r.err);
   cr_assert_eq(temporaries_in(in_tmp("sw/points")), 1, "only the old directory");
 }
