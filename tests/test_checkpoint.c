@@ -418,7 +418,8 @@ Test(resume, a_resumed_log_continues_in_the_same_file, .timeout = 60) {
   ProcResult r;
   run_flipscope_ok(&r, SGD_RUN " --steps 150 --log %s", in_tmp("straight.csv"));
   double val = json_number(r.out, "val_acc");
-  run_flipscope_ok(&r, SGD_RUN " --steps 90 --log %s --save %s", in_tmp("log.csv"), in_tmp("run.ckpt"));
+  run_flipscope_ok(&r, SGD_RUN " --steps 90 --log %s --save %s", in_tmp("log.csv"),
+                   in_tmp("run.ckpt"));
   run_flipscope_ok(&r, "--headless --load %s --steps 150 --log %s --save %s",
                    in_tmp("run.ckpt"), in_tmp("log.csv"), in_tmp("run.ckpt"));
   cr_assert_float_eq(json_number(r.out, "val_acc"), val, 1e-12, "%s", r.out);
@@ -621,7 +622,8 @@ static void stop_and_resume(int sig, int code, const char *name) {
   cr_assert(WIFEXITED(status), "killed by the signal instead of handling it");
   cr_assert_eq(WEXITSTATUS(status), code);
   size_t len;
-  char *err = file_read_or_fail(in_tmp("stderr"), &len), *out = file_read_or_fail(in_tmp("stdout"), &len);
+  char *err = file_read_or_fail(in_tmp("stderr"), NULL);
+  char *out = file_read_or_fail(in_tmp("stdout"), NULL);
   cr_assert(strstr(err, name) && strstr(err, "saved"), "%s", err);
   cr_assert_str_eq(out, "", "no summary for a run that did not finish");
   ProcResult r;
@@ -635,7 +637,8 @@ static void stop_and_resume(int sig, int code, const char *name) {
   run_flipscope_ok(&r, "--headless --load %s --steps %d --log %s", in_tmp("run.ckpt"), to,
                    in_tmp("log.csv"));
   run_flipscope_ok(&r, "%s --steps %d --log %s", plan, to, in_tmp("straight.csv"));
-  char *a = file_read_or_fail(in_tmp("straight.csv"), &len), *b = file_read_or_fail(in_tmp("log.csv"), &len);
+  char *a = file_read_or_fail(in_tmp("straight.csv"), NULL);
+  char *b = file_read_or_fail(in_tmp("log.csv"), NULL);
   cr_assert_str_eq(b, a, "stopped at %d by %s and resumed: the log differs", at, name);
   free(a), free(b);
 }

@@ -71,7 +71,8 @@ Test(cli, config_file_sets_values_and_flags_override) {
 /* Checkpoints saved before flip-flops were renamed reversals hold
  * "flipflop-window = K" in their settings: it still reads, as the new key. */
 Test(cli, the_old_name_of_a_renamed_setting_still_reads) {
-  cr_assert_eq(parse(2, (char *[]){"--config", config_file("flipflop-window = 7\n")}), 0, "%s", err);
+  char *path = config_file("flipflop-window = 7\n");
+  cr_assert_eq(parse(2, (char *[]){"--config", path}), 0, "%s", err);
   cr_assert_eq(cfg.reversal_window, 7);
 }
 

@@ -338,8 +338,8 @@ Test(dataflags, gauss_learns_and_val_acc_is_reported, .timeout = 60) {
   for (int i = 0; i < 120; i++)
     len += (size_t)snprintf(text + len, sizeof text - len, "%s,%d,%d\n", i % 2 ? "yes" : "no",
                             (i % 2 ? 50 : -50) + i % 7, (i % 2 ? 3 : -3) + i % 5);
-  run_flipscope_ok(&r, "--headless --data csv:%s --model mlp:16 --epochs 20 --batch 8 --alpha 0.01 --threads 1",
-                   put("blobs.csv", text));
+  run_flipscope_ok(&r, "--headless --data csv:%s --model mlp:16 --epochs 20 --batch 8 --alpha 0.01 "
+                   "--threads 1", put("blobs.csv", text));
   cr_assert_gt(json_number(r.out, "test_acc"), 0.9, "%s", r.out);
   cr_assert(!strstr(r.out, "val_acc"), "no val_acc without --val-frac");
 }
