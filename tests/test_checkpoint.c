@@ -18,7 +18,7 @@
 #include <zlib.h>
 
 #include "app/io/checkpoint_file.h"
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "engine/checkpoint.h"
 #include "engine/numcheck.h"
 #include "engine/parallel.h"

@@ -17,7 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "engine/filter.h"
 #include "engine/optim.h"
 #include "engine/rng.h"

@@ -9,7 +9,7 @@
 #include <string.h>
 #include <zlib.h>
 
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "datasets/glyphs.h"
 #include "datasets/idx.h"
 #include "engine/data.h"

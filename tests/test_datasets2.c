@@ -10,7 +10,7 @@
 #include <sys/stat.h>
 
 #include "datasets/csv.h"
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "datasets/idx.h"
 #include "datasets/playground.h"
 #include "datasets/split.h"

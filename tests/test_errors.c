@@ -7,7 +7,7 @@
 
 #include "app/cli/config.h"
 #include "app/cli/errors.h"
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "engine/checkpoint.h"
 #include "engine/error.h"
 #include "engine/trainer.h"

@@ -26,7 +26,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "engine/optim.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"

@@ -4,7 +4,7 @@
 #include <math.h>
 #include <string.h>
 
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "proc.h"
 #include "tmpdir.h"
 

@@ -6,7 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 
 /* A range LO:HI:SCALE:N, as sscanf reads it (4 when it is one). */
 static int scan_range(const char *value, double *lo, double *hi, char scale[8], int *n, int *used) {

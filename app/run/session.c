@@ -15,6 +15,7 @@
 #include "app/io/checkpoint_file.h"
 #include "app/system/machine_facts.h"
 #include "app/run/outputs.h"
+#include "datasets/load.h"
 #include "engine/parallel.h"
 #include "engine/simd.h"
 
