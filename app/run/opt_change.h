@@ -11,7 +11,7 @@
 #include "engine/optim.h"
 
 /* Sets o's settings to `to` (same optimizer kind) before `step`, and records
- * with s's sinks every setting of the filter pane's list (views/params.c) that
+ * with s's sinks every setting of the filter pane's list (engine/settings.h) that
  * changed. label (e.g. "alpha 0.0001") and text ("alpha 0.001 -> 0.0001 from
  * step 21") describe the first such setting, "" when none changed; either may
  * be NULL. Returns 0, or -1 with one line in err when optim_check rejects `to`
