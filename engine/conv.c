@@ -1,0 +1,233 @@
+/* conv.c — the binary convolution layer: geometry, the forward products
+ * (XNOR-popcount on bits, sgemm on floats) and the backward ones, each split
+ * over the thread pool in blocks of output positions or output channels.
+ */
+#include "engine/conv.h"
+
+#include <cblas.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "engine/bitpack.h"
+#include "engine/conv_im2col.h"
+#include "engine/kernels.h"
+#include "engine/parallel.h"
+
+/* Rows of im2col per block: BIT_ROWS rows of bits (a multiple of the bgemm
+ * tiles, 6 and 3 rows), FLOAT_ROWS rows of floats (K = 1152: 576 KB, in L2
+ * with the sgemm operands). Slices of positions start on multiples of
+ * ROW_GRAIN, of output channels on multiples of CHANNEL_GRAIN. */
+enum { BIT_ROWS = 192, FLOAT_ROWS = 128, ROW_GRAIN = 12, CHANNEL_GRAIN = 16 };
+
+/* One axis: the output length and the zeros before and after (conv.h). */
+static void axis_geometry(size_t in, size_t k, size_t s, ConvPadding padding, size_t *out,
+                          size_t *before, size_t *after) {
+  if (padding == CONV_VALID) {
+    *out = (in - k) / s + 1;
+    *before = *after = 0;
+    return;
+  }
+  *out = (in + s - 1) / s;
+  size_t span = (*out - 1) * s + k, total = span > in ? span - in : 0;
+  *before = total / 2;
+  *after = total - total / 2;
+}
+
+int conv_geom_init(ConvGeom *g, size_t H, size_t W, size_t C, size_t N, size_t k, size_t s,
+                   ConvPadding padding, char *err, size_t errlen) {
+  memset(g, 0, sizeof *g);
+  if (!H || !W || !C || !N || !k || !s) {
+    snprintf(err, errlen, "convolution: every size must be at least 1 (H %zu, W %zu, C %zu, "
+             "N %zu, k %zu, s %zu)", H, W, C, N, k, s);
+    return -1;
+  }
+  if (padding == CONV_VALID && (k > H || k > W)) {
+    snprintf(err, errlen, "convolution: a %zux%zu kernel with valid padding needs an input of "
+             "at least %zux%zu, not %zux%zu", k, k, k, k, H, W);
+    return -1;
+  }
+  if (k >= 4096 || C >= CONV_MAX_TAPS || k * k * C >= CONV_MAX_TAPS) {
+    snprintf(err, errlen, "convolution: %zux%zu kernels over %zu channels exceed %zu inputs per "
+             "output", k, k, C, CONV_MAX_TAPS - 1);
+    return -1;
+  }
+  *g = (ConvGeom){.height = H, .width = W, .in_ch = C, .out_ch = N, .kernel = k, .stride = s,
+                  .padding = padding, .taps = k * k * C};
+  axis_geometry(H, k, s, padding, &g->out_height, &g->pad_top, &g->pad_bottom);
+  axis_geometry(W, k, s, padding, &g->out_width, &g->pad_left, &g->pad_right);
+  return 0;
+}
+
+static size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
+
+/* Scratch: the tap sums of the padding correction, then one slot per thread
+ * holding a block of bit or float im2col rows. */
+static size_t tap_sums_bytes(const ConvGeom *g) {
+  return round64(g->kernel * g->kernel * g->out_ch * sizeof(int32_t));
+}
+
+static size_t slot_bytes(const ConvGeom *g) {
+  size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t);
+  size_t floats = FLOAT_ROWS * g->taps * sizeof(float);
+  return round64(bits > floats ? bits : floats);
+}
+
+size_t conv_scratch_bytes(const ConvGeom *g, size_t threads) {
+  return tap_sums_bytes(g) + threads * slot_bytes(g);
+}
+
+typedef struct {
+  const ConvGeom *g;
+  const uint64_t *xbits, *wbits;
+  const float *x, *sign, *dy;
+  float *out; /* y, dx or grad */
+  BgemmKernel bgemm;
+  const int32_t *tap_sums; /* NULL when no window is clipped */
+  char *slots;
+  size_t chunk;            /* par_chunk of the split: slot = begin / chunk */
+  size_t positions;        /* B Ho Wo */
+  const DenseUpdate *update;
+  size_t flips[PAR_MAX_THREADS];
+} ConvJob;
+
+static void *job_slot(const ConvJob *j, size_t begin) {
+  return j->slots + begin / j->chunk * slot_bytes(j->g);
+}
+
+static ConvJob job_new(const ConvGeom *g, void *scratch, size_t n, size_t grain) {
+  return (ConvJob){.g = g, .slots = (char *)scratch + tap_sums_bytes(g),
+                   .chunk = par_chunk(n, grain)};
+}
+
+/* Binary forward of positions [p0, p1), a block of BIT_ROWS at a time.
+ *
+ * Shapes: xbits B*H rows of W*C bits; wbits N rows of K = k*k*C bits; y rows
+ * of N floats, one per position p = (b Ho + oh) Wo + ow.
+ * Math: the im2col row A_p holds, at bit (kh k + kw) C + c, the sign bit of
+ * x[b][ih][iw][c] (1 for +1) when (ih, iw) is inside the image and 0 when the
+ * tap is padding. bgemm gives, over all K bit positions,
+ *   raw = K - 2 popcount(A_p XOR W_n) = sum_bits a' w,  a' = +1 for bit 1, -1 for bit 0,
+ * which counts every padded input as -1: raw = y - sum_{padded taps t} T[t][n],
+ * T[t][n] = sum_c w[n][t][c] (conv_tap_sums). So conv_correct_padding adds
+ *   y[p][n] = raw + sum over the padded taps t of position p of T[t][n],
+ * the same as K_valid - 2 popcount over the valid bits only. Only the border
+ * positions of 'same' padding have padded taps. Every term is an integer of
+ * magnitude <= K < 2^24: the floats are exact, whatever the order. */
+static void forward_binary_rows(void *ctx, size_t p0, size_t p1) {
+  const ConvJob *j = ctx;
+  const ConvGeom *g = j->g;
+  uint64_t *rows = job_slot(j, p0);
+  for (size_t r0 = p0; r0 < p1; r0 += BIT_ROWS) {
+    size_t r1 = r0 + BIT_ROWS < p1 ? r0 + BIT_ROWS : p1;
+    float *y = j->out + r0 * g->out_ch;
+    conv_im2col_bits(g, j->xbits, r0, r1, rows);
+    BgemmProblem problem = {rows, j->wbits, y, r1 - r0, g->out_ch, g->taps};
+    j->bgemm(&problem, 0, r1 - r0, 0, g->out_ch);
+    if (j->tap_sums) conv_correct_padding(g, j->tap_sums, r0, r1, y);
+  }
+}
+
+void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint64_t *xbits,
+                                 const uint64_t *wbits, size_t B, float *y, void *scratch) {
+  size_t positions = B * g->out_height * g->out_width;
+  ConvJob job = job_new(g, scratch, positions, ROW_GRAIN);
+  job.xbits = xbits;
+  job.wbits = wbits;
+  job.out = y;
+  job.bgemm = kernels_for(level)->bgemm;
+  if (g->pad_top || g->pad_left || g->pad_bottom || g->pad_right) {
+    conv_tap_sums(g, wbits, scratch);
+    job.tap_sums = scratch;
+  }
+  par_for(positions, ROW_GRAIN, forward_binary_rows, &job);
+}
+
+void conv_forward_binary(const ConvGeom *g, const uint64_t *xbits, const uint64_t *wbits,
+                         size_t B, float *y, void *scratch) {
+  conv_forward_binary_variant(simd_active(), g, xbits, wbits, B, y, scratch);
+}
+
+/* y rows [p0, p1) = im2col(x) . sign^T, FLOAT_ROWS rows at a time. */
+static void forward_real_rows(void *ctx, size_t p0, size_t p1) {
+  const ConvJob *j = ctx;
+  const ConvGeom *g = j->g;
+  float *cols = job_slot(j, p0);
+  int K = (int)g->taps, N = (int)g->out_ch;
+  for (size_t r0 = p0; r0 < p1; r0 += FLOAT_ROWS) {
+    size_t r1 = r0 + FLOAT_ROWS < p1 ? r0 + FLOAT_ROWS : p1;
+    conv_im2col_floats(g, j->x, r0, r1, cols);
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(r1 - r0), N, K, 1.0f, cols, K,
+                j->sign, K, 0.0f, j->out + r0 * g->out_ch, N);
+  }
+}
+
+void conv_forward_real(const ConvGeom *g, const float *x, const float *sign, size_t B,
+                       float *y, void *scratch) {
+  size_t positions = B * g->out_height * g->out_width;
+  ConvJob job = job_new(g, scratch, positions, ROW_GRAIN);
+  job.x = x;
+  job.sign = sign;
+  job.out = y;
+  par_for(positions, ROW_GRAIN, forward_real_rows, &job);
+}
+
+/* dx of images [b0, b1): per block of an image's positions, the im2col
+ * gradient dy . sign (rows x K), added back into the image by col2im. One
+ * thread owns each image, so the sums run in one order. */
+static void backward_input_images(void *ctx, size_t b0, size_t b1) {
+  const ConvJob *j = ctx;
+  const ConvGeom *g = j->g;
+  float *cols = job_slot(j, b0);
+  size_t per_image = g->out_height * g->out_width, image = g->height * g->width * g->in_ch;
+  int K = (int)g->taps, N = (int)g->out_ch;
+  memset(j->out + b0 * image, 0, (b1 - b0) * image * sizeof(float));
+  for (size_t r0 = b0 * per_image; r0 < b1 * per_image; r0 += FLOAT_ROWS) {
+    size_t r1 = r0 + FLOAT_ROWS < b1 * per_image ? r0 + FLOAT_ROWS : b1 * per_image;
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(r1 - r0), K, N, 1.0f,
+                j->dy + r0 * g->out_ch, N, j->sign, K, 0.0f, cols, K);
+    conv_col2im_add(g, cols, r0, r1, j->out);
+  }
+}
+
+void conv_backward_input(const ConvGeom *g, const float *dy, const float *sign, size_t B,
+                         float *dx, void *scratch) {
+  ConvJob job = job_new(g, scratch, B, 1);
+  job.dy = dy;
+  job.sign = sign;
+  job.out = dx;
+  par_for(B, 1, backward_input_images, &job);
+}
+
+/* grad rows [n0, n1) = sum over blocks of positions of dy[:, n0:n1]^T im2col(x);
+ * each thread gathers the blocks itself, so a gradient row sums its blocks in
+ * one order whatever the thread count. */
+static void backward_weights_channels(void *ctx, size_t n0, size_t n1) {
+  ConvJob *j = ctx;
+  const ConvGeom *g = j->g;
+  float *cols = job_slot(j, n0);
+  size_t positions = j->positions;
+  int K = (int)g->taps, N = (int)g->out_ch;
+  for (size_t r0 = 0; r0 < positions; r0 += FLOAT_ROWS) {
+    size_t r1 = r0 + FLOAT_ROWS < positions ? r0 + FLOAT_ROWS : positions;
+    conv_im2col_floats(g, j->x, r0, r1, cols);
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(n1 - n0), K, (int)(r1 - r0),
+                1.0f, j->dy + r0 * g->out_ch + n0, N, cols, K, r0 ? 1.0f : 0.0f,
+                j->out + n0 * g->taps, K);
+  }
+  if (positions == 0) memset(j->out + n0 * g->taps, 0, (n1 - n0) * g->taps * sizeof(float));
+  j->flips[n0 / j->chunk] = j->update ? j->update->fn(j->update->ctx, n0, n1) : 0;
+}
+
+size_t conv_backward_weights(const ConvGeom *g, const float *dy, const float *x, size_t B,
+                             float *grad, const DenseUpdate *update, void *scratch) {
+  ConvJob job = job_new(g, scratch, g->out_ch, CHANNEL_GRAIN);
+  job.dy = dy;
+  job.x = x;
+  job.out = grad;
+  job.update = update;
+  job.positions = B * g->out_height * g->out_width;
+  par_for(g->out_ch, CHANNEL_GRAIN, backward_weights_channels, &job);
+  size_t flips = 0;
+  for (size_t c = 0; c * job.chunk < g->out_ch; c++) flips += job.flips[c];
+  return flips;
+}

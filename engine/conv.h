@@ -1,0 +1,94 @@
+/* conv.h — the binary 2-D convolution layer: y = conv(x, W), W in {-1,+1}.
+ *
+ * Layout (NHWC): activations are B x H x W x C floats, channels fastest, so a
+ * batch of images is also a (B*H*W) x C matrix: batch norm and the sign
+ * activation run on it unchanged (one feature per channel), a flattened
+ * image is one contiguous row for a dense layer, and the C values of a
+ * kernel row's k pixels are contiguous in memory. Weights are N x k x k x C
+ * (output channel, kernel row, kernel column, input channel): row n is the
+ * K = k*k*C inputs of output channel n, in the order an im2col row has them,
+ * so the weights are an N x K matrix exactly as for dense.h.
+ *
+ * Geometry, as Keras/TensorFlow (and Larq) define it, per axis (H shown):
+ *   valid: Ho = (H - k) / s + 1, no padding (H >= k);
+ *   same:  Ho = ceil(H / s), P = max((Ho - 1) s + k - H, 0) zero rows in
+ *          all, pad_top = P / 2 before the image and the rest after.
+ * Output position (oh, ow) sees input rows ih = oh s - pad_top + kh and
+ * columns iw = ow s - pad_left + kw, 0 <= kh, kw < k; a tap outside the image
+ * is a zero input: it counts as neither +1 nor -1.
+ *
+ * Binary input (bit-packed signs) goes through the XNOR-popcount GEMM
+ * (bitpack.h) on a bit-packed im2col; real input (the first layer) and the
+ * backward pass go through cblas_sgemm on float im2col blocks. Work is split
+ * between the threads of parallel.h so that every output element is computed
+ * by the same code in the same order whatever the thread count: results do
+ * not depend on it. Nothing is allocated: the caller provides a scratch
+ * block of conv_scratch_bytes(), 64-byte aligned.
+ */
+#ifndef FLIPSCOPE_CONV_H
+#define FLIPSCOPE_CONV_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "engine/dense.h"
+#include "engine/simd.h"
+
+typedef enum { CONV_SAME, CONV_VALID } ConvPadding;
+
+/* The largest K = k*k*C: binary dot products stay exact integers in floats. */
+#define CONV_MAX_TAPS ((size_t)1 << 24)
+
+typedef struct {
+  size_t height, width, in_ch;   /* H, W, C of the input */
+  size_t out_ch, kernel, stride; /* N, k, s */
+  ConvPadding padding;
+  size_t out_height, out_width;  /* Ho, Wo */
+  size_t pad_top, pad_left;      /* zero rows / columns before the image */
+  size_t pad_bottom, pad_right;  /* and after it */
+  size_t taps;                   /* K = k*k*C, the length of a weight row */
+} ConvGeom;
+
+/* Fills g for an H x W x C input, N output channels, k x k kernels, stride s.
+ * Returns 0, or -1 with a message in err (a zero size, valid padding with
+ * k > H or W, K >= CONV_MAX_TAPS). */
+int conv_geom_init(ConvGeom *g, size_t H, size_t W, size_t C, size_t N, size_t k, size_t s,
+                   ConvPadding padding, char *err, size_t errlen);
+
+/* Bytes of scratch every function below needs when run on up to `threads`
+ * threads (par_threads() at the call must not exceed it). */
+size_t conv_scratch_bytes(const ConvGeom *g, size_t threads);
+
+/* y (B x Ho x Wo x N) = conv(x, W) over +-1 values.
+ * xbits: the input signs packed as B*H rows of W*C bits,
+ *        bits_pack_rows(x, B * H, W * C, xbits) (a row per image row);
+ * wbits: the weights packed as N rows of K bits, bits_pack_rows(sign, N, K).
+ * The result is exact (integers below 2^24) and the same for every SIMD
+ * variant. The arithmetic is in the comment above the kernel in conv.c. */
+void conv_forward_binary(const ConvGeom *g, const uint64_t *xbits, const uint64_t *wbits,
+                         size_t B, float *y, void *scratch);
+/* The same by a named variant (tests and benchmarks); the CPU must support
+ * it (simd_supported). */
+void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint64_t *xbits,
+                                 const uint64_t *wbits, size_t B, float *y, void *scratch);
+/* y (B x Ho x Wo x N) = conv(x, sign) for real input x (B x H x W x C) and
+ * sign (N x K floats, +-1): float im2col + cblas_sgemm. */
+void conv_forward_real(const ConvGeom *g, const float *x, const float *sign, size_t B,
+                       float *y, void *scratch);
+/* dx (B x H x W x C) = dL/dx from dy (B x Ho x Wo x N) through sign (N x K):
+ *   dx[b][ih][iw][c] = sum over (oh, ow, kh, kw) that read (ih, iw), and n,
+ *                      of dy[b][oh][ow][n] sign[n][kh][kw][c];
+ * padded taps receive nothing. */
+void conv_backward_input(const ConvGeom *g, const float *dy, const float *sign, size_t B,
+                         float *dx, void *scratch);
+/* grad (N x K) = dL/dW from dy (B x Ho x Wo x N) and the layer input x
+ * (B x H x W x C floats, the +-1 signs for a binary layer):
+ *   grad[n][kh][kw][c] = sum over b, (oh, ow) with (ih, iw) inside the image
+ *                        of dy[b][oh][ow][n] x[b][ih][iw][c].
+ * Then update (if not NULL) on each block of rows [n0, n1) as soon as its
+ * gradient is complete, as dense_backward_weights does; returns the flips
+ * the update reported. */
+size_t conv_backward_weights(const ConvGeom *g, const float *dy, const float *x, size_t B,
+                             float *grad, const DenseUpdate *update, void *scratch);
+
+#endif

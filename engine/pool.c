@@ -1,0 +1,102 @@
+/* pool.c — 2x2 max and average pooling and global average pooling (pool.h).
+ * Plain loops over windows with the channels innermost (contiguous in NHWC);
+ * they move little data next to the convolutions around them. */
+#include "engine/pool.h"
+
+#include <math.h>
+#include <string.h>
+
+/* One 2x2 pooling call: its operands and shape. */
+typedef struct {
+  const float *in;   /* x, or dy for the backward passes */
+  float *out;        /* y, or dx */
+  uint8_t *arg_out;  /* max pooling's winners, written forward */
+  const uint8_t *arg_in; /* and read backward */
+  size_t B, H, W, C;
+} Pool2;
+
+/* Calls fn for each window with the offsets of its four inputs' channel 0 (in
+ * x or dx) and of its output's channel 0 (in y or dy). */
+static void each_window(Pool2 *p, void (*fn)(Pool2 *p, const size_t at[4], size_t out)) {
+  size_t Ho = p->H / 2, Wo = p->W / 2, C = p->C, row = p->W * C;
+  for (size_t b = 0; b < p->B; b++)
+    for (size_t oh = 0; oh < Ho; oh++)
+      for (size_t ow = 0; ow < Wo; ow++) {
+        size_t top = ((b * p->H + 2 * oh) * p->W + 2 * ow) * C;
+        size_t at[4] = {top, top + C, top + row, top + row + C};
+        fn(p, at, ((b * Ho + oh) * Wo + ow) * C);
+      }
+}
+
+static void max_window(Pool2 *p, const size_t at[4], size_t out) {
+  for (size_t c = 0; c < p->C; c++) {
+    float best = p->in[at[0] + c];
+    uint8_t arg = 0;
+    for (uint8_t i = 1; i < 4 && !isnan(best); i++) {
+      float v = p->in[at[i] + c];
+      if (v > best || isnan(v)) {
+        best = v;
+        arg = i;
+      }
+    }
+    p->out[out + c] = best;
+    p->arg_out[out + c] = arg;
+  }
+}
+
+void maxpool2_forward(const float *x, size_t B, size_t H, size_t W, size_t C, float *y,
+                      uint8_t *arg) {
+  Pool2 p = {x, y, arg, NULL, B, H, W, C};
+  each_window(&p, max_window);
+}
+
+static void max_window_backward(Pool2 *p, const size_t at[4], size_t out) {
+  for (size_t c = 0; c < p->C; c++) p->out[at[p->arg_in[out + c]] + c] = p->in[out + c];
+}
+
+void maxpool2_backward(const float *dy, const uint8_t *arg, size_t B, size_t H, size_t W,
+                       size_t C, float *dx) {
+  Pool2 p = {dy, dx, NULL, arg, B, H, W, C};
+  memset(dx, 0, B * H * W * C * sizeof *dx);
+  each_window(&p, max_window_backward);
+}
+
+static void avg_window(Pool2 *p, const size_t at[4], size_t out) {
+  const float *x = p->in;
+  for (size_t c = 0; c < p->C; c++)
+    p->out[out + c] = ((x[at[0] + c] + x[at[1] + c]) + (x[at[2] + c] + x[at[3] + c])) * 0.25f;
+}
+
+void avgpool2_forward(const float *x, size_t B, size_t H, size_t W, size_t C, float *y) {
+  Pool2 p = {x, y, NULL, NULL, B, H, W, C};
+  each_window(&p, avg_window);
+}
+
+static void avg_window_backward(Pool2 *p, const size_t at[4], size_t out) {
+  for (int i = 0; i < 4; i++)
+    for (size_t c = 0; c < p->C; c++) p->out[at[i] + c] = p->in[out + c] * 0.25f;
+}
+
+void avgpool2_backward(const float *dy, size_t B, size_t H, size_t W, size_t C, float *dx) {
+  Pool2 p = {dy, dx, NULL, NULL, B, H, W, C};
+  if (H % 2 || W % 2) memset(dx, 0, B * H * W * C * sizeof *dx); /* the unread row / column */
+  each_window(&p, avg_window_backward);
+}
+
+void global_avgpool_forward(const float *x, size_t B, size_t H, size_t W, size_t C, float *y) {
+  const float inv = 1.0f / (float)(H * W);
+  for (size_t b = 0; b < B; b++) {
+    float *yb = y + b * C;
+    memset(yb, 0, C * sizeof *yb);
+    for (size_t px = 0; px < H * W; px++)
+      for (size_t c = 0; c < C; c++) yb[c] += x[(b * H * W + px) * C + c];
+    for (size_t c = 0; c < C; c++) yb[c] *= inv;
+  }
+}
+
+void global_avgpool_backward(const float *dy, size_t B, size_t H, size_t W, size_t C, float *dx) {
+  const float inv = 1.0f / (float)(H * W);
+  for (size_t b = 0; b < B; b++)
+    for (size_t px = 0; px < H * W; px++)
+      for (size_t c = 0; c < C; c++) dx[(b * H * W + px) * C + c] = dy[b * C + c] * inv;
+}

@@ -1,0 +1,366 @@
+/* test_conv.c — the convolution layer (conv.h) against its definition
+ * (conv_reference.h): the binary forward of every SIMD variant bit for bit,
+ * the real forward and both gradients within a rounding tolerance, on odd
+ * shapes (channels 1, 3, 63, 65, 130; kernels 1, 3, 5; strides 1, 2; same and
+ * valid padding; images 1x1, 5x7, 28x28; batches 1 and 3); the geometry
+ * against Keras's; thread-count independence; and the pooling layers. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/bitpack.h"
+#include "engine/conv.h"
+#include "engine/conv_reference.h"
+#include "engine/parallel.h"
+#include "engine/pool.h"
+#include "engine/rng.h"
+#include "engine/simd.h"
+
+typedef struct {
+  size_t H, W, C, N, k, s, B;
+  ConvPadding pad;
+} Case;
+
+/* Every combination of the shapes above that a geometry accepts (valid
+ * padding needs k <= H, W). Output channels cycle through values around the
+ * GEMM tiles; 28x28 images, the costly ones for the reference, get few. */
+static size_t all_cases(Case *out) {
+  static const size_t chans[] = {1, 3, 63, 65, 130}, ks[] = {1, 3, 5}, sizes[][2] = {
+      {1, 1}, {5, 7}, {28, 28}};
+  static const size_t small_n[] = {1, 33, 64, 70, 9}, big_n[] = {1, 3, 6};
+  size_t count = 0;
+  for (size_t i = 0; i < 3; i++)
+    for (size_t c = 0; c < 5; c++)
+      for (size_t k = 0; k < 3; k++)
+        for (size_t s = 1; s <= 2; s++)
+          for (int pad = CONV_SAME; pad <= CONV_VALID; pad++) {
+            size_t H = sizes[i][0], W = sizes[i][1];
+            if (pad == CONV_VALID && (ks[k] > H || ks[k] > W)) continue;
+            int big = H * W > 100;
+            out[count] = (Case){H, W, chans[c], big ? big_n[count % 3] : small_n[count % 5],
+                                ks[k], s, 1 + 2 * (count % 2), (ConvPadding)pad};
+            count++;
+          }
+  return count;
+}
+
+enum { MAX_CASES = 180 };
+
+static ConvGeom case_geom(const Case *t) {
+  ConvGeom g;
+  char err[200];
+  cr_assert_eq(conv_geom_init(&g, t->H, t->W, t->C, t->N, t->k, t->s, t->pad, err, sizeof err),
+               0, "%s", err);
+  return g;
+}
+
+#define CASE_FMT "H=%zu W=%zu C=%zu N=%zu k=%zu s=%zu %s B=%zu"
+#define CASE_ARGS(t) \
+  (t).H, (t).W, (t).C, (t).N, (t).k, (t).s, (t).pad == CONV_SAME ? "same" : "valid", (t).B
+
+/* count floats: +-1 signs, or normal reals. */
+static float *random_floats(Rng *r, size_t count, int signs) {
+  float *x = malloc((count ? count : 1) * sizeof *x);
+  for (size_t i = 0; i < count; i++)
+    x[i] = signs ? ((rng_next(r) >> 63) ? 1.0f : -1.0f) : (float)rng_normal(r);
+  return x;
+}
+
+static float *nan_floats(size_t count) {
+  float *x = malloc(count * sizeof *x);
+  for (size_t i = 0; i < count; i++) x[i] = NAN; /* every element must be written */
+  return x;
+}
+
+static void *scratch_for(const ConvGeom *g) {
+  size_t bytes = conv_scratch_bytes(g, (size_t)par_threads());
+  return aligned_alloc(64, (bytes + 63) / 64 * 64);
+}
+
+/* One case's operands. */
+typedef struct {
+  ConvGeom g;
+  size_t in, out, wts; /* element counts of x, y, w */
+  float *x, *w, *dy;
+  uint64_t *xbits, *wbits;
+  void *scratch;
+} Operands;
+
+static Operands operands(Rng *r, const Case *t, int signs) {
+  Operands o = {.g = case_geom(t)};
+  o.in = t->B * t->H * t->W * t->C;
+  o.out = t->B * o.g.out_height * o.g.out_width * t->N;
+  o.wts = t->N * o.g.taps;
+  o.x = random_floats(r, o.in, signs);
+  o.w = random_floats(r, o.wts, 1);
+  o.dy = random_floats(r, o.out, 0);
+  o.xbits = malloc(t->B * t->H * bits_words(t->W * t->C) * 8);
+  o.wbits = malloc(t->N * bits_words(o.g.taps) * 8);
+  bits_pack_rows(o.x, t->B * t->H, t->W * t->C, o.xbits);
+  bits_pack_rows(o.w, t->N, o.g.taps, o.wbits);
+  o.scratch = scratch_for(&o.g);
+  return o;
+}
+
+static void operands_free(Operands *o) {
+  free(o->x);
+  free(o->w);
+  free(o->dy);
+  free(o->xbits);
+  free(o->wbits);
+  free(o->scratch);
+}
+
+static void check_forward_variant(SimdLevel level) {
+  if (!simd_supported(level))
+    cr_skip_test("this CPU cannot run the %s kernels, so its convolution is not tested",
+                 simd_name(level));
+  cr_assert_eq(par_init(2), 0);
+  Case cases[MAX_CASES];
+  size_t count = all_cases(cases);
+  Rng r;
+  rng_seed(&r, 7, (uint64_t)level);
+  for (size_t i = 0; i < count; i++) {
+    Operands o = operands(&r, &cases[i], 1);
+    float *want = malloc(o.out * sizeof *want), *got = nan_floats(o.out);
+    conv_reference_forward(&o.g, o.x, o.w, cases[i].B, want, NULL);
+    conv_forward_binary_variant(level, &o.g, o.xbits, o.wbits, cases[i].B, got, o.scratch);
+    for (size_t e = 0; e < o.out; e++)
+      cr_assert(memcmp(&got[e], &want[e], sizeof(float)) == 0,
+                "%s " CASE_FMT ": y[%zu] = %g, the definition gives %g", simd_name(level),
+                CASE_ARGS(cases[i]), e, got[e], want[e]);
+    free(want);
+    free(got);
+    operands_free(&o);
+  }
+  par_shutdown();
+}
+
+Test(conv, forward_scalar_equals_definition) { check_forward_variant(SIMD_SCALAR); }
+Test(conv, forward_avx2_equals_definition) { check_forward_variant(SIMD_AVX2); }
+Test(conv, forward_avx512_equals_definition) { check_forward_variant(SIMD_AVX512); }
+
+/* |got - want| <= CONV_TOLERANCE * the sum of the terms' magnitudes (which
+ * the definition gives, want_abs): float sums over up to a
+ * few thousand terms in another order stay well inside it, and a missing or
+ * extra term breaks it. */
+#define CONV_TOLERANCE 1e-5
+
+static void assert_close(const char *what, const Case *t, const float *got, const float *want,
+                         const float *want_abs, size_t count) {
+  for (size_t e = 0; e < count; e++)
+    cr_assert(fabs((double)got[e] - want[e]) <= CONV_TOLERANCE * want_abs[e],
+              "%s " CASE_FMT ": [%zu] = %.9g, the definition gives %.9g (terms' |sum| %g)", what,
+              CASE_ARGS(*t), e, got[e], want[e], want_abs[e]);
+}
+
+/* Real input through float im2col + sgemm: exact for +-1 input (integer
+ * sums), within the tolerance for normal reals. */
+Test(conv, forward_real_equals_definition) {
+  Case cases[MAX_CASES];
+  size_t count = all_cases(cases);
+  Rng r;
+  rng_seed(&r, 8, 0);
+  for (size_t i = 0; i < count; i++) {
+    int signs = i % 2;
+    Operands o = operands(&r, &cases[i], signs);
+    float *want = malloc(o.out * sizeof *want), *want_abs = malloc(o.out * sizeof *want);
+    float *got = nan_floats(o.out);
+    conv_reference_forward(&o.g, o.x, o.w, cases[i].B, want, want_abs);
+    conv_forward_real(&o.g, o.x, o.w, cases[i].B, got, o.scratch);
+    if (signs)
+      cr_assert(memcmp(got, want, o.out * sizeof *got) == 0, "+-1 input " CASE_FMT,
+                CASE_ARGS(cases[i]));
+    else
+      assert_close("real forward", &cases[i], got, want, want_abs, o.out);
+    free(want);
+    free(want_abs);
+    free(got);
+    operands_free(&o);
+  }
+}
+
+/* Both gradients on +-1 or real layer inputs, against the definition; the
+ * SIMD level does not enter them (OpenBLAS chooses its own kernels). */
+Test(conv, backward_equals_definition) {
+  cr_assert_eq(par_init(2), 0);
+  Case cases[MAX_CASES];
+  size_t count = all_cases(cases);
+  Rng r;
+  rng_seed(&r, 9, 0);
+  for (size_t i = 0; i < count; i++) {
+    const Case *t = &cases[i];
+    Operands o = operands(&r, t, i % 2);
+    float *want = malloc(o.in * sizeof *want), *want_abs = malloc(o.in * sizeof *want);
+    float *got = nan_floats(o.in);
+    conv_reference_backward_input(&o.g, o.dy, o.w, t->B, want, want_abs);
+    conv_backward_input(&o.g, o.dy, o.w, t->B, got, o.scratch);
+    assert_close("dx", t, got, want, want_abs, o.in);
+    free(want);
+    free(want_abs);
+    free(got);
+    want = malloc(o.wts * sizeof *want), want_abs = malloc(o.wts * sizeof *want);
+    got = nan_floats(o.wts);
+    conv_reference_backward_weights(&o.g, o.dy, o.x, t->B, want, want_abs);
+    cr_assert_eq(conv_backward_weights(&o.g, o.dy, o.x, t->B, got, NULL, o.scratch), 0);
+    assert_close("dW", t, got, want, want_abs, o.wts);
+    free(want);
+    free(want_abs);
+    free(got);
+    operands_free(&o);
+  }
+  par_shutdown();
+}
+
+/* Output sizes and padding as Keras computes them (tf.nn.conv2d: same pads
+ * max((Ho - 1) s + k - H, 0), the odd one after), on both axes. */
+Test(conv, geometry_is_keras) {
+  static const struct {
+    size_t in, k, s;
+    ConvPadding pad;
+    size_t out, before, after;
+  } axes[] = {{28, 3, 1, CONV_SAME, 28, 1, 1}, {28, 5, 2, CONV_SAME, 14, 1, 2},
+              {5, 3, 2, CONV_SAME, 3, 1, 1},   {7, 1, 2, CONV_SAME, 4, 0, 0},
+              {1, 5, 1, CONV_SAME, 1, 2, 2},   {1, 5, 2, CONV_SAME, 1, 2, 2},
+              {6, 3, 2, CONV_SAME, 3, 0, 1},   {6, 2, 2, CONV_SAME, 3, 0, 0},
+              {28, 5, 2, CONV_VALID, 12, 0, 0}, {7, 3, 2, CONV_VALID, 3, 0, 0},
+              {5, 5, 1, CONV_VALID, 1, 0, 0},  {32, 3, 1, CONV_VALID, 30, 0, 0}};
+  ConvGeom g;
+  char err[200];
+  for (size_t i = 0; i < sizeof axes / sizeof *axes; i++) {
+    cr_assert_eq(conv_geom_init(&g, axes[i].in, axes[i].in, 3, 8, axes[i].k, axes[i].s,
+                                axes[i].pad, err, sizeof err), 0, "%s", err);
+    cr_assert(g.out_height == axes[i].out && g.pad_top == axes[i].before &&
+              g.pad_bottom == axes[i].after && g.out_width == axes[i].out &&
+              g.pad_left == axes[i].before && g.pad_right == axes[i].after,
+              "row %zu: Ho %zu, pads %zu %zu; Wo %zu, pads %zu %zu", i, g.out_height, g.pad_top,
+              g.pad_bottom, g.out_width, g.pad_left, g.pad_right);
+    cr_assert_eq(g.taps, axes[i].k * axes[i].k * 3);
+  }
+  /* Each axis on its own: 28 rows pad 0 + 1, 5 columns 1 + 1. */
+  cr_assert_eq(conv_geom_init(&g, 28, 5, 2, 8, 3, 2, CONV_SAME, err, sizeof err), 0, "%s", err);
+  cr_assert(g.out_height == 14 && g.pad_top == 0 && g.pad_bottom == 1 && g.out_width == 3 &&
+            g.pad_left == 1 && g.pad_right == 1);
+}
+
+Test(conv, bad_geometry_is_refused_with_a_message) {
+  static const struct {
+    size_t H, W, C, N, k, s;
+    ConvPadding pad;
+    const char *says;
+  } bad[] = {{0, 5, 3, 8, 3, 1, CONV_SAME, "at least 1"},
+             {5, 5, 3, 0, 3, 1, CONV_SAME, "at least 1"},
+             {5, 5, 3, 8, 3, 0, CONV_SAME, "at least 1"},
+             {5, 5, 3, 8, 0, 1, CONV_VALID, "at least 1"},
+             {3, 7, 3, 8, 5, 1, CONV_VALID, "at least 5x5"},
+             {7, 4, 3, 8, 5, 2, CONV_VALID, "at least 5x5"},
+             {8, 8, (size_t)1 << 21, 8, 3, 1, CONV_SAME, "exceed"},
+             {8, 8, (size_t)1 << 24, 8, 1, 1, CONV_SAME, "exceed"},
+             {8, 8, 1, 8, (size_t)1 << 33, 1, CONV_SAME, "exceed"}};
+  for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+    ConvGeom g;
+    char err[200] = "";
+    cr_assert_eq(conv_geom_init(&g, bad[i].H, bad[i].W, bad[i].C, bad[i].N, bad[i].k, bad[i].s,
+                                bad[i].pad, err, sizeof err), -1, "row %zu accepted", i);
+    cr_assert(strstr(err, bad[i].says), "row %zu: %s", i, err);
+  }
+  ConvGeom g;
+  char err[200];
+  cr_assert_eq(conv_geom_init(&g, 8, 8, ((size_t)1 << 24) - 1, 8, 1, 1, CONV_SAME, err, sizeof err),
+               0, "%s", err);
+}
+
+/* The four products on 1 and 2 threads, bit for bit, on a shape that splits. */
+Test(conv, one_and_two_threads_agree) {
+  const Case t = {28, 28, 65, 70, 3, 1, 3, CONV_SAME};
+  Rng r;
+  rng_seed(&r, 10, 0);
+  cr_assert_eq(par_init(2), 0); /* scratch for two */
+  Operands o = operands(&r, &t, 1);
+  size_t sizes[4] = {o.out, o.out, o.in, o.wts};
+  float *one[4], *two[4];
+  for (int threads = 1; threads <= 2; threads++) {
+    float **res = threads == 1 ? one : two;
+    cr_assert_eq(par_init(threads), 0);
+    for (int f = 0; f < 4; f++) res[f] = nan_floats(sizes[f]);
+    conv_forward_binary(&o.g, o.xbits, o.wbits, t.B, res[0], o.scratch);
+    conv_forward_real(&o.g, o.x, o.w, t.B, res[1], o.scratch);
+    conv_backward_input(&o.g, o.dy, o.w, t.B, res[2], o.scratch);
+    conv_backward_weights(&o.g, o.dy, o.x, t.B, res[3], NULL, o.scratch);
+  }
+  static const char *const names[] = {"binary forward", "real forward", "dx", "dW"};
+  for (int f = 0; f < 4; f++) {
+    cr_assert(memcmp(one[f], two[f], sizes[f] * sizeof(float)) == 0, "%s differs", names[f]);
+    free(one[f]);
+    free(two[f]);
+  }
+  operands_free(&o);
+  par_shutdown();
+}
+
+/* What the update of conv_backward_weights saw: each row once, complete. */
+typedef struct {
+  const float *want, *grad;
+  size_t taps, seen[256];
+} UpdateLog;
+
+static size_t log_rows(void *ctx, size_t n0, size_t n1) {
+  UpdateLog *u = ctx;
+  for (size_t n = n0; n < n1; n++) {
+    u->seen[n]++;
+    if (memcmp(u->grad + n * u->taps, u->want + n * u->taps, u->taps * sizeof(float)))
+      u->seen[n] += 100; /* handed over before its gradient was complete */
+  }
+  return 2 * (n1 - n0);
+}
+
+Test(conv, weight_update_gets_every_row_once_when_complete) {
+  const Case t = {5, 7, 63, 130, 3, 2, 3, CONV_SAME};
+  Rng r;
+  rng_seed(&r, 11, 0);
+  cr_assert_eq(par_init(2), 0);
+  Operands o = operands(&r, &t, 1);
+  float *want = malloc(o.wts * sizeof *want), *grad = nan_floats(o.wts);
+  cr_assert_eq(conv_backward_weights(&o.g, o.dy, o.x, t.B, want, NULL, o.scratch), 0);
+  UpdateLog log = {want, grad, o.g.taps, {0}};
+  DenseUpdate update = {log_rows, &log};
+  cr_assert_eq(conv_backward_weights(&o.g, o.dy, o.x, t.B, grad, &update, o.scratch), 2 * t.N);
+  for (size_t n = 0; n < t.N; n++) cr_assert_eq(log.seen[n], 1, "row %zu: %zu", n, log.seen[n]);
+  free(want);
+  free(grad);
+  operands_free(&o);
+  par_shutdown();
+}
+
+static double dot(const float *a, const float *b, size_t count) {
+  double sum = 0.0;
+  for (size_t i = 0; i < count; i++) sum += (double)a[i] * b[i];
+  return sum;
+}
+
+/* The definition's gradients are the adjoints of its forward:
+ * <dy, conv(x, w)> = <dL/dx, x> = <dL/dw, w>, on real operands. */
+Test(conv, definition_gradients_are_adjoints) {
+  static const Case cases[] = {{5, 7, 3, 4, 3, 2, 2, CONV_SAME}, {6, 6, 2, 3, 5, 1, 1, CONV_SAME},
+                               {7, 5, 4, 2, 3, 2, 3, CONV_VALID}, {1, 1, 5, 3, 5, 2, 2, CONV_SAME}};
+  Rng r;
+  rng_seed(&r, 12, 0);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const Case *t = &cases[i];
+    Operands o = operands(&r, t, 0);
+    for (size_t e = 0; e < o.wts; e++) o.w[e] = (float)rng_normal(&r);
+    float *y = malloc(o.out * sizeof *y), *dx = malloc(o.in * sizeof *dx);
+    float *dw = malloc(o.wts * sizeof *dw);
+    conv_reference_forward(&o.g, o.x, o.w, t->B, y, NULL);
+    conv_reference_backward_input(&o.g, o.dy, o.w, t->B, dx, NULL);
+    conv_reference_backward_weights(&o.g, o.dy, o.x, t->B, dw, NULL);
+    double forward = dot(o.dy, y, o.out), scale = 1e-5 * (1.0 + fabs(forward));
+    cr_assert(fabs(dot(dx, o.x, o.in) - forward) <= scale, "case %zu: <dx, x>", i);
+    cr_assert(fabs(dot(dw, o.w, o.wts) - forward) <= scale, "case %zu: <dw, w>", i);
+    free(y);
+    free(dx);
+    free(dw);
+    operands_free(&o);
+  }
+}
