@@ -14,6 +14,7 @@
 #include <time.h>
 
 #include "app/system/blas_setup.h"
+#include "bench/bench_start.h"
 #include "engine/bitpack.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
@@ -120,24 +121,15 @@ static int bench_shape(size_t m, size_t n, size_t k, int threads) {
 }
 
 int main(int argc, char **argv) {
-  blas_select_kernels(argv); /* may re-exec with OPENBLAS_CORETYPE set */
-  const char *arg = argc > 1 ? argv[1] : getenv("FLIPSCOPE_THREADS");
-  int threads = arg && *arg ? atoi(arg) : 2;
-  if (threads < 1 || threads > PAR_MAX_THREADS) {
-    fprintf(stderr, "bench_bgemm: threads must be 1..%d, got \"%s\"\n", PAR_MAX_THREADS, arg);
-    return 2;
-  }
-  if (par_init(threads) != 0) {
-    fprintf(stderr, "bench_bgemm: cannot start %d threads\n", threads);
-    return 1;
-  }
+  int threads, status = bench_start(argc, argv, "bench_bgemm", &threads);
+  if (status) return status;
   blas_set_threads(threads);
 
   fprintf(stderr, "binary GEMM vs cblas_sgemm (OpenBLAS %s), %d thread%s, GMAC/s\n",
           blas_core_name(), threads, threads == 1 ? "" : "s");
   fprintf(stderr, "   m x    n x    k  variant     bgemm     sgemm    ratio\n");
   static const size_t shapes[][3] = {{1024, 1024, 1024}, {100, 1024, 1024}};
-  int status = 0;
+  status = 0;
   for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++)
     if (bench_shape(shapes[s][0], shapes[s][1], shapes[s][2], threads)) status = 1;
   par_shutdown();
