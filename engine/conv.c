@@ -10,6 +10,7 @@
 
 #include "engine/bitpack.h"
 #include "engine/conv_im2col.h"
+#include "engine/conv_padding.h"
 #include "engine/kernels.h"
 #include "engine/parallel.h"
 
@@ -60,12 +61,8 @@ int conv_geom_init(ConvGeom *g, size_t H, size_t W, size_t C, size_t N, size_t k
 
 static size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
-/* Scratch: the tap sums of the padding correction, then one slot per thread
- * holding a block of bit or float im2col rows. */
-static size_t tap_sums_bytes(const ConvGeom *g) {
-  return round64(g->kernel * g->kernel * g->out_ch * sizeof(int32_t));
-}
-
+/* Scratch: the padding correction's table (conv_padding.h), then one slot
+ * per thread holding a block of bit or float im2col rows. */
 static size_t slot_bytes(const ConvGeom *g) {
   size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t);
   size_t floats = FLOAT_ROWS * g->taps * sizeof(float);
@@ -73,7 +70,7 @@ static size_t slot_bytes(const ConvGeom *g) {
 }
 
 size_t conv_scratch_bytes(const ConvGeom *g, size_t threads) {
-  return tap_sums_bytes(g) + threads * slot_bytes(g);
+  return conv_padfix_bytes(g) + threads * slot_bytes(g);
 }
 
 typedef struct {
@@ -82,7 +79,7 @@ typedef struct {
   const float *x, *sign, *dy;
   float *out; /* y, dx or grad */
   BgemmKernel bgemm;
-  const int32_t *tap_sums; /* NULL when no window is clipped */
+  const ConvPadFix *fix;   /* NULL when no window is clipped */
   char *slots;
   size_t chunk;            /* par_chunk of the split: slot = begin / chunk */
   size_t positions;        /* B Ho Wo */
@@ -95,7 +92,7 @@ static void *job_slot(const ConvJob *j, size_t begin) {
 }
 
 static ConvJob job_new(const ConvGeom *g, void *scratch, size_t n, size_t grain) {
-  return (ConvJob){.g = g, .slots = (char *)scratch + tap_sums_bytes(g),
+  return (ConvJob){.g = g, .slots = (char *)scratch + conv_padfix_bytes(g),
                    .chunk = par_chunk(n, grain)};
 }
 
@@ -108,11 +105,12 @@ static ConvJob job_new(const ConvGeom *g, void *scratch, size_t n, size_t grain)
  * tap is padding. bgemm gives, over all K bit positions,
  *   raw = K - 2 popcount(A_p XOR W_n) = sum_bits a' w,  a' = +1 for bit 1, -1 for bit 0,
  * which counts every padded input as -1: raw = y - sum_{padded taps t} T[t][n],
- * T[t][n] = sum_c w[n][t][c] (conv_tap_sums). So conv_correct_padding adds
+ * T[t][n] = sum_c w[n][t][c]. So conv_padfix_apply adds it back,
  *   y[p][n] = raw + sum over the padded taps t of position p of T[t][n],
  * the same as K_valid - 2 popcount over the valid bits only. Only the border
- * positions of 'same' padding have padded taps. Every term is an integer of
- * magnitude <= K < 2^24: the floats are exact, whatever the order. */
+ * positions of 'same' padding have padded taps; their sums come from a table
+ * made once per call (conv_padding.h). Every term is an integer of magnitude
+ * <= K < 2^24: the floats are exact, whatever the order. */
 static void forward_binary_rows(void *ctx, size_t p0, size_t p1) {
   const ConvJob *j = ctx;
   const ConvGeom *g = j->g;
@@ -123,7 +121,7 @@ static void forward_binary_rows(void *ctx, size_t p0, size_t p1) {
     conv_im2col_bits(g, j->xbits, r0, r1, rows);
     BgemmProblem problem = {rows, j->wbits, y, r1 - r0, g->out_ch, g->taps};
     j->bgemm(&problem, 0, r1 - r0, 0, g->out_ch);
-    if (j->tap_sums) conv_correct_padding(g, j->tap_sums, r0, r1, y);
+    if (j->fix) conv_padfix_apply(g, j->fix, r0, r1, y);
   }
 }
 
@@ -135,9 +133,10 @@ void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint6
   job.wbits = wbits;
   job.out = y;
   job.bgemm = kernels_for(level)->bgemm;
-  if (g->pad_top || g->pad_left || g->pad_bottom || g->pad_right) {
-    conv_tap_sums(g, wbits, scratch);
-    job.tap_sums = scratch;
+  ConvPadFix fix;
+  if (conv_padfix_bytes(g)) {
+    fix = conv_padfix_prepare(g, wbits, scratch);
+    job.fix = &fix;
   }
   par_for(positions, ROW_GRAIN, forward_binary_rows, &job);
 }
