@@ -1,5 +1,5 @@
 /* conv_im2col.c — gathering a convolution's input rows (im2col) in bits and
- * floats, scattering gradients back (col2im), and the padded-tap correction.
+ * floats, and scattering gradients back (col2im).
  *
  * A kernel row (kh) of a window reads k consecutive pixels of one input row:
  * with NHWC and input rows packed as W*C bits, that is one contiguous run of
@@ -12,18 +12,8 @@
 #include "engine/bitpack.h"
 
 /* dst bits [at, at + len) |= src bits [from, from + len), a destination word
- * at a time (the first may be partial); whole words at once when both start
- * on a word (C a multiple of 64), since dst is zero there. */
+ * at a time (the first may be partial). */
 static void or_bits(uint64_t *dst, size_t at, const uint64_t *src, size_t from, size_t len) {
-  if (at % 64 == 0 && from % 64 == 0) {
-    size_t words = len / 64;
-    uint64_t *to = dst + at / 64;
-    const uint64_t *in = src + from / 64;
-    for (size_t i = 0; i < words; i++) to[i] = in[i];
-    at += 64 * words;
-    from += 64 * words;
-    len -= 64 * words;
-  }
   while (len) {
     size_t shift = at % 64, n = 64 - shift < len ? 64 - shift : len;
     dst[at / 64] |= conv_get_bits(src, from, n) << shift;
@@ -33,16 +23,39 @@ static void or_bits(uint64_t *dst, size_t at, const uint64_t *src, size_t from, 
   }
 }
 
+/* The bit im2col when C is a multiple of 64: every run starts on a word and
+ * is copied word by word, and only a clipped window has words to zero. */
+static void im2col_words(const ConvGeom *g, const uint64_t *restrict xbits, size_t p0, size_t p1,
+                         uint64_t *restrict rows) {
+  size_t cw = g->in_ch / 64, k = g->kernel, words = k * k * cw, in_words = g->width * cw;
+  ConvPosition q = conv_position(g, p0);
+  for (size_t p = p0; p < p1; p++, conv_next_position(g, &q)) {
+    uint64_t *restrict row = rows + (p - p0) * words;
+    ConvWindow w = conv_window(g, q);
+    if (conv_window_clipped(g, &w)) memset(row, 0, words * sizeof *row);
+    size_t run = (w.kw1 - w.kw0) * cw;
+    for (size_t kh = w.kh0; kh < w.kh1; kh++) {
+      const uint64_t *restrict src =
+          xbits + (w.b * g->height + (size_t)w.ih0 + kh) * in_words + ((size_t)w.iw0 + w.kw0) * cw;
+      uint64_t *restrict dst = row + (kh * k + w.kw0) * cw;
+      for (size_t i = 0; i < run; i++) dst[i] = src[i];
+    }
+  }
+}
+
 void conv_im2col_bits(const ConvGeom *g, const uint64_t *xbits, size_t p0, size_t p1,
                       uint64_t *rows) {
+  if (g->in_ch % 64 == 0) {
+    im2col_words(g, xbits, p0, p1, rows);
+    return;
+  }
   size_t C = g->in_ch, k = g->kernel, words = bits_words(g->taps);
   size_t in_words = bits_words(g->width * C);
   ConvPosition q = conv_position(g, p0);
   for (size_t p = p0; p < p1; p++, conv_next_position(g, &q)) {
     uint64_t *row = rows + (p - p0) * words;
     ConvWindow w = conv_window(g, q);
-    if (C % 64 || conv_window_clipped(g, &w)) /* else the copies fill every word */
-      memset(row, 0, words * sizeof *row);
+    memset(row, 0, words * sizeof *row);
     for (size_t kh = w.kh0; kh < w.kh1; kh++) {
       const uint64_t *src = xbits + (w.b * g->height + (size_t)w.ih0 + kh) * in_words;
       or_bits(row, (kh * k + w.kw0) * C, src, ((size_t)w.iw0 + w.kw0) * C, (w.kw1 - w.kw0) * C);
