@@ -20,6 +20,12 @@
  * ROW_GRAIN, of output channels on multiples of CHANNEL_GRAIN. */
 enum { BIT_ROWS = 192, FLOAT_ROWS = 128, ROW_GRAIN = 12, CHANNEL_GRAIN = 16 };
 
+/* Below these many multiply-accumulates a call runs on the calling thread
+ * alone: waking the pool costs more than it saves (as for bgemm; a float MAC
+ * costs about ten binary ones). */
+#define MIN_PARALLEL_BINARY_MACS 4194304.0
+#define MIN_PARALLEL_FLOAT_MACS 524288.0
+
 /* One axis: the output length and the zeros before and after (conv.h). */
 static void axis_geometry(size_t in, size_t k, size_t s, ConvPadding padding, size_t *out,
                           size_t *before, size_t *after) {
@@ -81,8 +87,9 @@ typedef struct {
   BgemmKernel bgemm;
   const ConvPadFix *fix;   /* NULL when no window is clipped */
   char *slots;
-  size_t chunk;            /* par_chunk of the split: slot = begin / chunk */
-  size_t positions;        /* B Ho Wo */
+  size_t n, grain;         /* the split: [0, n) in multiples of grain */
+  size_t chunk;            /* its chunk length: slot = begin / chunk */
+  size_t positions;        /* B Ho Wo, the outputs of the call */
   const DenseUpdate *update;
   size_t flips[PAR_MAX_THREADS];
 } ConvJob;
@@ -92,8 +99,22 @@ static void *job_slot(const ConvJob *j, size_t begin) {
 }
 
 static ConvJob job_new(const ConvGeom *g, void *scratch, size_t n, size_t grain) {
-  return (ConvJob){.g = g, .slots = (char *)scratch + conv_padfix_bytes(g),
-                   .chunk = par_chunk(n, grain)};
+  return (ConvJob){.g = g, .slots = (char *)scratch + conv_padfix_bytes(g), .n = n,
+                   .grain = grain, .chunk = par_chunk(n, grain)};
+}
+
+/* Runs body over [0, j->n): split over the pool, or in one piece (slot 0) when
+ * the call's MACs are below min_macs. */
+static void job_run(ConvJob *j, par_body body, double min_macs) {
+  const ConvGeom *g = j->g;
+  double macs = (double)j->positions * (double)g->out_ch * (double)g->taps;
+  if (j->n == 0) return;
+  if (macs >= min_macs) {
+    par_for(j->n, j->grain, body, j);
+    return;
+  }
+  j->chunk = j->n;
+  body(j, 0, j->n);
 }
 
 /* Binary forward of positions [p0, p1), a block of BIT_ROWS at a time.
@@ -138,7 +159,8 @@ void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint6
     fix = conv_padfix_prepare(g, wbits, scratch);
     job.fix = &fix;
   }
-  par_for(positions, ROW_GRAIN, forward_binary_rows, &job);
+  job.positions = positions;
+  job_run(&job, forward_binary_rows, MIN_PARALLEL_BINARY_MACS);
 }
 
 void conv_forward_binary(const ConvGeom *g, const uint64_t *xbits, const uint64_t *wbits,
@@ -167,7 +189,8 @@ void conv_forward_real(const ConvGeom *g, const float *x, const float *sign, siz
   job.x = x;
   job.sign = sign;
   job.out = y;
-  par_for(positions, ROW_GRAIN, forward_real_rows, &job);
+  job.positions = positions;
+  job_run(&job, forward_real_rows, MIN_PARALLEL_FLOAT_MACS);
 }
 
 /* dx of images [b0, b1): per block of an image's positions, the im2col
@@ -194,7 +217,8 @@ void conv_backward_input(const ConvGeom *g, const float *dy, const float *sign, 
   job.dy = dy;
   job.sign = sign;
   job.out = dx;
-  par_for(B, 1, backward_input_images, &job);
+  job.positions = B * g->out_height * g->out_width;
+  job_run(&job, backward_input_images, MIN_PARALLEL_FLOAT_MACS);
 }
 
 /* grad rows [n0, n1) = sum over blocks of positions of dy[:, n0:n1]^T im2col(x);
@@ -225,7 +249,7 @@ size_t conv_backward_weights(const ConvGeom *g, const float *dy, const float *x,
   job.out = grad;
   job.update = update;
   job.positions = B * g->out_height * g->out_width;
-  par_for(g->out_ch, CHANNEL_GRAIN, backward_weights_channels, &job);
+  job_run(&job, backward_weights_channels, MIN_PARALLEL_FLOAT_MACS);
   size_t flips = 0;
   for (size_t c = 0; c * job.chunk < g->out_ch; c++) flips += job.flips[c];
   return flips;
