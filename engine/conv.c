@@ -11,6 +11,7 @@
 #include "engine/bitpack.h"
 #include "engine/conv_im2col.h"
 #include "engine/conv_padding.h"
+#include "engine/error.h"
 #include "engine/kernels.h"
 #include "engine/parallel.h"
 
@@ -46,17 +47,17 @@ int conv_geom_init(ConvGeom *g, size_t H, size_t W, size_t C, size_t N, size_t k
   if (!H || !W || !C || !N || !k || !s) {
     snprintf(err, errlen, "convolution: every size must be at least 1 (H %zu, W %zu, C %zu, "
              "N %zu, k %zu, s %zu)", H, W, C, N, k, s);
-    return -1;
+    return ERR_USAGE;
   }
   if (padding == CONV_VALID && (k > H || k > W)) {
     snprintf(err, errlen, "convolution: a %zux%zu kernel with valid padding needs an input of "
              "at least %zux%zu, not %zux%zu", k, k, k, k, H, W);
-    return -1;
+    return ERR_USAGE;
   }
   if (k >= 4096 || C >= CONV_MAX_TAPS || k * k * C >= CONV_MAX_TAPS) {
     snprintf(err, errlen, "convolution: %zux%zu kernels over %zu channels exceed %zu inputs per "
              "output", k, k, C, CONV_MAX_TAPS - 1);
-    return -1;
+    return ERR_USAGE;
   }
   *g = (ConvGeom){.height = H, .width = W, .in_ch = C, .out_ch = N, .kernel = k, .stride = s,
                   .padding = padding, .taps = k * k * C};

@@ -50,8 +50,9 @@ typedef struct {
 } ConvGeom;
 
 /* Fills g for an H x W x C input, N output channels, k x k kernels, stride s.
- * Returns 0, or -1 with a message in err (a zero size, valid padding with
- * k > H or W, K >= CONV_MAX_TAPS). */
+ * Returns 0, or ERR_USAGE (error.h) with one line in err that names no
+ * setting (the caller prefixes the one it came from): a zero size, valid
+ * padding with k > H or W, K >= CONV_MAX_TAPS. */
 int conv_geom_init(ConvGeom *g, size_t H, size_t W, size_t C, size_t N, size_t k, size_t s,
                    ConvPadding padding, char *err, size_t errlen);
 

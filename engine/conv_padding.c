@@ -29,8 +29,10 @@ typedef struct {
 static Layout layout(const ConvGeom *g) {
   size_t Ho = g->out_height, Wo = g->out_width, s = g->stride, k = g->kernel;
   Layout l = {.row_classes = 1, .col_classes = 1};
-  for (size_t o = 0; o < Ho; o++) l.row_classes += (size_t)axis_clipped(o, s, g->pad_top, k, g->height);
-  for (size_t o = 0; o < Wo; o++) l.col_classes += (size_t)axis_clipped(o, s, g->pad_left, k, g->width);
+  for (size_t o = 0; o < Ho; o++)
+    l.row_classes += (size_t)axis_clipped(o, s, g->pad_top, k, g->height);
+  for (size_t o = 0; o < Wo; o++)
+    l.col_classes += (size_t)axis_clipped(o, s, g->pad_left, k, g->width);
   l.row_class = l.sums + round64(k * k * g->out_ch * sizeof(int32_t));
   l.col_class = l.row_class + round64(Ho * sizeof(uint32_t));
   l.row_rep = l.col_class + round64(Wo * sizeof(uint32_t));
@@ -84,7 +86,8 @@ ConvPadFix conv_padfix_prepare(const ConvGeom *g, const uint64_t *wbits, void *s
   Layout l = layout(g);
   char *base = space;
   int32_t *sums = (int32_t *)(base + l.sums);
-  uint32_t *row_class = (uint32_t *)(base + l.row_class), *col_class = (uint32_t *)(base + l.col_class);
+  uint32_t *row_class = (uint32_t *)(base + l.row_class);
+  uint32_t *col_class = (uint32_t *)(base + l.col_class);
   uint32_t *row_rep = (uint32_t *)(base + l.row_rep), *col_rep = (uint32_t *)(base + l.col_rep);
   float *table = (float *)(base + l.table);
   size_t k = g->kernel, N = g->out_ch;

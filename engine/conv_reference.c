@@ -83,7 +83,8 @@ void conv_reference_backward_input(const ConvGeom *g, const float *dy, const flo
                   tap_output(iw, g->pad_left, kw, g->stride, g->out_width, &ow))
                 continue;
               for (size_t n = 0; n < g->out_ch; n++)
-                add_term(&sum, dy[out_index(g, b, oh, ow) + n], w[n * g->taps + (kh * k + kw) * C + c]);
+                add_term(&sum, dy[out_index(g, b, oh, ow) + n],
+                         w[n * g->taps + (kh * k + kw) * C + c]);
             }
           store(&sum, dx, magnitude, ((b * g->height + ih) * g->width + iw) * C + c);
         }

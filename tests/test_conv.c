@@ -12,6 +12,7 @@
 #include "engine/bitpack.h"
 #include "engine/conv.h"
 #include "engine/conv_reference.h"
+#include "engine/error.h"
 #include "engine/parallel.h"
 #include "engine/pool.h"
 #include "engine/rng.h"
@@ -23,8 +24,9 @@ typedef struct {
 } Case;
 
 /* Every combination of the shapes above that a geometry accepts (valid
- * padding needs k <= H, W); 64 channels take the word-aligned im2col. Output channels cycle through values around the
- * GEMM tiles; 28x28 images, the costly ones for the reference, get few. */
+ * padding needs k <= H, W); 64 channels take the word-aligned im2col. Output
+ * channels cycle through values around the GEMM tiles; 28x28 images, the
+ * costly ones for the reference, get few. */
 static size_t all_cases(Case *out) {
   static const size_t chans[] = {1, 3, 63, 64, 65, 130}, ks[] = {1, 3, 5}, sizes[][2] = {
       {1, 1}, {5, 7}, {28, 28}};
@@ -262,7 +264,7 @@ Test(conv, bad_geometry_is_refused_with_a_message) {
     ConvGeom g;
     char err[200] = "";
     cr_assert_eq(conv_geom_init(&g, bad[i].H, bad[i].W, bad[i].C, bad[i].N, bad[i].k, bad[i].s,
-                                bad[i].pad, err, sizeof err), -1, "row %zu accepted", i);
+                                bad[i].pad, err, sizeof err), ERR_USAGE, "row %zu accepted", i);
     cr_assert(strstr(err, bad[i].says), "row %zu: %s", i, err);
   }
   ConvGeom g;
