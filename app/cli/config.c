@@ -336,6 +336,23 @@ static int parse_setting(const OptSetting *t, const char *where, const char *v, 
   return 0;
 }
 
+/* --change STEP:opt=NAME (after parse_change read STEP): a switch to
+ * optimizer NAME, kept as the change "opt" with the kind as its value. */
+static int parse_switch(const char *where, uint64_t step, const char *name, Config *cfg,
+                        char *err, size_t errlen) {
+  int kind = optim_parse_kind(name);
+  if (kind < 0) {
+    snprintf(err, errlen, "%s %llu:opt: unknown optimizer '%s' (cema, bop, bop2, sgd, adam, adamw, "
+             "iir)", where, (unsigned long long)step, name);
+    return -1;
+  }
+  ConfigChange *c = &cfg->changes[cfg->n_changes++];
+  c->step = step;
+  c->value = kind;
+  snprintf(c->name, sizeof c->name, "opt");
+  return 0;
+}
+
 /* --change STEP:NAME=VALUE: NAME a real optimizer setting (engine/settings.h),
  * VALUE checked as the setting's option checks it. Whether the optimizer
  * has NAME and can change it mid-run is checked once the optimizer is known
@@ -355,17 +372,18 @@ static int parse_change(const Setting *s, Config *cfg, char *err, size_t errlen)
     snprintf(err, errlen, "%s: expected a step >= 1 before ':', got '%s'", s->where, step);
     return -1;
   }
+  if (cfg->n_changes == CONFIG_MAX_CHANGES) {
+    snprintf(err, errlen, "%s: at most %d changes", s->where, CONFIG_MAX_CHANGES);
+    return -1;
+  }
+  ConfigChange *c = &cfg->changes[cfg->n_changes];
+  if (name_len == 3 && !strncmp(colon + 1, "opt", 3)) return parse_switch(s->where, n, eq + 1, cfg, err, errlen);
   const OptSetting *t = setting_lookup(colon + 1, name_len);
   if (!t || t->type != SETTING_REAL || name_len >= sizeof cfg->changes[0].name) {
     snprintf(err, errlen, "%s: '%.*s' is not an optimizer setting (alpha, gamma, lr, wd, ...)",
              s->where, (int)name_len, colon + 1);
     return -1;
   }
-  if (cfg->n_changes == CONFIG_MAX_CHANGES) {
-    snprintf(err, errlen, "%s: at most %d changes", s->where, CONFIG_MAX_CHANGES);
-    return -1;
-  }
-  ConfigChange *c = &cfg->changes[cfg->n_changes];
   char where[128];
   snprintf(where, sizeof where, "%s %llu:%s", s->where, n, t->name);
   if (parse_setting(t, where, eq + 1, &c->value, err, errlen)) return -1;
@@ -621,32 +639,53 @@ static void live_names(const OptConfig *o, char *buf, size_t len) {
     used += (size_t)snprintf(buf + used, len - used, "%s%s", k ? ", " : "", ps[k]->name);
 }
 
-/* The --change settings must be the optimizer's (the ones the live view can
- * change) and give valid settings at every step they apply, in step order. */
-static int check_changes(const Config *cfg, char *err, size_t errlen) {
-  OptConfig o = cfg->opt;
+int config_change_step(const Config *cfg, uint64_t step, uint64_t t, OptConfig *o,
+                       OptConfig *switched, const ConfigChange **bad) {
+  int sw = 0;
+  *bad = NULL;
   for (size_t i = 0; i < cfg->n_changes; i++) {
     const ConfigChange *c = &cfg->changes[i];
-    if (setting_live(&o, c->name)) continue;
-    char names[128];
-    live_names(&o, names, sizeof names);
-    const char *name = optim_ops(o.kind)->name;
-    if (setting_applies(setting_lookup(c->name, strlen(c->name)), &o))
-      snprintf(err, errlen, "--change %llu:%s: %s cannot change mid-run (%s's settings that can: %s)",
-               (unsigned long long)c->step, c->name, c->name, name, names);
-    else
-      snprintf(err, errlen, "--change %llu:%s: %s has no setting %s (it has: %s)",
-               (unsigned long long)c->step, c->name, name, c->name, names);
-    return -1;
+    if (c->step != step || strcmp(c->name, "opt")) continue;
+    const OptConfig from = *o;
+    OptSwitch verdict;
+    optim_switch_target(&from, (OptKind)c->value, t, o, &verdict);
+    sw = 1;
   }
+  if (sw && switched) *switched = *o;
+  for (size_t i = 0; i < cfg->n_changes; i++) {
+    const ConfigChange *c = &cfg->changes[i];
+    if (c->step != step || !strcmp(c->name, "opt")) continue;
+    const OptSetting *live = setting_live(o, c->name);
+    if (live) setting_set(live, o, c->value);
+    else if (!*bad) *bad = c;
+  }
+  return sw;
+}
+
+/* The --change settings must be the optimizer's at their step (the ones the
+ * live view can change) and give valid settings at every step they apply,
+ * in step order. */
+static int check_changes(const Config *cfg, char *err, size_t errlen) {
+  OptConfig o = cfg->opt;
   for (uint64_t step = 0;;) { /* the next step with changes, all of them */
     uint64_t next = UINT64_MAX;
     for (size_t i = 0; i < cfg->n_changes; i++)
       if (cfg->changes[i].step > step && cfg->changes[i].step < next) next = cfg->changes[i].step;
     if (next == UINT64_MAX) return 0;
-    for (size_t i = 0; i < cfg->n_changes; i++)
-      if (cfg->changes[i].step == next)
-        setting_set(setting_live(&o, cfg->changes[i].name), &o, cfg->changes[i].value);
+    const ConfigChange *c;
+    config_change_step(cfg, next, next - 1, &o, NULL, &c);
+    if (c) {
+      char names[128];
+      live_names(&o, names, sizeof names);
+      const char *name = optim_ops(o.kind)->name;
+      if (setting_applies(setting_lookup(c->name, strlen(c->name)), &o))
+        snprintf(err, errlen, "--change %llu:%s: %s cannot change mid-run (%s's settings that can: %s)",
+                 (unsigned long long)c->step, c->name, c->name, name, names);
+      else
+        snprintf(err, errlen, "--change %llu:%s: %s has no setting %s (it has: %s)",
+                 (unsigned long long)c->step, c->name, name, c->name, names);
+      return -1;
+    }
     char msg[400];
     if (optim_check(&o, msg, sizeof msg)) {
       snprintf(err, errlen, "--change %llu: %s", (unsigned long long)next, msg);

@@ -13,7 +13,8 @@
 #define CONFIG_MAX_CHANGES 64
 
 /* --change STEP:NAME=VALUE: optimizer setting NAME (an option name the
- * filter pane lists, "alpha") becomes VALUE before step STEP. */
+ * filter pane lists, "alpha") becomes VALUE before step STEP; or
+ * --change STEP:opt=KIND: name "opt", value the OptKind switched to. */
 typedef struct {
   uint64_t step;
   char name[16];
@@ -64,6 +65,13 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen);
 /* For sweeps: 1 when option `name` (without "--") takes a real number, 2 an
  * integer, 0 something else or nothing, -1 when there is no such option. */
 int config_option_numeric(const char *name);
+/* Applies to *o (whose optimizer has run t steps) the --change's due at
+ * `step`: a switch first (to optim_switch_target's settings, also copied to
+ * *switched when switched is not NULL), then the settings, in the order
+ * given. *bad: the first setting the optimizer then in force cannot change
+ * mid-run (left out), or NULL. Returns 1 when the optimizer switched. */
+int config_change_step(const Config *cfg, uint64_t step, uint64_t t, OptConfig *o,
+                       OptConfig *switched, const ConfigChange **bad);
 /* True when option `name` is an optimizer setting (opt, its rates, flags and
  * filter coefficients): never a path nor anything else. */
 int config_option_is_optimizer(const char *name);

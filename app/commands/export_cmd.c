@@ -125,7 +125,14 @@ static int find_logs(const ExportArgs *a, ExportLogs *logs) {
       fprintf(stderr, "flipscope: export: %s\n", err);
       return EXIT_RUNTIME;
     }
-    snprintf(j ? logs->jsonl : logs->csv, sizeof logs->csv, "%s", p);
+    char *slot = j ? logs->jsonl : logs->csv;
+    if (slot[0]) { /* one run's charts: a second log of the same kind is another run */
+      fprintf(stderr, "flipscope: export: %s and %s are both %s logs; give one run's CSV and/or "
+              "JSONL log (export each run into its own directory to compare runs)\n",
+              slot, p, j ? "JSONL" : "CSV");
+      return EXIT_USAGE;
+    }
+    snprintf(slot, sizeof logs->csv, "%s", p);
   }
   if (a->npos == 2 && !is_dir(a->pos[0])) find_sibling(logs);
   if (logs->csv[0] && access(logs->csv, R_OK) != 0) logs->csv[0] = 0;

@@ -141,26 +141,34 @@ static int save_run(Run *h, char *err, size_t errlen) {
   return session_save(&h->s, h->cfg->save_path, &fig, err, errlen);
 }
 
-/* --change: the settings due before step `next`, applied between steps as the
- * live view applies a key (the optimizer keeps its state; the log records a
- * param_change). Returns 0, or -1 with a message. */
+/* Prints a --change's message, clearing the progress line first. */
+static void change_note(const Run *h, const char *text) {
+  if (text[0]) fprintf(stderr, "%sflipscope: %s\n", h->live ? "\r\033[K" : "", text);
+}
+
+/* --change: what is due before step `next`, applied between steps as the
+ * live view applies it: a switch of optimizer as its menu does (the state
+ * mapped, exactly where there is an exact equivalent), then the settings as
+ * its keys do (the optimizer keeps its state); the log records a
+ * param_change for each. Returns 0, or -1 with a message. */
 static int apply_changes(Run *h, uint64_t next, char *err, size_t errlen) {
   Session *s = &h->s;
-  if (next > trainer_total_steps(s->trainer)) return 0;
-  Optimizer *o = trainer_optimizer(s->trainer);
-  OptConfig to = *optim_config(o);
   int due = 0;
-  for (size_t i = 0; i < h->cfg->n_changes; i++) {
-    const ConfigChange *c = &h->cfg->changes[i];
-    if (c->step != next) continue;
-    setting_set(setting_live(&to, c->name), &to, c->value); /* config_parse checked the name */
-    due = 1;
+  for (size_t i = 0; i < h->cfg->n_changes; i++) due |= h->cfg->changes[i].step == next;
+  if (!due || next > trainer_total_steps(s->trainer)) return 0;
+  Optimizer *o = trainer_optimizer(s->trainer);
+  OptConfig to = *optim_config(o), switched;
+  const ConfigChange *bad; /* none: config_parse checked the names */
+  if (config_change_step(h->cfg, next, optim_steps(o), &to, &switched, &bad) &&
+      switched.kind != optim_config(o)->kind) {
+    OptSwitch out;
+    if (opt_switch_apply(s, next, &switched, &out, err, errlen)) return -1;
+    change_note(h, out.message);
   }
-  if (!due) return 0;
   char text[160];
   if (opt_change_apply(o, s, next, &to, NULL, 0, text, sizeof text, err, errlen)) return -1;
   s->cfg.opt = to;
-  if (text[0]) fprintf(stderr, "%sflipscope: %s\n", h->live ? "\r\033[K" : "", text);
+  change_note(h, text);
   return 0;
 }
 

@@ -234,19 +234,13 @@ static void set_opt(Worker *w, const OptConfig *to) {
 }
 
 static void switch_opt(Worker *w, const OptConfig *to) {
-  Trainer *t = w->s->trainer;
-  Optimizer *o = trainer_optimizer(t);
-  OptKind from = optim_config(o)->kind;
-  if (to->kind == from) {
+  if (to->kind == optim_config(trainer_optimizer(w->s->trainer))->kind) {
     set_opt(w, to);
     return;
   }
-  Model *m = trainer_model(t);
-  const float *signs[MODEL_MAX_LAYERS];
-  for (size_t l = 0; l < m->n_layers; l++) signs[l] = m->layer[l].sign;
   OptSwitch out;
   char err[512];
-  if (optim_switch(o, to, signs, &out, err, sizeof err)) {
+  if (opt_switch_apply(w->s, next_step(w), to, &out, err, sizeof err)) {
     note(w, 1, "%s", err);
     return;
   }
@@ -255,7 +249,6 @@ static void switch_opt(Worker *w, const OptConfig *to) {
   char label[40];
   snprintf(label, sizeof label, "-> %s", optim_ops(to->kind)->name);
   feed_mark(w->feed, next_step(w), label);
-  session_param_change(w->s, next_step(w), "opt", (double)from, (double)to->kind, out.message);
   note(w, !out.exact, "%s", out.message);
 }
 

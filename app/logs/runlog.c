@@ -283,6 +283,22 @@ void runlog_param_change(RunLog *rl, uint64_t step, const char *param, double ol
   fflush(rl->jsonl);
 }
 
+void runlog_opt_switch(RunLog *rl, uint64_t step, const OptConfig *from, const OptConfig *to,
+                       int exact, const char *text) {
+  if (!rl->jsonl) return;
+  fprintf(rl->jsonl, "{\"type\":\"param_change\",\"step\":%llu,\"param\":\"opt\",\"old\":%d,"
+          "\"new\":%d,\"from\":", (unsigned long long)step, (int)from->kind, (int)to->kind);
+  json_write_string(rl->jsonl, optim_ops(from->kind)->name);
+  fprintf(rl->jsonl, ",\"to\":");
+  json_write_string(rl->jsonl, optim_ops(to->kind)->name);
+  fprintf(rl->jsonl, ",\"settings\":");
+  write_opt(rl->jsonl, to);
+  fprintf(rl->jsonl, ",\"exact\":%s,\"text\":", exact ? "true" : "false");
+  json_write_string(rl->jsonl, text);
+  fprintf(rl->jsonl, "}\n");
+  fflush(rl->jsonl);
+}
+
 int runlog_flush(RunLog *rl) {
   if (!rl->csv.f) return -1;
   fflush(rl->csv.f);

@@ -61,6 +61,11 @@ int runlog_step(RunLog *rl, const StepReport *r, const TelemetrySnapshot *t, cha
                 size_t errlen);
 /* Records that parameter `param` (an option name: "alpha") changed from
  * old_value to new_value before `step`; charts mark it. text may be NULL. */
+/* Records that the optimizer switched from `from` to `to` before `step`:
+ * a param_change of "opt" that names both and holds the new settings
+ * (docs/logs.md). */
+void runlog_opt_switch(RunLog *rl, uint64_t step, const OptConfig *from, const OptConfig *to,
+                       int exact, const char *text);
 void runlog_param_change(RunLog *rl, uint64_t step, const char *param, double old_value,
                          double new_value, const char *text);
 /* Flushes both logs, for a reader while the run goes on (the live view's

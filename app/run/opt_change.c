@@ -30,3 +30,18 @@ int opt_change_apply(Optimizer *o, Session *s, uint64_t step, const OptConfig *t
   }
   return 0;
 }
+
+int opt_switch_apply(Session *s, uint64_t step, const OptConfig *to, OptSwitch *out, char *err,
+                     size_t errlen) {
+  Optimizer *o = trainer_optimizer(s->trainer);
+  const Model *m = trainer_model(s->trainer);
+  const float *signs[MODEL_MAX_LAYERS];
+  for (size_t l = 0; l < m->n_layers; l++) signs[l] = m->layer[l].sign;
+  const OptConfig from = *optim_config(o);
+  if (optim_switch(o, to, signs, out, err, errlen)) return -1;
+  char settings[160], text[sizeof settings + sizeof out->message + 8];
+  dash_opt_summary(to, settings, sizeof settings);
+  snprintf(text, sizeof text, "%s %s: %s", optim_ops(to->kind)->name, settings, out->message);
+  session_opt_switch(s, step, &from, to, out->exact, text);
+  return 0;
+}

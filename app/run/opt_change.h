@@ -19,4 +19,13 @@
 int opt_change_apply(Optimizer *o, Session *s, uint64_t step, const OptConfig *to, char *label,
                      size_t label_len, char *text, size_t text_len, char *err, size_t errlen);
 
+/* Switches s's optimizer to `to` (optim_switch: the state is mapped so the
+ * binary weights carry on) before `step`, as the live view's optimizer menu
+ * does, and records it with s's sinks as a param_change of "opt" that names
+ * the new optimizer and its settings ("cema alpha 0.001 gamma 1: " and what
+ * was mapped). out: exact or not, and what was mapped. Returns 0, or -1 with
+ * one line in err (nothing changes then). */
+int opt_switch_apply(Session *s, uint64_t step, const OptConfig *to, OptSwitch *out, char *err,
+                     size_t errlen);
+
 #endif

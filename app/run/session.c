@@ -208,6 +208,11 @@ static void log_param_change(void *self, uint64_t step, const char *param, doubl
   runlog_param_change(self, step, param, old_value, new_value, text);
 }
 
+static void log_opt_switch(void *self, uint64_t step, const OptConfig *from, const OptConfig *to,
+                           int exact, const char *text) {
+  runlog_opt_switch(self, step, from, to, exact, text);
+}
+
 static int log_mark(void *self, RunFigures *fig, char *err, size_t errlen) {
   return runlog_mark(self, &fig->csv, &fig->jsonl, err, errlen);
 }
@@ -251,7 +256,9 @@ int session_open_logs(Session *s, char *err, size_t errlen) {
       .tel = logs_want_telemetry(&s->cfg, &s->needs) ? trainer_telemetry(s->trainer) : NULL,
       .resumed = s->resumed ? &s->resume : NULL, .resumed_step = s->resumed_step};
   if (runlog_open(&s->log, &src, err, errlen)) return -1;
-  return session_add_sink(s, (Sink){log_step, log_param_change, log_mark, log_close, &s->log});
+  return session_add_sink(s, (Sink){.step = log_step, .param_change = log_param_change,
+                                     .opt_switch = log_opt_switch, .mark = log_mark,
+                                     .close = log_close, .self = &s->log});
 }
 
 int session_add_sink(Session *s, Sink sink) { return sinks_add(&s->sinks, sink); }
@@ -265,6 +272,11 @@ int session_record(Session *s, const StepReport *r, char *err, size_t errlen) {
 void session_param_change(Session *s, uint64_t step, const char *param, double old_value,
                           double new_value, const char *text) {
   sinks_param_change(&s->sinks, step, param, old_value, new_value, text);
+}
+
+void session_opt_switch(Session *s, uint64_t step, const OptConfig *from, const OptConfig *to,
+                        int exact, const char *text) {
+  sinks_opt_switch(&s->sinks, step, from, to, exact, text);
 }
 
 int session_close_sink(Session *s, char *err, size_t errlen) {

@@ -66,6 +66,9 @@ int session_record(Session *s, const StepReport *r, char *err, size_t errlen);
 /* Tells every sink that a setting changed before `step` (sink.h). */
 void session_param_change(Session *s, uint64_t step, const char *param, double old_value,
                           double new_value, const char *text);
+/* Tells every sink that the optimizer switched before `step` (sink.h). */
+void session_opt_switch(Session *s, uint64_t step, const OptConfig *from, const OptConfig *to,
+                        int exact, const char *text);
 /* Closes the sink added last (the front end's before the logs). 1 when one
  * was closed, -1 with one line in err when that failed, 0 when none is left. */
 int session_close_sink(Session *s, char *err, size_t errlen);

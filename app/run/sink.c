@@ -29,6 +29,12 @@ void sinks_param_change(SinkList *l, uint64_t step, const char *param, double ol
       l->sink[i].param_change(l->sink[i].self, step, param, old_value, new_value, text);
 }
 
+void sinks_opt_switch(SinkList *l, uint64_t step, const OptConfig *from, const OptConfig *to,
+                      int exact, const char *text) {
+  for (size_t i = 0; i < l->n; i++)
+    if (l->sink[i].opt_switch) l->sink[i].opt_switch(l->sink[i].self, step, from, to, exact, text);
+}
+
 int sinks_mark(SinkList *l, RunFigures *fig, char *err, size_t errlen) {
   for (size_t i = 0; i < l->n; i++)
     if (l->sink[i].mark && l->sink[i].mark(l->sink[i].self, fig, err, errlen)) return -1;

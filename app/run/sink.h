@@ -25,6 +25,10 @@ typedef struct Sink {
    * says how. NULL: not recorded. */
   void (*param_change)(void *self, uint64_t step, const char *param, double old_value,
                        double new_value, const char *text);
+  /* The optimizer was switched from `from` to `to` before `step`
+   * (optim_switch: exact or not); text says how. NULL: not recorded. */
+  void (*opt_switch)(void *self, uint64_t step, const OptConfig *from, const OptConfig *to,
+                     int exact, const char *text);
   /* Makes what it wrote durable and records in fig where it stands, for a
    * checkpoint (app/logs/resume.h). 0, or -1 with one line in err. NULL:
    * nothing to mark. */
@@ -51,6 +55,9 @@ int sinks_step(SinkList *l, const StepReport *r, const TelemetrySnapshot *t, cha
 /* Tells every sink, in order, that a setting changed. */
 void sinks_param_change(SinkList *l, uint64_t step, const char *param, double old_value,
                         double new_value, const char *text);
+/* Tells every sink, in order, that the optimizer switched. */
+void sinks_opt_switch(SinkList *l, uint64_t step, const OptConfig *from, const OptConfig *to,
+                      int exact, const char *text);
 /* Marks every sink, in order, into fig; stops at the first that fails:
  * -1 with its line in err (no checkpoint may then be saved). 0 otherwise. */
 int sinks_mark(SinkList *l, RunFigures *fig, char *err, size_t errlen);
