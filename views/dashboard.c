@@ -129,6 +129,12 @@ void dash_opt_summary(const OptConfig *c, char *buf, size_t len) {
   if (filter && c->state_init > 0) append(buf, len, "state-init", c->state_init);
 }
 
+void dash_opt_describe(const OptConfig *c, char *buf, size_t len) {
+  char settings[160];
+  dash_opt_summary(c, settings, sizeof settings);
+  snprintf(buf, len, "%s%s%s", optim_ops(c->kind)->name, settings[0] ? " " : "", settings);
+}
+
 void dash_layer_name(const DashSnapshot *s, size_t l, char *buf, size_t len) {
   if (l < s->n_layers)
     snprintf(buf, len, "L%zu %zux%zu", l + 1, s->layer[l].in, s->layer[l].out);

@@ -50,6 +50,8 @@ double dash_series(const DashBucket *h, size_t n, Series what, size_t layer, dou
 double dash_time_axis(double n);
 /* The name and value list of the optimizer settings, e.g. "alpha 0.001 gamma 0.1". */
 void dash_opt_summary(const OptConfig *cfg, char *buf, size_t len);
+/* The optimizer's name, then its summary: "cema alpha 0.001 gamma 1". */
+void dash_opt_describe(const OptConfig *cfg, char *buf, size_t len);
 /* The layer's name "L1 784x1024". */
 void dash_layer_name(const DashSnapshot *s, size_t l, char *buf, size_t len);
 Style dash_layer_style(size_t l);

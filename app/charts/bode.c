@@ -2,117 +2,53 @@
 #include "app/charts/bode.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "app/charts/gnuplot.h"
 #include "app/charts/panel.h"
-#include "app/cli/config.h"
+#include "app/charts/run_opt.h"
 #include "engine/filter.h"
+#include "views/views.h"
 
-enum { BODE_POINTS = 400, MAX_EXTRA = 64 };
+enum { BODE_POINTS = 400 };
 
-/* Rebuilds the optimizer's OptConfig from the header's "opt" object (option
- * names and values), then `extra` option settings (--name=value) after it. */
-static int opt_from_header(json_t *opt, char extra[][96], size_t n_extra, OptConfig *out) {
-  if (!json_is_object(opt)) return -1;
-  size_t argc = 0;
-  char **argv = calloc(json_object_size(opt) + n_extra + 1, sizeof *argv);
-  int rc = argv ? 0 : -1;
-  const char *key;
-  json_t *v;
-  json_object_foreach(opt, key, v) {
-    if (rc) break;
-    if (!config_option_is_optimizer(key)) continue; /* never a path (config, load, ...) */
-    char value[256];
-    if (json_is_string(v)) snprintf(value, sizeof value, "%s", json_string_value(v));
-    else if (json_is_boolean(v)) snprintf(value, sizeof value, "%s", json_is_true(v) ? "true" : "false");
-    else if (json_is_number(v)) snprintf(value, sizeof value, "%.17g", json_number_value(v));
-    else continue;
-    size_t len = strlen(key) + strlen(value) + 4;
-    argv[argc] = malloc(len);
-    if (!argv[argc]) rc = -1;
-    else snprintf(argv[argc++], len, "--%s=%s", key, value);
-  }
-  for (size_t i = 0; rc == 0 && i < n_extra; i++) {
-    argv[argc] = strdup(extra[i]);
-    if (!argv[argc]) rc = -1;
-    else argc++;
-  }
-  if (rc == 0) {
-    Config *cfg = malloc(sizeof *cfg);
-    char err[256];
-    rc = cfg && config_parse((int)argc, argv, cfg, err, sizeof err) == 0 ? 0 : -1;
-    if (rc == 0) *out = cfg->opt;
-    free(cfg);
-  }
-  for (size_t i = 0; argv && i < argc; i++) free(argv[i]);
-  free(argv);
-  return rc;
-}
-
-/* "cema: alpha A, gamma G" (or the filter's order), for the curve's title. */
+/* "cema alpha 0.001 gamma 1", "sgd lr 0.1 wd 0.01 (= cema alpha 0.001 gamma 1)":
+ * the optimizer and, for another than CEMA, the CEMA its filter is. */
 static void describe(const Filter *f, const OptConfig *c, char *buf, size_t len) {
-  const char *name = optim_ops(c->kind)->name;
-  if (isfinite(f->alpha) && isfinite(f->gamma))
-    snprintf(buf, len, "%s: alpha %.3g, gamma %.3g", name, f->alpha, f->gamma);
+  char opt[128];
+  dash_opt_describe(c, opt, sizeof opt);
+  if (c->kind != OPT_CEMA && isfinite(f->alpha) && isfinite(f->gamma))
+    snprintf(buf, len, "%s (= cema alpha %.3g gamma %.3g)", opt, f->alpha, f->gamma);
   else
-    snprintf(buf, len, "%s: order %d", name, f->order);
-}
-
-static void set_rate(OptConfig *c, double rate) {
-  switch (c->kind) {
-  case OPT_CEMA: c->alpha = rate; break;
-  case OPT_BOP:
-  case OPT_BOP2: c->gamma = rate; break;
-  case OPT_IIR: break;
-  default: c->lr = rate; break;
-  }
-}
-
-/* The settings at the end of the run: the header's with the parameter
- * changes applied (start's when they cannot be rebuilt), then the last
- * scheduled rate. */
-static void end_settings(const LogRun *r, const OptConfig *start, OptConfig *end) {
-  char extra[MAX_EXTRA][96];
-  size_t n_extra = 0;
-  for (size_t i = 0; i < r->nev && n_extra < MAX_EXTRA; i++) {
-    double v = r->ev[i].new_value;
-    if (config_option_numeric(r->ev[i].param) > 0 && isfinite(v))
-      snprintf(extra[n_extra++], sizeof extra[0], "--%s=%.17g", r->ev[i].param, v);
-    else if (!strcmp(r->ev[i].param, "opt") && v >= 0 && v < OPT_KIND_COUNT && optim_ops((OptKind)v))
-      snprintf(extra[n_extra++], sizeof extra[0], "--opt=%s", optim_ops((OptKind)v)->name);
-  }
-  if (opt_from_header(json_object_get(r->header, "opt"), extra, n_extra, end)) *end = *start;
-  double last_rate = r->nrec ? r->rec[r->nrec - 1].rate : NAN;
-  if (end->kind != OPT_IIR && isfinite(last_rate) && last_rate > 0) set_rate(end, last_rate);
+    snprintf(buf, len, "%s", opt);
 }
 
 /* The run's filter at the start in f and, when it differs and is linear
- * and stable, at the end in fe (b->two). 0, or -1 with b->note saying why
- * there is no response to draw. */
+ * and stable, at the end in fe (b->two): the settings after the logged
+ * changes and switches, with the last scheduled rate. 0, or -1 with
+ * b->note saying why there is no response to draw. */
 static int bode_filters(const LogRun *r, Bode *b, Filter *f, Filter *fe) {
-  OptConfig start, end;
-  if (!r->header || opt_from_header(json_object_get(r->header, "opt"), NULL, 0, &start)) {
+  RunOpt ro;
+  if (run_opt_read(r, &ro)) {
     snprintf(b->note, sizeof b->note, "no optimizer settings in the log");
     return -1;
   }
-  end_settings(r, &start, &end);
+  const OptConfig *start = &ro.start, *end = &ro.end;
   char ferr[256];
-  if (filter_from_config(&start, f, ferr, sizeof ferr)) {
+  if (filter_from_config(start, f, ferr, sizeof ferr)) {
     snprintf(b->note, sizeof b->note, "%s", ferr);
     return -1;
   }
-  describe(f, &start, b->what, sizeof b->what);
+  describe(f, start, b->what, sizeof b->what);
   if (!f->linear || !f->stable) {
-    snprintf(b->note, sizeof b->note, "%s: %s", optim_ops(start.kind)->name,
+    snprintf(b->note, sizeof b->note, "%s: %s", optim_ops(start->kind)->name,
              f->note[0] ? f->note : !f->linear ? "no linear filter equivalent" : "unstable filter");
     return -1;
   }
-  if (memcmp(&end, &start, sizeof end) != 0 && filter_from_config(&end, fe, ferr, sizeof ferr) == 0 &&
+  if (memcmp(end, start, sizeof *end) != 0 && filter_from_config(end, fe, ferr, sizeof ferr) == 0 &&
       fe->linear && fe->stable) {
     b->two = 1;
-    describe(fe, &end, b->what_end, sizeof b->what_end);
+    describe(fe, end, b->what_end, sizeof b->what_end);
   }
   return 0;
 }

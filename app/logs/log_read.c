@@ -147,6 +147,9 @@ static int take_event(LogRun *r, const json_t *j) {
   const char *param = json_get_string(j, "param"), *text = json_get_string(j, "text");
   e->step = json_get_number(j, "step");
   e->new_value = json_get_number(j, "new");
+  e->settings = json_object_get(j, "settings");
+  if (!json_is_object(e->settings)) e->settings = NULL;
+  json_incref(e->settings);
   snprintf(e->param, sizeof e->param, "%s", param ? param : "");
   if (text)
     snprintf(e->text, sizeof e->text, "%s", text);
@@ -445,6 +448,7 @@ void log_run_free(LogRun *r) {
   json_decref(r->header);
   for (size_t i = 0; i < r->nrec; i++) free(r->rec[i].layer);
   free(r->rec);
+  for (size_t i = 0; i < r->nev; i++) json_decref(r->ev[i].settings);
   free(r->ev);
   free(r->step);
   free(r->loss);

@@ -44,6 +44,9 @@ typedef struct {
   double step, new_value;
   char param[64];
   char text[160]; /* the record's text, or "PARAM OLD -> NEW" */
+  /* A switch of optimizer ("opt"): the new optimizer's settings, an object
+   * like the header's "opt"; NULL in logs written before they were logged. */
+  json_t *settings;
 } LogEvent;
 
 typedef struct {

@@ -39,9 +39,9 @@ int opt_switch_apply(Session *s, uint64_t step, const OptConfig *to, OptSwitch *
   for (size_t l = 0; l < m->n_layers; l++) signs[l] = m->layer[l].sign;
   const OptConfig from = *optim_config(o);
   if (optim_switch(o, to, signs, out, err, errlen)) return -1;
-  char settings[160], text[sizeof settings + sizeof out->message + 8];
-  dash_opt_summary(to, settings, sizeof settings);
-  snprintf(text, sizeof text, "%s %s: %s", optim_ops(to->kind)->name, settings, out->message);
+  char settings[192], text[sizeof settings + sizeof out->message + 8];
+  dash_opt_describe(to, settings, sizeof settings);
+  snprintf(text, sizeof text, "%s: %s", settings, out->message);
   session_opt_switch(s, step, &from, to, out->exact, text);
   return 0;
 }
