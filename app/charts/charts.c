@@ -11,8 +11,10 @@
 #include "app/charts/curves.h"
 #include "app/charts/gnuplot.h"
 #include "app/charts/layer_charts.h"
+#include "app/charts/run_opt.h"
 #include "app/io/make_dirs.h"
 #include "engine/model.h"
+#include "views/views.h"
 
 typedef enum { CH_LOSS, CH_FLIPS, CH_FAN, CH_HEAT, CH_RASTER, CH_BODE, CH_DASHBOARD } ChartKind;
 
@@ -20,35 +22,54 @@ typedef enum { CH_LOSS, CH_FLIPS, CH_FAN, CH_HEAT, CH_RASTER, CH_BODE, CH_DASHBO
 typedef struct {
   const LogRun *r;
   const char *title;
+  char opt_line[400]; /* the optimizer it started and ended with, when they differ ("": none) */
   LayerGrid g;
   Bode b;
   unsigned samples[MODEL_MAX_LAYERS]; /* per layer, on the grid */
-  int have_loss, have_flips, have_images;
+  int have_loss, have_flips, have_images, have_bode;
 } Charts;
 
-/* One page of the charts of layer 0 and the others, empty cells for those
- * the run has not. */
-static void dashboard(FILE *f, const Charts *c) {
-  const LogRun *r = c->r;
-  fprintf(f, "set multiplot layout 3,2 title ");
+/* Starts a page of rows x cols panels under the run's title (and, after a
+ * switch or change of settings, the optimizer it started and ended with). */
+static void page_start(FILE *f, const Charts *c, int rows, int cols) {
+  fprintf(f, "set multiplot layout %d,%d title ", rows, cols);
   gp_quote(f, c->title);
+  if (c->opt_line[0]) {
+    fprintf(f, ".\"\\n\".");
+    gp_quote(f, c->opt_line);
+  }
   fprintf(f, " noenhanced font ',11'\n");
-  if (c->have_loss) curves_panel_loss(f, r);
-  else fprintf(f, "set multiplot next\n");
-  if (c->have_flips) curves_panel_flips(f, r);
-  else fprintf(f, "set multiplot next\n");
-  if (r->nrec >= 2) layer_charts_fan(f, r, 0);
-  else fprintf(f, "set multiplot next\n");
-  if (c->have_images) layer_charts_heat(f, r, &c->g, 0);
-  else fprintf(f, "set multiplot next\n");
-  if (c->have_images && c->samples[0] >= 2) layer_charts_raster(f, r, &c->g, 0, c->samples[0]);
-  else fprintf(f, "set multiplot next\n");
-  bode_panel(f, &c->b, 0);
+}
+
+/* The dashboard's panels, in order: those of layer 0's charts the run has
+ * and the Bode magnitude. Returns how many. */
+static int dashboard_panels(const Charts *c, ChartKind *out) {
+  int n = 0;
+  if (c->have_loss) out[n++] = CH_LOSS;
+  if (c->have_flips) out[n++] = CH_FLIPS;
+  if (c->r->nrec >= 2) out[n++] = CH_FAN;
+  if (c->have_images) out[n++] = CH_HEAT;
+  if (c->have_images && c->samples[0] >= 2) out[n++] = CH_RASTER;
+  if (c->have_bode) out[n++] = CH_BODE;
+  return n;
+}
+
+static void chart_panel(FILE *f, const Charts *c, ChartKind kind, size_t l);
+
+/* One page of the panels the run has, two per row. */
+static void dashboard(FILE *f, const Charts *c) {
+  ChartKind panels[CH_DASHBOARD];
+  int n = dashboard_panels(c, panels);
+  page_start(f, c, (n + 1) / 2, n > 1 ? 2 : 1);
+  for (int i = 0; i < n; i++) {
+    if (panels[i] == CH_BODE) bode_panel(f, &c->b, 0);
+    else chart_panel(f, c, panels[i], 0);
+  }
   fprintf(f, "unset multiplot\n");
 }
 
-/* The gnuplot commands that draw chart `kind` (of layer l) once. */
-static void chart_body(FILE *f, const Charts *c, ChartKind kind, size_t l) {
+/* The gnuplot commands of one panel of chart `kind` (of layer l). */
+static void chart_panel(FILE *f, const Charts *c, ChartKind kind, size_t l) {
   const LogRun *r = c->r;
   switch (kind) {
   case CH_LOSS: curves_panel_loss(f, r); break;
@@ -57,13 +78,29 @@ static void chart_body(FILE *f, const Charts *c, ChartKind kind, size_t l) {
   case CH_HEAT: layer_charts_heat(f, r, &c->g, l); break;
   case CH_RASTER: layer_charts_raster(f, r, &c->g, l, c->samples[l]); break;
   case CH_BODE:
-    fprintf(f, "set multiplot layout 2,1\n");
     bode_panel(f, &c->b, 0);
     bode_panel(f, &c->b, 1);
-    fprintf(f, "unset multiplot\n");
     break;
   case CH_DASHBOARD: dashboard(f, c); break;
   }
+}
+
+/* The gnuplot commands that draw chart `kind` (of layer l) once, under the
+ * run's title. */
+static void chart_body(FILE *f, const Charts *c, ChartKind kind, size_t l) {
+  if (kind == CH_DASHBOARD) {
+    dashboard(f, c);
+    return;
+  }
+  page_start(f, c, kind == CH_BODE ? 2 : 1, 1);
+  chart_panel(f, c, kind, l);
+  fprintf(f, "unset multiplot\n");
+}
+
+/* The dashboard's size: two panels a row, 400 pixels high. */
+static int dashboard_height(const Charts *c) {
+  ChartKind panels[CH_DASHBOARD];
+  return 100 + 400 * ((dashboard_panels(c, panels) + 1) / 2);
 }
 
 /* base.gp: the chart drawn twice, to base.png and to base.svg. */
@@ -76,7 +113,7 @@ static void write_script(ChartDir *o, const Charts *c, const char *base, ChartKi
   fprintf(f, "# flipscope chart %s; rebuild %s.png and %s.svg with: gnuplot %s (in this directory)\n",
           base, base, base, name);
   for (int png = 1; png >= 0; png--) {
-    int w = kind == CH_DASHBOARD ? 1500 : width, h = kind == CH_DASHBOARD ? 1300 : height;
+    int w = kind == CH_DASHBOARD ? 1500 : width, h = kind == CH_DASHBOARD ? dashboard_height(c) : height;
     gp_terminal(f, base, png, w, h);
     chart_body(f, c, kind, l);
     fprintf(f, "unset output\n");
@@ -108,6 +145,18 @@ static void charts_plan(Charts *c, const LogRun *r, const char *title) {
   if (!title) title = json_get_string(r->header, "title");
   c->title = title ? title : "flipscope run";
   c->have_loss = r->n > 0;
+  RunOpt ro;
+  c->have_bode = run_opt_read(r, &ro) == 0;
+  if (c->have_bode && ro.has_changes) {
+    char start[160], end[160];
+    dash_opt_describe(&ro.start, start, sizeof start);
+    dash_opt_describe(&ro.changed, end, sizeof end);
+    if (ro.switch_step > 0)
+      snprintf(c->opt_line, sizeof c->opt_line, "optimizer: %s, then %s from step %.0f", start, end,
+               ro.switch_step);
+    else if (strcmp(start, end))
+      snprintf(c->opt_line, sizeof c->opt_line, "optimizer: %s, at the end %s", start, end);
+  }
   c->have_flips = r->n > 0 && curves_have_flips(r);
   c->have_images = r->nrec >= 2 && layer_charts_grid(r, &c->g) == 0;
   for (size_t l = 0; l < r->layers && c->have_images; l++)
@@ -119,15 +168,16 @@ static void write_charts(ChartDir *o, Charts *c) {
   const LogRun *r = c->r;
   curves_write_data(o, r);
   layer_charts_write_data(o, r, &c->g);
-  bode_write_data(o, r, &c->b);
+  if (c->have_bode) bode_write_data(o, r, &c->b);
   if (c->have_loss) write_script(o, c, "loss", CH_LOSS, 0, 1000, 600);
   if (c->have_flips) write_script(o, c, "flips", CH_FLIPS, 0, 1000, 600);
   else chart_dir_note(o, "no flips: no flips chart");
   for (size_t l = 0; l < r->layers; l++) write_layer_scripts(o, c, l);
   if (!r->header) chart_dir_note(o, "no JSONL log: no inertia, raster or filter charts");
   else if (r->nrec < 2) chart_dir_note(o, "fewer than 2 telemetry records: no inertia or raster charts");
-  write_script(o, c, "bode", CH_BODE, 0, 1000, 800);
-  write_script(o, c, "dashboard", CH_DASHBOARD, 0, 0, 0);
+  if (c->have_bode) write_script(o, c, "bode", CH_BODE, 0, 1000, 800);
+  ChartKind panels[CH_DASHBOARD];
+  if (dashboard_panels(c, panels)) write_script(o, c, "dashboard", CH_DASHBOARD, 0, 0, 0);
 }
 
 int charts_write(const LogRun *r, const char *dir, const char *title, int (*stop)(void), char *err,

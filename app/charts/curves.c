@@ -64,7 +64,7 @@ void curves_panel_loss(FILE *f, const LogRun *r) {
   panel_markers(f, r);
   panel_title(f, "loss and accuracy");
   fprintf(f, "set ylabel 'loss'\nset y2label 'accuracy'\nset ytics nomirror\nset y2tics\n"
-             "set y2range [0:1]\nset key bottom left opaque\n");
+             "set y2range [0:1]\nset key tmargin center horizontal\n"); /* never over a curve */
   fprintf(f, "plot 'loss.dat' using 1:2 with lines lw 1.5 lc rgb '#1f77b4' title 'loss', \\\n"
              "     '' using 1:3 axes x1y2 with lines lw 1 lc rgb '#ff7f0e' title 'train accuracy'");
   if (r->ntest)
@@ -83,8 +83,8 @@ void curves_panel_flips(FILE *f, const LogRun *r) {
   for (size_t l = 0; l < L; l++) {
     if (!flips_positive(r, 1 + l, 0)) continue;
     fprintf(f, "%s'flips.dat' using 1:(column(%zu) > 0 ? column(%zu) : NaN) with lines lw 1.2 "
-               "lc rgb '%s' title 'layer %zu'",
-            sep, 3 + l, 3 + l, layer_colors[l % 8], l);
+               "lc rgb '%s' title 'L%zu'",
+            sep, 3 + l, 3 + l, layer_colors[l % 8], l + 1);
     sep = ", \\\n     ";
   }
   for (size_t l = 0; r->have_reversals && l < L; l++) {

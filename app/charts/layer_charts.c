@@ -85,7 +85,7 @@ void layer_charts_fan(FILE *f, const LogRun *r, size_t l) {
   panel_reset(f);
   panel_markers(f, r);
   char t[96];
-  snprintf(t, sizeof t, "layer %zu inertia: percentile bands", l);
+  snprintf(t, sizeof t, "L%zu inertia: percentile bands", l + 1);
   panel_title(f, t);
   fprintf(f, "set ylabel 'inertia'\nset key top left opaque font ',8'\nset format y '%%.2g'\n");
   fprintf(f, "plot 'fan_l%zu.dat' using 1:2:10 with filledcurves fc rgb '#deebf7' fs solid title 'min-max', \\\n"
@@ -101,7 +101,7 @@ void layer_charts_heat(FILE *f, const LogRun *r, const LayerGrid *g, size_t l) {
   panel_reset(f);
   panel_markers(f, r);
   char t[96];
-  snprintf(t, sizeof t, "layer %zu inertia histogram over time", l);
+  snprintf(t, sizeof t, "L%zu inertia histogram over time", l + 1);
   panel_title(f, t);
   double y0 = r->hist_linear ? -1.0 : TEL_LOG_LO, y1 = r->hist_linear ? 1.0 : TEL_LOG_HI;
   double dy = (y1 - y0) / TEL_HIST_BINS;
@@ -119,9 +119,10 @@ void layer_charts_raster(FILE *f, const LogRun *r, const LayerGrid *g, size_t l,
   panel_reset(f);
   panel_markers(f, r);
   char t[96];
-  snprintf(t, sizeof t, "layer %zu: signs of %u sampled weights (red +1, blue -1)", l, samples);
+  snprintf(t, sizeof t, "L%zu: signs of %u sampled weights (blue +1, red -1)", l + 1, samples);
   panel_title(f, t);
-  fprintf(f, "set ylabel 'sampled weight'\nunset grid\nset palette defined (-1 '#2166ac', 1 '#b2182b')\n"
+  /* The live view's colours (views/view_weights.c): blue +1, red -1. */
+  fprintf(f, "set ylabel 'sampled weight'\nunset grid\nset palette defined (-1 '#b2182b', 1 '#2166ac')\n"
              "set cbrange [-1:1]\nset xrange [%.10g:%.10g]\nset yrange [-0.5:%.1f]\n",
           g->x0 - g->dx / 2, g->x0 + ((double)g->cols - 0.5) * g->dx, (double)samples - 0.5);
   fprintf(f, "plot 'raster_l%zu.dat' matrix using (%.10g + $1 * %.10g):2:3 with image notitle\n", l,
