@@ -73,7 +73,8 @@ static int counter_close(void *self, char *err, size_t errlen) {
 }
 
 static Sink counter_sink(Counter *c) {
-  return (Sink){counter_step, counter_param_change, counter_mark, counter_close, c};
+  return (Sink){.step = counter_step, .param_change = counter_param_change, .mark = counter_mark,
+                .close = counter_close, .self = c};
 }
 
 Test(sinks, every_sink_takes_every_step_once_also_after_a_failure) {

@@ -400,7 +400,7 @@ Test(telemetry, every_chart_renders_and_its_script_reruns, .timeout = 90) {
   free(gp);
   snprintf(path, sizeof path, "%s/bode.gp", again);
   gp = file_read(path, NULL);
-  cr_assert(gp && strstr(gp, "end of run: cema: alpha") && strstr(gp, "gamma 0.01"),
+  cr_assert(gp && strstr(gp, "end of run: cema alpha") && strstr(gp, "gamma 0.01"),
             "the filter after the change is drawn too: %s", gp);
   free(gp);
 }

@@ -63,7 +63,7 @@ static const OptionDef app_options[] = {
     /* the optimizer settings of engine/settings.h come here (all_options) */
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
     {"iir", K_BIQUAD, 0, "iir: one biquad b0,b1,b2,a1,a2 (stable poles)"},
-    {"change", K_CHANGE, 0, "STEP:NAME=VALUE: set NAME (alpha, lr, ...) to VALUE before step STEP; repeatable"},
+    {"change", K_CHANGE, 0, "STEP:NAME=VALUE: set NAME (alpha, lr, ...) to VALUE before step STEP, or STEP:opt=NAME: switch to optimizer NAME as the live view's o does; repeatable"},
     {"schedule", K_SCHEDULE, 0, "const | linear | cosine | step:E1,E2 (default: linear for cema, sgd, adam, adamw; const for bop, bop2, iir)"},
     {"schedule-unit", K_SCHEDULE_UNIT, 0, "epoch | step: when the schedule advances (default epoch)"},
     {"real-lr", K_RATE, AT(train.real_lr), "Adam rate of batch-norm parameters (default 1e-3)"},
@@ -353,7 +353,8 @@ static int parse_switch(const char *where, uint64_t step, const char *name, Conf
   return 0;
 }
 
-/* --change STEP:NAME=VALUE: NAME a real optimizer setting (engine/settings.h),
+/* --change STEP:NAME=VALUE: NAME a real optimizer setting (engine/settings.h)
+ * or "opt" (parse_switch),
  * VALUE checked as the setting's option checks it. Whether the optimizer
  * has NAME and can change it mid-run is checked once the optimizer is known
  * (check_changes). */
