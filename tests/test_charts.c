@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "files.h"
 #include "proc.h"
 #include "tmpdir.h"
 
@@ -25,15 +26,6 @@ static void short_run(const char *name) {
   cr_assert_eq(result.code, 0, "%s", result.err);
 }
 
-/* What file dir/name holds, "" when it cannot be read (to free). */
-static char *read_text(const char *dir, const char *name) {
-  char path[700];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  static char buf[1 << 20];
-  slurp(path, buf, sizeof buf);
-  return strdup(buf);
-}
-
 static int exists(const char *dir, const char *name) {
   char path[700];
   snprintf(path, sizeof path, "%s/%s", dir, name);
@@ -47,8 +39,9 @@ Test(charts, a_csv_alone_draws_only_what_it_holds, .timeout = 60) {
   cr_assert_eq(result.code, 0, "%s", result.err);
   const char *out = in_tmp("out");
   cr_assert(exists(out, "loss.gp") && exists(out, "flips.gp"));
-  cr_assert(!exists(out, "bode.gp") && !exists(out, "bode.dat"), "no optimizer settings: no Bode chart");
-  char *dash = read_text(out, "dashboard.gp");
+  cr_assert(!exists(out, "bode.gp") && !exists(out, "bode.dat"),
+            "no optimizer settings: no Bode chart");
+  char *dash = file_read_or_fail(in_tmp("out/dashboard.gp"), NULL);
   cr_assert(strstr(dash, "set multiplot layout 1,2 title"), "two panels, one row: %s", dash);
   cr_assert_null(strstr(dash, "multiplot next"), "no blank panels: %s", dash);
   cr_assert(strstr(dash, "pngcairo size 1500,500"), "%s", dash);
@@ -76,24 +69,27 @@ Test(charts, every_chart_carries_the_title_and_the_live_views_colours, .timeout 
   static const char *const scripts[] = {"loss.gp", "flips.gp", "fan_l0.gp", "heat_l1.gp",
                                         "raster_l0.gp", "bode.gp", "dashboard.gp"};
   for (size_t i = 0; i < sizeof scripts / sizeof *scripts; i++) {
-    char *gp = read_text(in_tmp("out"), scripts[i]);
+    char path[64];
+    snprintf(path, sizeof path, "out/%s", scripts[i]);
+    char *gp = file_read_or_fail(in_tmp(path), NULL);
     cr_assert(strstr(gp, "set multiplot layout") && strstr(gp, "title 'Lesson 3'"), "%s: %s",
               scripts[i], gp);
     free(gp);
   }
   /* Blue +1 and red -1 (views/view_weights.c), layers L1..Ln as on screen. */
-  char *raster = read_text(in_tmp("out"), "raster_l0.gp");
+  char *raster = file_read_or_fail(in_tmp("out/raster_l0.gp"), NULL);
   cr_assert(strstr(raster, "'L1: signs of ") && strstr(raster, "(blue +1, red -1)"), "%s", raster);
   cr_assert(strstr(raster, "set palette defined (-1 '#b2182b', 1 '#2166ac')"), "%s", raster);
   free(raster);
-  char *flips = read_text(in_tmp("out"), "flips.gp"), *fan = read_text(in_tmp("out"), "fan_l1.gp");
+  char *flips = file_read_or_fail(in_tmp("out/flips.gp"), NULL);
+  char *fan = file_read_or_fail(in_tmp("out/fan_l1.gp"), NULL);
   cr_assert(strstr(flips, "title 'L1'") && strstr(flips, "title 'L2'") && !strstr(flips, "layer 0"),
             "%s", flips);
   cr_assert(strstr(fan, "'L2 inertia: percentile bands'"), "%s", fan);
   free(flips);
   free(fan);
   /* The loss chart's legend is above the plot, never opaque over a curve. */
-  char *loss = read_text(in_tmp("out"), "loss.gp");
+  char *loss = file_read_or_fail(in_tmp("out/loss.gp"), NULL);
   cr_assert(strstr(loss, "set key tmargin") && !strstr(loss, "opaque"), "%s", loss);
   free(loss);
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "files.h"
 #include "proc.h"
 #include "tmpdir.h"
 
@@ -44,15 +45,6 @@ static json_t *records(const char *path, const char *type) {
   return all;
 }
 
-/* What file dir/name holds (to free). */
-static char *read_text(const char *dir, const char *name) {
-  char path[700];
-  snprintf(path, sizeof path, "%s/%s", dir, name);
-  static char buf[1 << 20];
-  slurp(path, buf, sizeof buf);
-  return strdup(buf);
-}
-
 Test(switch, wd_filter_switch_is_logged_with_the_new_settings_and_charted, .timeout = 60) {
   char extra[700];
   snprintf(extra, sizeof extra, "--change 20:opt=cema --export %s", in_tmp("charts"));
@@ -74,10 +66,12 @@ Test(switch, wd_filter_switch_is_logged_with_the_new_settings_and_charted, .time
   cr_assert(text && !strncmp(text, "cema alpha 0.001 gamma 1: ", 26), "%s", text);
   json_decref(ev);
 
-  char *bode = read_text(in_tmp("charts"), "bode.gp"), *dash = read_text(in_tmp("charts"), "dashboard.gp");
+  char *bode = file_read_or_fail(in_tmp("charts/bode.gp"), NULL);
+  char *dash = file_read_or_fail(in_tmp("charts/dashboard.gp"), NULL);
   cr_assert(strstr(bode, "'sgd lr 0.1 wd 0.01 (= cema alpha 0.001 gamma 1)'"), "%s", bode);
   cr_assert(strstr(bode, "'end of run: cema alpha 0.001 gamma 1'"), "%s", bode);
-  cr_assert(strstr(dash, "'optimizer: sgd lr 0.1 wd 0.01, then cema alpha 0.001 gamma 1 from step 20'"),
+  cr_assert(strstr(dash, "'optimizer: sgd lr 0.1 wd 0.01, then cema alpha 0.001 gamma 1 "
+                         "from step 20'"),
             "%s", dash);
   free(bode);
   free(dash);
@@ -111,9 +105,11 @@ Test(switch, the_exact_switch_continues_the_uninterrupted_run, .timeout = 60) {
     json_array_foreach(json_object_get(ra, "layers"), l, la) {
       json_t *lb = json_array_get(json_object_get(rb, "layers"), l);
       cr_assert_str_eq(json_string_value(json_object_get(la, "sign")),
-                       json_string_value(json_object_get(lb, "sign")), "step %zu layer %zu", s + 1, l);
+                       json_string_value(json_object_get(lb, "sign")), "step %zu layer %zu", s + 1,
+                       l);
       cr_assert_eq(json_integer_value(json_object_get(la, "flips")),
-                   json_integer_value(json_object_get(lb, "flips")), "step %zu layer %zu", s + 1, l);
+                   json_integer_value(json_object_get(lb, "flips")), "step %zu layer %zu",
+                   s + 1, l);
     }
     cr_assert_eq(json_number_value(json_object_get(ra, "loss")),
                  json_number_value(json_object_get(rb, "loss")), "step %zu", s + 1);
@@ -141,16 +137,14 @@ Test(switch, a_switch_logged_without_its_settings_still_reads, .timeout = 60) {
   FILE *in = fopen(in_tmp("new.jsonl"), "r"), *out = fopen(in_tmp("old.jsonl"), "w");
   cr_assert(in && out);
   static char line[1 << 17];
-  while (fgets(line, sizeof line, in))
-    fputs(strstr(line, "\"param_change\"") ? "{\"type\":\"param_change\",\"step\":20,\"param\":"
-                                             "\"opt\",\"old\":3,\"new\":0,\"text\":\"sgd -> cema\"}\n"
-                                           : line,
-          out);
+  static const char old_record[] = "{\"type\":\"param_change\",\"step\":20,\"param\":\"opt\","
+                                   "\"old\":3,\"new\":0,\"text\":\"sgd -> cema\"}\n";
+  while (fgets(line, sizeof line, in)) fputs(strstr(line, "\"param_change\"") ? old_record : line, out);
   fclose(in);
   fclose(out);
   run_flipscopef(&result, "export %s %s", in_tmp("old.jsonl"), in_tmp("charts"));
   cr_assert_eq(result.code, 0, "%s", result.err);
-  char *bode = read_text(in_tmp("charts"), "bode.gp");
+  char *bode = file_read_or_fail(in_tmp("charts/bode.gp"), NULL);
   cr_assert(strstr(bode, "'end of run: cema alpha 0.001 gamma 1'"), "%s", bode);
   free(bode);
 }

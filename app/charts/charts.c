@@ -113,7 +113,8 @@ static void write_script(ChartDir *o, const Charts *c, const char *base, ChartKi
   fprintf(f, "# flipscope chart %s; rebuild %s.png and %s.svg with: gnuplot %s (in this directory)\n",
           base, base, base, name);
   for (int png = 1; png >= 0; png--) {
-    int w = kind == CH_DASHBOARD ? 1500 : width, h = kind == CH_DASHBOARD ? dashboard_height(c) : height;
+    int w = kind == CH_DASHBOARD ? 1500 : width;
+    int h = kind == CH_DASHBOARD ? dashboard_height(c) : height;
     gp_terminal(f, base, png, w, h);
     chart_body(f, c, kind, l);
     fprintf(f, "unset output\n");

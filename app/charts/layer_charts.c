@@ -122,7 +122,8 @@ void layer_charts_raster(FILE *f, const LogRun *r, const LayerGrid *g, size_t l,
   snprintf(t, sizeof t, "L%zu: signs of %u sampled weights (blue +1, red -1)", l + 1, samples);
   panel_title(f, t);
   /* The live view's colours (views/view_weights.c): blue +1, red -1. */
-  fprintf(f, "set ylabel 'sampled weight'\nunset grid\nset palette defined (-1 '#b2182b', 1 '#2166ac')\n"
+  fprintf(f, "set ylabel 'sampled weight'\nunset grid\n"
+             "set palette defined (-1 '#b2182b', 1 '#2166ac')\n"
              "set cbrange [-1:1]\nset xrange [%.10g:%.10g]\nset yrange [-0.5:%.1f]\n",
           g->x0 - g->dx / 2, g->x0 + ((double)g->cols - 0.5) * g->dx, (double)samples - 0.5);
   fprintf(f, "plot 'raster_l%zu.dat' matrix using (%.10g + $1 * %.10g):2:3 with image notitle\n", l,

@@ -23,7 +23,8 @@ static int opt_from_object(const json_t *opt, OptConfig *out) {
     if (!config_option_is_optimizer(key)) continue; /* never a path (config, load, ...) */
     char value[256];
     if (json_is_string(v)) snprintf(value, sizeof value, "%s", json_string_value(v));
-    else if (json_is_boolean(v)) snprintf(value, sizeof value, "%s", json_is_true(v) ? "true" : "false");
+    else if (json_is_boolean(v))
+      snprintf(value, sizeof value, "%s", json_is_true(v) ? "true" : "false");
     else if (json_is_number(v)) snprintf(value, sizeof value, "%.17g", json_number_value(v));
     else continue;
     size_t len = strlen(key) + strlen(value) + 4;

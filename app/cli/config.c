@@ -63,7 +63,9 @@ static const OptionDef app_options[] = {
     /* the optimizer settings of engine/settings.h come here (all_options) */
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
     {"iir", K_BIQUAD, 0, "iir: one biquad b0,b1,b2,a1,a2 (stable poles)"},
-    {"change", K_CHANGE, 0, "STEP:NAME=VALUE: set NAME (alpha, lr, ...) to VALUE before step STEP, or STEP:opt=NAME: switch to optimizer NAME as the live view's o does; repeatable"},
+    {"change", K_CHANGE, 0,
+     "STEP:NAME=VALUE: set NAME (alpha, lr, ...) to VALUE before step STEP, or STEP:opt=NAME: "
+     "switch to optimizer NAME as the live view's o does; repeatable"},
     {"schedule", K_SCHEDULE, 0, "const | linear | cosine | step:E1,E2 (default: linear for cema, sgd, adam, adamw; const for bop, bop2, iir)"},
     {"schedule-unit", K_SCHEDULE_UNIT, 0, "epoch | step: when the schedule advances (default epoch)"},
     {"real-lr", K_RATE, AT(train.real_lr), "Adam rate of batch-norm parameters (default 1e-3)"},
@@ -378,7 +380,8 @@ static int parse_change(const Setting *s, Config *cfg, char *err, size_t errlen)
     return -1;
   }
   ConfigChange *c = &cfg->changes[cfg->n_changes];
-  if (name_len == 3 && !strncmp(colon + 1, "opt", 3)) return parse_switch(s->where, n, eq + 1, cfg, err, errlen);
+  if (name_len == 3 && !strncmp(colon + 1, "opt", 3))
+    return parse_switch(s->where, n, eq + 1, cfg, err, errlen);
   const OptSetting *t = setting_lookup(colon + 1, name_len);
   if (!t || t->type != SETTING_REAL || name_len >= sizeof cfg->changes[0].name) {
     snprintf(err, errlen, "%s: '%.*s' is not an optimizer setting (alpha, gamma, lr, wd, ...)",
@@ -680,7 +683,8 @@ static int check_changes(const Config *cfg, char *err, size_t errlen) {
       live_names(&o, names, sizeof names);
       const char *name = optim_ops(o.kind)->name;
       if (setting_applies(setting_lookup(c->name, strlen(c->name)), &o))
-        snprintf(err, errlen, "--change %llu:%s: %s cannot change mid-run (%s's settings that can: %s)",
+        snprintf(err, errlen,
+                 "--change %llu:%s: %s cannot change mid-run (%s's settings that can: %s)",
                  (unsigned long long)c->step, c->name, c->name, name, names);
       else
         snprintf(err, errlen, "--change %llu:%s: %s has no setting %s (it has: %s)",
