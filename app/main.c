@@ -69,5 +69,7 @@ int main(int argc, char **argv) {
               isatty(STDOUT_FILENO) ? "stdin" : "stdout");
     }
   }
+  if (cfg.pace > 0) /* a pace is for watching; headless runs go as fast as they can */
+    fprintf(stderr, "flipscope: --pace has no effect without the live view: ignored\n");
   return headless_run(&cfg);
 }

@@ -25,6 +25,7 @@ struct Trainer {
   uint8_t *y;          /* batch_cap */
   float *dlogits;      /* batch x classes */
   size_t steps_per_epoch, total_steps, epochs;
+  int endless;                /* no length: trainer_set_length(t, 0) */
   uint64_t step;       /* steps done */
   pthread_t timing_thread; /* the thread whose optimizer time is measured */
   double opt_seconds;  /* its optimizer time in the current step */
@@ -151,7 +152,7 @@ double trainer_evaluate(Trainer *t, const DataSplit *s, double *loss) {
 }
 
 int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen) {
-  if (t->step >= t->total_steps) return 0;
+  if (!t->endless && t->step >= t->total_steps) return 0;
   const size_t B = t->cfg.batch, spe = t->steps_per_epoch;
   const size_t in_epoch = (size_t)(t->step % spe);
   memset(r, 0, sizeof *r);
@@ -228,6 +229,12 @@ int trainer_enable_telemetry(Trainer *t, const TelemetryConfig *c, char *err, si
 }
 
 Telemetry *trainer_telemetry(Trainer *t) { return t->tel; }
+
+void trainer_set_length(Trainer *t, size_t steps) {
+  t->endless = steps == 0;
+  t->total_steps = steps;
+  t->epochs = (steps + t->steps_per_epoch - 1) / t->steps_per_epoch;
+}
 
 size_t trainer_total_steps(const Trainer *t) { return t->total_steps; }
 size_t trainer_steps_per_epoch(const Trainer *t) { return t->steps_per_epoch; }

@@ -63,6 +63,13 @@ int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen);
 /* Accuracy on a split with running batch-norm statistics; *loss if not NULL. */
 double trainer_evaluate(Trainer *t, const DataSplit *s, double *loss);
 
+/* Sets the run's length to steps from here on: the schedule's horizon
+ * becomes steps (epochs: the steps' epochs, the last one maybe partial), and
+ * a length at or below the steps done ends the run. 0: no length, trained
+ * until stopped; a decaying schedule then holds its starting rate (step
+ * milestones still apply), and total steps and epochs read 0. */
+void trainer_set_length(Trainer *t, size_t steps);
+/* The run's length in steps; 0 when it has none (trainer_set_length). */
 size_t trainer_total_steps(const Trainer *t);
 size_t trainer_steps_per_epoch(const Trainer *t);
 size_t trainer_epochs(const Trainer *t);

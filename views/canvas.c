@@ -243,3 +243,16 @@ void fmt_count(char *buf, size_t len, double x) {
   else if (a < 1e9) snprintf(buf, len, a < 1e7 ? "%.2fM" : "%.1fM", x / 1e6);
   else snprintf(buf, len, "%.2fG", x / 1e9);
 }
+
+void fmt_pace(char *buf, size_t len, double steps_per_s) {
+  if (steps_per_s > 0) snprintf(buf, len, "%.3g/s", steps_per_s);
+  else snprintf(buf, len, "max");
+}
+
+void fmt_percent(char *buf, size_t len, double share) {
+  double pct = 100 * share;
+  if (isnan(pct)) snprintf(buf, len, "-");
+  else if (pct == 0) snprintf(buf, len, "0%%");
+  else if (fabs(pct) < 0.01) snprintf(buf, len, "%s0.01%%", pct > 0 ? "<" : ">-");
+  else snprintf(buf, len, fabs(pct) >= 10 ? "%.0f%%" : "%.2g%%", pct);
+}

@@ -107,5 +107,10 @@ int utf8_encode(uint32_t cp, char *out);
  * fixed exponent), "12.3k", percentages. */
 void fmt_num(char *buf, size_t len, double x);
 void fmt_count(char *buf, size_t len, double x);
+/* A pace: "2/s", "0.25/s", or "max" for 0 (as fast as it goes). */
+void fmt_pace(char *buf, size_t len, double steps_per_s);
+/* A share as a percentage with two digits: "1.2%", "0.034%"; "0%" for 0,
+ * "<0.01%" below it (a decaying average never reaches 0), "-" for NaN. */
+void fmt_percent(char *buf, size_t len, double share);
 
 #endif

@@ -78,7 +78,9 @@ typedef struct {
   uint64_t step;
   uint64_t opt_steps;               /* steps the optimizer has run (optim_steps) */
   size_t total_steps, steps_per_epoch, epoch, epochs;
-  double samples_per_s, rate;       /* the scheduled rate of the last step */
+  double samples_per_s, rate;       /* measured (0 while not running); the scheduled rate of the last step */
+  double steps_per_s;               /* measured, as samples_per_s */
+  double pace;                      /* steps per second asked for; 0: as fast as it goes */
   double factor;                    /* the schedule's multiplier of the base rate, next step */
   double loss, train_acc, test_acc; /* last step; test: last evaluation (NAN none) */
   double flip_ratio;                /* flips per weight per step, recent mean */
@@ -130,7 +132,9 @@ typedef struct {
 typedef struct {
   int utf8;                         /* informs a few layout choices only */
   Pane focus;
-  int param;                        /* selected row of the filter pane */
+  int param;                        /* selected row of the filter pane (the last: the length) */
+  int length_pending;               /* 1: length sent, not applied yet: shown instead of the run's */
+  size_t length;                    /* the run's length sent, in steps (0: none) */
   size_t layer;                     /* selected layer */
   OptConfig opt;                    /* the settings shown (maybe not yet applied) */
   int pending;                      /* 1: sent, the trainer applies them next step */

@@ -53,6 +53,7 @@ typedef enum {
   DASH_ACT_HELP,           /* open the help overlay */
   DASH_ACT_TOGGLE,         /* pause / resume */
   DASH_ACT_STEP,           /* one step while paused */
+  DASH_ACT_PACE,           /* arg: -1 slower, +1 faster */
   DASH_ACT_ASK_RESTART,    /* the restart question */
   DASH_ACT_CYCLE_PANE,     /* arg: +1 the next pane, -1 the previous */
   DASH_ACT_FOCUS_PANE,     /* arg: the pane */

@@ -74,27 +74,51 @@ static void response_plot(Canvas *c, Rect pr, const DashFilter *f) {
   }
 }
 
-/* The settings in the rows of in, one each: the selected one highlighted,
- * with its step when the pane is focused; returns the next row. */
-static int settings_rows(Canvas *c, Rect in, const OptConfig *opt, const DashUi *ui, int focused) {
+/* One row of the pane at (x, y), w wide: a setting's name, its value and,
+ * when selected in the focused pane, how +/- step it. */
+static void setting_row(Canvas *c, int x, int y, int w, const char *name, const char *value,
+                        const char *hint, int sel, int focused, int pending) {
+  const int name_w = 10;
+  Style st = sel && focused ? ST_SELECT : ST_TEXT;
+  if (sel && focused) canvas_fill(c, (Rect){x, y, w, 1}, ' ', ' ', ST_SELECT);
+  canvas_text(c, x, y, sel ? ">" : " ", sel ? (focused ? ST_SELECT : ST_KEY) : ST_TEXT, 1);
+  canvas_text(c, x + 2, y, name, st, name_w);
+  Style vs = sel && focused ? ST_SELECT : pending ? ST_WARN : ST_VALUE;
+  canvas_text(c, x + 2 + name_w, y, value, vs, w - 2 - name_w);
+  int hl = (int)strlen(hint);
+  if (sel && focused && w - 2 - name_w - (int)strlen(value) > hl + 1)
+    canvas_text(c, x + w - hl, y, hint, ST_SELECT, hl);
+}
+
+/* A run's length (steps, 0: none) as the pane writes it:
+ * "3600 = 6 ep", "none: until q". */
+static void length_text(char *buf, size_t len, size_t length, size_t steps_per_epoch) {
+  if (!length) snprintf(buf, len, "none: until q");
+  else if (steps_per_epoch && length % steps_per_epoch == 0)
+    snprintf(buf, len, "%zu = %zu ep", length, length / steps_per_epoch);
+  else snprintf(buf, len, "%zu", length);
+}
+
+/* The settings in the rows of in, one each, then the run's length (the
+ * row after them): the selected one highlighted, with its step when the
+ * pane is focused; returns the next row. */
+static int settings_rows(Canvas *c, Rect in, const OptConfig *opt, const DashSnapshot *s,
+                         const DashUi *ui, int focused) {
   const OptSetting *ps[SETTINGS_LIVE_MAX];
   size_t np = settings_live(opt, ps, SETTINGS_LIVE_MAX);
-  const int name_w = 10;
   char num[32];
   int y = in.y;
-  for (size_t i = 0; i < np && y < in.y + in.h; i++, y++) {
+  for (size_t i = 0; i <= np && y < in.y + in.h; i++, y++) {
     int sel = ui && (size_t)ui->param == i;
-    Style st = sel && focused ? ST_SELECT : ST_TEXT;
-    if (sel && focused) canvas_fill(c, (Rect){in.x, y, in.w, 1}, ' ', ' ', ST_SELECT);
-    canvas_text(c, in.x, y, sel ? ">" : " ", sel ? (focused ? ST_SELECT : ST_KEY) : ST_TEXT, 1);
-    canvas_text(c, in.x + 2, y, ps[i]->name, st, name_w);
+    if (i == np) {
+      int pending = ui && ui->length_pending;
+      length_text(num, sizeof num, pending ? ui->length : s->total_steps, s->steps_per_epoch);
+      setting_row(c, in.x, y, in.w, "length", num, "x10^.25", sel, focused, pending);
+      continue;
+    }
     fmt_num(num, sizeof num, setting_get(ps[i], opt));
-    Style vs = sel && focused ? ST_SELECT : ui && ui->pending ? ST_WARN : ST_VALUE;
-    canvas_text(c, in.x + 2 + name_w, y, num, vs, in.w - 2 - name_w);
-    const char *hint = ps[i]->log ? "x10^.25" : "+-step";
-    int hl = (int)strlen(hint);
-    if (sel && focused && in.w - 2 - name_w - (int)strlen(num) > hl + 1)
-      canvas_text(c, in.x + in.w - hl, y, hint, ST_SELECT, hl);
+    setting_row(c, in.x, y, in.w, ps[i]->name, num, ps[i]->log ? "x10^.25" : "+-step", sel, focused,
+                ui && ui->pending);
   }
   return y;
 }
@@ -134,9 +158,8 @@ static void response_rows(Canvas *c, int ix, int y, int iw, int plot_h, const Da
  * weight per step predicted for white-noise gradients and measured now. */
 static void rate_rows(Canvas *c, int ix, int y, int iw, int lines, const DashFilter *f, const DashSnapshot *s) {
   char pred[24], meas[24], num[32], buf[64];
-  if (f->valid && !isnan(f->flip_white)) snprintf(pred, sizeof pred, "%.2g%%", 100 * f->flip_white);
-  else snprintf(pred, sizeof pred, "-");
-  snprintf(meas, sizeof meas, "%.2g%%", 100 * s->flip_ratio);
+  fmt_percent(pred, sizeof pred, f->valid ? f->flip_white : NAN);
+  fmt_percent(meas, sizeof meas, s->flip_ratio);
   if (f->valid && isfinite(f->cutoff)) {
     fmt_num(num, sizeof num, f->cutoff);
     snprintf(buf, sizeof buf, "cut-off %s rad/step", num);
@@ -165,7 +188,7 @@ void view_filter(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   canvas_box(c, r, "5", title, focused);
   int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
   if (iw < 12 || ih < 3) return;
-  int y = settings_rows(c, (Rect){ix, iy, iw, ih}, opt, ui, focused);
+  int y = settings_rows(c, (Rect){ix, iy, iw, ih}, opt, s, ui, focused);
   if (y >= iy + ih) return;
   const DashFilter *f = ui ? &ui->filter : NULL;
   if (!f) return;

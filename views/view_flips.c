@@ -39,7 +39,10 @@ void view_flips(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
     braille_begin(&b, c, gr);
     double xmax = dash_time_axis((double)s->step);
     int cols = 2 * gr.w;
-    for (size_t l = 0; l < s->n_layers; l++) {
+    /* the selected layer last, so it lies on top where lines share a cell */
+    size_t top_layer = ui && ui->layer < s->n_layers ? ui->layer : s->n_layers - 1;
+    for (size_t k = 0; k < s->n_layers; k++) {
+      size_t l = k == s->n_layers - 1 ? top_layer : k < top_layer ? k : k + 1;
       int have = 0, lx = 0, ly = 0;
       for (int px = 0; px < cols; px++) {
         double a = xmax * px / cols, e = xmax * (px + 1) / cols;
@@ -58,7 +61,7 @@ void view_flips(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   /* bottom line: flip ratio and reversals */
   int by = iy + ih - 1;
   char ratio[16], rev[16];
-  snprintf(ratio, sizeof ratio, "%.2g%%", 100 * s->flip_ratio);
+  fmt_percent(ratio, sizeof ratio, s->flip_ratio);
   if (isnan(s->reversal)) snprintf(rev, sizeof rev, "-");
   else snprintf(rev, sizeof rev, "%.0f%%", 100 * s->reversal);
   snprintf(buf, sizeof buf, "reversal(%d) ", s->reversal_k);

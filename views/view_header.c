@@ -57,12 +57,18 @@ void view_header(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   else
     snprintf(buf, sizeof buf, " %s ", state_name(s->state));
   x = pair(c, x, y, end, NULL, buf, ui && ui->state_pending ? ST_WARN : state_style(s->state));
-  snprintf(buf, sizeof buf, "%llu/%zu", (unsigned long long)s->step, s->total_steps);
+  /* a run with no length (total 0) shows its steps and epochs alone */
+  int n = snprintf(buf, sizeof buf, "%llu", (unsigned long long)s->step);
+  if (s->total_steps) snprintf(buf + n, sizeof buf - (size_t)n, "/%zu", s->total_steps);
   x = pair(c, x, y, end, "step", buf, ST_VALUE);
-  snprintf(buf, sizeof buf, "%zu/%zu", s->epoch + (s->step > 0), s->epochs);
+  n = snprintf(buf, sizeof buf, "%zu", s->epoch + (s->step > 0));
+  if (s->epochs) snprintf(buf + n, sizeof buf - (size_t)n, "/%zu", s->epochs);
   x = pair(c, x, y, end, "epoch", buf, ST_TEXT);
-  fmt_count(num, sizeof num, s->samples_per_s);
-  snprintf(buf, sizeof buf, "%s samples/s", num);
+  fmt_pace(num, sizeof num, s->pace);
+  x = pair(c, x, y, end, "pace", num, s->pace > 0 ? ST_WARN : ST_TEXT);
+  /* the measured rate: steps/s at a pace (a few a second), samples/s otherwise */
+  fmt_count(num, sizeof num, s->pace > 0 ? s->steps_per_s : s->samples_per_s);
+  snprintf(buf, sizeof buf, "%s %s/s", num, s->pace > 0 ? "steps" : "samples");
   x = pair(c, x, y, end, NULL, buf, ST_TEXT);
   fmt_num(num, sizeof num, s->loss);
   x = pair(c, x, y, end, "loss", s->step ? num : "-", ST_LOSS);

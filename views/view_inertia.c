@@ -8,9 +8,10 @@
 
 #include "views/views.h"
 
-#define LABEL_W 6
+#define LABEL_W 7 /* a scale label ("-1e-10") and a blank */
 
-/* "1.2e-3" style in at most 6 columns. */
+/* "0.012", "3e-5", "-1e-10": in at most 6 columns, the mantissa rounded to
+ * one digit as shown (9.6e-5 is "1e-4", never "10e-5"). */
 static void short_num(char *buf, size_t len, double x) {
   if (x == 0 || isnan(x)) {
     snprintf(buf, len, x == 0 ? "0" : "-");
@@ -22,8 +23,8 @@ static void short_num(char *buf, size_t len, double x) {
     return;
   }
   int e = (int)floor(log10(a));
-  double m = x / pow(10, e);
-  if (fabs(m) >= 9.95) m /= 10, e++;
+  double m = round(x / pow(10, e));
+  if (fabs(m) >= 10) m /= 10, e++;
   snprintf(buf, len, "%.0fe%d", m, e);
 }
 
@@ -149,10 +150,10 @@ static void fan(Canvas *c, int ix, Rect fr, const DashSnapshot *s, size_t l) {
   double fan_m = fan_scale(s, l);
   char num[32];
   short_num(num, sizeof num, fan_m);
-  canvas_text(c, ix, fr.y, num, ST_DIM, LABEL_W - 1);
+  canvas_text(c, ix, fr.y, num, ST_DIM, LABEL_W);
   canvas_put(c, ix, fr.y + fr.h / 2, '0', '0', ST_DIM);
   short_num(num, sizeof num, -fan_m);
-  canvas_text(c, ix, fr.y + fr.h - 1, num, ST_DIM, LABEL_W - 1);
+  canvas_text(c, ix, fr.y + fr.h - 1, num, ST_DIM, LABEL_W);
   double xmax = dash_time_axis((double)s->step);
   size_t bi = 0;
   for (int col = 0; col < fr.w; col++) {

@@ -90,6 +90,7 @@ static const OptionDef app_options[] = {
     {"near-zero", K_RATE, AT(near_zero), "near-zero band: |inertia| <= X * median |inertia| (default 0.05)"},
     {"result", K_PATH, AT(result_path), "also write the final JSON summary to FILE (atomically)"},
     {"preset", K_PATH, AT(preset), "a guided experiment: wd-filter | lr-decay | bop-threshold | momentum-pole"},
+    {"pace", K_RATE, AT(pace), "live view: N steps per second at the start (0: as fast as it goes; default 0)"},
     {"screen", K_PATH, AT(screen_path), "write the final dashboard as text to FILE (with --headless too)"},
     {"config", K_CONFIG, 0, "read key = value lines (same keys as these options) from FILE"},
     {"help", K_FLAG, AT(help), "print this reference"},
@@ -854,6 +855,7 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   }
   /* --steps alone: the schedule spans exactly those steps' epochs. */
   if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
+  cfg->length_given = epochs_given || cfg->train.max_steps;
   if (optim_check(&cfg->opt, err, errlen) || check_changes(cfg, err, errlen)) goto done;
   if (cfg->save_every && !cfg->save_path[0]) {
     snprintf(err, errlen, "--save-every: needs --save FILE");
@@ -916,7 +918,7 @@ static int layer_saved_settings(Settings *s, size_t *saved_count, char *err, siz
  * are bit-identical only for the same thread count), not where its output
  * goes (paths other than data) nor what to do (--headless ...). */
 static int saved_option(const OptionDef *d) {
-  if (d->kind == K_CONFIG || d->offset == AT(save_every)) return 0;
+  if (d->kind == K_CONFIG || d->offset == AT(save_every) || d->offset == AT(pace)) return 0;
   if (d->kind == K_PATH) return d->offset == AT(data);
   return d->kind != K_FLAG;
 }

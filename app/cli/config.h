@@ -33,6 +33,7 @@ typedef struct {
   ModelSpec model;
   OptConfig opt;
   TrainConfig train;
+  int length_given;         /* 1: --epochs or --steps (or a file) set the run's length */
   int threads;
   char log_path[CONFIG_PATH_MAX];
   /* telemetry, logs and charts (engine/telemetry.h, app/logs/runlog.h, docs/logs.md) */
@@ -49,6 +50,7 @@ typedef struct {
   char preset[CONFIG_PATH_MAX];      /* --preset NAME: its settings come first */
   char screen_path[CONFIG_PATH_MAX]; /* --screen FILE: the final dashboard as text */
   char config_path[CONFIG_PATH_MAX]; /* --config FILE, as given ("" without) */
+  double pace;                       /* --pace: steps per second; 0 as fast as it goes */
   ConfigChange changes[CONFIG_MAX_CHANGES]; /* --change, in the order given */
   size_t n_changes;
 } Config;

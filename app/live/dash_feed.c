@@ -178,7 +178,7 @@ void feed_fill_run(DashSnapshot *out, Session *s) {
   trainer_state(t, &st);
   const Schedule *sc = &s->cfg.train.schedule;
   size_t done = (size_t)*st.step, spe = out->steps_per_epoch ? out->steps_per_epoch : 1;
-  if (done >= out->total_steps && done) done--;
+  if (out->total_steps && done >= out->total_steps && done) done--; /* 0: no length */
   out->factor = sc->per_step ? schedule_factor(sc, done, out->total_steps)
                              : schedule_factor(sc, done / spe, out->epochs);
 }

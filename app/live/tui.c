@@ -26,6 +26,7 @@
 #include "app/live/tui_filter.h"
 #include "app/live/screen_text.h"
 #include "app/live/tui_term.h"
+#include "app/live/tui_time.h"
 #include "app/live/tui_worker.h"
 #include "engine/settings.h"
 #include "views/keys.h"
@@ -45,6 +46,9 @@ typedef struct {
   DashGhost *ghost;
   DashPreset menu[MAX_PRESETS];
   const Preset *preset;       /* the running preset, for `i` */
+  const Preset *asked;        /* the preset the restart question would load; NULL: restart */
+  double pace;                /* the last pace sent */
+  uint64_t length_seq;        /* the last length sent; shown until applied */
   uint64_t opt_seq;           /* the last settings sent; shown as pending until applied */
   uint64_t toggle_seq;        /* the last pause/resume sent */
   uint64_t seen_note;
@@ -112,7 +116,8 @@ static void message(Tui *T, int error, const char *fmt, ...) {
 static uint64_t send(Tui *T, Command *c) {
   uint64_t seq = worker_send(T->w, c);
   int quick = c->kind == CMD_TOGGLE || c->kind == CMD_PAUSE || c->kind == CMD_STEP ||
-              c->kind == CMD_SET_OPT || c->kind == CMD_SWITCH_OPT;
+              c->kind == CMD_SET_OPT || c->kind == CMD_SWITCH_OPT || c->kind == CMD_SET_LENGTH ||
+              c->kind == CMD_SET_PACE;
   if (!seq) message(T, 1, "busy: the trainer has not caught up with the last commands yet");
   else if (quick && T->n_waits < MAX_WAITS)
     T->waits[T->n_waits].seq = seq, T->waits[T->n_waits++].t = T->key_t;
@@ -126,18 +131,28 @@ static void send_simple(Tui *T, CmdKind kind) {
   if (seq && kind == CMD_TOGGLE) T->toggle_seq = seq, T->ui.state_pending = 1;
 }
 
-/* Shows the settings opt and keeps the selected setting inside their table
- * (another optimizer, or IIR sections, can make it shorter): every change of
- * ui.opt goes through here, so no key can index past the table. */
-static void show_opt(DashUi *ui, const OptConfig *opt) {
+/* The rows of the filter pane: the live settings of opt, then the run's
+ * length (row number np). */
+static int pane_rows(const OptConfig *opt) {
   const OptSetting *ps[SETTINGS_LIVE_MAX];
-  int np = (int)settings_live(opt, ps, SETTINGS_LIVE_MAX);
+  return (int)settings_live(opt, ps, SETTINGS_LIVE_MAX) + 1;
+}
+
+/* Whether the filter pane's selected row is the run's length. */
+static int length_selected(const DashUi *ui) { return ui->param == pane_rows(&ui->opt) - 1; }
+
+/* Shows the settings opt and keeps the selected row inside the pane's rows
+ * (another optimizer, or IIR sections, can make them fewer): every change
+ * of ui.opt goes through here, so no key can index past the table. */
+static void show_opt(DashUi *ui, const OptConfig *opt) {
+  int rows = pane_rows(opt);
   ui->opt = *opt;
-  if (ui->param >= np) ui->param = np ? np - 1 : 0;
+  if (ui->param >= rows) ui->param = rows - 1;
   if (ui->param < 0) ui->param = 0;
 }
 
-/* The selected setting of the shown optimizer, or NULL when it has none. */
+/* The selected setting of the shown optimizer, or NULL when it has none
+ * (or the length row is selected). */
 static const OptSetting *selected_param(const DashUi *ui) {
   const OptSetting *ps[SETTINGS_LIVE_MAX];
   int np = (int)settings_live(&ui->opt, ps, SETTINGS_LIVE_MAX);
@@ -167,6 +182,7 @@ static void sync_ui(Tui *T, const DashSnapshot *s) {
   if (ui->pending && s->applied >= T->opt_seq) ui->pending = 0;
   if (ui->state_pending && s->applied >= T->toggle_seq) ui->state_pending = 0;
   if (!ui->pending) show_opt(ui, &s->opt);
+  if (ui->length_pending && s->applied >= T->length_seq) ui->length_pending = 0;
   if (s->n_layers && ui->layer >= s->n_layers) ui->layer = s->n_layers - 1;
   if (s->note_seq != T->seen_note) {
     T->seen_note = s->note_seq;
@@ -217,6 +233,7 @@ static void frame(Tui *T) {
 static uint64_t last_sent(const Tui *T) {
   uint64_t seq = T->ui.pending ? T->opt_seq : 0;
   if (T->ui.state_pending && T->toggle_seq > seq) seq = T->toggle_seq;
+  if (T->ui.length_pending && T->length_seq > seq) seq = T->length_seq;
   for (size_t i = 0; i < T->n_waits; i++)
     if (T->waits[i].seq > seq) seq = T->waits[i].seq;
   return seq;
@@ -224,7 +241,52 @@ static uint64_t last_sent(const Tui *T) {
 
 /* --- the key table's actions (views/keys.h) ------------------------------- */
 
+/* Sends the run's length: steps (0: none). */
+static void send_length(Tui *T, size_t steps) {
+  static Command c;
+  c.kind = CMD_SET_LENGTH;
+  c.value = (double)steps;
+  uint64_t seq = send(T, &c);
+  if (!seq) return;
+  T->length_seq = seq;
+  T->ui.length = steps;
+  T->ui.length_pending = 1;
+}
+
+/* The run's length as shown: the one sent, until the trainer has it. */
+static size_t shown_length(Tui *T) {
+  if (T->ui.length_pending) return T->ui.length;
+  const DashSnapshot *s = worker_acquire(T->w);
+  size_t length = s->total_steps;
+  worker_release(T->w);
+  return length;
+}
+
+static void nudge_length(Tui *T, int dir) {
+  const DashSnapshot *s = worker_acquire(T->w);
+  uint64_t step = s->step;
+  size_t spe = s->steps_per_epoch;
+  worker_release(T->w);
+  size_t from = shown_length(T), to = time_length_nudge(from, step, spe, dir);
+  if (to == from) message(T, 0, "length: none already, the run trains until q; Enter types one");
+  else send_length(T, to);
+}
+
+/* The value prompt's length: whole steps, 0 for none. */
+static void commit_length(Tui *T) {
+  double v;
+  if (number_text_real(T->ui.input, &v) || v < 0 || v != floor(v) || v > 1e15) {
+    message(T, 1, "length: expected whole steps (0: none, until q), got '%s'", T->ui.input);
+    return;
+  }
+  send_length(T, (size_t)v);
+}
+
 static void nudge(Tui *T, int dir) {
+  if (length_selected(&T->ui)) {
+    nudge_length(T, dir);
+    return;
+  }
   const OptSetting *p = selected_param(&T->ui);
   if (!p) return;
   double v = setting_get(p, &T->ui.opt), nv = setting_nudge(p, v, dir);
@@ -238,6 +300,12 @@ static void nudge(Tui *T, int dir) {
 }
 
 static void open_input(Tui *T) {
+  if (length_selected(&T->ui)) {
+    snprintf(T->ui.input_label, sizeof T->ui.input_label, "length");
+    snprintf(T->ui.input, sizeof T->ui.input, "%zu", shown_length(T));
+    T->ui.overlay = OVL_INPUT;
+    return;
+  }
   const OptSetting *p = selected_param(&T->ui);
   if (!p) return;
   snprintf(T->ui.input_label, sizeof T->ui.input_label, "%s", p->name);
@@ -248,6 +316,10 @@ static void open_input(Tui *T) {
 static void commit_input(Tui *T) {
   const OptSetting *p = selected_param(&T->ui);
   T->ui.overlay = OVL_NONE;
+  if (!strcmp(T->ui.input_label, "length")) {
+    commit_length(T);
+    return;
+  }
   if (!p || strcmp(p->name, T->ui.input_label) != 0) { /* the optimizer changed meanwhile */
     message(T, 1, "%s: the optimizer changed: not set", T->ui.input_label);
     return;
@@ -333,19 +405,25 @@ static void move_layer(Tui *T, int dir) {
  * inertia and weights panes, nothing in the curves pane. */
 static void select_row(Tui *T, int dir) {
   DashUi *ui = &T->ui;
-  const OptSetting *ps[SETTINGS_LIVE_MAX];
-  int np = (int)settings_live(&ui->opt, ps, SETTINGS_LIVE_MAX);
-  if (ui->focus == PANE_FILTER && np) ui->param = (ui->param + np + dir) % np;
+  int rows = pane_rows(&ui->opt);
+  if (ui->focus == PANE_FILTER) ui->param = (ui->param + rows + dir) % rows;
   else if (ui->focus != PANE_CURVES) move_layer(T, dir);
 }
 
 static void ask_restart(Tui *T) {
   snprintf(T->ui.confirm, sizeof T->ui.confirm, "Restart training from step 0 with the current settings?");
+  T->asked = NULL;
   T->ui.overlay = OVL_CONFIRM;
 }
 
-/* The restart question's yes. */
+/* The restart question's yes: the preset asked about, or a restart. */
 static void restart(Tui *T) {
+  if (T->asked) {
+    T->ui.overlay = OVL_NONE;
+    load_preset(T, T->asked);
+    T->asked = NULL;
+    return;
+  }
   send_simple(T, CMD_RESTART);
   T->ui.pending = 0;
   T->ui.overlay = OVL_NONE;
@@ -378,6 +456,7 @@ static void switch_chosen(Tui *T) {
   optim_switch_target(&ui->opt, (OptKind)ui->menu_sel, optimizer_steps(T), &to, &verdict);
   ui->overlay = OVL_NONE;
   if (to.kind != ui->opt.kind) send_opt(T, &to, CMD_SWITCH_OPT);
+  else message(T, 0, "already running %s: Up/Down chooses another", dash_opt_name(to.kind));
 }
 
 /* The presets menu, on the running preset if any. */
@@ -389,9 +468,29 @@ static void open_presets(Tui *T) {
   ui->overlay = OVL_PRESETS;
 }
 
+/* The presets menu's choice: loading it restarts, so first the question. */
 static void load_chosen(Tui *T) {
-  T->ui.overlay = OVL_NONE;
-  load_preset(T, preset_at((size_t)T->ui.menu_sel));
+  T->asked = preset_at((size_t)T->ui.menu_sel);
+  snprintf(T->ui.confirm, sizeof T->ui.confirm, "Load preset %s? Training restarts from step 0.",
+           T->asked->name);
+  T->ui.overlay = OVL_CONFIRM;
+}
+
+/* The pace one notch slower (dir < 0) or faster. */
+static void pace(Tui *T, int dir) {
+  static Command c;
+  double to = time_pace_step(T->pace, dir);
+  char text[32];
+  fmt_pace(text, sizeof text, to);
+  if (to == T->pace) {
+    message(T, 0, "pace %s is the %s", text, dir < 0 ? "slowest" : "fastest");
+    return;
+  }
+  c.kind = CMD_SET_PACE;
+  c.value = to;
+  if (!send(T, &c)) return;
+  T->pace = to;
+  message(T, 0, to > 0 ? "pace %s: every step is drawn" : "pace %s: as fast as it goes", text);
 }
 
 static void show_info(Tui *T) {
@@ -430,6 +529,7 @@ static void key(Tui *T, int ch) {
   case DASH_ACT_HELP: ui->overlay = OVL_HELP; break;
   case DASH_ACT_TOGGLE: send_simple(T, CMD_TOGGLE); break;
   case DASH_ACT_STEP: send_simple(T, CMD_STEP); break;
+  case DASH_ACT_PACE: pace(T, arg); break;
   case DASH_ACT_ASK_RESTART: ask_restart(T); break;
   case DASH_ACT_CYCLE_PANE: ui->focus = (Pane)((ui->focus + PANE_COUNT + arg) % PANE_COUNT); break;
   case DASH_ACT_FOCUS_PANE: ui->focus = (Pane)arg; break;
@@ -593,7 +693,7 @@ static void run_loop(Tui *T) {
   double next = now_s() + FRAME_S;
   while (!T->quit && !got_signal) {
     /* while a command is on its way, look for its snapshot every few ms */
-    int waiting = T->n_waits > 0 || T->ui.pending || T->ui.state_pending;
+    int waiting = T->n_waits > 0 || T->ui.pending || T->ui.state_pending || T->ui.length_pending;
     int wait_ms = (int)ceil((next - now_s()) * 1e3);
     if (waiting && wait_ms > 4) wait_ms = 4;
     int ch = term_key(&T->term, wait_ms < 0 ? 0 : wait_ms > 50 ? 50 : wait_ms);
@@ -634,6 +734,7 @@ int tui_run(const Config *cfg, char *why, size_t why_len) {
   static Tui T; /* large (ghost, menus); one per process */
   memset(&T, 0, sizeof T);
   T.cfg = *cfg;
+  T.pace = cfg->pace;
   if (cfg->preset[0]) T.preset = preset_find(cfg->preset);
   int rc = start_worker(&T, cfg);
   if (rc != EXIT_OK) return rc;

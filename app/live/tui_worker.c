@@ -24,6 +24,15 @@
 #define STATS_S 0.25    /* distribution statistics 4 times a second */
 #define QUEUE_CAP 16
 #define GOOD_S 10.0     /* an in-memory checkpoint every 10 s, to resume after divergence */
+#define RATE_POINTS 64  /* the measured rate: (time, step) points ... */
+#define RATE_EVERY_S (1.0 / 32) /* ... at least this far apart ... */
+#define RATE_SPAN_S 2.0 /* ... over the last 2 s (or the last two points) */
+#define DONE_TEXT "done: raise the length to go on, r restarts"
+
+typedef struct {
+  double t;
+  uint64_t step;
+} RatePoint;
 
 typedef struct {
   Command cmd;
@@ -51,8 +60,9 @@ struct Worker {
   int note_error;
   uint64_t note_seq;
   double last_publish, last_stats;
-  double sps, sps_t0;
-  uint64_t sps_step0;
+  double pace, last_start;   /* steps per second (0: as fast as it goes); the last step's start */
+  RatePoint rate[RATE_POINTS];
+  size_t rate_n;
   WorkerStats stats;
   Command current;         /* the command being applied (too big for the stack) */
   /* the last good state (a checkpoint in memory): a diverged run resumes from it */
@@ -79,6 +89,35 @@ static void note(Worker *w, int error, const char *fmt, ...) {
   w->dirty = 1;
 }
 
+/* --- the measured rate ------------------------------------------------------- */
+
+/* Forgets the measured rate (the run paused, restarted or changed pace). */
+static void rate_reset(Worker *w) { w->rate_n = 0; }
+
+/* Notes that step had ended at time t: a new point, or the newest one moved
+ * while it is closer than RATE_EVERY_S to the one before. */
+static void rate_note(Worker *w, double t, uint64_t step) {
+  if (w->rate_n >= 2 && t - w->rate[w->rate_n - 2].t < RATE_EVERY_S) {
+    w->rate[w->rate_n - 1] = (RatePoint){t, step};
+    return;
+  }
+  if (w->rate_n == RATE_POINTS) memmove(w->rate, w->rate + 1, (RATE_POINTS - 1) * sizeof *w->rate);
+  else w->rate_n++;
+  w->rate[w->rate_n - 1] = (RatePoint){t, step};
+}
+
+/* Steps per second as measured: over the last RATE_SPAN_S, or between the
+ * last two steps when they are further apart; 0 while not running or before
+ * two steps have ended. */
+static double rate_now(const Worker *w) {
+  if (w->state != RUN_RUNNING || w->rate_n < 2) return 0;
+  const RatePoint *last = &w->rate[w->rate_n - 1];
+  size_t k = w->rate_n - 2;
+  while (k > 0 && last->t - w->rate[k - 1].t <= RATE_SPAN_S) k--;
+  double dt = last->t - w->rate[k].t;
+  return dt > 0 ? (double)(last->step - w->rate[k].step) / dt : 0;
+}
+
 /* --- snapshots ------------------------------------------------------------ */
 
 static void publish(Worker *w) {
@@ -89,7 +128,9 @@ static void publish(Worker *w) {
   DashSnapshot *d = w->buf[b];
   feed_fill_run(d, w->s);
   feed_fill(w->feed, d);
-  d->samples_per_s = w->sps;
+  d->steps_per_s = rate_now(w);
+  d->samples_per_s = d->steps_per_s * (double)w->s->cfg.train.batch;
+  d->pace = w->pace;
   d->state = w->state;
   snprintf(d->status, sizeof d->status, "%s", w->status);
   snprintf(d->note, sizeof d->note, "%s", w->note);
@@ -152,6 +193,8 @@ int worker_session_open(Session *s, const Config *cfg, char *err, size_t errlen)
  * message when the logs could not be opened (the feed takes the steps all
  * the same). */
 static int begin_run(Worker *w, char *err, size_t errlen) {
+  if (!w->cfg.length_given) trainer_set_length(w->s->trainer, 0);
+  rate_reset(w);
   int rc = session_open_logs(w->s, err, errlen);
   session_add_sink(w->s, feed_sink(w->feed));
   feed_reset(w->feed, trainer_model(w->s->trainer));
@@ -262,7 +305,6 @@ static void restart(Worker *w) {
   if (begin_run(w, err, sizeof err)) note(w, 1, "logs: %s", err);
   w->state = RUN_RUNNING;
   w->status[0] = 0;
-  w->sps = w->sps_t0 = 0;
   char opt[160];
   dash_opt_summary(&w->cfg.opt, opt, sizeof opt);
   note(w, 0, "restarted: %s %s", optim_ops(w->cfg.opt.kind)->name, opt);
@@ -289,7 +331,6 @@ static void load(Worker *w, const Config *cfg) {
   if (begin_run(w, err, sizeof err)) note(w, 1, "logs: %s", err);
   w->state = RUN_RUNNING;
   w->status[0] = 0;
-  w->sps = w->sps_t0 = 0;
   note(w, 0, "loaded: %s", cfg->preset[0] ? cfg->preset : "new settings");
 }
 
@@ -350,13 +391,31 @@ static void save_now(Worker *w, const char *path) {
   note(w, rc != 0, "%s", msg);
 }
 
+/* The run's length becomes steps (0: none): logged as a param_change and
+ * kept for a restart; a run that was done goes on when it is longer now. */
+static void set_length(Worker *w, size_t steps) {
+  Trainer *t = w->s->trainer;
+  size_t before = trainer_total_steps(t);
+  if (steps == before) return;
+  trainer_set_length(t, steps);
+  for (Config *c = &w->cfg; c; c = c == &w->cfg ? &w->s->cfg : NULL) {
+    c->length_given = steps != 0;
+    if (steps) c->train.max_steps = steps, c->train.epochs = 0;
+  }
+  session_param_change(w->s, next_step(w), "length", (double)before, (double)steps, NULL);
+  int longer = steps == 0 || steps > w->feed->step;
+  if (w->state == RUN_DONE && longer) w->state = RUN_RUNNING, w->status[0] = 0, rate_reset(w);
+  if (steps) note(w, 0, "length %zu steps%s", steps, longer ? "" : ": the run ends here");
+  else note(w, 0, "no length: the run trains until you stop it");
+}
+
 static void apply(Worker *w, const Command *c) {
   switch (c->kind) {
   case CMD_TOGGLE:
     if (w->state == RUN_RUNNING) w->state = RUN_PAUSED;
-    else if (w->state == RUN_DONE) note(w, 0, "training is complete: r restarts");
+    else if (w->state == RUN_DONE) note(w, 0, DONE_TEXT);
     else if (w->state == RUN_PAUSED || restore_good(w) == 0)
-      w->state = RUN_RUNNING, w->status[0] = 0, w->sps_t0 = 0;
+      w->state = RUN_RUNNING, w->status[0] = 0, rate_reset(w);
     break;
   case CMD_PAUSE:
     if (w->state == RUN_RUNNING) w->state = RUN_PAUSED;
@@ -375,6 +434,11 @@ static void apply(Worker *w, const Command *c) {
   case CMD_LOAD: load(w, &c->cfg); break;
   case CMD_SAVE: save_now(w, c->path); break;
   case CMD_EXPORT: export_now(w, c->path); break;
+  case CMD_SET_LENGTH: set_length(w, (size_t)c->value); break;
+  case CMD_SET_PACE:
+    w->pace = c->value;
+    rate_reset(w);
+    break;
   }
   w->dirty = 1;
 }
@@ -402,8 +466,7 @@ static void run_step(Worker *w) {
     if (now_s() - w->good_t >= GOOD_S) save_good(w);
   } else if (got == 0) {
     w->state = RUN_DONE;
-    snprintf(w->status, sizeof w->status, "training complete after %llu steps: r restarts, q quits",
-             (unsigned long long)w->feed->step);
+    snprintf(w->status, sizeof w->status, DONE_TEXT);
     w->dirty = 1;
   } else {
     w->state = RUN_DIVERGED;
@@ -415,19 +478,17 @@ static void run_step(Worker *w) {
   double t1 = now_s();
   w->stats.run_s += t1 - t0;
   w->stats.eval_s += trainer_times(t)->eval - eval0;
-  if (got == 1) {
-    if (w->sps_t0 == 0 || once) {
-      w->sps_t0 = t0;
-      w->sps_step0 = r.step - 1;
-    }
-    double dt = t1 - w->sps_t0;
-    if (dt > 0 && (dt >= 0.25 || w->sps == 0))
-      w->sps = (double)(r.step - w->sps_step0) * (double)w->s->cfg.train.batch / dt;
-    if (dt >= 2) {
-      w->sps_t0 = t1;
-      w->sps_step0 = r.step;
-    }
-  }
+  if (got == 1 && !once) rate_note(w, t1, r.step);
+}
+
+/* Seconds until the next step is due: 0 now, the rest of a pace's wait, or
+ * -1 when none is (the run is paused, done or diverged). */
+static double step_due_in(const Worker *w) {
+  if (w->step_once) return 0;
+  if (w->state != RUN_RUNNING) return -1;
+  if (w->pace <= 0) return 0;
+  double wait = w->last_start + 1 / w->pace - now_s();
+  return wait > 0 ? wait : 0;
 }
 
 static void *worker_main(void *arg) {
@@ -446,16 +507,18 @@ static void *worker_main(void *arg) {
         pthread_mutex_lock(&w->lock);
         w->applied = seq;
       }
-      if (w->quit || w->state == RUN_RUNNING || w->step_once) break;
+      double due = step_due_in(w);
+      if (w->quit || due == 0) break;
       if (w->dirty) {
         pthread_mutex_unlock(&w->lock);
         publish(w);
         pthread_mutex_lock(&w->lock);
         continue;
       }
+      long wait_ns = due > 0 && due < 0.2 ? (long)(due * 1e9) + 1 : 200 * 1000000L;
       struct timespec until;
       clock_gettime(CLOCK_REALTIME, &until);
-      until.tv_nsec += 200 * 1000000L;
+      until.tv_nsec += wait_ns;
       if (until.tv_nsec >= 1000000000L) until.tv_sec++, until.tv_nsec -= 1000000000L;
       pthread_cond_timedwait(&w->wake, &w->lock, &until);
     }
@@ -463,8 +526,10 @@ static void *worker_main(void *arg) {
     pthread_mutex_unlock(&w->lock);
     if (quit) break;
     if (w->dirty) publish(w); /* a command's effect shows before a long step */
+    w->last_start = now_s();
     run_step(w);
-    if (w->dirty || now_s() - w->last_publish >= PUBLISH_S) publish(w);
+    /* at a pace every step is published, so every step is drawn */
+    if (w->dirty || w->pace > 0 || now_s() - w->last_publish >= PUBLISH_S) publish(w);
   }
   publish(w);
   return NULL;
@@ -483,6 +548,7 @@ Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err,
   w->cfg = *cfg;
   w->front = w->reading = -1;
   w->state = start_paused ? RUN_PAUSED : RUN_RUNNING;
+  w->pace = cfg->pace;
   w->stats.batch = cfg->train.batch;
   if (begin_run(w, err, errlen)) {
     worker_stop(w, NULL, NULL, 0);

@@ -29,12 +29,15 @@ typedef enum {
   CMD_LOAD,       /* a new session from cfg (a preset) */
   CMD_SAVE,       /* checkpoint to path ("" : a fresh name) */
   CMD_EXPORT,     /* charts into path ("" : a fresh directory) */
+  CMD_SET_LENGTH, /* the run's length: value steps (0: none, until stopped) */
+  CMD_SET_PACE,   /* value steps per second (0: as fast as it goes) */
 } CmdKind;
 
 typedef struct {
   CmdKind kind;
   OptConfig opt;          /* SET_OPT, SWITCH_OPT */
   Config cfg;             /* LOAD */
+  double value;           /* SET_LENGTH, SET_PACE */
   char path[CONFIG_PATH_MAX];
 } Command;
 
@@ -54,7 +57,8 @@ int worker_session_open(Session *s, const Config *cfg, char *err, size_t errlen)
 /* Takes over s, malloc'd and opened by worker_session_open (the trainer
  * points into it, so it must not move; worker_stop closes and frees it),
  * opens the logs cfg asks for, or private ones, continuing them when s was
- * resumed, and starts training (paused when start_paused). NULL with a
+ * resumed, and starts training (paused when start_paused) at cfg's pace. A
+ * run whose length cfg does not set trains until stopped. NULL with a
  * message in err on failure (s is then closed and freed). */
 Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err, size_t errlen);
 /* Queues a command; returns its sequence number (DashSnapshot.applied reaches
