@@ -28,8 +28,9 @@ wait_for() {
   done
   return 1
 }
-# step_now: the step counter on the screen ("" before the dashboard is up)
-step_now() { screen | grep -o 'step [0-9]*/' | head -1 | tr -dc '0-9'; }
+# step_now: the step counter on the screen ("" before the dashboard is up;
+# "step 12/40", or "step 12" in a run without a length)
+step_now() { screen | grep -oE 'step [0-9]+' | head -1 | tr -dc '0-9'; }
 # wait_step_above N SECONDS: until the step counter passes N; the step seen
 # is then in $STEP
 wait_step_above() {

@@ -49,6 +49,7 @@ typedef struct {
   const Preset *asked;        /* the preset the restart question would load; NULL: restart */
   double pace;                /* the last pace sent */
   uint64_t length_seq;        /* the last length sent; shown until applied */
+  RunState seen_state;        /* the run's state in the last frame */
   uint64_t opt_seq;           /* the last settings sent; shown as pending until applied */
   uint64_t toggle_seq;        /* the last pause/resume sent */
   uint64_t seen_note;
@@ -189,6 +190,10 @@ static void sync_ui(Tui *T, const DashSnapshot *s) {
     if (s->note[0]) message(T, s->note_error, "%s", s->note);
   }
   if (ui->message[0] && now_s() > T->message_until) ui->message[0] = 0;
+  /* a run that has just ended or diverged says why at once, over older messages */
+  if (s->state != T->seen_state && (s->state == RUN_DONE || s->state == RUN_DIVERGED))
+    ui->message[0] = 0;
+  T->seen_state = s->state;
   double factor = s->factor > 0 ? s->factor : 1;
   if (!T->filter_ok || memcmp(&T->filter_opt, &ui->opt, sizeof ui->opt) != 0 ||
       fabs(factor - T->filter_factor) > 1e-3 * fabs(T->filter_factor)) {
