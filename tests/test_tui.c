@@ -2,7 +2,8 @@
  * between steps and never reset training, pause and single steps, switching
  * optimizer with the exact mapping, divergence and resuming from the last
  * good state, restart, export; and the command line around the live view:
- * --headless --screen, --preset, a stdout that is not a terminal. The
+ * --headless --screen, --preset, a stdout that is not a terminal; the
+ * run's length and pace (app/live/tui_time.h) and the measured rate. The
  * terminal itself is tested in tmux by tests/e2e_tui.sh. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -15,6 +16,7 @@
 
 #include "app/run/session.h"
 #include "app/live/tui_filter.h"
+#include "app/live/tui_time.h"
 #include "app/live/tui_worker.h"
 #include "proc.h"
 
@@ -26,9 +28,10 @@ static double now_s(void) {
 
 static Config cfg;
 
-static Worker *start(const char *args) {
+/* A worker on glyphs with args (which may leave the length out). */
+static Worker *start_with(const char *args) {
   char buf[512], err[512], *argv[64];
-  snprintf(buf, sizeof buf, "--data glyphs --model mlp:32x32 --threads 1 --epochs 1000 %s", args);
+  snprintf(buf, sizeof buf, "--data glyphs --model mlp:32x32 --threads 1 %s", args);
   int argc = 0;
   for (char *t = strtok(buf, " "); t; t = strtok(NULL, " ")) argv[argc++] = t;
   cr_assert_eq(config_parse(argc, argv, &cfg, err, sizeof err), 0, "%s", err);
@@ -39,13 +42,22 @@ static Worker *start(const char *args) {
   return w;
 }
 
+/* A worker on glyphs for 1000 epochs with args. */
+static Worker *start(const char *args) {
+  char buf[512];
+  snprintf(buf, sizeof buf, "--epochs 1000 %s", args);
+  return start_with(buf);
+}
+
 /* Copies the newest snapshot's small fields. */
 typedef struct {
   uint64_t step, applied, note_seq;
+  size_t total_steps;
+  double steps_per_s;
   RunState state;
   OptConfig opt;
   size_t n_marks, n_hist;
-  char note[DASH_TEXT], mark[40];
+  char note[DASH_TEXT], status[DASH_TEXT], mark[40];
 } Seen;
 
 static Seen look(Worker *w) {
@@ -53,6 +65,8 @@ static Seen look(Worker *w) {
   const DashSnapshot *s = worker_acquire(w);
   v.step = s->step, v.applied = s->applied, v.note_seq = s->note_seq, v.state = s->state;
   v.opt = s->opt, v.n_marks = s->n_marks, v.n_hist = s->n_hist;
+  v.total_steps = s->total_steps, v.steps_per_s = s->steps_per_s;
+  snprintf(v.status, sizeof v.status, "%s", s->status);
   snprintf(v.note, sizeof v.note, "%s", s->note);
   snprintf(v.mark, sizeof v.mark, "%s", s->n_marks ? s->marks[s->n_marks - 1].label : "");
   worker_release(w);
@@ -103,6 +117,85 @@ Test(tui_worker, setting_applies_next_step_without_reset) {
   cr_assert_str_eq(after.mark, "alpha 0.002");
   WAIT_FOR(w, v.step > after.step + 5, 5);
   cr_assert_eq(worker_stop(w, NULL, NULL, 0), 0);
+}
+
+static uint64_t send_value(Worker *w, CmdKind k, double value) {
+  memset(&command, 0, sizeof command);
+  command.kind = k;
+  command.value = value;
+  return worker_send(w, &command);
+}
+
+/* glyphs has 12,000 training samples: 120 steps per epoch at batch 100, so
+ * the default 3 epochs end at step 360. */
+Test(tui_worker, no_length_trains_past_the_default_epochs) {
+  Worker *w = start_with("");
+  WAIT_FOR(w, v.step > 400, 20);
+  Seen v = look(w);
+  cr_assert_eq(v.total_steps, 0, "a run without a length shows one: %zu", v.total_steps);
+  cr_assert_eq(v.state, RUN_RUNNING);
+  cr_assert_eq(worker_stop(w, NULL, NULL, 0), 0);
+}
+
+Test(tui_worker, the_length_ends_the_run_and_a_longer_one_goes_on) {
+  Worker *w = start_with("--steps 30");
+  WAIT_FOR(w, v.state == RUN_DONE, 10);
+  usleep(50000);
+  Seen done = look(w);
+  cr_assert_eq(done.step, 30);
+  cr_assert_str_eq(done.status, "done: raise the length to go on, r restarts");
+  uint64_t seq = send_value(w, CMD_SET_LENGTH, 50);
+  WAIT_FOR(w, v.applied >= seq && v.state == RUN_DONE && v.step == 50, 10);
+  cr_assert_eq(look(w).total_steps, 50);
+  /* no length: it goes on past 50 */
+  seq = send_value(w, CMD_SET_LENGTH, 0);
+  WAIT_FOR(w, v.applied >= seq && v.step > 60 && v.state == RUN_RUNNING, 10);
+  cr_assert_eq(worker_stop(w, NULL, NULL, 0), 0);
+}
+
+/* At 20 steps/s the measured rate says so (not the unpaced figure), and
+ * every step is published. */
+Test(tui_worker, a_pace_runs_that_many_steps_a_second) {
+  Worker *w = start("");
+  WAIT_FOR(w, v.step >= 5, 10);
+  uint64_t seq = send_value(w, CMD_SET_PACE, 20);
+  WAIT_FOR(w, v.applied >= seq, 5);
+  uint64_t first = look(w).step, last = first, missed = 0;
+  double t0 = now_s();
+  while (now_s() - t0 < 1.0) {
+    uint64_t step = look(w).step;
+    if (step > last + 1) missed++;
+    last = step;
+    usleep(2000);
+  }
+  double rate = (double)(last - first) / (now_s() - t0), seen = look(w).steps_per_s;
+  cr_assert(rate > 14 && rate < 26, "paced at 20 steps/s, ran %.1f", rate);
+  cr_assert(seen > 14 && seen < 26, "paced at 20 steps/s, the snapshot says %.1f", seen);
+  cr_assert_eq(missed, 0, "%llu steps were never published", (unsigned long long)missed);
+  cr_assert_eq(worker_stop(w, NULL, NULL, 0), 0);
+}
+
+Test(tui_time, pace_ladder) {
+  cr_assert_eq(time_pace_step(0, -1), 50);
+  cr_assert_eq(time_pace_step(0, 1), 0, "nothing is faster than as fast as it goes");
+  cr_assert_eq(time_pace_step(50, 1), 0);
+  cr_assert_eq(time_pace_step(1, -1), 0.5);
+  cr_assert_eq(time_pace_step(0.5, -1), 0.25);
+  cr_assert_eq(time_pace_step(0.25, -1), 0.25, "0.25 steps/s is the slowest");
+  cr_assert_eq(time_pace_step(3, -1), 2, "--pace 3 goes to the next notch down");
+  cr_assert_eq(time_pace_step(3, 1), 5);
+  cr_assert_eq(time_pace_step(100, -1), 50);
+  cr_assert_eq(time_pace_step(100, 1), 0);
+}
+
+Test(tui_time, length_nudge) {
+  cr_assert_eq(time_length_nudge(12, 12, 120, 1), 21, "12 x 10^0.25 = 21.3");
+  cr_assert_eq(time_length_nudge(21, 12, 120, -1), 12);
+  cr_assert_eq(time_length_nudge(1, 0, 120, 1), 2, "at least one step more");
+  cr_assert_eq(time_length_nudge(2, 0, 120, -1), 1);
+  cr_assert_eq(time_length_nudge(1, 0, 120, -1), 1, "never below one step");
+  cr_assert_eq(time_length_nudge(0, 250, 120, -1), 360, "none: the end of this epoch");
+  cr_assert_eq(time_length_nudge(0, 250, 120, 1), 0, "none stays none on +");
 }
 
 Test(tui_worker, pause_and_single_step) {
@@ -243,4 +336,21 @@ Test(tui_cli, no_terminal_trains_headless_and_says_so) {
   cr_assert(strstr(r.err, "not a terminal"), "%s", r.err);
   cr_assert(strstr(r.out, "\"steps\":5"), "%s", r.out);
   cr_assert(!strchr(r.out, '\033'), "escape sequences on stdout");
+}
+
+/* --pace is the live view's: a headless run warns once and trains as fast
+ * as it can; the pace is not one of the settings a checkpoint keeps. */
+Test(tui_cli, headless_pace_warns_and_is_ignored) {
+  ProcResult r;
+  run_flipscope("--headless --data glyphs --model mlp:16 --steps 3 --threads 1 --pace 2", &r);
+  cr_assert_eq(r.code, 0, "exit %d: %s", r.code, r.err);
+  cr_assert(strstr(r.err, "flipscope: --pace has no effect without the live view: ignored\n"), "%s",
+            r.err);
+  Config c;
+  char err[256], text[8192], *argv[] = {"--pace", "0.25"};
+  cr_assert_eq(config_parse(2, argv, &c, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(c.pace, 0.25);
+  cr_assert_eq(c.length_given, 0, "no --epochs or --steps: no length given");
+  config_format_saved(&c, NULL, text, sizeof text);
+  cr_assert(!strstr(text, "pace"), "a checkpoint would keep the pace:\n%s", text);
 }

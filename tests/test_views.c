@@ -384,3 +384,58 @@ Test(params, switch_targets) {
   cr_assert_eq(exact_target(&cema, OPT_BOP, &to), 1);
   cr_assert_eq(to.tau, 0);
 }
+
+Test(numbers, percent) {
+  char buf[32];
+  struct {
+    double share;
+    const char *want;
+  } cases[] = {{0, "0%"}, {1.5e-159, "<0.01%"}, {-1e-9, ">-0.01%"}, {0.0041, "0.41%"},
+               {0.00012, "0.012%"}, {0.553, "55%"}, {0.9996, "100%"}, {1, "100%"}, {NAN, "-"}};
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    fmt_percent(buf, sizeof buf, cases[i].share);
+    cr_assert_str_eq(buf, cases[i].want, "share %g", cases[i].share);
+  }
+}
+
+Test(numbers, pace) {
+  char buf[32];
+  fmt_pace(buf, sizeof buf, 0);
+  cr_assert_str_eq(buf, "max");
+  fmt_pace(buf, sizeof buf, 2);
+  cr_assert_str_eq(buf, "2/s");
+  fmt_pace(buf, sizeof buf, 0.25);
+  cr_assert_str_eq(buf, "0.25/s");
+}
+
+/* The inertia pane of a fixed snapshot whose selected layer's fan spans
+ * +-fan (the 7 and 93 percentile bands at 0.8 fan: the pane adds a quarter). */
+static char *inertia_with_fan(double fan) {
+  Scene sc = scene_make();
+  for (size_t i = 0; i < sc.s->n_hist; i++) {
+    float *b = sc.s->hist[i].bands[sc.ui.layer];
+    for (int k = 0; k < DASH_BANDS; k++) b[k] = (float)(fan / 1.25 * (k - 4) / 3.0);
+  }
+  Layout L;
+  cr_assert_eq(layout_compute(80, 24, &L), 0);
+  Rect r = L.pane[PANE_INERTIA];
+  Canvas c;
+  canvas_init(&c, r.w, r.h);
+  view_inertia(&c, (Rect){0, 0, r.w, r.h}, sc.s, &sc.ui);
+  char *text = canvas_to_text(&c, 0);
+  canvas_free(&c);
+  scene_free(&sc);
+  return text;
+}
+
+/* 9.6e-5 rounds to 1e-4 (it showed as "10e-5" and "-10e-"), and a two-digit
+ * exponent keeps its last digit. */
+Test(numbers, inertia_fan_labels) {
+  char *t = inertia_with_fan(9.6e-5);
+  cr_assert(strstr(t, "|1e-4 ") && strstr(t, "|-1e-4 "), "the fan's labels are not +-1e-4:\n%s", t);
+  cr_assert(!strstr(t, "10e-"), "a label reads 10e-:\n%s", t);
+  free(t);
+  t = inertia_with_fan(9.6e-11);
+  cr_assert(strstr(t, "|1e-10 ") && strstr(t, "|-1e-10 "), "the fan's labels are not +-1e-10:\n%s", t);
+  free(t);
+}
