@@ -82,3 +82,17 @@ Test(change, parsed_in_order_and_repeatable) {
   cr_assert_eq(cfg.changes[1].step, 300);
   cr_assert_str_eq(cfg.changes[1].name, "wd");
 }
+
+/* The charts mark a change with a short label, not the whole message. */
+Test(change, charts_label_the_change_briefly) {
+  char args[1024];
+  snprintf(args, sizeof args,
+           "--headless --data glyphs --model mlp:16 --threads 1 --steps 30 --schedule const "
+           "--alpha 1e-3 --change 20:alpha=1.778e-3 --log %s --log-jsonl %s --export %s",
+           in_tmp("run.csv"), in_tmp("run.jsonl"), in_tmp("charts"));
+  run_flipscope(args, &result);
+  cr_assert_eq(result.code, 0, "%s", result.err);
+  static char gp[1 << 18];
+  slurp(in_tmp("charts/dashboard.gp"), gp, sizeof gp);
+  cr_assert(strstr(gp, "set label 'alpha 1e-3->1.8e-3' at 20,"), "no short marker label:\n%.2000s", gp);
+}

@@ -146,6 +146,7 @@ static int take_event(LogRun *r, const json_t *j) {
   LogEvent *e = &r->ev[r->nev++];
   const char *param = json_get_string(j, "param"), *text = json_get_string(j, "text");
   e->step = json_get_number(j, "step");
+  e->old_value = json_get_number(j, "old");
   e->new_value = json_get_number(j, "new");
   e->settings = json_object_get(j, "settings");
   if (!json_is_object(e->settings)) e->settings = NULL;

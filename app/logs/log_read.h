@@ -41,7 +41,7 @@ typedef struct {
 
 /* A param_change record. */
 typedef struct {
-  double step, new_value;
+  double step, old_value, new_value;
   char param[64];
   char text[160]; /* the record's text, or "PARAM OLD -> NEW" */
   /* A switch of optimizer ("opt"): the new optimizer's settings, an object
