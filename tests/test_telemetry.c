@@ -395,7 +395,7 @@ Test(telemetry, every_chart_renders_and_its_script_reruns, .timeout = 90) {
   check_charts(again, 0);
   snprintf(path, sizeof path, "%s/loss.gp", again);
   char *gp = file_read(path, NULL);
-  cr_assert(gp && strstr(gp, "set arrow from 20, graph 0") && strstr(gp, "'gamma 0.1 -> 0.01'"),
+  cr_assert(gp && strstr(gp, "set arrow from 20, graph 0") && strstr(gp, "'gamma 0.1->0.01'"),
             "the change is marked: %s", gp);
   free(gp);
   snprintf(path, sizeof path, "%s/bode.gp", again);

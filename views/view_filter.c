@@ -11,6 +11,7 @@
 
 #define DB_TOP 5.0
 #define DB_BOTTOM -60.0
+#define NAME_W 10 /* a setting's name column */
 
 static void equivalent_line(const DashFilter *f, char *buf, size_t len) {
   char a[24], g[24];
@@ -78,25 +79,28 @@ static void response_plot(Canvas *c, Rect pr, const DashFilter *f) {
  * when selected in the focused pane, how +/- step it. */
 static void setting_row(Canvas *c, int x, int y, int w, const char *name, const char *value,
                         const char *hint, int sel, int focused, int pending) {
-  const int name_w = 10;
   Style st = sel && focused ? ST_SELECT : ST_TEXT;
   if (sel && focused) canvas_fill(c, (Rect){x, y, w, 1}, ' ', ' ', ST_SELECT);
   canvas_text(c, x, y, sel ? ">" : " ", sel ? (focused ? ST_SELECT : ST_KEY) : ST_TEXT, 1);
-  canvas_text(c, x + 2, y, name, st, name_w);
+  canvas_text(c, x + 2, y, name, st, NAME_W);
   Style vs = sel && focused ? ST_SELECT : pending ? ST_WARN : ST_VALUE;
-  canvas_text(c, x + 2 + name_w, y, value, vs, w - 2 - name_w);
+  canvas_text(c, x + 2 + NAME_W, y, value, vs, w - 2 - NAME_W);
   int hl = (int)strlen(hint);
-  if (sel && focused && w - 2 - name_w - (int)strlen(value) > hl + 1)
+  if (sel && focused && w - 2 - NAME_W - (int)strlen(value) > hl + 1)
     canvas_text(c, x + w - hl, y, hint, ST_SELECT, hl);
 }
 
-/* A run's length (steps, 0: none) as the pane writes it:
- * "3600 = 6 ep", "none: until q". */
-static void length_text(char *buf, size_t len, size_t length, size_t steps_per_epoch) {
-  if (!length) snprintf(buf, len, "none: until q");
-  else if (steps_per_epoch && length % steps_per_epoch == 0)
-    snprintf(buf, len, "%zu = %zu ep", length, length / steps_per_epoch);
-  else snprintf(buf, len, "%zu", length);
+/* A run's length (steps, 0: none) as the pane writes it in room columns:
+ * "3600 = 6 ep" (the steps alone when that does not fit), "none: until q". */
+static void length_text(char *buf, size_t len, size_t length, size_t steps_per_epoch, int room) {
+  if (!length) {
+    snprintf(buf, len, "none: until q");
+    return;
+  }
+  if (steps_per_epoch && length % steps_per_epoch == 0 &&
+      snprintf(buf, len, "%zu = %zu ep", length, length / steps_per_epoch) <= room)
+    return;
+  snprintf(buf, len, "%zu", length);
 }
 
 /* The settings in the rows of in, one each, then the run's length (the
@@ -112,7 +116,8 @@ static int settings_rows(Canvas *c, Rect in, const OptConfig *opt, const DashSna
     int sel = ui && (size_t)ui->param == i;
     if (i == np) {
       int pending = ui && ui->length_pending;
-      length_text(num, sizeof num, pending ? ui->length : s->total_steps, s->steps_per_epoch);
+      length_text(num, sizeof num, pending ? ui->length : s->total_steps, s->steps_per_epoch,
+                  in.w - 2 - NAME_W);
       setting_row(c, in.x, y, in.w, "length", num, "x10^.25", sel, focused, pending);
       continue;
     }

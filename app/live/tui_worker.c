@@ -398,9 +398,10 @@ static void set_length(Worker *w, size_t steps) {
   size_t before = trainer_total_steps(t);
   if (steps == before) return;
   trainer_set_length(t, steps);
-  for (Config *c = &w->cfg; c; c = c == &w->cfg ? &w->s->cfg : NULL) {
-    c->length_given = steps != 0;
-    if (steps) c->train.max_steps = steps, c->train.epochs = 0;
+  Config *kept[] = {&w->cfg, &w->s->cfg}; /* for a restart, and for a checkpoint */
+  for (int k = 0; k < 2; k++) {
+    kept[k]->length_given = steps != 0;
+    if (steps) kept[k]->train.max_steps = steps, kept[k]->train.epochs = 0;
   }
   session_param_change(w->s, next_step(w), "length", (double)before, (double)steps, NULL);
   int longer = steps == 0 || steps > w->feed->step;
