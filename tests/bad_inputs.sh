@@ -173,7 +173,7 @@ CSV=("${RUN[@]}" --batch 2) # the CSV files are small
 # ------------------------------------------------------------------ flags
 
 # Flags by the kind of value they take (app/cli/config.c's option table).
-RATES="noise alpha gamma tau sigma lr wd init-scale clip real-lr near-zero state-init"
+RATES="noise alpha gamma tau sigma lr wd init-scale clip real-lr near-zero state-init pace"
 POSITIVE="eps"
 FRACTIONS="val-frac beta1 beta2 momentum dampening"
 UNITS="train-frac"
@@ -184,7 +184,7 @@ REALS="$RATES $POSITIVE $FRACTIONS $UNITS"
 OTHERS="data model opt poles iir change schedule schedule-unit preset"
 PATHS="log save load log-jsonl export title result screen config"
 # Rates documented as any finite number >= 0: a huge value is a valid one.
-UNBOUNDED="alpha gamma tau sigma lr wd init-scale clip real-lr near-zero eps state-init"
+UNBOUNDED="alpha gamma tau sigma lr wd init-scale clip real-lr near-zero eps state-init pace"
 
 # The run a flag's value is checked in: the data set and optimizer it applies to.
 context() {

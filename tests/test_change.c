@@ -83,14 +83,17 @@ Test(change, parsed_in_order_and_repeatable) {
   cr_assert_str_eq(cfg.changes[1].name, "wd");
 }
 
-/* The charts mark a change with a short label, not the whole message. */
+/* The charts mark a change with a short label, not the whole message (the
+ * scripts only: rendering them is the telemetry suite's test). */
 Test(change, charts_label_the_change_briefly) {
+  setenv("FLIPSCOPE_GNUPLOT", "", 1);
   char args[1024];
   snprintf(args, sizeof args,
            "--headless --data glyphs --model mlp:16 --threads 1 --steps 30 --schedule const "
            "--alpha 1e-3 --change 20:alpha=1.778e-3 --log %s --log-jsonl %s --export %s",
            in_tmp("run.csv"), in_tmp("run.jsonl"), in_tmp("charts"));
   run_flipscope(args, &result);
+  unsetenv("FLIPSCOPE_GNUPLOT");
   cr_assert_eq(result.code, 0, "%s", result.err);
   static char gp[1 << 18];
   slurp(in_tmp("charts/dashboard.gp"), gp, sizeof gp);
