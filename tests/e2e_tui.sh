@@ -3,7 +3,8 @@
 # start at 100x30 on the built-in glyphs, wait until the step counter moves,
 # raise alpha with + in the filter pane and check the header shows the new
 # value while the step keeps counting (no reset), pin the run and unpin it
-# with u (the ghost goes), pause and check the step stops, export the
+# with u (the ghost goes), pause and check the step stops, o Enter on the
+# running optimizer says so and P Enter asks first (n keeps the run), export the
 # charts, shrink to 40x12 and see the too-small screen, quit with q and
 # check the exit code and that the terminal was restored;
 # then the ASCII fallback in the C locale; then terminals that cannot show
@@ -45,6 +46,16 @@ p1=$(step_now)
 sleep 0.5
 p2=$(step_now)
 [ "$p1" = "$p2" ] || fail "the step moves while paused: $p1 -> $p2"
+
+# o Enter on the running optimizer says so; P Enter asks before loading (a restart)
+$T send-keys -t e2e 'o' Enter
+wait_for 'already running cema' 3 || fail "o Enter on the running optimizer said nothing"
+$T send-keys -t e2e 'P' Enter
+wait_for 'Load preset wd-filter\? Training restarts from step 0' 3 || fail "P Enter did not ask first"
+$T send-keys -t e2e 'n'
+sleep 0.3
+screen | grep -q 'Load preset' && fail "the question stayed up after n"
+screen | grep -q 'flipscope  cema' || fail "n loaded the preset all the same"
 
 # export: a message says where; the charts are there
 $T send-keys -t e2e 'e'
