@@ -17,8 +17,22 @@
 
 #include "engine/error.h"
 
-enum { SEC_CONF, SEC_APPS, SEC_TRNR, SEC_DATA, SEC_MODL, SEC_RADM, SEC_OPTM, SEC_COUNT };
-static const char sec_tag[SEC_COUNT][5] = {"CONF", "APPS", "TRNR", "DATA", "MODL", "RADM", "OPTM"};
+enum { SEC_CONF, SEC_APPS, SEC_TRNR, SEC_DATA, SEC_MODL, SEC_REAL, SEC_RADM, SEC_OPTM, SEC_COUNT };
+static const char sec_tag[SEC_COUNT][5] = {"CONF", "APPS", "TRNR", "DATA", "MODL", "REAL", "RADM",
+                                           "OPTM"};
+
+/* Bit 0: a real first layer, bit 1: a real last layer (MODL, version 3). */
+static uint32_t real_layer_bits(int first, int last) {
+  return (uint32_t)(first != 0) | (uint32_t)(last != 0) << 1;
+}
+
+/* The version a model is written as: 2 unless it has real layers. */
+static uint32_t model_version(const Model *m) {
+  return m->has_real_first || m->has_real_last ? CKPT_VERSION : 2;
+}
+
+/* Whether a checkpoint of this version has section s. */
+static int section_present(int s, uint32_t version) { return s != SEC_REAL || version >= 3; }
 
 __attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
                                                        ...) {
@@ -207,6 +221,7 @@ static void write_modl(Writer *w, const Model *m) {
   put64(w, m->n_layers);
   put64(w, m->input_dim);
   put64(w, m->classes);
+  if (model_version(m) >= 3) put32(w, real_layer_bits(m->has_real_first, m->has_real_last));
   for (size_t l = 0; l < m->n_layers; l++) {
     put64(w, m->layer[l].in);
     put64(w, m->layer[l].out);
@@ -214,6 +229,23 @@ static void write_modl(Writer *w, const Model *m) {
   for (size_t l = 0; l < m->n_layers; l++) {
     const Layer *L = &m->layer[l];
     put_signs(w, L->sign, L->in * L->out);
+    put_f32s(w, L->bn_scale, L->out);
+    put_f32s(w, L->bn_shift, L->out);
+    put_f32s(w, L->run_mean, L->out);
+    put_f32s(w, L->run_var, L->out);
+  }
+}
+
+/* REAL: each real layer's shape, weights and batch-norm parameters. */
+static void write_real(Writer *w, const Model *m) {
+  const Layer *real[2] = {m->has_real_first ? &m->real_first : NULL,
+                          m->has_real_last ? &m->real_last : NULL};
+  for (int k = 0; k < 2; k++) {
+    const Layer *L = real[k];
+    if (!L) continue;
+    put64(w, L->in);
+    put64(w, L->out);
+    put_f32s(w, L->sign, L->in * L->out);
     put_f32s(w, L->bn_scale, L->out);
     put_f32s(w, L->bn_shift, L->out);
     put_f32s(w, L->run_mean, L->out);
@@ -250,7 +282,9 @@ static void write_sections(Writer *w, Trainer *t, const CkptExtra *x, uint32_t d
                            uint64_t *sec_len) {
   TrainerState st;
   trainer_state(t, &st);
+  uint32_t version = model_version(trainer_model(t));
   for (int s = 0; s < SEC_COUNT; s++) {
+    if (!section_present(s, version)) continue;
     put(w, sec_tag[s], 4);
     put64(w, sec_len[s]);
     uint64_t start = w->written;
@@ -260,6 +294,7 @@ static void write_sections(Writer *w, Trainer *t, const CkptExtra *x, uint32_t d
     case SEC_TRNR: write_trnr(w, t, &st); break;
     case SEC_DATA: put32(w, data_fp); break;
     case SEC_MODL: write_modl(w, trainer_model(t)); break;
+    case SEC_REAL: write_real(w, trainer_model(t)); break;
     case SEC_RADM:
       put64(w, st.real_opt->n);
       put64(w, st.real_opt->t);
@@ -290,7 +325,7 @@ int checkpoint_write(Trainer *t, const CkptExtra *extra, CkptSink sink, void *ct
   w->ctx = ctx;
   w->crc = crc32(0L, Z_NULL, 0);
   put(w, CKPT_MAGIC, 8);
-  put32(w, CKPT_VERSION);
+  put32(w, model_version(trainer_model(t)));
   put32(w, CKPT_HEADER_BYTES);
   put64(w, total);
   write_sections(w, t, extra, data_fp, sec_len);
@@ -441,45 +476,75 @@ static void read_trnr(Reader *r, const Target *g) {
   }
 }
 
-static void read_modl(Reader *r, const Target *g) {
-  CkptInfo *in = g->info;
+/* A layer's out batch-norm scales, shifts and running statistics (into L
+ * unless it is NULL). */
+static void read_norm(Reader *r, Layer *L, size_t out) {
+  get_f32s(r, L ? L->bn_scale : NULL, out, 0, "a batch-norm scale");
+  get_f32s(r, L ? L->bn_shift : NULL, out, 0, "a batch-norm shift");
+  get_f32s(r, L ? L->run_mean : NULL, out, 0, "a running mean");
+  get_f32s(r, L ? L->run_var : NULL, out, 1, "a running variance");
+}
+
+/* Refuses a checkpoint whose model is not m's (shape or real layers). */
+static void check_same_model(Reader *r, const Model *m, const CkptInfo *in) {
+  int same = m->n_layers == in->n_layers && m->input_dim == in->input_dim &&
+             m->classes == in->classes && m->has_real_first == in->real_first &&
+             m->has_real_last == in->real_last;
+  for (size_t l = 0; same && l < m->n_layers; l++)
+    same = m->layer[l].in == in->layer_in[l] && m->layer[l].out == in->layer_out[l];
+  if (same) return;
+  char have[192], want[192], real[128] = "";
+  CkptInfo mine = {.n_layers = m->n_layers, .input_dim = m->input_dim, .classes = m->classes,
+                   .real_first = m->has_real_first, .real_last = m->has_real_last};
+  for (size_t l = 0; l < m->n_layers; l++)
+    mine.layer_in[l] = m->layer[l].in, mine.layer_out[l] = m->layer[l].out;
+  checkpoint_model_name(in, have, sizeof have);
+  checkpoint_model_name(&mine, want, sizeof want);
+  if (m->has_real_first != in->real_first || m->has_real_last != in->real_last)
+    snprintf(real, sizeof real, ", %s, %s", error_setting("real-first").text,
+             error_setting("real-last").text);
+  fail(r->err, r->errlen, "the checkpoint's model is %s; this run's %s%s and %s make %s", have,
+       error_setting("model").text, real, error_setting("data").text, want);
+  r->bad = 1;
+}
+
+/* MODL's shape: the binary layers chain from the inputs (or the real first
+ * layer) to the classes (or the real last layer). */
+static void read_shape(Reader *r, CkptInfo *in) {
   uint64_t layers = get64(r), input = get64(r), classes = get64(r);
+  uint32_t real = in->version >= 3 ? get32(r) : 0;
   if (r->bad) return;
-  if (layers == 0 || layers > MODEL_MAX_LAYERS || input == 0 || classes == 0 || classes > 256) {
+  if (layers == 0 || layers > MODEL_MAX_LAYERS || input == 0 || classes == 0 || classes > 256 ||
+      real > 3 || layers + (real & 1) + (real >> 1) > MODEL_MAX_LAYERS) {
     corrupt(r, "bad model shape");
     return;
   }
   in->n_layers = (size_t)layers;
   in->input_dim = (size_t)input;
   in->classes = (size_t)classes;
+  in->real_first = (int)(real & 1);
+  in->real_last = (int)(real >> 1);
   for (size_t l = 0; l < in->n_layers; l++) {
     uint64_t a = get64(r), b = get64(r);
     if (r->bad) return;
+    int free_in = l == 0 && in->real_first, last = l + 1 == in->n_layers;
     uint64_t want_in = l ? in->layer_out[l - 1] : input;
-    if (a != want_in || b == 0 || (l + 1 == in->n_layers ? b != classes : b > MODEL_MAX_WIDTH)) {
+    if ((free_in ? a == 0 || a > MODEL_MAX_WIDTH : a != want_in) || b == 0 ||
+        (last && !in->real_last ? b != classes : b > MODEL_MAX_WIDTH)) {
       corrupt(r, "layer shapes do not chain from the inputs to the classes");
       return;
     }
     in->layer_in[l] = (size_t)a;
     in->layer_out[l] = (size_t)b;
   }
+}
+
+static void read_modl(Reader *r, const Target *g) {
+  CkptInfo *in = g->info;
+  read_shape(r, in);
+  if (r->bad) return;
   Model *m = g->t ? trainer_model(g->t) : NULL;
-  if (m) {
-    int same = m->n_layers == in->n_layers && m->input_dim == in->input_dim &&
-               m->classes == in->classes;
-    for (size_t l = 0; same && l < m->n_layers; l++) same = m->layer[l].out == in->layer_out[l];
-    if (!same) {
-      char have[160], want[160];
-      CkptInfo mine = {.n_layers = m->n_layers, .input_dim = m->input_dim, .classes = m->classes};
-      for (size_t l = 0; l < m->n_layers; l++) mine.layer_out[l] = m->layer[l].out;
-      checkpoint_model_name(in, have, sizeof have);
-      checkpoint_model_name(&mine, want, sizeof want);
-      fail(r->err, r->errlen, "the checkpoint's model is %s; this run's %s and %s make %s", have,
-           error_setting("model").text, error_setting("data").text, want);
-      r->bad = 1;
-      return;
-    }
-  }
+  if (m) check_same_model(r, m, in);
   for (size_t l = 0; l < in->n_layers && !r->bad; l++) {
     size_t n = mul(in->layer_in[l], in->layer_out[l]), out = in->layer_out[l];
     size_t bytes = n == SIZE_MAX ? SIZE_MAX : n / 8 + (n % 8 != 0);
@@ -488,21 +553,48 @@ static void read_modl(Reader *r, const Target *g) {
     Layer *L = m && g->apply ? &m->layer[l] : NULL;
     if (L)
       for (size_t j = 0; j < n; j++) L->sign[j] = (bits[j / 8] >> (j % 8) & 1) ? 1.0f : -1.0f;
-    get_f32s(r, L ? L->bn_scale : NULL, out, 0, "a batch-norm scale");
-    get_f32s(r, L ? L->bn_shift : NULL, out, 0, "a batch-norm shift");
-    get_f32s(r, L ? L->run_mean : NULL, out, 0, "a running mean");
-    get_f32s(r, L ? L->run_var : NULL, out, 1, "a running variance");
+    read_norm(r, L, out);
     if (L) model_repack(m, l);
+  }
+}
+
+/* The real layers' shapes (in, out) from MODL's: [0] first, [1] last; 0 x 0
+ * for one the model does not have. */
+static void real_shapes(const CkptInfo *in, size_t shape[2][2]) {
+  memset(shape, 0, 4 * sizeof(size_t));
+  if (in->real_first) shape[0][0] = in->input_dim, shape[0][1] = in->layer_in[0];
+  if (in->real_last) shape[1][0] = in->layer_out[in->n_layers - 1], shape[1][1] = in->classes;
+}
+
+static void read_real(Reader *r, const Target *g) {
+  const CkptInfo *in = g->info;
+  Model *m = g->t && g->apply ? trainer_model(g->t) : NULL;
+  Layer *real[2] = {m ? &m->real_first : NULL, m ? &m->real_last : NULL};
+  size_t shape[2][2];
+  real_shapes(in, shape);
+  for (int k = 0; k < 2 && !r->bad; k++) {
+    if (!shape[k][1]) continue;
+    uint64_t a = get64(r), b = get64(r);
+    if (r->bad) return;
+    if (a != shape[k][0] || b != shape[k][1]) {
+      corrupt(r, "a real layer's shape does not chain with the binary layers");
+      return;
+    }
+    get_f32s(r, real[k] ? real[k]->sign : NULL, mul(shape[k][0], shape[k][1]), 0,
+             "a real layer's weight");
+    read_norm(r, real[k], shape[k][1]);
   }
 }
 
 static void read_radm(Reader *r, const Target *g) {
   uint64_t n = get64(r), t = get64(r);
   if (r->bad) return;
-  size_t want = 0;
+  size_t want = 0, shape[2][2];
   for (size_t l = 0; l < g->info->n_layers; l++) want += 2 * g->info->layer_out[l];
+  real_shapes(g->info, shape);
+  for (int k = 0; k < 2; k++) want += shape[k][0] * shape[k][1] + 2 * shape[k][1];
   if (n != want) {
-    corrupt(r, "the Adam state does not match the batch-norm parameters");
+    corrupt(r, "the Adam state does not match the real parameters");
     return;
   }
   RealAdam *ra = NULL;
@@ -630,9 +722,9 @@ static int check_envelope(const uint8_t *buf, size_t len, CkptInfo *in, char *er
     return fail(err, errlen, "truncated: %zu bytes, shorter than the %d-byte header", len,
                 CKPT_HEADER_BYTES);
   in->version = rd32(buf + 8);
-  if (in->version != CKPT_VERSION)
-    return fail(err, errlen, "checkpoint format version %u; this flipscope reads version %d",
-                (unsigned)in->version, CKPT_VERSION);
+  if (in->version < CKPT_VERSION_OLDEST || in->version > CKPT_VERSION)
+    return fail(err, errlen, "checkpoint format version %u; this flipscope reads versions %d to %d",
+                (unsigned)in->version, CKPT_VERSION_OLDEST, CKPT_VERSION);
   if (rd32(buf + 12) != CKPT_HEADER_BYTES)
     return fail(err, errlen, "corrupt: header size %u, expected %d", (unsigned)rd32(buf + 12),
                 CKPT_HEADER_BYTES);
@@ -689,6 +781,7 @@ static void read_section(Reader *r, int s, const Target *g) {
   case SEC_TRNR: read_trnr(r, g); break;
   case SEC_DATA: in->data_fingerprint = get32(r); break;
   case SEC_MODL: read_modl(r, g); break;
+  case SEC_REAL: read_real(r, g); break;
   case SEC_RADM: read_radm(r, g); break;
   case SEC_OPTM: read_optm(r, g); break;
   }
@@ -721,6 +814,7 @@ static int parse(const uint8_t *buf, size_t len, const Target *g, char *err, siz
   Reader body = {.p = buf + CKPT_HEADER_BYTES, .left = len - CKPT_HEADER_BYTES - 4,
                  .sec = "header", .err = err, .errlen = errlen};
   for (int s = 0; s < SEC_COUNT; s++) {
+    if (!section_present(s, in->version)) continue;
     const uint8_t *tag = take(&body, 4);
     uint64_t n = get64(&body);
     if (body.bad) return -1;
@@ -781,9 +875,14 @@ int checkpoint_restore_telemetry(Trainer *t, const uint8_t *buf, size_t len, cha
 }
 
 void checkpoint_model_name(const CkptInfo *info, char *buf, size_t len) {
-  ModelSpec spec = {.n_hidden = info->n_layers ? info->n_layers - 1 : 0};
-  for (size_t l = 0; l < spec.n_hidden; l++) spec.hidden[l] = info->layer_out[l];
-  char name[128];
-  model_spec_format(&spec, name, sizeof name);
+  /* Hidden widths: the real first layer's, then each binary layer's but the last
+   * binary layer's when that gives the classes. */
+  ModelSpec spec = {.real_first = info->real_first, .real_last = info->real_last};
+  if (info->real_first && info->n_layers) spec.hidden[spec.n_hidden++] = info->layer_in[0];
+  size_t binary_hidden = info->n_layers ? info->n_layers - !info->real_last : 0;
+  for (size_t l = 0; l < binary_hidden && spec.n_hidden < MODEL_MAX_LAYERS - 1; l++)
+    spec.hidden[spec.n_hidden++] = info->layer_out[l];
+  char name[160];
+  model_spec_describe(&spec, name, sizeof name);
   snprintf(buf, len, "%s (%zu inputs, %zu classes)", name, info->input_dim, info->classes);
 }

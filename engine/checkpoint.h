@@ -1,7 +1,9 @@
 /* checkpoint.h — a training run as bytes, and back: everything a resumed run
  * needs to write the same log as a run that never stopped.
  *
- * Format (version 2), all integers and floats little-endian:
+ * Format (version 3; version 2 is the same without real layers, and a model
+ * without them is still written as version 2), all integers and floats
+ * little-endian:
  *
  *   header   "FLIPSCKP", u32 version, u32 header bytes (24), u64 file bytes
  *   sections in this order, each u32 tag, u64 length, then its contents:
@@ -12,10 +14,16 @@
  *           training-split size n, the current epoch's permutation (n x u32)
  *     DATA  u32 fingerprint of the training and test splits the run was
  *           trained on (checkpoint_data_fingerprint)
- *     MODL  layer count, inputs, classes, each layer's in and out; then per
- *           layer its signs (1 bit per weight, 1 = +1, row-major, LSB first),
- *           batch-norm scale, shift, running mean and variance (f32 x out each)
- *     RADM  the batch-norm parameters' Adam: n, step, m (f32 x n), v (f32 x n)
+ *     MODL  binary-layer count, inputs, classes, (version 3) u32 real layers
+ *           (bit 0: a real first layer, bit 1: a real last layer), each binary
+ *           layer's in and out; then per binary layer its signs (1 bit per
+ *           weight, 1 = +1, row-major, LSB first), batch-norm scale, shift,
+ *           running mean and variance (f32 x out each)
+ *     REAL  version 3 only: per real layer (first, then last) its in, out,
+ *           weights (f32 x out x in, row-major), batch-norm scale, shift,
+ *           running mean and variance (f32 x out each)
+ *     RADM  the real parameters' Adam (Model.real_params): n, step, m (f32 x n),
+ *           v (f32 x n)
  *     OPTM  optimizer kind, state arrays per layer, its settings (every
  *           OptConfig field), its step, layer count and sizes, then every
  *           state array of every layer (f32)
@@ -39,7 +47,8 @@
 #include "engine/trainer.h"
 
 #define CKPT_MAGIC "FLIPSCKP"
-#define CKPT_VERSION 2 /* 2: the DATA section */
+#define CKPT_VERSION 3 /* 2: the DATA section; 3: real first and last layers */
+#define CKPT_VERSION_OLDEST 2
 #define CKPT_HEADER_BYTES 24
 
 /* Receives the next len bytes of the checkpoint; returns 0, or -1 to stop. */
@@ -63,8 +72,9 @@ typedef struct {
   uint32_t version;
   uint64_t bytes;
   uint64_t step, batch, seed, n_train, total_steps, steps_per_epoch;
-  size_t n_layers, input_dim, classes;
+  size_t n_layers, input_dim, classes;  /* binary layers */
   size_t layer_in[MODEL_MAX_LAYERS], layer_out[MODEL_MAX_LAYERS];
+  int real_first, real_last;             /* the model's real layers */
   OptConfig opt;
   uint64_t opt_steps;
   uint32_t data_fingerprint;

@@ -113,13 +113,14 @@ static size_t binary_update(void *ctx, size_t layer, size_t begin, size_t end) {
   int timed = pthread_equal(pthread_self(), t->timing_thread);
   double t0 = timed ? now_s() : 0;
   size_t flips = optim_step_range(t->opt, layer, L->sign, L->grad, begin, end);
-  /* Layers past the first are tracked in binary_repacked, from the model's bits. */
-  if (t->tel && layer == 0) telemetry_block(t->tel, layer, L->sign, begin, end, flips, NULL);
+  /* Layers with packed bits are tracked in binary_repacked, from those bits. */
+  if (t->tel && !model_packs_layer(&t->model, layer))
+    telemetry_block(t->tel, layer, L->sign, begin, end, flips, NULL);
   if (timed) t->opt_seconds += now_s() - t0;
   return flips;
 }
 
-/* Flip tracking of a block of a layer > 0 from the signs the model just packed. */
+/* Flip tracking of a block of a packed layer from the signs the model just packed. */
 static void binary_repacked(void *ctx, size_t layer, size_t begin, size_t end, size_t flips,
                             const uint64_t *bits) {
   Trainer *t = ctx;
@@ -247,21 +248,24 @@ double trainer_memory_bytes(const TrainConfig *tc, const ModelSpec *spec, const 
                             const DataSplit *train) {
   /* As trainer_create sizes things; in double, so absurd shapes cannot wrap. */
   double batch_cap = tc->batch > 500 ? (double)tc->batch : 500, weights = 0, reals = 0;
-  double in = (double)train->dim;
+  double in = (double)train->dim, real_weights = 0;
   for (size_t l = 0; l <= spec->n_hidden; l++) {
     double out = l < spec->n_hidden ? (double)spec->hidden[l] : (double)train->classes;
-    weights += in * out;
+    int real = (l == 0 && spec->real_first) || (l == spec->n_hidden && spec->real_last);
+    *(real ? &real_weights : &weights) += in * out;
     reals += 2 * out;
     in = out;
   }
   const OptimizerOps *ops = optim_ops(oc->kind);
   double model = weights * (4 + 4 + 0.125) + reals * 16 + batch_cap * reals / 2 * (4 * 5 + 0.125) +
-                 batch_cap * (double)train->dim * 4;
+                 batch_cap * (double)train->dim * 4 + real_weights * 8;
   if (weights < 1e15) /* exact when it can be */
     model = (double)model_bytes(spec, train->dim, train->classes, (size_t)batch_cap);
   double optimizer = weights * 4 * (ops ? ops->states : 1);
+  /* Batch buffers, and the real layers' share of the real parameters' Adam. */
   double buffers = (double)train->n * 4 + batch_cap * ((double)train->dim * 4 + 1) +
-                   (double)tc->batch * (double)train->classes * 4 + reals * 4;
+                   (double)tc->batch * (double)train->classes * 4 + reals * 4 +
+                   real_weights * 8;
   return model + optimizer + buffers;
 }
 

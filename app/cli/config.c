@@ -26,6 +26,7 @@
 
 typedef enum {
   K_FLAG,     /* no value on the command line; true/false/1/0 in a file */
+  K_SHAPE_FLAG, /* a K_FLAG that shapes the model: saved with a checkpoint when on */
   K_RATE,     /* finite double >= 0 */
   K_POSITIVE, /* finite double > 0 */
   K_FRACTION, /* finite double in [0, 1) */
@@ -59,6 +60,8 @@ static const OptionDef app_options[] = {
     {"val-frac", K_FRACTION, AT(val_frac), "hold this share of the training split out as validation (val_acc)"},
     {"label-col", K_COUNT, AT(label_col), "CSV: the label's column, counted from 1 (default 1)"},
     {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths (default mlp:1024x1024)"},
+    {"real-first", K_SHAPE_FLAG, AT(model.real_first), "the first dense layer keeps real weights, trained by Adam at --real-lr"},
+    {"real-last", K_SHAPE_FLAG, AT(model.real_last), "the last dense layer keeps real weights, trained by Adam at --real-lr"},
     {"opt", K_OPT, 0, "cema | bop | bop2 | sgd | adam | adamw | iir (default cema)"},
     /* the optimizer settings of engine/settings.h come here (all_options) */
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
@@ -68,7 +71,7 @@ static const OptionDef app_options[] = {
      "switch to optimizer NAME as the live view's o does; repeatable"},
     {"schedule", K_SCHEDULE, 0, "const | linear | cosine | step:E1,E2 (default: linear for cema, sgd, adam, adamw; const for bop, bop2, iir)"},
     {"schedule-unit", K_SCHEDULE_UNIT, 0, "epoch | step: when the schedule advances (default epoch)"},
-    {"real-lr", K_RATE, AT(train.real_lr), "Adam rate of batch-norm parameters (default 1e-3)"},
+    {"real-lr", K_RATE, AT(train.real_lr), "Adam rate of batch-norm parameters and real layers (default 1e-3)"},
     {"epochs", K_COUNT, AT(train.epochs), "epochs to train (default 3)"},
     {"steps", K_COUNT, AT(train.max_steps), "stop after N steps"},
     {"batch", K_COUNT, AT(train.batch), "mini-batch size (default 100)"},
@@ -148,7 +151,8 @@ static const OptSetting *setting_of(const OptionDef *d) {
 
 /* Whether d is given without a value on the command line. */
 static int is_flag(const OptionDef *d) {
-  return d->kind == K_FLAG || (d->kind == K_SETTING && setting_of(d)->type == SETTING_FLAG);
+  return d->kind == K_FLAG || d->kind == K_SHAPE_FLAG ||
+         (d->kind == K_SETTING && setting_of(d)->type == SETTING_FLAG);
 }
 
 int config_option_numeric(const char *name) {
@@ -467,6 +471,7 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
   const char *v = s->value;
   switch (d->kind) {
   case K_FLAG:
+  case K_SHAPE_FLAG:
     return apply_flag(s, (int *)field, err, errlen);
   case K_RATE:
   case K_POSITIVE:
@@ -493,8 +498,12 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
   case K_POLES:
   case K_BIQUAD:
     return apply_iir(s, cfg, err, errlen);
-  case K_MODEL:
-    return model_text_parse(v, &cfg->model, err, errlen);
+  case K_MODEL: {
+    int real_first = cfg->model.real_first, real_last = cfg->model.real_last;
+    if (model_text_parse(v, &cfg->model, err, errlen)) return -1;
+    cfg->model.real_first = real_first, cfg->model.real_last = real_last;
+    return 0;
+  }
   case K_SCHEDULE: {
     int per_step = cfg->train.schedule.per_step;
     if (schedule_text_parse(v, &cfg->train.schedule, err, errlen)) return -1;
@@ -856,7 +865,9 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
   /* --steps alone: the schedule spans exactly those steps' epochs. */
   if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
   cfg->length_given = epochs_given || cfg->train.max_steps;
-  if (optim_check(&cfg->opt, err, errlen) || check_changes(cfg, err, errlen)) goto done;
+  if (optim_check(&cfg->opt, err, errlen) || check_changes(cfg, err, errlen) ||
+      model_spec_check(&cfg->model, err, errlen))
+    goto done;
   if (cfg->save_every && !cfg->save_path[0]) {
     snprintf(err, errlen, "--save-every: needs --save FILE");
     goto done;
@@ -977,6 +988,10 @@ static size_t format_option(const OptionDef *d, const Config *cfg, const char *d
     break;
   case K_PATH: snprintf(v, sizeof v, "%s", data_spec); break;
   case K_MODEL: model_spec_format(&cfg->model, v, sizeof v); break;
+  case K_SHAPE_FLAG:
+    if (!*(const int *)field) return 0; /* off: as checkpoints without the option */
+    snprintf(v, sizeof v, "true");
+    break;
   case K_OPT: snprintf(v, sizeof v, "%s", optim_ops(cfg->opt.kind)->name); break;
   case K_POLES: case K_BIQUAD: {
     int biquad = d->kind == K_BIQUAD, n = biquad ? 5 : cfg->opt.iir_sections;

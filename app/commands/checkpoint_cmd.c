@@ -56,6 +56,8 @@ int checkpoint_command(int argc, char **argv) {
   MachineFacts m = {0};
   machine_facts_decode(in.app, in.app_len, &m);
   printf("\"");
+  if (in.real_first) printf(",\"real_first\":true");
+  if (in.real_last) printf(",\"real_last\":true");
   if (m.simd[0]) printf(",\"simd\":\"%s\"", m.simd);
   if (m.blas[0]) printf(",\"blas_core\":\"%s\"", m.blas);
   printf("}\n");

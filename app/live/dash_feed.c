@@ -160,7 +160,7 @@ void feed_fill_run(DashSnapshot *out, Session *s) {
   Trainer *t = s->trainer;
   const Model *m = trainer_model(t);
   snprintf(out->data, sizeof out->data, "%s", s->data.name);
-  model_spec_format(&s->cfg.model, out->model, sizeof out->model);
+  model_spec_describe(&s->cfg.model, out->model, sizeof out->model);
   out->batch = s->cfg.train.batch;
   out->threads = s->threads;
   out->opt = *optim_config(trainer_optimizer(t));

@@ -51,6 +51,8 @@ static void write_header(FILE *f, const RunLog *rl, const RunLogSource *src) {
   json_write_string(f, src->data);
   fprintf(f, ",\"model\":");
   json_write_string(f, model);
+  if (cfg->model.real_first) fprintf(f, ",\"real_first\":true");
+  if (cfg->model.real_last) fprintf(f, ",\"real_last\":true");
   fprintf(f, ",\"batch\":%zu,\"seed\":%llu,\"total_steps\":%zu,\"steps_per_epoch\":%zu,\"epochs\":%zu",
           cfg->train.batch, (unsigned long long)cfg->train.seed,
           trainer_total_steps(src->trainer), trainer_steps_per_epoch(src->trainer),
@@ -133,7 +135,7 @@ static int set_paths(RunLogPaths *p, const Config *cfg, const char *data, char *
     snprintf(p->title, sizeof p->title, "%s", cfg->title);
   } else {
     char model[256];
-    model_spec_format(&cfg->model, model, sizeof model);
+    model_spec_describe(&cfg->model, model, sizeof model);
     snprintf(p->title, sizeof p->title, "%s  %s  %s", data, model, optim_ops(cfg->opt.kind)->name);
   }
   if (!p->export_dir[0]) return 0;

@@ -1,0 +1,230 @@
+/* test_real_layers.c — the real-valued first and last layers (--real-first,
+ * --real-last): their gradients against finite differences, checkpoints with
+ * them and without (the version-2 format still loads), their refusals, and
+ * that a real first layer makes the 2-D data sets learnable. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "datasets/dataset.h"
+#include "engine/checkpoint.h"
+#include "engine/loss.h"
+#include "engine/model.h"
+#include "engine/parallel.h"
+#include "engine/rng.h"
+#include "engine/trainer.h"
+#include "membuf.h"
+#include "proc.h"
+
+#define B 8
+#define IN 3
+#define CLASSES 3
+
+/* A model 3 -> real 6 -> binary 5 -> real 3, with a batch and its labels. */
+typedef struct {
+  Model m;
+  float x[B * IN];
+  uint8_t y[B];
+} GradCase;
+
+static void grad_case(GradCase *c) {
+  cr_assert_eq(par_init(1), 0);
+  ModelSpec spec = {.hidden = {6, 5}, .n_hidden = 2, .real_first = 1, .real_last = 1};
+  char err[256];
+  cr_assert_eq(model_create(&c->m, &spec, IN, CLASSES, B, 5, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(c->m.n_layers, 1, "only the middle layer is binary");
+  Rng r;
+  rng_seed(&r, 3, 0);
+  for (int i = 0; i < B * IN; i++) c->x[i] = 2.0f * rng_uniform(&r) - 1.0f;
+  for (int i = 0; i < B; i++) c->y[i] = (uint8_t)(i % CLASSES);
+}
+
+static double model_loss(GradCase *c) {
+  const float *logits = model_forward(&c->m, c->x, B, 1);
+  return softmax_xent(logits, c->y, B, CLASSES, NULL, NULL);
+}
+
+/* dF/dp by central differences. */
+static double central(float *p, double (*f)(GradCase *), GradCase *c) {
+  const float h = 1e-2f, saved = *p;
+  *p = saved + h;
+  double up = f(c);
+  *p = saved - h;
+  double down = f(c);
+  *p = saved;
+  return (up - down) / (2.0 * h);
+}
+
+/* The gradient reaching the real first layer's output z through the
+ * straight-through sign (hard-tanh): dL/da (from the binary layer's dL/dh
+ * and its signs) where |z| <= 1. */
+static float upstream[B * 6];
+static double first_surrogate(GradCase *c) {
+  model_forward(&c->m, c->x, B, 1);
+  double s = 0;
+  for (int i = 0; i < B * 6; i++) s += (double)upstream[i] * c->m.real_first.z[i];
+  return s;
+}
+
+Test(real_layers, gradients_match_finite_differences) {
+  GradCase c;
+  grad_case(&c);
+  float dlogits[B * CLASSES];
+  model_forward(&c.m, c.x, B, 1);
+  softmax_xent(c.m.real_last.z, c.y, B, CLASSES, dlogits, NULL);
+  model_backward(&c.m, c.x, B, dlogits, NULL, NULL);
+  /* The last layer is smooth in its weights and batch-norm parameters. */
+  Layer *top = &c.m.real_last;
+  float *params[3] = {top->sign, top->bn_scale, top->bn_shift};
+  const float *grads[3] = {top->grad, top->bn_dscale, top->bn_dshift};
+  size_t counts[3] = {top->in * top->out, top->out, top->out};
+  for (int k = 0; k < 3; k++)
+    for (size_t j = 0; j < counts[k]; j++) {
+      double fd = central(&params[k][j], model_loss, &c);
+      cr_assert(fabs(fd - grads[k][j]) < 1e-3 + 2e-2 * fabs(fd), "last layer param %d.%zu: %g vs %g",
+                k, j, grads[k][j], fd);
+    }
+  /* The first layer, behind a sign: against the surrogate sum(upstream * z). */
+  Layer *mid = &c.m.layer[0], *first = &c.m.real_first;
+  model_forward(&c.m, c.x, B, 1);
+  softmax_xent(c.m.real_last.z, c.y, B, CLASSES, dlogits, NULL);
+  model_backward(&c.m, c.x, B, dlogits, NULL, NULL);
+  for (int b = 0; b < B; b++)
+    for (size_t k = 0; k < first->out; k++) {
+      double da = 0;
+      for (size_t n = 0; n < mid->out; n++) da += mid->dz[b * mid->out + n] * mid->sign[n * mid->in + k];
+      upstream[b * 6 + k] = fabsf(first->z[b * 6 + k]) <= 1.0f ? (float)da : 0.0f;
+    }
+  float want[IN * 6], want_scale[6];
+  memcpy(want, first->grad, sizeof want);
+  memcpy(want_scale, first->bn_dscale, sizeof want_scale);
+  for (size_t j = 0; j < IN * 6; j++) {
+    double fd = central(&first->sign[j], first_surrogate, &c);
+    cr_assert(fabs(fd - want[j]) < 1e-3 + 2e-2 * fabs(fd), "first layer weight %zu: %g vs %g", j,
+              want[j], fd);
+  }
+  for (size_t j = 0; j < 6; j++) {
+    double fd = central(&first->bn_scale[j], first_surrogate, &c);
+    cr_assert(fabs(fd - want_scale[j]) < 1e-3 + 2e-2 * fabs(fd), "first layer scale %zu: %g vs %g",
+              j, want_scale[j], fd);
+  }
+  model_free(&c.m);
+}
+
+static Dataset xor_data;
+
+/* A trainer on xor (mlp:16x8 with the given real layers). */
+static Trainer *xor_trainer(int real_first, int real_last) {
+  static int loaded;
+  char err[256];
+  if (!loaded) {
+    cr_assert_eq(par_init(1), 0);
+    cr_assert_eq(dataset_load("xor", &(DatasetOptions){.seed = 1}, &xor_data, err, sizeof err), 0,
+                 "%s", err);
+    loaded = 1;
+  }
+  ModelSpec spec = {.hidden = {16, 8}, .n_hidden = 2, .real_first = real_first,
+                    .real_last = real_last};
+  OptConfig oc;
+  optim_defaults(OPT_CEMA, &oc);
+  TrainConfig tc = {.batch = 50, .epochs = 4, .real_lr = 1e-2, .seed = 9,
+                    .schedule = {.kind = SCHED_LINEAR}};
+  Trainer *t = trainer_create(&tc, &spec, &oc, &xor_data.train, &xor_data.test, err, sizeof err);
+  cr_assert(t, "%s", err);
+  return t;
+}
+
+static Buf save(Trainer *t) {
+  Buf b = {0};
+  char err[256];
+  cr_assert_eq(checkpoint_write(t, NULL, to_buf, &b, err, sizeof err), 0, "%s", err);
+  return b;
+}
+
+static void steps(Trainer *t, int n, StepReport *r) {
+  char err[512];
+  for (int s = 0; s < n; s++) cr_assert_eq(trainer_step(t, r, err, sizeof err), 1, "%s", err);
+}
+
+Test(real_layers, a_checkpoint_round_trip_continues_exactly) {
+  const int shapes[3][2] = {{1, 0}, {0, 1}, {1, 1}};
+  for (int k = 0; k < 3; k++) {
+    Trainer *a = xor_trainer(shapes[k][0], shapes[k][1]);
+    Trainer *b = xor_trainer(shapes[k][0], shapes[k][1]);
+    StepReport ra, rb;
+    steps(a, 30, &ra);
+    Buf buf = save(a);
+    CkptInfo info;
+    char err[512];
+    cr_assert_eq(checkpoint_inspect(buf.data, buf.len, &info, err, sizeof err), 0, "%s", err);
+    cr_assert_eq(info.version, 3);
+    cr_assert(info.real_first == shapes[k][0] && info.real_last == shapes[k][1]);
+    char name[160];
+    checkpoint_model_name(&info, name, sizeof name);
+    const char *want[3] = {"mlp:16x8 real-first (2 inputs, 2 classes)",
+                           "mlp:16x8 real-last (2 inputs, 2 classes)",
+                           "mlp:16x8 real-first real-last (2 inputs, 2 classes)"};
+    cr_assert_str_eq(name, want[k]);
+    cr_assert_eq(checkpoint_restore(b, buf.data, buf.len, err, sizeof err), 0, "%s", err);
+    free(buf.data);
+    for (int s = 0; s < 20; s++) {
+      steps(a, 1, &ra);
+      steps(b, 1, &rb);
+      cr_assert(ra.loss == rb.loss && ra.flips == rb.flips, "shape %d step %llu: %.9g vs %.9g", k,
+                (unsigned long long)ra.step, ra.loss, rb.loss);
+    }
+    cr_assert_eq(trainer_evaluate(a, &xor_data.test, NULL), trainer_evaluate(b, &xor_data.test, NULL));
+    trainer_free(a);
+    trainer_free(b);
+  }
+}
+
+Test(real_layers, a_model_without_them_writes_version_2_and_mismatches_are_refused) {
+  Trainer *plain = xor_trainer(0, 0), *real = xor_trainer(1, 0);
+  Buf p = save(plain), r = save(real);
+  CkptInfo info;
+  char err[512];
+  cr_assert_eq(checkpoint_inspect(p.data, p.len, &info, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(info.version, 2, "without real layers the format is the old one");
+  cr_assert_eq(checkpoint_restore(real, p.data, p.len, err, sizeof err), -1);
+  cr_assert_str_eq(err, "the checkpoint's model is mlp:16x8 (2 inputs, 2 classes); this run's model, "
+                        "real-first, real-last and data make mlp:16x8 real-first (2 inputs, 2 classes)");
+  cr_assert_eq(checkpoint_restore(plain, r.data, r.len, err, sizeof err), -1);
+  cr_assert(strstr(err, "the checkpoint's model is mlp:16x8 real-first"), "%s", err);
+  /* A version-3 body read as version 2 is corrupt, not silently misread. */
+  r.data[8] = 2;
+  cr_assert_eq(checkpoint_inspect(r.data, r.len, &info, err, sizeof err), -1);
+  free(p.data), free(r.data);
+  trainer_free(plain);
+  trainer_free(real);
+}
+
+/* A checkpoint written by flipscope before real layers existed (format 2). */
+#define OLD_CKPT "tests/data/v2_xor_mlp8.ckpt"
+
+Test(real_layers, an_old_checkpoint_still_loads) {
+  ProcResult r;
+  run_flipscope("--headless --load " OLD_CKPT " --epochs 2 --threads 1", &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert(strstr(r.out, "\"steps\":20,"), "%s", r.out);
+  cr_assert(!strstr(r.out, "real_first"), "%s", r.out);
+  run_flipscope("--headless --load " OLD_CKPT " --epochs 2 --real-first", &r);
+  cr_assert_eq(r.code, 1);
+  cr_assert(strstr(r.err, "this run's --model, --real-first, --real-last and --data make mlp:8 "
+                          "real-first (2 inputs, 2 classes)\n"), "%s", r.err);
+  run_flipscope("checkpoint " OLD_CKPT, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert(strstr(r.out, "\"version\":2,"), "%s", r.out);
+}
+
+Test(real_layers, a_model_with_no_binary_layer_is_refused) {
+  ProcResult r;
+  run_flipscope("--headless --data xor --model mlp:8 --real-first --real-last", &r);
+  cr_assert_eq(r.code, 2);
+  cr_assert_str_eq(r.err, "flipscope: --real-first and --real-last leave no binary layer: give "
+                          "--model at least 2 hidden layers\n");
+  run_flipscope("--headless --data xor --model mlp: --real-last", &r);
+  cr_assert_eq(r.code, 2);
+  cr_assert(strstr(r.err, "--real-last leaves no binary layer"), "%s", r.err);
+}
