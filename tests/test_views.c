@@ -286,6 +286,29 @@ static void tweak_sgd(DashSnapshot *s, DashUi *ui) {
   snprintf(ui->message, sizeof ui->message, "wd 0.01 -> 0.05 from step 1501");
 }
 
+/* A circles-like decision: class 1 inside radius 0.6, surer away from it,
+ * and points on two rings (a few on the wrong side). */
+static void tweak_boundary(DashSnapshot *s, DashUi *ui) {
+  DashBoundary *b = &s->boundary;
+  *b = (DashBoundary){.valid = 1, .x0 = -1.2f, .x1 = 1.2f, .y0 = -1.2f, .y1 = 1.2f, .step = 1500};
+  for (int row = 0; row < DASH_GRID_H; row++)
+    for (int col = 0; col < DASH_GRID_W; col++) {
+      double x = -1.2 + 2.4 * (col + 0.5) / DASH_GRID_W, y = 1.2 - 2.4 * (row + 0.5) / DASH_GRID_H;
+      double d = sqrt(x * x + y * y) - 0.6;
+      b->cls[row][col] = d < 0;
+      b->conf[row][col] = (uint8_t)fmin(255, 600 * fabs(d));
+    }
+  for (int j = 0; j < 40; j++) {
+    double a = 2 * M_PI * j / 40, radius = j % 2 ? 0.3 : 0.95;
+    b->px[j] = (float)(radius * cos(a)), b->py[j] = (float)(radius * sin(a));
+    b->pc[j] = (uint8_t)(j % 2 ? j % 10 != 1 : j % 10 == 0);
+  }
+  b->n_points = 40;
+  ui->boundary = 1;
+}
+
+Test(views, boundary_80x24) { check_screen("boundary", 80, 24, OVL_NONE, tweak_boundary); }
+Test(views, boundary_132x40) { check_screen("boundary", 132, 40, OVL_NONE, tweak_boundary); }
 Test(views, dashboard_80x24) { check_screen("dashboard", 80, 24, OVL_NONE, NULL); }
 Test(views, dashboard_132x40) { check_screen("dashboard", 132, 40, OVL_NONE, NULL); }
 Test(views, dashboard_sgd_pending_100x30) { check_screen("dashboard_sgd", 100, 30, OVL_NONE, tweak_sgd); }

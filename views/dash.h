@@ -26,6 +26,9 @@
 #define DASH_MARKS 32       /* parameter-change markers kept */
 #define DASH_RESP 160       /* frequency-response points */
 #define DASH_TEXT 320
+#define DASH_GRID_W 64      /* decision-boundary grid: columns ... */
+#define DASH_GRID_H 32      /* ... and rows */
+#define DASH_POINTS 400     /* training points drawn over it */
 
 extern const double dash_band_pct[DASH_BANDS];
 
@@ -46,6 +49,20 @@ typedef struct {
   uint64_t step;                    /* the first step run with the new setting */
   char label[40];
 } DashMark;
+
+/* The model's decision over the input plane of 2-feature data: per grid
+ * cell the predicted class and the confidence, and a fixed subset of the
+ * training points. */
+typedef struct {
+  int valid;                        /* 0: not 2-D data, or not computed yet */
+  float x0, x1, y0, y1;             /* the plane: feature 0 across, feature 1 up */
+  uint8_t cls[DASH_GRID_H][DASH_GRID_W];  /* row 0 at the top (feature 1 = y1) */
+  uint8_t conf[DASH_GRID_H][DASH_GRID_W]; /* 0 (a tie) .. 255 (certain) */
+  size_t n_points;
+  float px[DASH_POINTS], py[DASH_POINTS];
+  uint8_t pc[DASH_POINTS];          /* the points' labels */
+  uint64_t step;                    /* the step it was computed after */
+} DashBoundary;
 
 /* One layer: its sampled weights (a fixed seeded subset) and statistics. */
 typedef struct {
@@ -99,6 +116,7 @@ typedef struct {
   DashMark marks[DASH_MARKS];
   size_t n_marks;
   DashLayer layer[DASH_LAYERS];
+  DashBoundary boundary;
 } DashSnapshot;
 
 /* A pinned run, drawn as a ghost under the live curves. */
@@ -151,6 +169,7 @@ typedef struct {
   char input_label[32], input[64];  /* OVL_INPUT */
   char confirm[128];                /* OVL_CONFIRM question */
   const char *info_title, *info_text; /* OVL_INFO */
+  int boundary;                     /* 1: the decision-boundary pane replaces the left column */
 } DashUi;
 
 /* "cema", "sgd", ... (the --opt names). */

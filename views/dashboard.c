@@ -14,9 +14,13 @@ void dash_render(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
     return;
   }
   view_header(c, L.header, s, ui);
-  view_curves(c, L.pane[PANE_CURVES], s, ui);
-  view_flips(c, L.pane[PANE_FLIPS], s, ui);
-  view_inertia(c, L.pane[PANE_INERTIA], s, ui);
+  if (ui->boundary) {
+    view_boundary(c, L.boundary, s, ui);
+  } else {
+    view_curves(c, L.pane[PANE_CURVES], s, ui);
+    view_flips(c, L.pane[PANE_FLIPS], s, ui);
+    view_inertia(c, L.pane[PANE_INERTIA], s, ui);
+  }
   view_weights(c, L.pane[PANE_WEIGHTS], s, ui);
   view_filter(c, L.pane[PANE_FILTER], s, ui);
   view_footer(c, L.footer, s, ui);

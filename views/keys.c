@@ -61,6 +61,9 @@ const DashKey dash_keys[] = {
      .keys = "?, F1, h", .help = "this help", .hint = "help", .right = 1},
     {.modes = DASH_IN_MAIN | DASH_IN_TOO_SMALL, .action = DASH_ACT_QUIT, .codes = {{'q', 0}, {'Q', 0}},
      .keys = "q, Q", .help = "quit", .hint = "quit", .right = 1},
+    /* not in the footer; last, so a short help overlay cuts it before quit */
+    {.modes = DASH_IN_MAIN, .action = DASH_ACT_BOUNDARY, .codes = {{'D', 0}}, .keys = "D",
+     .help = "2-D data: show / hide the decision boundary"},
     /* the help and a preset's text */
     {.modes = DASH_IN_TEXT, .action = DASH_ACT_CLOSE, .codes = {{DASH_KEY_ANY, 0}}, .keys = "any key",
      .hint = "close"},

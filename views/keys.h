@@ -68,6 +68,7 @@ typedef enum {
   DASH_ACT_SAVE,
   DASH_ACT_PRESETS,        /* open the presets menu */
   DASH_ACT_INFO,           /* open the running preset's text */
+  DASH_ACT_BOUNDARY,       /* show / hide the decision-boundary pane */
   DASH_ACT_CLEAR_MESSAGE,
   DASH_ACT_CLOSE,          /* close the overlay */
   DASH_ACT_MENU_MOVE,      /* arg: -1 up, +1 down the open menu */

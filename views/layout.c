@@ -29,5 +29,6 @@ int layout_compute(int w, int h, Layout *out) {
   out->pane[PANE_INERTIA] = (Rect){flips_w, body_y + curves_h, left_w - flips_w, low_h};
   out->pane[PANE_FILTER] = (Rect){left_w, body_y, right_w, filter_h};
   out->pane[PANE_WEIGHTS] = (Rect){left_w, body_y + filter_h, right_w, body_h - filter_h};
+  out->boundary = (Rect){0, body_y, left_w, body_h};
   return 0;
 }

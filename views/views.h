@@ -13,6 +13,7 @@
 typedef struct {
   Rect header, footer;
   Rect pane[PANE_COUNT];   /* curves, flips, inertia, weights, filter (frames included) */
+  Rect boundary;           /* the decision-boundary pane: the left column (curves to inertia) */
 } Layout;
 
 /* Lays out a w x h screen; -1 when it is below DASH_MIN_W x DASH_MIN_H. */
@@ -23,6 +24,7 @@ void view_curves(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_flips(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_inertia(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+void view_boundary(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_filter(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_footer(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 /* The key table's hints (views/keys.h) for the screen mode (a DASH_IN_* bit)

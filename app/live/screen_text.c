@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "app/live/boundary.h"
 #include "app/live/dash_feed.h"
 #include "app/live/tui_filter.h"
 #include "views/views.h"
@@ -100,6 +101,7 @@ static int sink_close(void *self, char *err, size_t errlen) {
   DashSnapshot *d = &r->snap;
   feed_fill_run(d, r->s);
   feed_fill(&r->feed, d);
+  boundary_compute(r->s->trainer, &r->s->data.train, &d->boundary);
   const PhaseTimes *pt = trainer_times(r->s->trainer);
   double busy = pt->data + pt->forward + pt->backward + pt->optimizer;
   d->samples_per_s = busy > 0 ? (double)d->step * (double)d->batch / busy : 0;
@@ -108,6 +110,7 @@ static int sink_close(void *self, char *err, size_t errlen) {
   screen_format(&w, &h, &utf8);
   DashUi ui;
   screen_default_ui(&ui, d);
+  ui.boundary = d->boundary.valid; /* 2-feature data: the decision over the plane */
   int rc = screen_write(r->path, d, &ui, w, h, utf8, err, errlen);
   free(r);
   return rc;

@@ -552,6 +552,7 @@ static void key(Tui *T, int ch) {
   case DASH_ACT_SAVE: send_simple(T, CMD_SAVE); break;
   case DASH_ACT_PRESETS: open_presets(T); break;
   case DASH_ACT_INFO: show_info(T); break;
+  case DASH_ACT_BOUNDARY: ui->boundary = !ui->boundary; break;
   case DASH_ACT_CLEAR_MESSAGE: ui->message[0] = 0; break;
   case DASH_ACT_CLOSE: ui->overlay = OVL_NONE; break;
   case DASH_ACT_MENU_MOVE: menu_move(T, arg); break;

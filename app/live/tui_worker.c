@@ -15,12 +15,14 @@
 
 #include "app/charts/export.h"
 #include "app/charts/run_charts.h"
+#include "app/live/boundary.h"
 #include "app/live/dash_feed.h"
 #include "app/run/opt_change.h"
 #include "engine/checkpoint.h"
 #include "views/views.h"
 
 #define PUBLISH_S 0.05  /* snapshots at most 20 times a second while running (the frame rate) */
+#define BOUNDARY_S 0.25 /* the decision-boundary grid at most 4 times a second */
 #define STATS_S 0.25    /* distribution statistics 4 times a second */
 #define QUEUE_CAP 16
 #define GOOD_S 10.0     /* an in-memory checkpoint every 10 s, to resume after divergence */
@@ -59,10 +61,11 @@ struct Worker {
   char status[DASH_TEXT], note[DASH_TEXT];
   int note_error;
   uint64_t note_seq;
-  double last_publish, last_stats;
+  double last_publish, last_stats, last_boundary;
   double pace, last_start;   /* steps per second (0: as fast as it goes); the last step's start */
   RatePoint rate[RATE_POINTS];
   size_t rate_n;
+  DashBoundary boundary;   /* the last grid computed (2-feature data) */
   WorkerStats stats;
   Command current;         /* the command being applied (too big for the stack) */
   /* the last good state (a checkpoint in memory): a diverged run resumes from it */
@@ -131,6 +134,11 @@ static void publish(Worker *w) {
   d->steps_per_s = rate_now(w);
   d->samples_per_s = d->steps_per_s * (double)w->s->cfg.train.batch;
   d->pace = w->pace;
+  if (now_s() - w->last_boundary >= BOUNDARY_S) {
+    boundary_compute(w->s->trainer, &w->s->data.train, &w->boundary);
+    w->last_boundary = now_s();
+  }
+  d->boundary = w->boundary;
   d->state = w->state;
   snprintf(d->status, sizeof d->status, "%s", w->status);
   snprintf(d->note, sizeof d->note, "%s", w->note);
