@@ -1,7 +1,8 @@
 /* test_real_layers.c — the real-valued first and last layers (--real-first,
  * --real-last): their gradients against finite differences, checkpoints with
  * them and without (the version-2 format still loads), their refusals, and
- * that a real first layer makes the 2-D data sets learnable. */
+ * that a real first layer makes the 2-D data sets learnable, as the --screen
+ * decision-boundary pane of xor shows. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -15,7 +16,9 @@
 #include "engine/rng.h"
 #include "engine/trainer.h"
 #include "membuf.h"
+#include "files.h"
 #include "proc.h"
+#include "tmpdir.h"
 
 #define B 8
 #define IN 3
@@ -237,8 +240,39 @@ Test(real_layers, a_real_first_layer_learns_xor, .timeout = 60) {
   run_flipscope_within(30, "--headless --data xor --model mlp:128x64 --real-first "
                            "--real-lr 3e-2 --batch 50 --epochs 200 --seed 1", &r);
   cr_assert_eq(r.code, 0, "%s", r.err);
-  const char *acc = strstr(r.out, "\"test_acc\":");
-  cr_assert(acc, "%s", r.out);
-  double test_acc = strtod(acc + strlen("\"test_acc\":"), NULL);
-  cr_assert(test_acc >= 0.95, "test accuracy %.4f", test_acc);
+  double test_acc = json_number(r.out, "test_acc");
+  cr_assert(test_acc >= 0.95, "test accuracy %.4f: %s", test_acc, r.out);
+}
+
+/* The class a quadrant of the ASCII boundary pane shows most: '.' (class 0)
+ * or ':' (class 1); rows [y0, y1) and columns [x0, x1) of the screen. */
+static char quadrant_class(char **line, int y0, int y1, int x0, int x1) {
+  int dots = 0, colons = 0;
+  for (int y = y0; y < y1; y++)
+    for (int x = x0; x < x1; x++) dots += line[y][x] == '.', colons += line[y][x] == ':';
+  return dots > colons ? '.' : ':';
+}
+
+/* --screen of a 2-feature run shows the decision over the plane: after the
+ * xor recipe, opposite quadrants (x y > 0, x y < 0) take the same class. */
+Test(real_layers, the_screen_of_xor_shows_its_decision_boundary, .init = tmpdir_make,
+     .fini = tmpdir_remove, .timeout = 60) {
+  setenv("LC_ALL", "C", 1);
+  setenv("FLIPSCOPE_SCREEN_SIZE", "80x24", 1);
+  ProcResult r;
+  run_flipscopef(&r, "--headless --data xor --model mlp:128x64 --real-first --real-lr 3e-2 "
+                     "--batch 50 --epochs 200 --seed 1 --screen %s", in_tmp("screen.txt"));
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  char *screen = file_read(in_tmp("screen.txt"), NULL);
+  cr_assert(screen);
+  char *line[24];
+  int n = 0;
+  for (char *p = strtok(screen, "\n"); p && n < 24; p = strtok(NULL, "\n")) line[n++] = p;
+  cr_assert_eq(n, 24);
+  cr_assert(strstr(line[2], "[D decision boundary]"), "%s", line[2]);
+  /* The pane's plane: screen rows 3..20, columns 1..50 (80x24 layout). */
+  char tl = quadrant_class(line, 3, 12, 1, 26), tr = quadrant_class(line, 3, 12, 26, 51);
+  char bl = quadrant_class(line, 12, 21, 1, 26), br = quadrant_class(line, 12, 21, 26, 51);
+  cr_assert(tl == br && tr == bl && tl != tr, "quadrants %c %c / %c %c", tl, tr, bl, br);
+  free(screen);
 }
