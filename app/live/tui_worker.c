@@ -22,7 +22,8 @@
 #include "views/views.h"
 
 #define PUBLISH_S 0.05  /* snapshots at most 20 times a second while running (the frame rate) */
-#define BOUNDARY_S 0.25 /* the decision-boundary grid at most 4 times a second */
+#define BOUNDARY_S 0.25 /* the decision-boundary grid at most 4 times a second ... */
+#define BOUNDARY_SHARE 0.05 /* ... and in at most this share of the time */
 #define STATS_S 0.25    /* distribution statistics 4 times a second */
 #define QUEUE_CAP 16
 #define GOOD_S 10.0     /* an in-memory checkpoint every 10 s, to resume after divergence */
@@ -61,7 +62,7 @@ struct Worker {
   char status[DASH_TEXT], note[DASH_TEXT];
   int note_error;
   uint64_t note_seq;
-  double last_publish, last_stats, last_boundary;
+  double last_publish, last_stats, next_boundary;
   double pace, last_start;   /* steps per second (0: as fast as it goes); the last step's start */
   RatePoint rate[RATE_POINTS];
   size_t rate_n;
@@ -134,9 +135,11 @@ static void publish(Worker *w) {
   d->steps_per_s = rate_now(w);
   d->samples_per_s = d->steps_per_s * (double)w->s->cfg.train.batch;
   d->pace = w->pace;
-  if (now_s() - w->last_boundary >= BOUNDARY_S) {
+  double t0 = now_s();
+  if (t0 >= w->next_boundary) {
     boundary_compute(w->s->trainer, &w->s->data.train, &w->boundary);
-    w->last_boundary = now_s();
+    double cost = now_s() - t0;
+    w->next_boundary = t0 + fmax(BOUNDARY_S, cost / BOUNDARY_SHARE);
   }
   d->boundary = w->boundary;
   d->state = w->state;
