@@ -90,13 +90,16 @@ int numcheck_state(const Model *m, const Optimizer *o, const RealAdam *ra, uint6
     for (int a = 0; a < 2; a++) {
       size_t j = numcheck_first_bad(arrays[a], ra->n);
       if (j == ra->n) continue;
-      /* Which layer owns parameter j: layers hold 2 x out each, in order. */
+      /* Which layer owns parameter j: binary layers hold 2 x out each, in
+       * order; the real layers' parameters come after them. */
       size_t l = 0, off = 0;
-      while (l + 1 < m->n_layers && j >= off + 2 * m->layer[l].out) off += 2 * m->layer[l++].out;
+      while (l < m->n_layers && j >= off + 2 * m->layer[l].out) off += 2 * m->layer[l++].out;
+      char owner[48];
+      if (l < m->n_layers) snprintf(owner, sizeof owner, "layer %zu: the batch-norm", l);
+      else snprintf(owner, sizeof owner, "the real layers: their");
       snprintf(err, errlen,
-               "step %llu: layer %zu: the batch-norm Adam's %s moment holds %s (finite at step "
-               "%llu); lower %s",
-               (unsigned long long)step, l, a ? "second" : "first", what(arrays[a][j]), since,
+               "step %llu: %s Adam's %s moment holds %s (finite at step %llu); lower %s",
+               (unsigned long long)step, owner, a ? "second" : "first", what(arrays[a][j]), since,
                error_setting("real-lr").text);
       return -1;
     }

@@ -276,3 +276,22 @@ Test(real_layers, the_screen_of_xor_shows_its_decision_boundary, .init = tmpdir_
   cr_assert(tl == br && tr == bl && tl != tr, "quadrants %c %c / %c %c", tl, tr, bl, br);
   free(screen);
 }
+
+/* A NaN in the real layers' share of the Adam state is named as theirs. */
+Test(real_layers, nan_in_their_adam_state_names_the_real_layers) {
+  Trainer *t = xor_trainer(1, 1);
+  StepReport r;
+  steps(t, 2, &r);
+  TrainerState st;
+  trainer_state(t, &st);
+  st.real_opt->v[st.real_opt->n - 1] = NAN;
+  char err[512];
+  cr_assert_eq(trainer_check_state(t, err, sizeof err), -1);
+  cr_assert_str_eq(err, "step 2: the real layers: their Adam's second moment holds NaN (finite at "
+                        "step 0); lower real-lr");
+  st.real_opt->v[st.real_opt->n - 1] = 0;
+  st.real_opt->m[0] = NAN;
+  cr_assert_eq(trainer_check_state(t, err, sizeof err), -1);
+  cr_assert(strstr(err, "layer 0: the batch-norm Adam's first moment"), "%s", err);
+  trainer_free(t);
+}
