@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "engine/checkpoint.h"
 #include "engine/loss.h"
 #include "engine/model.h"
