@@ -197,6 +197,11 @@ int filter_from_config(const OptConfig *cfg, Filter *f, char *err, size_t errlen
   return 0;
 }
 
+double filter_latent_k(const OptConfig *c, const Filter *f) {
+  if (c->kind == OPT_SGD) return f->k;
+  return c->wd > 0 ? c->wd : c->lr > 0 ? 1 / c->lr : 1;
+}
+
 void filter_initial_state(const Filter *f, double w0, double *m0, double *i0) {
   *i0 = -f->k * w0;
   *m0 = f->m_w * w0;

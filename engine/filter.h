@@ -49,6 +49,10 @@ typedef struct {
  * Returns 0, or -1 with one line in err when cfg is refused (optim_check). */
 int filter_from_config(const OptConfig *cfg, Filter *f, char *err, size_t errlen);
 
+/* k in i = -k w for a latent optimizer c whose filter is f: the SGD
+ * filter's k, else (Adam, AdamW) wd, or 1/lr without decay. */
+double filter_latent_k(const OptConfig *c, const Filter *f);
+
 /* The filter state of a latent weight w0 with an empty momentum buffer. */
 void filter_initial_state(const Filter *f, double w0, double *m0, double *i0);
 

@@ -45,12 +45,6 @@ static int first_step_pending(const OptConfig *c, uint64_t t) {
   return c->kind == OPT_SGD && t == 0 && c->momentum != 0 && c->dampening != 0;
 }
 
-/* k in i = -k w for a latent optimizer: the SGD filter's, else wd (or 1/lr). */
-static double latent_k(const OptConfig *c, const Filter *f) {
-  if (c->kind == OPT_SGD) return f->k;
-  return c->wd > 0 ? c->wd : c->lr > 0 ? 1 / c->lr : 1;
-}
-
 /* SGD's buffer in gradient-EMA units: m = buf (1 - mu) / (1 - dampening). */
 static double sgd_buf_to_m(const OptConfig *c) {
   return c->momentum != 0 ? (1 - c->momentum) / (1 - c->dampening) : 0;
@@ -97,7 +91,8 @@ static int carries_ema(const OptConfig *from, const OptConfig *to) {
 /* The approximate map of one layer (see the header comment). */
 static void map_approx(const Side *a, const Side *b, const float *sign, size_t n) {
   const OptimizerOps *oa = optim_ops(a->cfg->kind), *ob = optim_ops(b->cfg->kind);
-  const double ka = oa->latent ? latent_k(a->cfg, a->f) : 1, kb = ob->latent ? latent_k(b->cfg, b->f) : 1;
+  const double ka = oa->latent ? filter_latent_k(a->cfg, a->f) : 1;
+  const double kb = ob->latent ? filter_latent_k(b->cfg, b->f) : 1;
   const int e = ema_state(a->cfg);
   const float *ema = e >= 0 ? a->state[e] : NULL;
   const double ema_scale = a->cfg->kind == OPT_SGD ? sgd_buf_to_m(a->cfg) : 1;

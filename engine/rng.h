@@ -26,7 +26,8 @@ enum {
   RNG_STREAM_DATA = 4,    /* built-in data set generators */
   RNG_STREAM_SAMPLE = 5,  /* telemetry weight samples */
   RNG_STREAM_SPLIT = 6,   /* the val-frac hold-out and data set splits */
-  RNG_STREAM_REAL = 7     /* initial weights of the real first and last layers */
+  RNG_STREAM_REAL = 7,    /* initial weights of the real first and last layers */
+  RNG_STREAM_TRACE = 8    /* randomly picked traced weights (engine/trace.h) */
 };
 
 #endif

@@ -31,6 +31,8 @@ struct Trainer {
   double opt_seconds;  /* its optimizer time in the current step */
   PhaseTimes times;
   Telemetry *tel;      /* NULL unless trainer_enable_telemetry */
+  int tracing;         /* trainer_enable_trace: trace holds the traced weights */
+  TraceSnapshot trace;
 };
 
 static double now_s(void) {
@@ -192,6 +194,7 @@ int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen) {
   for (size_t l = 0; l < t->model.n_layers; l++) r->flips += r->layer_flips[l];
   r->flip_ratio = (double)r->flips / (double)model_binary_weights(&t->model);
   real_adam_step(&t->real_opt, t->model.real_params, t->model.real_grads, t->cfg.real_lr * factor);
+  if (t->tracing) trace_capture(&t->trace, r->step, r->rate, &t->model, t->opt);
   /* NaN or infinity: gradients every step, the whole state now and then (numcheck.h). */
   const int full_check = r->step % NUMCHECK_EVERY == 0 || r->step == t->total_steps;
   if (numcheck_backward(&t->model, B, r->step, full_check, err, errlen) ||
@@ -236,6 +239,15 @@ void trainer_set_length(Trainer *t, size_t steps) {
   t->total_steps = steps;
   t->epochs = (steps + t->steps_per_epoch - 1) / t->steps_per_epoch;
 }
+
+int trainer_enable_trace(Trainer *t, const TraceSpec *spec, size_t *bad) {
+  t->tracing = 0;
+  if (trace_resolve(spec, &t->model, t->cfg.seed, &t->trace, bad)) return -1;
+  t->tracing = t->trace.n > 0;
+  return 0;
+}
+
+const TraceSnapshot *trainer_trace(const Trainer *t) { return t->tracing ? &t->trace : NULL; }
 
 size_t trainer_total_steps(const Trainer *t) { return t->total_steps; }
 size_t trainer_steps_per_epoch(const Trainer *t) { return t->steps_per_epoch; }

@@ -18,6 +18,7 @@
 #include "engine/rng.h"
 #include "engine/schedule.h"
 #include "engine/telemetry.h"
+#include "engine/trace.h"
 
 typedef struct {
   size_t batch;
@@ -104,5 +105,12 @@ int trainer_enable_telemetry(Trainer *t, const TelemetryConfig *c, char *err, si
 /* The telemetry (snapshots: telemetry_last), NULL when off.
  * After replacing the model's signs (a checkpoint load), call telemetry_resync. */
 Telemetry *trainer_telemetry(Trainer *t);
+
+/* Traces the weights of spec (engine/trace.h) from the next step on; an
+ * empty spec turns tracing off. Returns 0, or -1 with *bad the element of
+ * spec the model has no weight for (trace_resolve). */
+int trainer_enable_trace(Trainer *t, const TraceSpec *spec, size_t *bad);
+/* The traced weights' values at the last step, NULL when not tracing. */
+const TraceSnapshot *trainer_trace(const Trainer *t);
 
 #endif

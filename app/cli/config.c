@@ -8,6 +8,7 @@
 
 #include "app/cli/model_text.h"
 #include "app/cli/schedule_text.h"
+#include "app/cli/trace_text.h"
 #include "app/io/checkpoint_file.h"
 #include "app/io/number_text.h"
 #include "datasets/input_file.h"
@@ -39,6 +40,7 @@ typedef enum {
   K_BIQUAD,   /* exactly five comma-separated numbers: an iir biquad */
   K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_CONFIG,
   K_CHANGE,   /* STEP:NAME=VALUE, repeatable: an optimizer setting changed mid-run */
+  K_TRACE,    /* LAYER:INDEX,... or N: weights traced step by step (engine/trace.h) */
   K_SETTING   /* an optimizer setting of engine/settings.h: its row says the rest */
 } OptionKind;
 
@@ -85,6 +87,7 @@ static const OptionDef app_options[] = {
     {"log-jsonl", K_PATH, AT(jsonl_path), "write telemetry (histograms, bands, samples) as JSON lines to FILE"},
     {"export", K_PATH, AT(export_dir), "write gnuplot data, scripts and charts to DIR at the end"},
     {"title", K_PATH, AT(title), "title of the exported charts"},
+    {"trace-weights", K_TRACE, 0, "LAYER:INDEX,... (at most 8 in total) or N per layer: log each step's gradient, optimizer state and sign of these weights"},
     {"telemetry", K_FLAG, AT(telemetry), "flip telemetry (default: on with --log, --log-jsonl, --export)"},
     {"telemetry-every", K_COUNT, AT(telemetry_every), "distribution statistics every N steps (default: ~500 per run)"},
     {"reversal-window", K_COUNT, AT(reversal_window), "a flip undone within K steps is a reversal (default 16)"},
@@ -480,6 +483,8 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
     return parse_real(d, s->where, v, (double *)field, err, errlen);
   case K_CHANGE:
     return parse_change(s, cfg, err, errlen);
+  case K_TRACE:
+    return trace_text_parse(v, s->where, &cfg->trace, err, errlen);
   case K_SETTING:
     return apply_setting(s, cfg, err, errlen);
   case K_COUNT:

@@ -7,6 +7,7 @@
 
 #include "engine/model.h"
 #include "engine/optim.h"
+#include "engine/trace.h"
 #include "engine/trainer.h"
 
 #define CONFIG_PATH_MAX 1024
@@ -53,6 +54,7 @@ typedef struct {
   double pace;                       /* --pace: steps per second; 0 as fast as it goes */
   ConfigChange changes[CONFIG_MAX_CHANGES]; /* --change, in the order given */
   size_t n_changes;
+  TraceSpec trace;                   /* --trace-weights (n 0, per_layer 0: none) */
 } Config;
 
 /* Exit codes of the command-line contract. */

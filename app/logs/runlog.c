@@ -39,6 +39,15 @@ static void write_opt(FILE *f, const OptConfig *o) {
   fputc('}', f);
 }
 
+/* The header's "trace" list: the traced weights, in the order of every
+ * trace record's "weights". */
+static void write_trace_list(FILE *f, const TraceSnapshot *t) {
+  fprintf(f, ",\"trace\":[");
+  for (size_t k = 0; k < t->n; k++)
+    fprintf(f, "%s{\"layer\":%u,\"index\":%u}", k ? "," : "", t->ref[k].layer, t->ref[k].index);
+  fputc(']', f);
+}
+
 static void write_header(FILE *f, const RunLog *rl, const RunLogSource *src) {
   const Config *cfg = src->cfg;
   const TelemetrySnapshot *snap = telemetry_last(rl->tel);
@@ -75,7 +84,9 @@ static void write_header(FILE *f, const RunLog *rl, const RunLogSource *src) {
     for (unsigned i = 0; i < L->samples; i++) fprintf(f, "%s%u", i ? "," : "", L->sample_index[i]);
     fprintf(f, "]}");
   }
-  fprintf(f, "]}");
+  fputc(']', f);
+  if (rl->trace) write_trace_list(f, rl->trace);
+  fputc('}', f);
 }
 
 static void write_record(RunLog *rl, const StepReport *r, const TelemetrySnapshot *t) {
@@ -123,6 +134,28 @@ static void write_record(RunLog *rl, const StepReport *r, const TelemetrySnapsho
   }
   fprintf(f, "]}\n");
   rl->last_record = r->step;
+}
+
+/* The trace record of step t->step: the optimizer, its flip threshold and,
+ * per traced weight, gradient, sign, filter-unit value and optimizer states
+ * (docs/logs.md). */
+static void write_trace(FILE *f, const TraceSnapshot *t) {
+  fprintf(f, "{\"type\":\"trace\",\"step\":%llu,\"opt\":\"%s\",\"threshold\":",
+          (unsigned long long)t->step, optim_ops(t->kind)->name);
+  json_write_number(f, t->threshold, 9);
+  fprintf(f, ",\"weights\":[");
+  for (size_t k = 0; k < t->n; k++) {
+    fprintf(f, "%s{\"g\":", k ? "," : "");
+    json_write_number(f, t->grad[k], 9);
+    fprintf(f, ",\"b\":%d,\"y\":", t->sign[k]);
+    json_write_number(f, t->filter[k], 9);
+    for (int s = 0; s < t->states; s++) {
+      fprintf(f, ",\"%s\":", trace_state_name(t->kind, s));
+      json_write_number(f, t->state[k][s], 9);
+    }
+    fputc('}', f);
+  }
+  fprintf(f, "]}\n");
 }
 
 /* The log paths and the title from cfg (--export DIR supplies the logs that
@@ -219,6 +252,7 @@ static int open_files(RunLog *rl, const RunLogSource *src, char *err, size_t err
 int runlog_open(RunLog *rl, const RunLogSource *src, char *err, size_t errlen) {
   memset(rl, 0, sizeof *rl);
   rl->tel = src->tel;
+  rl->trace = src->trace;
   int rc = set_paths(&rl->paths, src->cfg, src->data, err, errlen);
   if (rc == 0 && rl->paths.jsonl[0] && !rl->tel) {
     snprintf(err, errlen, "--log-jsonl: needs the telemetry (remove --telemetry=false)");
@@ -262,6 +296,11 @@ int runlog_step(RunLog *rl, const StepReport *r, const TelemetrySnapshot *t, cha
   }
   if (rl->jsonl && t && t->stats_fresh) {
     write_record(rl, r, t);
+    if (ferror(rl->jsonl))
+      return drop_broken_log(&rl->jsonl, "--log-jsonl", rl->paths.jsonl, err, errlen);
+  }
+  if (rl->jsonl && rl->trace && rl->trace->step == r->step) {
+    write_trace(rl->jsonl, rl->trace);
     if (ferror(rl->jsonl))
       return drop_broken_log(&rl->jsonl, "--log-jsonl", rl->paths.jsonl, err, errlen);
   }

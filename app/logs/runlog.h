@@ -26,6 +26,7 @@ typedef struct {
   const TelemetryConfig *tel_settings; /* the settings the JSONL header records */
   const RunFigures *resumed; /* a resumed run: where its checkpoint's logs stood; NULL: new logs */
   uint64_t resumed_step;
+  const TraceSnapshot *trace; /* the traced weights (--trace-weights), updated each step; NULL: none */
 } RunLogSource;
 
 /* Where the logs are, and what the charts drawn from them are called. */
@@ -38,6 +39,7 @@ typedef struct {
   CsvLog csv;
   FILE *jsonl;
   Telemetry *tel;           /* the telemetry recorded, NULL when none */
+  const TraceSnapshot *trace; /* the traced weights recorded, NULL when none */
   RunLogPaths paths;
   uint64_t last_record;     /* step of the last JSONL step record */
 } RunLog;
@@ -54,7 +56,8 @@ int runlog_open(RunLog *rl, const RunLogSource *src, char *err, size_t errlen);
 int runlog_mark(RunLog *rl, LogMark *csv, LogMark *jsonl, char *err, size_t errlen);
 /* Records step r (after trainer_step returned 1; t: the telemetry snapshot of
  * that step, or NULL): a CSV row every step, a JSONL step record on every
- * step with fresh statistics. A write that fails (a full disk) returns -1
+ * step with fresh statistics, and with traced weights a JSONL trace record
+ * every step. A write that fails (a full disk) returns -1
  * with one line naming the log, which is closed, so the run can stop at once
  * and still save (its checkpoint then marks only the logs that are whole). */
 int runlog_step(RunLog *rl, const StepReport *r, const TelemetrySnapshot *t, char *err,

@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "app/cli/errors.h"
+#include "app/cli/trace_text.h"
 #include "app/system/blas_setup.h"
 #include "app/io/checkpoint_file.h"
 #include "app/system/machine_facts.h"
@@ -72,6 +73,24 @@ static int logs_want_telemetry(const Config *cfg, const SessionNeeds *needs) {
          (cfg->telemetry < 0 && (cfg->log_path[0] || cfg->jsonl_path[0] || cfg->export_dir[0]));
 }
 
+/* Starts tracing the weights of --trace-weights in t (a trainer of cfg),
+ * when it is given. 0, or -1 with one line naming the flag and what is
+ * wrong: no JSONL log to write to (the live view's private logs count), or
+ * the element the model has no weight for. */
+static int start_trace(const Session *s, Trainer *t, const Config *cfg, char *err, size_t errlen) {
+  size_t bad;
+  if (!cfg->trace.n && !cfg->trace.per_layer) return 0;
+  int private_logs = s->needs.live && !cfg->log_path[0];
+  if (!cfg->jsonl_path[0] && !cfg->export_dir[0] && !private_logs) {
+    snprintf(err, errlen, "--trace-weights: needs a JSONL log to write to (--log-jsonl FILE or "
+             "--export DIR)");
+    return -1;
+  }
+  if (trainer_enable_trace(t, &cfg->trace, &bad) == 0) return 0;
+  trace_text_refusal(&cfg->trace, bad, trainer_model(t), err, errlen);
+  return -1;
+}
+
 /* Turns the telemetry of t (a trainer of cfg) on when the logs or the front
  * end want it: the one place where a run's telemetry is configured. */
 static int start_telemetry(Session *s, Trainer *t, const Config *cfg, char *err, size_t errlen) {
@@ -122,6 +141,7 @@ int session_open(Session *s, const Config *cfg, const SessionNeeds *needs, char 
   if (!s->trainer) return EXIT_RUNTIME;
   /* On before the restore, so that the checkpoint's flip history is restored with the rest. */
   if (start_telemetry(s, s->trainer, cfg, err, errlen)) return EXIT_RUNTIME;
+  if (start_trace(s, s->trainer, cfg, err, errlen)) return EXIT_USAGE;
   if (cfg->load_path[0] && restore(s, cfg->load_path, err, errlen)) return EXIT_RUNTIME;
   return EXIT_OK;
 }
@@ -254,7 +274,8 @@ int session_open_logs(Session *s, char *err, size_t errlen) {
   RunLogSource src = {
       .cfg = &lc, .data = s->data.name, .trainer = s->trainer, .tel_settings = &logged,
       .tel = logs_want_telemetry(&s->cfg, &s->needs) ? trainer_telemetry(s->trainer) : NULL,
-      .resumed = s->resumed ? &s->resume : NULL, .resumed_step = s->resumed_step};
+      .resumed = s->resumed ? &s->resume : NULL, .resumed_step = s->resumed_step,
+      .trace = trainer_trace(s->trainer)};
   if (runlog_open(&s->log, &src, err, errlen)) return -1;
   return session_add_sink(s, (Sink){.step = log_step, .param_change = log_param_change,
                                      .opt_switch = log_opt_switch, .mark = log_mark,
@@ -292,7 +313,7 @@ static void close_sinks(Session *s) {
 int session_restart(Session *s, const Config *cfg, char *err, size_t errlen) {
   Trainer *t = trainer_create(&cfg->train, &cfg->model, &cfg->opt, &s->data.train, &s->data.test,
                               err, errlen);
-  if (!t || start_telemetry(s, t, cfg, err, errlen)) {
+  if (!t || start_telemetry(s, t, cfg, err, errlen) || start_trace(s, t, cfg, err, errlen)) {
     trainer_free(t);
     return -1;
   }
