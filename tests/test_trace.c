@@ -1,0 +1,177 @@
+/* test_trace.c — --trace-weights: the trace records of single weights agree
+ * with each optimizer's flip rule, step by step (engine/trace.h, docs/logs.md). */
+#include <criterion/criterion.h>
+#include <jansson.h>
+#include <math.h>
+
+#include "tests/proc.h"
+#include "tests/tmpdir.h"
+
+TestSuite(trace, .init = tmpdir_make, .fini = tmpdir_remove);
+
+#define MAX_STEPS 400
+#define MAX_W 8
+
+/* The trace records of a JSONL log, as arrays per traced weight. */
+typedef struct {
+  size_t steps, weights;
+  double step[MAX_STEPS];
+  double y[MAX_W][MAX_STEPS], state[MAX_W][MAX_STEPS], threshold[MAX_STEPS];
+  int b[MAX_W][MAX_STEPS];
+  char opt[MAX_STEPS][8];
+} Trace;
+
+/* Reads the trace records of path into t, taking state `name` ("i", "m") of
+ * each weight too; checks the header lists `weights` traced weights. */
+static void read_trace(const char *path, const char *name, size_t weights, Trace *t) {
+  FILE *f = fopen(path, "r");
+  cr_assert(f, "no log %s", path);
+  char line[1 << 16];
+  memset(t, 0, sizeof *t);
+  while (fgets(line, sizeof line, f)) {
+    json_t *j = json_loads(line, 0, NULL);
+    cr_assert(j, "not JSON: %s", line);
+    const char *type = json_string_value(json_object_get(j, "type"));
+    if (!strcmp(type, "header")) {
+      t->weights = json_array_size(json_object_get(j, "trace"));
+      cr_assert_eq(t->weights, weights, "the header lists %zu traced weights", t->weights);
+    } else if (!strcmp(type, "trace") && t->steps < MAX_STEPS) {
+      size_t s = t->steps++;
+      const json_t *w = json_object_get(j, "weights");
+      cr_assert_eq(json_array_size(w), weights);
+      t->step[s] = json_number_value(json_object_get(j, "step"));
+      t->threshold[s] = json_number_value(json_object_get(j, "threshold"));
+      snprintf(t->opt[s], sizeof t->opt[s], "%s", json_string_value(json_object_get(j, "opt")));
+      for (size_t k = 0; k < weights; k++) {
+        const json_t *e = json_array_get(w, k);
+        t->b[k][s] = (int)json_integer_value(json_object_get(e, "b"));
+        t->y[k][s] = json_number_value(json_object_get(e, "y"));
+        const json_t *v = json_object_get(e, name);
+        cr_assert(v, "step %zu: weight %zu has no state '%s'", s + 1, k, name);
+        t->state[k][s] = json_number_value(v);
+      }
+    }
+    json_decref(j);
+  }
+  fclose(f);
+}
+
+/* Runs a small xor model for `steps` steps with `flags`, tracing 4 random
+ * weights per layer (8 in all) into the test's log, and reads the trace. */
+static void traced_run(const char *flags, size_t steps, const char *state, Trace *t) {
+  ProcResult r;
+  run_flipscope_ok(&r, "--headless --data xor --model mlp:8 --batch 50 --steps %zu "
+                   "--trace-weights 4 --log-jsonl %s %s", steps, in_tmp("t.jsonl"), flags);
+  read_trace(in_tmp("t.jsonl"), state, 8, t);
+  cr_assert_eq(t->steps, steps, "one trace record per step: %zu of %zu", t->steps, steps);
+  for (size_t s = 0; s < steps; s++) cr_assert_eq(t->step[s], (double)(s + 1));
+}
+
+/* The sign of x, with zero keeping the previous sign. */
+static int sign_or(double x, int previous) { return x > 0 ? 1 : x < 0 ? -1 : previous; }
+
+Test(trace, cema_sign_changes_exactly_where_i_changes_sign) {
+  Trace t;
+  traced_run("--opt cema --alpha 0.3 --gamma 0.5 --change 150:alpha=0.05", 300, "i", &t);
+  size_t flips = 0;
+  for (size_t k = 0; k < t.weights; k++) {
+    int i_sign = sign_or(t.state[k][0], -t.b[k][0]);
+    for (size_t s = 1; s < t.steps; s++) {
+      int now = sign_or(t.state[k][s], i_sign);
+      int b_changed = t.b[k][s] != t.b[k][s - 1], i_changed = now != i_sign;
+      cr_assert_eq(b_changed, i_changed, "weight %zu, step %zu: b %d -> %d but i %g -> %g", k, s + 1,
+                   t.b[k][s - 1], t.b[k][s], t.state[k][s - 1], t.state[k][s]);
+      cr_assert_eq(t.y[k][s], t.state[k][s], "CEMA's filter-unit value is its i");
+      flips += (size_t)b_changed;
+      i_sign = now;
+    }
+  }
+  cr_assert_gt(flips, 10, "the traced weights flipped only %zu times", flips);
+}
+
+Test(trace, bop_flips_exactly_where_m_crosses_tau_against_the_sign) {
+  Trace t;
+  traced_run("--opt bop --gamma 0.2 --tau 2e-3", 300, "m", &t);
+  size_t flips = 0, held = 0;
+  for (size_t k = 0; k < t.weights; k++)
+    for (size_t s = 1; s < t.steps; s++) {
+      float against = (float)(t.b[k][s - 1] * t.state[k][s]); /* m against the sign */
+      int flipped = t.b[k][s] != t.b[k][s - 1];
+      cr_assert_eq((float)t.threshold[s], 2e-3f, "Bop's threshold is tau");
+      cr_assert_eq(flipped, against > (float)t.threshold[s], "weight %zu, step %zu: b %d, m %g, tau %g",
+                   k, s + 1, t.b[k][s - 1], t.state[k][s], t.threshold[s]);
+      flips += (size_t)flipped;
+      held += !flipped && fabs(t.state[k][s]) > t.threshold[s]; /* |m| > tau with the sign */
+    }
+  cr_assert_gt(flips, 5, "the traced weights flipped only %zu times", flips);
+  cr_assert_gt(held, 5, "no step had |m| > tau on the sign's side");
+}
+
+/* For every optimizer: b flips exactly where b y > threshold, y in filter units. */
+Test(trace, every_optimizer_flips_where_filter_units_cross_the_threshold) {
+  const char *runs[][2] = {{"--opt sgd --lr 0.5 --wd 0.5", "w"},
+                           {"--opt sgd --lr 0.5 --wd 0.5 --momentum 0.5", "buf"},
+                           {"--opt adam --lr 1e-2", "v"},
+                           {"--opt bop2 --gamma 0.1 --tau 0.5", "v"},
+                           {"--opt iir --poles 0.5,0.7", "y"}};
+  for (size_t r = 0; r < sizeof runs / sizeof *runs; r++) {
+    Trace t;
+    traced_run(runs[r][0], 200, runs[r][1], &t);
+    size_t flips = 0;
+    for (size_t k = 0; k < t.weights; k++)
+      for (size_t s = 1; s < t.steps; s++) {
+        int flipped = t.b[k][s] != t.b[k][s - 1];
+        cr_assert_eq(flipped, (float)(t.b[k][s - 1] * t.y[k][s]) > (float)t.threshold[s],
+                     "%s: weight %zu, step %zu: b %d, y %g", runs[r][0], k, s + 1, t.b[k][s - 1],
+                     t.y[k][s]);
+        flips += (size_t)flipped;
+      }
+    cr_assert_gt(flips, 0, "%s: no traced weight flipped", runs[r][0]);
+  }
+}
+
+Test(trace, latent_sgd_filter_units_are_minus_lambda_w) {
+  Trace t;
+  traced_run("--opt sgd --lr 0.5 --wd 0.25", 50, "w", &t);
+  for (size_t k = 0; k < t.weights; k++)
+    for (size_t s = 0; s < t.steps; s++)
+      cr_assert_float_eq(t.y[k][s], -0.25 * t.state[k][s], 1e-6 * fabs(t.state[k][s]) + 1e-30);
+}
+
+Test(trace, explicit_weights_in_the_order_given) {
+  ProcResult r;
+  run_flipscope_ok(&r, "--headless --data xor --model mlp:8 --steps 3 --trace-weights 1:9,0:3 "
+                   "--log-jsonl %s", in_tmp("t.jsonl"));
+  char log[1 << 16];
+  slurp(in_tmp("t.jsonl"), log, sizeof log);
+  cr_assert(strstr(log, ",\"trace\":[{\"layer\":1,\"index\":9},{\"layer\":0,\"index\":3}]}\n"),
+            "header: %.300s", log);
+}
+
+Test(trace, no_trace_without_the_flag) {
+  ProcResult r;
+  run_flipscope_ok(&r, "--headless --data xor --model mlp:8 --steps 3 --log-jsonl %s",
+                   in_tmp("t.jsonl"));
+  char log[1 << 16];
+  slurp(in_tmp("t.jsonl"), log, sizeof log);
+  cr_assert_null(strstr(log, "trace"), "a log without --trace-weights names no trace");
+}
+
+Test(trace, bad_specs_name_the_flag_and_the_element) {
+  char args[512];
+  const char *cases[][2] = {
+      {"0:1,x", "--trace-weights: element 2 'x': expected LAYER:INDEX"},
+      {"0:1,0:1", "element 2 '0:1' repeats element 1"},
+      {"9", "--trace-weights: expected a count 1..8"},
+      {"0:1,0:2,0:3,0:4,0:5,0:6,0:7,0:8,0:9", "at most 8 weights in total, got more at element 9"},
+      {"5:1", "--trace-weights: element 1 '5:1': the model has layers 0..1"},
+      {"0:1,0:16", "--trace-weights: element 2 '0:16': layer 0 has weights 0..15"},
+      {"5", "--trace-weights 5: 5 per layer x 2 layers is more than 8"}};
+  for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+    snprintf(args, sizeof args, "--headless --data xor --model mlp:8 --steps 2 "
+             "--trace-weights '%s' --log-jsonl %s", cases[c][0], in_tmp("t.jsonl"));
+    expect_usage_error(args, cases[c][1]);
+  }
+  expect_usage_error("--headless --data xor --model mlp:8 --steps 2 --trace-weights 1",
+                     "--trace-weights: needs a JSONL log");
+}
