@@ -19,4 +19,5 @@ for b in "$BUILD"/bench/bench_*; do
   esac
 done
 bash bench/telemetry.sh "$bin"
+bash bench/trace.sh "$bin"
 bash bench/tui.sh "$bin"

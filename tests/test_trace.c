@@ -175,3 +175,46 @@ Test(trace, bad_specs_name_the_flag_and_the_element) {
   expect_usage_error("--headless --data xor --model mlp:8 --steps 2 --trace-weights 1",
                      "--trace-weights: needs a JSONL log");
 }
+
+/* The rows of DIR/trace.dat: weight k's sign (column 4 + 3k) and its flip
+ * mark (5 + 3k, NaN where it did not flip) agree; returns the flips marked. */
+static size_t check_trace_data(const char *path, size_t weights, size_t rows) {
+  FILE *f = fopen(path, "r");
+  cr_assert(f, "no %s", path);
+  char line[4096];
+  int previous[MAX_W] = {0};
+  size_t n = 0, marked = 0;
+  cr_assert(fgets(line, sizeof line, f) && line[0] == '#', "trace.dat starts with its header");
+  while (fgets(line, sizeof line, f)) {
+    double cell[2 + 3 * MAX_W];
+    char *p = line;
+    for (size_t c = 0; c < 2 + 3 * weights; c++) cell[c] = strtod(p, &p);
+    for (size_t k = 0; k < weights; k++) {
+      int b = (int)cell[3 + 3 * k], flipped = n > 0 && b != previous[k];
+      cr_assert_eq(!isnan(cell[4 + 3 * k]), flipped, "row %zu, weight %zu: flip mark", n + 1, k);
+      marked += (size_t)flipped;
+      previous[k] = b;
+    }
+    n++;
+  }
+  fclose(f);
+  cr_assert_eq(n, rows, "trace.dat has %zu rows, not %zu", n, rows);
+  return marked;
+}
+
+Test(trace, export_draws_the_traces_with_their_flips) {
+  ProcResult r;
+  run_flipscope_ok(&r, "--headless --data xor --model mlp:8 --batch 50 --steps 120 --opt cema "
+                   "--alpha 0.3 --gamma 0.5 --trace-weights 0:3,1:5 --log-jsonl %s",
+                   in_tmp("t.jsonl"));
+  run_flipscope_ok(&r, "export %s %s", in_tmp("t.jsonl"), in_tmp("charts"));
+  cr_assert_gt(check_trace_data(in_tmp("charts/trace.dat"), 2, 120), 0, "no flip marked");
+  char script[1 << 14];
+  slurp(in_tmp("charts/trace.gp"), script, sizeof script);
+  cr_assert(strstr(script, "set output 'trace.png'"), "trace.gp renders trace.png");
+  cr_assert(strstr(script, "layer 1, weight 5  (cema)"), "each weight's panel is titled");
+  ProcResult plain;
+  run_flipscope_ok(&plain, "--headless --data xor --model mlp:8 --steps 5 --export %s",
+                   in_tmp("plain"));
+  cr_assert(access(in_tmp("plain/trace.gp"), F_OK) != 0, "no trace chart without traces");
+}

@@ -12,11 +12,12 @@
 #include "app/charts/gnuplot.h"
 #include "app/charts/layer_charts.h"
 #include "app/charts/run_opt.h"
+#include "app/charts/trace_chart.h"
 #include "app/io/make_dirs.h"
 #include "engine/model.h"
 #include "views/views.h"
 
-typedef enum { CH_LOSS, CH_FLIPS, CH_FAN, CH_HEAT, CH_RASTER, CH_BODE, CH_DASHBOARD } ChartKind;
+typedef enum { CH_LOSS, CH_FLIPS, CH_FAN, CH_HEAT, CH_RASTER, CH_BODE, CH_TRACE, CH_DASHBOARD } ChartKind;
 
 /* What there is to draw for a run. */
 typedef struct {
@@ -81,6 +82,7 @@ static void chart_panel(FILE *f, const Charts *c, ChartKind kind, size_t l) {
     bode_panel(f, &c->b, 0);
     bode_panel(f, &c->b, 1);
     break;
+  case CH_TRACE: trace_chart_body(f, r, c->title); break;
   case CH_DASHBOARD: dashboard(f, c); break;
   }
 }
@@ -177,6 +179,9 @@ static void write_charts(ChartDir *o, Charts *c) {
   if (!r->header) chart_dir_note(o, "no JSONL log: no inertia, raster or filter charts");
   else if (r->nrec < 2) chart_dir_note(o, "fewer than 2 telemetry records: no inertia or raster charts");
   if (c->have_bode) write_script(o, c, "bode", CH_BODE, 0, 1000, 800);
+  trace_chart_write_data(o, r);
+  if (r->trace.n) write_script(o, c, "trace", CH_TRACE, 0, 1200, trace_chart_height(r));
+  if (r->trace.left_out) chart_dir_note(o, "the trace chart shows the first 1048576 trace records");
   ChartKind panels[CH_DASHBOARD];
   if (dashboard_panels(c, panels)) write_script(o, c, "dashboard", CH_DASHBOARD, 0, 0, 0);
 }

@@ -132,6 +132,7 @@ static void take_header(LogRun *r, json_t *j) {
   r->layers = json_array_size(layers);
   if (r->layers > MODEL_MAX_LAYERS) r->layers = MODEL_MAX_LAYERS;
   r->hist_linear = hist && !strcmp(hist, "linear");
+  log_trace_header(&r->trace, j);
   r->header = j;
 }
 
@@ -183,6 +184,11 @@ static int take_record(LogRun *r, json_t *j, const char *path, size_t line_no, c
     }
   } else if (type && !strcmp(type, "param_change") && take_event(r, j)) {
     out_of_memory(path, err, errlen);
+    rc = -1;
+  } else if (type && !strcmp(type, "trace") && r->header && (rc = log_trace_take(&r->trace, j))) {
+    if (rc > 0) snprintf(err, errlen, "%s:%zu: the trace record's weights do not match the "
+                         "header's trace list", path, line_no);
+    else out_of_memory(path, err, errlen);
     rc = -1;
   }
   json_decref(j);
@@ -458,5 +464,6 @@ void log_run_free(LogRun *r) {
   free(r->reversals);
   free(r->test_step);
   free(r->test_acc);
+  log_trace_free(&r->trace);
   memset(r, 0, sizeof *r);
 }

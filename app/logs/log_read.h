@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "app/io/json.h"
+#include "app/logs/trace_read.h"
 #include "engine/telemetry.h"
 
 /* The largest log read (a larger one is refused, naming the file). */
@@ -58,6 +59,7 @@ typedef struct {
   size_t nrec;
   LogEvent *ev;
   size_t nev, evcap;
+  LogTrace trace;   /* the --trace-weights records (trace.weights 0: none) */
   /* CSV (or the JSONL records when there is no CSV) */
   size_t n, ncols_flips; /* points; flip series: total + per layer (+ reversals per layer) */
   double *step, *loss, *acc, *flips, *reversals; /* flips: n x (layers + 1) */

@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Weight-trace overhead (issue 11): W1 training throughput with 8 traced
+# weights (--trace-weights 0:17,0:4242,...: a trace record per step) against
+# the same run without them. Both runs write the same telemetry and logs, so
+# the difference is the capture after each optimizer step and the records.
+# Runs alternate so both see the same machine load; the best run of each
+# counts. ratio = traced / untraced (target >= 0.99). A human line goes to
+# stderr, one JSON object to stdout.
+set -euo pipefail
+bin=${1:-build/flipscope}
+steps=${TRACE_BENCH_STEPS:-300}
+runs=${TRACE_BENCH_RUNS:-5}
+w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2 --steps $steps"
+weights="0:17,0:4242,0:500000,1:9,1:77777,1:1048575,2:3,2:10239"
+if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+  echo "trace: dataset-fashion-mnist not installed; skipping the trace benchmark" >&2
+  exit 0
+fi
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+
+field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"; }
+max() { awk "BEGIN{print ($1 > $2) ? $1 : $2}"; }
+logs="--log $tmp/log.csv --log-jsonl $tmp/log.jsonl"
+
+plain=0 traced=0
+for run in $(seq "$runs"); do
+  s=$(field "$("$bin" $w1 $logs 2>/dev/null)" samples_per_s)
+  plain=$(max "$s" "$plain")
+  s=$(field "$("$bin" $w1 $logs --trace-weights "$weights" 2>/dev/null)" samples_per_s)
+  traced=$(max "$s" "$traced")
+done
+ratio=$(awk "BEGIN{printf \"%.4f\", $traced / $plain}")
+printf '%-28s %10.0f samples/s traced, %.0f untraced: ratio %s (target >= 0.99)\n' \
+  "W1 trace of 8 weights" "$traced" "$plain" "$ratio" >&2
+echo "{\"bench\":\"trace_overhead\",\"samples_per_s_traced\":$traced,\"samples_per_s_untraced\":$plain,\"traced_weights\":8,\"steps\":$steps,\"baseline\":\"the same run without --trace-weights\",\"ratio\":$ratio}"
