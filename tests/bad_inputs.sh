@@ -181,7 +181,7 @@ COUNTS="label-col epochs steps batch telemetry-every reversal-window"
 COUNTS0="eval-every save-every telemetry-samples"
 INTEGERS="$COUNTS $COUNTS0 seed threads"
 REALS="$RATES $POSITIVE $FRACTIONS $UNITS"
-OTHERS="data model opt poles iir change schedule schedule-unit preset"
+OTHERS="data model opt poles iir change trace-weights schedule schedule-unit preset"
 PATHS="log save load log-jsonl export title result screen config"
 # Rates documented as any finite number >= 0: a huge value is a valid one.
 UNBOUNDED="alpha gamma tau sigma lr wd init-scale clip real-lr near-zero eps state-init pace"
@@ -294,6 +294,11 @@ for v in x 0:alpha=1 5:nosuch=1 5:alpha=abc 5:alpha= :alpha=1 5:=1 5:alpha 5:alp
   5.5:alpha=1 0x5:alpha=1 ' 5:alpha=1' 5:Alpha=1 5:alphaa=1; do
   add "bad --change" 2 "--change" "${RUN[@]}" --change "$v"
 done
+for v in x 0 9 '' 0:x 0: :1 -1:2 0:-1 0:1,0:1 0:1, ,0:1 '0:1 ' ' 0:1' 99:0 0:99999999 1.5 0x1 \
+  0:1:2 0:1,0:2,0:3,0:4,0:5,0:6,0:7,0:8,0:9 4294967296:0 0:4294967296; do
+  add "bad --trace-weights" 2 "--trace-weights" "${RUN[@]}" --log-jsonl t.jsonl --trace-weights "$v"
+done
+add "--trace-weights without a JSONL log" 2 "--trace-weights" "${RUN[@]}" --trace-weights 0:1
 add "bad --change" 2 "--change" "${RUN[@]}" --opt sgd --change 5:momentum=1
 add "bad --change" 2 "--change" "${RUN[@]}" --opt adam --change 5:beta2=1
 CHANGES=()

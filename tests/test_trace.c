@@ -4,6 +4,8 @@
 #include <jansson.h>
 #include <math.h>
 
+#include "datasets/dataset.h"
+#include "engine/trainer.h"
 #include "tests/proc.h"
 #include "tests/tmpdir.h"
 
@@ -217,4 +219,58 @@ Test(trace, export_draws_the_traces_with_their_flips) {
   run_flipscope_ok(&plain, "--headless --data xor --model mlp:8 --steps 5 --export %s",
                    in_tmp("plain"));
   cr_assert(access(in_tmp("plain/trace.gp"), F_OK) != 0, "no trace chart without traces");
+}
+
+/* ---- across an optimizer switch (the live view's `o`), in the engine ---- */
+
+/* A trainer of kind's defaults on the xor set, mlp:8, tracing 4 weights per layer. */
+static Trainer *traced_trainer(const OptConfig *oc, Dataset *ds) {
+  char err[256];
+  DatasetOptions dopt = {.seed = 1};
+  cr_assert_eq(dataset_load("xor", &dopt, ds, err, sizeof err), 0, "%s", err);
+  TrainConfig tc = {.batch = 50, .max_steps = 200, .real_lr = 1e-3, .seed = 3};
+  tc.schedule.kind = SCHED_CONST;
+  ModelSpec spec = {.hidden = {8}, .n_hidden = 1};
+  Trainer *t = trainer_create(&tc, &spec, oc, &ds->train, NULL, err, sizeof err);
+  cr_assert(t, "%s", err);
+  TraceSpec trace = {.per_layer = 4};
+  size_t bad;
+  cr_assert_eq(trainer_enable_trace(t, &trace, &bad), 0);
+  return t;
+}
+
+Test(trace, carries_on_across_an_optimizer_switch) {
+  OptConfig cema, bop;
+  optim_defaults(OPT_CEMA, &cema);
+  cema.alpha = 0.3, cema.gamma = 0.5;
+  optim_defaults(OPT_BOP, &bop);
+  bop.gamma = 0.2, bop.tau = 2e-3;
+  Dataset ds;
+  Trainer *t = traced_trainer(&cema, &ds);
+  StepReport rep;
+  char err[256];
+  int8_t before[TRACE_MAX];
+  size_t flips = 0;
+  for (int s = 0; s < 200; s++) {
+    if (s == 100) {
+      Model *m = trainer_model(t);
+      const float *signs[MODEL_MAX_LAYERS];
+      for (size_t l = 0; l < m->n_layers; l++) signs[l] = m->layer[l].sign;
+      OptSwitch sw;
+      cr_assert_eq(optim_switch(trainer_optimizer(t), &bop, signs, &sw, err, sizeof err), 0, "%s", err);
+    }
+    const TraceSnapshot *tr = trainer_trace(t);
+    memcpy(before, tr->sign, sizeof before);
+    cr_assert_eq(trainer_step(t, &rep, err, sizeof err), 1, "%s", err);
+    cr_assert_eq(tr->step, rep.step, "captured at every step");
+    cr_assert_eq(tr->kind, s < 100 ? OPT_CEMA : OPT_BOP, "step %d: the optimizer that ran", s + 1);
+    for (size_t k = 0; s > 0 && k < tr->n; k++) {
+      int flipped = tr->sign[k] != before[k];
+      cr_assert_eq(flipped, before[k] * tr->filter[k] > tr->threshold, "step %d, weight %zu", s + 1, k);
+      flips += (size_t)(flipped && s >= 100);
+    }
+  }
+  cr_assert_gt(flips, 0, "no traced weight flipped under Bop");
+  trainer_free(t);
+  dataset_free(&ds);
 }
