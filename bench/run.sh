@@ -14,7 +14,7 @@ for b in "$BUILD"/bench/bench_*; do
   [ -x "$b" ] || continue
   echo "== $(basename "$b")" >&2
   case "$b" in
-    */bench_optim) "$b" --step-ms "$step_ms" ;;
+    */bench_optim | */bench_trace) "$b" --step-ms "$step_ms" ;;
     *) "$b" ;;
   esac
 done
