@@ -274,3 +274,20 @@ Test(trace, carries_on_across_an_optimizer_switch) {
   trainer_free(t);
   dataset_free(&ds);
 }
+
+Test(trace, a_resumed_run_continues_its_trace_and_refuses_other_weights) {
+  ProcResult r;
+  const char *run = "--headless --data xor --model mlp:8 --batch 50";
+  run_flipscope_ok(&r, "%s --steps 20 --trace-weights 0:1 --log-jsonl %s --save %s", run,
+                   in_tmp("t.jsonl"), in_tmp("s.ckpt"));
+  run_flipscope_ok(&r, "--headless --load %s --steps 30 --trace-weights 0:1 --log-jsonl %s",
+                   in_tmp("s.ckpt"), in_tmp("t.jsonl"));
+  Trace t;
+  read_trace(in_tmp("t.jsonl"), "i", 1, &t);
+  cr_assert_eq(t.steps, 30, "steps 1..30 traced once each: %zu records", t.steps);
+  for (size_t s = 0; s < t.steps; s++) cr_assert_eq(t.step[s], (double)(s + 1));
+  char args[1024];
+  snprintf(args, sizeof args, "--headless --load %s --steps 30 --trace-weights 0:2 --log-jsonl %s",
+           in_tmp("s.ckpt"), in_tmp("t.jsonl"));
+  expect_exit(args, 1, "or other --trace-weights");
+}

@@ -221,7 +221,8 @@ static char *first_line(int fd, uint64_t limit) {
 #define JSONL_LAYERS ",\"layers\":"
 
 /* The part of a header that must not change for the old records to stay:
- * the CSV columns; the JSONL header's layers (shapes and sampled weights). */
+ * the CSV columns; the JSONL header's layers (shapes and sampled weights)
+ * and the traced weights after them. */
 static const char *header_key(LogFormat format, const char *header) {
   if (format == LOG_CSV) return header;
   const char *layers = strstr(header, JSONL_LAYERS);
@@ -263,7 +264,8 @@ static size_t check_log(int fd, uint64_t size, LogFormat format, const LogMark *
     header_len = 0;
   } else if (strcmp(header_key(format, old), header_key(format, header)) != 0) {
     snprintf(err, errlen, "its %s differ from this run's (another model, or telemetry switched on or "
-             "off)", format == LOG_CSV ? "columns" : "layers and sampled weights");
+             "off%s)", format == LOG_CSV ? "columns" : "layers, sampled or traced weights",
+             format == LOG_CSV ? "" : ", or other --trace-weights");
     header_len = 0;
   }
   free(old);
