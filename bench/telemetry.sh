@@ -13,17 +13,9 @@ bin=${1:-build/flipscope}
 steps=${TELEMETRY_BENCH_STEPS:-300}
 runs=${TELEMETRY_BENCH_RUNS:-5}
 every=${TELEMETRY_BENCH_EVERY:-4}
-w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2 --steps $steps"
-if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-  echo "telemetry: dataset-fashion-mnist not installed; skipping the telemetry benchmark" >&2
-  exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"; }
-max() { awk "BEGIN{print ($1 > $2) ? $1 : $2}"; }
-logs="--log $tmp/log.csv --log-jsonl $tmp/log.jsonl"
+source "$(dirname "$0")/w1_common.sh"
+w1_need telemetry "the telemetry benchmark"
+w1_setup "$steps"
 
 off=0 on=0 on1=0
 for run in $(seq "$runs"); do

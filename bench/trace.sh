@@ -10,18 +10,10 @@ set -euo pipefail
 bin=${1:-build/flipscope}
 steps=${TRACE_BENCH_STEPS:-300}
 runs=${TRACE_BENCH_RUNS:-5}
-w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2 --steps $steps"
 weights="0:17,0:4242,0:500000,1:9,1:77777,1:1048575,2:3,2:10239"
-if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-  echo "trace: dataset-fashion-mnist not installed; skipping the trace benchmark" >&2
-  exit 0
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-
-field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"; }
-max() { awk "BEGIN{print ($1 > $2) ? $1 : $2}"; }
-logs="--log $tmp/log.csv --log-jsonl $tmp/log.jsonl"
+source "$(dirname "$0")/w1_common.sh"
+w1_need trace "the trace benchmark"
+w1_setup "$steps"
 
 plain=0 traced=0
 for run in $(seq "$runs"); do

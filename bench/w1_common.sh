@@ -1,0 +1,25 @@
+# w1_common.sh — sourced by the benchmarks that time W1 runs against each
+# other (telemetry.sh, trace.sh): the data set check, and reading
+# flipscope's JSON summary.
+
+# w1_need NAME WHAT: ends the script (exit 0) with a note when Fashion-MNIST is missing.
+w1_need() {
+  if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
+    echo "$1: dataset-fashion-mnist not installed; skipping $2" >&2
+    exit 0
+  fi
+}
+
+# field JSON KEY: the value of KEY in a one-line JSON object.
+field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"; }
+# max A B: the larger number.
+max() { awk "BEGIN{print ($1 > $2) ? $1 : $2}"; }
+
+# The W1 workload of STEPS steps ($1) as flags, in $w1; a temporary directory
+# (removed on exit) and, in $logs, the flags that write both logs into it.
+w1_setup() {
+  w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2 --steps $1"
+  tmp=$(mktemp -d)
+  trap 'rm -rf "$tmp"' EXIT
+  logs="--log $tmp/log.csv --log-jsonl $tmp/log.jsonl"
+}
