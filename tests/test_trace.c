@@ -100,8 +100,9 @@ Test(trace, bop_flips_exactly_where_m_crosses_tau_against_the_sign) {
       float against = (float)(t.b[k][s - 1] * t.state[k][s]); /* m against the sign */
       int flipped = t.b[k][s] != t.b[k][s - 1];
       cr_assert_eq((float)t.threshold[s], 2e-3f, "Bop's threshold is tau");
-      cr_assert_eq(flipped, against > (float)t.threshold[s], "weight %zu, step %zu: b %d, m %g, tau %g",
-                   k, s + 1, t.b[k][s - 1], t.state[k][s], t.threshold[s]);
+      cr_assert_eq(flipped, against > (float)t.threshold[s],
+                   "weight %zu, step %zu: b %d, m %g, tau %g", k, s + 1, t.b[k][s - 1],
+                   t.state[k][s], t.threshold[s]);
       flips += (size_t)flipped;
       held += !flipped && fabs(t.state[k][s]) > t.threshold[s]; /* |m| > tau with the sign */
     }
@@ -257,7 +258,8 @@ Test(trace, carries_on_across_an_optimizer_switch) {
       const float *signs[MODEL_MAX_LAYERS];
       for (size_t l = 0; l < m->n_layers; l++) signs[l] = m->layer[l].sign;
       OptSwitch sw;
-      cr_assert_eq(optim_switch(trainer_optimizer(t), &bop, signs, &sw, err, sizeof err), 0, "%s", err);
+      cr_assert_eq(optim_switch(trainer_optimizer(t), &bop, signs, &sw, err, sizeof err), 0, "%s",
+                   err);
     }
     const TraceSnapshot *tr = trainer_trace(t);
     memcpy(before, tr->sign, sizeof before);
@@ -266,7 +268,8 @@ Test(trace, carries_on_across_an_optimizer_switch) {
     cr_assert_eq(tr->kind, s < 100 ? OPT_CEMA : OPT_BOP, "step %d: the optimizer that ran", s + 1);
     for (size_t k = 0; s > 0 && k < tr->n; k++) {
       int flipped = tr->sign[k] != before[k];
-      cr_assert_eq(flipped, before[k] * tr->filter[k] > tr->threshold, "step %d, weight %zu", s + 1, k);
+      cr_assert_eq(flipped, before[k] * tr->filter[k] > tr->threshold, "step %d, weight %zu", s + 1,
+                   k);
       flips += (size_t)(flipped && s >= 100);
     }
   }

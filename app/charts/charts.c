@@ -17,7 +17,9 @@
 #include "engine/model.h"
 #include "views/views.h"
 
-typedef enum { CH_LOSS, CH_FLIPS, CH_FAN, CH_HEAT, CH_RASTER, CH_BODE, CH_TRACE, CH_DASHBOARD } ChartKind;
+typedef enum {
+  CH_LOSS, CH_FLIPS, CH_FAN, CH_HEAT, CH_RASTER, CH_BODE, CH_TRACE, CH_DASHBOARD
+} ChartKind;
 
 /* What there is to draw for a run. */
 typedef struct {

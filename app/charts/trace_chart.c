@@ -57,7 +57,8 @@ static void trace_panel(FILE *f, const LogRun *r, size_t k, double bottom, doubl
   fprintf(f, "set format x ''\nset xlabel ''\nset ylabel 'y (filter units)'\n");
   fprintf(f, k == 0 ? "set key top left horizontal font ',9'\n" : "unset key\n");
   fprintf(f, "plot 'trace.dat' using 1:%zu with lines lw 1.3 lc rgb '#333333' title 'y', \\\n"
-             "     '' using 1:2 with lines dt 2 lw 1 lc rgb '#d62728' title 'flip threshold (+-)', \\\n"
+             "     '' using 1:2 with lines dt 2 lw 1 lc rgb '#d62728' "
+             "title 'flip threshold (+-)', \\\n"
              "     '' using 1:(-column(2)) with lines dt 2 lw 1 lc rgb '#d62728' notitle, \\\n"
              "     '' using 1:%zu with points pt 7 ps 0.9 lc rgb '#ff7f0e' title 'flip'\n",
           y, flip);

@@ -52,8 +52,9 @@ int trace_text_parse(const char *text, const char *where, TraceSpec *out, char *
                (int)len, p);
       return -1;
     }
+    const TraceRef *now = &out->ref[out->n];
     for (size_t j = 0; j < out->n; j++)
-      if (out->ref[j].layer == out->ref[out->n].layer && out->ref[j].index == out->ref[out->n].index) {
+      if (out->ref[j].layer == now->layer && out->ref[j].index == now->index) {
         snprintf(err, errlen, "%s: element %zu '%.*s' repeats element %zu", where, k, (int)len, p,
                  j + 1);
         return -1;

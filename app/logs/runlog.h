@@ -26,7 +26,7 @@ typedef struct {
   const TelemetryConfig *tel_settings; /* the settings the JSONL header records */
   const RunFigures *resumed; /* a resumed run: where its checkpoint's logs stood; NULL: new logs */
   uint64_t resumed_step;
-  const TraceSnapshot *trace; /* the traced weights (--trace-weights), updated each step; NULL: none */
+  const TraceSnapshot *trace; /* --trace-weights, updated each step; NULL: none */
 } RunLogSource;
 
 /* Where the logs are, and what the charts drawn from them are called. */
