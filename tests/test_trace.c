@@ -4,7 +4,7 @@
 #include <jansson.h>
 #include <math.h>
 
-#include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "engine/trainer.h"
 #include "tests/proc.h"
 #include "tests/tmpdir.h"
