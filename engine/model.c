@@ -10,6 +10,7 @@
 #include "engine/batchnorm.h"
 #include "engine/bitpack.h"
 #include "engine/dense.h"
+#include "engine/kernels.h"
 #include "engine/rng.h"
 
 #define MODEL_MAX_WIDTH 65536
@@ -168,10 +169,11 @@ void model_repack(Model *m, size_t l) {
 }
 
 const float *model_forward(Model *m, const float *x, size_t B, int training) {
+  const MatmulKernels *mm = matmul_for(m->precision);
   for (size_t l = 0; l < m->n_layers; l++) {
     Layer *L = &m->layer[l];
     if (l == 0)
-      dense_forward_real(x, L->sign, B, L->in, L->out, L->h);
+      dense_forward_real(mm, x, L->sign, B, L->in, L->out, L->h);
     else
       dense_forward_binary(m->layer[l - 1].abits, L->bits, B, L->in, L->out, L->h);
     if (training)
@@ -207,17 +209,18 @@ static size_t update_rows(void *ctx, size_t r0, size_t r1) {
 
 void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
                     const ModelUpdate *update, size_t *layer_flips) {
+  const MatmulKernels *mm = matmul_for(m->precision);
   const float *dz = dlogits;
   for (size_t l = m->n_layers; l-- > 0;) {
     Layer *L = &m->layer[l];
     bn_backward(dz, L->xhat, L->rstd, L->bn_scale, B, L->out, L->dz, L->bn_dscale,
                 L->bn_dshift);
     /* The input gradient uses the signs before this step's flips. */
-    if (l > 0) dense_backward_input(L->dz, L->sign, B, L->in, L->out, m->dx);
+    if (l > 0) dense_backward_input(mm, L->dz, L->sign, B, L->in, L->out, m->dx);
     RowUpdate rows = {m, l, update};
     DenseUpdate dense_update = {update_rows, &rows};
     const float *input = l == 0 ? x : m->layer[l - 1].a;
-    size_t flips = dense_backward_weights(L->dz, input, B, L->in, L->out, L->grad,
+    size_t flips = dense_backward_weights(mm, L->dz, input, B, L->in, L->out, L->grad,
                                           update ? &dense_update : NULL);
     if (layer_flips) layer_flips[l] = flips;
     if (l == 0) break;
