@@ -37,6 +37,33 @@ Test(cli, unknown_data) { expect_usage_error("--headless --data nosuchset", "--d
 Test(cli, batch_larger_than_data) {
   expect_usage_error("--headless --data glyphs --batch 999999", "--batch");
 }
+Test(cli, unknown_precision) { expect_usage_error("--headless --precision fp16", "--precision"); }
+
+/* bf16 where the AMX kernel can run, else fp32; --precision and config files set it. */
+Test(cli, precision_defaults_to_bf16_where_amx_runs) {
+  Config cfg;
+  char err[256];
+  char *none[] = {"--headless"};
+  cr_assert_eq(config_parse(1, none, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(cfg.train.precision, amx_bf16_missing() ? PRECISION_FP32 : PRECISION_BF16);
+  cr_assert_eq(cfg.saved_precision, -1);
+  char *fp32[] = {"--precision", "fp32"};
+  cr_assert_eq(config_parse(2, fp32, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(cfg.train.precision, PRECISION_FP32);
+  char path[] = "/tmp/flipscope-cfgXXXXXX";
+  write_config(path, "precision = bf16\n");
+  char *file[] = {"--config", path};
+  int rc = config_parse(2, file, &cfg, err, sizeof err);
+  unlink(path);
+  if (amx_bf16_missing()) {
+    cr_assert_eq(rc, -1);
+    cr_assert(strstr(err, "precision bf16: this CPU lacks "), "%s", err);
+  } else {
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(cfg.train.precision, PRECISION_BF16);
+  }
+}
+
 Test(cli, bad_simd_env) {
   ProcResult r;
   setenv("FLIPSCOPE_SIMD", "neon", 1);

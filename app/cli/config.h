@@ -32,6 +32,7 @@ typedef struct {
   ModelSpec model;
   OptConfig opt;
   TrainConfig train;
+  int saved_precision;      /* with --load: the precision the checkpoint ran in, else -1 */
   int threads;
   char log_path[CONFIG_PATH_MAX];
   /* telemetry, logs and charts (engine/telemetry.h, app/logs/runlog.h, docs/logs.md) */
