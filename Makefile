@@ -97,6 +97,7 @@ test-san: deps $(BUILD)/flipscope $(BUILD)/tests-san $(BUILD)/flipscope-san
 	FLIPSCOPE_BIN=$(BUILD)/flipscope-san bash tests/e2e_tui_flood.sh
 
 bench: deps $(BUILD)/flipscope $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+	@scripts/deps.sh --bench
 	@FLIPSCOPE_BIN=$(BUILD)/flipscope BUILD=$(BUILD) bash bench/run.sh
 
 install: $(BUILD)/flipscope

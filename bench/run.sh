@@ -18,5 +18,6 @@ for b in "$BUILD"/bench/bench_*; do
     *) "$b" ;;
   esac
 done
+bash bench/peer_torch.sh "${sps:-0}"
 bash bench/telemetry.sh "$bin"
 bash bench/tui.sh "$bin"
