@@ -10,8 +10,10 @@
  * Variants (matmul_for in kernels.h picks one per precision):
  *   fp32  OpenBLAS cblas_sgemm, single-threaded per call (the results of
  *         every run before the bf16 path existed)
- *   bf16  AMX tiles: A and B rounded to bf16 (bf16.h), products summed in
- *         fp32 (TDPBF16PS); where AMX-BF16 is absent, the bf16 reference
+ *   bf16  AMX tiles: A and B rounded to bf16 to nearest even as bf16.h
+ *         does (but denormals flush to zero, as TDPBF16PS treats them),
+ *         products summed in fp32; where AMX-BF16 is absent, the bf16
+ *         reference
  * and the portable references, plain C loops summing k = 0..K-1 in fp32, on
  * the float inputs or on their bf16 roundings, which the tests compare every
  * variant with.

@@ -7,7 +7,8 @@
  * A tile and one B tile into a 16 x 16 fp32 tile of C; a 2 x 2 block of C
  * tiles keeps its four accumulators in tile registers over the whole of K.
  * The products of bf16 numbers are exact in fp32, so the result differs from
- * the bf16 reference only in the order of the fp32 sums. Runs only where
+ * the bf16 reference only in the order of the fp32 sums (and in denormals,
+ * which flush to zero). Runs only where
  * amx_bf16_missing() is NULL (the process has the tile permission).
  */
 #include <immintrin.h>
