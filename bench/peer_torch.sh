@@ -4,12 +4,15 @@
 # fairly. PyTorch's default set-up runs its own threads and OpenBLAS's on the
 # same cores, and Debian's OpenBLAS picks slow kernels on recent Xeons unless
 # told the core (as flipscope tells it, README "How it is built"); so each
-# set-up below runs PEER_RUNS times (default 2), in turn, and the fastest run
-# of the fastest set-up is the peer. ratio = flipscope's W1 CEMA samples/s of
-# this same `make bench` (the first argument) / the peer's.
+# set-up below runs PEER_RUNS times (default 2), in turn with flipscope's own
+# W1 CEMA run of as many steps (in its default precision; the first argument
+# is the binary), so that the machine's load falls on both alike; the fastest
+# run of the fastest set-up is the peer. ratio = flipscope's best samples/s /
+# the peer's, from these same runs.
 set -euo pipefail
-flipscope_sps=${1:-0}
+bin=${1:-build/flipscope}
 steps=${PEER_STEPS:-300}
+w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2 --opt cema"
 py=/usr/bin/python3
 if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
    ! "$py" -c 'import torch' 2>/dev/null; then
@@ -21,8 +24,12 @@ field() { sed -n "s/.*\"$2\": *\\([^,}]*\\).*/\\1/p" <<<"$1"; }
 configs=("|" "OPENBLAS_NUM_THREADS=1|2" "OPENBLAS_NUM_THREADS=1|1"
          "OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX|2"
          "OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX|1")
-best=0 best_name="" all=""
+best=0 best_name="" all="" flipscope_sps=0 precision=""
 for run in $(seq "${PEER_RUNS:-2}"); do
+  o=$("$bin" $w1 --steps "$steps" 2>/dev/null)
+  s=$(field "$o" samples_per_s) precision=$(sed -n 's/.*"precision":"\([a-z0-9]*\)".*/\1/p' <<<"$o")
+  printf '%-28s %10.0f samples/s  (%s)\n' "W1 flipscope" "$s" "$precision" >&2
+  flipscope_sps=$(awk "BEGIN{print ($s > $flipscope_sps) ? $s : $flipscope_sps}")
   for c in "${configs[@]}"; do
     IFS='|' read -r envs threads <<<"$c"
     name="${envs:-default environment}, ${threads:-default} torch threads"
@@ -36,6 +43,6 @@ for run in $(seq "${PEER_RUNS:-2}"); do
 done
 [ "$best" != 0 ] || { echo "peer_torch: no run of the PyTorch peer succeeded" >&2; exit 0; }
 ratio=$(awk "BEGIN{printf \"%.2f\", $flipscope_sps / $best}")
-printf '%-28s %10s x          (flipscope %s samples/s / PyTorch %s, %s)\n' "W1 vs PyTorch (tuned)" \
-  "$ratio" "$flipscope_sps" "$best" "$best_name" >&2
-echo "{\"bench\":\"w1_pytorch_peer\",\"samples_per_s\":$best,\"config\":\"$best_name\",\"runs\":[${all%,}],\"flipscope_samples_per_s\":$flipscope_sps,\"baseline\":\"PyTorch $("$py" -c 'import torch; print(torch.__version__)'), fastest set-up, same make bench\",\"ratio\":$ratio}"
+printf '%-28s %10s x          (flipscope %s samples/s in %s / PyTorch %s, %s)\n' \
+  "W1 vs PyTorch (tuned)" "$ratio" "$flipscope_sps" "$precision" "$best" "$best_name" >&2
+echo "{\"bench\":\"w1_pytorch_peer\",\"samples_per_s\":$best,\"config\":\"$best_name\",\"runs\":[${all%,}],\"flipscope_samples_per_s\":$flipscope_sps,\"flipscope_precision\":\"$precision\",\"baseline\":\"PyTorch $("$py" -c 'import torch; print(torch.__version__)'), fastest set-up, same make bench\",\"ratio\":$ratio}"

@@ -18,6 +18,6 @@ for b in "$BUILD"/bench/bench_*; do
     *) "$b" ;;
   esac
 done
-bash bench/peer_torch.sh "${sps:-0}"
+bash bench/peer_torch.sh "$bin"
 bash bench/telemetry.sh "$bin"
 bash bench/tui.sh "$bin"
