@@ -12,6 +12,7 @@
 set -euo pipefail
 bin=${1:-build/flipscope}
 steps=${PEER_STEPS:-300}
+limit=${PEER_TIMEOUT:-120} # seconds: a set-up whose threads spin against each other is stopped
 w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2 --opt cema"
 py=/usr/bin/python3
 if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
@@ -33,9 +34,12 @@ for run in $(seq "${PEER_RUNS:-2}"); do
   for c in "${configs[@]}"; do
     IFS='|' read -r envs threads <<<"$c"
     name="${envs:-default environment}, ${threads:-default} torch threads"
-    out=$(env $envs "$py" bench/peer_torch.py "$steps" $threads 2>/dev/null || true)
+    out=$(timeout "$limit" env $envs "$py" bench/peer_torch.py "$steps" $threads 2>/dev/null || true)
     s=$(field "$out" samples_per_s)
-    [ -n "$s" ] || continue
+    if [ -z "$s" ]; then
+      printf '%-28s %10s            (%s: over %s s, stopped)\n' "W1 PyTorch peer" "-" "$name" "$limit" >&2
+      continue
+    fi
     printf '%-28s %10.0f samples/s  (%s)\n' "W1 PyTorch peer" "$s" "$name" >&2
     all="$all{\"config\":\"$name\",\"samples_per_s\":$s},"
     if awk "BEGIN{exit !($s > $best)}"; then best=$s best_name=$name; fi
