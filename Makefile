@@ -12,10 +12,12 @@ CFLAGS   ?=
 LIBS     = $(shell pkg-config --libs openblas ncursesw zlib jansson 2>/dev/null || echo -lopenblas -lncursesw -lz -ljansson) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-# Kernel files named *_avx2.c / *_avx512.c are compiled for that instruction set
-# only; everything else targets baseline x86-64 so the binary runs on any CPU.
+# Kernel files named *_avx2.c / *_avx512.c / *_amx.c are compiled for that
+# instruction set only; everything else targets baseline x86-64 so the binary
+# runs on any CPU.
 FLAGS_avx2   = -mavx2 -mfma -mpopcnt -mbmi2
 FLAGS_avx512 = -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vpopcntdq -mavx512vnni -mfma -mpopcnt -mbmi2
+FLAGS_amx    = -mamx-tile -mamx-bf16 -mavx512f -mavx512bw -mavx512vl -mavx512bf16
 
 ENGINE_SRC   = $(wildcard engine/*.c)
 DATASETS_SRC = $(wildcard datasets/*.c)
@@ -36,7 +38,7 @@ SAN_FLAGS    = -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined 
 .PHONY: all run test test-san test-kill bad-inputs bench deps install clean fuzz fuzz-build
 all: $(BUILD)/flipscope
 
-isa_flags = $(if $(findstring _avx512.c,$(1)),$(FLAGS_avx512),$(if $(findstring _avx2.c,$(1)),$(FLAGS_avx2)))
+isa_flags = $(if $(findstring _avx512.c,$(1)),$(FLAGS_avx512),$(if $(findstring _avx2.c,$(1)),$(FLAGS_avx2),$(if $(findstring _amx.c,$(1)),$(FLAGS_amx))))
 
 $(BUILD)/rel/%.o: %.c
 	@mkdir -p $(dir $@)
@@ -96,6 +98,7 @@ test-san: deps $(BUILD)/flipscope $(BUILD)/tests-san $(BUILD)/flipscope-san
 	FLIPSCOPE_BIN=$(BUILD)/flipscope-san bash tests/e2e_tui_flood.sh
 
 bench: deps $(BUILD)/flipscope $(patsubst bench/%.c,$(BUILD)/bench/%,$(BENCH_SRC))
+	@scripts/deps.sh --bench
 	@FLIPSCOPE_BIN=$(BUILD)/flipscope BUILD=$(BUILD) bash bench/run.sh
 
 install: $(BUILD)/flipscope

@@ -1,8 +1,6 @@
-/* dense.c — binary dense layer products: OpenBLAS for the real ones, split by
- * output slices over the thread pool; bgemm for binary x binary. */
+/* dense.c — binary dense layer products: the real ones through matmul.h,
+ * split by output slices over the thread pool; bgemm for binary x binary. */
 #include "engine/dense.h"
-
-#include <cblas.h>
 
 #include "engine/bitpack.h"
 #include "engine/parallel.h"
@@ -10,11 +8,12 @@
 /* Output columns (or gradient rows) per slice are multiples of SLICE_GRAIN,
  * so slices start on cache lines. Gradient rows go to the optimizer in blocks
  * of UPDATE_ROWS: 128 rows of 1024 floats (512 KB) still sit in L2 when the
- * optimizer reads them, while each sgemm call repacks the layer input once
+ * optimizer reads them, while each product call repacks the layer input once
  * per block (W1, best of 3 runs: about 17k samples/s at 128 rows, 15k at 32). */
 enum { SLICE_GRAIN = 16, UPDATE_ROWS = 128 };
 
 typedef struct {
+  const MatmulKernels *mm;
   const float *a, *b;
   float *c;
   size_t B, K, N;
@@ -26,13 +25,12 @@ typedef struct {
 /* y[:, n0:n1] = x . sign[n0:n1]^T */
 static void forward_real_slice(void *ctx, size_t n0, size_t n1) {
   const DenseJob *j = ctx;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)j->B, (int)(n1 - n0), (int)j->K, 1.0f,
-              j->a, (int)j->K, j->b + n0 * j->K, (int)j->K, 0.0f, j->c + n0, (int)j->N);
+  j->mm->nt(j->B, n1 - n0, j->K, j->a, j->K, j->b + n0 * j->K, j->K, j->c + n0, j->N);
 }
 
-void dense_forward_real(const float *x, const float *sign, size_t B, size_t K, size_t N,
-                        float *y) {
-  DenseJob job = {.a = x, .b = sign, .c = y, .B = B, .K = K, .N = N};
+void dense_forward_real(const MatmulKernels *mm, const float *x, const float *sign, size_t B,
+                        size_t K, size_t N, float *y) {
+  DenseJob job = {.mm = mm, .a = x, .b = sign, .c = y, .B = B, .K = K, .N = N};
   par_for(N, SLICE_GRAIN, forward_real_slice, &job);
 }
 
@@ -48,16 +46,15 @@ static void backward_weights_slice(void *ctx, size_t n0, size_t n1) {
   size_t flips = 0;
   for (size_t r0 = n0; r0 < n1; r0 += UPDATE_ROWS) {
     size_t r1 = r0 + UPDATE_ROWS < n1 ? r0 + UPDATE_ROWS : n1;
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(r1 - r0), (int)j->K, (int)j->B,
-                1.0f, j->a + r0, (int)j->N, j->b, (int)j->K, 0.0f, j->c + r0 * j->K, (int)j->K);
+    j->mm->tn(r1 - r0, j->K, j->B, j->a + r0, j->N, j->b, j->K, j->c + r0 * j->K, j->K);
     if (j->update) flips += j->update->fn(j->update->ctx, r0, r1);
   }
   j->flips[n0 / j->chunk] = flips;
 }
 
-size_t dense_backward_weights(const float *dy, const float *x, size_t B, size_t K, size_t N,
-                              float *grad, const DenseUpdate *update) {
-  DenseJob job = {.a = dy, .b = x, .c = grad, .B = B, .K = K, .N = N, .update = update,
+size_t dense_backward_weights(const MatmulKernels *mm, const float *dy, const float *x, size_t B,
+                              size_t K, size_t N, float *grad, const DenseUpdate *update) {
+  DenseJob job = {.mm = mm, .a = dy, .b = x, .c = grad, .B = B, .K = K, .N = N, .update = update,
                   .chunk = par_chunk(N, SLICE_GRAIN)};
   par_for(N, SLICE_GRAIN, backward_weights_slice, &job);
   size_t flips = 0;
@@ -68,12 +65,11 @@ size_t dense_backward_weights(const float *dy, const float *x, size_t B, size_t 
 /* dx[:, k0:k1] = dy . sign[:, k0:k1] */
 static void backward_input_slice(void *ctx, size_t k0, size_t k1) {
   const DenseJob *j = ctx;
-  cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)j->B, (int)(k1 - k0), (int)j->N,
-              1.0f, j->a, (int)j->N, j->b + k0, (int)j->K, 0.0f, j->c + k0, (int)j->K);
+  j->mm->nn(j->B, k1 - k0, j->N, j->a, j->N, j->b + k0, j->K, j->c + k0, j->K);
 }
 
-void dense_backward_input(const float *dy, const float *sign, size_t B, size_t K, size_t N,
-                          float *dx) {
-  DenseJob job = {.a = dy, .b = sign, .c = dx, .B = B, .K = K, .N = N};
+void dense_backward_input(const MatmulKernels *mm, const float *dy, const float *sign, size_t B,
+                          size_t K, size_t N, float *dx) {
+  DenseJob job = {.mm = mm, .a = dy, .b = sign, .c = dx, .B = B, .K = K, .N = N};
   par_for(K, SLICE_GRAIN, backward_input_slice, &job);
 }

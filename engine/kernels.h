@@ -8,6 +8,9 @@
  * table of simd_active(), so FLIPSCOPE_SIMD and simd_force choose the variant
  * of every kernel at one point. With -ffp-contract=off every variant rounds
  * the same way: their results are bit-identical.
+ *
+ * The real-valued products of the dense layers (matmul.h) have their variants
+ * chosen here too, by precision rather than by SIMD level: matmul_for.
  */
 #ifndef FLIPSCOPE_KERNELS_H
 #define FLIPSCOPE_KERNELS_H
@@ -16,6 +19,7 @@
 #include <stdint.h>
 
 #include "engine/bitpack_kernels.h"
+#include "engine/matmul.h"
 #include "engine/optim_types.h"
 #include "engine/simd.h"
 
@@ -43,6 +47,10 @@ extern const KernelTable kernels_scalar, kernels_avx2, kernels_avx512;
 
 /* The table of `level`; the CPU must support it (simd_supported) to run it. */
 const KernelTable *kernels_for(SimdLevel level);
+/* The products of `precision`: fp32 through OpenBLAS whatever the SIMD level
+ * (so every level gives the same bits), bf16 on AMX where the CPU can run it
+ * (amx_bf16_missing), else the portable bf16 reference. */
+const MatmulKernels *matmul_for(Precision precision);
 /* The table of the active level. */
 static inline const KernelTable *kernels(void) { return kernels_for(simd_active()); }
 

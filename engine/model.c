@@ -11,6 +11,7 @@
 #include "engine/bitpack.h"
 #include "engine/dense.h"
 #include "engine/error.h"
+#include "engine/kernels.h"
 #include "engine/rng.h"
 
 void model_spec_format(const ModelSpec *spec, char *buf, size_t len) {
@@ -237,18 +238,20 @@ static void norm_forward(Layer *L, size_t B, int training) {
 
 /* A real layer's forward pass on float input x: product, batch norm, and
  * (unless it gives the logits) the signs. */
-static void real_forward(Layer *L, const float *x, size_t B, int training, int hidden) {
-  dense_forward_real(x, L->sign, B, L->in, L->out, L->h);
+static void real_forward(const MatmulKernels *mm, Layer *L, const float *x, size_t B, int training,
+                         int hidden) {
+  dense_forward_real(mm, x, L->sign, B, L->in, L->out, L->h);
   norm_forward(L, B, training);
   if (hidden) sign_forward(L->z, B, L->out, L->a, L->abits);
 }
 
 const float *model_forward(Model *m, const float *x, size_t B, int training) {
-  if (m->has_real_first) real_forward(&m->real_first, x, B, training, 1);
+  const MatmulKernels *mm = matmul_for(m->precision);
+  if (m->has_real_first) real_forward(mm, &m->real_first, x, B, training, 1);
   for (size_t l = 0; l < m->n_layers; l++) {
     Layer *L = &m->layer[l];
     if (l == 0 && !m->has_real_first)
-      dense_forward_real(x, L->sign, B, L->in, L->out, L->h);
+      dense_forward_real(mm, x, L->sign, B, L->in, L->out, L->h);
     else
       dense_forward_binary(l ? m->layer[l - 1].abits : m->real_first.abits, L->bits, B, L->in,
                            L->out, L->h);
@@ -256,7 +259,7 @@ const float *model_forward(Model *m, const float *x, size_t B, int training) {
     if (l + 1 < m->n_layers || m->has_real_last) sign_forward(L->z, B, L->out, L->a, L->abits);
   }
   if (m->has_real_last) {
-    real_forward(&m->real_last, m->layer[m->n_layers - 1].a, B, training, 0);
+    real_forward(mm, &m->real_last, m->layer[m->n_layers - 1].a, B, training, 0);
     return m->real_last.z;
   }
   return m->layer[m->n_layers - 1].z;
@@ -285,18 +288,20 @@ static size_t update_rows(void *ctx, size_t r0, size_t r1) {
 
 /* A real layer's backward pass from dz (dL/dz, B x out) for its float input
  * x: batch norm, its weight gradient, and (dx not NULL) its input gradient. */
-static void real_backward(Layer *L, const float *dz, const float *x, size_t B, float *dx) {
+static void real_backward(const MatmulKernels *mm, Layer *L, const float *dz, const float *x,
+                          size_t B, float *dx) {
   bn_backward(dz, L->xhat, L->rstd, L->bn_scale, B, L->out, L->dz, L->bn_dscale, L->bn_dshift);
-  if (dx) dense_backward_input(L->dz, L->sign, B, L->in, L->out, dx);
-  dense_backward_weights(L->dz, x, B, L->in, L->out, L->grad, NULL);
+  if (dx) dense_backward_input(mm, L->dz, L->sign, B, L->in, L->out, dx);
+  dense_backward_weights(mm, L->dz, x, B, L->in, L->out, L->grad, NULL);
 }
 
 void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
                     const ModelUpdate *update, size_t *layer_flips) {
+  const MatmulKernels *mm = matmul_for(m->precision);
   const float *dz = dlogits;
   if (m->has_real_last) {
     Layer *top = &m->layer[m->n_layers - 1];
-    real_backward(&m->real_last, dlogits, top->a, B, m->dx);
+    real_backward(mm, &m->real_last, dlogits, top->a, B, m->dx);
     ste_backward(m->dx, top->z, B * top->out, top->dz);
     dz = top->dz;
   }
@@ -306,18 +311,18 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
                 L->bn_dshift);
     Layer *below = l ? &m->layer[l - 1] : m->has_real_first ? &m->real_first : NULL;
     /* The input gradient uses the signs before this step's flips. */
-    if (below) dense_backward_input(L->dz, L->sign, B, L->in, L->out, m->dx);
+    if (below) dense_backward_input(mm, L->dz, L->sign, B, L->in, L->out, m->dx);
     RowUpdate rows = {m, l, update};
     DenseUpdate dense_update = {update_rows, &rows};
     const float *input = below ? below->a : x;
-    size_t flips = dense_backward_weights(L->dz, input, B, L->in, L->out, L->grad,
+    size_t flips = dense_backward_weights(mm, L->dz, input, B, L->in, L->out, L->grad,
                                           update ? &dense_update : NULL);
     if (layer_flips) layer_flips[l] = flips;
     if (!below) break;
     ste_backward(m->dx, below->z, B * below->out, below->dz);
     dz = below->dz;
   }
-  if (m->has_real_first) real_backward(&m->real_first, m->real_first.dz, x, B, NULL);
+  if (m->has_real_first) real_backward(mm, &m->real_first, m->real_first.dz, x, B, NULL);
 }
 
 int model_packs_layer(const Model *m, size_t l) { return l > 0 || m->has_real_first; }

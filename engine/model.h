@@ -17,6 +17,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/matmul.h"
+
 #define MODEL_MAX_LAYERS 16
 #define MODEL_MAX_WIDTH 65536 /* units of a hidden layer */
 
@@ -62,6 +64,7 @@ typedef struct {
   float *real_params, *real_grads;
   size_t n_real;
   float *dx;             /* batch_cap x max(K): gradient wrt a layer's input */
+  Precision precision;   /* of the real-valued products; model_create: fp32 */
   void *blocks[3];
 } Model;
 

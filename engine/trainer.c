@@ -82,6 +82,7 @@ Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptC
   size_t batch_cap = tc->batch > 500 ? tc->batch : 500;
   if (model_create(&t->model, spec, train->dim, train->classes, batch_cap, tc->seed, err, errlen))
     goto fail;
+  t->model.precision = tc->precision;
   size_t sizes[MODEL_MAX_LAYERS];
   const float *signs[MODEL_MAX_LAYERS];
   for (size_t l = 0; l < t->model.n_layers; l++) {

@@ -28,6 +28,8 @@ typedef struct {
   Schedule schedule;
   double real_lr;     /* Adam rate of the batch-norm parameters (same schedule) */
   uint64_t seed;
+  Precision precision; /* of the real-valued products' inputs (matmul.h); 0: fp32.
+                          Weights, batch norm, optimizer state and loss stay fp32. */
 } TrainConfig;
 
 typedef struct {

@@ -6,6 +6,9 @@ packages="build-essential pkg-config libncurses-dev libopenblas-dev libcriterion
           gnuplot-nox zlib1g-dev libjansson-dev tmux bc dataset-fashion-mnist locales"
 # Optional: `scripts/deps.sh --fuzz` also installs clang and libFuzzer for `make fuzz`.
 [ "${1:-}" = "--fuzz" ] && packages="$packages clang libclang-rt-14-dev"
+# Optional: `scripts/deps.sh --bench` (what `make bench` runs) also installs
+# PyTorch for the benchmarks' peer (bench/peer_torch.py); `make test` never needs it.
+[ "${1:-}" = "--bench" ] && packages="$packages python3-torch"
 missing=""
 for p in $packages; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"

@@ -181,7 +181,7 @@ COUNTS="label-col epochs steps batch telemetry-every reversal-window"
 COUNTS0="eval-every save-every telemetry-samples"
 INTEGERS="$COUNTS $COUNTS0 seed threads"
 REALS="$RATES $POSITIVE $FRACTIONS $UNITS"
-OTHERS="data model opt poles iir change trace-weights schedule schedule-unit preset"
+OTHERS="data model opt poles iir change trace-weights schedule schedule-unit precision preset"
 PATHS="log save load log-jsonl export title result screen config"
 # Rates documented as any finite number >= 0: a huge value is a valid one.
 UNBOUNDED="alpha gamma tau sigma lr wd init-scale clip real-lr near-zero eps state-init pace"
@@ -281,6 +281,7 @@ for v in nosuch step: step:3,2 step:a step:1,,2 step:-1 step:9999999999999999999
   add "bad --schedule" 2 "--schedule" "${RUN[@]}" --schedule "$v"
 done
 for v in hour '' EPOCH steps; do add "bad --schedule-unit" 2 "--schedule-unit" "${RUN[@]}" --schedule-unit "$v"; done
+for v in fp16 int8 '' FP32 'bf16 ' bf; do add "bad --precision" 2 "--precision" "${RUN[@]}" --precision "$v"; done
 for v in mlp:0 mlp:12xx3 1024 cnn:8 mlp:-1 mlp:8x mlp:x8 mlp:99999999999999999999 mlp:1e3 \
   mlp:0x10 mlp:8x0 'mlp: 8' mlp:8.5 MLP:8 '' mlp:8,8 mlp:x; do
   add "bad --model" 2 "--model" "${RUN[@]}" --model "$v"

@@ -20,6 +20,7 @@
 #include "app/io/checkpoint_file.h"
 #include "datasets/load.h"
 #include "engine/checkpoint.h"
+#include "engine/matmul.h"
 #include "engine/numcheck.h"
 #include "engine/parallel.h"
 #include "engine/simd.h"
@@ -771,4 +772,56 @@ Test(resume, a_resume_under_other_kernels_warns) {
   char text[4096];
   slurp(in_tmp("err"), text, sizeof text);
   cr_assert_null(strstr(text, "warning"), "%s", text);
+}
+
+/* Counts the lines of text that contain needle. */
+static int lines_with(const char *text, const char *needle) {
+  int n = 0;
+  for (const char *p = text; (p = strstr(p, needle)) != NULL; p += strlen(needle)) n++;
+  return n;
+}
+
+/* The checkpoint's saved settings record --precision, so a resume keeps it;
+ * a resume under the other precision warns in one line. */
+Test(resume, the_precision_is_saved_and_a_resume_under_the_other_warns) {
+  if (amx_bf16_missing()) cr_skip_test("this CPU cannot run bf16 (it lacks %s)", amx_bf16_missing());
+  char args[512];
+  ProcResult r;
+  snprintf(args, sizeof args, SMALL " --steps 5 --precision bf16 --save %s", in_tmp("p.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert(strstr(r.out, "\"precision\":\"bf16\""), "%s", r.out);
+  snprintf(args, sizeof args, "checkpoint %s", in_tmp("p.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert(strstr(r.out, "\\nprecision = bf16\\n"), "%s", r.out);
+  snprintf(args, sizeof args, "--headless --load %s --steps 8", in_tmp("p.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert(strstr(r.out, "\"precision\":\"bf16\""), "the saved precision is the default: %s", r.out);
+  cr_assert_null(strstr(r.err, "precision"), "%s", r.err);
+  snprintf(args, sizeof args, "--headless --load %s --steps 8 --precision fp32", in_tmp("p.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert(strstr(r.out, "\"precision\":\"fp32\""), "%s", r.out);
+  cr_assert_eq(lines_with(r.err, "precision"), 1, "%s", r.err);
+  cr_assert(strstr(r.err, "flipscope: warning: --load ") &&
+                strstr(r.err, "saved with --precision bf16, resumed with fp32"), "%s", r.err);
+}
+
+/* Checkpoints from before --precision hold no precision line: they came from
+ * fp32 runs, and resume in fp32 without a warning, whatever the default. */
+Test(resume, a_checkpoint_without_a_precision_resumes_in_fp32) {
+  Trainer *t = small_trainer(OPT_CEMA);
+  const char *settings = "data = glyphs\nmodel = mlp:16x8\nopt = cema\nbatch = 50\nseed = 1\n"
+                         "threads = 1\n";
+  CkptExtra x = {.config = settings, .config_len = strlen(settings)};
+  char err[256], args[512];
+  cr_assert_eq(ckpt_file_save(t, in_tmp("old.ckpt"), &x, err, sizeof err), 0, "%s", err);
+  trainer_free(t);
+  ProcResult r;
+  snprintf(args, sizeof args, "--headless --load %s --steps 4", in_tmp("old.ckpt"));
+  run_flipscope(args, &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  cr_assert(strstr(r.out, "\"precision\":\"fp32\""), "%s", r.out);
+  cr_assert_null(strstr(r.err, "precision"), "%s", r.err);
 }

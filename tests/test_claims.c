@@ -19,6 +19,7 @@
 
 #include "datasets/load.h"
 #include "engine/filter.h"
+#include "engine/matmul.h"
 #include "engine/optim.h"
 #include "engine/rng.h"
 #include "engine/trainer.h"
@@ -416,8 +417,12 @@ static Dataset *glyphs(void) {
   return &ds;
 }
 
+/* The precision of the closed loops' products (each test runs in its own process). */
+static Precision loop_precision = PRECISION_FP32;
+
 static Trainer *trainer_for(const OptConfig *oc, int linear) {
-  TrainConfig tc = {.batch = 50, .max_steps = LOOP_STEPS, .real_lr = 1e-3, .seed = 11};
+  TrainConfig tc = {.batch = 50, .max_steps = LOOP_STEPS, .real_lr = 1e-3, .seed = 11,
+                    .precision = loop_precision};
   tc.schedule.kind = linear ? SCHED_LINEAR : SCHED_CONST;
   tc.schedule.per_step = 1;
   ModelSpec spec = {.hidden = {64}, .n_hidden = 1}; /* mlp:64 */
@@ -500,7 +505,7 @@ Test(closed_loop, sgd_with_weight_decay_matches_its_cema_on_glyphs, .timeout = 6
   cr_assert(first > 0, "control: an init of 1e-6 made no difference");
 }
 
-Test(closed_loop, bop_tau0_matches_cema_alpha1_on_glyphs, .timeout = 60) {
+static void bop_tau0_vs_cema_alpha1(void) {
   OptConfig bop;
   optim_defaults(OPT_BOP, &bop);
   bop.tau = 0;
@@ -512,6 +517,18 @@ Test(closed_loop, bop_tau0_matches_cema_alpha1_on_glyphs, .timeout = 60) {
   report_loop("bop (tau 0) vs cema (alpha 1)", first, flips);
   trainer_free(a);
   trainer_free(b);
+}
+
+Test(closed_loop, bop_tau0_matches_cema_alpha1_on_glyphs, .timeout = 60) { bop_tau0_vs_cema_alpha1(); }
+
+/* The loops compare two optimizers under one arithmetic: they hold in bf16
+ * products as they do in fp32. */
+Test(closed_loop, the_equivalences_hold_with_bf16_products, .timeout = 60) {
+  if (amx_bf16_missing()) cr_skip_test("this CPU cannot run bf16 (it lacks %s)", amx_bf16_missing());
+  loop_precision = PRECISION_BF16;
+  size_t flips, first = sgd_vs_cema_on_glyphs(1e-3, 1, &flips);
+  report_loop("bf16: sgd (init 1e-3) vs cema from i0 = -lambda w0", first, flips);
+  bop_tau0_vs_cema_alpha1();
 }
 
 /* A switch to `to` before step `at`, recording whether it was exact. */

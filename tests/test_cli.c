@@ -39,6 +39,26 @@ Test(cli, unknown_data) { expect_usage_error("--headless --data nosuchset", "--d
 Test(cli, batch_larger_than_data) {
   expect_usage_error("--headless --data glyphs --batch 999999", "--batch");
 }
+Test(cli, unknown_precision) { expect_usage_error("--headless --precision fp16", "--precision"); }
+
+/* bf16 where the AMX kernel can run, else fp32; --precision and config files set it. */
+Test(cli, precision_defaults_to_bf16_where_amx_runs) {
+  cr_assert_eq(parse(1, (char *[]){"--headless"}), 0, "%s", err);
+  cr_assert_eq(cfg.train.precision, amx_bf16_missing() ? PRECISION_FP32 : PRECISION_BF16);
+  cr_assert_eq(cfg.saved_precision, -1);
+  cr_assert_eq(parse(2, (char *[]){"--precision", "fp32"}), 0, "%s", err);
+  cr_assert_eq(cfg.train.precision, PRECISION_FP32);
+  char *path = config_file("precision = bf16\n");
+  int rc = parse(2, (char *[]){"--config", path});
+  if (amx_bf16_missing()) {
+    cr_assert_eq(rc, -1);
+    cr_assert(strstr(err, "precision bf16: this CPU lacks "), "%s", err);
+  } else {
+    cr_assert_eq(rc, 0, "%s", err);
+    cr_assert_eq(cfg.train.precision, PRECISION_BF16);
+  }
+}
+
 Test(cli, bad_simd_env) {
   ProcResult r;
   setenv("FLIPSCOPE_SIMD", "neon", 1);

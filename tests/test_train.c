@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "datasets/load.h"
+#include "engine/matmul.h"
 #include "proc.h"
 #include "tmpdir.h"
 
@@ -87,4 +88,24 @@ Test(train, fashion_learns_in_a_few_hundred_steps, .timeout = 120) {
   cr_assert_eq(r.code, 0, "%s", r.err);
   double acc = json_number(r.out, "test_acc");
   cr_assert(acc >= 0.75, "Fashion-MNIST after 300 steps: test accuracy %.3f: %s", acc, r.out);
+}
+
+/* A bf16 run (where AMX can run it) repeats itself bit for bit as an fp32 run
+ * does, and is a different run from the fp32 one of the same seed. */
+Test(train, each_precision_repeats_itself_and_they_differ, .timeout = 120) {
+  if (amx_bf16_missing()) cr_skip_test("this CPU cannot run bf16 (it lacks %s)", amx_bf16_missing());
+  static char logs[3][1 << 20];
+  const char *runs[3] = {"bf16", "bf16", "fp32"};
+  for (int i = 0; i < 3; i++) {
+    char args[512], name[16];
+    ProcResult r;
+    snprintf(name, sizeof name, "%d.csv", i);
+    snprintf(args, sizeof args, "--headless --data glyphs --model mlp:64x32 --steps 120 --batch 50 "
+             "--threads 2 --seed 5 --precision %s --log %s", runs[i], in_tmp(name));
+    run_flipscope(args, &r);
+    cr_assert_eq(r.code, 0, "%s", r.err);
+    read_file(in_tmp(name), logs[i], sizeof logs[i]);
+  }
+  cr_assert_str_eq(logs[0], logs[1], "two bf16 runs of one seed differ");
+  cr_assert_str_neq(logs[0], logs[2], "the bf16 run is the fp32 one: is it rounding?");
 }

@@ -38,7 +38,7 @@ typedef enum {
   K_PATH,     /* string */
   K_POLES,    /* 1..OPT_MAX_SECTIONS comma-separated numbers: an iir cascade */
   K_BIQUAD,   /* exactly five comma-separated numbers: an iir biquad */
-  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_CONFIG,
+  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_PRECISION, K_CONFIG,
   K_CHANGE,   /* STEP:NAME=VALUE, repeatable: an optimizer setting changed mid-run */
   K_TRACE,    /* LAYER:INDEX,... or N: weights traced step by step (engine/trace.h) */
   K_SETTING   /* an optimizer setting of engine/settings.h: its row says the rest */
@@ -80,6 +80,7 @@ static const OptionDef app_options[] = {
     {"eval-every", K_COUNT0, AT(train.eval_every), "also evaluate on the test split every N steps"},
     {"seed", K_SEED, AT(train.seed), "seed of initial signs, shuffling and data (default 1)"},
     {"threads", K_THREADS, AT(threads), "worker threads for all kernels, OpenBLAS included (default: all cores)"},
+    {"precision", K_PRECISION, AT(train.precision), "fp32 | bf16: inputs of the real-valued products, bf16 on AMX (default: bf16 where the CPU has AMX-BF16, else fp32)"},
     {"log", K_PATH, AT(log_path), "write one CSV row per step to FILE"},
     {"save", K_PATH, AT(save_path), "save a checkpoint to FILE at the end and when stopped (signals, a closed pipe, a full log)"},
     {"save-every", K_COUNT0, AT(save_every), "with --save: also save every N steps (default 0: off)"},
@@ -516,6 +517,15 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
     cfg->train.schedule.per_step = per_step;
     return 0;
   }
+  case K_PRECISION: {
+    int precision = precision_parse(v);
+    if (precision < 0) {
+      snprintf(err, errlen, "%s: expected fp32 or bf16, got '%s'", s->where, v);
+      return -1;
+    }
+    cfg->train.precision = (Precision)precision;
+    return 0;
+  }
   case K_SCHEDULE_UNIT:
     if (strcmp(v, "epoch") && strcmp(v, "step")) {
       snprintf(err, errlen, "%s: expected epoch or step, got '%s'", s->where, v);
@@ -641,6 +651,8 @@ static void config_defaults(Config *cfg) {
   cfg->train.epochs = 3;
   cfg->train.real_lr = 1e-3;
   cfg->train.seed = 1;
+  cfg->train.precision = precision_default();
+  cfg->saved_precision = -1;
   cfg->train.schedule.kind = optim_ops(OPT_CEMA)->default_schedule;
   cfg->telemetry = -1;
   cfg->reversal_window = 16;
@@ -649,6 +661,15 @@ static void config_defaults(Config *cfg) {
 }
 
 static int layer_saved_settings(Settings *s, size_t *saved, char *err, size_t errlen);
+
+/* bf16 runs only where the AMX kernel can (engine/matmul.h). */
+static int check_precision(const Config *cfg, char *err, size_t errlen) {
+  const char *no_amx = cfg->train.precision == PRECISION_BF16 ? amx_bf16_missing() : NULL;
+  if (no_amx)
+    snprintf(err, errlen, "--precision bf16: this CPU lacks %s (--precision fp32 runs anywhere)",
+             no_amx);
+  return no_amx ? -1 : 0;
+}
 
 /* The names of the settings of o that can change mid-run, for messages. */
 static void live_names(const OptConfig *o, char *buf, size_t len) {
@@ -860,14 +881,18 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
       cfg->train.schedule.kind = optim_ops((OptKind)kind)->default_schedule;
       break;
     }
+  /* Checkpoints without a precision line come from fp32 runs: they resume in fp32. */
+  if (s.saved_text) cfg->train.precision = cfg->saved_precision = PRECISION_FP32;
   int epochs_given = 0;
   for (size_t i = 0; i < s.count; i++) {
     if (apply(&s.items[i], cfg, err, errlen)) {
       if (i < saved) rc = -2; /* a bad checkpoint, not a bad flag */
       goto done;
     }
+    if (i + 1 == saved) cfg->saved_precision = (int)cfg->train.precision;
     epochs_given |= s.items[i].def->offset == AT(train.epochs) && s.items[i].def->kind == K_COUNT;
   }
+  if (check_precision(cfg, err, errlen)) goto done;
   /* --steps alone: the schedule spans exactly those steps' epochs. */
   if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
   cfg->length_given = epochs_given || cfg->train.max_steps;
@@ -1010,6 +1035,7 @@ static size_t format_option(const OptionDef *d, const Config *cfg, const char *d
   }
   case K_SCHEDULE: schedule_text_format(&cfg->train.schedule, v, sizeof v); break;
   case K_SCHEDULE_UNIT: snprintf(v, sizeof v, "%s", cfg->train.schedule.per_step ? "step" : "epoch"); break;
+  case K_PRECISION: snprintf(v, sizeof v, "%s", precision_name(cfg->train.precision)); break;
   default: return 0;
   }
   quote_value(v, quoted, sizeof quoted);

@@ -35,6 +35,7 @@ typedef struct {
   OptConfig opt;
   TrainConfig train;
   int length_given;         /* 1: --epochs or --steps (or a file) set the run's length */
+  int saved_precision;      /* with --load: the precision the checkpoint ran in, else -1 */
   int threads;
   char log_path[CONFIG_PATH_MAX];
   /* telemetry, logs and charts (engine/telemetry.h, app/logs/runlog.h, docs/logs.md) */

@@ -86,7 +86,7 @@ static void print_summary(FILE *out, const Session *s, const StepReport *last, c
          "\"train_s\":%.3f,\"samples_per_s\":%.1f,\"flips_total\":%llu,"
          "\"flips_first_step\":%llu,\"flips_after_first\":%llu,\"ff_ratio\":%.6g,"
          "\"data\":\"%s\",\"model\":\"%s\",%s\"opt\":\"%s\",\"threads\":%d,\"simd\":\"%s\","
-         "\"blas_core\":\"%s\",\"startup_s\":%.3f,\"eval_s\":%.3f,\"peak_rss_mb\":%.1f,"
+         "\"blas_core\":\"%s\",\"precision\":\"%s\",\"startup_s\":%.3f,\"eval_s\":%.3f,\"peak_rss_mb\":%.1f,"
          "\"phase_share\":{\"data\":%.4f,\"forward\":%.4f,\"backward\":%.4f,\"optimizer\":%.4f}}\n",
          test_acc, val, e->acc / (double)e->steps, e->loss / (double)e->steps,
          (unsigned long long)last->step,
@@ -94,7 +94,7 @@ static void print_summary(FILE *out, const Session *s, const StepReport *last, c
          (double)samples / train_s, flips->total, flips->first, flips->total - flips->first,
          e->flip_ratio / (double)e->steps, s->data.name, model, real,
          optim_ops(s->cfg.opt.kind)->name, s->threads, simd_name(simd_active()),
-         blas_core_name(), startup_s, pt->eval, (double)ru.ru_maxrss / 1024.0,
+         blas_core_name(), precision_name(s->cfg.train.precision), startup_s, pt->eval, (double)ru.ru_maxrss / 1024.0,
          pt->data / phases, pt->forward / phases, pt->backward / phases, pt->optimizer / phases);
   fflush(out);
 }

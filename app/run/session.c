@@ -209,6 +209,10 @@ static int restore(Session *s, const char *path, char *err, size_t errlen) {
     machine_facts_now(&now);
     if (machine_facts_differ(&saved, &now, msg, sizeof msg))
       fprintf(stderr, "flipscope: warning: --load %s: %s\n", path, msg);
+    if (s->cfg.saved_precision >= 0 && s->cfg.saved_precision != (int)s->cfg.train.precision)
+      fprintf(stderr, "flipscope: warning: --load %s: saved with --precision %s, resumed with %s: "
+              "the run will not repeat an uninterrupted one bit for bit\n", path,
+              precision_name((Precision)s->cfg.saved_precision), precision_name(s->cfg.train.precision));
     s->resumed = 1;
     s->resumed_step = info.step;
   }

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The PyTorch peer of W1 (bench/peer_torch.py, Debian's python3-torch, which
+# `scripts/deps.sh --bench` installs): the same network and optimizer, tuned
+# fairly. PyTorch's default set-up runs its own threads and OpenBLAS's on the
+# same cores, and Debian's OpenBLAS picks slow kernels on recent Xeons unless
+# told the core (as flipscope tells it, README "How it is built"); so each
+# set-up below runs PEER_RUNS times (default 2), in turn with flipscope's own
+# W1 CEMA run of as many steps (in its default precision; the first argument
+# is the binary), so that the machine's load falls on both alike; the fastest
+# run of the fastest set-up is the peer. ratio = flipscope's best samples/s /
+# the peer's, from these same runs.
+set -euo pipefail
+bin=${1:-build/flipscope}
+steps=${PEER_STEPS:-300}
+limit=${PEER_TIMEOUT:-120} # seconds: a set-up whose threads spin against each other is stopped
+w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2 --opt cema"
+py=/usr/bin/python3
+if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
+   ! "$py" -c 'import torch' 2>/dev/null; then
+  echo "peer_torch: python3-torch or the data set is not installed (scripts/deps.sh --bench); skipping the PyTorch peer" >&2
+  exit 0
+fi
+field() { sed -n "s/.*\"$2\": *\\([^,}]*\\).*/\\1/p" <<<"$1"; }
+# Each set-up: its environment and torch.set_num_threads ("" leaves PyTorch's own).
+configs=("|" "OPENBLAS_NUM_THREADS=1|2" "OPENBLAS_NUM_THREADS=1|1"
+         "OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX|2"
+         "OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX|1")
+best=0 best_name="" all="" flipscope_sps=0 precision=""
+for run in $(seq "${PEER_RUNS:-2}"); do
+  o=$("$bin" $w1 --steps "$steps" 2>/dev/null)
+  s=$(field "$o" samples_per_s) precision=$(sed -n 's/.*"precision":"\([a-z0-9]*\)".*/\1/p' <<<"$o")
+  printf '%-28s %10.0f samples/s  (%s)\n' "W1 flipscope" "$s" "$precision" >&2
+  flipscope_sps=$(awk "BEGIN{print ($s > $flipscope_sps) ? $s : $flipscope_sps}")
+  for c in "${configs[@]}"; do
+    IFS='|' read -r envs threads <<<"$c"
+    name="${envs:-default environment}, ${threads:-default} torch threads"
+    out=$(timeout "$limit" env $envs "$py" bench/peer_torch.py "$steps" $threads 2>/dev/null || true)
+    s=$(field "$out" samples_per_s)
+    if [ -z "$s" ]; then
+      printf '%-28s %10s            (%s: over %s s, stopped)\n' "W1 PyTorch peer" "-" "$name" "$limit" >&2
+      continue
+    fi
+    printf '%-28s %10.0f samples/s  (%s)\n' "W1 PyTorch peer" "$s" "$name" >&2
+    all="$all{\"config\":\"$name\",\"samples_per_s\":$s},"
+    if awk "BEGIN{exit !($s > $best)}"; then best=$s best_name=$name; fi
+  done
+done
+[ "$best" != 0 ] || { echo "peer_torch: no run of the PyTorch peer succeeded" >&2; exit 0; }
+ratio=$(awk "BEGIN{printf \"%.2f\", $flipscope_sps / $best}")
+printf '%-28s %10s x          (flipscope %s samples/s in %s / PyTorch %s, %s)\n' \
+  "W1 vs PyTorch (tuned)" "$ratio" "$flipscope_sps" "$precision" "$best" "$best_name" >&2
+echo "{\"bench\":\"w1_pytorch_peer\",\"samples_per_s\":$best,\"config\":\"$best_name\",\"runs\":[${all%,}],\"flipscope_samples_per_s\":$flipscope_sps,\"flipscope_precision\":\"$precision\",\"baseline\":\"PyTorch $("$py" -c 'import torch; print(torch.__version__)'), fastest set-up, same make bench\",\"ratio\":$ratio}"

@@ -1,0 +1,277 @@
+/* test_matmul.c — every variant of the real-valued products (matmul.h)
+ * against the portable references, on the three shapes dense.c uses, odd
+ * sizes included (1 row, 1 column, sizes off the 16 x 16 x 32 tiles) and
+ * leading dimensions wider than the rows.
+ *
+ * Tolerances (u = 2^-24, the fp32 unit roundoff; S = sum over k of |a b|):
+ *   two fp32 sums of the same K products in different orders differ by at
+ *   most 2 K u S, so fp32 OpenBLAS vs the fp32 reference, and AMX vs the bf16
+ *   reference (the same bf16-rounded products, exact in fp32), stay within it;
+ *   rounding both inputs to bf16 (each within 2^-8 of its value) moves each
+ *   product by at most (2^-7 + 2^-16) |a b|, so the bf16 variants stay within
+ *   that S plus 2 K u S of the fp32 reference.
+ */
+#include <cblas.h>
+#include <criterion/criterion.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "engine/bf16.h"
+#include "engine/kernels.h"
+#include "engine/matmul.h"
+#include "engine/rng.h"
+
+typedef enum { SHAPE_NT, SHAPE_TN, SHAPE_NN } Shape;
+static const char *const shape_names[] = {"nt", "tn", "nn"};
+
+/* One product: C (M x N) from A and B stored as the shape says, with
+ * leading dimensions PAD wider than the rows. */
+enum { PAD = 3 };
+typedef struct {
+  Shape shape;
+  size_t M, N, K, lda, ldb, ldc;
+  float *a, *b;
+} Problem;
+
+static const size_t dims[][3] = {
+    {1, 1, 1},     {1, 17, 33},   {17, 1, 31},   {3, 5, 7},     {16, 16, 32},   {15, 33, 31},
+    {17, 31, 65},  {33, 47, 100}, {31, 16, 2},   {2, 64, 129},  {100, 48, 784}, {128, 40, 100},
+    {100, 10, 1024}, {10, 70, 100}};
+enum { N_DIMS = sizeof dims / sizeof *dims };
+
+/* A(m, k) and B(k, n) as stored for the shape. */
+static float *a_at(const Problem *p, size_t m, size_t k) {
+  return p->shape == SHAPE_TN ? &p->a[k * p->lda + m] : &p->a[m * p->lda + k];
+}
+static float *b_at(const Problem *p, size_t k, size_t n) {
+  return p->shape == SHAPE_NT ? &p->b[n * p->ldb + k] : &p->b[k * p->ldb + n];
+}
+
+typedef float (*Draw)(Rng *r);
+static float draw_normal(Rng *r) { return (float)rng_normal(r); }
+static float draw_sign(Rng *r) { return rng_below(r, 2) ? 1.0f : -1.0f; }
+/* An odd integer in [-255, 255]: 2 b - 255 for a byte b (exact in bf16). */
+static float draw_byte_code(Rng *r) { return (float)(2 * (int)rng_below(r, 256) - 255); }
+
+static Problem problem_new(Shape shape, size_t M, size_t N, size_t K, Rng *r, Draw da, Draw db) {
+  Problem p = {.shape = shape, .M = M, .N = N, .K = K, .ldc = N + PAD};
+  size_t a_rows = shape == SHAPE_TN ? K : M, a_cols = shape == SHAPE_TN ? M : K;
+  size_t b_rows = shape == SHAPE_NT ? N : K, b_cols = shape == SHAPE_NT ? K : N;
+  p.lda = a_cols + PAD;
+  p.ldb = b_cols + PAD;
+  p.a = malloc(a_rows * p.lda * sizeof(float));
+  p.b = malloc(b_rows * p.ldb * sizeof(float));
+  for (size_t i = 0; i < a_rows * p.lda; i++) p.a[i] = NAN; /* the padding is never read */
+  for (size_t i = 0; i < b_rows * p.ldb; i++) p.b[i] = NAN;
+  for (size_t m = 0; m < M; m++)
+    for (size_t k = 0; k < K; k++) *a_at(&p, m, k) = da(r);
+  for (size_t k = 0; k < K; k++)
+    for (size_t n = 0; n < N; n++) *b_at(&p, k, n) = db(r);
+  return p;
+}
+
+static void problem_free(Problem *p) {
+  free(p->a);
+  free(p->b);
+}
+
+/* C of the problem under kernels mm, in a buffer whose every element starts
+ * as the sentinel -7. */
+static float *product(const MatmulKernels *mm, const Problem *p) {
+  float *c = malloc(p->M * p->ldc * sizeof(float));
+  for (size_t i = 0; i < p->M * p->ldc; i++) c[i] = -7.0f;
+  MatmulFn fn = p->shape == SHAPE_NT ? mm->nt : p->shape == SHAPE_TN ? mm->tn : mm->nn;
+  fn(p->M, p->N, p->K, p->a, p->lda, p->b, p->ldb, c, p->ldc);
+  return c;
+}
+
+/* product(), asserting the padding of each row of C still holds the sentinel. */
+static float *run(const MatmulKernels *mm, const Problem *p) {
+  float *c = product(mm, p);
+  for (size_t m = 0; m < p->M; m++)
+    for (size_t n = p->N; n < p->ldc; n++)
+      cr_assert_eq(c[m * p->ldc + n], -7.0f, "%s %s %zux%zux%zu wrote past row %zu of C", mm->name,
+                   shape_names[p->shape], p->M, p->N, p->K, m);
+  return c;
+}
+
+/* S = sum over k of |A(m, k) B(k, n)|, of the bf16 roundings if bf16. */
+static double abs_sum(const Problem *p, size_t m, size_t n, int bf16) {
+  double s = 0;
+  for (size_t k = 0; k < p->K; k++) {
+    float a = *a_at(p, m, k), b = *b_at(p, k, n);
+    if (bf16) {
+      a = bf16_to_float(bf16_round(a));
+      b = bf16_to_float(bf16_round(b));
+    }
+    s += fabs((double)a * b);
+  }
+  return s;
+}
+
+/* Asserts |x - y| <= (rel + 2 K u) S elementwise; returns how many differ. */
+static size_t check_close(const char *what, const Problem *p, const float *x, const float *y,
+                          double rel, int bf16_sums) {
+  size_t differ = 0;
+  for (size_t m = 0; m < p->M; m++)
+    for (size_t n = 0; n < p->N; n++) {
+      float xv = x[m * p->ldc + n], yv = y[m * p->ldc + n];
+      double tol = (rel + 2.0 * (double)p->K * 0x1p-24) * abs_sum(p, m, n, bf16_sums);
+      cr_assert(fabs((double)xv - yv) <= tol,
+                "%s %s %zux%zux%zu at (%zu, %zu): %.9g vs %.9g (tol %g)", what,
+                shape_names[p->shape], p->M, p->N, p->K, m, n, xv, yv, tol);
+      differ += xv != yv;
+    }
+  return differ;
+}
+
+/* Runs check(p) on every shape and size, on normal random inputs. */
+static void each_problem(void (*check)(const Problem *p)) {
+  Rng r;
+  rng_seed(&r, 12, 0);
+  for (int s = SHAPE_NT; s <= SHAPE_NN; s++)
+    for (size_t d = 0; d < N_DIMS; d++) {
+      Problem p = problem_new((Shape)s, dims[d][0], dims[d][1], dims[d][2], &r, draw_normal,
+                              draw_normal);
+      check(&p);
+      problem_free(&p);
+    }
+}
+
+static void skip_without_amx(void) {
+  const char *missing = amx_bf16_missing();
+  if (missing)
+    cr_skip_test("this CPU or kernel lacks %s, so the AMX variant is not tested", missing);
+}
+
+/* The fp32 variant is cblas_sgemm itself: the same bits as a direct call. */
+static void check_blas_is_sgemm(const Problem *p) {
+  float *c = run(&matmul_blas, p), *d = malloc(p->M * p->ldc * sizeof(float));
+  for (size_t i = 0; i < p->M * p->ldc; i++) d[i] = -7.0f;
+  cblas_sgemm(CblasRowMajor, p->shape == SHAPE_TN ? CblasTrans : CblasNoTrans,
+              p->shape == SHAPE_NT ? CblasTrans : CblasNoTrans, (int)p->M, (int)p->N, (int)p->K,
+              1.0f, p->a, (int)p->lda, p->b, (int)p->ldb, 0.0f, d, (int)p->ldc);
+  cr_assert_eq(memcmp(c, d, p->M * p->ldc * sizeof(float)), 0, "%s %zux%zux%zu",
+               shape_names[p->shape], p->M, p->N, p->K);
+  free(c);
+  free(d);
+}
+
+Test(matmul, fp32_is_a_direct_cblas_sgemm_call) { each_problem(check_blas_is_sgemm); }
+
+static void check_blas_vs_reference(const Problem *p) {
+  float *c = run(&matmul_blas, p), *ref = run(&matmul_ref_fp32, p);
+  check_close("OpenBLAS vs fp32 reference", p, c, ref, 0.0, 0);
+  free(c);
+  free(ref);
+}
+
+Test(matmul, fp32_is_within_rounding_of_the_reference) { each_problem(check_blas_vs_reference); }
+
+static size_t bf16_differs;
+
+/* The bf16 reference is the fp32 one but for the input rounding: close to
+ * it, and not equal (it does round). */
+static void check_bf16_reference(const Problem *p) {
+  float *c = run(&matmul_ref_bf16, p), *ref = run(&matmul_ref_fp32, p);
+  bf16_differs +=
+      check_close("bf16 reference vs fp32 reference", p, c, ref, 0x1p-7 + 0x1p-16, 0);
+  free(c);
+  free(ref);
+}
+
+Test(matmul, bf16_reference_rounds_only_the_inputs) {
+  bf16_differs = 0;
+  each_problem(check_bf16_reference);
+  cr_assert_gt(bf16_differs, 1000, "the bf16 reference hardly differs from fp32: does it round?");
+}
+
+static void check_amx(const Problem *p) {
+  float *c = run(&matmul_amx_bf16, p), *ref = run(&matmul_ref_bf16, p);
+  float *ref32 = run(&matmul_ref_fp32, p);
+  check_close("AMX vs bf16 reference", p, c, ref, 0.0, 1);
+  check_close("AMX vs fp32 reference", p, c, ref32, 0x1p-7 + 0x1p-16, 0);
+  free(c);
+  free(ref);
+  free(ref32);
+}
+
+Test(matmul, amx_is_within_rounding_of_the_bf16_reference) {
+  skip_without_amx();
+  each_problem(check_amx);
+}
+
+/* +-1 weights times byte codes (odd integers up to 255) are exact in bf16,
+ * and their sums (below 2^24) exact in fp32: every variant gives the same
+ * integers, whatever its order of summation. */
+Test(matmul, pm1_times_byte_codes_is_exact_in_every_variant) {
+  const MatmulKernels *variants[] = {&matmul_blas, &matmul_ref_bf16, &matmul_amx_bf16};
+  size_t count = amx_bf16_missing() ? 2 : 3;
+  Rng r;
+  rng_seed(&r, 13, 0);
+  for (int s = SHAPE_NT; s <= SHAPE_NN; s++)
+    for (size_t d = 0; d < N_DIMS; d++) {
+      Problem p = problem_new((Shape)s, dims[d][0], dims[d][1], dims[d][2], &r, draw_byte_code,
+                              draw_sign);
+      float *ref = run(&matmul_ref_fp32, &p);
+      for (size_t v = 0; v < count; v++) {
+        float *c = run(variants[v], &p);
+        for (size_t m = 0; m < p.M; m++)
+          cr_assert_eq(memcmp(c + m * p.ldc, ref + m * p.ldc, p.N * sizeof(float)), 0,
+                       "%s %s %zux%zux%zu", variants[v]->name, shape_names[s], p.M, p.N, p.K);
+        free(c);
+      }
+      free(ref);
+      problem_free(&p);
+    }
+}
+
+/* Round to nearest, ties to even; NaN stays NaN; +-1 and small integers exact. */
+Test(matmul, bf16_round_is_to_nearest_even) {
+  cr_assert_eq(bf16_round(1.0f), 0x3f80);
+  cr_assert_eq(bf16_round(-1.0f), 0xbf80);
+  cr_assert_eq(bf16_round(255.0f), 0x437f);
+  cr_assert_eq(bf16_round(1.0f + 0x1p-8f), 0x3f80, "a tie rounds to the even 1");
+  cr_assert_eq(bf16_round(1.0f + 3 * 0x1p-8f), 0x3f82, "a tie rounds to the even 1 + 2^-6");
+  cr_assert_eq(bf16_round(1.0f + 0x1p-8f + 0x1p-20f), 0x3f81, "above the tie rounds up");
+  cr_assert(isnan(bf16_to_float(bf16_round(NAN))));
+  cr_assert_eq(bf16_to_float(bf16_round(INFINITY)), INFINITY);
+  cr_assert_eq(bf16_round(0x1.fffffep127f), 0x7f80, "the largest float rounds to infinity");
+}
+
+/* Each thread packs into its own buffer: two threads at once give what one gives. */
+static void *amx_in_thread(void *arg) {
+  return product(&matmul_amx_bf16, arg);
+}
+
+Test(matmul, amx_on_two_threads_at_once_matches_one) {
+  skip_without_amx();
+  Rng r;
+  rng_seed(&r, 14, 0);
+  Problem p = problem_new(SHAPE_NN, 100, 96, 1024, &r, draw_normal, draw_normal);
+  float *alone = run(&matmul_amx_bf16, &p);
+  pthread_t t[2];
+  for (int i = 0; i < 2; i++) cr_assert_eq(pthread_create(&t[i], NULL, amx_in_thread, &p), 0);
+  for (int i = 0; i < 2; i++) {
+    void *c;
+    pthread_join(t[i], &c);
+    cr_assert_eq(memcmp(c, alone, p.M * p.ldc * sizeof(float)), 0, "thread %d", i);
+    free(c);
+  }
+  free(alone);
+  problem_free(&p);
+}
+
+/* fp32 always runs OpenBLAS; bf16 runs AMX where it can, else the reference. */
+Test(matmul, matmul_for_picks_the_variant_of_the_precision) {
+  cr_assert_eq(matmul_for(PRECISION_FP32), &matmul_blas);
+  cr_assert_eq(matmul_for(PRECISION_BF16),
+               amx_bf16_missing() ? &matmul_ref_bf16 : &matmul_amx_bf16);
+  cr_assert_eq(precision_default(), amx_bf16_missing() ? PRECISION_FP32 : PRECISION_BF16);
+  cr_assert_eq(precision_parse("bf16"), PRECISION_BF16);
+  cr_assert_eq(precision_parse("fp32"), PRECISION_FP32);
+  cr_assert_eq(precision_parse("fp16"), -1);
+  cr_assert_str_eq(precision_name(PRECISION_BF16), "bf16");
+}
