@@ -15,7 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/conv.h"
+#include "engine/conv_geom.h"
 
 /* Output position p = (b Ho + oh) Wo + ow as coordinates; conv_next_position
  * steps to p + 1 without dividing. */

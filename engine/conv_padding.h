@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "engine/conv.h"
+#include "engine/conv_geom.h"
 
 typedef struct {
   const uint32_t *row_class, *col_class; /* Ho, Wo */

@@ -17,7 +17,7 @@
 
 #include <stddef.h>
 
-#include "engine/conv.h"
+#include "engine/conv_geom.h"
 
 /* y[b][oh][ow][n] = sum_{used taps} sum_c x[b][ih][iw][c] w[n][kh][kw][c].
  * x: B x H x W x C, w: N x k x k x C, y: B x Ho x Wo x N. */
