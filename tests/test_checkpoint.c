@@ -785,23 +785,16 @@ static int lines_with(const char *text, const char *needle) {
  * a resume under the other precision warns in one line. */
 Test(resume, the_precision_is_saved_and_a_resume_under_the_other_warns) {
   if (amx_bf16_missing()) cr_skip_test("this CPU cannot run bf16 (it lacks %s)", amx_bf16_missing());
-  char args[512];
+  const char *ckpt = in_tmp("p.ckpt");
   ProcResult r;
-  snprintf(args, sizeof args, SMALL " --steps 5 --precision bf16 --save %s", in_tmp("p.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, SMALL " --steps 5 --precision bf16 --save %s", ckpt);
   cr_assert(strstr(r.out, "\"precision\":\"bf16\""), "%s", r.out);
-  snprintf(args, sizeof args, "checkpoint %s", in_tmp("p.ckpt"));
-  run_flipscope(args, &r);
+  run_flipscopef(&r, "checkpoint %s", ckpt);
   cr_assert(strstr(r.out, "\\nprecision = bf16\\n"), "%s", r.out);
-  snprintf(args, sizeof args, "--headless --load %s --steps 8", in_tmp("p.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "--headless --load %s --steps 8", ckpt);
   cr_assert(strstr(r.out, "\"precision\":\"bf16\""), "the saved precision is the default: %s", r.out);
   cr_assert_null(strstr(r.err, "precision"), "%s", r.err);
-  snprintf(args, sizeof args, "--headless --load %s --steps 8 --precision fp32", in_tmp("p.ckpt"));
-  run_flipscope(args, &r);
-  cr_assert_eq(r.code, 0, "%s", r.err);
+  run_flipscope_ok(&r, "--headless --load %s --steps 8 --precision fp32", ckpt);
   cr_assert(strstr(r.out, "\"precision\":\"fp32\""), "%s", r.out);
   cr_assert_eq(lines_with(r.err, "precision"), 1, "%s", r.err);
   cr_assert(strstr(r.err, "flipscope: warning: --load ") &&
