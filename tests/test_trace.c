@@ -216,6 +216,10 @@ Test(trace, export_draws_the_traces_with_their_flips) {
   slurp(in_tmp("charts/trace.gp"), script, sizeof script);
   cr_assert(strstr(script, "set output 'trace.png'"), "trace.gp renders trace.png");
   cr_assert(strstr(script, "layer 1, weight 5  (cema)"), "each weight's panel is titled");
+  const char *first = strstr(script, "\nset multiplot");
+  const char *second = first ? strstr(first + 1, "\nset multiplot") : NULL;
+  cr_assert(first && (!second || second > strstr(first, "\nunset multiplot")),
+            "a multiplot opened inside another draws nothing:\n%s", script);
   ProcResult plain;
   run_flipscope_ok(&plain, "--headless --data xor --model mlp:8 --steps 5 --export %s",
                    in_tmp("plain"));

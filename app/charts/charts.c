@@ -92,8 +92,8 @@ static void chart_panel(FILE *f, const Charts *c, ChartKind kind, size_t l) {
 /* The gnuplot commands that draw chart `kind` (of layer l) once, under the
  * run's title. */
 static void chart_body(FILE *f, const Charts *c, ChartKind kind, size_t l) {
-  if (kind == CH_DASHBOARD) {
-    dashboard(f, c);
+  if (kind == CH_DASHBOARD || kind == CH_TRACE) { /* pages of their own layout */
+    chart_panel(f, c, kind, l);
     return;
   }
   page_start(f, c, kind == CH_BODE ? 2 : 1, 1);
