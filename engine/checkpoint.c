@@ -16,19 +16,25 @@
 #include <zlib.h>
 
 #include "engine/error.h"
+#include "engine/model_shape.h"
 
 enum { SEC_CONF, SEC_APPS, SEC_TRNR, SEC_DATA, SEC_MODL, SEC_REAL, SEC_RADM, SEC_OPTM, SEC_COUNT };
 static const char sec_tag[SEC_COUNT][5] = {"CONF", "APPS", "TRNR", "DATA", "MODL", "REAL", "RADM",
                                            "OPTM"};
 
-/* Bit 0: a real first layer, bit 1: a real last layer (MODL, version 3). */
-static uint32_t real_layer_bits(int first, int last) {
-  return (uint32_t)(first != 0) | (uint32_t)(last != 0) << 1;
+/* MODL's flags: bit 0 a real first layer, bit 1 a real last layer (version
+ * 3), bit 2 a CNN whose spec and input follow (version 4). */
+enum { MODL_REAL_FIRST = 1, MODL_REAL_LAST = 2, MODL_CNN = 4 };
+static uint32_t model_flags(const Model *m) {
+  return (m->has_real_first ? MODL_REAL_FIRST : 0) | (m->has_real_last ? MODL_REAL_LAST : 0) |
+         (m->spec.cnn ? MODL_CNN : 0);
 }
 
-/* The version a model is written as: 2 unless it has real layers. */
+/* The version a model is written as: the oldest that can hold it (2: no
+ * real layers, 3: real layers, 4: a CNN), so older flipscopes read what
+ * they can. */
 static uint32_t model_version(const Model *m) {
-  return m->has_real_first || m->has_real_last ? CKPT_VERSION : 2;
+  return m->spec.cnn ? 4 : m->has_real_first || m->has_real_last ? 3 : 2;
 }
 
 /* Whether a checkpoint of this version has section s. */
@@ -216,12 +222,28 @@ static void write_trnr(Writer *w, Trainer *t, const TrainerState *st) {
   for (size_t i = 0; i < st->train->n; i++) put32(w, st->order[i]);
 }
 
+/* MODL's CNN part: the input image, then each hidden layer's spec. */
+static void write_cnn_spec(Writer *w, const ModelSpec *spec, const ModelInput *in) {
+  put64(w, in->height);
+  put64(w, in->width);
+  put64(w, in->channels);
+  put64(w, spec->n_hidden);
+  for (size_t i = 0; i < spec->n_hidden; i++) {
+    const LayerShape *s = &spec->shape[i];
+    put64(w, spec->hidden[i]);
+    uint32_t fields[5] = {(uint32_t)s->kernel, (uint32_t)s->stride, (uint32_t)s->padding,
+                          (uint32_t)s->shortcut, (uint32_t)s->pool};
+    for (int f = 0; f < 5; f++) put32(w, fields[f]);
+  }
+}
+
 /* MODL: the shape, then each layer's signs and batch-norm parameters. */
 static void write_modl(Writer *w, const Model *m) {
   put64(w, m->n_layers);
   put64(w, m->input_dim);
   put64(w, m->classes);
-  if (model_version(m) >= 3) put32(w, real_layer_bits(m->has_real_first, m->has_real_last));
+  if (model_version(m) >= 3) put32(w, model_flags(m));
+  if (m->spec.cnn) write_cnn_spec(w, &m->spec, &m->input);
   for (size_t l = 0; l < m->n_layers; l++) {
     put64(w, m->layer[l].in);
     put64(w, m->layer[l].out);
@@ -487,15 +509,21 @@ static void read_norm(Reader *r, Layer *L, size_t out) {
 
 /* Refuses a checkpoint whose model is not m's (shape or real layers). */
 static void check_same_model(Reader *r, const Model *m, const CkptInfo *in) {
-  int same = m->n_layers == in->n_layers && m->input_dim == in->input_dim &&
-             m->classes == in->classes && m->has_real_first == in->real_first &&
-             m->has_real_last == in->real_last;
-  for (size_t l = 0; same && l < m->n_layers; l++)
-    same = m->layer[l].in == in->layer_in[l] && m->layer[l].out == in->layer_out[l];
-  if (same) return;
   char have[192], want[192], real[128] = "";
   CkptInfo mine = {.n_layers = m->n_layers, .input_dim = m->input_dim, .classes = m->classes,
-                   .real_first = m->has_real_first, .real_last = m->has_real_last};
+                   .real_first = m->has_real_first, .real_last = m->has_real_last,
+                   .cnn = m->spec.cnn, .spec = m->spec, .input = m->input};
+  int same = m->n_layers == in->n_layers && m->input_dim == in->input_dim &&
+             m->classes == in->classes && m->has_real_first == in->real_first &&
+             m->has_real_last == in->real_last && m->spec.cnn == in->cnn;
+  for (size_t l = 0; same && l < m->n_layers; l++)
+    same = m->layer[l].in == in->layer_in[l] && m->layer[l].out == in->layer_out[l];
+  if (same && in->cnn) { /* the same spec on an image of the same shape */
+    checkpoint_model_name(in, have, sizeof have);
+    checkpoint_model_name(&mine, want, sizeof want);
+    same = strcmp(have, want) == 0;
+  }
+  if (same) return;
   for (size_t l = 0; l < m->n_layers; l++)
     mine.layer_in[l] = m->layer[l].in, mine.layer_out[l] = m->layer[l].out;
   checkpoint_model_name(in, have, sizeof have);
@@ -508,35 +536,93 @@ static void check_same_model(Reader *r, const Model *m, const CkptInfo *in) {
   r->bad = 1;
 }
 
-/* MODL's shape: the binary layers chain from the inputs (or the real first
- * layer) to the classes (or the real last layer). */
-static void read_shape(Reader *r, CkptInfo *in) {
-  uint64_t layers = get64(r), input = get64(r), classes = get64(r);
-  uint32_t real = in->version >= 3 ? get32(r) : 0;
+/* MODL's CNN part (version 4): the spec must give, from its input, the
+ * binary layers MODL lists. */
+static void read_cnn_shape(Reader *r, CkptInfo *in) {
+  uint64_t h = get64(r), w = get64(r), c = get64(r), hidden = get64(r);
   if (r->bad) return;
-  if (layers == 0 || layers > MODEL_MAX_LAYERS || input == 0 || classes == 0 || classes > 256 ||
-      real > 3 || layers + (real & 1) + (real >> 1) > MODEL_MAX_LAYERS) {
-    corrupt(r, "bad model shape");
+  if (!h || !w || !c || hidden >= MODEL_MAX_LAYERS || mul(mul(h, w), c) != in->input_dim) {
+    corrupt(r, "the CNN's input or layer count is bad");
     return;
   }
-  in->n_layers = (size_t)layers;
-  in->input_dim = (size_t)input;
-  in->classes = (size_t)classes;
-  in->real_first = (int)(real & 1);
-  in->real_last = (int)(real >> 1);
+  ModelSpec *spec = &in->spec;
+  *spec = (ModelSpec){.n_hidden = (size_t)hidden, .cnn = 1, .real_first = in->real_first,
+                      .real_last = in->real_last};
+  for (size_t i = 0; i < spec->n_hidden; i++) {
+    uint64_t units = get64(r);
+    uint32_t f[5];
+    for (int k = 0; k < 5; k++) f[k] = get32(r);
+    if (r->bad) return;
+    if (!units || units > MODEL_MAX_WIDTH || f[0] > 63 || f[1] > 63 || f[2] > CONV_VALID ||
+        f[3] > 1 || f[4] > POOL_GLOBAL) {
+      corrupt(r, "a CNN layer's spec is out of range");
+      return;
+    }
+    spec->hidden[i] = (size_t)units;
+    spec->shape[i] = (LayerShape){f[0], f[1], (ConvPadding)f[2], (int)f[3], (PoolKind)f[4]};
+  }
+  in->input = (ModelInput){in->input_dim, (size_t)h, (size_t)w, (size_t)c};
+  Model shape;
+  char why[256];
+  if (model_shape(&shape, spec, &in->input, in->classes, 1, why, sizeof why) ||
+      shape.n_layers != in->n_layers) {
+    corrupt(r, "the CNN's spec does not fit its input");
+    return;
+  }
+  for (size_t l = 0; l < in->n_layers; l++) {
+    uint64_t a = get64(r), b = get64(r);
+    if (r->bad) return;
+    if (a != shape.layer[l].in || b != shape.layer[l].out) {
+      corrupt(r, "layer shapes do not match the CNN's spec");
+      return;
+    }
+    in->layer_in[l] = (size_t)a;
+    in->layer_out[l] = (size_t)b;
+  }
+  const Layer *real[2] = {&shape.real_first, &shape.real_last};
+  for (int k = 0; k < 2; k++) in->real_in[k] = real[k]->in, in->real_out[k] = real[k]->out;
+}
+
+/* An MLP's layers (versions 2 and 3): the binary layers chain from the
+ * inputs (or the real first layer) to the classes (or the real last layer). */
+static void read_mlp_shape(Reader *r, CkptInfo *in) {
   for (size_t l = 0; l < in->n_layers; l++) {
     uint64_t a = get64(r), b = get64(r);
     if (r->bad) return;
     int free_in = l == 0 && in->real_first, last = l + 1 == in->n_layers;
-    uint64_t want_in = l ? in->layer_out[l - 1] : input;
+    uint64_t want_in = l ? in->layer_out[l - 1] : in->input_dim;
     if ((free_in ? a == 0 || a > MODEL_MAX_WIDTH : a != want_in) || b == 0 ||
-        (last && !in->real_last ? b != classes : b > MODEL_MAX_WIDTH)) {
+        (last && !in->real_last ? b != in->classes : b > MODEL_MAX_WIDTH)) {
       corrupt(r, "layer shapes do not chain from the inputs to the classes");
       return;
     }
     in->layer_in[l] = (size_t)a;
     in->layer_out[l] = (size_t)b;
   }
+  if (in->real_first) in->real_in[0] = in->input_dim, in->real_out[0] = in->layer_in[0];
+  if (in->real_last) in->real_in[1] = in->layer_out[in->n_layers - 1], in->real_out[1] = in->classes;
+}
+
+/* MODL's shape. */
+static void read_shape(Reader *r, CkptInfo *in) {
+  uint64_t layers = get64(r), input = get64(r), classes = get64(r);
+  uint32_t flags = in->version >= 3 ? get32(r) : 0;
+  uint32_t known = MODL_REAL_FIRST | MODL_REAL_LAST | (in->version >= 4 ? MODL_CNN : 0);
+  if (r->bad) return;
+  int real = (flags & MODL_REAL_FIRST) + !!(flags & MODL_REAL_LAST);
+  if (layers == 0 || layers > MODEL_MAX_LAYERS || input == 0 || classes == 0 || classes > 256 ||
+      (flags & ~known) || layers + (size_t)real > MODEL_MAX_LAYERS) {
+    corrupt(r, "bad model shape");
+    return;
+  }
+  in->n_layers = (size_t)layers;
+  in->input_dim = (size_t)input;
+  in->classes = (size_t)classes;
+  in->real_first = !!(flags & MODL_REAL_FIRST);
+  in->real_last = !!(flags & MODL_REAL_LAST);
+  in->cnn = !!(flags & MODL_CNN);
+  if (in->cnn) read_cnn_shape(r, in);
+  else read_mlp_shape(r, in);
 }
 
 static void read_modl(Reader *r, const Target *g) {
@@ -561,9 +647,7 @@ static void read_modl(Reader *r, const Target *g) {
 /* The real layers' shapes (in, out) from MODL's: [0] first, [1] last; 0 x 0
  * for one the model does not have. */
 static void real_shapes(const CkptInfo *in, size_t shape[2][2]) {
-  memset(shape, 0, 4 * sizeof(size_t));
-  if (in->real_first) shape[0][0] = in->input_dim, shape[0][1] = in->layer_in[0];
-  if (in->real_last) shape[1][0] = in->layer_out[in->n_layers - 1], shape[1][1] = in->classes;
+  for (int k = 0; k < 2; k++) shape[k][0] = in->real_in[k], shape[k][1] = in->real_out[k];
 }
 
 static void read_real(Reader *r, const Target *g) {
@@ -875,6 +959,14 @@ int checkpoint_restore_telemetry(Trainer *t, const uint8_t *buf, size_t len, cha
 }
 
 void checkpoint_model_name(const CkptInfo *info, char *buf, size_t len) {
+  char name[160];
+  if (info->cnn) {
+    const ModelInput *in = &info->input;
+    model_spec_describe(&info->spec, name, sizeof name);
+    snprintf(buf, len, "%s (%zux%zux%zu images, %zu classes)", name, in->height, in->width,
+             in->channels, info->classes);
+    return;
+  }
   /* Hidden widths: the real first layer's, then each binary layer's but the last
    * binary layer's when that gives the classes. */
   ModelSpec spec = {.real_first = info->real_first, .real_last = info->real_last};
@@ -882,7 +974,6 @@ void checkpoint_model_name(const CkptInfo *info, char *buf, size_t len) {
   size_t binary_hidden = info->n_layers ? info->n_layers - !info->real_last : 0;
   for (size_t l = 0; l < binary_hidden && spec.n_hidden < MODEL_MAX_LAYERS - 1; l++)
     spec.hidden[spec.n_hidden++] = info->layer_out[l];
-  char name[160];
   model_spec_describe(&spec, name, sizeof name);
   snprintf(buf, len, "%s (%zu inputs, %zu classes)", name, info->input_dim, info->classes);
 }

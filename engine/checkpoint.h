@@ -47,7 +47,7 @@
 #include "engine/trainer.h"
 
 #define CKPT_MAGIC "FLIPSCKP"
-#define CKPT_VERSION 3 /* 2: the DATA section; 3: real first and last layers */
+#define CKPT_VERSION 4 /* 2: the DATA section; 3: real first and last layers; 4: CNNs */
 #define CKPT_VERSION_OLDEST 2
 #define CKPT_HEADER_BYTES 24
 
@@ -75,6 +75,10 @@ typedef struct {
   size_t n_layers, input_dim, classes;  /* binary layers */
   size_t layer_in[MODEL_MAX_LAYERS], layer_out[MODEL_MAX_LAYERS];
   int real_first, real_last;             /* the model's real layers */
+  size_t real_in[2], real_out[2];        /* their shapes: [0] first, [1] last (0 x 0: none) */
+  int cnn;                               /* version 4: spec and input describe a CNN */
+  ModelSpec spec;
+  ModelInput input;
   OptConfig opt;
   uint64_t opt_steps;
   uint32_t data_fingerprint;

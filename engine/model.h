@@ -1,5 +1,13 @@
-/* model.h — the binary MLP: input -> [binary dense -> batch norm -> sign] per
- * hidden layer -> binary dense -> batch norm -> logits.
+/* model.h — the binary network: input -> [binary layer -> batch norm -> sign]
+ * per hidden layer -> binary dense -> batch norm -> logits.
+ *
+ * A hidden layer is dense (an MLP, "mlp:H1xH2") or a k x k convolution (a
+ * CNN, "cnn:c32-p-c64-p-f256"). A convolution's product may be pooled (2x2
+ * max or average, or global average) before its batch norm, and may carry
+ * Bi-Real Net's real shortcut: z = BN(conv(sign x)) + x, x the real batch-norm
+ * output of the layer below, so real activations flow past the binary one.
+ * Activations are NHWC (conv.h): a convolution's batch norm runs on its
+ * (B*Ho*Wo) x N rows, and a dense layer reads an image flattened.
  *
  * Optionally the first and the last dense layer keep real weights (as most
  * BNN papers do), trained by Adam with the batch-norm parameters: they are
@@ -17,45 +25,81 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/conv_geom.h"
 #include "engine/matmul.h"
 
 #define MODEL_MAX_LAYERS 16
 #define MODEL_MAX_WIDTH 65536 /* units of a hidden layer */
 
+/* Pooling of a convolution's product, before its batch norm (pool.h). */
+typedef enum { POOL_NONE, POOL_MAX2, POOL_AVG2, POOL_GLOBAL } PoolKind;
+
+/* How hidden layer i is built: a dense layer (kernel 0, the rest unused) or a
+ * kernel x kernel convolution. All zero: dense, as in every MLP. */
 typedef struct {
-  size_t hidden[MODEL_MAX_LAYERS - 1];
+  size_t kernel, stride;     /* stride 0 reads as 1 */
+  ConvPadding padding;
+  int shortcut;              /* the real shortcut (Bi-Real Net) */
+  PoolKind pool;
+} LayerShape;
+
+typedef struct {
+  size_t hidden[MODEL_MAX_LAYERS - 1]; /* units (dense) or output channels (convolution) */
+  LayerShape shape[MODEL_MAX_LAYERS - 1];
   size_t n_hidden;
-  int real_first, real_last; /* the first / last dense layer has real weights */
+  int cnn;                   /* written as "cnn:...", the input read as an image */
+  int real_first, real_last; /* the first / last layer has real weights */
 } ModelSpec;
+
+/* What the model reads per sample: dim features, or (height, width and
+ * channels all non-zero) an image of dim = height x width x channels, NHWC. */
+typedef struct {
+  size_t dim, height, width, channels;
+} ModelInput;
 
 /* The same with the real layers named: "mlp:64x64 real-first real-last". */
 void model_spec_describe(const ModelSpec *spec, char *buf, size_t len);
 /* 0, or -1 with a message when the spec leaves no binary layer. */
 int model_spec_check(const ModelSpec *spec, char *err, size_t errlen);
 
-/* Writes "mlp:H1xH2..." into buf ("mlp:" alone: no hidden layer, a linear
- * binary model). */
+/* Writes "mlp:H1xH2..." ("mlp:" alone: no hidden layer, a linear binary
+ * model) or "cnn:c32-p-f256" (app/cli/model_text.h has the grammar). */
 void model_spec_format(const ModelSpec *spec, char *buf, size_t len);
 
 typedef struct {
-  size_t in, out;        /* K, N */
+  size_t in, out;        /* K, N: a weight row's inputs (k*k*C for a convolution), outputs */
+  int conv;              /* 1: a convolution (geom), 0: dense */
+  ConvGeom geom;
+  PoolKind pool;
+  int shortcut;          /* z = BN(h) + the z of the layer below */
+  size_t pixels;         /* output pixels per sample after pooling (1: dense) */
+  size_t out_height, out_width; /* the output image (1 x 1: dense) */
+  size_t in_features;    /* floats per sample of the input (K for dense) */
+  size_t pack_rows;      /* rows per sample its signs are packed in, for the layer above */
   float *sign;           /* N x K binary weights as +-1 (a real layer: its real weights) */
   uint64_t *bits;        /* N x bits_words(K): the same, packed (NULL in a real layer) */
   float *grad;           /* N x K: dL/db from the last backward */
   float *bn_scale, *bn_shift, *bn_dscale, *bn_dshift; /* N each (real-param block) */
   float *run_mean, *run_var;                          /* N each */
-  /* per-batch buffers, batch_cap rows */
-  float *h;              /* B x N: x W^T */
-  float *xhat;           /* B x N: normalised h */
+  /* per-batch buffers, batch_cap samples; "B x P x N" is B x pixels x N */
+  float *h;              /* B x P x N: the product x W^T (pooled), a shortcut's dL/dz in backward */
+  float *xhat;           /* B x P x N: normalised h */
   float *rstd;           /* N */
-  float *z;              /* B x N: batch-norm output (the logits for the last layer) */
-  float *a;              /* B x N: sign(z) as +-1 (hidden layers) */
-  uint64_t *abits;       /* B x bits_words(N): sign(z) packed */
-  float *dz;             /* B x N: dL/dz, then dL/dh */
+  float *z;              /* B x P x N: batch-norm output (the logits for the last layer) */
+  float *a;              /* B x P x N: sign(z) as +-1 (hidden layers) */
+  uint64_t *abits;       /* B*pack_rows rows of P*N/pack_rows bits: sign(z) packed */
+  float *dz;             /* B x P x N: dL/dz, then dL/dh */
+  float *conv_out;       /* B x Ho x Wo x N: a pooled convolution's product, then its gradient */
+  uint8_t *pool_arg;     /* the same shape after pooling: max pooling's choices */
 } Layer;
 
+/* Values per batch of B samples in each of L's B x P x N buffers. */
+size_t layer_values(const Layer *L, size_t B);
+
 typedef struct {
-  size_t n_layers;       /* binary dense layers, hidden + output */
+  ModelSpec spec;        /* what it was built from, and its input */
+  ModelInput input;
+  size_t n_layers;       /* binary layers, hidden + output */
   size_t input_dim, classes, batch_cap;
   Layer layer[MODEL_MAX_LAYERS];
   int has_real_first, has_real_last;
@@ -63,18 +107,24 @@ typedef struct {
   /* All bn scales and shifts, then the real layers' weights, scales and shifts. */
   float *real_params, *real_grads;
   size_t n_real;
-  float *dx;             /* batch_cap x max(K): gradient wrt a layer's input */
+  float *dx;             /* batch_cap x max(in_features): gradient wrt a layer's input */
+  void *scratch;         /* the convolutions' (conv_scratch_bytes), for scratch_threads */
+  size_t scratch_threads;
   Precision precision;   /* of the real-valued products; model_create: fp32 */
-  void *blocks[3];
+  void *blocks[4];
 } Model;
 
 /* Builds the model; initial signs are drawn from (seed, RNG_STREAM_SIGNS) in
- * layer order, so they depend only on the seed and the shape. */
-int model_create(Model *m, const ModelSpec *spec, size_t input_dim, size_t classes,
+ * layer order, so they depend only on the seed and the shape. A CNN needs an
+ * image input; its scratch is sized for par_threads() now, so the thread pool
+ * must not grow while the model lives. Returns 0, or ERR_USAGE (a spec that
+ * does not fit the input) or ERR_RUNTIME (no memory) with one line in err. */
+int model_create(Model *m, const ModelSpec *spec, const ModelInput *in, size_t classes,
                  size_t batch_cap, uint64_t seed, char *err, size_t errlen);
 void model_free(Model *m);
-/* The bytes model_create would allocate for this shape (nothing is allocated). */
-size_t model_bytes(const ModelSpec *spec, size_t input_dim, size_t classes, size_t batch_cap);
+/* The bytes model_create would allocate for this shape (nothing is
+ * allocated); 0 when the spec does not fit the input. */
+size_t model_bytes(const ModelSpec *spec, const ModelInput *in, size_t classes, size_t batch_cap);
 /* Binary weights in the model (the optimizer's size). */
 size_t model_binary_weights(const Model *m);
 

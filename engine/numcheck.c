@@ -34,7 +34,7 @@ int numcheck_backward(const Model *m, size_t B, uint64_t step, int full, char *e
                       size_t errlen) {
   for (size_t l = m->n_layers; l-- > 0;) {
     const Layer *L = &m->layer[l];
-    size_t n = B * L->out, k = full ? numcheck_first_bad(L->dz, n) : n;
+    size_t n = layer_values(L, B), k = full ? numcheck_first_bad(L->dz, n) : n;
     if (k < n) {
       snprintf(err, errlen,
                "step %llu: layer %zu: the gradient holds %s (dL/dh, row %zu, unit %zu); lower the "
@@ -110,12 +110,13 @@ int numcheck_state(const Model *m, const Optimizer *o, const RealAdam *ra, uint6
 void numcheck_forward_culprit(const Model *m, size_t B, char *buf, size_t len) {
   for (size_t l = 0; l < m->n_layers; l++) {
     const Layer *L = &m->layer[l];
-    if (numcheck_first_bad(L->h, B * L->out) < B * L->out) {
+    size_t n = layer_values(L, B);
+    if (numcheck_first_bad(L->h, n) < n) {
       snprintf(buf, len, "layer %zu's product is the first that is not finite%s", l,
                l ? "" : "; check the input data");
       return;
     }
-    if (numcheck_first_bad(L->z, B * L->out) < B * L->out) {
+    if (numcheck_first_bad(L->z, n) < n) {
       snprintf(buf, len, "layer %zu's batch-norm output is the first that is not finite", l);
       return;
     }

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "engine/loss.h"
+#include "engine/model_shape.h"
 #include "engine/numcheck.h"
 #include "engine/real_adam.h"
 #include "engine/rng.h"
@@ -64,6 +65,13 @@ int trainer_check(const TrainConfig *tc, const OptConfig *oc, const DataSplit *t
   return optim_check(oc, err, errlen) ? ERR_USAGE : 0;
 }
 
+ModelInput trainer_model_input(const DataSplit *train) {
+  size_t pixels = train->width * train->height;
+  size_t channels = pixels && train->dim % pixels == 0 ? train->dim / pixels : 0;
+  return (ModelInput){train->dim, channels ? train->height : 0, channels ? train->width : 0,
+                      channels};
+}
+
 Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,
                         const DataSplit *train, const DataSplit *test, char *err, size_t errlen) {
   if (trainer_check(tc, oc, train, err, errlen)) return NULL;
@@ -80,7 +88,8 @@ Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptC
   t->epochs = tc->epochs ? tc->epochs
                          : (t->total_steps + t->steps_per_epoch - 1) / t->steps_per_epoch;
   size_t batch_cap = tc->batch > 500 ? tc->batch : 500;
-  if (model_create(&t->model, spec, train->dim, train->classes, batch_cap, tc->seed, err, errlen))
+  ModelInput in = trainer_model_input(train);
+  if (model_create(&t->model, spec, &in, train->classes, batch_cap, tc->seed, err, errlen))
     goto fail;
   t->model.precision = tc->precision;
   size_t sizes[MODEL_MAX_LAYERS];
@@ -257,23 +266,45 @@ const PhaseTimes *trainer_times(const Trainer *t) { return &t->times; }
 Model *trainer_model(Trainer *t) { return &t->model; }
 Optimizer *trainer_optimizer(Trainer *t) { return t->opt; }
 
+/* The weights of a spec's layers, in double, so absurd MLP shapes cannot wrap:
+ * binary and real ones, and the batch-norm parameters. A CNN's come from its
+ * shape (its sizes are bounded by the image and the channel limits). */
+static void spec_weights(const ModelSpec *spec, const ModelInput *in, size_t classes,
+                         double *binary, double *real, double *norm) {
+  *binary = *real = *norm = 0;
+  if (spec->cnn) {
+    Model shape;
+    char err[8];
+    if (model_shape(&shape, spec, in, classes, 1, err, sizeof err)) return;
+    Layer *seq[MODEL_MAX_LAYERS + 2];
+    for (size_t d = 0, n = model_sequence(&shape, seq); d < n; d++) {
+      int is_real = seq[d] == &shape.real_first || seq[d] == &shape.real_last;
+      *(is_real ? real : binary) += (double)seq[d]->in * (double)seq[d]->out;
+      *norm += 2.0 * (double)seq[d]->out;
+    }
+    return;
+  }
+  double width = (double)in->dim;
+  for (size_t l = 0; l <= spec->n_hidden; l++) {
+    double out = l < spec->n_hidden ? (double)spec->hidden[l] : (double)classes;
+    int is_real = (l == 0 && spec->real_first) || (l == spec->n_hidden && spec->real_last);
+    *(is_real ? real : binary) += width * out;
+    *norm += 2 * out;
+    width = out;
+  }
+}
+
 double trainer_memory_bytes(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,
                             const DataSplit *train) {
-  /* As trainer_create sizes things; in double, so absurd shapes cannot wrap. */
-  double batch_cap = tc->batch > 500 ? (double)tc->batch : 500, weights = 0, reals = 0;
-  double in = (double)train->dim, real_weights = 0;
-  for (size_t l = 0; l <= spec->n_hidden; l++) {
-    double out = l < spec->n_hidden ? (double)spec->hidden[l] : (double)train->classes;
-    int real = (l == 0 && spec->real_first) || (l == spec->n_hidden && spec->real_last);
-    *(real ? &real_weights : &weights) += in * out;
-    reals += 2 * out;
-    in = out;
-  }
+  /* As trainer_create sizes things. */
+  double batch_cap = tc->batch > 500 ? (double)tc->batch : 500, weights, reals, real_weights;
+  ModelInput in_shape = trainer_model_input(train);
+  spec_weights(spec, &in_shape, train->classes, &weights, &real_weights, &reals);
   const OptimizerOps *ops = optim_ops(oc->kind);
   double model = weights * (4 + 4 + 0.125) + reals * 16 + batch_cap * reals / 2 * (4 * 5 + 0.125) +
                  batch_cap * (double)train->dim * 4 + real_weights * 8;
   if (weights < 1e15) /* exact when it can be */
-    model = (double)model_bytes(spec, train->dim, train->classes, (size_t)batch_cap);
+    model = (double)model_bytes(spec, &in_shape, train->classes, (size_t)batch_cap);
   double optimizer = weights * 4 * (ops ? ops->states : 1);
   /* Batch buffers, and the real layers' share of the real parameters' Adam. */
   double buffers = (double)train->n * 4 + batch_cap * ((double)train->dim * 4 + 1) +

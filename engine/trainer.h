@@ -80,6 +80,9 @@ const PhaseTimes *trainer_times(const Trainer *t);
 Model *trainer_model(Trainer *t);
 Optimizer *trainer_optimizer(Trainer *t);
 
+/* What a model trained on this split reads: its features, and the image
+ * shape when the split has one (channels = dim / (width x height)). */
+ModelInput trainer_model_input(const DataSplit *train);
 /* The bytes trainer_create would allocate (model, optimizer state, batch
  * buffers), so a front end can refuse a shape the machine cannot hold. */
 double trainer_memory_bytes(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,

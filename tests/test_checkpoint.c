@@ -235,7 +235,7 @@ Test(checkpoint, corrupt_sections_with_a_valid_checksum_are_refused) {
   uint8_t version = e.data[8];
   e.data[8] = CKPT_VERSION + 1;
   cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
-  cr_assert_str_eq(err, "checkpoint format version 4; this flipscope reads versions 2 to 3");
+  cr_assert_str_eq(err, "checkpoint format version 5; this flipscope reads versions 2 to 4");
   e.data[8] = version;
   e.data[0] = 'G';
   cr_assert_eq(checkpoint_inspect(e.data, e.len, &info, err, sizeof err), -1);
@@ -484,9 +484,9 @@ Test(checkpoint, load_refusals_exit_1_with_one_line) {
   file_write(in_tmp("v1.ckpt"), good, len);
   good[8] = 2;
   snprintf(args, sizeof args, "--headless --load %s", in_tmp("v7.ckpt"));
-  expect_exit(args, 1, "checkpoint format version 7; this flipscope reads versions 2 to 3");
+  expect_exit(args, 1, "checkpoint format version 7; this flipscope reads versions 2 to 4");
   snprintf(args, sizeof args, "--headless --load %s", in_tmp("v1.ckpt"));
-  expect_exit(args, 1, "checkpoint format version 1; this flipscope reads versions 2 to 3");
+  expect_exit(args, 1, "checkpoint format version 1; this flipscope reads versions 2 to 4");
   snprintf(args, sizeof args, "--headless --load %s", tmp);
   expect_exit(args, 1, "not a regular file");
   free(good);

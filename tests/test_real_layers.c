@@ -35,7 +35,7 @@ static void grad_case(GradCase *c) {
   cr_assert_eq(par_init(1), 0);
   ModelSpec spec = {.hidden = {6, 5}, .n_hidden = 2, .real_first = 1, .real_last = 1};
   char err[256];
-  cr_assert_eq(model_create(&c->m, &spec, IN, CLASSES, B, 5, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(model_create(&c->m, &spec, &(ModelInput){.dim = IN}, CLASSES, B, 5, err, sizeof err), 0, "%s", err);
   cr_assert_eq(c->m.n_layers, 1, "only the middle layer is binary");
   Rng r;
   rng_seed(&r, 3, 0);

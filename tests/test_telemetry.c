@@ -37,7 +37,7 @@ static void rig_make(Rig *r, unsigned window, TelHistMode hist) {
   r->packed = 0;
   ModelSpec spec = {.n_hidden = 0}; /* mlp: */
   char err[256];
-  cr_assert_eq(model_create(&r->m, &spec, 8, 4, 1, 7, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(model_create(&r->m, &spec, &(ModelInput){.dim = 8}, 4, 1, 7, err, sizeof err), 0, "%s", err);
   OptConfig oc;
   optim_defaults(OPT_CEMA, &oc);
   size_t sizes[1] = {32};
@@ -221,7 +221,7 @@ Test(telemetry, large_layer_subsample_spans_every_column) {
   Model m;
   ModelSpec spec = {.n_hidden = 0}; /* mlp: */
   char err[256];
-  cr_assert_eq(model_create(&m, &spec, 784, 64, 1, 3, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(model_create(&m, &spec, &(ModelInput){.dim = 784}, 64, 1, 3, err, sizeof err), 0, "%s", err);
   TelemetryConfig tc;
   telemetry_defaults(&tc);
   Telemetry *t = telemetry_create(&tc, &m, 3, err, sizeof err);

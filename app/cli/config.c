@@ -61,8 +61,8 @@ static const OptionDef app_options[] = {
     {"train-frac", K_UNIT, AT(train_frac), "2-D sets and CSV: share of samples for training (default 0.5, CSV 0.8)"},
     {"val-frac", K_FRACTION, AT(val_frac), "hold this share of the training split out as validation (val_acc)"},
     {"label-col", K_COUNT, AT(label_col), "CSV: the label's column, counted from 1 (default 1)"},
-    {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths (default mlp:1024x1024)"},
-    {"real-first", K_SHAPE_FLAG, AT(model.real_first), "the first dense layer keeps real weights, trained by Adam at --real-lr"},
+    {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths, or cnn:c32-p-c64-p-f256 for images (README; default mlp:1024x1024)"},
+    {"real-first", K_SHAPE_FLAG, AT(model.real_first), "the first layer (dense or convolution) keeps real weights, trained by Adam at --real-lr"},
     {"real-last", K_SHAPE_FLAG, AT(model.real_last), "the last dense layer keeps real weights, trained by Adam at --real-lr"},
     {"opt", K_OPT, 0, "cema | bop | bop2 | sgd | adam | adamw | iir (default cema)"},
     /* the optimizer settings of engine/settings.h come here (all_options) */

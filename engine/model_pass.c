@@ -1,0 +1,162 @@
+/* model_pass.c — a model's forward and backward passes, layer by layer in the
+ * order data flows (model_sequence): each layer's product (dense or
+ * convolution, on floats or on packed signs), its pooling, batch norm, real
+ * shortcut and sign activation, and the same backwards with the optimizer
+ * stepping each binary layer's weights as soon as their gradient is ready. */
+#include "engine/model.h"
+
+#include <string.h>
+
+#include "engine/activation.h"
+#include "engine/batchnorm.h"
+#include "engine/bitpack.h"
+#include "engine/conv.h"
+#include "engine/dense.h"
+#include "engine/kernels.h"
+#include "engine/model_shape.h"
+#include "engine/pool.h"
+
+static int is_real(const Model *m, const Layer *L) {
+  return L == &m->real_first || L == &m->real_last;
+}
+
+/* out = L's product before pooling: x W^T (dense) or conv(x, W), from the
+ * floats x, or from the packed signs bits when x is NULL. */
+static void product_forward(const Model *m, const MatmulKernels *mm, const Layer *L,
+                            const float *x, const uint64_t *bits, size_t B, float *out) {
+  if (L->conv && x) conv_forward_real(&L->geom, x, L->sign, B, out, m->scratch);
+  else if (L->conv) conv_forward_binary(&L->geom, bits, L->bits, B, out, m->scratch);
+  else if (x) dense_forward_real(mm, x, L->sign, B, L->in, L->out, out);
+  else dense_forward_binary(bits, L->bits, B, L->in, L->out, out);
+}
+
+/* h (B x P x N) = the pooling of conv_out (B x Ho x Wo x N). */
+static void pool_forward(Layer *L, size_t B) {
+  size_t H = L->geom.out_height, W = L->geom.out_width, N = L->out;
+  if (L->pool == POOL_MAX2) maxpool2_forward(L->conv_out, B, H, W, N, L->h, L->pool_arg);
+  else if (L->pool == POOL_AVG2) avgpool2_forward(L->conv_out, B, H, W, N, L->h);
+  else if (L->pool == POOL_GLOBAL) global_avgpool_forward(L->conv_out, B, H, W, N, L->h);
+}
+
+/* conv_out = dL/d(product) from dz = dL/dh through the pooling. */
+static void pool_backward(Layer *L, size_t B) {
+  size_t H = L->geom.out_height, W = L->geom.out_width, N = L->out;
+  if (L->pool == POOL_MAX2) maxpool2_backward(L->dz, L->pool_arg, B, H, W, N, L->conv_out);
+  else if (L->pool == POOL_AVG2) avgpool2_backward(L->dz, B, H, W, N, L->conv_out);
+  else if (L->pool == POOL_GLOBAL) global_avgpool_backward(L->dz, B, H, W, N, L->conv_out);
+}
+
+/* Batch norm of L's product h into z over its B x P rows of N features
+ * (batch statistics in training, else the running ones). */
+static void norm_forward(Layer *L, size_t B, int training) {
+  size_t rows = B * L->pixels;
+  if (training)
+    bn_forward_train(L->h, rows, L->out, L->bn_scale, L->bn_shift, L->xhat, L->rstd, L->z,
+                     L->run_mean, L->run_var);
+  else
+    bn_forward_eval(L->h, rows, L->out, L->bn_scale, L->bn_shift, L->run_mean, L->run_var, L->z);
+}
+
+static void add_to(float *y, const float *x, size_t n) {
+  for (size_t i = 0; i < n; i++) y[i] += x[i];
+}
+
+/* Layer L's forward pass on the output of `below` (NULL: the data x):
+ * product (real weights and the first layer read floats, the others packed
+ * signs), pooling, batch norm, shortcut, and for a hidden layer the signs,
+ * packed as the layer above reads them. */
+static void layer_forward(Model *m, const MatmulKernels *mm, Layer *L, const Layer *below,
+                          const float *x, size_t B, int training, int hidden) {
+  int floats = !below || is_real(m, L);
+  const float *in = below ? below->a : x;
+  product_forward(m, mm, L, floats ? in : NULL, floats ? NULL : below->abits, B,
+                  L->pool ? L->conv_out : L->h);
+  pool_forward(L, B);
+  norm_forward(L, B, training);
+  size_t values = layer_values(L, B);
+  if (L->shortcut) add_to(L->z, below->z, values);
+  if (hidden) sign_forward(L->z, B * L->pack_rows, values / (B * L->pack_rows), L->a, L->abits);
+}
+
+const float *model_forward(Model *m, const float *x, size_t B, int training) {
+  const MatmulKernels *mm = matmul_for(m->precision);
+  Layer *seq[MODEL_MAX_LAYERS + 2];
+  size_t n = model_sequence(m, seq);
+  for (size_t d = 0; d < n; d++)
+    layer_forward(m, mm, seq[d], d ? seq[d - 1] : NULL, x, B, training, d + 1 < n);
+  return seq[n - 1]->z;
+}
+
+/* Runs the model's update on rows [r0, r1) of one layer, then re-packs those
+ * rows' bits if any sign flipped (model_packs_layer says which layers use them). */
+typedef struct {
+  Model *m;
+  size_t layer;
+  const ModelUpdate *update;
+} RowUpdate;
+
+static size_t update_rows(void *ctx, size_t r0, size_t r1) {
+  const RowUpdate *u = ctx;
+  Layer *L = &u->m->layer[u->layer];
+  size_t flips = u->update->fn(u->update->ctx, u->layer, r0 * L->in, r1 * L->in);
+  if (flips && model_packs_layer(u->m, u->layer)) {
+    uint64_t *bits = L->bits + r0 * bits_words(L->in);
+    bits_pack_rows(L->sign + r0 * L->in, r1 - r0, L->in, bits);
+    if (u->update->repacked)
+      u->update->repacked(u->update->ctx, u->layer, r0 * L->in, r1 * L->in, flips, bits);
+  }
+  return flips;
+}
+
+/* dx (B x in_features) = dL/dx from dprod, L's product's gradient, through
+ * the weights (the signs before this step's flips). */
+static void product_backward_input(const Model *m, const MatmulKernels *mm, const Layer *L,
+                                   const float *dprod, size_t B, float *dx) {
+  if (L->conv) conv_backward_input(&L->geom, dprod, L->sign, B, dx, m->scratch);
+  else dense_backward_input(mm, dprod, L->sign, B, L->in, L->out, dx);
+}
+
+/* grad (N x K) = dL/dW from dprod and the layer's float input x, then the
+ * update on each block of rows; returns the flips. */
+static size_t product_backward_weights(const Model *m, const MatmulKernels *mm, Layer *L,
+                                       const float *dprod, const float *x, size_t B,
+                                       const DenseUpdate *update) {
+  if (L->conv) return conv_backward_weights(&L->geom, dprod, x, B, L->grad, update, m->scratch);
+  return dense_backward_weights(mm, dprod, x, B, L->in, L->out, L->grad, update);
+}
+
+/* Binary layer l's weight update, or NULL for a real layer or no update. */
+static const DenseUpdate *layer_update(Model *m, const Layer *L, const ModelUpdate *update,
+                                       RowUpdate *rows, DenseUpdate *out) {
+  if (!update || is_real(m, L)) return NULL;
+  *rows = (RowUpdate){m, (size_t)(L - m->layer), update};
+  *out = (DenseUpdate){update_rows, rows};
+  return out;
+}
+
+void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
+                    const ModelUpdate *update, size_t *layer_flips) {
+  const MatmulKernels *mm = matmul_for(m->precision);
+  Layer *seq[MODEL_MAX_LAYERS + 2];
+  const float *dz = dlogits;
+  for (size_t d = model_sequence(m, seq); d-- > 0;) {
+    Layer *L = seq[d], *below = d ? seq[d - 1] : NULL;
+    size_t values = layer_values(L, B);
+    /* The shortcut passes dL/dz straight down; h holds it meanwhile. */
+    if (L->shortcut) memcpy(L->h, dz, values * sizeof(float));
+    bn_backward(dz, L->xhat, L->rstd, L->bn_scale, B * L->pixels, L->out, L->dz, L->bn_dscale,
+                L->bn_dshift);
+    const float *dprod = L->dz;
+    if (L->pool) pool_backward(L, B), dprod = L->conv_out;
+    if (below) product_backward_input(m, mm, L, dprod, B, m->dx);
+    RowUpdate rows;
+    DenseUpdate dense;
+    const DenseUpdate *up = layer_update(m, L, update, &rows, &dense);
+    size_t flips = product_backward_weights(m, mm, L, dprod, below ? below->a : x, B, up);
+    if (layer_flips && !is_real(m, L)) layer_flips[L - m->layer] = flips;
+    if (!below) break;
+    ste_backward(m->dx, below->z, layer_values(below, B), below->dz);
+    if (L->shortcut) add_to(below->dz, L->h, values);
+    dz = below->dz;
+  }
+}
