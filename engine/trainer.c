@@ -65,6 +65,12 @@ int trainer_check(const TrainConfig *tc, const OptConfig *oc, const DataSplit *t
   return optim_check(oc, err, errlen) ? ERR_USAGE : 0;
 }
 
+int trainer_check_model(const ModelSpec *spec, const DataSplit *train, char *err, size_t errlen) {
+  Model shape;
+  ModelInput in = trainer_model_input(train);
+  return model_shape(&shape, spec, &in, train->classes, 1, err, errlen);
+}
+
 ModelInput trainer_model_input(const DataSplit *train) {
   size_t pixels = train->width * train->height;
   size_t channels = pixels && train->dim % pixels == 0 ? train->dim / pixels : 0;

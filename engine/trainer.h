@@ -80,6 +80,9 @@ const PhaseTimes *trainer_times(const Trainer *t);
 Model *trainer_model(Trainer *t);
 Optimizer *trainer_optimizer(Trainer *t);
 
+/* 0, or ERR_USAGE with one line when the spec does not fit the split's
+ * samples (a cnn: model on flat data, a kernel larger than the image). */
+int trainer_check_model(const ModelSpec *spec, const DataSplit *train, char *err, size_t errlen);
 /* What a model trained on this split reads: its features, and the image
  * shape when the split has one (channels = dim / (width x height)). */
 ModelInput trainer_model_input(const DataSplit *train);

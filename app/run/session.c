@@ -133,6 +133,8 @@ int session_open(Session *s, const Config *cfg, const SessionNeeds *needs, char 
     return errors_exit_status(rc);
   if (strcmp(cfg->data, "auto") == 0)
     fprintf(stderr, "flipscope: --data auto chose %s\n", s->data.name);
+  if ((rc = trainer_check_model(&cfg->model, &s->data.train, err, errlen)) != 0)
+    return errors_exit_status(rc);
   if (check_memory(cfg, &s->data, s->threads, err, errlen)) return EXIT_RUNTIME;
   if ((rc = trainer_check(&cfg->train, &cfg->opt, &s->data.train, err, errlen)) != 0)
     return errors_exit_status(rc);
