@@ -58,7 +58,7 @@ static const char *contender_name(const Contender *c) {
 
 static void run(const Contender *c, const Problem *p) {
   if (c->level == FLOAT_CONV)
-    conv_forward_real(&p->g, p->x, p->sign, p->B, p->y, p->scratch);
+    conv_forward_real(&matmul_blas, &p->g, p->x, p->sign, p->B, p->y, p->scratch);
   else
     conv_forward_binary_variant((SimdLevel)c->level, &p->g, p->xbits, p->wbits, p->B, p->y,
                                 p->scratch);

@@ -1,10 +1,10 @@
-/* conv.c — the binary convolution layer: geometry, the forward products
- * (XNOR-popcount on bits, sgemm on floats) and the backward ones, each split
- * over the thread pool in blocks of output positions or output channels.
+/* conv.c — the binary convolution layer: the forward products
+ * (XNOR-popcount on bits, a real product of matmul.h on floats) and the
+ * backward ones, each split over the thread pool in blocks of output
+ * positions, images or output channels.
  */
 #include "engine/conv.h"
 
-#include <cblas.h>
 #include <string.h>
 
 #include "engine/bitpack.h"
@@ -28,10 +28,11 @@ enum { BIT_ROWS = 192, FLOAT_ROWS = 128, ROW_GRAIN = 12, CHANNEL_GRAIN = 16 };
 static size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
 
 /* Scratch: the padding correction's table (conv_padding.h), then one slot
- * per thread holding a block of bit or float im2col rows. */
+ * per thread holding a block of bit or float im2col rows, and (for the
+ * weight gradient) a block's share of the thread's gradient rows. */
 static size_t slot_bytes(const ConvGeom *g) {
   size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t);
-  size_t floats = FLOAT_ROWS * g->taps * sizeof(float);
+  size_t floats = (FLOAT_ROWS + g->out_ch) * g->taps * sizeof(float);
   return round64(bits > floats ? bits : floats);
 }
 
@@ -41,6 +42,7 @@ size_t conv_scratch_bytes(const ConvGeom *g, size_t threads) {
 
 typedef struct {
   const ConvGeom *g;
+  const MatmulKernels *mm;
   const uint64_t *xbits, *wbits;
   const float *x, *sign, *dy;
   float *out; /* y, dx or grad */
@@ -58,8 +60,9 @@ static void *job_slot(const ConvJob *j, size_t begin) {
   return j->slots + begin / j->chunk * slot_bytes(j->g);
 }
 
-static ConvJob job_new(const ConvGeom *g, void *scratch, size_t n, size_t grain) {
-  return (ConvJob){.g = g, .slots = (char *)scratch + conv_padfix_bytes(g), .n = n,
+static ConvJob job_new(const ConvGeom *g, const MatmulKernels *mm, void *scratch, size_t n,
+                       size_t grain) {
+  return (ConvJob){.g = g, .mm = mm, .slots = (char *)scratch + conv_padfix_bytes(g), .n = n,
                    .grain = grain, .chunk = par_chunk(n, grain)};
 }
 
@@ -109,7 +112,7 @@ static void forward_binary_rows(void *ctx, size_t p0, size_t p1) {
 void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint64_t *xbits,
                                  const uint64_t *wbits, size_t B, float *y, void *scratch) {
   size_t positions = B * g->out_height * g->out_width;
-  ConvJob job = job_new(g, scratch, positions, ROW_GRAIN);
+  ConvJob job = job_new(g, NULL, scratch, positions, ROW_GRAIN);
   job.xbits = xbits;
   job.wbits = wbits;
   job.out = y;
@@ -133,19 +136,18 @@ static void forward_real_rows(void *ctx, size_t p0, size_t p1) {
   const ConvJob *j = ctx;
   const ConvGeom *g = j->g;
   float *cols = job_slot(j, p0);
-  int K = (int)g->taps, N = (int)g->out_ch;
+  size_t K = g->taps, N = g->out_ch;
   for (size_t r0 = p0; r0 < p1; r0 += FLOAT_ROWS) {
     size_t r1 = r0 + FLOAT_ROWS < p1 ? r0 + FLOAT_ROWS : p1;
     conv_im2col_floats(g, j->x, r0, r1, cols);
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(r1 - r0), N, K, 1.0f, cols, K,
-                j->sign, K, 0.0f, j->out + r0 * g->out_ch, N);
+    j->mm->nt(r1 - r0, N, K, cols, K, j->sign, K, j->out + r0 * N, N);
   }
 }
 
-void conv_forward_real(const ConvGeom *g, const float *x, const float *sign, size_t B,
-                       float *y, void *scratch) {
+void conv_forward_real(const MatmulKernels *mm, const ConvGeom *g, const float *x,
+                       const float *sign, size_t B, float *y, void *scratch) {
   size_t positions = B * g->out_height * g->out_width;
-  ConvJob job = job_new(g, scratch, positions, ROW_GRAIN);
+  ConvJob job = job_new(g, mm, scratch, positions, ROW_GRAIN);
   job.x = x;
   job.sign = sign;
   job.out = y;
@@ -161,19 +163,18 @@ static void backward_input_images(void *ctx, size_t b0, size_t b1) {
   const ConvGeom *g = j->g;
   float *cols = job_slot(j, b0);
   size_t per_image = g->out_height * g->out_width, image = g->height * g->width * g->in_ch;
-  int K = (int)g->taps, N = (int)g->out_ch;
+  size_t K = g->taps, N = g->out_ch;
   memset(j->out + b0 * image, 0, (b1 - b0) * image * sizeof(float));
   for (size_t r0 = b0 * per_image; r0 < b1 * per_image; r0 += FLOAT_ROWS) {
     size_t r1 = r0 + FLOAT_ROWS < b1 * per_image ? r0 + FLOAT_ROWS : b1 * per_image;
-    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(r1 - r0), K, N, 1.0f,
-                j->dy + r0 * g->out_ch, N, j->sign, K, 0.0f, cols, K);
+    j->mm->nn(r1 - r0, K, N, j->dy + r0 * N, N, j->sign, K, cols, K);
     conv_col2im_add(g, cols, r0, r1, j->out);
   }
 }
 
-void conv_backward_input(const ConvGeom *g, const float *dy, const float *sign, size_t B,
-                         float *dx, void *scratch) {
-  ConvJob job = job_new(g, scratch, B, 1);
+void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
+                         const float *sign, size_t B, float *dx, void *scratch) {
+  ConvJob job = job_new(g, mm, scratch, B, 1);
   job.dy = dy;
   job.sign = sign;
   job.out = dx;
@@ -181,29 +182,30 @@ void conv_backward_input(const ConvGeom *g, const float *dy, const float *sign, 
   job_run(&job, backward_input_images, MIN_PARALLEL_FLOAT_MACS);
 }
 
-/* grad rows [n0, n1) = sum over blocks of positions of dy[:, n0:n1]^T im2col(x);
- * each thread gathers the blocks itself, so a gradient row sums its blocks in
- * one order whatever the thread count. */
+/* grad rows [n0, n1) = sum over blocks of positions of dy[:, n0:n1]^T im2col(x):
+ * each block's product lands in the slot's partial rows and is added to the
+ * gradient in block order. Each thread gathers the blocks itself, so a
+ * gradient row sums its blocks in one order whatever the thread count. */
 static void backward_weights_channels(void *ctx, size_t n0, size_t n1) {
   ConvJob *j = ctx;
   const ConvGeom *g = j->g;
-  float *cols = job_slot(j, n0);
-  size_t positions = j->positions;
-  int K = (int)g->taps, N = (int)g->out_ch;
+  float *cols = job_slot(j, n0), *part = cols + FLOAT_ROWS * g->taps;
+  size_t positions = j->positions, K = g->taps, N = g->out_ch, rows = (n1 - n0) * K;
+  float *grad = j->out + n0 * K;
+  memset(grad, 0, rows * sizeof(float));
   for (size_t r0 = 0; r0 < positions; r0 += FLOAT_ROWS) {
     size_t r1 = r0 + FLOAT_ROWS < positions ? r0 + FLOAT_ROWS : positions;
     conv_im2col_floats(g, j->x, r0, r1, cols);
-    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(n1 - n0), K, (int)(r1 - r0),
-                1.0f, j->dy + r0 * g->out_ch + n0, N, cols, K, r0 ? 1.0f : 0.0f,
-                j->out + n0 * g->taps, K);
+    j->mm->tn(n1 - n0, K, r1 - r0, j->dy + r0 * N + n0, N, cols, K, part, K);
+    for (size_t i = 0; i < rows; i++) grad[i] += part[i];
   }
-  if (positions == 0) memset(j->out + n0 * g->taps, 0, (n1 - n0) * g->taps * sizeof(float));
   j->flips[n0 / j->chunk] = j->update ? j->update->fn(j->update->ctx, n0, n1) : 0;
 }
 
-size_t conv_backward_weights(const ConvGeom *g, const float *dy, const float *x, size_t B,
-                             float *grad, const DenseUpdate *update, void *scratch) {
-  ConvJob job = job_new(g, scratch, g->out_ch, CHANNEL_GRAIN);
+size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
+                             const float *x, size_t B, float *grad, const DenseUpdate *update,
+                             void *scratch) {
+  ConvJob job = job_new(g, mm, scratch, g->out_ch, CHANNEL_GRAIN);
   job.dy = dy;
   job.x = x;
   job.out = grad;

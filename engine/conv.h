@@ -13,7 +13,8 @@
  *
  * Binary input (bit-packed signs) goes through the XNOR-popcount GEMM
  * (bitpack.h) on a bit-packed im2col; real input (the first layer) and the
- * backward pass go through cblas_sgemm on float im2col blocks. Work is split
+ * backward pass go through the real products of matmul.h (mm: the model's
+ * precision, as for dense.h) on float im2col blocks. Work is split
  * between the threads of parallel.h so that every output element is computed
  * by the same code in the same order whatever the thread count: results do
  * not depend on it. Nothing is allocated: the caller provides a scratch
@@ -46,15 +47,15 @@ void conv_forward_binary(const ConvGeom *g, const uint64_t *xbits, const uint64_
 void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint64_t *xbits,
                                  const uint64_t *wbits, size_t B, float *y, void *scratch);
 /* y (B x Ho x Wo x N) = conv(x, sign) for real input x (B x H x W x C) and
- * sign (N x K floats, +-1): float im2col + cblas_sgemm. */
-void conv_forward_real(const ConvGeom *g, const float *x, const float *sign, size_t B,
-                       float *y, void *scratch);
+ * sign (N x K floats: +-1, or a real layer's weights): float im2col + mm. */
+void conv_forward_real(const MatmulKernels *mm, const ConvGeom *g, const float *x,
+                       const float *sign, size_t B, float *y, void *scratch);
 /* dx (B x H x W x C) = dL/dx from dy (B x Ho x Wo x N) through sign (N x K):
  *   dx[b][ih][iw][c] = sum over (oh, ow, kh, kw) that read (ih, iw), and n,
  *                      of dy[b][oh][ow][n] sign[n][kh][kw][c];
  * padded taps receive nothing. */
-void conv_backward_input(const ConvGeom *g, const float *dy, const float *sign, size_t B,
-                         float *dx, void *scratch);
+void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
+                         const float *sign, size_t B, float *dx, void *scratch);
 /* grad (N x K) = dL/dW from dy (B x Ho x Wo x N) and the layer input x
  * (B x H x W x C floats, the +-1 signs for a binary layer):
  *   grad[n][kh][kw][c] = sum over b, (oh, ow) with (ih, iw) inside the image
@@ -62,7 +63,8 @@ void conv_backward_input(const ConvGeom *g, const float *dy, const float *sign, 
  * Then update (if not NULL) on each block of rows [n0, n1) as soon as its
  * gradient is complete, as dense_backward_weights does; returns the flips
  * the update reported. */
-size_t conv_backward_weights(const ConvGeom *g, const float *dy, const float *x, size_t B,
-                             float *grad, const DenseUpdate *update, void *scratch);
+size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
+                             const float *x, size_t B, float *grad, const DenseUpdate *update,
+                             void *scratch);
 
 #endif

@@ -85,13 +85,20 @@ static void bn_forward_train_loop(const float *x, size_t B, size_t N, const floa
     }
 }
 
-/* bn_forward_eval. */
+/* bn_forward_eval: the roots are taken once per feature, a block of
+ * features at a time, and divided by as the formula says. */
 static void bn_forward_eval_loop(const float *x, size_t B, size_t N, const float *scale,
                                  const float *shift, const float *run_mean, const float *run_var,
                                  float *y) {
-  for (size_t b = 0; b < B; b++)
-    for (size_t n = 0; n < N; n++)
-      y[b * N + n] = scale[n] * ((x[b * N + n] - run_mean[n]) / sqrtf(run_var[n] + BN_EPS)) + shift[n];
+  enum { BLOCK = 256 };
+  float root[BLOCK];
+  for (size_t n0 = 0; n0 < N; n0 += BLOCK) {
+    size_t n1 = n0 + BLOCK < N ? n0 + BLOCK : N;
+    for (size_t n = n0; n < n1; n++) root[n - n0] = sqrtf(run_var[n] + BN_EPS);
+    for (size_t b = 0; b < B; b++)
+      for (size_t n = n0; n < n1; n++)
+        y[b * N + n] = scale[n] * ((x[b * N + n] - run_mean[n]) / root[n - n0]) + shift[n];
+  }
 }
 
 /* bn_backward. */

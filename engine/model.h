@@ -25,6 +25,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "engine/activation.h"
 #include "engine/conv_geom.h"
 #include "engine/matmul.h"
 
@@ -49,6 +50,7 @@ typedef struct {
   size_t n_hidden;
   int cnn;                   /* written as "cnn:...", the input read as an image */
   int real_first, real_last; /* the first / last layer has real weights */
+  SteKind ste;               /* the sign activations' backward pass */
 } ModelSpec;
 
 /* What the model reads per sample: dim features, or (height, width and

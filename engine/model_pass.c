@@ -24,7 +24,7 @@ static int is_real(const Model *m, const Layer *L) {
  * floats x, or from the packed signs bits when x is NULL. */
 static void product_forward(const Model *m, const MatmulKernels *mm, const Layer *L,
                             const float *x, const uint64_t *bits, size_t B, float *out) {
-  if (L->conv && x) conv_forward_real(&L->geom, x, L->sign, B, out, m->scratch);
+  if (L->conv && x) conv_forward_real(mm, &L->geom, x, L->sign, B, out, m->scratch);
   else if (L->conv) conv_forward_binary(&L->geom, bits, L->bits, B, out, m->scratch);
   else if (x) dense_forward_real(mm, x, L->sign, B, L->in, L->out, out);
   else dense_forward_binary(bits, L->bits, B, L->in, L->out, out);
@@ -112,7 +112,7 @@ static size_t update_rows(void *ctx, size_t r0, size_t r1) {
  * the weights (the signs before this step's flips). */
 static void product_backward_input(const Model *m, const MatmulKernels *mm, const Layer *L,
                                    const float *dprod, size_t B, float *dx) {
-  if (L->conv) conv_backward_input(&L->geom, dprod, L->sign, B, dx, m->scratch);
+  if (L->conv) conv_backward_input(mm, &L->geom, dprod, L->sign, B, dx, m->scratch);
   else dense_backward_input(mm, dprod, L->sign, B, L->in, L->out, dx);
 }
 
@@ -121,7 +121,8 @@ static void product_backward_input(const Model *m, const MatmulKernels *mm, cons
 static size_t product_backward_weights(const Model *m, const MatmulKernels *mm, Layer *L,
                                        const float *dprod, const float *x, size_t B,
                                        const DenseUpdate *update) {
-  if (L->conv) return conv_backward_weights(&L->geom, dprod, x, B, L->grad, update, m->scratch);
+  if (L->conv)
+    return conv_backward_weights(mm, &L->geom, dprod, x, B, L->grad, update, m->scratch);
   return dense_backward_weights(mm, dprod, x, B, L->in, L->out, L->grad, update);
 }
 
@@ -155,7 +156,7 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
     size_t flips = product_backward_weights(m, mm, L, dprod, below ? below->a : x, B, up);
     if (layer_flips && !is_real(m, L)) layer_flips[L - m->layer] = flips;
     if (!below) break;
-    ste_backward(m->dx, below->z, layer_values(below, B), below->dz);
+    ste_backward(m->spec.ste, m->dx, below->z, layer_values(below, B), below->dz);
     if (L->shortcut) add_to(below->dz, L->h, values);
     dz = below->dz;
   }

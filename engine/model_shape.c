@@ -43,7 +43,9 @@ void model_spec_describe(const ModelSpec *spec, char *buf, size_t len) {
   model_spec_format(spec, buf, len);
   size_t used = strlen(buf);
   if (spec->real_first && used < len) used += (size_t)snprintf(buf + used, len - used, " real-first");
-  if (spec->real_last && used < len) snprintf(buf + used, len - used, " real-last");
+  if (spec->real_last && used < len) used += (size_t)snprintf(buf + used, len - used, " real-last");
+  if (spec->ste != STE_HARDTANH && used < len)
+    snprintf(buf + used, len - used, " ste %s", ste_names[spec->ste]);
 }
 
 /* The spec must leave a binary layer between the real ones. */

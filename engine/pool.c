@@ -28,16 +28,20 @@ static void each_window(Pool2 *p, void (*fn)(Pool2 *p, const size_t at[4], size_
       }
 }
 
+/* The first largest of the four, or the first NaN: written without
+ * branches, so the loop over the channels runs as vector selects. */
 static void max_window(Pool2 *p, const size_t at[4], size_t out) {
+  const float *in = p->in;
   for (size_t c = 0; c < p->C; c++) {
-    float best = p->in[at[0] + c];
+    float best = in[at[0] + c];
     uint8_t arg = 0;
-    for (uint8_t i = 1; i < 4 && !isnan(best); i++) {
-      float v = p->in[at[i] + c];
-      if (v > best || isnan(v)) {
-        best = v;
-        arg = i;
-      }
+    int nan = best != best;
+    for (uint8_t i = 1; i < 4; i++) {
+      float v = in[at[i] + c];
+      int take = (!nan) & ((v > best) | (v != v));
+      best = take ? v : best;
+      arg = take ? i : arg;
+      nan |= v != v;
     }
     p->out[out + c] = best;
     p->arg_out[out + c] = arg;

@@ -13,6 +13,7 @@
 #include "engine/conv.h"
 #include "engine/conv_reference.h"
 #include "engine/error.h"
+#include "engine/matmul.h"
 #include "engine/parallel.h"
 #include "engine/pool.h"
 #include "engine/rng.h"
@@ -139,6 +140,7 @@ static void check_forward_variant(SimdLevel level) {
   par_shutdown();
 }
 
+
 Test(conv, forward_scalar_equals_definition) { check_forward_variant(SIMD_SCALAR); }
 Test(conv, forward_avx2_equals_definition) { check_forward_variant(SIMD_AVX2); }
 Test(conv, forward_avx512_equals_definition) { check_forward_variant(SIMD_AVX512); }
@@ -149,12 +151,21 @@ Test(conv, forward_avx512_equals_definition) { check_forward_variant(SIMD_AVX512
  * extra term breaks it. */
 #define CONV_TOLERANCE 1e-5
 
-static void assert_close(const char *what, const Case *t, const float *got, const float *want,
-                         const float *want_abs, size_t count) {
+/* With bf16 inputs each product moves by at most (2^-7 + 2^-16) of its
+ * magnitude (both inputs rounded, matmul.h), and the fp32 sums add theirs. */
+#define CONV_BF16_TOLERANCE (0x1p-7 + 0x1p-16 + CONV_TOLERANCE)
+
+static void assert_within(const char *what, const Case *t, const float *got, const float *want,
+                          const float *want_abs, size_t count, double tolerance) {
   for (size_t e = 0; e < count; e++)
-    cr_assert(fabs((double)got[e] - want[e]) <= CONV_TOLERANCE * want_abs[e],
+    cr_assert(fabs((double)got[e] - want[e]) <= tolerance * want_abs[e],
               "%s " CASE_FMT ": [%zu] = %.9g, the definition gives %.9g (terms' |sum| %g)", what,
               CASE_ARGS(*t), e, got[e], want[e], want_abs[e]);
+}
+
+static void assert_close(const char *what, const Case *t, const float *got, const float *want,
+                         const float *want_abs, size_t count) {
+  assert_within(what, t, got, want, want_abs, count, CONV_TOLERANCE);
 }
 
 /* Real input through float im2col + sgemm: exact for +-1 input (integer
@@ -170,7 +181,7 @@ Test(conv, forward_real_equals_definition) {
     float *want = malloc(o.out * sizeof *want), *want_abs = malloc(o.out * sizeof *want);
     float *got = nan_floats(o.out);
     conv_reference_forward(&o.g, o.x, o.w, cases[i].B, want, want_abs);
-    conv_forward_real(&o.g, o.x, o.w, cases[i].B, got, o.scratch);
+    conv_forward_real(&matmul_blas, &o.g, o.x, o.w, cases[i].B, got, o.scratch);
     if (signs)
       cr_assert(memcmp(got, want, o.out * sizeof *got) == 0, "+-1 input " CASE_FMT,
                 CASE_ARGS(cases[i]));
@@ -183,9 +194,10 @@ Test(conv, forward_real_equals_definition) {
   }
 }
 
-/* Both gradients on +-1 or real layer inputs, against the definition; the
- * SIMD level does not enter them (OpenBLAS chooses its own kernels). */
-Test(conv, backward_equals_definition) {
+/* Both gradients on +-1 or real layer inputs through the products mm,
+ * against the definition within tolerance; the SIMD level does not enter
+ * them (OpenBLAS and AMX have their own kernels). */
+static void check_backward(const MatmulKernels *mm, double tolerance) {
   cr_assert_eq(par_init(2), 0);
   Case cases[MAX_CASES];
   size_t count = all_cases(cases);
@@ -197,22 +209,33 @@ Test(conv, backward_equals_definition) {
     float *want = malloc(o.in * sizeof *want), *want_abs = malloc(o.in * sizeof *want);
     float *got = nan_floats(o.in);
     conv_reference_backward_input(&o.g, o.dy, o.w, t->B, want, want_abs);
-    conv_backward_input(&o.g, o.dy, o.w, t->B, got, o.scratch);
-    assert_close("dx", t, got, want, want_abs, o.in);
+    conv_backward_input(mm, &o.g, o.dy, o.w, t->B, got, o.scratch);
+    assert_within("dx", t, got, want, want_abs, o.in, tolerance);
     free(want);
     free(want_abs);
     free(got);
     want = malloc(o.wts * sizeof *want), want_abs = malloc(o.wts * sizeof *want);
     got = nan_floats(o.wts);
     conv_reference_backward_weights(&o.g, o.dy, o.x, t->B, want, want_abs);
-    cr_assert_eq(conv_backward_weights(&o.g, o.dy, o.x, t->B, got, NULL, o.scratch), 0);
-    assert_close("dW", t, got, want, want_abs, o.wts);
+    cr_assert_eq(conv_backward_weights(mm, &o.g, o.dy, o.x, t->B, got, NULL, o.scratch), 0);
+    assert_within("dW", t, got, want, want_abs, o.wts, tolerance);
     free(want);
     free(want_abs);
     free(got);
     operands_free(&o);
   }
   par_shutdown();
+}
+Test(conv, backward_equals_definition) { check_backward(&matmul_blas, CONV_TOLERANCE); }
+Test(conv, backward_in_bf16_is_within_its_rounding) {
+  check_backward(&matmul_ref_bf16, CONV_BF16_TOLERANCE);
+}
+Test(conv, backward_on_amx_is_within_bf16_rounding) {
+  const char *missing = amx_bf16_missing();
+  if (missing)
+    cr_skip_test("this CPU or kernel lacks %s, so the AMX convolution products are not tested",
+                 missing);
+  check_backward(&matmul_amx_bf16, CONV_BF16_TOLERANCE);
 }
 
 /* Output sizes and padding as Keras computes them (tf.nn.conv2d: same pads
@@ -287,9 +310,9 @@ Test(conv, one_and_two_threads_agree) {
     cr_assert_eq(par_init(threads), 0);
     for (int f = 0; f < 4; f++) res[f] = nan_floats(sizes[f]);
     conv_forward_binary(&o.g, o.xbits, o.wbits, t.B, res[0], o.scratch);
-    conv_forward_real(&o.g, o.x, o.w, t.B, res[1], o.scratch);
-    conv_backward_input(&o.g, o.dy, o.w, t.B, res[2], o.scratch);
-    conv_backward_weights(&o.g, o.dy, o.x, t.B, res[3], NULL, o.scratch);
+    conv_forward_real(&matmul_blas, &o.g, o.x, o.w, t.B, res[1], o.scratch);
+    conv_backward_input(&matmul_blas, &o.g, o.dy, o.w, t.B, res[2], o.scratch);
+    conv_backward_weights(&matmul_blas, &o.g, o.dy, o.x, t.B, res[3], NULL, o.scratch);
   }
   static const char *const names[] = {"binary forward", "real forward", "dx", "dW"};
   for (int f = 0; f < 4; f++) {
@@ -324,10 +347,11 @@ Test(conv, weight_update_gets_every_row_once_when_complete) {
   cr_assert_eq(par_init(2), 0);
   Operands o = operands(&r, &t, 1);
   float *want = malloc(o.wts * sizeof *want), *grad = nan_floats(o.wts);
-  cr_assert_eq(conv_backward_weights(&o.g, o.dy, o.x, t.B, want, NULL, o.scratch), 0);
+  cr_assert_eq(conv_backward_weights(&matmul_blas, &o.g, o.dy, o.x, t.B, want, NULL, o.scratch), 0);
   UpdateLog log = {want, grad, o.g.taps, {0}};
   DenseUpdate update = {log_rows, &log};
-  cr_assert_eq(conv_backward_weights(&o.g, o.dy, o.x, t.B, grad, &update, o.scratch), 2 * t.N);
+  cr_assert_eq(conv_backward_weights(&matmul_blas, &o.g, o.dy, o.x, t.B, grad, &update, o.scratch),
+               2 * t.N);
   for (size_t n = 0; n < t.N; n++) cr_assert_eq(log.seen[n], 1, "row %zu: %zu", n, log.seen[n]);
   free(want);
   free(grad);

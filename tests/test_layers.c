@@ -122,7 +122,7 @@ Test(layers, ste_interior_matches_hardtanh_finite_differences) {
   float z[M], w[M], dz[M];
   fill(&r, z, M, -2, 2);
   fill(&r, w, M, -1, 1);
-  ste_backward(w, z, M, dz);
+  ste_backward(STE_HARDTANH, w, z, M, dz);
   const double h = 1e-3;
   for (int i = 0; i < M; i++) {
     if (fabs(fabs(z[i]) - 1.0) < 2 * h) continue; /* the kink itself has no derivative */
@@ -131,6 +131,33 @@ Test(layers, ste_interior_matches_hardtanh_finite_differences) {
     double fd = (up - down) / (2 * h);
     cr_assert(fabs(fd - dz[i]) < 1e-4, "z=%g: STE %g, hard-tanh %g", z[i], dz[i], fd);
   }
+}
+
+/* Bi-Real Net's ApproxSign: -1 below -1, 2z + z^2 on [-1, 0), 2z - z^2 on
+ * [0, 1), 1 above; its derivative is the STE. Identity passes da as it is. */
+Test(layers, approxsign_and_identity_stes_are_their_functions_derivatives) {
+  enum { M = 64 };
+  Rng r;
+  rng_seed(&r, 12, 0);
+  float z[M], w[M], dz[M], same[M];
+  fill(&r, z, M, -2, 2);
+  fill(&r, w, M, -1, 1);
+  ste_backward(STE_APPROXSIGN, w, z, M, dz);
+  const double h = 1e-3;
+  int inside = 0;
+  for (int i = 0; i < M; i++) {
+    if (fabs(fabs(z[i]) - 1.0) < 2 * h || fabs(z[i]) < 2 * h) continue; /* kinks */
+    double zu = z[i] + h, zd = z[i] - h;
+#define APPROXSIGN(x) ((x) < -1 ? -1.0 : (x) < 0 ? 2 * (x) + (x) * (x) : (x) < 1 ? 2 * (x) - (x) * (x) : 1.0)
+    double fd = w[i] * (APPROXSIGN(zu) - APPROXSIGN(zd)) / (2 * h);
+#undef APPROXSIGN
+    cr_assert(fabs(fd - dz[i]) < 1e-3, "z=%g: STE %g, ApproxSign' %g", z[i], dz[i], fd);
+    inside += fabs(z[i]) < 1;
+  }
+  cr_assert_gt(inside, 10, "the interior is covered");
+  memcpy(same, w, sizeof same);
+  ste_backward(STE_IDENTITY, same, z, M, same);
+  cr_assert_eq(memcmp(same, w, sizeof same), 0);
 }
 
 Test(layers, sign_forward_maps_zero_to_plus_one) {

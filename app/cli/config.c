@@ -38,7 +38,7 @@ typedef enum {
   K_PATH,     /* string */
   K_POLES,    /* 1..OPT_MAX_SECTIONS comma-separated numbers: an iir cascade */
   K_BIQUAD,   /* exactly five comma-separated numbers: an iir biquad */
-  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_PRECISION, K_CONFIG,
+  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_PRECISION, K_STE, K_CONFIG,
   K_CHANGE,   /* STEP:NAME=VALUE, repeatable: an optimizer setting changed mid-run */
   K_TRACE,    /* LAYER:INDEX,... or N: weights traced step by step (engine/trace.h) */
   K_SETTING   /* an optimizer setting of engine/settings.h: its row says the rest */
@@ -64,6 +64,7 @@ static const OptionDef app_options[] = {
     {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths, or cnn:c32-p-c64-p-f256 for images (README; default mlp:1024x1024)"},
     {"real-first", K_SHAPE_FLAG, AT(model.real_first), "the first layer (dense or convolution) keeps real weights, trained by Adam at --real-lr"},
     {"real-last", K_SHAPE_FLAG, AT(model.real_last), "the last dense layer keeps real weights, trained by Adam at --real-lr"},
+    {"ste", K_STE, AT(model.ste), "hardtanh | approxsign | identity: the sign's gradient in the backward pass (default hardtanh; approxsign: Bi-Real Net's)"},
     {"opt", K_OPT, 0, "cema | bop | bop2 | sgd | adam | adamw | iir (default cema)"},
     /* the optimizer settings of engine/settings.h come here (all_options) */
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
@@ -505,12 +506,21 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
   case K_POLES:
   case K_BIQUAD:
     return apply_iir(s, cfg, err, errlen);
-  case K_MODEL: {
-    int real_first = cfg->model.real_first, real_last = cfg->model.real_last;
+  case K_MODEL: { /* the text leaves the flags that shape the model as they are */
+    ModelSpec flags = cfg->model;
     if (model_text_parse(v, &cfg->model, err, errlen)) return -1;
-    cfg->model.real_first = real_first, cfg->model.real_last = real_last;
+    cfg->model.real_first = flags.real_first, cfg->model.real_last = flags.real_last;
+    cfg->model.ste = flags.ste;
     return 0;
   }
+  case K_STE:
+    for (int k = 0; k < STE_KIND_COUNT; k++)
+      if (strcmp(v, ste_names[k]) == 0) {
+        cfg->model.ste = (SteKind)k;
+        return 0;
+      }
+    snprintf(err, errlen, "%s: expected hardtanh, approxsign or identity, got '%s'", s->where, v);
+    return -1;
   case K_SCHEDULE: {
     int per_step = cfg->train.schedule.per_step;
     if (schedule_text_parse(v, &cfg->train.schedule, err, errlen)) return -1;
@@ -1036,6 +1046,10 @@ static size_t format_option(const OptionDef *d, const Config *cfg, const char *d
   case K_SCHEDULE: schedule_text_format(&cfg->train.schedule, v, sizeof v); break;
   case K_SCHEDULE_UNIT: snprintf(v, sizeof v, "%s", cfg->train.schedule.per_step ? "step" : "epoch"); break;
   case K_PRECISION: snprintf(v, sizeof v, "%s", precision_name(cfg->train.precision)); break;
+  case K_STE:
+    if (cfg->model.ste == STE_HARDTANH) return 0; /* the default: as checkpoints before it */
+    snprintf(v, sizeof v, "%s", ste_names[cfg->model.ste]);
+    break;
   default: return 0;
   }
   quote_value(v, quoted, sizeof quoted);
