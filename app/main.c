@@ -12,6 +12,7 @@
 #include "app/commands/headless.h"
 #include "app/cli/presets.h"
 #include "app/run/session.h"
+#include "app/commands/summary_cmd.h"
 #include "app/commands/sweep.h"
 #include "app/live/tui.h"
 
@@ -55,6 +56,7 @@ int main(int argc, char **argv) {
     }
   }
   config_warn_unused(argc - 1, argv + 1, &cfg, stderr);
+  if (cfg.summary) return summary_command(&cfg);
   if (!cfg.headless) {
     if (isatty(STDOUT_FILENO) && isatty(STDIN_FILENO)) {
       if (cfg.n_changes) { /* the live view changes settings by key, not by schedule */

@@ -353,3 +353,24 @@ Test(cnn, a_checkpoint_continues_exactly_and_refuses_another_spec) {
   trainer_free(b);
   trainer_free(other);
 }
+
+Test(cnn, the_summary_counts_what_the_layers_hold) {
+  ProcResult r;
+  run_flipscope("--data glyphs --model cnn:c8-p-c16s2-g-f32 --real-last --summary", &r);
+  cr_assert_eq(r.code, 0, "%s", r.err);
+  /* glyphs are 16x16x1: c8 sees 3x3x1 taps at 16x16 (72 weights, 18,432
+   * MACs on real pixels), pooled to 8x8; c16s2 has 3x3x8 = 72 taps per
+   * channel, 1,152 weights at 4x4 positions (18,432 1-bit MACs); f32 reads
+   * 16; the real classifier 32 x 10 plus batch norm. */
+  const char *rows[] = {
+      " 1  conv 3x3 s1 same, max pool         16x16x1    8x8x8               72        16      0.07             -       18,432\n",
+      " 2  conv 3x3 s2 same, global avg       8x8x8      1x1x16           1,152        32      0.27        18,432            -\n",
+      " 3  dense                              1x1x16     32                 512        64      0.31           512            -\n",
+      " 4  real dense                         32         10                   -       340      1.33             -          320\n",
+      "    total                                                          1,736       452      1.98        18,944       18,752\n"};
+  for (size_t i = 0; i < sizeof rows / sizeof *rows; i++)
+    cr_assert(strstr(r.out, rows[i]), "row %zu missing from:\n%s", i + 1, r.out);
+  run_flipscope("--data xor --model cnn:c4 --summary", &r);
+  cr_assert_eq(r.code, 2);
+  cr_assert(strstr(r.err, "this data set is flat"), "%s", r.err);
+}

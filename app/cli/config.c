@@ -102,6 +102,7 @@ static const OptionDef app_options[] = {
     {"pace", K_RATE, AT(pace), "live view: N steps per second at the start (0: as fast as it goes; default 0)"},
     {"screen", K_PATH, AT(screen_path), "write the final dashboard as text to FILE (with --headless too)"},
     {"config", K_CONFIG, 0, "read key = value lines (same keys as these options) from FILE"},
+    {"summary", K_FLAG, AT(summary), "print the model's layers (shapes, parameters, memory, MACs) for --data and stop"},
     {"help", K_FLAG, AT(help), "print this reference"},
     {"version", K_FLAG, AT(version), "print the version"},
 };

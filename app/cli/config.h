@@ -25,6 +25,7 @@ typedef struct {
 typedef struct {
   int headless;
   int help, version;
+  int summary;              /* --summary: print the model's layers and stop */
   char data[CONFIG_PATH_MAX];
   /* data-set options and checkpoints (datasets/dataset.h, app/io/checkpoint_file.h) */
   double noise, train_frac, val_frac;  /* 0: not given */

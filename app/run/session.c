@@ -107,6 +107,12 @@ static int start_telemetry(Session *s, Trainer *t, const Config *cfg, char *err,
   return 0;
 }
 
+DatasetOptions session_dataset_options(const Config *cfg) {
+  return (DatasetOptions){.seed = cfg->train.seed, .noise = cfg->noise,
+                          .train_frac = cfg->train_frac, .val_frac = cfg->val_frac,
+                          .label_col = cfg->label_col};
+}
+
 int session_open(Session *s, const Config *cfg, const SessionNeeds *needs, char *err,
                  size_t errlen) {
   memset(s, 0, sizeof *s);
@@ -126,9 +132,7 @@ int session_open(Session *s, const Config *cfg, const SessionNeeds *needs, char 
     snprintf(err, errlen, "--threads: cannot start %d threads", s->threads);
     return EXIT_RUNTIME;
   }
-  DatasetOptions dopt = {.seed = cfg->train.seed, .noise = cfg->noise,
-                         .train_frac = cfg->train_frac, .val_frac = cfg->val_frac,
-                         .label_col = cfg->label_col};
+  DatasetOptions dopt = session_dataset_options(cfg);
   if ((rc = dataset_load(cfg->data, &dopt, &s->data, err, errlen)) != 0)
     return errors_exit_status(rc);
   if (strcmp(cfg->data, "auto") == 0)

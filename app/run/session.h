@@ -11,6 +11,7 @@
 #include "app/logs/runlog.h"
 #include "app/run/sink.h"
 #include "datasets/dataset.h"
+#include "datasets/load.h"
 #include "engine/trainer.h"
 
 /* What a front end needs beyond its Config. */
@@ -40,6 +41,8 @@ typedef struct {
   SinkList sinks;
 } Session;
 
+/* The data-set options cfg gives (datasets/load.h). */
+DatasetOptions session_dataset_options(const Config *cfg);
 /* Loads data, sets threads and SIMD level, builds the trainer, turns its
  * telemetry on as cfg and needs ask, and with --load restores the checkpoint
  * (trainer and flip history, read once). Messages go to stderr ("data:
