@@ -181,7 +181,7 @@ COUNTS="label-col epochs steps batch telemetry-every reversal-window"
 COUNTS0="eval-every save-every telemetry-samples"
 INTEGERS="$COUNTS $COUNTS0 seed threads"
 REALS="$RATES $POSITIVE $FRACTIONS $UNITS"
-OTHERS="data model opt poles iir change trace-weights schedule schedule-unit precision preset"
+OTHERS="data model opt poles iir change trace-weights schedule schedule-unit precision ste preset"
 PATHS="log save load log-jsonl export title result screen config"
 # Rates documented as any finite number >= 0: a huge value is a valid one.
 UNBOUNDED="alpha gamma tau sigma lr wd init-scale clip real-lr near-zero eps state-init pace"
@@ -286,6 +286,17 @@ for v in mlp:0 mlp:12xx3 1024 cnn:8 mlp:-1 mlp:8x mlp:x8 mlp:9999999999999999999
   mlp:0x10 mlp:8x0 'mlp: 8' mlp:8.5 MLP:8 '' mlp:8,8 mlp:x; do
   add "bad --model" 2 "--model" "${RUN[@]}" --model "$v"
 done
+for v in cnn: cnn:c0 cnn:p cnn:c8-p-p cnn:c8r-p cnn:c8k0 cnn:c8kk3 cnn:f8-c8 cnn:c8- cnn:c8--c8 \
+  cnn:c8x cnn:f8v 'cnn:c8 -p' CNN:c8 cnn:c8k99 cnn:c8s0; do
+  add "bad cnn --model" 2 "--model" "${RUN[@]}" --model "$v"
+done
+# Models the image does not fit (glyphs are 16x16x1) and images on flat data.
+for v in cnn:c8k17v cnn:c8-p-c8-p-c8-p-c8-p-c8-p cnn:c8-c16r cnn:c8r cnn:c8s2r; do
+  add "cnn --model too big for the image" 2 "--model" "${RUN[@]}" --model "$v"
+done
+add "cnn --model on flat data" 2 "--model cnn:.*flat" "${XOR[@]}" --model cnn:c8
+add "cnn --model --summary on flat data" 2 "flat" --data xor --model cnn:c8 --summary
+for v in tanh '' HARDTANH 'approxsign ' ste; do add "bad --ste" 2 "--ste" "${RUN[@]}" --ste "$v"; done
 for v in nosuch '' 'wd-filter ' WD-FILTER; do add "unknown --preset" 2 "--preset" "${RUN[@]}" --preset "$v"; done
 for v in nosuchset csv: idx: glyphs2 GLYPHS 'glyphs ' glyphs=2; do
   add "unknown --data" 2 "--data" "${RUN[@]}" --data "$v"
