@@ -88,6 +88,10 @@ static const char *key_name(int code) {
   case '\r': case '\n': case DASH_KEY_ENTER: return "Enter";
   case DASH_KEY_UP: return "Up";
   case DASH_KEY_DOWN: return "Down";
+  case DASH_KEY_LEFT: return "Left";
+  case DASH_KEY_RIGHT: return "Right";
+  case DASH_KEY_CLICK: return "click";
+  case DASH_KEY_WHEEL_UP: case DASH_KEY_WHEEL_DOWN: return "wheel";
   case DASH_KEY_BTAB: return "Shift-Tab";
   case DASH_KEY_F1: return "F1";
   case DASH_KEY_BACKSPACE: case 127: case 8: return "Bksp";

@@ -93,6 +93,7 @@ static DashSnapshot *fixed_snapshot(void) {
       L->sign[j] = v <= 0 ? 1 : -1;
       uint32_t r = lcg(&seed) % 64;
       L->age[j] = r < 3 ? r : r == 63 ? UINT32_MAX : r * 10;
+      L->index[j] = (uint32_t)(j * (L->in * L->out / L->n) + j % 7); /* ascending */
     }
     const DashBucket *last = &s->hist[s->n_hist - 1];
     memcpy(L->bands, last->bands[l], sizeof L->bands);
@@ -304,9 +305,49 @@ static void tweak_boundary(DashSnapshot *s, DashUi *ui) {
     b->pc[j] = (uint8_t)(j % 2 ? j % 10 != 1 : j % 10 == 0);
   }
   b->n_points = 40;
-  ui->boundary = 1;
+  ui->left = LEFT_BOUNDARY;
 }
 
+/* The scope of two weights of L2 over steps 1201-1500: a CEMA trace until
+ * step 1400 (the weight follows -sign i, flipping at each zero), then Bop
+ * with tau 2e-5 (it flips only past +-tau); pane 4 focused, its cursor on
+ * the first pinned weight. */
+static void tweak_scope(DashSnapshot *s, DashUi *ui) {
+  DashScope *sc = &s->scope;
+  const DashLayer *L = &s->layer[1];
+  sc->n_pins = 2;
+  sc->pin[0] = (TraceRef){1, L->index[30]};
+  sc->pin[1] = (TraceRef){1, L->index[77]};
+  int8_t b[2] = {1, -1};
+  for (size_t i = 0; i < 300; i++) {
+    DashScopeStep *e = &sc->at[sc->n++];
+    e->step = 1201 + i;
+    e->kind = e->step < 1400 ? OPT_CEMA : OPT_BOP;
+    e->threshold = e->kind == OPT_BOP ? 2e-5f : 0;
+    for (int k = 0; k < 2; k++) {
+      double t = (double)e->step;
+      double y = 3e-5 * sin(t / (9.0 + 4 * k)) + 1e-5 * sin(t / 2.3);
+      if (b[k] * y > e->threshold) b[k] = y > 0 ? -1 : 1;
+      e->filter[k] = (float)y;
+      e->sign[k] = b[k];
+    }
+    for (int k = 2; k < TRACE_MAX; k++) e->filter[k] = NAN;
+  }
+  TraceSnapshot *t = &sc->last;
+  t->step = 1500, t->kind = OPT_BOP, t->states = 1, t->threshold = 2e-5f, t->n = 2;
+  for (int k = 0; k < 2; k++) {
+    t->ref[k] = sc->pin[k];
+    t->state[k][0] = t->filter[k] = sc->at[299].filter[k];
+    t->sign[k] = sc->at[299].sign[k];
+    t->grad[k] = (float)(0.8 - 0.3 * k);
+  }
+  ui->left = LEFT_SCOPE;
+  ui->focus = PANE_WEIGHTS;
+  ui->cursor = 30;
+}
+
+Test(views, scope_80x24) { check_screen("scope", 80, 24, OVL_NONE, tweak_scope); }
+Test(views, scope_132x40) { check_screen("scope", 132, 40, OVL_NONE, tweak_scope); }
 Test(views, boundary_80x24) { check_screen("boundary", 80, 24, OVL_NONE, tweak_boundary); }
 Test(views, boundary_132x40) { check_screen("boundary", 132, 40, OVL_NONE, tweak_boundary); }
 Test(views, dashboard_80x24) { check_screen("dashboard", 80, 24, OVL_NONE, NULL); }

@@ -16,6 +16,7 @@
 #include "engine/model.h"
 #include "engine/optim.h"
 #include "engine/schedule.h"
+#include "engine/trace.h"
 #include "views/canvas.h"
 
 #define DASH_LAYERS MODEL_MAX_LAYERS
@@ -29,6 +30,7 @@
 #define DASH_GRID_W 64      /* decision-boundary grid: columns ... */
 #define DASH_GRID_H 32      /* ... and rows */
 #define DASH_POINTS 400     /* training points drawn over it */
+#define DASH_SCOPE 512      /* steps the weight scope keeps of its pinned weights */
 
 extern const double dash_band_pct[DASH_BANDS];
 
@@ -64,6 +66,28 @@ typedef struct {
   uint64_t step;                    /* the step it was computed after */
 } DashBoundary;
 
+/* One step of the weight scope: per pinned weight (in the order of
+ * DashScope.pin) its value in filter units after the step and its sign;
+ * NAN and 0 for a weight not pinned yet at that step. */
+typedef struct {
+  uint64_t step;
+  uint8_t kind;                     /* the OptKind that ran the step */
+  float threshold;                  /* flip where sign * filter > threshold (trace.h) */
+  float filter[TRACE_MAX];
+  int8_t sign[TRACE_MAX];
+} DashScopeStep;
+
+/* The weight scope: the pinned weights (at most TRACE_MAX) and their last
+ * DASH_SCOPE steps, oldest first, with the newest step in full (gradient,
+ * optimizer states: engine/trace.h). n_pins 0: nothing pinned, nothing kept. */
+typedef struct {
+  size_t n_pins;
+  TraceRef pin[TRACE_MAX];
+  size_t n;                         /* steps in at[] */
+  DashScopeStep at[DASH_SCOPE];
+  TraceSnapshot last;               /* the newest step (last.step 0: none yet) */
+} DashScope;
+
 /* One layer: its sampled weights (a fixed seeded subset) and statistics. */
 typedef struct {
   size_t in, out;                   /* the layer's shape */
@@ -71,6 +95,7 @@ typedef struct {
   float inertia[DASH_SAMPLES];
   int8_t sign[DASH_SAMPLES];
   uint32_t age[DASH_SAMPLES];       /* steps since the last flip; UINT32_MAX: never */
+  uint32_t index[DASH_SAMPLES];     /* flat index (row * in + col) in the layer, ascending */
   float bands[DASH_BANDS];          /* inertia percentiles (NAN: not measured yet) */
   int hist_log;                     /* 1: bins of log10 |inertia|; 0: of signed inertia */
   float hist_lo, hist_hi;
@@ -117,6 +142,7 @@ typedef struct {
   size_t n_marks;
   DashLayer layer[DASH_LAYERS];
   DashBoundary boundary;
+  DashScope scope;
 } DashSnapshot;
 
 /* A pinned run, drawn as a ghost under the live curves. */
@@ -141,6 +167,9 @@ typedef struct {
 } DashFilter;
 
 typedef enum { PANE_CURVES, PANE_FLIPS, PANE_INERTIA, PANE_WEIGHTS, PANE_FILTER, PANE_COUNT } Pane;
+/* What takes the left column (curves, flips, inertia): those panes, the
+ * decision boundary (`D`) or the weight scope (`w`). */
+typedef enum { LEFT_PANES, LEFT_BOUNDARY, LEFT_SCOPE } LeftColumn;
 typedef enum { OVL_NONE, OVL_HELP, OVL_PRESETS, OVL_OPTS, OVL_CONFIRM, OVL_INPUT, OVL_INFO } Overlay;
 
 typedef struct {
@@ -169,7 +198,9 @@ typedef struct {
   char input_label[32], input[64];  /* OVL_INPUT */
   char confirm[128];                /* OVL_CONFIRM question */
   const char *info_title, *info_text; /* OVL_INFO */
-  int boundary;                     /* 1: the decision-boundary pane replaces the left column */
+  LeftColumn left;                  /* what the left column shows */
+  size_t cursor;                    /* the weights raster's cursor: a sample of the selected layer */
+  size_t scope_sel;                 /* the pinned weight the scope shows (index into scope.pin) */
 } DashUi;
 
 /* "cema", "sgd", ... (the --opt names). */

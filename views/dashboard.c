@@ -14,8 +14,10 @@ void dash_render(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
     return;
   }
   view_header(c, L.header, s, ui);
-  if (ui->boundary) {
-    view_boundary(c, L.boundary, s, ui);
+  if (ui->left == LEFT_BOUNDARY) {
+    view_boundary(c, L.left, s, ui);
+  } else if (ui->left == LEFT_SCOPE) {
+    view_scope(c, L.left, s, ui);
   } else {
     view_curves(c, L.pane[PANE_CURVES], s, ui);
     view_flips(c, L.pane[PANE_FLIPS], s, ui);

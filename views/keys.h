@@ -21,6 +21,11 @@ enum {
   DASH_KEY_BACKSPACE,
   DASH_KEY_F1,
   DASH_KEY_RESIZE,      /* not a key: the terminal changed size */
+  DASH_KEY_LEFT,
+  DASH_KEY_RIGHT,
+  DASH_KEY_CLICK,       /* the left mouse button pressed (where: Term.mouse_x, mouse_y) */
+  DASH_KEY_WHEEL_UP,    /* the mouse wheel (where: as a click) */
+  DASH_KEY_WHEEL_DOWN,
   /* classes of keys a row may list instead of one code */
   DASH_KEY_ANY,         /* every key */
   DASH_KEY_NUMBER,      /* a character of a number: 0-9 . e E + - */
@@ -44,6 +49,9 @@ enum {
   DASH_NOW_FILTER = 1u << 4, /* the filter pane has the focus */
   DASH_NOW_LAYERS = 1u << 5, /* the model has more than one binary layer */
   DASH_NOW_GHOST = 1u << 6,  /* a run is pinned */
+  DASH_NOW_WEIGHTS = 1u << 7, /* the weights pane has the focus */
+  DASH_NOW_PINNED = 1u << 8, /* weights are pinned to the scope */
+  DASH_NOW_SCOPE = 1u << 9,  /* the weight scope is shown */
 };
 
 /* What a binding does; app/live/tui.c runs each. */
@@ -78,6 +86,12 @@ typedef enum {
   DASH_ACT_INPUT_SET,      /* the value prompt: set the typed value */
   DASH_ACT_INPUT_ERASE,    /* the value prompt: erase a character */
   DASH_ACT_INPUT_CHAR,     /* the value prompt: add the key's character */
+  DASH_ACT_CURSOR,         /* arg: -1 left, +1 right: the weights raster's cursor */
+  DASH_ACT_TRACE,          /* pin / unpin the weight under the cursor to the scope */
+  DASH_ACT_SCOPE,          /* show / hide the weight scope */
+  DASH_ACT_SCOPE_PICK,     /* arg: -1 the previous, +1 the next pinned weight in the scope */
+  DASH_ACT_CLICK,          /* the mouse: focus, move the cursor, choose a menu entry */
+  DASH_ACT_WHEEL,          /* arg: +1 up, -1 down: over the filter pane, as +/- */
 } DashAction;
 
 #define DASH_KEY_CODES 6

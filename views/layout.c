@@ -9,6 +9,8 @@
  *   footer (1 row; 2 from 30 rows: messages get their own line)
  *
  * Larger screens give the curves and the filter pane most of the extra room.
+ * The decision boundary (D) or the weight scope (w) takes the whole left
+ * column in place of curves, flips and inertia.
  */
 #include "views/views.h"
 
@@ -29,6 +31,32 @@ int layout_compute(int w, int h, Layout *out) {
   out->pane[PANE_INERTIA] = (Rect){flips_w, body_y + curves_h, left_w - flips_w, low_h};
   out->pane[PANE_FILTER] = (Rect){left_w, body_y, right_w, filter_h};
   out->pane[PANE_WEIGHTS] = (Rect){left_w, body_y + filter_h, right_w, body_h - filter_h};
-  out->boundary = (Rect){0, body_y, left_w, body_h};
+  out->left = (Rect){0, body_y, left_w, body_h};
   return 0;
+}
+
+static int inside(Rect r, int x, int y) { return x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h; }
+
+int layout_pane_at(const Layout *L, LeftColumn left, int x, int y) {
+  for (int p = 0; p < PANE_COUNT; p++) {
+    int hidden = left != LEFT_PANES && (p == PANE_CURVES || p == PANE_FLIPS || p == PANE_INERTIA);
+    if (!hidden && inside(L->pane[p], x, y)) return p;
+  }
+  return -1;
+}
+
+size_t layout_weights_grid(Rect pane, size_t n, int *cols, int *rows) {
+  *cols = pane.w - 2 > 0 ? pane.w - 2 : 0;
+  *rows = pane.h - 3 > 0 ? pane.h - 3 : 0; /* the frame and the legend row */
+  size_t cells = (size_t)*cols * (size_t)*rows;
+  return cells < n ? cells : n;
+}
+
+long layout_weights_cell(Rect pane, size_t n, int x, int y) {
+  int cols, rows;
+  size_t shown = layout_weights_grid(pane, n, &cols, &rows);
+  int cx = x - pane.x - 1, cy = y - pane.y - 1;
+  if (cx < 0 || cy < 0 || cx >= cols || cy >= rows) return -1;
+  size_t j = (size_t)cy * (size_t)cols + (size_t)cx;
+  return j < shown ? (long)j : -1;
 }

@@ -7,14 +7,21 @@
 #include "views/keys.h"
 #include "views/views.h"
 
+/* A box of w x h centred on a cw x ch screen (clamped to it). */
+static Rect panel_rect(int cw, int ch, int w, int h) {
+  if (w > cw - 2) w = cw - 2;
+  if (h > ch - 2) h = ch - 2;
+  return (Rect){(cw - w) / 2, (ch - h) / 2, w, h};
+}
+
+static Rect interior(Rect r) { return (Rect){r.x + 2, r.y + 1, r.w - 4, r.h - 2}; }
+
 /* A centred, cleared box of w x h (clamped to the screen); returns its interior. */
 static Rect panel(Canvas *c, int w, int h, const char *title) {
-  if (w > c->w - 2) w = c->w - 2;
-  if (h > c->h - 2) h = c->h - 2;
-  Rect r = {(c->w - w) / 2, (c->h - h) / 2, w, h};
+  Rect r = panel_rect(c->w, c->h, w, h);
   canvas_fill(c, r, ' ', ' ', ST_TEXT);
   canvas_box(c, r, NULL, title, 1);
-  return (Rect){r.x + 2, r.y + 1, r.w - 4, r.h - 2};
+  return interior(r);
 }
 
 /* Word-wraps text into r from row y; returns the next row. */
@@ -86,13 +93,28 @@ static void help(Canvas *c) {
                 in.w);
 }
 
-static void presets(Canvas *c, const DashUi *ui) {
-  int w = c->w * 3 / 4 > 60 ? c->w * 3 / 4 : 60;
+/* The presets menu's box on a cw x ch screen: the entries, then the chosen one's text. */
+static Rect presets_rect(int cw, int ch, const DashUi *ui) {
+  int w = cw * 3 / 4 > 60 ? cw * 3 / 4 : 60;
   if (w > 96) w = 96;
   int text_rows = 0;
   if (ui->menu_sel >= 0 && (size_t)ui->menu_sel < ui->n_presets)
     text_rows = wrapped_rows(ui->presets[ui->menu_sel].text, w - 4);
-  Rect in = panel(c, w, (int)ui->n_presets + text_rows + 4, "presets");
+  return panel_rect(cw, ch, w, (int)ui->n_presets + text_rows + 4);
+}
+
+static Rect optimizers_rect(int cw, int ch) { return panel_rect(cw, ch, 56, OPT_KIND_COUNT + 5); }
+
+int view_menu_entry_at(int w, int h, const DashUi *ui, int x, int y) {
+  if (!ui || (ui->overlay != OVL_PRESETS && ui->overlay != OVL_OPTS)) return -1;
+  int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : (int)ui->n_presets;
+  Rect in = interior(ui->overlay == OVL_OPTS ? optimizers_rect(w, h) : presets_rect(w, h, ui));
+  int k = y - in.y;
+  return x >= in.x - 1 && x <= in.x + in.w && k >= 0 && k < n && k < in.h ? k : -1;
+}
+
+static void presets(Canvas *c, const DashUi *ui) {
+  Rect box = presets_rect(c->w, c->h, ui), in = panel(c, box.w, box.h, "presets");
   int y = in.y;
   for (size_t i = 0; i < ui->n_presets && y < in.y + in.h; i++, y++) {
     int sel = (int)i == ui->menu_sel;
@@ -106,7 +128,7 @@ static void presets(Canvas *c, const DashUi *ui) {
 }
 
 static void optimizers(Canvas *c, const DashUi *ui) {
-  Rect in = panel(c, 56, OPT_KIND_COUNT + 5, "switch optimizer");
+  Rect box = optimizers_rect(c->w, c->h), in = panel(c, box.w, box.h, "switch optimizer");
   int y = in.y;
   for (int k = 0; k < OPT_KIND_COUNT; k++, y++) {
     int sel = k == ui->menu_sel;

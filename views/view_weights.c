@@ -2,14 +2,38 @@
  * cell: colour is the sign (+1 blue, -1 red), brightness the inertia's size
  * relative to the layer (faint = about to flip), and a highlight on the ones
  * that flipped in the last steps. Glyphs carry it without colour too: shade
- * blocks by strength (UTF-8) or the sign as + / - (ASCII), '*' just flipped. */
+ * blocks by strength (UTF-8) or the sign as + / - (ASCII), '*' just flipped.
+ * A weight pinned to the scope shows its pin's number (1-8); while the pane
+ * has the focus, the cursor is a reversed cell and the legend names the
+ * weight under it. */
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "views/views.h"
 
 #define JUST_FLIPPED 2 /* steps */
+
+/* The pin number (1-based) of weight `index` of layer l, or 0 when it is not pinned. */
+static int pin_number(const DashScope *sc, size_t l, uint32_t index) {
+  for (size_t k = 0; k < sc->n_pins; k++)
+    if (sc->pin[k].layer == l && sc->pin[k].index == index) return (int)k + 1;
+  return 0;
+}
+
+/* The legend while the pane has the focus: the weight under the cursor. */
+static void cursor_legend(Canvas *c, int x, int y, int w, const DashSnapshot *s, size_t l, size_t j) {
+  const DashLayer *L = &s->layer[l];
+  char buf[96];
+  int pin = pin_number(&s->scope, l, L->index[j]);
+  int n = snprintf(buf, sizeof buf, "#%u r%zu c%zu %+d", L->index[j], L->index[j] / L->in,
+                   L->index[j] % L->in, L->sign[j]);
+  if (pin) snprintf(buf + n, sizeof buf - (size_t)n, " pin %d", pin);
+  int used = canvas_text(c, x, y, buf, ST_VALUE, w) + 1;
+  const char *hint = pin ? "t unpins" : s->scope.n_pins < TRACE_MAX ? "t pins" : "8 pinned";
+  if (used + (int)strlen(hint) <= w) canvas_text(c, x + used, y, hint, ST_DIM, w - used);
+}
 
 void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   size_t l = dash_layer_box(c, r, s, ui, PANE_WEIGHTS, "weights");
@@ -21,29 +45,33 @@ void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   double scale = L->abs_median > 0 ? L->abs_median : fmax(fabs(L->bands[1]), fabs(L->bands[7]));
   if (!(scale > 0)) scale = 1;
   static const uint32_t shade[4] = {0x2591, 0x2592, 0x2593, 0x2588};
-  int rows = ih - 1;
-  size_t shown = (size_t)iw * (size_t)rows;
-  if (shown > L->n) shown = L->n;
+  int cols, rows;
+  size_t shown = layout_weights_grid(r, L->n, &cols, &rows);
+  int focused = ui && ui->focus == PANE_WEIGHTS && shown;
+  size_t cursor = focused ? (ui->cursor < shown ? ui->cursor : shown - 1) : SIZE_MAX;
   size_t flipped = 0, pos = 0;
   for (size_t j = 0; j < L->n; j++) {
     flipped += L->age[j] < JUST_FLIPPED;
     pos += L->sign[j] > 0;
   }
   for (size_t j = 0; j < shown; j++) {
-    int x = ix + (int)(j % (size_t)iw), y = iy + (int)(j / (size_t)iw);
-    int positive = L->sign[j] > 0;
-    if (L->age[j] < JUST_FLIPPED) {
-      canvas_put(c, x, y, 0x2588, '*', ST_FLIP);
-      continue;
-    }
+    int x = ix + (int)(j % (size_t)cols), y = iy + (int)(j / (size_t)cols);
+    int positive = L->sign[j] > 0, pin = pin_number(&s->scope, l, L->index[j]);
     double q = fabs(L->inertia[j]) / scale;
     int level = q < 0.25 ? 0 : q < 0.75 ? 1 : q < 1.5 ? 2 : 3;
-    canvas_put(c, x, y, shade[level], positive ? '+' : '-',
-               (Style)((positive ? ST_POS0 : ST_NEG0) + level));
+    Style st = (Style)((positive ? ST_POS0 : ST_NEG0) + level);
+    if (j == cursor) st = ST_SELECT;
+    if (pin) canvas_put(c, x, y, (uint32_t)('0' + pin), (char)('0' + pin), j == cursor ? st : positive ? ST_POS3 : ST_NEG3);
+    else if (L->age[j] < JUST_FLIPPED) canvas_put(c, x, y, 0x2588, '*', j == cursor ? st : ST_FLIP);
+    else canvas_put(c, x, y, shade[level], positive ? '+' : '-', st);
   }
   /* legend: counts over the sample */
   char buf[96];
   int x = ix, y = iy + ih - 1;
+  if (focused) {
+    cursor_legend(c, x, y, iw, s, l, cursor);
+    return;
+  }
   char n1[16], n2[16];
   fmt_count(n1, sizeof n1, (double)shown);
   fmt_count(n2, sizeof n2, (double)(L->in * L->out));

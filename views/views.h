@@ -13,11 +13,20 @@
 typedef struct {
   Rect header, footer;
   Rect pane[PANE_COUNT];   /* curves, flips, inertia, weights, filter (frames included) */
-  Rect boundary;           /* the decision-boundary pane: the left column (curves to inertia) */
+  Rect left;               /* the left column (curves to inertia): the decision boundary or the scope */
 } Layout;
 
 /* Lays out a w x h screen; -1 when it is below DASH_MIN_W x DASH_MIN_H. */
 int layout_compute(int w, int h, Layout *out);
+/* The pane shown at cell (x, y) with `left` in the left column, or -1 (the
+ * header, the footer, the boundary or the scope). */
+int layout_pane_at(const Layout *L, LeftColumn left, int x, int y);
+/* The weights raster of the weights pane `pane` holding n samples: cols x
+ * rows cells inside the frame above the legend, sample j at column j % cols
+ * of row j / cols. Returns the samples shown (at most n). */
+size_t layout_weights_grid(Rect pane, size_t n, int *cols, int *rows);
+/* The sample shown at cell (x, y) of that raster, or -1 for none. */
+long layout_weights_cell(Rect pane, size_t n, int x, int y);
 
 void view_header(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_curves(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
@@ -25,6 +34,7 @@ void view_flips(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_inertia(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_boundary(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
+void view_scope(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_filter(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_footer(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 /* The key table's hints (views/keys.h) for the screen mode (a DASH_IN_* bit)
@@ -36,6 +46,9 @@ int view_key_hints(Canvas *c, int x, int y, int end, unsigned mode, unsigned now
 int view_key_hints_width(unsigned mode, unsigned now);
 /* Overlays drawn over the panes: help, menus, prompts, the preset text. */
 void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui);
+/* The entry of the open menu (optimizers, presets) drawn at cell (x, y) of
+ * a w x h screen, or -1 (no menu open, or not on an entry). */
+int view_menu_entry_at(int w, int h, const DashUi *ui, int x, int y);
 /* The whole screen of a terminal below the minimum size. */
 void view_too_small(Canvas *c, int need_w, int need_h);
 

@@ -92,6 +92,7 @@ void feed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t) {
       else if (L->sign[j] != T->sample_sign[j]) L->age[j] = 0;
       else if (L->age[j] != UINT32_MAX) L->age[j]++;
       L->sign[j] = T->sample_sign[j];
+      L->index[j] = T->sample_index[j];
       L->inertia[j] = T->sample_inertia[j];
     }
     if (t->stats_fresh) {
@@ -113,6 +114,9 @@ void feed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t) {
 }
 
 void feed_truncate(DashFeed *f, uint64_t step) {
+  DashScope *sc = &f->scope;
+  while (sc->n && sc->at[(f->scope_head + sc->n - 1) % DASH_SCOPE].step > step) sc->n--;
+  if (sc->last.step > step) sc->last.step = 0;
   while (f->n_hist && f->hist[f->n_hist - 1].first > step) f->n_hist--;
   if (f->n_hist && f->hist[f->n_hist - 1].last > step) f->hist[f->n_hist - 1].last = step;
   f->step = step;
@@ -128,7 +132,66 @@ void feed_mark(DashFeed *f, uint64_t step, const char *label) {
   snprintf(m->label, sizeof m->label, "%s", label);
 }
 
+/* Where ref is in pin[0..n), or -1. */
+static int pin_slot(const TraceRef *pin, size_t n, TraceRef ref) {
+  for (size_t k = 0; k < n; k++)
+    if (pin[k].layer == ref.layer && pin[k].index == ref.index) return (int)k;
+  return -1;
+}
+
+void feed_scope_pins(DashFeed *f, const TraceRef *pin, size_t n) {
+  DashScope *sc = &f->scope;
+  if (n > TRACE_MAX) n = TRACE_MAX;
+  int from[TRACE_MAX];
+  for (size_t k = 0; k < n; k++) from[k] = pin_slot(sc->pin, sc->n_pins, pin[k]);
+  for (size_t i = 0; i < sc->n; i++) {
+    DashScopeStep *e = &sc->at[(f->scope_head + i) % DASH_SCOPE], old = *e;
+    for (size_t k = 0; k < TRACE_MAX; k++) {
+      int j = k < n ? from[k] : -1;
+      e->filter[k] = j >= 0 ? old.filter[j] : NAN;
+      e->sign[k] = j >= 0 ? old.sign[j] : 0;
+    }
+  }
+  memcpy(sc->pin, pin, n * sizeof *pin);
+  sc->n_pins = n;
+  if (!n) sc->n = 0, f->scope_head = 0, sc->last.step = 0;
+}
+
+void feed_scope_step(DashFeed *f, const TraceSnapshot *t) {
+  DashScope *sc = &f->scope;
+  if (t->n != sc->n_pins || memcmp(t->ref, sc->pin, t->n * sizeof *t->ref) != 0)
+    feed_scope_pins(f, t->ref, t->n);
+  if (!sc->n_pins) return;
+  DashScopeStep *e = sc->n ? &sc->at[(f->scope_head + sc->n - 1) % DASH_SCOPE] : NULL;
+  if (!e || e->step != t->step) {
+    if (sc->n == DASH_SCOPE) f->scope_head = (f->scope_head + 1) % DASH_SCOPE;
+    else sc->n++;
+    e = &sc->at[(f->scope_head + sc->n - 1) % DASH_SCOPE];
+  }
+  e->step = t->step;
+  e->kind = (uint8_t)t->kind;
+  e->threshold = t->threshold;
+  for (size_t k = 0; k < TRACE_MAX; k++) {
+    e->filter[k] = k < t->n ? t->filter[k] : NAN;
+    e->sign[k] = k < t->n ? t->sign[k] : 0;
+  }
+  sc->last = *t;
+}
+
+/* The scope into out, oldest step first; nothing beyond the pins when none are. */
+static void fill_scope(const DashFeed *f, DashScope *out) {
+  const DashScope *sc = &f->scope;
+  out->n_pins = sc->n_pins;
+  memcpy(out->pin, sc->pin, sizeof out->pin);
+  out->n = sc->n;
+  out->last = sc->last;
+  size_t first = sc->n < DASH_SCOPE - f->scope_head ? sc->n : DASH_SCOPE - f->scope_head;
+  memcpy(out->at, sc->at + f->scope_head, first * sizeof *sc->at);
+  memcpy(out->at + first, sc->at, (sc->n - first) * sizeof *sc->at);
+}
+
 void feed_fill(const DashFeed *f, DashSnapshot *out) {
+  fill_scope(f, &out->scope);
   memcpy(out->hist, f->hist, f->n_hist * sizeof *f->hist);
   out->n_hist = f->n_hist;
   out->span = f->span;
@@ -144,6 +207,7 @@ void feed_fill(const DashFeed *f, DashSnapshot *out) {
     memcpy(o->inertia, L->inertia, L->n * sizeof *L->inertia);
     memcpy(o->sign, L->sign, L->n * sizeof *L->sign);
     memcpy(o->age, L->age, L->n * sizeof *L->age);
+    memcpy(o->index, L->index, L->n * sizeof *L->index);
     memcpy(o->bands, L->bands, sizeof *L - offsetof(DashLayer, bands));
   }
   out->step = f->step;

@@ -2,7 +2,7 @@
  * the dashboard's view model (views/dash.h): a bucketed step history whose
  * buckets merge in pairs when full (so any run fits), parameter-change
  * markers, and per layer the sampled weights with the steps since each last
- * flipped. Runs on the training thread (the TUI's worker, or the headless
+ * flipped, and the weight scope's last steps of the pinned weights. Runs on the training thread (the TUI's worker, or the headless
  * loop for `--screen`), as one of the session's sinks (app/run/sink.h);
  * feed_fill copies it into a snapshot. */
 #ifndef FLIPSCOPE_DASH_FEED_H
@@ -28,6 +28,8 @@ typedef struct {
   size_t epoch;
   double loss, train_acc, test_acc, rate;
   double flip_ratio, rev_num, rev_den;    /* recent means (EMAs) */
+  DashScope scope;                  /* its at[] a ring: the oldest at scope_head */
+  size_t scope_head;
 } DashFeed;
 
 /* Clears everything and takes the layer shapes of m. */
@@ -39,7 +41,14 @@ void feed_step(DashFeed *f, const StepReport *r, const TelemetrySnapshot *t);
 void feed_truncate(DashFeed *f, uint64_t step);
 /* A marker: a setting changed before `step`. */
 void feed_mark(DashFeed *f, uint64_t step, const char *label);
-/* Fills out's history, markers, layers and latest metrics. */
+/* The pinned weights become pin[0..n): each weight that stays pinned keeps
+ * its steps, a newly pinned one has none before the next; n 0 forgets all. */
+void feed_scope_pins(DashFeed *f, const TraceRef *pin, size_t n);
+/* Records the pinned weights' values of step t->step, captured by
+ * trace_capture over t->ref (a set other than the pinned one is pinned
+ * first, as feed_scope_pins does); the same step again replaces it. */
+void feed_scope_step(DashFeed *f, const TraceSnapshot *t);
+/* Fills out's history, markers, layers, weight scope and latest metrics. */
 void feed_fill(const DashFeed *f, DashSnapshot *out);
 /* Fills what runs: data, model, optimizer (as the trainer has it now),
  * schedule, batch, step totals. */

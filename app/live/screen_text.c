@@ -90,6 +90,8 @@ static int sink_step(void *self, const StepReport *rep, const TelemetrySnapshot 
   ScreenRec *r = self;
   (void)err, (void)errlen;
   feed_step(&r->feed, rep, t);
+  const TraceSnapshot *traced = trainer_trace(r->s->trainer); /* --trace-weights: the scope */
+  if (traced && traced->step == rep->step) feed_scope_step(&r->feed, traced);
   if (r->s->stats_on_request && (rep->step + 1) % r->stats_every == 0)
     telemetry_request_stats(trainer_telemetry(r->s->trainer));
   return 0;
@@ -110,7 +112,8 @@ static int sink_close(void *self, char *err, size_t errlen) {
   screen_format(&w, &h, &utf8);
   DashUi ui;
   screen_default_ui(&ui, d);
-  ui.boundary = d->boundary.valid; /* 2-feature data: the decision over the plane */
+  /* the traced weights' scope; else for 2-feature data the decision over the plane */
+  ui.left = d->scope.n_pins ? LEFT_SCOPE : d->boundary.valid ? LEFT_BOUNDARY : LEFT_PANES;
   int rc = screen_write(r->path, d, &ui, w, h, utf8, err, errlen);
   free(r);
   return rc;

@@ -54,6 +54,9 @@ typedef struct {
   uint64_t toggle_seq;        /* the last pause/resume sent */
   uint64_t seen_note;
   double message_until;
+  TraceRef pins[TRACE_MAX];   /* the weights pinned to the scope, as last sent or published */
+  size_t n_pins;
+  uint64_t pins_seq;          /* the last pins sent; kept until applied */
   OptConfig filter_opt;       /* the settings and factor ui.filter was computed for */
   double filter_factor;
   int filter_ok;
@@ -185,6 +188,11 @@ static void sync_ui(Tui *T, const DashSnapshot *s) {
   if (!ui->pending) show_opt(ui, &s->opt);
   if (ui->length_pending && s->applied >= T->length_seq) ui->length_pending = 0;
   if (s->n_layers && ui->layer >= s->n_layers) ui->layer = s->n_layers - 1;
+  if (s->applied >= T->pins_seq) { /* the trainer's pins (it may have dropped some) */
+    T->n_pins = s->scope.n_pins;
+    memcpy(T->pins, s->scope.pin, sizeof T->pins);
+  }
+  if (ui->scope_sel >= T->n_pins) ui->scope_sel = T->n_pins ? T->n_pins - 1 : 0;
   if (s->note_seq != T->seen_note) {
     T->seen_note = s->note_seq;
     if (s->note[0]) message(T, s->note_error, "%s", s->note);
@@ -406,12 +414,94 @@ static void move_layer(Tui *T, int dir) {
   T->ui.layer = (T->ui.layer + (dir > 0 ? 1 : n - 1)) % n;
 }
 
-/* Up / Down: the setting in the filter pane, the layer in the flips,
- * inertia and weights panes, nothing in the curves pane. */
+/* --- the weights raster's cursor and the weight scope -------------------------- */
+
+/* The samples the weights raster shows of the selected layer of s now, and
+ * its columns (0 and 0 below the minimum size). */
+static size_t raster(const Tui *T, const DashSnapshot *s, int *cols) {
+  Layout L;
+  int rows;
+  *cols = 0;
+  if (layout_compute(T->term.w, T->term.h, &L) || T->ui.layer >= s->n_layers) return 0;
+  return layout_weights_grid(L.pane[PANE_WEIGHTS], s->layer[T->ui.layer].n, cols, &rows);
+}
+
+/* The cursor dx samples on and dy rows down, when that stays on the raster. */
+static void move_cursor(Tui *T, int dx, int dy) {
+  int cols;
+  size_t shown = raster(T, worker_acquire(T->w), &cols);
+  worker_release(T->w);
+  if (!shown) return;
+  long from = (long)(T->ui.cursor < shown ? T->ui.cursor : shown - 1), to = from + dx + (long)dy * cols;
+  T->ui.cursor = (size_t)(to >= 0 && to < (long)shown ? to : from);
+}
+
+/* Sends the pinned weights to the trainer. */
+static void send_pins(Tui *T) {
+  static Command c;
+  c.kind = CMD_SET_PINS;
+  c.n_pins = T->n_pins;
+  memcpy(c.pin, T->pins, sizeof c.pin);
+  uint64_t seq = send(T, &c);
+  if (seq) T->pins_seq = seq;
+}
+
+/* Pins the weight under the cursor to the scope (and shows the scope), or
+ * unpins it when it is pinned. */
+static void toggle_trace(Tui *T) {
+  if (T->ui.focus != PANE_WEIGHTS) {
+    message(T, 0, "4 focuses the weights pane: t pins the weight under its cursor");
+    return;
+  }
+  const DashSnapshot *s = worker_acquire(T->w);
+  int cols;
+  size_t shown = raster(T, s, &cols), l = T->ui.layer, in = shown ? s->layer[l].in : 1;
+  TraceRef ref = {(uint32_t)l, shown ? s->layer[l].index[T->ui.cursor < shown ? T->ui.cursor : shown - 1] : 0};
+  worker_release(T->w);
+  if (!shown) {
+    message(T, 0, "no weights sampled yet: t works once the raster shows them");
+    return;
+  }
+  size_t k = 0;
+  while (k < T->n_pins && (T->pins[k].layer != ref.layer || T->pins[k].index != ref.index)) k++;
+  if (k < T->n_pins) {
+    memmove(T->pins + k, T->pins + k + 1, (T->n_pins - k - 1) * sizeof *T->pins);
+    T->n_pins--;
+    if (T->ui.scope_sel > k || T->ui.scope_sel == T->n_pins) T->ui.scope_sel -= T->ui.scope_sel > 0;
+    message(T, 0, "unpinned L%u #%u from the scope", ref.layer + 1, ref.index);
+  } else if (T->n_pins == TRACE_MAX) {
+    message(T, 0, "%d weights are pinned already: t on one of them unpins it", TRACE_MAX);
+    return;
+  } else {
+    T->pins[T->n_pins] = ref;
+    T->ui.scope_sel = T->n_pins++;
+    T->ui.left = LEFT_SCOPE;
+    message(T, 0, "pinned L%u #%u (row %u, col %u) to the scope as %zu: w hides it, { } choose",
+            ref.layer + 1, ref.index, ref.index / (unsigned)in, ref.index % (unsigned)in, T->n_pins);
+  }
+  send_pins(T);
+}
+
+static void show_scope(Tui *T) {
+  T->ui.left = T->ui.left == LEFT_SCOPE ? LEFT_PANES : LEFT_SCOPE;
+}
+
+/* The pinned weight the scope shows, one on (dir > 0) or back, around. */
+static void pick_pinned(Tui *T, int dir) {
+  if (!T->n_pins) {
+    message(T, 0, "no weight is pinned: 4, then the arrows and t pin one");
+    return;
+  }
+  T->ui.scope_sel = (T->ui.scope_sel + T->n_pins + (size_t)(dir > 0 ? 1 : T->n_pins - 1)) % T->n_pins;
+}
+
+/* Up / Down: the setting in the filter pane, the layer in the flips and
+ * inertia panes, the cursor in the weights pane, nothing in the curves pane. */
 static void select_row(Tui *T, int dir) {
   DashUi *ui = &T->ui;
   int rows = pane_rows(&ui->opt);
   if (ui->focus == PANE_FILTER) ui->param = (ui->param + rows + dir) % rows;
+  else if (ui->focus == PANE_WEIGHTS) move_cursor(T, 0, dir);
   else if (ui->focus != PANE_CURVES) move_layer(T, dir);
 }
 
@@ -436,6 +526,7 @@ static void restart(Tui *T) {
 
 static void type_value(Tui *T) {
   if (T->ui.focus == PANE_FILTER) open_input(T);
+  else if (T->ui.focus == PANE_WEIGHTS) toggle_trace(T);
   else message(T, 0, "Tab to the filter pane (5) to type a value");
 }
 
@@ -520,6 +611,29 @@ static void input_char(DashUi *ui, int ch) {
   if (len + 1 < sizeof ui->input) ui->input[len] = (char)ch, ui->input[len + 1] = 0;
 }
 
+/* A click: the menu entry under it (a second click on the chosen one takes
+ * it), else focus for the pane under it and, in the raster, the cursor. */
+static void click(Tui *T) {
+  DashUi *ui = &T->ui;
+  int x = T->term.mouse_x, y = T->term.mouse_y;
+  if (ui->overlay == OVL_OPTS || ui->overlay == OVL_PRESETS) {
+    int e = view_menu_entry_at(T->term.w, T->term.h, ui, x, y);
+    if (e >= 0 && e != ui->menu_sel) ui->menu_sel = e;
+    else if (e >= 0 && ui->overlay == OVL_OPTS) switch_chosen(T);
+    else if (e >= 0) load_chosen(T);
+    return;
+  }
+  Layout L;
+  int pane = layout_compute(T->term.w, T->term.h, &L) ? -1 : layout_pane_at(&L, ui->left, x, y);
+  if (pane < 0) return;
+  ui->focus = (Pane)pane;
+  if (pane != PANE_WEIGHTS) return;
+  const DashSnapshot *s = worker_acquire(T->w);
+  long j = ui->layer < s->n_layers ? layout_weights_cell(L.pane[PANE_WEIGHTS], s->layer[ui->layer].n, x, y) : -1;
+  worker_release(T->w);
+  if (j >= 0) ui->cursor = (size_t)j;
+}
+
 /* Runs the action of the key's binding on the screen that is up (the key
  * table decides which, and whether the key does anything there). */
 static void key(Tui *T, int ch) {
@@ -552,7 +666,7 @@ static void key(Tui *T, int ch) {
   case DASH_ACT_SAVE: send_simple(T, CMD_SAVE); break;
   case DASH_ACT_PRESETS: open_presets(T); break;
   case DASH_ACT_INFO: show_info(T); break;
-  case DASH_ACT_BOUNDARY: ui->boundary = !ui->boundary; break;
+  case DASH_ACT_BOUNDARY: ui->left = ui->left == LEFT_BOUNDARY ? LEFT_PANES : LEFT_BOUNDARY; break;
   case DASH_ACT_CLEAR_MESSAGE: ui->message[0] = 0; break;
   case DASH_ACT_CLOSE: ui->overlay = OVL_NONE; break;
   case DASH_ACT_MENU_MOVE: menu_move(T, arg); break;
@@ -562,6 +676,19 @@ static void key(Tui *T, int ch) {
   case DASH_ACT_INPUT_SET: commit_input(T); break;
   case DASH_ACT_INPUT_ERASE: input_erase(ui); break;
   case DASH_ACT_INPUT_CHAR: input_char(ui, ch); break;
+  case DASH_ACT_CURSOR:
+    if (ui->focus == PANE_WEIGHTS) move_cursor(T, arg, 0);
+    else message(T, 0, "4 focuses the weights pane, whose cursor the arrows move");
+    break;
+  case DASH_ACT_TRACE: toggle_trace(T); break;
+  case DASH_ACT_SCOPE: show_scope(T); break;
+  case DASH_ACT_SCOPE_PICK: pick_pinned(T, arg); break;
+  case DASH_ACT_CLICK: click(T); break;
+  case DASH_ACT_WHEEL:
+    if (!layout_compute(T->term.w, T->term.h, &L) &&
+        layout_pane_at(&L, ui->left, T->term.mouse_x, T->term.mouse_y) == PANE_FILTER)
+      nudge(T, arg);
+    break;
   }
 }
 
@@ -684,6 +811,7 @@ static void init_ui(Tui *T) {
     T->menu[i] = (DashPreset){p->name, p->title, p->text};
   }
   T->ui.presets = T->menu;
+  if (T->cfg.trace.n || T->cfg.trace.per_layer) T->ui.left = LEFT_SCOPE; /* its weights are pinned */
   if (T->preset) {
     T->ui.info_title = T->preset->title;
     T->ui.info_text = T->preset->text;

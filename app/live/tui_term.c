@@ -1,4 +1,4 @@
-/* tui_term.c — curses: colours, canvas copying, keys (see tui_term.h). */
+/* tui_term.c — curses: colours, canvas copying, keys, the mouse (see tui_term.h). */
 #define NCURSES_WIDECHAR 1
 #include "app/live/tui_term.h"
 
@@ -6,6 +6,7 @@
 #include <term.h>
 #include <langinfo.h>
 #include <locale.h>
+#include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,6 +113,21 @@ int term_usable(char *why, size_t len) {
   return ok;
 }
 
+#define SGR_MOUSE_ON "\033[?1006h"
+#define SGR_MOUSE_OFF "\033[?1006l"
+
+/* Clicks and the wheel, reported at once (no click resolution); SGR 1006
+ * asked for on top of what curses turns on, so that columns past 223 work
+ * and a terminal whose terminfo knows only X10 reports (kmous \E[M) sends
+ * sequences term_key decodes itself. */
+static void start_mouse(Term *t) {
+  t->mouse = mousemask(BUTTON1_PRESSED | BUTTON4_PRESSED | BUTTON5_PRESSED, NULL) != 0;
+  if (!t->mouse) return;
+  mouseinterval(0);
+  putp(SGR_MOUSE_ON);
+  fflush(stdout);
+}
+
 int term_start(Term *t, char *err, size_t errlen) {
   memset(t, 0, sizeof *t);
   setlocale(LC_CTYPE, ""); /* UTF-8 for ncursesw; numbers stay in the C locale */
@@ -130,6 +146,7 @@ int term_start(Term *t, char *err, size_t errlen) {
   curs_set(0);
   leaveok(stdscr, TRUE);
   setup_colors(t);
+  start_mouse(t);
   getmaxyx(stdscr, t->h, t->w);
   if (canvas_init(&t->shown, t->w, t->h)) {
     endwin();
@@ -141,6 +158,11 @@ int term_start(Term *t, char *err, size_t errlen) {
 }
 
 void term_stop(Term *t) {
+  if (t->mouse) {
+    mousemask(0, NULL);
+    putp(SGR_MOUSE_OFF);
+    fflush(stdout);
+  }
   curs_set(1);
   endwin();
   canvas_free(&t->shown);
@@ -175,12 +197,64 @@ void term_draw(Term *t, const Canvas *c) {
   refresh();
 }
 
+/* A mouse event as a key: a press of the left button (SGR button 0, any
+ * modifiers) a click, buttons 64 and 65 the wheel; the cell (0-based) kept. */
+static int mouse_key(Term *t, int button, int pressed, int x, int y) {
+  t->mouse_x = x, t->mouse_y = y;
+  if (!pressed || button & 32) return TERM_NO_KEY; /* releases, drags */
+  switch (button & ~(4 | 8 | 16)) {
+  case 0: return DASH_KEY_CLICK;
+  case 64: return DASH_KEY_WHEEL_UP;
+  case 65: return DASH_KEY_WHEEL_DOWN;
+  default: return TERM_NO_KEY;
+  }
+}
+
+/* After an Esc: the rest of an SGR mouse report "[<B;X;Y" and M (press) or
+ * m (release), decoded; anything else is given back, and the Esc is a key. */
+static int sgr_report(Term *t) {
+  int c1 = getch();
+  if (c1 != '[') {
+    if (c1 != ERR) ungetch(c1);
+    return 27;
+  }
+  int c2 = getch();
+  if (c2 != '<') {
+    if (c2 != ERR) ungetch(c2);
+    ungetch('[');
+    return 27;
+  }
+  int v[3] = {0, 0, 0}, k = 0, ch = 0;
+  for (int guard = 0; guard < 24 && (ch = getch()) != ERR; guard++) {
+    if (isdigit(ch)) v[k] = v[k] < 100000 ? v[k] * 10 + (ch - '0') : v[k];
+    else if (ch == ';' && k < 2) k++;
+    else break;
+  }
+  if (k != 2 || (ch != 'M' && ch != 'm')) return TERM_NO_KEY; /* a broken report: dropped */
+  return mouse_key(t, v[0], ch == 'M', v[1] - 1, v[2] - 1);
+}
+
+/* A report curses decoded itself (terminfo with kmous \E[<, as xterm's). */
+static int curses_mouse(Term *t) {
+  MEVENT ev;
+  if (getmouse(&ev) != OK) return TERM_NO_KEY;
+  int button = ev.bstate & BUTTON1_PRESSED ? 0 : ev.bstate & BUTTON4_PRESSED ? 64
+               : ev.bstate & BUTTON5_PRESSED ? 65 : 3;
+  return mouse_key(t, button, 1, ev.x, ev.y);
+}
+
 int term_key(Term *t, int timeout_ms) {
-  (void)t;
   timeout(timeout_ms);
   int ch = getch();
+  if (ch == 27 && t->mouse) {
+    timeout(0);
+    return sgr_report(t);
+  }
   switch (ch) {
   case ERR: return TERM_NO_KEY;
+  case KEY_MOUSE: return curses_mouse(t);
+  case KEY_LEFT: return DASH_KEY_LEFT;
+  case KEY_RIGHT: return DASH_KEY_RIGHT;
   case KEY_UP: return DASH_KEY_UP;
   case KEY_DOWN: return DASH_KEY_DOWN;
   case KEY_BTAB: return DASH_KEY_BTAB;

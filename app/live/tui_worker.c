@@ -67,6 +67,7 @@ struct Worker {
   RatePoint rate[RATE_POINTS];
   size_t rate_n;
   DashBoundary boundary;   /* the last grid computed (2-feature data) */
+  TraceSnapshot pins;      /* the weights pinned to the scope, captured after every step */
   WorkerStats stats;
   Command current;         /* the command being applied (too big for the stack) */
   /* the last good state (a checkpoint in memory): a diverged run resumes from it */
@@ -187,6 +188,40 @@ uint64_t worker_send(Worker *w, const Command *c) {
   }
   pthread_mutex_unlock(&w->lock);
   return seq;
+}
+
+/* --- the weight scope ----------------------------------------------------- */
+
+/* The pinned weights' values now (after step `step`, run at `rate`) into the
+ * feed; nothing when none is pinned or no step has run. */
+static void capture_pins(Worker *w, uint64_t step, double rate) {
+  if (!w->pins.n || !step) return;
+  Trainer *t = w->s->trainer;
+  trace_capture(&w->pins, step, rate, trainer_model(t), trainer_optimizer(t));
+  feed_scope_step(w->feed, &w->pins);
+}
+
+/* Pins ref[0..n) to the scope (each checked against the model), with the
+ * values they have now. Returns 0, or -1 with a note when the model has no
+ * such weight (then nothing is pinned). */
+static int set_pins(Worker *w, const TraceRef *ref, size_t n) {
+  TraceSpec spec = {.n = n < TRACE_MAX ? n : TRACE_MAX};
+  memcpy(spec.ref, ref, spec.n * sizeof *ref);
+  size_t bad;
+  int rc = trace_resolve(&spec, trainer_model(w->s->trainer), 0, &w->pins, &bad);
+  if (rc)
+    note(w, 1, "scope: the model has no weight %u:%u: nothing is pinned", spec.ref[bad].layer,
+         spec.ref[bad].index);
+  feed_scope_pins(w->feed, w->pins.ref, w->pins.n);
+  capture_pins(w, w->feed->step, w->feed->rate);
+  return rc;
+}
+
+/* After a restart or a new session: the same weights pinned again, when the
+ * model still has them. */
+static void repin(Worker *w) {
+  TraceSnapshot was = w->pins;
+  set_pins(w, was.ref, was.n);
 }
 
 /* --- the session ------------------------------------------------------- */
@@ -319,6 +354,7 @@ static void restart(Worker *w) {
   char opt[160];
   dash_opt_summary(&w->cfg.opt, opt, sizeof opt);
   note(w, 0, "restarted: %s %s", optim_ops(w->cfg.opt.kind)->name, opt);
+  repin(w);
 }
 
 static void load(Worker *w, const Config *cfg) {
@@ -343,6 +379,7 @@ static void load(Worker *w, const Config *cfg) {
   w->state = RUN_RUNNING;
   w->status[0] = 0;
   note(w, 0, "loaded: %s", cfg->preset[0] ? cfg->preset : "new settings");
+  repin(w); /* after: a refusal is the message that shows */
 }
 
 static void fresh_name(char *buf, size_t len, const char *prefix, const char *suffix) {
@@ -451,6 +488,7 @@ static void apply(Worker *w, const Command *c) {
     w->pace = c->value;
     rate_reset(w);
     break;
+  case CMD_SET_PINS: set_pins(w, c->pin, c->n_pins); break;
   }
   w->dirty = 1;
 }
@@ -471,6 +509,7 @@ static void run_step(Worker *w) {
   int once = w->step_once;
   w->step_once = 0;
   if (got == 1) {
+    capture_pins(w, r.step, r.rate);
     char log_err[512];
     if (session_record(w->s, &r, log_err, sizeof log_err)) note(w, 1, "%s", log_err);
     w->stats.steps++;
@@ -567,6 +606,8 @@ Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err,
     return NULL;
   }
   if (s->resumed) w->feed->step = w->good_step = s->resumed_step; /* --load */
+  const TraceSnapshot *traced = trainer_trace(s->trainer); /* --trace-weights: pinned at start */
+  if (traced) set_pins(w, traced->ref, traced->n);
   publish(w);
   if (pthread_create(&w->thread, NULL, worker_main, w)) {
     snprintf(err, errlen, "cannot start the training thread");

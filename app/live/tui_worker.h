@@ -2,7 +2,8 @@
  *
  * The worker owns the session (data, trainer, logs: app/run/session.h) and
  * runs training steps; each goes to the session's sinks, the dashboard's
- * feed among them.
+ * feed among them. After every step it captures the weights pinned to the
+ * weight scope (engine/trace.h) into the feed; with none pinned, nothing.
  * It publishes immutable DashSnapshots through three buffers behind a mutex
  * (the UI reads the newest while the worker fills another, so neither waits
  * for the other), at most 20 times a second and at once after a command.
@@ -31,6 +32,7 @@ typedef enum {
   CMD_EXPORT,     /* charts into path ("" : a fresh directory) */
   CMD_SET_LENGTH, /* the run's length: value steps (0: none, until stopped) */
   CMD_SET_PACE,   /* value steps per second (0: as fast as it goes) */
+  CMD_SET_PINS,   /* the weight scope's pinned weights become pin[0..n_pins) */
 } CmdKind;
 
 typedef struct {
@@ -38,6 +40,8 @@ typedef struct {
   OptConfig opt;          /* SET_OPT, SWITCH_OPT */
   Config cfg;             /* LOAD */
   double value;           /* SET_LENGTH, SET_PACE */
+  size_t n_pins;          /* SET_PINS */
+  TraceRef pin[TRACE_MAX];
   char path[CONFIG_PATH_MAX];
 } Command;
 
@@ -57,7 +61,8 @@ int worker_session_open(Session *s, const Config *cfg, char *err, size_t errlen)
 /* Takes over s, malloc'd and opened by worker_session_open (the trainer
  * points into it, so it must not move; worker_stop closes and frees it),
  * opens the logs cfg asks for, or private ones, continuing them when s was
- * resumed, and starts training (paused when start_paused) at cfg's pace. A
+ * resumed, pins the weights of --trace-weights to the weight scope, and
+ * starts training (paused when start_paused) at cfg's pace. A
  * run whose length cfg does not set trains until stopped. NULL with a
  * message in err on failure (s is then closed and freed). */
 Worker *worker_start(Session *s, const Config *cfg, int start_paused, char *err, size_t errlen);

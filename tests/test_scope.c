@@ -1,0 +1,222 @@
+/* test_scope.c — the weight scope without a terminal: the feed's ring of the
+ * pinned weights' steps (kept across a change of pins, the newest 512, the
+ * same step replaced, cut back on a return to an earlier state), the scope
+ * pane drawing a flip in the column of its step and staying in its
+ * rectangle, and the geometry the mouse uses (the raster's cells, the pane
+ * under a cell, a menu's entries). Golden screens are in test_views.c. */
+#include <criterion/criterion.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "app/live/dash_feed.h"
+#include "views/views.h"
+
+static DashFeed feed;
+static DashSnapshot snap;
+
+/* One step of the weights ref[0..n): weight k's value step + 1000 k, sign +1. */
+static void push(const TraceRef *ref, size_t n, uint64_t step) {
+  TraceSnapshot t = {.step = step, .kind = OPT_CEMA, .states = 2, .n = n};
+  for (size_t k = 0; k < n; k++) {
+    t.ref[k] = ref[k];
+    t.filter[k] = (float)(step + 1000 * k);
+    t.sign[k] = 1;
+  }
+  feed_scope_step(&feed, &t);
+}
+
+Test(scope_feed, keeps_the_newest_steps_oldest_first) {
+  memset(&feed, 0, sizeof feed);
+  TraceRef ab[2] = {{0, 5}, {1, 9}};
+  for (uint64_t step = 1; step <= 600; step++) push(ab, 2, step);
+  feed_fill(&feed, &snap);
+  cr_assert_eq(snap.scope.n, DASH_SCOPE);
+  cr_assert_eq(snap.scope.n_pins, 2);
+  for (size_t i = 0; i < DASH_SCOPE; i++) {
+    uint64_t step = 600 - DASH_SCOPE + 1 + i;
+    cr_assert_eq(snap.scope.at[i].step, step, "entry %zu", i);
+    cr_assert_float_eq(snap.scope.at[i].filter[1], (float)(step + 1000), 0.5);
+  }
+  cr_assert_eq(snap.scope.last.step, 600);
+  push(ab, 2, 600); /* the same step again (a pin while paused) */
+  feed_fill(&feed, &snap);
+  cr_assert_eq(snap.scope.n, DASH_SCOPE);
+  cr_assert_eq(snap.scope.at[DASH_SCOPE - 1].step, 600);
+  cr_assert_eq(snap.scope.at[DASH_SCOPE - 2].step, 599);
+}
+
+Test(scope_feed, a_weight_that_stays_pinned_keeps_its_steps) {
+  memset(&feed, 0, sizeof feed);
+  TraceRef ab[2] = {{0, 5}, {1, 9}}, bc[2] = {{1, 9}, {2, 1}};
+  for (uint64_t step = 1; step <= 40; step++) push(ab, 2, step);
+  feed_scope_pins(&feed, bc, 2);
+  feed_fill(&feed, &snap);
+  cr_assert_eq(snap.scope.n, 40);
+  cr_assert_eq(snap.scope.pin[0].index, 9);
+  for (size_t i = 0; i < 40; i++) {
+    cr_assert_float_eq(snap.scope.at[i].filter[0], (float)(i + 1 + 1000), 0.5, "B moved to slot 0");
+    cr_assert(isnan(snap.scope.at[i].filter[1]), "C was not pinned at step %zu", i + 1);
+    cr_assert_eq(snap.scope.at[i].sign[1], 0);
+  }
+  push(bc, 2, 41);
+  feed_fill(&feed, &snap);
+  cr_assert_float_eq(snap.scope.at[40].filter[1], 41 + 1000, 0.5);
+  feed_truncate(&feed, 30);
+  feed_fill(&feed, &snap);
+  cr_assert_eq(snap.scope.n, 30);
+  cr_assert_eq(snap.scope.at[29].step, 30);
+  feed_scope_pins(&feed, NULL, 0);
+  feed_fill(&feed, &snap);
+  cr_assert_eq(snap.scope.n, 0);
+  cr_assert_eq(snap.scope.n_pins, 0);
+}
+
+/* Two weights of a 64x32 layer over steps 1..400: weight k's value falls
+ * (CEMA's i) rises through 0 at step flip[k], where its sign turns from +1
+ * to -1. */
+static void flip_scene(const uint64_t flip[2]) {
+  memset(&snap, 0, sizeof snap);
+  snap.n_layers = 1;
+  snap.layer[0].in = 64, snap.layer[0].out = 32;
+  DashScope *sc = &snap.scope;
+  sc->n_pins = 2;
+  sc->pin[0] = (TraceRef){0, 100};
+  sc->pin[1] = (TraceRef){0, 200};
+  for (uint64_t step = 1; step <= 400; step++) {
+    DashScopeStep *e = &sc->at[sc->n++];
+    e->step = step;
+    e->kind = OPT_CEMA;
+    for (int k = 0; k < TRACE_MAX; k++) e->filter[k] = NAN;
+    for (int k = 0; k < 2; k++) {
+      e->filter[k] = (float)(1e-4 * ((double)step - (double)flip[k] + 0.5)); /* b = -sign i */
+      e->sign[k] = step < flip[k] ? 1 : -1;
+    }
+  }
+  sc->last.step = 400;
+}
+
+/* The columns of the flip marks ('x' in the flip style) inside r. */
+static int flip_marks(const Canvas *c, Rect r, int *col) {
+  int n = 0;
+  for (int y = r.y; y < r.y + r.h; y++)
+    for (int x = r.x; x < r.x + r.w; x++) {
+      const Cell *cell = &c->cells[y * c->w + x];
+      if (cell->style == ST_FLIP && cell->ascii == 'x') col[n < 8 ? n : 7] = x, n++;
+    }
+  return n;
+}
+
+/* The flip of the weight shown is drawn where its step is: the newest
+ * step in the inner right column, two steps a cell, so step f in column
+ * right - (400 - f) / 2, on the trace and on the sign strip alike. */
+static void check_flip_column(int w, int h, size_t sel) {
+  const uint64_t flip[2] = {371, 340};
+  flip_scene(flip);
+  Layout L;
+  cr_assert_eq(layout_compute(w, h, &L), 0);
+  Canvas c;
+  canvas_init(&c, w, h);
+  DashUi ui = {.left = LEFT_SCOPE, .scope_sel = sel, .focus = PANE_COUNT};
+  view_scope(&c, L.left, &snap, &ui);
+  int right = L.left.x + L.left.w - 2, want = right - (int)(400 - flip[sel]) / 2, col[8];
+  Rect inner = {L.left.x + 1, L.left.y + 1, L.left.w - 2, L.left.h - 2};
+  cr_assert_eq(flip_marks(&c, inner, col), 1, "one flip mark at %dx%d", w, h);
+  cr_assert_eq(col[0], want, "the flip of step %llu at column %d, not %d (%dx%d)",
+               (unsigned long long)flip[sel], want, col[0], w, h);
+  int strip = L.left.y + L.left.h - 4; /* above the axis line and the state line */
+  const Cell *sign = &c.cells[strip * c.w + want];
+  cr_assert_eq(sign->style, ST_FLIP, "the sign strip lights the flip");
+  cr_assert_eq(sign->ascii, '-', "the sign after the flip");
+  cr_assert_eq(c.cells[strip * c.w + want - 2].ascii, '+', "the sign before it");
+  canvas_free(&c);
+}
+
+Test(scope_view, a_flip_is_drawn_in_the_column_of_its_step) {
+  check_flip_column(80, 24, 0);
+  check_flip_column(132, 40, 0);
+  check_flip_column(132, 40, 1);
+}
+
+Test(scope_view, stays_inside_its_rectangle) {
+  const uint64_t flip[2] = {371, 340};
+  flip_scene(flip);
+  for (int w = 80; w <= 220; w += 13)
+    for (int h = 24; h <= 70; h += 7) {
+      Layout L;
+      cr_assert_eq(layout_compute(w, h, &L), 0);
+      Canvas c;
+      canvas_init(&c, w + 4, h + 4);
+      Rect r = {L.left.x + 2, L.left.y + 2, L.left.w, L.left.h};
+      DashUi ui = {.left = LEFT_SCOPE};
+      view_scope(&c, r, &snap, &ui);
+      for (int y = 0; y < c.h; y++)
+        for (int x = 0; x < c.w; x++) {
+          if (x >= r.x && y >= r.y && x < r.x + r.w && y < r.y + r.h) continue;
+          cr_assert_eq(c.cells[y * c.w + x].cp, ' ', "drawn outside at (%d, %d), %dx%d", x, y, w, h);
+        }
+      canvas_free(&c);
+    }
+}
+
+Test(scope_view, without_pins_it_says_how_to_pin) {
+  memset(&snap, 0, sizeof snap);
+  Canvas c;
+  canvas_init(&c, 80, 24);
+  Layout L;
+  layout_compute(80, 24, &L);
+  view_scope(&c, L.left, &snap, NULL);
+  char *text = canvas_to_text(&c, 0);
+  cr_assert(strstr(text, "no weight is pinned"), "%s", text);
+  cr_assert(strstr(text, "t (or Enter) pins"), "%s", text);
+  free(text);
+  canvas_free(&c);
+}
+
+Test(mouse_geometry, a_raster_cell_is_its_sample) {
+  Layout L;
+  layout_compute(100, 30, &L);
+  Rect p = L.pane[PANE_WEIGHTS];
+  int cols, rows;
+  size_t shown = layout_weights_grid(p, 256, &cols, &rows);
+  cr_assert_gt(shown, 0);
+  for (size_t j = 0; j < shown; j++) {
+    int x = p.x + 1 + (int)(j % (size_t)cols), y = p.y + 1 + (int)(j / (size_t)cols);
+    cr_assert_eq(layout_weights_cell(p, 256, x, y), (long)j);
+    cr_assert_eq(layout_pane_at(&L, LEFT_PANES, x, y), PANE_WEIGHTS);
+  }
+  cr_assert_eq(layout_weights_cell(p, 256, p.x, p.y + 1), -1, "the frame");
+  cr_assert_eq(layout_weights_cell(p, 256, p.x + 1, p.y + p.h - 2), -1, "the legend");
+  Rect cv = L.pane[PANE_CURVES];
+  cr_assert_eq(layout_pane_at(&L, LEFT_PANES, cv.x + 3, cv.y + 3), PANE_CURVES);
+  cr_assert_eq(layout_pane_at(&L, LEFT_SCOPE, cv.x + 3, cv.y + 3), -1, "the scope hides the curves");
+  cr_assert_eq(layout_pane_at(&L, LEFT_PANES, 3, 0), -1, "the header");
+}
+
+Test(mouse_geometry, a_menu_entry_is_where_it_is_drawn) {
+  DashUi ui = {.overlay = OVL_OPTS, .menu_sel = 0};
+  memset(&snap, 0, sizeof snap);
+  Canvas c;
+  canvas_init(&c, 100, 30);
+  view_overlay(&c, &snap, &ui);
+  char *text = canvas_to_text(&c, 0);
+  for (int k = 0; k < OPT_KIND_COUNT; k++) {
+    const char *name = dash_opt_name((OptKind)k);
+    int row = -1, col = -1;
+    const char *line = text;
+    for (int y = 0; line && *line && row < 0; y++) {
+      const char *nl = strchr(line, '\n');
+      const char *at = strstr(line, name);
+      /* the entry's name starts the menu row (after "| " and the frame) */
+      if (at && (!nl || at < nl) && at - line >= 2 && at[-1] == ' ' && at[-2] == '|') row = y, col = (int)(at - line);
+      line = nl ? nl + 1 : NULL;
+    }
+    cr_assert_geq(row, 0, "%s is not in the menu:\n%s", name, text);
+    cr_assert_eq(view_menu_entry_at(100, 30, &ui, col + 1, row), k, "%s at row %d", name, row);
+  }
+  cr_assert_eq(view_menu_entry_at(100, 30, &ui, 1, 1), -1, "outside the menu");
+  ui.overlay = OVL_NONE;
+  cr_assert_eq(view_menu_entry_at(100, 30, &ui, 50, 15), -1, "no menu open");
+  free(text);
+  canvas_free(&c);
+}
