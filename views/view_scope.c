@@ -14,10 +14,11 @@
 
 #define LABEL_W 9 /* "-4.4e-05" and a space */
 
-/* The plot: cells r, steps [first, first + 2 r.w) across, values lo..hi up. */
+/* The plot: cells r, steps [first, first + 2 r.w) across (the newest at
+ * the right edge; first may be below 1 early on), values lo..hi up. */
 typedef struct {
   Rect r;
-  uint64_t first;
+  int64_t first;
   double lo, hi;
 } ScopePlot;
 
@@ -29,8 +30,8 @@ static int px_y(const ScopePlot *p, double v) {
 
 /* The pixel column of step, or -1 outside the plot. */
 static int px_x(const ScopePlot *p, uint64_t step) {
-  if (step < p->first || step - p->first >= (uint64_t)(2 * p->r.w)) return -1;
-  return (int)(step - p->first);
+  int64_t x = (int64_t)step - p->first;
+  return x >= 0 && x < 2 * (int64_t)p->r.w ? (int)x : -1;
 }
 
 /* What y is for kind: the state whose sign decides the binary weight. */
@@ -179,7 +180,7 @@ static void draw_axis(Canvas *c, int y, const DashScope *sc, size_t k, const Sco
   char num[32], buf[160];
   fmt_num(num, sizeof num, e->threshold);
   int n = snprintf(buf, sizeof buf, "steps %llu-%llu  dots %s%s  x %zu flip%s",
-                   (unsigned long long)(sc->at[0].step > p->first ? sc->at[0].step : p->first),
+                   (unsigned long long)((int64_t)sc->at[0].step > p->first ? (int64_t)sc->at[0].step : p->first),
                    (unsigned long long)e->step, e->threshold > 0 ? "+-" : "", num, flips,
                    flips == 1 ? "" : "s");
   int room = p->r.w + LABEL_W;
@@ -229,8 +230,7 @@ void view_scope(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   draw_states(c, ix, iy + ih - 1, iw, sc, sc->pin[k]);
   if (!sc->n) return;
   ScopePlot p = {.r = {ix + LABEL_W, iy + 1, iw - LABEL_W, ih - 4}};
-  uint64_t last = sc->at[sc->n - 1].step, cols = (uint64_t)(2 * p.r.w);
-  p.first = last + 1 > cols ? last + 1 - cols : 1;
+  p.first = (int64_t)sc->at[sc->n - 1].step + 1 - 2 * (int64_t)p.r.w;
   value_range(sc, k, &p);
   draw_labels(c, ix, &p, sc->at[sc->n - 1].threshold);
   draw_trace(c, sc, k, &p);
