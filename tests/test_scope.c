@@ -109,7 +109,8 @@ static int flip_marks(const Canvas *c, Rect r, int *col) {
 
 /* The flip of the weight shown is drawn where its step is: the newest
  * step in the inner right column, two steps a cell, so step f in column
- * right - (400 - f) / 2, on the trace and on the sign strip alike. */
+ * right - (400 - f) / 2, on the trace and on the sign strip alike
+ * (flip 371 fills a cell with -1; 340 shares one with the +1 before it). */
 static void check_flip_column(int w, int h, size_t sel) {
   const uint64_t flip[2] = {371, 340};
   flip_scene(flip);
@@ -127,7 +128,9 @@ static void check_flip_column(int w, int h, size_t sel) {
   int strip = L.left.y + L.left.h - 4; /* above the axis line and the state line */
   const Cell *sign = &c.cells[strip * c.w + want];
   cr_assert_eq(sign->style, ST_FLIP, "the sign strip lights the flip");
-  cr_assert_eq(sign->ascii, '-', "the sign after the flip");
+  /* the flip's step the cell's right half (400 - f even): the step before it, +1, shares it */
+  char want_sign = (400 - flip[sel]) % 2 ? '-' : '*';
+  cr_assert_eq(sign->ascii, want_sign, "the sign after the flip, '*' in a cell of both");
   cr_assert_eq(c.cells[strip * c.w + want - 2].ascii, '+', "the sign before it");
   canvas_free(&c);
 }

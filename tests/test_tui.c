@@ -354,3 +354,86 @@ Test(tui_cli, headless_pace_warns_and_is_ignored) {
   config_format_saved(&c, NULL, text, sizeof text);
   cr_assert(!strstr(text, "pace"), "a checkpoint would keep the pace:\n%s", text);
 }
+
+/* The weight scope: pinned weights are captured at once and after every
+ * step, with the states of the optimizer that ran it; an unknown weight is
+ * refused with a note; none pinned keeps nothing. */
+static uint64_t send_pins(Worker *w, const TraceRef *pin, size_t n) {
+  memset(&command, 0, sizeof command);
+  command.kind = CMD_SET_PINS;
+  command.n_pins = n;
+  memcpy(command.pin, pin, n * sizeof *pin);
+  return worker_send(w, &command);
+}
+
+/* The newest snapshot's scope (large: static). */
+static DashScope scope_seen;
+static const DashScope *look_scope(Worker *w) {
+  const DashSnapshot *s = worker_acquire(w);
+  scope_seen = s->scope;
+  worker_release(w);
+  return &scope_seen;
+}
+
+Test(tui_worker, pinned_weights_are_captured_every_step_across_a_switch) {
+  Worker *w = start("--opt sgd --lr 0.1 --wd 0.01 --schedule const");
+  WAIT_FOR(w, v.step >= 3, 10);
+  uint64_t seq = send_kind(w, CMD_TOGGLE);
+  WAIT_FOR(w, v.applied >= seq && v.state == RUN_PAUSED, 5);
+  cr_assert_eq(look_scope(w)->n_pins, 0);
+  cr_assert_eq(look_scope(w)->n, 0, "nothing kept while none is pinned");
+  const TraceRef pin[2] = {{0, 17}, {1, 3}};
+  seq = send_pins(w, pin, 2);
+  WAIT_FOR(w, v.applied >= seq, 5);
+  Seen p = look(w);
+  const DashScope *sc = look_scope(w);
+  cr_assert_eq(sc->n_pins, 2);
+  cr_assert_eq(sc->n, 1, "captured when pinned");
+  cr_assert_eq(sc->at[0].step, p.step);
+  cr_assert_eq(sc->last.kind, OPT_SGD);
+  cr_assert_str_eq(trace_state_name(sc->last.kind, 0), "w");
+  for (int i = 0; i < 3; i++) {
+    seq = send_kind(w, CMD_STEP);
+    WAIT_FOR(w, v.applied >= seq && v.step == p.step + 1 + (uint64_t)i, 5);
+  }
+  sc = look_scope(w);
+  cr_assert_eq(sc->n, 4, "one entry a step");
+  for (size_t i = 0; i < sc->n; i++) {
+    cr_assert_eq(sc->at[i].step, p.step + i);
+    for (int k = 0; k < 2; k++) {
+      cr_assert(isfinite(sc->at[i].filter[k]), "step %zu weight %d", i, k);
+      cr_assert(sc->at[i].sign[k] == 1 || sc->at[i].sign[k] == -1);
+    }
+  }
+  OptConfig bop;
+  optim_defaults(OPT_BOP, &bop);
+  bop.tau = 1e-6;
+  seq = send_opt(w, CMD_SWITCH_OPT, &bop);
+  WAIT_FOR(w, v.applied >= seq, 5);
+  seq = send_kind(w, CMD_STEP);
+  WAIT_FOR(w, v.applied >= seq && v.step == p.step + 4, 5);
+  sc = look_scope(w);
+  cr_assert_eq(sc->last.kind, OPT_BOP, "the trace follows the optimizer that ran");
+  cr_assert_eq(sc->at[sc->n - 1].kind, OPT_BOP);
+  cr_assert_float_eq(sc->at[sc->n - 1].threshold, 1e-6, 1e-12);
+  cr_assert_eq(sc->at[sc->n - 2].threshold, 0, "SGD's steps keep their threshold 0");
+  const TraceRef bad = {0, 1u << 30};
+  seq = send_pins(w, &bad, 1);
+  WAIT_FOR(w, v.applied >= seq, 5);
+  cr_assert(strstr(look(w).note, "no weight 0:1073741824"), "note: %s", look(w).note);
+  cr_assert_eq(look_scope(w)->n_pins, 0);
+  cr_assert_eq(look_scope(w)->n, 0);
+  worker_stop(w, NULL, NULL, 0);
+}
+
+Test(tui_worker, trace_weights_are_pinned_at_start) {
+  Worker *w = start("--trace-weights 0:5,1:7");
+  WAIT_FOR(w, v.step >= 3, 10);
+  const DashScope *sc = look_scope(w);
+  cr_assert_eq(sc->n_pins, 2);
+  cr_assert_eq(sc->pin[0].layer, 0);
+  cr_assert_eq(sc->pin[0].index, 5);
+  cr_assert_eq(sc->pin[1].index, 7);
+  cr_assert_geq(sc->n, 3);
+  worker_stop(w, NULL, NULL, 0);
+}

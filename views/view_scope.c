@@ -3,7 +3,8 @@
  * two per cell) its value in filter units y (engine/trace.h: the value whose
  * sign decides the binary weight) as a line, the flip threshold (+-tau for
  * Bop and Bop2, else 0) dotted, an 'x' on the line at each flip, the binary
- * weight's sign as a +/- strip underneath, and the optimizer's state names
+ * weight's sign as a +/- strip underneath ('±' in a cell whose two steps
+ * differ), and the optimizer's state names
  * with their latest values. The title line lists the pinned weights (the one
  * shown reversed); the trace follows whatever optimizer ran each step. */
 #include <math.h>
@@ -120,15 +121,18 @@ static void draw_labels(Canvas *c, int x, const ScopePlot *p, double threshold) 
   }
 }
 
-/* The sign strip: per cell the sign after its later step, a flip's new sign lit. */
+/* The sign strip: per cell its steps' sign, '+' or '-', or '±' ('*') when
+ * both, lit where a flip happened. */
 static void draw_signs(Canvas *c, int x, int y, const DashScope *sc, size_t k, const ScopePlot *p) {
   canvas_text(c, x, y, "sign", ST_DIM, LABEL_W - 1);
   for (size_t i = 0; i < sc->n; i++) {
     int px = px_x(p, sc->at[i].step), sign = sc->at[i].sign[k];
-    if (px < 0 || !sign) continue;
-    Cell *cell = canvas_at(c, p->r.x + px / 2, y);
-    int lit = flipped_at(sc, i, k) || (px % 2 && cell && cell->style == ST_FLIP);
-    canvas_put(c, p->r.x + px / 2, y, sign > 0 ? '+' : '-', sign > 0 ? '+' : '-',
+    Cell *cell = px >= 0 ? canvas_at(c, p->r.x + px / 2, y) : NULL;
+    if (!cell || !sign) continue;
+    char was = px % 2 ? cell->ascii : ' ', now = sign > 0 ? '+' : '-';
+    int both = was == '*' || (was != ' ' && was != now);
+    int lit = flipped_at(sc, i, k) || (px % 2 && cell->style == ST_FLIP);
+    canvas_put(c, p->r.x + px / 2, y, both ? 0x00B1 : (uint32_t)now, both ? '*' : now,
                lit ? ST_FLIP : sign > 0 ? ST_POS3 : ST_NEG3);
   }
 }
