@@ -4,7 +4,7 @@
 # weight under it, which shows the scope in place of the curves with that
 # weight's own values; they change from step to step, and follow an
 # optimizer switch (Bop's states and its +-tau); t again unpins it, w hides
-# the scope. --trace-weights pins its weights at start, { } choose one.
+# the scope; the help scrolls to the scope's keys. --trace-weights pins its weights at start, { } choose one.
 set -u
 NAME=e2e_tui_scope
 . "$(dirname "$0")/tui_tmux.sh"
@@ -37,6 +37,13 @@ $T send-keys -t e2e t
 wait_for 'no weight is pinned' 5 || fail "t on the pinned weight did not unpin it"
 $T send-keys -t e2e w
 wait_for '1 curves' 5 || fail "w did not hide the scope"
+# the help is longer than 30 rows: it scrolls to the scope's keys
+$T send-keys -t e2e '?'
+wait_for 'rows 1-[0-9]+ of [0-9]+: Up/Down scroll' 5 || fail "the help does not say it scrolls"
+$T send-keys -t e2e Down Down Down Down Down Down Down Down Down Down
+wait_for 'show / hide the weight scope' 5 || fail "Down did not scroll the help to the scope's keys"
+$T send-keys -t e2e x
+wait_for '1 curves' 5 || fail "a key did not close the help"
 $T send-keys -t e2e q
 code=$(wait_exit 20) || fail "q did not quit"
 [ "$code" = 0 ] || fail "exit code $code: $(cat "$DIR/stderr")"

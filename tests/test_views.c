@@ -355,6 +355,12 @@ Test(views, dashboard_132x40) { check_screen("dashboard", 132, 40, OVL_NONE, NUL
 Test(views, dashboard_sgd_pending_100x30) { check_screen("dashboard_sgd", 100, 30, OVL_NONE, tweak_sgd); }
 Test(views, dashboard_diverged_80x24) { check_screen("diverged", 80, 24, OVL_NONE, tweak_diverged); }
 Test(views, help_80x24) { check_screen("help", 80, 24, OVL_HELP, NULL); }
+/* Scrolled past its end: the help stops at its last row. */
+static void tweak_help_end(DashSnapshot *s, DashUi *ui) {
+  (void)s;
+  ui->help_top = 99;
+}
+Test(views, help_scrolled_80x24) { check_screen("help_end", 80, 24, OVL_HELP, tweak_help_end); }
 Test(views, presets_80x24) { check_screen("presets", 80, 24, OVL_PRESETS, NULL); }
 Test(views, optimizers_80x24) { check_screen("optimizers", 80, 24, OVL_OPTS, tweak_opts); }
 Test(views, input_80x24) { check_screen("input", 80, 24, OVL_INPUT, tweak_input); }

@@ -201,6 +201,7 @@ typedef struct {
   LeftColumn left;                  /* what the left column shows */
   size_t cursor;                    /* the weights raster's cursor: a sample of the selected layer */
   size_t scope_sel;                 /* the pinned weight the scope shows (index into scope.pin) */
+  int help_top;                     /* the first row the help shows (it scrolls when too long) */
 } DashUi;
 
 /* "cema", "sgd", ... (the --opt names). */

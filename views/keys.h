@@ -92,6 +92,7 @@ typedef enum {
   DASH_ACT_SCOPE_PICK,     /* arg: -1 the previous, +1 the next pinned weight in the scope */
   DASH_ACT_CLICK,          /* the mouse: focus, move the cursor, choose a menu entry */
   DASH_ACT_WHEEL,          /* arg: +1 up, -1 down: over the filter pane, as +/- */
+  DASH_ACT_HELP_SCROLL,    /* arg: -1 up, +1 down the help's rows */
 } DashAction;
 
 #define DASH_KEY_CODES 6

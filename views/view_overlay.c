@@ -69,28 +69,49 @@ static int wrapped_rows(const char *text, int w) {
 /* Whether the help lists k: a binding of the dashboard with a help line. */
 static int in_help(const DashKey *k) { return (k->modes & DASH_IN_MAIN) && k->help; }
 
-/* The dashboard's keys from the key table, one row each, and a note. */
-static void help(Canvas *c) {
-  int n = 0, key_w = 0, text_w = 0;
+/* The help's rows and its box on a cw x ch screen: key column width in *key_w. */
+static Rect help_rect(int cw, int ch, int *n, int *key_w) {
+  int text_w = 0;
+  *n = 0, *key_w = 0;
   for (size_t i = 0; i < dash_key_count; i++) {
     const DashKey *k = &dash_keys[i];
     if (!in_help(k)) continue;
-    n++;
-    if ((int)strlen(k->keys) > key_w) key_w = (int)strlen(k->keys);
+    (*n)++;
+    if ((int)strlen(k->keys) > *key_w) *key_w = (int)strlen(k->keys);
     if ((int)strlen(k->help) > text_w) text_w = (int)strlen(k->help);
   }
-  key_w += 2;
-  Rect in = panel(c, key_w + text_w + 4, n + 4, "keys");
-  int y = in.y;
-  for (size_t i = 0; i < dash_key_count && y < in.y + in.h; i++) {
+  *key_w += 2;
+  return panel_rect(cw, ch, *key_w + text_w + 4, *n + 4);
+}
+
+int view_help_top_max(int w, int h) {
+  int n, key_w;
+  Rect in = interior(help_rect(w, h, &n, &key_w));
+  return n + 2 <= in.h ? 0 : n - (in.h - 1); /* the last row: where the rows shown are */
+}
+
+/* The dashboard's keys from the key table, one row each, and a note; when
+ * they do not all fit, the rows from ui->help_top and a line saying which. */
+static void help(Canvas *c, const DashUi *ui) {
+  int n, key_w, top_max = view_help_top_max(c->w, c->h);
+  Rect box = help_rect(c->w, c->h, &n, &key_w), in = panel(c, box.w, box.h, "keys");
+  int top = ui->help_top < 0 ? 0 : ui->help_top > top_max ? top_max : ui->help_top;
+  int rows = top_max ? in.h - 1 : in.h, y = in.y, row = 0;
+  for (size_t i = 0; i < dash_key_count && y < in.y + rows; i++) {
     const DashKey *k = &dash_keys[i];
-    if (!in_help(k)) continue;
+    if (!in_help(k) || row++ < top) continue;
     canvas_text(c, in.x, y, k->keys, ST_KEY, key_w);
     canvas_text(c, in.x + key_w, y++, k->help, ST_TEXT, in.w - key_w);
   }
-  if (y + 1 < in.y + in.h)
+  char more[96];
+  if (top_max) {
+    snprintf(more, sizeof more, "rows %d-%d of %d: Up/Down scroll, any other key closes", top + 1,
+             top + rows, n);
+    canvas_text(c, in.x, in.y + in.h - 1, more, ST_DIM, in.w);
+  } else if (y + 1 < in.y + in.h) {
     canvas_text(c, in.x, y + 1, "A change applies at the next step and never resets training.", ST_DIM,
                 in.w);
+  }
 }
 
 /* The presets menu's box on a cw x ch screen: the entries, then the chosen one's text. */
@@ -147,7 +168,7 @@ void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
   if (!ui) return;
   switch (ui->overlay) {
   case OVL_NONE: return;
-  case OVL_HELP: help(c); return;
+  case OVL_HELP: help(c, ui); return;
   case OVL_PRESETS: presets(c, ui); return;
   case OVL_OPTS: optimizers(c, ui); return;
   case OVL_CONFIRM: {

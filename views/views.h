@@ -46,6 +46,9 @@ int view_key_hints(Canvas *c, int x, int y, int end, unsigned mode, unsigned now
 int view_key_hints_width(unsigned mode, unsigned now);
 /* Overlays drawn over the panes: help, menus, prompts, the preset text. */
 void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui);
+/* The largest DashUi.help_top of the help on a w x h screen: 0 when all its
+ * rows fit, else it scrolls. */
+int view_help_top_max(int w, int h);
 /* The entry of the open menu (optimizers, presets) drawn at cell (x, y) of
  * a w x h screen, or -1 (no menu open, or not on an entry). */
 int view_menu_entry_at(int w, int h, const DashUi *ui, int x, int y);

@@ -645,7 +645,7 @@ static void key(Tui *T, int ch) {
   switch (k->action) {
   case DASH_ACT_REDRAW: redraw(T); break;
   case DASH_ACT_QUIT: T->quit = 1; break;
-  case DASH_ACT_HELP: ui->overlay = OVL_HELP; break;
+  case DASH_ACT_HELP: ui->overlay = OVL_HELP, ui->help_top = 0; break;
   case DASH_ACT_TOGGLE: send_simple(T, CMD_TOGGLE); break;
   case DASH_ACT_STEP: send_simple(T, CMD_STEP); break;
   case DASH_ACT_PACE: pace(T, arg); break;
@@ -684,6 +684,11 @@ static void key(Tui *T, int ch) {
   case DASH_ACT_SCOPE: show_scope(T); break;
   case DASH_ACT_SCOPE_PICK: pick_pinned(T, arg); break;
   case DASH_ACT_CLICK: click(T); break;
+  case DASH_ACT_HELP_SCROLL: {
+    int top = ui->help_top + arg, top_max = view_help_top_max(T->term.w, T->term.h);
+    ui->help_top = top < 0 ? 0 : top > top_max ? top_max : top;
+    break;
+  }
   case DASH_ACT_WHEEL:
     if (!layout_compute(T->term.w, T->term.h, &L) &&
         layout_pane_at(&L, ui->left, T->term.mouse_x, T->term.mouse_y) == PANE_FILTER)
