@@ -106,15 +106,15 @@ static void label(Canvas *c, int x, int y, double v) {
   canvas_text(c, x, y, buf, ST_DIM, LABEL_W - 1);
 }
 
-/* The value labels: top, bottom, 0 and the threshold rows (a later one
- * over an earlier one in the same row). */
+/* The value labels: top, bottom, then 0 and the thresholds, each over an
+ * earlier one in its row (the lines drawn are named before the range). */
 static void draw_labels(Canvas *c, int x, const ScopePlot *p, double threshold) {
   const double at[3] = {0, threshold, -threshold};
   label(c, x, p->r.y, p->hi);
   label(c, x, p->r.y + p->r.h - 1, p->lo);
   for (int i = 0; i < (threshold > 0 ? 3 : 1); i++) {
     int row = px_y(p, at[i]) / 4;
-    if (row > 0 && row < p->r.h - 1) {
+    if (row >= 0 && row < p->r.h) {
       canvas_fill(c, (Rect){x, p->r.y + row, LABEL_W - 1, 1}, ' ', ' ', ST_TEXT);
       label(c, x, p->r.y + row, at[i]);
     }
