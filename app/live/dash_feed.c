@@ -152,7 +152,7 @@ void feed_scope_pins(DashFeed *f, const TraceRef *pin, size_t n) {
       e->sign[k] = j >= 0 ? old.sign[j] : 0;
     }
   }
-  memcpy(sc->pin, pin, n * sizeof *pin);
+  if (n) memcpy(sc->pin, pin, n * sizeof *pin); /* pin may be NULL when n is 0 */
   sc->n_pins = n;
   if (!n) sc->n = 0, f->scope_head = 0, sc->last.step = 0;
 }
