@@ -65,6 +65,14 @@ int trainer_check(const TrainConfig *tc, const OptConfig *oc, const DataSplit *t
   return optim_check(oc, err, errlen) ? ERR_USAGE : 0;
 }
 
+/* The samples the model's buffers hold: an MLP evaluates 500 at a time (its
+ * buffers are small); a CNN's activations are images, so it evaluates a
+ * training batch at a time and holds no more. */
+static size_t batch_cap_for(const TrainConfig *tc, const ModelSpec *spec) {
+  size_t eval = spec->cnn ? 0 : 500;
+  return tc->batch > eval ? tc->batch : eval;
+}
+
 int trainer_check_model(const ModelSpec *spec, const DataSplit *train, char *err, size_t errlen) {
   Model shape;
   ModelInput in = trainer_model_input(train);
@@ -93,7 +101,7 @@ Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptC
   t->total_steps = tc->max_steps ? tc->max_steps : tc->epochs * t->steps_per_epoch;
   t->epochs = tc->epochs ? tc->epochs
                          : (t->total_steps + t->steps_per_epoch - 1) / t->steps_per_epoch;
-  size_t batch_cap = tc->batch > 500 ? tc->batch : 500;
+  size_t batch_cap = batch_cap_for(tc, spec);
   ModelInput in = trainer_model_input(train);
   if (model_create(&t->model, spec, &in, train->classes, batch_cap, tc->seed, err, errlen))
     goto fail;
@@ -303,7 +311,7 @@ static void spec_weights(const ModelSpec *spec, const ModelInput *in, size_t cla
 double trainer_memory_bytes(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,
                             const DataSplit *train) {
   /* As trainer_create sizes things. */
-  double batch_cap = tc->batch > 500 ? (double)tc->batch : 500, weights, reals, real_weights;
+  double batch_cap = (double)batch_cap_for(tc, spec), weights, reals, real_weights;
   ModelInput in_shape = trainer_model_input(train);
   spec_weights(spec, &in_shape, train->classes, &weights, &real_weights, &reals);
   const OptimizerOps *ops = optim_ops(oc->kind);

@@ -509,3 +509,17 @@ Test(numbers, inertia_fan_labels) {
   cr_assert(strstr(t, "|1e-10 ") && strstr(t, "|-1e-10 "), "the fan's labels are not +-1e-10:\n%s", t);
   free(t);
 }
+
+/* A convolution is named as its spec writes it, with its kernels' shape;
+ * a dense layer by its weight matrix. */
+Test(views, layers_are_named_by_their_kind) {
+  static DashSnapshot s;
+  s.n_layers = 2;
+  s.layer[0] = (DashLayer){.in = 288, .out = 64, .kernel = 3, .in_ch = 32};
+  s.layer[1] = (DashLayer){.in = 3136, .out = 256};
+  char name[64];
+  dash_layer_name(&s, 0, name, sizeof name);
+  cr_assert_str_eq(name, "L1 c64 3x3x32");
+  dash_layer_name(&s, 1, name, sizeof name);
+  cr_assert_str_eq(name, "L2 3136x256");
+}

@@ -90,7 +90,8 @@ typedef struct {
 
 /* One layer: its sampled weights (a fixed seeded subset) and statistics. */
 typedef struct {
-  size_t in, out;                   /* the layer's shape */
+  size_t in, out;                   /* the layer's shape: out rows of in weights */
+  size_t kernel, in_ch;             /* a convolution's k x k x C kernels (kernel 0: dense) */
   size_t n;                         /* samples */
   float inertia[DASH_SAMPLES];
   int8_t sign[DASH_SAMPLES];

@@ -142,15 +142,18 @@ void dash_opt_describe(const OptConfig *c, char *buf, size_t len) {
 }
 
 void dash_layer_name(const DashSnapshot *s, size_t l, char *buf, size_t len) {
-  if (l < s->n_layers)
-    snprintf(buf, len, "L%zu %zux%zu", l + 1, s->layer[l].in, s->layer[l].out);
+  const DashLayer *L = l < s->n_layers ? &s->layer[l] : NULL;
+  if (L && L->kernel) /* a convolution as its spec writes it, with its kernels' shape */
+    snprintf(buf, len, "L%zu c%zu %zux%zux%zu", l + 1, L->out, L->kernel, L->kernel, L->in_ch);
+  else if (L)
+    snprintf(buf, len, "L%zu %zux%zu", l + 1, L->in, L->out);
   else
     snprintf(buf, len, "L%zu", l + 1);
 }
 
 size_t dash_layer_box(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui, Pane pane, const char *what) {
   size_t l = ui ? ui->layer : 0;
-  char title[64], name[32], hotkey[2] = {(char)('1' + pane), 0};
+  char title[112], name[64], hotkey[2] = {(char)('1' + pane), 0};
   dash_layer_name(s, l, name, sizeof name);
   snprintf(title, sizeof title, "%s %s", what, name);
   canvas_box(c, r, hotkey, title, ui && ui->focus == pane);

@@ -70,7 +70,7 @@ double dash_time_axis(double n);
 void dash_opt_summary(const OptConfig *cfg, char *buf, size_t len);
 /* The optimizer's name, then its summary: "cema alpha 0.001 gamma 1". */
 void dash_opt_describe(const OptConfig *cfg, char *buf, size_t len);
-/* The layer's name "L1 784x1024". */
+/* The layer's name: "L1 784x1024" (dense), "L2 c64 3x3x32" (a convolution). */
 void dash_layer_name(const DashSnapshot *s, size_t l, char *buf, size_t len);
 Style dash_layer_style(size_t l);
 /* Frames the pane r (hotkey pane + 1, lit when ui focuses it) about the

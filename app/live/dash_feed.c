@@ -21,6 +21,8 @@ void feed_reset(DashFeed *f, const Model *m) {
   for (size_t l = 0; l < f->n_layers; l++) {
     f->layer[l].in = m->layer[l].in;
     f->layer[l].out = m->layer[l].out;
+    f->layer[l].kernel = m->layer[l].conv ? m->layer[l].geom.kernel : 0;
+    f->layer[l].in_ch = m->layer[l].geom.in_ch;
     f->layer[l].never_flipped = 1;
   }
 }
