@@ -128,6 +128,7 @@ int glyphs_generate(uint64_t seed, size_t n_train, size_t n_test, Dataset *out, 
   const size_t dim = GLYPHS_SIDE * GLYPHS_SIDE, n = n_train + n_test;
   if (split_alloc_f32(out, "glyphs", n_train, n_test, dim, GLYPHS_CLASSES, err, errlen)) return -1;
   out->train.width = out->train.height = out->test.width = out->test.height = GLYPHS_SIDE;
+  out->train.channels = out->test.channels = 1;
   /* The splits are consecutive: the test samples follow the training ones. */
   float *x = (float *)out->train.x_f32;
   uint8_t *labels = (uint8_t *)out->train.labels;

@@ -354,11 +354,12 @@ int idx_load_dir(const char *dir, Dataset *out, char *err, size_t errlen) {
                              .dim = (size_t)x->dims[1] * x->dims[2],
                              .classes = classes,
                              .x_u8 = dst[2 * s],
-                             .u8_scale = 2.0f / 255.0f, /* bytes 0..255 -> [-1, 1] */
-                             .u8_offset = -1.0f,
+                             .u8_scale = {2.0f / 255.0f}, /* bytes 0..255 -> [-1, 1] */
+                             .u8_offset = {-1.0f},
                              .labels = dst[2 * s + 1],
                              .width = x->dims[2],
-                             .height = x->dims[1]};
+                             .height = x->dims[1],
+                             .channels = 1};
   }
   out->storage = storage;
   storage = NULL;

@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "datasets/cifar10.h"
 #include "datasets/csv.h"
 #include "datasets/glyphs.h"
 #include "datasets/idx.h"
@@ -69,14 +70,16 @@ int dataset_load(const char *spec, const DatasetOptions *opt, Dataset *out, char
   const char *name = spec;
   const int pg = playground_parse(spec), csv = strncmp(spec, "csv:", 4) == 0 && spec[4];
   const int idx = strncmp(spec, "idx:", 4) == 0 && spec[4];
-  if (pg < 0 && !csv && !idx && strcmp(spec, "glyphs") && strcmp(spec, "fashion")) {
+  const int cifar = strncmp(spec, "cifar10:", 8) == 0 && spec[8];
+  if (pg < 0 && !csv && !idx && !cifar && strcmp(spec, "glyphs") && strcmp(spec, "fashion")) {
     snprintf(err, errlen,
-             "%s: unknown data set '%s' (expected auto, glyphs, fashion, idx:DIR, csv:FILE, "
-             "spiral, xor, circles, gauss)",
+             "%s: unknown data set '%s' (expected auto, glyphs, fashion, idx:DIR, cifar10:DIR, "
+             "csv:FILE, spiral, xor, circles, gauss)",
              error_setting("data").text, spec);
     return ERR_USAGE;
   }
-  int rc = check_options(csv ? "csv:FILE" : idx ? "idx:DIR" : spec, pg >= 0, csv, opt, err, errlen);
+  const char *set = csv ? "csv:FILE" : idx ? "idx:DIR" : cifar ? "cifar10:DIR" : spec;
+  int rc = check_options(set, pg >= 0, csv, opt, err, errlen);
   if (rc) return rc;
   if (strcmp(spec, "glyphs") == 0) {
     rc = glyphs_generate(opt->seed, GLYPHS_TRAIN, GLYPHS_TEST, out, err, errlen);
@@ -85,6 +88,9 @@ int dataset_load(const char *spec, const DatasetOptions *opt, Dataset *out, char
   } else if (idx) {
     name = "idx";
     rc = idx_load_dir(spec + 4, out, err, errlen);
+  } else if (cifar) {
+    name = "cifar10";
+    rc = cifar10_load_dir(spec + 8, out, err, errlen);
   } else if (csv) {
     name = "csv";
     CsvOptions copt = {.label_col = opt->label_col, .train_frac = opt->train_frac,
@@ -100,8 +106,10 @@ int dataset_load(const char *spec, const DatasetOptions *opt, Dataset *out, char
     dataset_free(out);
     return rc;
   }
-  /* CSV columns come in any units: standardise them on the final training split. */
+  /* CSV columns come in any units, CIFAR-10's colours each have their own
+   * range: standardise them on the final training split. */
   if (csv) split_standardise(out);
+  if (cifar) split_standardise_channels(out);
   snprintf(out->name, sizeof out->name, "%s", name);
   return 0;
 }

@@ -1,8 +1,8 @@
 /* load.h — every data set flipscope can train on, behind one loader.
  *
  * A spec names the set: "auto" (fashion when the Debian package is installed,
- * else glyphs), "glyphs", "fashion", "idx:DIR", "csv:FILE", or one of the 2-D
- * sets "spiral", "xor", "circles", "gauss".
+ * else glyphs), "glyphs", "fashion", "idx:DIR", "cifar10:DIR" (cifar10.h),
+ * "csv:FILE", or one of the 2-D sets "spiral", "xor", "circles", "gauss".
  * Loaders validate what they read; an error names the file and the position.
  */
 #ifndef FLIPSCOPE_LOAD_H
@@ -27,7 +27,8 @@ typedef struct {
 } DatasetOptions;
 
 /* Loads `spec` (the data setting) into *out, holds out the validation split
- * and (for CSV) standardises the features on the training split. Returns 0,
+ * and standardises the features on the training split: CSV each column,
+ * CIFAR-10 each colour channel (split_standardise_channels). Returns 0,
  * or with one line in err (engine/error.h): ERR_USAGE for a setting that is
  * wrong (an unknown set, an option the set does not have, a hold-out that
  * leaves a split empty), ERR_RUNTIME for the data (a missing or bad file,

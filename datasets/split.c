@@ -171,6 +171,37 @@ void split_standardise(Dataset *d) {
   free(mean);
 }
 
+void split_standardise_channels(Dataset *d) {
+  const DataSplit *tr = &d->train;
+  const size_t C = tr->channels;
+  if (!tr->x_u8 || C == 0 || C > DATA_MAX_CHANNELS || tr->n == 0 || tr->dim % C) return;
+  /* Exact: the statistics come from each channel's byte histogram. */
+  uint64_t hist[DATA_MAX_CHANNELS][256] = {{0}};
+  const size_t total = tr->n * tr->dim;
+  for (size_t p = 0; p < total; p += C)
+    for (size_t c = 0; c < C; c++) hist[c][tr->x_u8[p + c]]++;
+  float scale[DATA_MAX_CHANNELS] = {0}, offset[DATA_MAX_CHANNELS] = {0};
+  const double count = (double)(total / C);
+  for (size_t c = 0; c < C; c++) {
+    double sum = 0, sq = 0;
+    for (int v = 0; v < 256; v++) sum += (double)v * (double)hist[c][v];
+    const double mean = sum / count;
+    for (int v = 0; v < 256; v++) {
+      const double centred = (double)v - mean;
+      sq += centred * centred * (double)hist[c][v];
+    }
+    const double sd = sqrt(sq / count), inv = sd > 0 ? 1.0 / sd : 1.0;
+    scale[c] = (float)inv;
+    offset[c] = (float)(-mean * inv);
+  }
+  DataSplit *splits[3] = {&d->train, &d->val, &d->test};
+  for (int k = 0; k < 3; k++) {
+    if (!splits[k]->n) continue;
+    memcpy(splits[k]->u8_scale, scale, sizeof scale);
+    memcpy(splits[k]->u8_offset, offset, sizeof offset);
+  }
+}
+
 int split_classes_gap(const size_t counts[SPLIT_MAX_CLASSES], unsigned *lo, unsigned *hi) {
   unsigned top = SPLIT_MAX_CLASSES - 1;
   while (top > 0 && !counts[top]) top--;

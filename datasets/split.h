@@ -45,4 +45,11 @@ int split_hold_out(Dataset *d, double frac, uint64_t seed, char *err, size_t err
 #define SPLIT_MAX_Z 1e6
 void split_standardise(Dataset *d);
 
+/* Standardises byte images per channel, through their byte map: for channel
+ * c of d->train.channels, mean_c and sd_c over every pixel of the training
+ * split, then x = (byte - mean_c) / sd_c (sd_c 0 counts as 1) in train, val
+ * and test alike: u8_scale[c] = 1 / sd_c, u8_offset[c] = -mean_c / sd_c.
+ * Float sets and sets without channels are left alone. */
+void split_standardise_channels(Dataset *d);
+
 #endif

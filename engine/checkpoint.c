@@ -69,7 +69,8 @@ static uint64_t rd64(const uint8_t *p) { return (uint64_t)rd32(p) | (uint64_t)rd
 #define FINGERPRINT_FEATURE_BYTES ((size_t)1 << 20)
 
 /* Folds one split into crc. Features are hashed as they lie in memory (floats
- * in the machine's order; bytes with their scale and offset). */
+ * in the machine's order; bytes with their scale and offset, per channel for
+ * colour images, so grey sets hash as they did before channels existed). */
 static uLong fingerprint_split(uLong crc, const DataSplit *d) {
   uint8_t shape[24] = {0};
   if (d) le64(shape, d->n), le64(shape + 8, d->dim), le64(shape + 16, d->classes);
@@ -84,9 +85,12 @@ static uLong fingerprint_split(uLong crc, const DataSplit *d) {
     size_t r = (size_t)((uint64_t)i * d->n / rows); /* evenly spaced */
     crc = crc32_z(crc, x + r * row_bytes, row_bytes);
   }
-  if (d->x_u8) {
-    const float affine[2] = {d->u8_scale, d->u8_offset};
-    crc = crc32_z(crc, (const void *)affine, sizeof affine);
+  if (d->x_u8) { /* each channel's (scale, offset); one pair for grey and flat data */
+    size_t pairs = d->channels > 1 ? d->channels : 1;
+    float affine[2 * DATA_MAX_CHANNELS];
+    for (size_t c = 0; c < pairs; c++)
+      affine[2 * c] = d->u8_scale[c], affine[2 * c + 1] = d->u8_offset[c];
+    crc = crc32_z(crc, (const void *)affine, 2 * pairs * sizeof *affine);
   }
   return crc;
 }

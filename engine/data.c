@@ -1,7 +1,7 @@
 /* data.c — copies samples of a DataSplit into a float batch (training hot path).
  *
- * Byte features are expanded with the split's affine map
- * x = byte * u8_scale + u8_offset; float features are copied as they are.
+ * Byte features are expanded with the split's affine map of their channel
+ * x = byte * u8_scale[c] + u8_offset[c]; float features are copied as they are.
  */
 #include "engine/data.h"
 
@@ -13,13 +13,25 @@
 #pragma GCC optimize("tree-vectorize")
 #endif
 
+/* dst[j] = src[j] * scale[c] + offset[c] for the dim features of one row,
+ * c = j % channels (NHWC: the channels of a pixel are adjacent). */
+static inline void expand_bytes(const uint8_t *src, float *dst, size_t dim, size_t channels,
+                                const float *scale, const float *offset) {
+  for (size_t c = 0; c < channels; c++) {
+    const float s = scale[c], o = offset[c];
+    for (size_t j = c; j < dim; j += channels) dst[j] = (float)src[j] * s + o;
+  }
+}
+
 /* dst[0..dim) = features of sample i. */
 static void gather_row(const DataSplit *s, size_t i, float *dst) {
   size_t dim = s->dim;
   if (s->x_u8) {
     const uint8_t *src = s->x_u8 + i * dim;
-    float scale = s->u8_scale, offset = s->u8_offset;
-    for (size_t j = 0; j < dim; j++) dst[j] = (float)src[j] * scale + offset;
+    /* One map for every feature, with the stride a constant 1 the compiler
+     * vectorizes; colour images loop over their channels. */
+    if (s->channels <= 1) expand_bytes(src, dst, dim, 1, s->u8_scale, s->u8_offset);
+    else expand_bytes(src, dst, dim, s->channels, s->u8_scale, s->u8_offset);
   } else {
     memcpy(dst, s->x_f32 + i * dim, dim * sizeof(float));
   }

@@ -15,6 +15,12 @@ void rng_seed(Rng *r, uint64_t seed, uint64_t stream) {
   for (int i = 0; i < 4; i++) r->s[i] = splitmix64(&x);
 }
 
+void rng_seed_at(Rng *r, uint64_t seed, uint64_t stream, uint64_t index) {
+  Rng base;
+  rng_seed(&base, seed, stream);
+  rng_seed(r, rng_next(&base), index);
+}
+
 static inline uint64_t rotl(uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
 
 uint64_t rng_next(Rng *r) {

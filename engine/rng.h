@@ -9,6 +9,10 @@
 typedef struct { uint64_t s[4]; } Rng;
 
 void rng_seed(Rng *r, uint64_t seed, uint64_t stream);
+/* The index-th generator of a stream, for draws that must not depend on
+ * what was drawn before them (step k's augmentation): seeded from index and
+ * the first draw of rng_seed(seed, stream). */
+void rng_seed_at(Rng *r, uint64_t seed, uint64_t stream, uint64_t index);
 uint64_t rng_next(Rng *r);
 /* Uniform in [0, 1) with 24 random bits (float) or 53 (double). */
 float rng_uniform(Rng *r);
@@ -27,7 +31,8 @@ enum {
   RNG_STREAM_SAMPLE = 5,  /* telemetry weight samples */
   RNG_STREAM_SPLIT = 6,   /* the val-frac hold-out and data set splits */
   RNG_STREAM_REAL = 7,    /* initial weights of the real first and last layers */
-  RNG_STREAM_TRACE = 8    /* randomly picked traced weights (engine/trace.h) */
+  RNG_STREAM_TRACE = 8,   /* randomly picked traced weights (engine/trace.h) */
+  RNG_STREAM_AUGMENT = 9  /* each training step's crops and flips (engine/augment.h) */
 };
 
 #endif

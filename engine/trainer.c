@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "engine/augment.h"
 #include "engine/loss.h"
 #include "engine/model_shape.h"
 #include "engine/numcheck.h"
@@ -25,6 +26,8 @@ struct Trainer {
   float *x;            /* batch_cap x dim */
   uint8_t *y;          /* batch_cap */
   float *dlogits;      /* batch x classes */
+  AugmentDraw *draws;  /* batch, with cfg.augment */
+  float *augment_scratch; /* one image, with cfg.augment */
   size_t steps_per_epoch, total_steps, epochs;
   int endless;                /* no length: trainer_set_length(t, 0) */
   uint64_t step;       /* steps done */
@@ -52,6 +55,8 @@ void trainer_free(Trainer *t) {
   free(t->x);
   free(t->y);
   free(t->dlogits);
+  free(t->draws);
+  free(t->augment_scratch);
   free(t);
 }
 
@@ -60,6 +65,14 @@ int trainer_check(const TrainConfig *tc, const OptConfig *oc, const DataSplit *t
   if (tc->batch == 0 || tc->batch > train->n) {
     snprintf(err, errlen, "%s: %zu is not in 1..%zu (the training split's size)",
              error_setting("batch").text, tc->batch, train->n);
+    return ERR_USAGE;
+  }
+  if (tc->augment > AUGMENT_ALL || (tc->augment && !train->channels)) {
+    if (tc->augment > AUGMENT_ALL)
+      snprintf(err, errlen, "%s: unknown kinds 0x%x", error_setting("augment").text, tc->augment);
+    else
+      snprintf(err, errlen, "%s: %s needs images; the training split has no image geometry",
+               error_setting("augment").text, augment_name(tc->augment));
     return ERR_USAGE;
   }
   return optim_check(oc, err, errlen) ? ERR_USAGE : 0;
@@ -118,7 +131,13 @@ Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptC
   t->x = malloc(batch_cap * train->dim * sizeof *t->x);
   t->y = malloc(batch_cap);
   t->dlogits = malloc(tc->batch * train->classes * sizeof *t->dlogits);
-  if (real_adam_init(&t->real_opt, t->model.n_real) || !t->order || !t->x || !t->y || !t->dlogits) {
+  if (tc->augment) {
+    t->draws = malloc(tc->batch * sizeof *t->draws);
+    t->augment_scratch = malloc(train->dim * sizeof *t->augment_scratch);
+  }
+  int augment_ok = !tc->augment || (t->draws && t->augment_scratch);
+  if (real_adam_init(&t->real_opt, t->model.n_real) || !t->order || !t->x || !t->y || !t->dlogits ||
+      !augment_ok) {
     snprintf(err, errlen, "out of memory allocating training buffers");
     goto fail;
   }
@@ -194,6 +213,11 @@ int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen) {
   double t0 = now_s();
   if (in_epoch == 0) shuffle(t);
   data_gather(t->train, t->order + in_epoch * B, B, t->x, t->y);
+  if (t->cfg.augment) {
+    const DataSplit *tr = t->train;
+    augment_draw(t->cfg.seed, r->step, t->cfg.augment, B, t->draws);
+    augment_apply(t->x, B, tr->height, tr->width, tr->channels, t->draws, t->augment_scratch);
+  }
   double t1 = now_s();
   const float *logits = model_forward(&t->model, t->x, B, 1);
   size_t right;
@@ -324,6 +348,7 @@ double trainer_memory_bytes(const TrainConfig *tc, const ModelSpec *spec, const 
   double buffers = (double)train->n * 4 + batch_cap * ((double)train->dim * 4 + 1) +
                    (double)tc->batch * (double)train->classes * 4 + reals * 4 +
                    real_weights * 8;
+  if (tc->augment) buffers += (double)tc->batch * sizeof(AugmentDraw) + (double)train->dim * 4;
   return model + optimizer + buffers;
 }
 

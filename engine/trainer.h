@@ -1,8 +1,9 @@
 /* trainer.h — the one training loop behind the TUI and headless runs.
  *
- * Each call to trainer_step takes one mini-batch through forward, loss,
- * backward and both optimizers (binary weights, batch-norm parameters), and
- * reports what happened. Epochs reshuffle the training split (seeded).
+ * Each call to trainer_step takes one mini-batch (augmented when asked,
+ * engine/augment.h) through forward, loss, backward and both optimizers
+ * (binary weights, batch-norm parameters), and reports what happened. Epochs
+ * reshuffle the training split (seeded). Evaluation never augments.
  */
 #ifndef FLIPSCOPE_TRAINER_H
 #define FLIPSCOPE_TRAINER_H
@@ -30,6 +31,8 @@ typedef struct {
   uint64_t seed;
   Precision precision; /* of the real-valued products' inputs (matmul.h); 0: fp32.
                           Weights, batch norm, optimizer state and loss stay fp32. */
+  unsigned augment;    /* AUGMENT_CROP | AUGMENT_FLIP (engine/augment.h) of each
+                          training batch, images only; 0: none */
 } TrainConfig;
 
 typedef struct {
@@ -50,6 +53,7 @@ typedef struct {
 typedef struct Trainer Trainer;
 
 /* Refuses settings no trainer can run with: a batch outside 1..train->n,
+ * augmentation of data without image geometry (or of unknown kinds),
  * optimizer settings optim_check refuses. Returns 0 or ERR_USAGE
  * (engine/error.h) with a message naming the setting. */
 int trainer_check(const TrainConfig *tc, const OptConfig *oc, const DataSplit *train, char *err,

@@ -66,8 +66,8 @@ static void expect_read_error(const char *path, unsigned ndims, const char *what
   cr_assert(strstr(err, what), "message lacks '%s': %s", what, err);
 }
 
-/* Expects d to be the set `name` of n_train and n_test images of height x
- * width pixels in `classes` classes. */
+/* Expects d to be the set `name` of n_train and n_test grey images of
+ * height x width pixels in `classes` classes. */
 static void expect_shape(const Dataset *d, const char *name, size_t n_train, size_t n_test,
                          size_t height, size_t width, size_t classes) {
   cr_assert_str_eq(d->name, name);
@@ -80,6 +80,8 @@ static void expect_shape(const Dataset *d, const char *name, size_t n_train, siz
     cr_assert_eq(s->dim, height * width, "%s %s: dim %zu", name, split, s->dim);
     cr_assert(s->height == height && s->width == width, "%s %s: %zux%zu images, expected %zux%zu",
               name, split, s->height, s->width, height, width);
+    cr_assert_eq(s->channels, 1, "%s %s: %zu channels, expected 1 (grey)", name, split,
+                 s->channels);
     cr_assert_eq(s->classes, classes, "%s %s: %zu classes", name, split, s->classes);
   }
 }
@@ -369,7 +371,7 @@ Test(dataset, unknown_specs_are_rejected) {
   Dataset d;
   cr_assert_eq(dataset_load("xyz", NULL, &d, err, sizeof err), ERR_USAGE);
   cr_assert_str_eq(err, "data: unknown data set 'xyz' (expected auto, glyphs, fashion, idx:DIR, "
-                        "csv:FILE, spiral, xor, circles, gauss)");
+                        "cifar10:DIR, csv:FILE, spiral, xor, circles, gauss)");
   cr_assert_eq(dataset_load("idx:", NULL, &d, err, sizeof err), ERR_USAGE);
   cr_assert(strstr(err, "unknown data set 'idx:'"), "%s", err);
   cr_assert_eq(dataset_load("idx:/nonexistent/flipscope", NULL, &d, err, sizeof err), ERR_RUNTIME);
@@ -389,8 +391,8 @@ Test(dataset, free_is_safe_on_zeroed_and_freed_sets) {
 Test(dataset, gather_applies_the_byte_map) {
   uint8_t bytes[3 * 256], labels[3] = {4, 5, 6};
   for (int i = 0; i < 3 * 256; i++) bytes[i] = (uint8_t)(i * 37);
-  DataSplit s = {.n = 3, .dim = 256, .classes = 10, .x_u8 = bytes, .u8_scale = 2.0f / 255.0f,
-                 .u8_offset = -1.0f, .labels = labels};
+  DataSplit s = {.n = 3, .dim = 256, .classes = 10, .x_u8 = bytes, .u8_scale = {2.0f / 255.0f},
+                 .u8_offset = {-1.0f}, .labels = labels};
   uint32_t idx[4] = {2, 0, 2, 1};
   float x[4 * 256];
   uint8_t y[4];
@@ -398,7 +400,7 @@ Test(dataset, gather_applies_the_byte_map) {
   for (int r = 0; r < 4; r++) {
     cr_assert_eq(y[r], labels[idx[r]]);
     for (int j = 0; j < 256; j++) {
-      float want = (float)bytes[idx[r] * 256 + j] * s.u8_scale + s.u8_offset;
+      float want = (float)bytes[idx[r] * 256 + j] * s.u8_scale[0] + s.u8_offset[0];
       cr_assert(x[r * 256 + j] == want, "row %d col %d: %g != %g", r, j, x[r * 256 + j], want);
       cr_assert(fabsf(x[r * 256 + j]) <= 1 + 1e-6f);
     }
@@ -407,7 +409,7 @@ Test(dataset, gather_applies_the_byte_map) {
   cr_assert_eq(y[0], 5);
   cr_assert_eq(y[1], 6);
   for (int j = 0; j < 2 * 256; j++)
-    cr_assert(x[j] == (float)bytes[256 + j] * s.u8_scale + s.u8_offset, "col %d", j);
+    cr_assert(x[j] == (float)bytes[256 + j] * s.u8_scale[0] + s.u8_offset[0], "col %d", j);
 }
 
 Test(dataset, gather_copies_floats) {

@@ -85,7 +85,7 @@ Test(errors, flipscope_names_the_flags, .init = tmpdir_make, .fini = tmpdir_remo
               "flipscope: --batch: 100000 is not in 1..1000 (the training split's size)\n");
   expect_line("--headless --data nosuch --steps 1", EXIT_USAGE,
               "flipscope: --data: unknown data set 'nosuch' (expected auto, glyphs, fashion, "
-              "idx:DIR, csv:FILE, spiral, xor, circles, gauss)\n");
+              "idx:DIR, cifar10:DIR, csv:FILE, spiral, xor, circles, gauss)\n");
   expect_line("--headless --data glyphs --val-frac 0.00001 --steps 1", EXIT_USAGE,
               "flipscope: --val-frac: 1e-05 of 12000 training samples leaves the validation split "
               "empty\n");

@@ -12,6 +12,7 @@
 #include "app/io/checkpoint_file.h"
 #include "app/io/number_text.h"
 #include "datasets/input_file.h"
+#include "engine/augment.h"
 #include "engine/settings.h"
 
 #include <errno.h>
@@ -38,7 +39,8 @@ typedef enum {
   K_PATH,     /* string */
   K_POLES,    /* 1..OPT_MAX_SECTIONS comma-separated numbers: an iir cascade */
   K_BIQUAD,   /* exactly five comma-separated numbers: an iir biquad */
-  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_PRECISION, K_STE, K_CONFIG,
+  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_PRECISION, K_STE, K_AUGMENT,
+  K_CONFIG,
   K_CHANGE,   /* STEP:NAME=VALUE, repeatable: an optimizer setting changed mid-run */
   K_TRACE,    /* LAYER:INDEX,... or N: weights traced step by step (engine/trace.h) */
   K_SETTING   /* an optimizer setting of engine/settings.h: its row says the rest */
@@ -56,7 +58,7 @@ typedef struct {
 static const OptionDef app_options[] = {
     {"headless", K_FLAG, AT(headless), "train without the TUI: progress on stderr, JSON on stdout"},
     {"data", K_PATH, AT(data),
-     "auto | glyphs | fashion | idx:DIR | csv:FILE | spiral | xor | circles | gauss (default auto)"},
+     "auto | glyphs | fashion | idx:DIR | cifar10:DIR | csv:FILE | spiral | xor | circles | gauss (default auto)"},
     {"noise", K_RATE, AT(noise), "spiral, xor, circles, gauss: noise 0..1 (Playground: 0..0.5; default 0)"},
     {"train-frac", K_UNIT, AT(train_frac), "2-D sets and CSV: share of samples for training (default 0.5, CSV 0.8)"},
     {"val-frac", K_FRACTION, AT(val_frac), "hold this share of the training split out as validation (val_acc)"},
@@ -78,6 +80,7 @@ static const OptionDef app_options[] = {
     {"epochs", K_COUNT, AT(train.epochs), "epochs to train (default 3)"},
     {"steps", K_COUNT, AT(train.max_steps), "stop after N steps"},
     {"batch", K_COUNT, AT(train.batch), "mini-batch size (default 100)"},
+    {"augment", K_AUGMENT, AT(train.augment), "crop | flip | crop,flip: random crops of the training images padded by 4 zero pixels, random left-right flips (image sets; default none)"},
     {"eval-every", K_COUNT0, AT(train.eval_every), "also evaluate on the test split every N steps"},
     {"seed", K_SEED, AT(train.seed), "seed of initial signs, shuffling and data (default 1)"},
     {"threads", K_THREADS, AT(threads), "worker threads for all kernels, OpenBLAS included (default: all cores)"},
@@ -537,6 +540,15 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
     cfg->train.precision = (Precision)precision;
     return 0;
   }
+  case K_AUGMENT: {
+    int kinds = augment_parse(v);
+    if (kinds < 0) {
+      snprintf(err, errlen, "%s: expected none, crop, flip or crop,flip, got '%s'", s->where, v);
+      return -1;
+    }
+    cfg->train.augment = (unsigned)kinds;
+    return 0;
+  }
   case K_SCHEDULE_UNIT:
     if (strcmp(v, "epoch") && strcmp(v, "step")) {
       snprintf(err, errlen, "%s: expected epoch or step, got '%s'", s->where, v);
@@ -663,7 +675,7 @@ static void config_defaults(Config *cfg) {
   cfg->train.real_lr = 1e-3;
   cfg->train.seed = 1;
   cfg->train.precision = precision_default();
-  cfg->saved_precision = -1;
+  cfg->saved_precision = cfg->saved_augment = -1;
   cfg->train.schedule.kind = optim_ops(OPT_CEMA)->default_schedule;
   cfg->telemetry = -1;
   cfg->reversal_window = 16;
@@ -680,6 +692,16 @@ static int check_precision(const Config *cfg, char *err, size_t errlen) {
     snprintf(err, errlen, "--precision bf16: this CPU lacks %s (--precision fp32 runs anywhere)",
              no_amx);
   return no_amx ? -1 : 0;
+}
+
+/* A resumed run augments as the checkpoint's run did: other crops and flips
+ * would not continue it (the checkpoint's settings are the default). */
+static int check_augment(const Config *cfg, char *err, size_t errlen) {
+  if (cfg->saved_augment < 0 || (unsigned)cfg->saved_augment == cfg->train.augment) return 0;
+  snprintf(err, errlen, "--augment %s: --load %s was trained with --augment %s; resume with that",
+           augment_name(cfg->train.augment), cfg->load_path,
+           augment_name((unsigned)cfg->saved_augment));
+  return -1;
 }
 
 /* The names of the settings of o that can change mid-run, for messages. */
@@ -894,6 +916,7 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
     }
   /* Checkpoints without a precision line come from fp32 runs: they resume in fp32. */
   if (s.saved_text) cfg->train.precision = cfg->saved_precision = PRECISION_FP32;
+  if (s.saved_text) cfg->saved_augment = 0; /* no augment line: none */
   int epochs_given = 0;
   for (size_t i = 0; i < s.count; i++) {
     if (apply(&s.items[i], cfg, err, errlen)) {
@@ -901,9 +924,10 @@ int config_parse(int argc, char **argv, Config *cfg, char *err, size_t errlen) {
       goto done;
     }
     if (i + 1 == saved) cfg->saved_precision = (int)cfg->train.precision;
+    if (i + 1 == saved) cfg->saved_augment = (int)cfg->train.augment;
     epochs_given |= s.items[i].def->offset == AT(train.epochs) && s.items[i].def->kind == K_COUNT;
   }
-  if (check_precision(cfg, err, errlen)) goto done;
+  if (check_precision(cfg, err, errlen) || check_augment(cfg, err, errlen)) goto done;
   /* --steps alone: the schedule spans exactly those steps' epochs. */
   if (cfg->train.max_steps && !epochs_given) cfg->train.epochs = 0;
   cfg->length_given = epochs_given || cfg->train.max_steps;
@@ -1050,6 +1074,10 @@ static size_t format_option(const OptionDef *d, const Config *cfg, const char *d
   case K_STE:
     if (cfg->model.ste == STE_HARDTANH) return 0; /* the default: as checkpoints before it */
     snprintf(v, sizeof v, "%s", ste_names[cfg->model.ste]);
+    break;
+  case K_AUGMENT:
+    if (!cfg->train.augment) return 0; /* none: as checkpoints without the option */
+    snprintf(v, sizeof v, "%s", augment_name(cfg->train.augment));
     break;
   default: return 0;
   }

@@ -37,6 +37,7 @@ typedef struct {
   TrainConfig train;
   int length_given;         /* 1: --epochs or --steps (or a file) set the run's length */
   int saved_precision;      /* with --load: the precision the checkpoint ran in, else -1 */
+  int saved_augment;        /* with --load: the checkpoint's augment kinds, else -1 */
   int threads;
   char log_path[CONFIG_PATH_MAX];
   /* telemetry, logs and charts (engine/telemetry.h, app/logs/runlog.h, docs/logs.md) */

@@ -17,6 +17,7 @@
 #include "app/run/session.h"
 #include "app/system/blas_setup.h"
 #include "app/system/signals.h"
+#include "engine/augment.h"
 #include "engine/settings.h"
 #include "engine/simd.h"
 #include "views/dash.h"
@@ -81,20 +82,23 @@ static void print_summary(FILE *out, const Session *s, const StepReport *last, c
                                                          : "";
   char ste[40] = ""; /* a straight-through estimator other than the default */
   if (spec->ste != STE_HARDTANH) snprintf(ste, sizeof ste, "\"ste\":\"%s\",", ste_names[spec->ste]);
+  char augment[48] = ""; /* with --augment */
+  if (s->cfg.train.augment)
+    snprintf(augment, sizeof augment, "\"augment\":\"%s\",", augment_name(s->cfg.train.augment));
   size_t samples = (size_t)(last->step - s->resumed_step) * s->cfg.train.batch;
   char val[48] = ""; /* with --val-frac */
   if (s->data.val.n) snprintf(val, sizeof val, "\"val_acc\":%.4f,", s->val_acc);
   fprintf(out, "{\"test_acc\":%.4f,%s\"train_acc\":%.4f,\"loss\":%.6f,\"steps\":%llu,\"epochs\":%.3f,"
          "\"train_s\":%.3f,\"samples_per_s\":%.1f,\"flips_total\":%llu,"
          "\"flips_first_step\":%llu,\"flips_after_first\":%llu,\"ff_ratio\":%.6g,"
-         "\"data\":\"%s\",\"model\":\"%s\",%s%s\"opt\":\"%s\",\"threads\":%d,\"simd\":\"%s\","
+         "\"data\":\"%s\",\"model\":\"%s\",%s%s%s\"opt\":\"%s\",\"threads\":%d,\"simd\":\"%s\","
          "\"blas_core\":\"%s\",\"precision\":\"%s\",\"startup_s\":%.3f,\"eval_s\":%.3f,\"peak_rss_mb\":%.1f,"
          "\"phase_share\":{\"data\":%.4f,\"forward\":%.4f,\"backward\":%.4f,\"optimizer\":%.4f}}\n",
          test_acc, val, e->acc / (double)e->steps, e->loss / (double)e->steps,
          (unsigned long long)last->step,
          (double)last->step / (double)trainer_steps_per_epoch(s->trainer), train_s,
          (double)samples / train_s, flips->total, flips->first, flips->total - flips->first,
-         e->flip_ratio / (double)e->steps, s->data.name, model, real, ste,
+         e->flip_ratio / (double)e->steps, s->data.name, model, real, ste, augment,
          optim_ops(s->cfg.opt.kind)->name, s->threads, simd_name(simd_active()),
          blas_core_name(), precision_name(s->cfg.train.precision), startup_s, pt->eval, (double)ru.ru_maxrss / 1024.0,
          pt->data / phases, pt->forward / phases, pt->backward / phases, pt->optimizer / phases);

@@ -9,6 +9,7 @@
 
 #include "app/io/json.h"
 #include "app/io/make_dirs.h"
+#include "engine/augment.h"
 #include "engine/settings.h"
 
 /* The optimizer's settings as the header's "opt" object: every setting of
@@ -67,6 +68,7 @@ static void write_header(FILE *f, const RunLog *rl, const RunLogSource *src) {
           cfg->train.batch, (unsigned long long)cfg->train.seed,
           trainer_total_steps(src->trainer), trainer_steps_per_epoch(src->trainer),
           trainer_epochs(src->trainer));
+  if (cfg->train.augment) fprintf(f, ",\"augment\":\"%s\"", augment_name(cfg->train.augment));
   fprintf(f, ",\"base_rate\":");
   json_write_number(f, optim_base_rate(&cfg->opt), 17);
   fprintf(f, ",\"opt\":");

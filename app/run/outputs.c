@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "datasets/cifar10.h"
 #include "datasets/idx.h"
 
 enum { MAX_FILES = 24, NORM_MAX = PATH_MAX + CONFIG_PATH_MAX + 64 };
@@ -92,6 +93,8 @@ static size_t list_files(const Config *cfg, RunFile *files) {
     add(files, &n, "--data", 0, "%s/%s", cfg->data + 4, idx_dir_file_name(i));
     add(files, &n, "--data", 0, "%s/%s.gz", cfg->data + 4, idx_dir_file_name(i));
   }
+  for (int i = 0; i <= CIFAR_TRAIN_FILES && !strncmp(cfg->data, "cifar10:", 8) && cfg->data[8]; i++)
+    add(files, &n, "--data", 0, "%s/%s", cfg->data + 8, cifar10_file_name(i));
   if (cfg->config_path[0]) add(files, &n, "--config", 0, "%s%s", cfg->config_path, "");
   if (cfg->load_path[0]) add(files, &n, "--load", 0, "%s%s", cfg->load_path, "");
   const struct {

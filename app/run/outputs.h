@@ -1,8 +1,8 @@
 /* outputs.h — the files a run reads and writes, checked before anything is
  * written: each output (--log, --log-jsonl, --save, --result, --screen and
  * the files --export DIR writes) can be written, and none is the same file as
- * an input (--data csv:FILE, the files of --data idx:DIR, --config, --load)
- * or as another output. Also the end of a command's output on stdout. */
+ * an input (--data csv:FILE, the files of --data idx:DIR or cifar10:DIR,
+ * --config, --load) or as another output. Also the end of a command's output on stdout. */
 #ifndef FLIPSCOPE_OUTPUTS_H
 #define FLIPSCOPE_OUTPUTS_H
 

@@ -17,6 +17,7 @@
 #include "app/system/machine_facts.h"
 #include "app/run/outputs.h"
 #include "datasets/load.h"
+#include "engine/augment.h"
 #include "engine/parallel.h"
 #include "engine/simd.h"
 
@@ -137,6 +138,11 @@ int session_open(Session *s, const Config *cfg, const SessionNeeds *needs, char 
     return errors_exit_status(rc);
   if (strcmp(cfg->data, "auto") == 0)
     fprintf(stderr, "flipscope: --data auto chose %s\n", s->data.name);
+  if (cfg->train.augment && !s->data.train.channels) {
+    snprintf(err, errlen, "--augment %s: applies to image sets (glyphs, fashion, idx:DIR, "
+             "cifar10:DIR), not %s", augment_name(cfg->train.augment), s->data.name);
+    return EXIT_USAGE;
+  }
   if ((rc = trainer_check_model(&cfg->model, &s->data.train, err, errlen)) != 0)
     return errors_exit_status(rc);
   if (check_memory(cfg, &s->data, s->threads, err, errlen)) return EXIT_RUNTIME;
