@@ -698,9 +698,9 @@ static int check_precision(const Config *cfg, char *err, size_t errlen) {
  * would not continue it (the checkpoint's settings are the default). */
 static int check_augment(const Config *cfg, char *err, size_t errlen) {
   if (cfg->saved_augment < 0 || (unsigned)cfg->saved_augment == cfg->train.augment) return 0;
-  snprintf(err, errlen, "--augment %s: --load %s was trained with --augment %s; resume with that",
-           augment_name(cfg->train.augment), cfg->load_path,
-           augment_name((unsigned)cfg->saved_augment));
+  snprintf(err, errlen, "--load %s: saved by a run with --augment %s, resumed with --augment %s: "
+           "give the same --augment (or leave it out)", cfg->load_path,
+           augment_name((unsigned)cfg->saved_augment), augment_name(cfg->train.augment));
   return -1;
 }
 
