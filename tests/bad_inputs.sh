@@ -156,6 +156,15 @@ CSV=("${RUN[@]}" --batch 2) # the CSV files are small
     echo "bad_inputs: the valid IDX fixture does not load" >&2
   "$BIN" "${RUN[@]}" --save c.ckpt --log run.csv --log-jsonl run.jsonl >/dev/null 2>&1 ||
     echo "bad_inputs: the run that makes the fixtures failed" >&2
+  "$BIN" "${RUN[@]}" --augment flip --save aug.ckpt >/dev/null 2>&1 ||
+    echo "bad_inputs: the --augment run that makes aug.ckpt failed" >&2
+  # a CIFAR-10 set of two records per file (a label byte, 3072 pixel bytes)
+  cifar_file() { printf "\\x0$1"; head -c 3072 /dev/zero; printf "\\x0$2"; head -c 3072 "$BIN"; }
+  mkdir cifarok
+  for i in 1 2 3 4 5; do cifar_file "$i" 0 >"cifarok/data_batch_$i.bin"; done
+  cifar_file 9 1 >cifarok/test_batch.bin
+  "$BIN" --headless --data cifar10:cifarok --model mlp:8 --steps 2 --batch 2 >/dev/null 2>&1 ||
+    echo "bad_inputs: the valid CIFAR-10 fixture does not load" >&2
   head -c "$(($(stat -c %s c.ckpt) / 2))" c.ckpt >half.ckpt
   head -c 10 c.ckpt >ten.ckpt
   : >empty.ckpt
@@ -181,7 +190,7 @@ COUNTS="label-col epochs steps batch telemetry-every reversal-window"
 COUNTS0="eval-every save-every telemetry-samples"
 INTEGERS="$COUNTS $COUNTS0 seed threads"
 REALS="$RATES $POSITIVE $FRACTIONS $UNITS"
-OTHERS="data model opt poles iir change trace-weights schedule schedule-unit precision ste preset"
+OTHERS="data model opt poles iir change trace-weights schedule schedule-unit precision ste augment preset"
 PATHS="log save load log-jsonl export title result screen config"
 # Rates documented as any finite number >= 0: a huge value is a valid one.
 UNBOUNDED="alpha gamma tau sigma lr wd init-scale clip real-lr near-zero eps state-init pace"
@@ -282,6 +291,16 @@ for v in nosuch step: step:3,2 step:a step:1,,2 step:-1 step:9999999999999999999
 done
 for v in hour '' EPOCH steps; do add "bad --schedule-unit" 2 "--schedule-unit" "${RUN[@]}" --schedule-unit "$v"; done
 for v in fp16 int8 '' FP32 'bf16 ' bf; do add "bad --precision" 2 "--precision" "${RUN[@]}" --precision "$v"; done
+for v in flop '' CROP 'crop,' ,flip crop,crop 'crop flip' ' crop' flip,crop,flip none,crop crop+flip; do
+  add "bad --augment" 2 "--augment" "${RUN[@]}" --augment "$v"
+done
+for set in spiral xor circles gauss; do
+  add "--augment on flat data" 2 "--augment crop,flip: .*not $set" --headless --data $set --model mlp:8 \
+    --steps 2 --augment crop,flip
+done
+SETUP=$(fix ok.csv)
+add "--augment on CSV" 2 "--augment flip: .*not csv" "${CSV[@]}" --data csv:ok.csv --augment flip
+SETUP=:
 for v in mlp:0 mlp:12xx3 1024 cnn:8 mlp:-1 mlp:8x mlp:x8 mlp:99999999999999999999 mlp:1e3 \
   mlp:0x10 mlp:8x0 'mlp: 8' mlp:8.5 MLP:8 '' mlp:8,8 mlp:x; do
   add "bad --model" 2 "--model" "${RUN[@]}" --model "$v"
@@ -363,6 +382,29 @@ data "idx: truncated gzip" "$I" \
   --data idx:$I --batch 2
 data "idx: gzip magic, then garbage" "$I" \
   "$IDX; { printf '\\x1f\\x8b'; cat \"\$FIX/garbage.bin\"; } >$I/train-images-idx3-ubyte" --data idx:$I --batch 2
+CIFAR="cp -a \"\$FIX/cifarok\" cset"
+data "cifar10: missing directory" "nosuch" : --data cifar10:nosuch
+data "cifar10: empty directory" "cset/data_batch_1\.bin" "mkdir cset" --data cifar10:cset
+data "cifar10: a file, not a directory" "ok\.csv: not a directory" "$(fix ok.csv)" --data cifar10:ok.csv
+for f in data_batch_1 data_batch_3 data_batch_5 test_batch; do
+  data "cifar10: $f missing" "cset/$f\.bin: No such file" "$CIFAR; rm cset/$f.bin" --data cifar10:cset
+done
+data "cifar10: a record cut short" "cset/test_batch\.bin: 6000 bytes is not a positive multiple of 3073" \
+  "$CIFAR; truncate -s 6000 cset/test_batch.bin" --data cifar10:cset
+data "cifar10: one byte too many" "cset/data_batch_2\.bin: 6147 bytes .*a record is" \
+  "$CIFAR; printf x >>cset/data_batch_2.bin" --data cifar10:cset
+data "cifar10: an empty file" "cset/data_batch_4\.bin: 0 bytes" "$CIFAR; : >cset/data_batch_4.bin" \
+  --data cifar10:cset
+data "cifar10: garbage" "cset/data_batch_3\.bin: 4096 bytes" \
+  "$CIFAR; cp \"\$FIX/garbage.bin\" cset/data_batch_3.bin" --data cifar10:cset
+for v in 0a 0b ff; do
+  data "cifar10: label 0x$v" "cset/data_batch_2\.bin: record 1 \(byte 3073\): label $((16#$v)) is not in 0\.\.9" \
+    "$CIFAR; printf '\\x$v' | dd of=cset/data_batch_2.bin bs=1 seek=3073 conv=notrunc" --data cifar10:cset
+done
+data "cifar10: a FIFO" "cset/data_batch_5\.bin" "$CIFAR; rm cset/data_batch_5.bin; mkfifo cset/data_batch_5.bin" \
+  --data cifar10:cset
+data "cifar10: a directory" "cset/test_batch\.bin" "$CIFAR; rm cset/test_batch.bin; mkdir cset/test_batch.bin" \
+  --data cifar10:cset
 
 # --config files: errors name the file and exit 2 (a setting, not a data file).
 conf() { # conf LABEL TEXT (printf format): run.cfg holding TEXT
@@ -420,6 +462,17 @@ add "--load: another model" 12 "c\.ckpt|--model" --headless --steps 4 --load c.c
 add "--load: another data set" 12 "c\.ckpt|--data" --headless --steps 4 --load c.ckpt --data xor
 add "--load: another optimizer" 12 "c\.ckpt|--opt" --headless --steps 4 --load c.ckpt --opt adam
 add "--load: bad flag over it" 2 "--lr" --headless --steps 4 --load c.ckpt --lr abc
+add "--load: --augment over a run without" 2 "--load c\.ckpt: .*--augment none, resumed with --augment crop" \
+  --headless --steps 4 --load c.ckpt --augment crop
+SETUP=$(fix aug.ckpt)
+for v in crop crop,flip none; do
+  add "--load: another --augment" 2 "--load aug\.ckpt: .*--augment flip, resumed with --augment $v" \
+    --headless --steps 4 --load aug.ckpt --augment $v
+done
+SETUP="$(fix aug.ckpt); echo 'augment = crop' >run.cfg"
+add "--load: another --augment in --config" 2 "--load aug\.ckpt: .*--augment flip" \
+  --headless --steps 4 --load aug.ckpt --config run.cfg
+SETUP=$(fix c.ckpt)
 SETUP=:
 
 # ------------------------------------------------------------------ outputs
@@ -462,6 +515,8 @@ for o in $FILE_OUTPUTS; do
   add "--$o on a symlink to the --data file" 12 "s\.csv|d\.csv|--$o" "${CSV[@]}" --data csv:d.csv "--$o" s.csv
   SETUP="$IDX"
   add "--$o on an IDX file" 12 "idxset|--$o" "${RUN[@]}" --data idx:idxset --batch 2 "--$o" idxset/t10k-labels-idx1-ubyte
+  SETUP="$CIFAR"
+  add "--$o on a CIFAR-10 file" 12 "cset|--$o" "${RUN[@]}" --data cifar10:cset --batch 2 "--$o" cset/data_batch_3.bin
   SETUP="echo 'batch = 10' >run.cfg"
   add "--$o on the --config file" 12 "run\.cfg|--$o" "${RUN[@]}" --config run.cfg "--$o" run.cfg
   [ "$o" = save ] && continue # --load F --save F resumes and saves in place
