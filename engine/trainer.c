@@ -67,7 +67,7 @@ int trainer_check(const TrainConfig *tc, const OptConfig *oc, const DataSplit *t
              error_setting("batch").text, tc->batch, train->n);
     return ERR_USAGE;
   }
-  if (tc->augment > AUGMENT_ALL || (tc->augment && !train->channels)) {
+  if (tc->augment > AUGMENT_ALL || (tc->augment && !trainer_model_input(train).channels)) {
     if (tc->augment > AUGMENT_ALL)
       snprintf(err, errlen, "%s: unknown kinds 0x%x", error_setting("augment").text, tc->augment);
     else
@@ -93,10 +93,10 @@ int trainer_check_model(const ModelSpec *spec, const DataSplit *train, char *err
 }
 
 ModelInput trainer_model_input(const DataSplit *train) {
-  size_t pixels = train->width * train->height;
-  size_t channels = pixels && train->dim % pixels == 0 ? train->dim / pixels : 0;
-  return (ModelInput){train->dim, channels ? train->height : 0, channels ? train->width : 0,
-                      channels};
+  size_t c = train->channels;
+  int image = c && train->width && train->height && train->dim == train->width * train->height * c;
+  return (ModelInput){train->dim, image ? train->height : 0, image ? train->width : 0,
+                      image ? c : 0};
 }
 
 Trainer *trainer_create(const TrainConfig *tc, const ModelSpec *spec, const OptConfig *oc,

@@ -88,7 +88,7 @@ Optimizer *trainer_optimizer(Trainer *t);
  * samples (a cnn: model on flat data, a kernel larger than the image). */
 int trainer_check_model(const ModelSpec *spec, const DataSplit *train, char *err, size_t errlen);
 /* What a model trained on this split reads: its features, and the image
- * shape when the split has one (channels = dim / (width x height)). */
+ * shape (height, width, channels) when the split has one. */
 ModelInput trainer_model_input(const DataSplit *train);
 /* The bytes trainer_create would allocate (model, optimizer state, batch
  * buffers), so a front end can refuse a shape the machine cannot hold. */
