@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# kill_resume.sh — the logs survive any kill: for every optimizer set-up, a run
+# kill_resume.sh — the logs survive any kill: for every optimizer set-up (and
+# one with --augment, whose draws must follow from seed and step alone), a run
 # that saves every 7 steps is SIGKILLed at random moments and resumed with
 # --load until it finishes; its CSV and JSONL logs must then equal, byte for
 # byte, those of the same run never stopped (every step exactly once). Also:
@@ -16,7 +17,8 @@ fail() { echo "kill_resume: FAIL: $*" >&2; exit 1; }
 run=(--headless --threads 1 --data glyphs --model mlp:256x256 --steps 240 --epochs 3
      --telemetry-every 5)
 setups=("cema" "sgd --momentum 0.9 --wd 5e-4" "sgd --nesterov --momentum 0.9 --lr 0.05"
-        "adam" "adamw --wd 0.01" "bop --tau 1e-6" "bop2" "iir --poles 0.9,0.99")
+        "adam" "adamw --wd 0.01" "bop --tau 1e-6" "bop2" "iir --poles 0.9,0.99"
+        "cema --augment crop,flip")
 
 # One set-up: the straight run, then kills and resumes until a run ends by itself.
 one_setup() {

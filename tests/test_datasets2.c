@@ -54,6 +54,7 @@ Test(playground, shapes_defaults_determinism_and_labels) {
     cr_assert_eq(a.train.n + a.test.n, PLAYGROUND_POINTS);
     cr_assert_eq(a.train.n, PLAYGROUND_POINTS / 2, "Playground's 50%% training split");
     cr_assert_eq(a.train.dim, 2);
+    cr_assert(!a.train.channels && !a.train.width && !a.train.height, "%s: flat data", sets[k]);
     cr_assert_eq(a.train.classes, 2);
     cr_assert_eq(a.val.n, 0);
     cr_assert_arr_eq(a.train.x_f32, b.train.x_f32, a.train.n * 2 * sizeof(float), "%s: same seed", sets[k]);
@@ -146,6 +147,7 @@ Test(csv, header_numeric_labels_and_split) {
   cr_assert_eq(d.train.n + d.test.n, 5);
   cr_assert_eq(d.train.n, 4, "80%% of 5 rows");
   cr_assert_eq(d.train.dim, 2);
+  cr_assert(!d.train.channels && !d.test.channels && !d.train.width, "CSV rows are flat");
   cr_assert_eq(d.train.classes, 3);
   size_t counts[3] = {0};
   label_counts(&d.train, counts);
