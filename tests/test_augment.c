@@ -62,7 +62,8 @@ Test(augment, the_channels_of_a_pixel_move_together_and_each_sample_has_its_draw
       2, 2.5f, 1, 1.5f, 0, 0.5f, 12, 12.5f, 11, 11.5f, 10, 10.5f,
       /* sample 1 one row down in the window (dy 5): row 1 moves up, zeros below */
       110, 110.5f, 111, 111.5f, 112, 112.5f, 0, 0, 0, 0, 0, 0};
-  for (int i = 0; i < 24; i++) cr_assert(x[i] == want[i], "feature %d: %g, expected %g", i, x[i], want[i]);
+  for (int i = 0; i < 24; i++)
+    cr_assert(x[i] == want[i], "feature %d: %g, expected %g", i, x[i], want[i]);
 }
 
 /* ---- the draws ---- */
@@ -207,7 +208,8 @@ Test(augment_run, same_seed_same_log_and_a_resume_continues_it, .timeout = 120) 
   size_t header = (size_t)(strchr(a, '\n') + 1 - a);
   cr_assert(lr == header + (size_t)(a + la - row31), "header and rows 31..60: %zu bytes", lr);
   cr_assert(memcmp(resumed, a, header) == 0, "the same header");
-  cr_assert(memcmp(resumed + header, row31, lr - header) == 0, "rows 31..60 equal the straight run's");
+  cr_assert(memcmp(resumed + header, row31, lr - header) == 0,
+            "rows 31..60 equal the straight run's");
   free(a);
   free(b);
   free(plain);
@@ -239,7 +241,8 @@ Test(augment_run, the_setting_is_saved_logged_and_kept_on_resume, .timeout = 60)
   run_flipscope_ok(&r, RUN " --steps 4 --save %s", in_tmp("plain.ckpt"));
   run_flipscope_ok(&r, "checkpoint %s", in_tmp("plain.ckpt"));
   cr_assert_null(strstr(r.out, "augment"), "nothing saved for none: %s", r.out);
-  snprintf(args, sizeof args, "--headless --load %s --steps 8 --augment crop", in_tmp("plain.ckpt"));
+  snprintf(args, sizeof args, "--headless --load %s --steps 8 --augment crop",
+           in_tmp("plain.ckpt"));
   expect_usage_error(args, "saved by a run with --augment none, resumed with --augment crop");
   run_flipscope_ok(&r, "--headless --load %s --steps 8 --augment none", in_tmp("plain.ckpt"));
 }

@@ -96,8 +96,8 @@ Test(cifar, planes_become_nhwc_pixel_by_pixel_with_the_labels) {
           for (size_t x = 0; x < 32; x++)
             for (int c = 0; c < 3; c++) {
               uint8_t got = sp->x_u8[k * 3072 + (y * 32 + x) * 3 + (size_t)c];
-              cr_assert_eq(got, pixel(i, r, c, y * 32 + x), "file %d record %zu (y %zu, x %zu) c %d",
-                           i, r, y, x, c);
+              cr_assert_eq(got, pixel(i, r, c, y * 32 + x),
+                           "file %d record %zu (y %zu, x %zu) c %d", i, r, y, x, c);
             }
       }
   }
@@ -224,9 +224,11 @@ Test(cifar, the_fingerprint_counts_every_channel_map) {
   grey.channels = 1;
   grey2 = grey;
   grey2.u8_scale[1] = 7, grey2.u8_offset[2] = 9;
-  cr_assert_eq(checkpoint_data_fingerprint(&grey, NULL), checkpoint_data_fingerprint(&grey2, NULL));
+  cr_assert_eq(checkpoint_data_fingerprint(&grey, NULL),
+               checkpoint_data_fingerprint(&grey2, NULL));
   grey2.u8_scale[0] = 7;
-  cr_assert_neq(checkpoint_data_fingerprint(&grey, NULL), checkpoint_data_fingerprint(&grey2, NULL));
+  cr_assert_neq(checkpoint_data_fingerprint(&grey, NULL),
+                checkpoint_data_fingerprint(&grey2, NULL));
   dataset_free(&d);
 }
 
