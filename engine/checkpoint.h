@@ -11,7 +11,9 @@
  *     APPS  the front end's own state (opaque bytes)
  *     TRNR  step, batch, epochs, steps, eval-every, real-lr, seed, schedule,
  *           total steps, steps per epoch, shuffle PRNG state (4 x u64),
- *           training-split size n, the current epoch's permutation (n x u32)
+ *           training-split size n, the current epoch's permutation (n x u32);
+ *           not the augmentation (TrainConfig.augment), which has no state:
+ *           the front end keeps it among its settings in CONF
  *     DATA  u32 fingerprint of the training and test splits the run was
  *           trained on (checkpoint_data_fingerprint)
  *     MODL  binary-layer count, inputs, classes, (version 3) u32 real layers
