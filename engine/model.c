@@ -102,6 +102,8 @@ static void model_layout(Model *m, Carver *weights, Carver *reals, Carver *acts,
   for (size_t l = 0; l < m->n_layers; l++) {
     layout_norm(&m->layer[l], r, g, &off, &stats);
     layout_batch(&m->layer[l], B, acts);
+    Layer *L = &m->layer[l];
+    L->scale = m->spec.scale != SCALE_NONE ? carve(acts, L->out * sizeof(float)) : NULL;
   }
   for (size_t k = 0; k < n_real_layers; k++) {
     Layer *L = real[k];
@@ -134,6 +136,7 @@ static void init_norm(Layer *L) {
   for (size_t n = 0; n < L->out; n++) {
     L->bn_scale[n] = 1.0f;
     L->run_var[n] = 1.0f;
+    if (L->scale) L->scale[n] = 1.0f;
   }
 }
 
@@ -196,5 +199,7 @@ void model_repack(Model *m, size_t l) {
 }
 
 size_t layer_values(const Layer *L, size_t B) { return B * L->pixels * L->out; }
+
+const char *const scale_names[SCALE_KIND_COUNT] = {"none", "mean"};
 
 int model_packs_layer(const Model *m, size_t l) { return l > 0 || m->has_real_first; }

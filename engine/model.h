@@ -44,6 +44,11 @@ typedef struct {
   PoolKind pool;
 } LayerShape;
 
+/* Per-output-channel scaling of a binary layer's product (XNOR-Net):
+ * none, or alpha_n = the mean |w| of the channel's latent weights. */
+typedef enum { SCALE_NONE, SCALE_MEAN, SCALE_KIND_COUNT } ScaleKind;
+extern const char *const scale_names[SCALE_KIND_COUNT]; /* "none", "mean" */
+
 typedef struct {
   size_t hidden[MODEL_MAX_LAYERS - 1]; /* units (dense) or output channels (convolution) */
   LayerShape shape[MODEL_MAX_LAYERS - 1];
@@ -51,6 +56,7 @@ typedef struct {
   int cnn;                   /* written as "cnn:...", the input read as an image */
   int real_first, real_last; /* the first / last layer has real weights */
   SteKind ste;               /* the sign activations' backward pass */
+  ScaleKind scale;           /* of the binary layers' products */
 } ModelSpec;
 
 /* What the model reads per sample: dim features, or (height, width and
@@ -93,6 +99,7 @@ typedef struct {
   float *dz;             /* B x P x N: dL/dz, then dL/dh */
   float *conv_out;       /* B x Ho x Wo x N: a pooled convolution's product, then its gradient */
   uint8_t *pool_arg;     /* the same shape after pooling: max pooling's choices */
+  float *scale;          /* N: alpha_n, h = alpha_n (x . b_n) (binary layers with a scale; 1 at first) */
 } Layer;
 
 /* Values per batch of B samples in each of L's B x P x N buffers. */

@@ -61,6 +61,13 @@ static void add_to(float *y, const float *x, size_t n) {
   for (size_t i = 0; i < n; i++) y[i] += x[i];
 }
 
+/* x[r][n] *= alpha[n] over rows of N: a layer's scale, forward on h and
+ * backward on dL/dh (alpha held constant, as XNOR-Net's gradient does). */
+static void scale_rows(float *x, size_t rows, size_t N, const float *alpha) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t n = 0; n < N; n++) x[r * N + n] *= alpha[n];
+}
+
 /* Layer L's forward pass on the output of `below` (NULL: the data x):
  * product (real weights and the first layer read floats, the others packed
  * signs), pooling, batch norm, shortcut, and for a hidden layer the signs,
@@ -72,6 +79,7 @@ static void layer_forward(Model *m, const MatmulKernels *mm, Layer *L, const Lay
   product_forward(m, mm, L, floats ? in : NULL, floats ? NULL : below->abits, B,
                   L->pool ? L->conv_out : L->h);
   pool_forward(L, B);
+  if (L->scale) scale_rows(L->h, B * L->pixels, L->out, L->scale);
   norm_forward(L, B, training);
   size_t values = layer_values(L, B);
   if (L->shortcut) add_to(L->z, below->z, values);
@@ -147,6 +155,7 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
     if (L->shortcut) memcpy(L->h, dz, values * sizeof(float));
     bn_backward(dz, L->xhat, L->rstd, L->bn_scale, B * L->pixels, L->out, L->dz, L->bn_dscale,
                 L->bn_dshift);
+    if (L->scale) scale_rows(L->dz, B * L->pixels, L->out, L->scale);
     const float *dprod = L->dz;
     if (L->pool) pool_backward(L, B), dprod = L->conv_out;
     if (below) product_backward_input(m, mm, L, dprod, B, m->dx);

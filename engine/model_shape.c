@@ -45,7 +45,9 @@ void model_spec_describe(const ModelSpec *spec, char *buf, size_t len) {
   if (spec->real_first && used < len) used += (size_t)snprintf(buf + used, len - used, " real-first");
   if (spec->real_last && used < len) used += (size_t)snprintf(buf + used, len - used, " real-last");
   if (spec->ste != STE_HARDTANH && used < len)
-    snprintf(buf + used, len - used, " ste %s", ste_names[spec->ste]);
+    used += (size_t)snprintf(buf + used, len - used, " ste %s", ste_names[spec->ste]);
+  if (spec->scale != SCALE_NONE && used < len)
+    snprintf(buf + used, len - used, " scale %s", scale_names[spec->scale]);
 }
 
 /* The spec must leave a binary layer between the real ones. */

@@ -86,7 +86,15 @@ static size_t batch_cap_for(const TrainConfig *tc, const ModelSpec *spec) {
   return tc->batch > eval ? tc->batch : eval;
 }
 
-int trainer_check_model(const ModelSpec *spec, const DataSplit *train, char *err, size_t errlen) {
+int trainer_check_model(const ModelSpec *spec, const OptConfig *oc, const DataSplit *train,
+                        char *err, size_t errlen) {
+  const OptimizerOps *ops = optim_ops(oc->kind);
+  if (spec->scale != SCALE_NONE && ops && !ops->latent) {
+    snprintf(err, errlen, "%s mean: scales by the latent weights' magnitude, which %s has not "
+             "(use sgd, adam or adamw; batch norm absorbs a per-channel scale anyway)",
+             error_setting("scale").text, ops->name);
+    return ERR_USAGE;
+  }
   Model shape;
   ModelInput in = trainer_model_input(train);
   return model_shape(&shape, spec, &in, train->classes, 1, err, errlen);
@@ -181,7 +189,26 @@ static void shuffle(Trainer *t) {
   }
 }
 
+/* --scale mean: alpha_n = mean |w| of each output channel's latent weights,
+ * taken before each forward pass; 1 while a filter optimizer runs (its
+ * binary weights have no magnitude). */
+static void refresh_scales(Trainer *t) {
+  Model *m = &t->model;
+  if (m->spec.scale == SCALE_NONE) return;
+  const OptimizerOps *ops = optim_ops(optim_config(t->opt)->kind);
+  for (size_t l = 0; l < m->n_layers; l++) {
+    Layer *L = &m->layer[l];
+    const float *w = ops->latent ? optim_state(t->opt, l)[ops->inertia_state] : NULL;
+    for (size_t n = 0; n < L->out; n++) {
+      double sum = 0;
+      for (size_t k = 0; w && k < L->in; k++) sum += fabsf(w[n * L->in + k]);
+      L->scale[n] = w ? (float)(sum / (double)L->in) : 1.0f;
+    }
+  }
+}
+
 double trainer_evaluate(Trainer *t, const DataSplit *s, double *loss) {
+  refresh_scales(t);
   double t0 = now_s(), loss_sum = 0.0;
   size_t correct = 0;
   for (size_t first = 0; first < s->n; first += t->model.batch_cap) {
@@ -218,6 +245,7 @@ int trainer_step(Trainer *t, StepReport *r, char *err, size_t errlen) {
     augment_draw(t->cfg.seed, r->step, t->cfg.augment, B, t->draws);
     augment_apply(t->x, B, tr->height, tr->width, tr->channels, t->draws, t->augment_scratch);
   }
+  refresh_scales(t);
   double t1 = now_s();
   const float *logits = model_forward(&t->model, t->x, B, 1);
   size_t right;

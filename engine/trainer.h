@@ -85,8 +85,10 @@ Model *trainer_model(Trainer *t);
 Optimizer *trainer_optimizer(Trainer *t);
 
 /* 0, or ERR_USAGE with one line when the spec does not fit the split's
- * samples (a cnn: model on flat data, a kernel larger than the image). */
-int trainer_check_model(const ModelSpec *spec, const DataSplit *train, char *err, size_t errlen);
+ * samples (a cnn: model on flat data, a kernel larger than the image) or the
+ * optimizer (a scale by latent weights for a filter optimizer). */
+int trainer_check_model(const ModelSpec *spec, const OptConfig *oc, const DataSplit *train,
+                        char *err, size_t errlen);
 /* What a model trained on this split reads: its features, and the image
  * shape (height, width, channels) when the split has one. */
 ModelInput trainer_model_input(const DataSplit *train);

@@ -190,7 +190,7 @@ COUNTS="label-col epochs steps batch telemetry-every reversal-window"
 COUNTS0="eval-every save-every telemetry-samples"
 INTEGERS="$COUNTS $COUNTS0 seed threads"
 REALS="$RATES $POSITIVE $FRACTIONS $UNITS"
-OTHERS="data model opt poles iir change trace-weights schedule schedule-unit precision ste augment preset"
+OTHERS="data model opt poles iir change trace-weights schedule schedule-unit precision ste scale augment preset"
 PATHS="log save load log-jsonl export title result screen config"
 # Rates documented as any finite number >= 0: a huge value is a valid one.
 UNBOUNDED="alpha gamma tau sigma lr wd init-scale clip real-lr near-zero eps state-init pace"
@@ -316,6 +316,8 @@ done
 add "cnn --model on flat data" 2 "--model cnn:.*flat" "${XOR[@]}" --model cnn:c8
 add "cnn --model --summary on flat data" 2 "flat" --data xor --model cnn:c8 --summary
 for v in tanh '' HARDTANH 'approxsign ' ste; do add "bad --ste" 2 "--ste" "${RUN[@]}" --ste "$v"; done
+for v in max '' MEAN 'mean ' 1; do add "bad --scale" 2 "--scale" "${RUN[@]}" --opt adam --scale "$v"; done
+add "--scale mean with a filter optimizer" 2 "--scale mean" "${RUN[@]}" --scale mean
 for v in nosuch '' 'wd-filter ' WD-FILTER; do add "unknown --preset" 2 "--preset" "${RUN[@]}" --preset "$v"; done
 for v in nosuchset csv: idx: glyphs2 GLYPHS 'glyphs ' glyphs=2; do
   add "unknown --data" 2 "--data" "${RUN[@]}" --data "$v"

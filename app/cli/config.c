@@ -39,12 +39,14 @@ typedef enum {
   K_PATH,     /* string */
   K_POLES,    /* 1..OPT_MAX_SECTIONS comma-separated numbers: an iir cascade */
   K_BIQUAD,   /* exactly five comma-separated numbers: an iir biquad */
-  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_PRECISION, K_STE, K_AUGMENT,
+  K_MODEL, K_OPT, K_SCHEDULE, K_SCHEDULE_UNIT, K_THREADS, K_PRECISION, K_CHOICE, K_AUGMENT,
   K_CONFIG,
   K_CHANGE,   /* STEP:NAME=VALUE, repeatable: an optimizer setting changed mid-run */
   K_TRACE,    /* LAYER:INDEX,... or N: weights traced step by step (engine/trace.h) */
   K_SETTING   /* an optimizer setting of engine/settings.h: its row says the rest */
 } OptionKind;
+/* K_CHOICE: one of the names choices_of() gives, stored as its index (an
+ * enum whose 0 is the default) at offset. */
 
 typedef struct {
   const char *name;
@@ -66,7 +68,8 @@ static const OptionDef app_options[] = {
     {"model", K_MODEL, 0, "mlp:H1xH2... hidden widths, or cnn:c32-p-c64-p-f256 for images (README; default mlp:1024x1024)"},
     {"real-first", K_SHAPE_FLAG, AT(model.real_first), "the first layer (dense or convolution) keeps real weights, trained by Adam at --real-lr"},
     {"real-last", K_SHAPE_FLAG, AT(model.real_last), "the last dense layer keeps real weights, trained by Adam at --real-lr"},
-    {"ste", K_STE, AT(model.ste), "hardtanh | approxsign | identity: the sign's gradient in the backward pass (default hardtanh; approxsign: Bi-Real Net's)"},
+    {"ste", K_CHOICE, AT(model.ste), "hardtanh | approxsign | identity: the sign's gradient in the backward pass (default hardtanh; approxsign: Bi-Real Net's)"},
+    {"scale", K_CHOICE, AT(model.scale), "none | mean: scale each binary output channel by its latent weights' mean |w| (XNOR-Net; sgd, adam, adamw; default none)"},
     {"opt", K_OPT, 0, "cema | bop | bop2 | sgd | adam | adamw | iir (default cema)"},
     /* the optimizer settings of engine/settings.h come here (all_options) */
     {"poles", K_POLES, 0, "iir: cascade of first-order sections, e.g. 0.9,0.99 (|p| < 1)"},
@@ -420,6 +423,34 @@ static int apply_flag(const Setting *s, int *out, char *err, size_t errlen) {
   return -1;
 }
 
+/* The names a K_CHOICE option takes, in the order of its enum. */
+typedef struct {
+  const char *option;
+  const char *const *names;
+  int n;
+} Choices;
+static const Choices choice_lists[] = {{"ste", ste_names, STE_KIND_COUNT},
+                                       {"scale", scale_names, SCALE_KIND_COUNT}};
+
+static const Choices *choices_of(const OptionDef *d) {
+  for (size_t i = 0; i < sizeof choice_lists / sizeof *choice_lists; i++)
+    if (strcmp(choice_lists[i].option, d->name) == 0) return &choice_lists[i];
+  return NULL; /* not reached: every K_CHOICE row has a list */
+}
+
+/* A K_CHOICE value: the index of its name; the error lists the names. */
+static int apply_choice(const Setting *s, int *out, char *err, size_t errlen) {
+  const Choices *c = choices_of(s->def);
+  for (int k = 0; k < c->n; k++)
+    if (strcmp(s->value, c->names[k]) == 0) return *out = k, 0;
+  char names[128] = "";
+  for (int k = 0, used = 0; k < c->n && used < (int)sizeof names; k++)
+    used += snprintf(names + used, sizeof names - (size_t)used, "%s%s",
+                     k == 0 ? "" : k + 1 == c->n ? " or " : ", ", c->names[k]);
+  snprintf(err, errlen, "%s: expected %s, got '%s'", s->where, names, s->value);
+  return -1;
+}
+
 /* An optimizer setting of engine/settings.h, into cfg->opt. */
 static int apply_setting(const Setting *s, Config *cfg, char *err, size_t errlen) {
   const OptSetting *t = setting_of(s->def);
@@ -514,17 +545,11 @@ static int apply(const Setting *s, Config *cfg, char *err, size_t errlen) {
     ModelSpec flags = cfg->model;
     if (model_text_parse(v, &cfg->model, err, errlen)) return -1;
     cfg->model.real_first = flags.real_first, cfg->model.real_last = flags.real_last;
-    cfg->model.ste = flags.ste;
+    cfg->model.ste = flags.ste, cfg->model.scale = flags.scale;
     return 0;
   }
-  case K_STE:
-    for (int k = 0; k < STE_KIND_COUNT; k++)
-      if (strcmp(v, ste_names[k]) == 0) {
-        cfg->model.ste = (SteKind)k;
-        return 0;
-      }
-    snprintf(err, errlen, "%s: expected hardtanh, approxsign or identity, got '%s'", s->where, v);
-    return -1;
+  case K_CHOICE:
+    return apply_choice(s, (int *)field, err, errlen);
   case K_SCHEDULE: {
     int per_step = cfg->train.schedule.per_step;
     if (schedule_text_parse(v, &cfg->train.schedule, err, errlen)) return -1;
@@ -1071,9 +1096,9 @@ static size_t format_option(const OptionDef *d, const Config *cfg, const char *d
   case K_SCHEDULE: schedule_text_format(&cfg->train.schedule, v, sizeof v); break;
   case K_SCHEDULE_UNIT: snprintf(v, sizeof v, "%s", cfg->train.schedule.per_step ? "step" : "epoch"); break;
   case K_PRECISION: snprintf(v, sizeof v, "%s", precision_name(cfg->train.precision)); break;
-  case K_STE:
-    if (cfg->model.ste == STE_HARDTANH) return 0; /* the default: as checkpoints before it */
-    snprintf(v, sizeof v, "%s", ste_names[cfg->model.ste]);
+  case K_CHOICE:
+    if (*(const int *)field == 0) return 0; /* the default: as checkpoints before the option */
+    snprintf(v, sizeof v, "%s", choices_of(d)->names[*(const int *)field]);
     break;
   case K_AUGMENT:
     if (!cfg->train.augment) return 0; /* none: as checkpoints without the option */

@@ -80,8 +80,11 @@ static void print_summary(FILE *out, const Session *s, const StepReport *last, c
                      : spec->real_first                  ? "\"real_first\":true,"
                      : spec->real_last                   ? "\"real_last\":true,"
                                                          : "";
-  char ste[40] = ""; /* a straight-through estimator other than the default */
+  char ste[80] = ""; /* an estimator and a scale other than the defaults */
   if (spec->ste != STE_HARDTANH) snprintf(ste, sizeof ste, "\"ste\":\"%s\",", ste_names[spec->ste]);
+  if (spec->scale != SCALE_NONE)
+    snprintf(ste + strlen(ste), sizeof ste - strlen(ste), "\"scale\":\"%s\",",
+             scale_names[spec->scale]);
   char augment[48] = ""; /* with --augment */
   if (s->cfg.train.augment)
     snprintf(augment, sizeof augment, "\"augment\":\"%s\",", augment_name(s->cfg.train.augment));

@@ -64,6 +64,8 @@ static void write_header(FILE *f, const RunLog *rl, const RunLogSource *src) {
   if (cfg->model.real_first) fprintf(f, ",\"real_first\":true");
   if (cfg->model.real_last) fprintf(f, ",\"real_last\":true");
   if (cfg->model.ste != STE_HARDTANH) fprintf(f, ",\"ste\":\"%s\"", ste_names[cfg->model.ste]);
+  if (cfg->model.scale != SCALE_NONE)
+    fprintf(f, ",\"scale\":\"%s\"", scale_names[cfg->model.scale]);
   fprintf(f, ",\"batch\":%zu,\"seed\":%llu,\"total_steps\":%zu,\"steps_per_epoch\":%zu,\"epochs\":%zu",
           cfg->train.batch, (unsigned long long)cfg->train.seed,
           trainer_total_steps(src->trainer), trainer_steps_per_epoch(src->trainer),

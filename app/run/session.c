@@ -143,7 +143,7 @@ int session_open(Session *s, const Config *cfg, const SessionNeeds *needs, char 
              "cifar10:DIR), not %s", augment_name(cfg->train.augment), s->data.name);
     return EXIT_USAGE;
   }
-  if ((rc = trainer_check_model(&cfg->model, &s->data.train, err, errlen)) != 0)
+  if ((rc = trainer_check_model(&cfg->model, &cfg->opt, &s->data.train, err, errlen)) != 0)
     return errors_exit_status(rc);
   if (check_memory(cfg, &s->data, s->threads, err, errlen)) return EXIT_RUNTIME;
   if ((rc = trainer_check(&cfg->train, &cfg->opt, &s->data.train, err, errlen)) != 0)
