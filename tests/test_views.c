@@ -203,8 +203,10 @@ typedef void (*ViewFn)(Canvas *, Rect, const DashSnapshot *, const DashUi *);
 
 /* Draws one pane in its layout rectangle on a margin-padded canvas: checks
  * nothing lands outside, then compares the pane's cells with the golden. */
-static void check_view(const char *name, Pane pane, int header, int footer, ViewFn fn, int w, int h) {
+static void check_view_as(const char *name, Pane pane, int header, int footer, ViewFn fn, int w, int h,
+                          void (*tweak)(DashSnapshot *, DashUi *)) {
   Scene sc = scene_make();
+  if (tweak) tweak(sc.s, &sc.ui);
   Layout L;
   cr_assert_eq(layout_compute(w, h, &L), 0);
   Rect r = header ? L.header : footer ? L.footer : L.pane[pane];
@@ -226,6 +228,10 @@ static void check_view(const char *name, Pane pane, int header, int footer, View
   scene_free(&sc);
 }
 
+static void check_view(const char *name, Pane pane, int header, int footer, ViewFn fn, int w, int h) {
+  check_view_as(name, pane, header, footer, fn, w, h, NULL);
+}
+
 #define VIEW_TESTS(name, pane, header, footer, fn)                                                 \
   Test(views, name##_80x24) { check_view(#name, pane, header, footer, fn, 80, 24); }               \
   Test(views, name##_132x40) { check_view(#name, pane, header, footer, fn, 132, 40); }
@@ -237,6 +243,16 @@ VIEW_TESTS(inertia, PANE_INERTIA, 0, 0, view_inertia)
 VIEW_TESTS(weights, PANE_WEIGHTS, 0, 0, view_weights)
 VIEW_TESTS(filter, PANE_FILTER, 0, 0, view_filter)
 VIEW_TESTS(footer, 0, 0, 1, view_footer)
+
+/* The curves smoothed with weight 0.9: the raw curves faint underneath. */
+static void tweak_smooth(DashSnapshot *s, DashUi *ui) {
+  (void)s;
+  ui->smooth = 2;
+}
+Test(views, curves_smooth_80x24) { check_view_as("curves_smooth", PANE_CURVES, 0, 0, view_curves, 80, 24, tweak_smooth); }
+Test(views, curves_smooth_132x40) {
+  check_view_as("curves_smooth", PANE_CURVES, 0, 0, view_curves, 132, 40, tweak_smooth);
+}
 
 static void check_screen(const char *name, int w, int h, Overlay ov, void (*tweak)(DashSnapshot *, DashUi *)) {
   Scene sc = scene_make();
@@ -407,6 +423,59 @@ Test(views, unpin_removes_the_ghost) {
     canvas_free(&c);
   }
   scene_free(&sc);
+}
+
+/* The braille cells of the curves pane at 132x40 drawn in style st. */
+static int curve_cells(const Scene *sc, Style st, char **title) {
+  Layout L;
+  cr_assert_eq(layout_compute(132, 40, &L), 0);
+  Rect r = L.pane[PANE_CURVES];
+  Canvas c;
+  canvas_init(&c, r.w, r.h);
+  view_curves(&c, (Rect){0, 0, r.w, r.h}, sc->s, &sc->ui);
+  int n = 0;
+  for (int y = 0; y < c.h; y++)
+    for (int x = 0; x < c.w; x++) {
+      const Cell *cell = canvas_at(&c, x, y);
+      n += cell->style == st && cell->cp >= 0x2800 && cell->cp <= 0x28ff;
+    }
+  *title = canvas_to_text(&c, 0);
+  (*title)[strcspn(*title, "\n")] = 0;
+  canvas_free(&c);
+  return n;
+}
+
+/* `S` cycles 0 / 0.6 / 0.9 / 0.99: the title says the weight, the raw
+ * curves stay drawn dim only while it smooths. */
+Test(views, smoothing_keeps_the_raw_curves_dim) {
+  Scene sc = scene_make();
+  for (int k = 0; k < DASH_SMOOTH_STEPS; k++) {
+    sc.ui.smooth = k;
+    char *title, want[32];
+    int dim = curve_cells(&sc, ST_DIM, &title);
+    snprintf(want, sizeof want, "curves smooth %g]", dash_smooth_weight[k]);
+    cr_assert_eq(!!strstr(title, want), k > 0, "weight %g: %s", dash_smooth_weight[k], title);
+    cr_assert_eq(dim > 0, k > 0, "weight %g: %d dim braille cells", dash_smooth_weight[k], dim);
+    free(title);
+  }
+  scene_free(&sc);
+}
+
+/* dash_smooth is TensorBoard's: the recurrence debiased by 1 - w^k. */
+Test(numbers, smoothing_as_tensorboard) {
+  double v[3] = {2.0, -1.0, 5.0}, w = 0.6;
+  dash_smooth(v, 3, w);
+  cr_assert_float_eq(v[0], 2.0, 1e-12, "the first value stays");
+  cr_assert_float_eq(v[1], (w * (1 - w) * 2.0 + (1 - w) * -1.0) / (1 - w * w), 1e-12);
+  double s3 = w * w * (1 - w) * 2.0 + w * (1 - w) * -1.0 + (1 - w) * 5.0;
+  cr_assert_float_eq(v[2], s3 / (1 - w * w * w), 1e-12);
+  double flat[500];
+  for (int k = 0; k < 500; k++) flat[k] = 0.75;
+  dash_smooth(flat, 500, 0.99);
+  for (int k = 0; k < 500; k++) cr_assert_float_eq(flat[k], 0.75, 1e-12, "point %d", k);
+  double raw[2] = {1, 3};
+  dash_smooth(raw, 2, 0);
+  cr_assert(raw[0] == 1 && raw[1] == 3, "w = 0 changes nothing");
 }
 
 /* An empty snapshot (before the first step) must draw without numbers. */

@@ -34,6 +34,9 @@
 
 extern const double dash_band_pct[DASH_BANDS];
 
+#define DASH_SMOOTH_STEPS 4 /* the curves' smoothing weights `S` cycles through */
+extern const double dash_smooth_weight[DASH_SMOOTH_STEPS]; /* 0, 0.6, 0.9, 0.99 */
+
 typedef enum { RUN_RUNNING, RUN_PAUSED, RUN_DIVERGED, RUN_DONE } RunState;
 
 /* One bucket of consecutive steps [first, last]; sums so buckets merge. */
@@ -203,6 +206,7 @@ typedef struct {
   size_t cursor;                    /* the weights raster's cursor: a sample of the selected layer */
   size_t scope_sel;                 /* the pinned weight the scope shows (index into scope.pin) */
   int help_top;                     /* the first row the help shows (it scrolls when too long) */
+  int smooth;                       /* the curves' smoothing: dash_smooth_weight[smooth] */
 } DashUi;
 
 /* "cema", "sgd", ... (the --opt names). */

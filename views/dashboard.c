@@ -72,6 +72,15 @@ double dash_series(const DashBucket *h, size_t n, Series what, size_t layer, dou
   return steps > 0 ? sum / steps : NAN;
 }
 
+void dash_smooth(double *v, int n, double w) {
+  double last = 0, wk = 1;
+  for (int k = 0; k < n && w > 0; k++) {
+    last = w * last + (1 - w) * v[k];
+    wk *= w;
+    v[k] = last / (1 - wk);
+  }
+}
+
 double dash_time_axis(double n) {
   static const double nice[] = {1, 1.5, 2, 3, 4, 5, 6, 8};
   if (n <= 10) return 10;

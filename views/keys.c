@@ -42,6 +42,10 @@ const DashKey dash_keys[] = {
      .alt_if = DASH_NOW_GHOST},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_UNPIN, .codes = {{'u', 0}}, .keys = "u",
      .help = "unpin: remove the ghost", .hint = "unpin", .offer = DASH_NOW_GHOST},
+    /* the curves pane's scales (issue 11) */
+    {.modes = DASH_IN_MAIN, .action = DASH_ACT_SMOOTH, .codes = {{'S', 0}}, .keys = "S",
+     .help = "curves: smoothing 0 / 0.6 / 0.9 / 0.99, as TensorBoard's", .hint = "smooth",
+     .offer = DASH_NOW_CURVES},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_EXPORT, .codes = {{'e', 0}}, .keys = "e",
      .help = "export this session's charts", .hint = "export"},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_SAVE, .codes = {{'s', 0}}, .keys = "s",

@@ -52,6 +52,7 @@ enum {
   DASH_NOW_WEIGHTS = 1u << 7, /* the weights pane has the focus */
   DASH_NOW_PINNED = 1u << 8, /* weights are pinned to the scope */
   DASH_NOW_SCOPE = 1u << 9,  /* the weight scope is shown */
+  DASH_NOW_CURVES = 1u << 10, /* the curves pane has the focus */
 };
 
 /* What a binding does; app/live/tui.c runs each. */
@@ -72,6 +73,7 @@ typedef enum {
   DASH_ACT_LAYER,          /* arg: +1 the next layer, -1 the previous */
   DASH_ACT_PIN,
   DASH_ACT_UNPIN,
+  DASH_ACT_SMOOTH,         /* the curves' next smoothing weight */
   DASH_ACT_EXPORT,
   DASH_ACT_SAVE,
   DASH_ACT_PRESETS,        /* open the presets menu */

@@ -1,5 +1,6 @@
 /* params.c — the names the panes show for bands, optimizers and schedules
- * (the settings themselves, and how +/- move them: engine/settings.h). */
+ * (the settings themselves, and how +/- move them: engine/settings.h), and
+ * the curves' smoothing weights. */
 #include <math.h>
 #include <stddef.h>
 #include <stdio.h>
@@ -8,6 +9,7 @@
 #include "views/dash.h"
 
 const double dash_band_pct[DASH_BANDS] = {0, 7, 16, 31, 50, 69, 84, 93, 100};
+const double dash_smooth_weight[DASH_SMOOTH_STEPS] = {0, 0.6, 0.9, 0.99};
 
 const char *dash_opt_name(OptKind kind) {
   static const char *names[OPT_KIND_COUNT] = {"cema", "adam", "adamw", "sgd", "bop", "bop2", "iir"};

@@ -1,6 +1,7 @@
 /* view_curves.c — loss (top) and train/test accuracy (bottom) over steps as
- * braille line graphs, two samples per cell as btop draws them; the pinned
- * run as a ghost underneath; '^' under the steps where a parameter changed. */
+ * braille line graphs, two samples per cell as btop draws them, smoothed as
+ * TensorBoard does (the raw curves faint underneath); the pinned run as a
+ * ghost underneath; '^' under the steps where a parameter changed. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -22,35 +23,59 @@ static int px_y(const Plot *p, double v) {
   return (int)lround((1 - t) * (4 * p->r.h - 1));
 }
 
-/* Draws one series of a history: a value per pixel column, joined. */
-static void plot_series(Braille *b, const Plot *p, const DashBucket *h, size_t n, Series what,
-                        Style st) {
-  int cols = 2 * p->r.w, have = 0, last_y = 0, last_x = 0;
+/* The points of one curve as drawn: pixel column x[k] holds value v[k]. */
+#define MAX_POINTS 2048
+typedef struct {
+  int n;
+  int x[MAX_POINTS];
+  double v[MAX_POINTS];
+} Points;
+
+/* One series of a history, a value per pixel column (the mean of the
+ * buckets it covers). */
+static void series_points(const Plot *p, const DashBucket *h, size_t n, Series what, Points *out) {
+  int cols = 2 * p->r.w;
   uint64_t end = n ? h[n - 1].last : 0;
-  for (int px = 0; px < cols; px++) {
+  out->n = 0;
+  for (int px = 0; px < cols && out->n < MAX_POINTS; px++) {
     double a = p->xmax * px / cols, bnd = p->xmax * (px + 1) / cols;
     if (a >= (double)end) break;
     double v = dash_series(h, n, what, 0, a + 0.5, bnd + 0.5);
     if (isnan(v)) continue;
-    int y = px_y(p, v);
-    if (have) braille_line(b, last_x, last_y, px, y, st);
-    else braille_set(b, px, y, st);
-    have = 1, last_x = px, last_y = y;
+    out->x[out->n] = px, out->v[out->n++] = v;
   }
 }
 
-/* Test accuracy exists only where it was evaluated: points joined by lines. */
-static void plot_points(Braille *b, const Plot *p, const DashBucket *h, size_t n, Style st) {
-  int cols = 2 * p->r.w, have = 0, last_x = 0, last_y = 0;
-  for (size_t i = 0; i < n; i++) {
+/* Test accuracy exists only where it was evaluated: one point per evaluation. */
+static void test_points(const Plot *p, const DashBucket *h, size_t n, Points *out) {
+  int cols = 2 * p->r.w;
+  out->n = 0;
+  for (size_t i = 0; i < n && out->n < MAX_POINTS; i++) {
     if (isnan(h[i].test_acc)) continue;
     int px = (int)((double)h[i].last * cols / p->xmax);
-    if (px >= cols) px = cols - 1;
-    int y = px_y(p, h[i].test_acc);
-    if (have) braille_line(b, last_x, last_y, px, y, st);
-    else braille_set(b, px, y, st);
-    have = 1, last_x = px, last_y = y;
+    out->x[out->n] = px < cols ? px : cols - 1, out->v[out->n++] = h[i].test_acc;
   }
+}
+
+/* The points joined by lines. */
+static void draw_points(Braille *b, const Plot *p, const Points *pts, Style st) {
+  for (int k = 0; k < pts->n; k++) {
+    int y = px_y(p, pts->v[k]);
+    if (k) braille_line(b, pts->x[k - 1], px_y(p, pts->v[k - 1]), pts->x[k], y, st);
+    else braille_set(b, pts->x[k], y, st);
+  }
+}
+
+/* One curve of history h (a series, or the test points): raw in raw_st
+ * (ST_TEXT: not drawn) under the smoothed one in st. */
+static void plot_curve(Braille *b, const Plot *p, const DashBucket *h, size_t n, Series what, double w,
+                       Style raw_st, Style st) {
+  Points pts;
+  if (what == SERIES_TEST) test_points(p, h, n, &pts);
+  else series_points(p, h, n, what, &pts);
+  if (w > 0 && raw_st != ST_TEXT) draw_points(b, p, &pts, raw_st);
+  dash_smooth(pts.v, pts.n, w);
+  draw_points(b, p, &pts, st);
 }
 
 static void range_of(const DashBucket *h, size_t n, Series what, double *lo, double *hi) {
@@ -69,24 +94,24 @@ static void y_labels(Canvas *c, const Plot *p, int x, const char *top, const cha
   if (p->r.h > 1) canvas_text(c, x, p->r.y + p->r.h - 1, bottom, ST_DIM, LABEL_W - 1);
 }
 
+/* The smoothing weight the UI asks for (0 without a UI). */
+static double smooth_weight(const DashUi *ui) {
+  return ui ? dash_smooth_weight[ui->smooth % DASH_SMOOTH_STEPS] : 0;
+}
+
+/* The loss (acc = 0) or the accuracies of the ghost, then of the run: the
+ * raw curves faint under the smoothed ones (the ghost's smoothed only). */
 static void draw_plot(Canvas *c, const Plot *p, const DashSnapshot *s, const DashUi *ui, int acc) {
   Braille b;
   braille_begin(&b, c, p->r);
   const DashGhost *g = ui ? ui->ghost : NULL;
+  double w = smooth_weight(ui);
   if (g) {
-    if (acc) {
-      plot_series(&b, p, g->hist, g->n_hist, SERIES_TRAIN, ST_GHOST);
-      plot_points(&b, p, g->hist, g->n_hist, ST_GHOST);
-    } else {
-      plot_series(&b, p, g->hist, g->n_hist, SERIES_LOSS, ST_GHOST);
-    }
+    plot_curve(&b, p, g->hist, g->n_hist, acc ? SERIES_TRAIN : SERIES_LOSS, w, ST_TEXT, ST_GHOST);
+    if (acc) plot_curve(&b, p, g->hist, g->n_hist, SERIES_TEST, w, ST_TEXT, ST_GHOST);
   }
-  if (acc) {
-    plot_series(&b, p, s->hist, s->n_hist, SERIES_TRAIN, ST_TRAIN);
-    plot_points(&b, p, s->hist, s->n_hist, ST_TEST);
-  } else {
-    plot_series(&b, p, s->hist, s->n_hist, SERIES_LOSS, ST_LOSS);
-  }
+  plot_curve(&b, p, s->hist, s->n_hist, acc ? SERIES_TRAIN : SERIES_LOSS, w, ST_DIM, acc ? ST_TRAIN : ST_LOSS);
+  if (acc) plot_curve(&b, p, s->hist, s->n_hist, SERIES_TEST, w, ST_DIM, ST_TEST);
   braille_blit(&b, c);
   /* marker columns where nothing else is drawn */
   for (size_t m = 0; m < s->n_marks; m++) {
@@ -99,8 +124,17 @@ static void draw_plot(Canvas *c, const Plot *p, const DashSnapshot *s, const Das
   }
 }
 
+/* The pane's title: "curves", and the smoothing weight when it smooths. */
+static void curves_title(char *buf, size_t len, const DashUi *ui) {
+  double w = smooth_weight(ui);
+  if (w > 0) snprintf(buf, len, "curves smooth %g", w);
+  else snprintf(buf, len, "curves");
+}
+
 void view_curves(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
-  canvas_box(c, r, "1", "curves", ui && ui->focus == PANE_CURVES);
+  char title[48];
+  curves_title(title, sizeof title, ui);
+  canvas_box(c, r, "1", title, ui && ui->focus == PANE_CURVES);
   int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
   if (iw < LABEL_W + 4 || ih < 4) return;
   char num[32];

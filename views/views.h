@@ -62,6 +62,10 @@ void dash_render(Canvas *c, const DashSnapshot *s, const DashUi *ui);
  * steps [a, b); NAN when none. */
 typedef enum { SERIES_LOSS, SERIES_TRAIN, SERIES_TEST, SERIES_FLIPS, SERIES_RATE } Series;
 double dash_series(const DashBucket *h, size_t n, Series what, size_t layer, double a, double b);
+/* TensorBoard's smoothing of v[0..n) in place: s_k = w s_(k-1) + (1-w) v_k
+ * from s_0 = 0, debiased: v_k becomes s_k / (1 - w^k) (k from 1), so the
+ * first value stays and a constant series stays constant; w = 0 leaves v. */
+void dash_smooth(double *v, int n, double w);
 /* The right edge of a time axis holding n steps: the next of 1, 1.5, 2, 3,
  * 4, 5, 6, 8 x 10^k at or above n (at least 10), so graphs grow to the right
  * and rescale only now and then. */

@@ -374,6 +374,14 @@ static void unpin(Tui *T) {
   message(T, 0, "unpinned: the ghost is gone");
 }
 
+/* The curves' next smoothing weight, around. */
+static void smooth(Tui *T) {
+  T->ui.smooth = (T->ui.smooth + 1) % DASH_SMOOTH_STEPS;
+  double w = dash_smooth_weight[T->ui.smooth];
+  if (w > 0) message(T, 0, "curves smoothed with weight %g (the raw curves faint underneath)", w);
+  else message(T, 0, "curves not smoothed");
+}
+
 static void load_preset(Tui *T, const Preset *p) {
   static Command c;
   char err[512];
@@ -659,6 +667,7 @@ static void key(Tui *T, int ch) {
   case DASH_ACT_LAYER: move_layer(T, arg); break;
   case DASH_ACT_PIN: pin(T); break;
   case DASH_ACT_UNPIN: unpin(T); break;
+  case DASH_ACT_SMOOTH: smooth(T); break;
   case DASH_ACT_EXPORT:
     send_simple(T, CMD_EXPORT);
     message(T, 0, "exporting charts...");
