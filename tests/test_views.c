@@ -425,6 +425,14 @@ Test(views, unpin_removes_the_ghost) {
   scene_free(&sc);
 }
 
+/* The loss on a log scale. */
+static void tweak_log(DashSnapshot *s, DashUi *ui) {
+  (void)s;
+  ui->log_loss = 1;
+}
+Test(views, curves_log_80x24) { check_view_as("curves_log", PANE_CURVES, 0, 0, view_curves, 80, 24, tweak_log); }
+Test(views, curves_log_132x40) { check_view_as("curves_log", PANE_CURVES, 0, 0, view_curves, 132, 40, tweak_log); }
+
 /* The braille cells of the curves pane at 132x40 drawn in style st. */
 static int curve_cells(const Scene *sc, Style st, char **title) {
   Layout L;
@@ -458,6 +466,45 @@ Test(views, smoothing_keeps_the_raw_curves_dim) {
     cr_assert_eq(dim > 0, k > 0, "weight %g: %d dim braille cells", dash_smooth_weight[k], dim);
     free(title);
   }
+  scene_free(&sc);
+}
+
+/* A loss falling over three decades on a log scale: the axis labels its
+ * ends and the decades between as 5, 1, 0.1, 0.01, 2e-3 (never "10e-" or
+ * a cut exponent), and the title says "log". */
+Test(views, log_loss_labels_read) {
+  Scene sc = scene_make();
+  for (size_t i = 0; i < sc.s->n_hist; i++) {
+    DashBucket *b = &sc.s->hist[i];
+    b->loss = b->steps * (3 * exp(-(double)b->last / 150) + 0.004);
+  }
+  sc.ui.log_loss = 1;
+  char *text;
+  curve_cells(&sc, ST_LOSS, &text);
+  cr_assert(strstr(text, "curves log]"), "%s", text);
+  free(text);
+  Layout L;
+  cr_assert_eq(layout_compute(132, 40, &L), 0);
+  Rect r = L.pane[PANE_CURVES];
+  Canvas c;
+  canvas_init(&c, r.w, r.h);
+  view_curves(&c, (Rect){0, 0, r.w, r.h}, sc.s, &sc.ui);
+  char labels[DASH_MIN_H * 4][8];
+  int n = 0;
+  for (int y = 2; y < c.h / 2 && n < DASH_MIN_H * 4; y++) { /* the loss plot's rows */
+    int len = 0;
+    for (int x = 1; x < 6; x++) labels[n][len++] = canvas_at(&c, x, y)->ascii;
+    while (len && labels[n][len - 1] == ' ') len--;
+    labels[n][len] = 0;
+    if (len) n++;
+  }
+  static const char *want[] = {"5", "1", "0.1", "0.01", "2e-3"};
+  cr_assert_eq(n, 5, "%d labels on the loss axis", n);
+  for (int k = 0; k < n; k++) {
+    cr_assert_str_eq(labels[k], want[k], "label %d", k);
+    cr_assert(!strstr(labels[k], "10e") && labels[k][strlen(labels[k]) - 1] != 'e', "%s", labels[k]);
+  }
+  canvas_free(&c);
   scene_free(&sc);
 }
 

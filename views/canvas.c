@@ -256,3 +256,19 @@ void fmt_percent(char *buf, size_t len, double share) {
   else if (fabs(pct) < 0.01) snprintf(buf, len, "%s0.01%%", pct > 0 ? "<" : ">-");
   else snprintf(buf, len, fabs(pct) >= 10 ? "%.0f%%" : "%.2g%%", pct);
 }
+
+void fmt_short(char *buf, size_t len, double x) {
+  if (x == 0 || isnan(x)) {
+    snprintf(buf, len, x == 0 ? "0" : "-");
+    return;
+  }
+  double a = fabs(x);
+  if (a >= 0.01 && a < 1000) {
+    snprintf(buf, len, "%.3g", x);
+    return;
+  }
+  int e = (int)floor(log10(a));
+  double m = round(x / pow(10, e));
+  if (fabs(m) >= 10) m /= 10, e++;
+  snprintf(buf, len, "%.0fe%d", m, e);
+}

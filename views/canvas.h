@@ -112,5 +112,9 @@ void fmt_pace(char *buf, size_t len, double steps_per_s);
 /* A share as a percentage with two digits: "1.2%", "0.034%"; "0%" for 0,
  * "<0.01%" below it (a decaying average never reaches 0), "-" for NaN. */
 void fmt_percent(char *buf, size_t len, double share);
+/* An axis label in at most 6 columns: "0.012", "0.1", "1", "3e-5", "-1e-10",
+ * the mantissa rounded to one digit as shown (9.6e-5 is "1e-4", never
+ * "10e-5"); "0" for 0, "-" for NaN. */
+void fmt_short(char *buf, size_t len, double x);
 
 #endif

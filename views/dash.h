@@ -207,6 +207,7 @@ typedef struct {
   size_t scope_sel;                 /* the pinned weight the scope shows (index into scope.pin) */
   int help_top;                     /* the first row the help shows (it scrolls when too long) */
   int smooth;                       /* the curves' smoothing: dash_smooth_weight[smooth] */
+  int log_loss;                     /* 1: the loss on a log scale */
 } DashUi;
 
 /* "cema", "sgd", ... (the --opt names). */

@@ -53,6 +53,7 @@ enum {
   DASH_NOW_PINNED = 1u << 8, /* weights are pinned to the scope */
   DASH_NOW_SCOPE = 1u << 9,  /* the weight scope is shown */
   DASH_NOW_CURVES = 1u << 10, /* the curves pane has the focus */
+  DASH_NOW_LOG = 1u << 11,   /* the loss is on a log scale */
 };
 
 /* What a binding does; app/live/tui.c runs each. */
@@ -70,10 +71,11 @@ typedef enum {
   DASH_ACT_NUDGE,          /* arg: +1 raise, -1 lower the selected setting */
   DASH_ACT_TYPE_VALUE,     /* open the value prompt (filter pane) */
   DASH_ACT_OPTIMIZERS,     /* open the optimizer menu */
-  DASH_ACT_LAYER,          /* arg: +1 the next layer, -1 the previous */
+  DASH_ACT_LAYER,          /* arg: +1 the next layer */
   DASH_ACT_PIN,
   DASH_ACT_UNPIN,
   DASH_ACT_SMOOTH,         /* the curves' next smoothing weight */
+  DASH_ACT_LOG_LOSS,       /* the loss axis log / linear */
   DASH_ACT_EXPORT,
   DASH_ACT_SAVE,
   DASH_ACT_PRESETS,        /* open the presets menu */

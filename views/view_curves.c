@@ -12,13 +12,15 @@
 
 typedef struct {
   Rect r;          /* graph cells */
-  double lo, hi;   /* value range bottom .. top */
+  double lo, hi;   /* value range bottom .. top (both > 0 on a log scale) */
   double xmax;     /* steps at the right edge */
+  int log;         /* 1: a log10 scale */
 } Plot;
 
+/* The pixel row of value v (0 at the top), clamped to the plot. */
 static int px_y(const Plot *p, double v) {
-  double t = (v - p->lo) / (p->hi - p->lo);
-  if (t < 0) t = 0;
+  double t = p->log ? (v > 0 ? log10(v / p->lo) / log10(p->hi / p->lo) : 0) : (v - p->lo) / (p->hi - p->lo);
+  if (!(t > 0)) t = 0;
   if (t > 1) t = 1;
   return (int)lround((1 - t) * (4 * p->r.h - 1));
 }
@@ -94,6 +96,34 @@ static void y_labels(Canvas *c, const Plot *p, int x, const char *top, const cha
   if (p->r.h > 1) canvas_text(c, x, p->r.y + p->r.h - 1, bottom, ST_DIM, LABEL_W - 1);
 }
 
+/* The 1-2-5 value at or below v > 0 (up = 0), or at or above it (up = 1). */
+static double nice_125(double v, int up) {
+  static const double m[] = {1, 2, 5, 10};
+  double d = pow(10, floor(log10(v))), best = up ? 10 * d : d;
+  for (int i = 0; i < 4; i++) {
+    double n = m[i] * d;
+    if (up && n >= v * (1 - 1e-9) && n < best) best = n;
+    if (!up && n <= v * (1 + 1e-9)) best = n;
+  }
+  return best;
+}
+
+/* A log scale's labels: its ends, and each decade between them on a row of
+ * its own ("1", "0.1", "0.01", "1e-3"). */
+static void log_labels(Canvas *c, const Plot *p, int x) {
+  char num[16];
+  fmt_short(num, sizeof num, p->hi);
+  canvas_text(c, x, p->r.y, num, ST_DIM, LABEL_W - 1);
+  fmt_short(num, sizeof num, p->lo);
+  if (p->r.h > 1) canvas_text(c, x, p->r.y + p->r.h - 1, num, ST_DIM, LABEL_W - 1);
+  for (double d = pow(10, ceil(log10(p->lo))); d < p->hi; d *= 10) {
+    int row = p->r.y + px_y(p, d) / 4;
+    if (row <= p->r.y || row >= p->r.y + p->r.h - 1) continue;
+    fmt_short(num, sizeof num, d);
+    canvas_text(c, x, row, num, ST_DIM, LABEL_W - 1);
+  }
+}
+
 /* The smoothing weight the UI asks for (0 without a UI). */
 static double smooth_weight(const DashUi *ui) {
   return ui ? dash_smooth_weight[ui->smooth % DASH_SMOOTH_STEPS] : 0;
@@ -124,75 +154,83 @@ static void draw_plot(Canvas *c, const Plot *p, const DashSnapshot *s, const Das
   }
 }
 
-/* The pane's title: "curves", and the smoothing weight when it smooths. */
+/* The pane's title: "curves", the smoothing weight when it smooths, "log"
+ * on a log scale. */
 static void curves_title(char *buf, size_t len, const DashUi *ui) {
   double w = smooth_weight(ui);
-  if (w > 0) snprintf(buf, len, "curves smooth %g", w);
-  else snprintf(buf, len, "curves");
+  int used = snprintf(buf, len, "curves");
+  if (w > 0) used += snprintf(buf + used, len - (size_t)used, " smooth %g", w);
+  if (ui && ui->log_loss) snprintf(buf + used, len - (size_t)used, " log");
 }
 
-void view_curves(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
-  char title[48];
-  curves_title(title, sizeof title, ui);
-  canvas_box(c, r, "1", title, ui && ui->focus == PANE_CURVES);
-  int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
-  if (iw < LABEL_W + 4 || ih < 4) return;
-  char num[32];
-  /* legend */
-  int x = ix;
-  x += canvas_text(c, x, iy, "loss ", ST_DIM, ix + iw - x);
-  fmt_num(num, sizeof num, s->loss);
-  x += canvas_text(c, x, iy, s->step ? num : "-", ST_LOSS, ix + iw - x) + 2;
-  x += canvas_text(c, x, iy, "train ", ST_DIM, ix + iw - x);
-  snprintf(num, sizeof num, "%.1f%%", 100 * s->train_acc);
-  x += canvas_text(c, x, iy, s->step ? num : "-", ST_TRAIN, ix + iw - x) + 2;
-  x += canvas_text(c, x, iy, "test ", ST_DIM, ix + iw - x);
-  snprintf(num, sizeof num, "%.1f%%", 100 * s->test_acc);
-  x += canvas_text(c, x, iy, isnan(s->test_acc) ? "-" : num, ST_TEST, ix + iw - x) + 2;
+/* The loss plot over gr: linear from the lowest to the highest loss, or
+ * log10 between the 1-2-5 values around them. */
+static void loss_plot(Canvas *c, Rect gr, int label_x, double xmax, const DashSnapshot *s, const DashUi *ui) {
   const DashGhost *g = ui ? ui->ghost : NULL;
-  if (g) {
-    x += canvas_text(c, x, iy, "ghost ", ST_DIM, ix + iw - x);
-    canvas_text(c, x, iy, g->label, ST_GHOST, ix + iw - x);
-  }
-
-  double xmax = (double)s->step;
-  if (g && g->n_hist && (double)g->hist[g->n_hist - 1].last > xmax) xmax = (double)g->hist[g->n_hist - 1].last;
-  xmax = dash_time_axis(xmax);
-
-  int gy = iy + 1, gh = ih - 2; /* graph rows between the legend and the axis */
-  int loss_h = gh / 2, acc_h = gh - loss_h;
-  Rect gr = {ix + LABEL_W, gy, iw - LABEL_W, loss_h};
   double lo = INFINITY, hi = -INFINITY;
   range_of(s->hist, s->n_hist, SERIES_LOSS, &lo, &hi);
   if (g) range_of(g->hist, g->n_hist, SERIES_LOSS, &lo, &hi);
+  int log = ui && ui->log_loss && lo > 0 && isfinite(hi);
+  if (log) lo = nice_125(lo, 0), hi = nice_125(hi, 1);
   if (!(hi > lo)) lo = isfinite(lo) ? lo - 0.5 : 0, hi = lo + 1;
-  Plot loss = {gr, lo, hi, xmax};
-  char top[16], bottom[16];
-  fmt_num(top, sizeof top, hi);
-  fmt_num(bottom, sizeof bottom, lo);
-  y_labels(c, &loss, ix, top, bottom);
-  if (loss_h > 0) draw_plot(c, &loss, s, ui, 0);
+  Plot loss = {gr, lo, hi, xmax, log};
+  if (log) {
+    log_labels(c, &loss, label_x);
+  } else {
+    char top[16], bottom[16];
+    fmt_num(top, sizeof top, hi);
+    fmt_num(bottom, sizeof bottom, lo);
+    y_labels(c, &loss, label_x, top, bottom);
+  }
+  if (gr.h > 0) draw_plot(c, &loss, s, ui, 0);
+}
 
-  lo = INFINITY, hi = -INFINITY;
+/* The accuracy plot over gr, between the tenths around train and test. */
+static void acc_plot(Canvas *c, Rect gr, int label_x, double xmax, const DashSnapshot *s, const DashUi *ui) {
+  const DashGhost *g = ui ? ui->ghost : NULL;
+  double lo = INFINITY, hi = -INFINITY;
   range_of(s->hist, s->n_hist, SERIES_TRAIN, &lo, &hi);
   range_of(s->hist, s->n_hist, SERIES_TEST, &lo, &hi);
   if (g) range_of(g->hist, g->n_hist, SERIES_TRAIN, &lo, &hi), range_of(g->hist, g->n_hist, SERIES_TEST, &lo, &hi);
   lo = isfinite(lo) ? floor(lo * 10) / 10 : 0;
   hi = isfinite(hi) ? ceil(hi * 10) / 10 : 1;
   if (hi <= lo) hi = lo + 0.1;
-  Plot acc = {{ix + LABEL_W, gy + loss_h, iw - LABEL_W, acc_h}, lo, hi, xmax};
+  Plot acc = {gr, lo, hi, xmax, 0};
+  char top[16], bottom[16];
   snprintf(top, sizeof top, "%.0f%%", 100 * hi);
   snprintf(bottom, sizeof bottom, "%.0f%%", 100 * lo);
-  y_labels(c, &acc, ix, top, bottom);
-  if (acc_h > 0) draw_plot(c, &acc, s, ui, 1);
+  y_labels(c, &acc, label_x, top, bottom);
+  if (gr.h > 0) draw_plot(c, &acc, s, ui, 1);
+}
 
-  /* axis: 0 ... steps, markers with the latest label */
-  int ay = iy + ih - 1;
-  canvas_text(c, ix + LABEL_W, ay, "0", ST_DIM, 1);
+/* The legend row at (x, y), up to end: the last values, the ghost's label. */
+static void legend(Canvas *c, int x, int y, int end, const DashSnapshot *s, const DashUi *ui) {
+  char num[32];
+  x += canvas_text(c, x, y, "loss ", ST_DIM, end - x);
+  fmt_num(num, sizeof num, s->loss);
+  x += canvas_text(c, x, y, s->step ? num : "-", ST_LOSS, end - x) + 2;
+  x += canvas_text(c, x, y, "train ", ST_DIM, end - x);
+  snprintf(num, sizeof num, "%.1f%%", 100 * s->train_acc);
+  x += canvas_text(c, x, y, s->step ? num : "-", ST_TRAIN, end - x) + 2;
+  x += canvas_text(c, x, y, "test ", ST_DIM, end - x);
+  snprintf(num, sizeof num, "%.1f%%", 100 * s->test_acc);
+  x += canvas_text(c, x, y, isnan(s->test_acc) ? "-" : num, ST_TEST, end - x) + 2;
+  const DashGhost *g = ui ? ui->ghost : NULL;
+  if (g) {
+    x += canvas_text(c, x, y, "ghost ", ST_DIM, end - x);
+    canvas_text(c, x, y, g->label, ST_GHOST, end - x);
+  }
+}
+
+/* The time axis in row ay under gr (from ix to ix + iw): 0 ... xmax, a '^'
+ * at each marker where the axis is free, the latest one's label beside it
+ * if it fits. */
+static void time_axis(Canvas *c, Rect gr, int ix, int iw, int ay, double xmax, const DashSnapshot *s) {
+  char num[32];
+  canvas_text(c, gr.x, ay, "0", ST_DIM, 1);
   fmt_count(num, sizeof num, xmax);
   int nl = (int)strlen(num);
   canvas_text(c, ix + iw - nl, ay, num, ST_DIM, nl);
-  /* markers where the axis is free; the latest one's label beside it if it fits */
   for (size_t m = 0; m < s->n_marks; m++) {
     int mx = gr.x + (int)((double)s->marks[m].step * gr.w / xmax);
     if (mx >= gr.x + gr.w) mx = gr.x + gr.w - 1;
@@ -208,4 +246,23 @@ void view_curves(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
     }
     if (lx >= 0) canvas_text(c, lx, ay, s->marks[m].label, ST_MARK, lw);
   }
+}
+
+void view_curves(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
+  char title[48];
+  curves_title(title, sizeof title, ui);
+  canvas_box(c, r, "1", title, ui && ui->focus == PANE_CURVES);
+  int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
+  if (iw < LABEL_W + 4 || ih < 4) return;
+  legend(c, ix, iy, ix + iw, s, ui);
+  const DashGhost *g = ui ? ui->ghost : NULL;
+  double xmax = (double)s->step;
+  if (g && g->n_hist && (double)g->hist[g->n_hist - 1].last > xmax) xmax = (double)g->hist[g->n_hist - 1].last;
+  xmax = dash_time_axis(xmax);
+  int gy = iy + 1, gh = ih - 2; /* graph rows between the legend and the axis */
+  int loss_h = gh / 2, acc_h = gh - loss_h;
+  Rect gr = {ix + LABEL_W, gy, iw - LABEL_W, loss_h};
+  loss_plot(c, gr, ix, xmax, s, ui);
+  acc_plot(c, (Rect){ix + LABEL_W, gy + loss_h, iw - LABEL_W, acc_h}, ix, xmax, s, ui);
+  time_axis(c, gr, ix, iw, iy + ih - 1, xmax, s);
 }

@@ -12,6 +12,7 @@ static unsigned now_facts(const DashSnapshot *s, const DashUi *ui) {
   unsigned now = 1u << s->state;
   if (ui && ui->focus == PANE_FILTER) now |= DASH_NOW_FILTER;
   if (ui && ui->focus == PANE_CURVES) now |= DASH_NOW_CURVES;
+  if (ui && ui->log_loss) now |= DASH_NOW_LOG;
   if (s->n_layers > 1) now |= DASH_NOW_LAYERS;
   if (ui && ui->ghost) now |= DASH_NOW_GHOST;
   if (ui && ui->focus == PANE_WEIGHTS) now |= DASH_NOW_WEIGHTS;

@@ -10,24 +10,6 @@
 
 #define LABEL_W 7 /* a scale label ("-1e-10") and a blank */
 
-/* "0.012", "3e-5", "-1e-10": in at most 6 columns, the mantissa rounded to
- * one digit as shown (9.6e-5 is "1e-4", never "10e-5"). */
-static void short_num(char *buf, size_t len, double x) {
-  if (x == 0 || isnan(x)) {
-    snprintf(buf, len, x == 0 ? "0" : "-");
-    return;
-  }
-  double a = fabs(x);
-  if (a >= 0.01 && a < 1000) {
-    snprintf(buf, len, "%.3g", x);
-    return;
-  }
-  int e = (int)floor(log10(a));
-  double m = round(x / pow(10, e));
-  if (fabs(m) >= 10) m /= 10, e++;
-  snprintf(buf, len, "%.0fe%d", m, e);
-}
-
 static Style weight_style(const DashSnapshot *s, double v, int level) {
   int positive_weight = s->latent ? v >= 0 : v <= 0;
   return (Style)((positive_weight ? ST_POS0 : ST_NEG0) + level);
@@ -76,10 +58,10 @@ static void histogram_axis(Canvas *c, int ix, int ay, int hw, const DashLayer *L
     if (hw > ml + 14) canvas_text(c, ix + (hw - ml) / 2, ay, mid, ST_DIM, ml);
     snprintf(num, sizeof num, "1e%.0f", ceil(hi_v));
   } else {
-    short_num(num, sizeof num, lo_v);
+    fmt_short(num, sizeof num, lo_v);
     canvas_text(c, ix, ay, num, ST_DIM, 7);
     if (lo_v < 0 && hi_v > 0) canvas_put(c, ix + (int)(-lo_v / (hi_v - lo_v) * ncol), ay, '0', '0', ST_DIM);
-    short_num(num, sizeof num, hi_v);
+    fmt_short(num, sizeof num, hi_v);
   }
   int nl = (int)strlen(num);
   canvas_text(c, ix + hw - nl, ay, num, ST_DIM, nl);
@@ -149,10 +131,10 @@ static void fan_column(Canvas *c, Rect fr, int x, const float *b, double fan_m) 
 static void fan(Canvas *c, int ix, Rect fr, const DashSnapshot *s, size_t l) {
   double fan_m = fan_scale(s, l);
   char num[32];
-  short_num(num, sizeof num, fan_m);
+  fmt_short(num, sizeof num, fan_m);
   canvas_text(c, ix, fr.y, num, ST_DIM, LABEL_W);
   canvas_put(c, ix, fr.y + fr.h / 2, '0', '0', ST_DIM);
-  short_num(num, sizeof num, -fan_m);
+  fmt_short(num, sizeof num, -fan_m);
   canvas_text(c, ix, fr.y + fr.h - 1, num, ST_DIM, LABEL_W);
   double xmax = dash_time_axis((double)s->step);
   size_t bi = 0;

@@ -382,6 +382,12 @@ static void smooth(Tui *T) {
   else message(T, 0, "curves not smoothed");
 }
 
+/* The loss axis log or linear. */
+static void log_loss(Tui *T) {
+  T->ui.log_loss = !T->ui.log_loss;
+  message(T, 0, T->ui.log_loss ? "loss on a log scale" : "loss on a linear scale");
+}
+
 static void load_preset(Tui *T, const Preset *p) {
   static Command c;
   char err[512];
@@ -668,6 +674,7 @@ static void key(Tui *T, int ch) {
   case DASH_ACT_PIN: pin(T); break;
   case DASH_ACT_UNPIN: unpin(T); break;
   case DASH_ACT_SMOOTH: smooth(T); break;
+  case DASH_ACT_LOG_LOSS: log_loss(T); break;
   case DASH_ACT_EXPORT:
     send_simple(T, CMD_EXPORT);
     message(T, 0, "exporting charts...");
