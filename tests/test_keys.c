@@ -241,7 +241,8 @@ Test(keys, footer_hints_come_from_the_table) {
         memset(&ui, 0, sizeof ui);
         ui.opt = s->opt;
         ui.focus = variant & 2 ? PANE_FILTER : PANE_CURVES;
-        ui.ghost = variant & 1 ? &ghost : NULL;
+        ui.ghost[0] = &ghost;
+        ui.n_ghosts = variant & 1;
         for (Overlay o = OVL_NONE; o <= OVL_INFO; o++)
           if (DASH_IN(o) == modes[m]) ui.overlay = o;
         char *text = footer_text(s, &ui);
@@ -261,7 +262,7 @@ Test(keys, footer_hints_come_from_the_table) {
           if (!(k->modes & modes[m]) || !k->hint || k->offer) continue;
           char want[64];
           snprintf(want, sizeof want, "%.*s %s", dash_key_short_len(k), k->keys,
-                   k->hint_alt && (k->alt_if & (1u << st | DASH_NOW_GHOST * !!ui.ghost)) ? k->hint_alt : k->hint);
+                   k->hint_alt && (k->alt_if & (1u << st | DASH_NOW_GHOST * !!ui.n_ghosts)) ? k->hint_alt : k->hint);
           cr_assert(strstr(text, want), "the footer lacks '%s' (mode %#x, state %d): %s", want, modes[m], st,
                     text);
         }

@@ -29,7 +29,7 @@ typedef enum {
   ST_LOSS,        /* loss curve */
   ST_TRAIN,       /* train accuracy */
   ST_TEST,        /* test accuracy */
-  ST_GHOST,       /* the pinned run */
+  ST_GHOST,       /* a pinned run (the first colour; ST_GHOST1-3 below) */
   ST_MARK,        /* parameter-change markers */
   ST_L0, ST_L1, ST_L2, ST_L3, /* layer colours, cycled */
   ST_POS0, ST_POS1, ST_POS2, ST_POS3, /* +1 weights, weak .. strong inertia */
@@ -39,6 +39,7 @@ typedef enum {
   ST_MEDIAN,      /* the median line */
   ST_RESP,        /* frequency response */
   ST_CUTOFF,      /* cut-off marker */
+  ST_GHOST1, ST_GHOST2, ST_GHOST3, /* the second to fourth pinned runs' colours (ST_GHOST the first) */
   ST_COUNT
 } Style;
 

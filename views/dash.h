@@ -149,9 +149,12 @@ typedef struct {
   DashScope scope;
 } DashSnapshot;
 
+#define DASH_GHOSTS 4 /* pinned runs kept */
+
 /* A pinned run, drawn as a ghost under the live curves. */
 typedef struct {
-  char label[64];
+  char label[64];                   /* its optimizer and settings: "sgd lr 0.1 wd 0.01" */
+  int colour;                       /* 0 .. DASH_GHOSTS-1: its style (dash_ghost_style) */
   DashBucket hist[DASH_HIST];
   size_t n_hist;
 } DashGhost;
@@ -191,7 +194,8 @@ typedef struct {
   int pending;                      /* 1: sent, the trainer applies them next step */
   int state_pending;                /* 1: pause or resume sent, not applied yet */
   DashFilter filter;                /* of opt */
-  const DashGhost *ghost;           /* pinned run or NULL */
+  const DashGhost *ghost[DASH_GHOSTS]; /* the pinned runs, the oldest first */
+  size_t n_ghosts;
   char message[DASH_TEXT];          /* a line for the footer; "" none */
   int message_error;
   Overlay overlay;

@@ -170,3 +170,8 @@ size_t dash_layer_box(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui
 }
 
 Style dash_layer_style(size_t l) { return (Style)(ST_L0 + (int)(l % 4)); }
+
+Style dash_ghost_style(int colour) {
+  int k = colour < 0 ? 0 : colour % DASH_GHOSTS;
+  return k == 0 ? ST_GHOST : (Style)(ST_GHOST1 + k - 1);
+}

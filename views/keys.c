@@ -38,10 +38,9 @@ const DashKey dash_keys[] = {
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_LAYER, .codes = {{'l', 1}}, .keys = "l",
      .help = "next layer ([ and ] go either way)", .hint = "layer", .offer = DASH_NOW_LAYERS},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_PIN, .codes = {{'p', 0}}, .keys = "p",
-     .help = "pin this run: a ghost under the live curves", .hint = "pin", .hint_alt = "re-pin",
-     .alt_if = DASH_NOW_GHOST},
+     .help = "pin this run as a ghost (4 kept, the oldest goes)", .hint = "pin"},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_UNPIN, .codes = {{'u', 0}}, .keys = "u",
-     .help = "unpin: remove the ghost", .hint = "unpin", .offer = DASH_NOW_GHOST},
+     .help = "unpin: remove the latest ghost", .hint = "unpin", .offer = DASH_NOW_GHOST},
     /* the curves pane's scales (issue 11) */
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_SMOOTH, .codes = {{'S', 0}}, .keys = "S",
      .help = "curves: smoothing 0 / 0.6 / 0.9 / 0.99, as TensorBoard's", .hint = "smooth",

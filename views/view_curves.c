@@ -1,7 +1,7 @@
 /* view_curves.c — loss (top) and train/test accuracy (bottom) over steps as
  * braille line graphs, two samples per cell as btop draws them, smoothed as
- * TensorBoard does (the raw curves faint underneath); the pinned run as a
- * ghost underneath; '^' under the steps where a parameter changed. */
+ * TensorBoard does (the raw curves faint underneath); up to four pinned runs
+ * as ghosts underneath, each in its colour with its label in a legend; '^' under the steps where a parameter changed. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -129,16 +129,30 @@ static double smooth_weight(const DashUi *ui) {
   return ui ? dash_smooth_weight[ui->smooth % DASH_SMOOTH_STEPS] : 0;
 }
 
-/* The loss (acc = 0) or the accuracies of the ghost, then of the run: the
- * raw curves faint under the smoothed ones (the ghost's smoothed only). */
+/* The pinned runs drawn (none without a UI). */
+static size_t ghost_count(const DashUi *ui) {
+  if (!ui) return 0;
+  return ui->n_ghosts < DASH_GHOSTS ? ui->n_ghosts : DASH_GHOSTS;
+}
+
+/* The range of series `what` over the run and its ghosts. */
+static void range_all(const DashSnapshot *s, const DashUi *ui, Series what, double *lo, double *hi) {
+  range_of(s->hist, s->n_hist, what, lo, hi);
+  for (size_t k = 0; k < ghost_count(ui); k++) range_of(ui->ghost[k]->hist, ui->ghost[k]->n_hist, what, lo, hi);
+}
+
+/* The loss (acc = 0) or the accuracies of the ghosts, then of the run: the
+ * raw curves faint under the smoothed ones (the ghosts' smoothed only, each
+ * in its own colour). */
 static void draw_plot(Canvas *c, const Plot *p, const DashSnapshot *s, const DashUi *ui, int acc) {
   Braille b;
   braille_begin(&b, c, p->r);
-  const DashGhost *g = ui ? ui->ghost : NULL;
   double w = smooth_weight(ui);
-  if (g) {
-    plot_curve(&b, p, g->hist, g->n_hist, acc ? SERIES_TRAIN : SERIES_LOSS, w, ST_TEXT, ST_GHOST);
-    if (acc) plot_curve(&b, p, g->hist, g->n_hist, SERIES_TEST, w, ST_TEXT, ST_GHOST);
+  for (size_t k = 0; k < ghost_count(ui); k++) {
+    const DashGhost *g = ui->ghost[k];
+    Style st = dash_ghost_style(g->colour);
+    plot_curve(&b, p, g->hist, g->n_hist, acc ? SERIES_TRAIN : SERIES_LOSS, w, ST_TEXT, st);
+    if (acc) plot_curve(&b, p, g->hist, g->n_hist, SERIES_TEST, w, ST_TEXT, st);
   }
   plot_curve(&b, p, s->hist, s->n_hist, acc ? SERIES_TRAIN : SERIES_LOSS, w, ST_DIM, acc ? ST_TRAIN : ST_LOSS);
   if (acc) plot_curve(&b, p, s->hist, s->n_hist, SERIES_TEST, w, ST_DIM, ST_TEST);
@@ -166,10 +180,8 @@ static void curves_title(char *buf, size_t len, const DashUi *ui) {
 /* The loss plot over gr: linear from the lowest to the highest loss, or
  * log10 between the 1-2-5 values around them. */
 static void loss_plot(Canvas *c, Rect gr, int label_x, double xmax, const DashSnapshot *s, const DashUi *ui) {
-  const DashGhost *g = ui ? ui->ghost : NULL;
   double lo = INFINITY, hi = -INFINITY;
-  range_of(s->hist, s->n_hist, SERIES_LOSS, &lo, &hi);
-  if (g) range_of(g->hist, g->n_hist, SERIES_LOSS, &lo, &hi);
+  range_all(s, ui, SERIES_LOSS, &lo, &hi);
   int log = ui && ui->log_loss && lo > 0 && isfinite(hi);
   if (log) lo = nice_125(lo, 0), hi = nice_125(hi, 1);
   if (!(hi > lo)) lo = isfinite(lo) ? lo - 0.5 : 0, hi = lo + 1;
@@ -187,11 +199,9 @@ static void loss_plot(Canvas *c, Rect gr, int label_x, double xmax, const DashSn
 
 /* The accuracy plot over gr, between the tenths around train and test. */
 static void acc_plot(Canvas *c, Rect gr, int label_x, double xmax, const DashSnapshot *s, const DashUi *ui) {
-  const DashGhost *g = ui ? ui->ghost : NULL;
   double lo = INFINITY, hi = -INFINITY;
-  range_of(s->hist, s->n_hist, SERIES_TRAIN, &lo, &hi);
-  range_of(s->hist, s->n_hist, SERIES_TEST, &lo, &hi);
-  if (g) range_of(g->hist, g->n_hist, SERIES_TRAIN, &lo, &hi), range_of(g->hist, g->n_hist, SERIES_TEST, &lo, &hi);
+  range_all(s, ui, SERIES_TRAIN, &lo, &hi);
+  range_all(s, ui, SERIES_TEST, &lo, &hi);
   lo = isfinite(lo) ? floor(lo * 10) / 10 : 0;
   hi = isfinite(hi) ? ceil(hi * 10) / 10 : 1;
   if (hi <= lo) hi = lo + 0.1;
@@ -203,8 +213,8 @@ static void acc_plot(Canvas *c, Rect gr, int label_x, double xmax, const DashSna
   if (gr.h > 0) draw_plot(c, &acc, s, ui, 1);
 }
 
-/* The legend row at (x, y), up to end: the last values, the ghost's label. */
-static void legend(Canvas *c, int x, int y, int end, const DashSnapshot *s, const DashUi *ui) {
+/* The legend row at (x, y), up to end: the last values; returns the x after them. */
+static int legend(Canvas *c, int x, int y, int end, const DashSnapshot *s) {
   char num[32];
   x += canvas_text(c, x, y, "loss ", ST_DIM, end - x);
   fmt_num(num, sizeof num, s->loss);
@@ -214,12 +224,43 @@ static void legend(Canvas *c, int x, int y, int end, const DashSnapshot *s, cons
   x += canvas_text(c, x, y, s->step ? num : "-", ST_TRAIN, end - x) + 2;
   x += canvas_text(c, x, y, "test ", ST_DIM, end - x);
   snprintf(num, sizeof num, "%.1f%%", 100 * s->test_acc);
-  x += canvas_text(c, x, y, isnan(s->test_acc) ? "-" : num, ST_TEST, end - x) + 2;
-  const DashGhost *g = ui ? ui->ghost : NULL;
-  if (g) {
-    x += canvas_text(c, x, y, "ghost ", ST_DIM, end - x);
-    canvas_text(c, x, y, g->label, ST_GHOST, end - x);
+  return x + canvas_text(c, x, y, isnan(s->test_acc) ? "-" : num, ST_TEST, end - x);
+}
+
+/* The ghosts' legend from row y, in up to `rows` rows from x to end:
+ * "ghost" and each pinned run's label in its colour, two blanks apart; a
+ * label that does not fit goes on the next row; on the last row, labels
+ * that do not fit whole are counted instead ("+2") where that fits. */
+static void ghost_legend(Canvas *c, int x0, int y, int rows, int end, const DashUi *ui) {
+  int x = x0 + canvas_text(c, x0, y, "ghost ", ST_DIM, end - x0);
+  size_t n = ghost_count(ui);
+  for (size_t k = 0; k < n; k++) {
+    const DashGhost *g = ui->ghost[k];
+    int len = (int)strlen(g->label), more = k + 1 < n ? 4 : 0; /* room for "+N" after it */
+    if (x > x0 + 6 && x + len + more > end && rows > 1) x = x0 + 6, y++, rows--;
+    if (x > x0 + 6 && x + len + more > end) {
+      char rest[24];
+      snprintf(rest, sizeof rest, "+%zu", n - k);
+      canvas_text(c, x, y, rest, ST_DIM, end - x);
+      return;
+    }
+    x += canvas_text(c, x, y, g->label, dash_ghost_style(g->colour), end - x) + 2;
   }
+}
+
+/* The cells the ghosts' legend takes on one row. */
+static int ghost_legend_width(const DashUi *ui) {
+  int w = 4; /* "ghost " less the last gap */
+  for (size_t k = 0; k < ghost_count(ui); k++) w += (int)strlen(ui->ghost[k]->label) + 2;
+  return w;
+}
+
+/* The rows of their own the ghosts' legend takes: none without ghosts or
+ * when it fits on the legend row after x (before end); else one, two on a
+ * tall pane of interior height ih. */
+static int ghost_rows(const DashUi *ui, int x, int end, int ih) {
+  if (!ghost_count(ui) || x + 2 + ghost_legend_width(ui) <= end) return 0;
+  return ih >= 16 && ghost_count(ui) > 2 ? 2 : 1;
 }
 
 /* The time axis in row ay under gr (from ix to ix + iw): 0 ... xmax, a '^'
@@ -254,12 +295,17 @@ void view_curves(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   canvas_box(c, r, "1", title, ui && ui->focus == PANE_CURVES);
   int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
   if (iw < LABEL_W + 4 || ih < 4) return;
-  legend(c, ix, iy, ix + iw, s, ui);
-  const DashGhost *g = ui ? ui->ghost : NULL;
+  int lx = legend(c, ix, iy, ix + iw, s);
+  int lr = ghost_rows(ui, lx, ix + iw, ih);
+  if (lr) ghost_legend(c, ix, iy + 1, lr, ix + iw, ui);
+  else if (ghost_count(ui)) ghost_legend(c, lx + 2, iy, 1, ix + iw, ui);
   double xmax = (double)s->step;
-  if (g && g->n_hist && (double)g->hist[g->n_hist - 1].last > xmax) xmax = (double)g->hist[g->n_hist - 1].last;
+  for (size_t k = 0; k < ghost_count(ui); k++) {
+    const DashGhost *g = ui->ghost[k];
+    if (g->n_hist && (double)g->hist[g->n_hist - 1].last > xmax) xmax = (double)g->hist[g->n_hist - 1].last;
+  }
   xmax = dash_time_axis(xmax);
-  int gy = iy + 1, gh = ih - 2; /* graph rows between the legend and the axis */
+  int gy = iy + 1 + lr, gh = ih - 2 - lr; /* graph rows between the legends and the axis */
   int loss_h = gh / 2, acc_h = gh - loss_h;
   Rect gr = {ix + LABEL_W, gy, iw - LABEL_W, loss_h};
   loss_plot(c, gr, ix, xmax, s, ui);

@@ -14,7 +14,7 @@ static unsigned now_facts(const DashSnapshot *s, const DashUi *ui) {
   if (ui && ui->focus == PANE_CURVES) now |= DASH_NOW_CURVES;
   if (ui && ui->log_loss) now |= DASH_NOW_LOG;
   if (s->n_layers > 1) now |= DASH_NOW_LAYERS;
-  if (ui && ui->ghost) now |= DASH_NOW_GHOST;
+  if (ui && ui->n_ghosts) now |= DASH_NOW_GHOST;
   if (ui && ui->focus == PANE_WEIGHTS) now |= DASH_NOW_WEIGHTS;
   if (s->scope.n_pins) now |= DASH_NOW_PINNED;
   if (ui && ui->left == LEFT_SCOPE) now |= DASH_NOW_SCOPE;

@@ -77,6 +77,8 @@ void dash_opt_describe(const OptConfig *cfg, char *buf, size_t len);
 /* The layer's name: "L1 784x1024" (dense), "L2 c64 3x3x32" (a convolution). */
 void dash_layer_name(const DashSnapshot *s, size_t l, char *buf, size_t len);
 Style dash_layer_style(size_t l);
+/* A pinned run's faint colour: ST_GHOST, ST_GHOST1 .. ST_GHOST3. */
+Style dash_ghost_style(int colour);
 /* Frames the pane r (hotkey pane + 1, lit when ui focuses it) about the
  * selected layer, titled "WHAT L1 784x1024"; returns that layer (0 without ui). */
 size_t dash_layer_box(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui, Pane pane, const char *what);

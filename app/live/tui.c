@@ -43,7 +43,7 @@ typedef struct {
   Worker *w;
   Config cfg;                 /* as started: presets from the menu keep its threads */
   DashUi ui;
-  DashGhost *ghost;
+  DashGhost *ghosts[DASH_GHOSTS]; /* the buffers of the pinned runs (ui.ghost points into them) */
   DashPreset menu[MAX_PRESETS];
   const Preset *preset;       /* the running preset, for `i` */
   const Preset *asked;        /* the preset the restart question would load; NULL: restart */
@@ -349,29 +349,72 @@ static void commit_input(Tui *T) {
   send_opt(T, &o, CMD_SET_OPT);
 }
 
-static void pin(Tui *T) {
-  if (!T->ghost && !(T->ghost = malloc(sizeof *T->ghost))) return;
-  const DashSnapshot *s = worker_acquire(T->w);
-  memcpy(T->ghost->hist, s->hist, s->n_hist * sizeof *s->hist);
-  T->ghost->n_hist = s->n_hist;
-  char opt[48];
-  dash_opt_summary(&s->opt, opt, sizeof opt);
-  snprintf(T->ghost->label, sizeof T->ghost->label, "%s %s", dash_opt_name(s->opt.kind), opt);
-  uint64_t step = s->step;
-  worker_release(T->w);
-  T->ui.ghost = T->ghost;
-  message(T, 0, "pinned the run at step %llu: it stays as a ghost under the live curves",
-          (unsigned long long)step);
+/* The first ghost colour no pinned run has. */
+static int free_colour(const DashUi *ui) {
+  for (int colour = 0; colour < DASH_GHOSTS; colour++) {
+    size_t k = 0;
+    while (k < ui->n_ghosts && ui->ghost[k]->colour != colour) k++;
+    if (k == ui->n_ghosts) return colour;
+  }
+  return 0;
 }
 
-/* Removes the ghost; its buffer stays for the next pin. */
+/* A buffer for the next ghost: a free one, or the oldest ghost's, dropped
+ * (its label into dropped); NULL out of memory. */
+static DashGhost *ghost_buffer(Tui *T, char *dropped, size_t len) {
+  DashUi *ui = &T->ui;
+  dropped[0] = 0;
+  const DashGhost *oldest = ui->n_ghosts == DASH_GHOSTS ? ui->ghost[0] : NULL;
+  if (oldest) {
+    snprintf(dropped, len, "%s", oldest->label);
+    memmove(ui->ghost, ui->ghost + 1, (DASH_GHOSTS - 1) * sizeof *ui->ghost);
+    ui->n_ghosts--;
+  }
+  /* the oldest's buffer, or one no ghost uses */
+  for (int i = 0; i < DASH_GHOSTS; i++) {
+    size_t k = 0;
+    while (k < ui->n_ghosts && ui->ghost[k] != T->ghosts[i]) k++;
+    if (k < ui->n_ghosts) continue;
+    if (!T->ghosts[i]) T->ghosts[i] = malloc(sizeof *T->ghosts[i]);
+    return T->ghosts[i];
+  }
+  return NULL;
+}
+
+/* p: the run so far becomes the newest ghost (the oldest of four goes). */
+static void pin(Tui *T) {
+  char dropped[64];
+  DashGhost *g = ghost_buffer(T, dropped, sizeof dropped);
+  if (!g) {
+    message(T, 1, "pin: out of memory");
+    return;
+  }
+  const DashSnapshot *s = worker_acquire(T->w);
+  memcpy(g->hist, s->hist, s->n_hist * sizeof *s->hist);
+  g->n_hist = s->n_hist;
+  char opt[48];
+  dash_opt_summary(&s->opt, opt, sizeof opt);
+  snprintf(g->label, sizeof g->label, "%s %s", dash_opt_name(s->opt.kind), opt);
+  uint64_t step = s->step;
+  worker_release(T->w);
+  g->colour = free_colour(&T->ui);
+  T->ui.ghost[T->ui.n_ghosts++] = g;
+  if (dropped[0])
+    message(T, 0, "pinned the run at step %llu; %d ghosts at most: the oldest (%s) is gone",
+            (unsigned long long)step, DASH_GHOSTS, dropped);
+  else
+    message(T, 0, "pinned the run at step %llu: ghost %zu of %d under the live curves", (unsigned long long)step,
+            T->ui.n_ghosts, DASH_GHOSTS);
+}
+
+/* u: removes the newest ghost; its buffer stays for the next pin. */
 static void unpin(Tui *T) {
-  if (!T->ui.ghost) {
+  if (!T->ui.n_ghosts) {
     message(T, 0, "no run is pinned: p pins this one");
     return;
   }
-  T->ui.ghost = NULL;
-  message(T, 0, "unpinned: the ghost is gone");
+  const DashGhost *g = T->ui.ghost[--T->ui.n_ghosts];
+  message(T, 0, "unpinned %s: %zu ghost%s left", g->label, T->ui.n_ghosts, T->ui.n_ghosts == 1 ? "" : "s");
 }
 
 /* The curves' next smoothing weight, around. */
@@ -399,7 +442,7 @@ static void load_preset(Tui *T, const Preset *p) {
   c.cfg.threads = T->cfg.threads;
   if (!send(T, &c)) return;
   T->preset = p;
-  T->ui.ghost = NULL;
+  T->ui.n_ghosts = 0;
   T->ui.info_title = p->title;
   T->ui.info_text = p->text;
   T->ui.overlay = OVL_INFO;
@@ -786,7 +829,7 @@ static int finish(Tui *T, const Config *cfg, int saved_err, FILE *err_file) {
   if (cfg->save_path[0]) fprintf(stderr, "flipscope: %s\n", saved);
   if (log_rc) fprintf(stderr, "flipscope: %s\n", err);
   write_stats(T, &ws);
-  free(T->ghost);
+  for (int i = 0; i < DASH_GHOSTS; i++) free(T->ghosts[i]);
   if (save_rc || log_rc) return EXIT_RUNTIME;
   return sig ? 128 + sig : EXIT_OK;
 }
@@ -825,7 +868,7 @@ static void init_ui(Tui *T) {
   T->ui.utf8 = T->term.utf8;
   T->ui.focus = PANE_FILTER;
   T->ui.layer = 0;
-  T->ui.ghost = NULL;
+  T->ui.n_ghosts = 0;
   T->ui.n_presets = preset_count() < MAX_PRESETS ? preset_count() : MAX_PRESETS;
   for (size_t i = 0; i < T->ui.n_presets; i++) {
     const Preset *p = preset_at(i);

@@ -59,6 +59,9 @@ static const StyleColor style_colors[ST_COUNT] = {
     [ST_MEDIAN] = {231, COLOR_WHITE, A_BOLD, A_BOLD},
     [ST_RESP] = {81, COLOR_CYAN, 0, 0},
     [ST_CUTOFF] = {221, COLOR_YELLOW, 0, 0},
+    [ST_GHOST1] = {96, COLOR_MAGENTA, 0, A_DIM},
+    [ST_GHOST2] = {66, COLOR_CYAN, 0, A_DIM},
+    [ST_GHOST3] = {137, COLOR_YELLOW, 0, A_DIM},
 };
 
 /* Without colour, only attributes tell styles apart. */
@@ -66,7 +69,7 @@ static attr_t mono_attr(int st) {
   switch (st) {
   case ST_SELECT: return A_REVERSE;
   case ST_FOCUS: case ST_KEY: case ST_TITLE: case ST_ERR: case ST_VALUE: return A_BOLD;
-  case ST_DIM: case ST_GHOST: return A_DIM;
+  case ST_DIM: case ST_GHOST: case ST_GHOST1: case ST_GHOST2: case ST_GHOST3: return A_DIM;
   case ST_FLIP: return A_REVERSE;
   default: return 0;
   }
