@@ -668,6 +668,31 @@ static char *inertia_with_fan(double fan) {
   return text;
 }
 
+/* The fan has a time axis under it: 0 at its left, the curves pane's right
+ * edge (the same steps) at its right, at both sizes. */
+Test(views, inertia_fan_has_a_time_axis) {
+  Scene sc = scene_make();
+  char right[32];
+  fmt_count(right, sizeof right, dash_time_axis((double)sc.s->step));
+  for (int big = 0; big <= 1; big++) {
+    Layout L;
+    cr_assert_eq(layout_compute(big ? 132 : 80, big ? 40 : 24, &L), 0);
+    Rect r = L.pane[PANE_INERTIA];
+    Canvas c;
+    canvas_init(&c, r.w, r.h);
+    view_inertia(&c, (Rect){0, 0, r.w, r.h}, sc.s, &sc.ui);
+    char row[256] = {0};
+    for (int x = 0; x < r.w && x < 255; x++) row[x] = canvas_at(&c, x, r.h - 2)->ascii;
+    char want[64];
+    snprintf(want, sizeof want, "%s|", right);
+    cr_assert_eq(row[8], '0', "no 0 at the fan's left: '%s'", row);
+    cr_assert(strstr(row, want) && strstr(row, want) + strlen(want) == row + r.w, "no %s at the right: '%s'", right,
+              row);
+    canvas_free(&c);
+  }
+  scene_free(&sc);
+}
+
 /* 9.6e-5 rounds to 1e-4 (it showed as "10e-5" and "-10e-"), and a two-digit
  * exponent keeps its last digit. */
 Test(numbers, inertia_fan_labels) {

@@ -1,7 +1,7 @@
 /* view_inertia.c — the selected layer's inertia (latent weight or filter
  * state): its distribution now (the telemetry histogram, of signed values or
  * of log10 |inertia|), and over time as a percentile fan (min-max, 7-93,
- * 16-84, 31-69 and the median). */
+ * 16-84, 31-69 and the median) over a time axis like the curves pane's. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -126,6 +126,16 @@ static void fan_column(Canvas *c, Rect fr, int x, const float *b, double fan_m) 
   canvas_put(c, x, fr.y + median_row, 0x2588, '*', ST_MEDIAN);
 }
 
+/* The fan's time axis in row ay under fr: 0 and the steps at its right
+ * edge, as the curves pane's. */
+static void fan_axis(Canvas *c, Rect fr, int ay, double xmax) {
+  char num[32];
+  canvas_text(c, fr.x, ay, "0", ST_DIM, 1);
+  fmt_count(num, sizeof num, xmax);
+  int nl = (int)strlen(num);
+  canvas_text(c, fr.x + fr.w - nl, ay, num, ST_DIM, nl);
+}
+
 /* The fan over time in fr (its scale labels left of it, from ix): one
  * column per time slice, from the last bucket ending in the slice. */
 static void fan(Canvas *c, int ix, Rect fr, const DashSnapshot *s, size_t l) {
@@ -152,8 +162,11 @@ void view_inertia(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   size_t l = dash_layer_box(c, r, s, ui, PANE_INERTIA, "inertia");
   int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
   if (iw < LABEL_W + 6 || ih < 4 || l >= s->n_layers) return;
-  int hh = (ih - 1) / 2;
+  /* the histogram and its labels, the fan and its time axis (when 3 rows
+   * are left for the fan): the rows besides the labels shared evenly */
+  int axis = ih >= 8, hh = (ih - 1 - axis) / 2, fh = ih - hh - 1 - axis;
   if (hh >= 1) histogram(c, (Rect){ix, iy, iw, hh}, s, &s->layer[l]);
-  int fh = ih - hh - 1;
-  if (fh >= 2) fan(c, ix, (Rect){ix + LABEL_W, iy + hh + 1, iw - LABEL_W, fh}, s, l);
+  Rect fr = {ix + LABEL_W, iy + hh + 1, iw - LABEL_W, fh};
+  if (fr.h >= 2) fan(c, ix, fr, s, l);
+  if (fr.h >= 2 && axis) fan_axis(c, fr, fr.y + fr.h, dash_time_axis((double)s->step));
 }
