@@ -202,6 +202,13 @@ double filter_latent_k(const OptConfig *c, const Filter *f) {
   return c->wd > 0 ? c->wd : c->lr > 0 ? 1 / c->lr : 1;
 }
 
+double filter_inertia_scale(const OptConfig *cfg) {
+  if (!optim_ops(cfg->kind)->latent) return 1;
+  Filter f;
+  if (filter_from_config(cfg, &f, NULL, 0)) return -1;
+  return -filter_latent_k(cfg, &f);
+}
+
 void filter_initial_state(const Filter *f, double w0, double *m0, double *i0) {
   *i0 = -f->k * w0;
   *m0 = f->m_w * w0;

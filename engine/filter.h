@@ -53,6 +53,13 @@ int filter_from_config(const OptConfig *cfg, Filter *f, char *err, size_t errlen
  * filter's k, else (Adam, AdamW) wd, or 1/lr without decay. */
 double filter_latent_k(const OptConfig *c, const Filter *f);
 
+/* Filter units per unit of the optimizer's inertia (optim_inertia): -k
+ * (filter_latent_k) for a latent optimizer, whose inertia is w and whose
+ * filter state is i = -k w; 1 for a filter-state optimizer (CEMA, Bop, Bop2,
+ * IIR); -1 (k = 1) when cfg is refused. In filter units b = -sign(y) for
+ * every optimizer, and an exact switch keeps the value. */
+double filter_inertia_scale(const OptConfig *cfg);
+
 /* The filter state of a latent weight w0 with an empty momentum buffer. */
 void filter_initial_state(const Filter *f, double w0, double *m0, double *i0);
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine/bitpack.h"
+#include "engine/filter.h"
 #include "engine/parallel.h"
 #include "engine/rng.h"
 
@@ -45,6 +46,7 @@ struct Telemetry {
   int stats_requested;
   uint32_t *keys, *tmp;     /* layers x TEL_STATS_MAX each: the subsamples as sortable keys */
   const float *stats_inertia[MODEL_MAX_LAYERS]; /* this step's, for the parallel statistics */
+  float stats_scale;        /* filter units per unit of inertia this step (filter_inertia_scale) */
   float edge[TEL_HIST_BINS + 1]; /* the log histogram's bin edges as magnitudes */
   TelemetrySnapshot cur;    /* built by the training thread (telemetry_last) */
 };
@@ -329,7 +331,7 @@ static size_t lower_bound(const uint32_t *keys, size_t n, float v) {
  * radix sort; percentiles are ranks, median |inertia| a merge outwards from
  * zero, the near-zero share two binary searches, and the log histogram a walk
  * of the bin edges along the sorted magnitudes. */
-static void layer_stats(Telemetry *t, size_t l, const float *inertia) {
+static void layer_stats(Telemetry *t, size_t l, const float *inertia, float scale) {
   LayerTrack *k = &t->track[l];
   TelemetryLayer *L = &t->cur.layer[l];
   uint32_t *key = t->keys + l * TEL_STATS_MAX;
@@ -344,7 +346,7 @@ static void layer_stats(Telemetry *t, size_t l, const float *inertia) {
       __builtin_prefetch(k->ever + (ahead / K) * W + (ahead % K) / 64);
     }
     for (size_t j = start; j < start + SUB_RUN && i < n; j++, i++) {
-      key[i] = float_key(inertia[j]);
+      key[i] = float_key(scale * inertia[j]);
       int bucket = 0;
       if (k->ever[row * W + col / 64] >> (col % 64) & 1) {
         unsigned age = (uint16_t)(now - k->last[j]);
@@ -410,7 +412,7 @@ static void layer_stats(Telemetry *t, size_t l, const float *inertia) {
 static void stats_body(void *ctx, size_t begin, size_t end) {
   Telemetry *t = ctx;
   for (size_t l = begin; l < end; l++)
-    if (t->stats_inertia[l]) layer_stats(t, l, t->stats_inertia[l]);
+    if (t->stats_inertia[l]) layer_stats(t, l, t->stats_inertia[l], t->stats_scale);
 }
 
 void telemetry_end_step(Telemetry *t, const TelemetryStep *s, const Model *m, const Optimizer *opt) {
@@ -430,6 +432,8 @@ void telemetry_end_step(Telemetry *t, const TelemetryStep *s, const Model *m, co
   c->stats_fresh = stats;
   if (stats) c->stats_step = s->step;
   size_t total = 0, weights = 0;
+  const float scale = opt ? (float)filter_inertia_scale(optim_config(opt)) : 1.0f;
+  t->stats_scale = scale;
   for (size_t l = 0; l < t->layers; l++) {
     LayerTrack *k = &t->track[l];
     TelemetryLayer *L = &c->layer[l];
@@ -444,7 +448,7 @@ void telemetry_end_step(Telemetry *t, const TelemetryStep *s, const Model *m, co
     for (unsigned i = 0; i < L->samples; i++) {
       uint32_t j = L->sample_index[i];
       L->sample_sign[i] = sign[j] < 0 ? -1 : 1;
-      L->sample_inertia[i] = inertia ? inertia[j] : 0.0f;
+      L->sample_inertia[i] = inertia ? scale * inertia[j] : 0.0f;
     }
     t->stats_inertia[l] = stats ? inertia : NULL;
     total += L->flips;

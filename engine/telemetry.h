@@ -5,7 +5,9 @@
  *   flips, flip ratio, reversals (flips that undo the weight's previous flip
  *   made at most K steps earlier), the share of weights never flipped since
  *   the start (exact, every step);
- *   the inertia distribution (latent weight or filter state, optim_inertia):
+ *   the inertia distribution, in filter units for every optimizer (the filter
+ *   state; -k w for a latent weight w: filter_inertia_scale x optim_inertia),
+ *   so b = -sign(inertia) always and an exact switch keeps the values:
  *   TensorBoard's nine percentile bands, a 64-bin histogram (log10 |inertia|
  *   on a fixed range, or signed inertia on [-max, max]), median |inertia|,
  *   the share of weights with |inertia| <= near_zero_rel * median |inertia|,

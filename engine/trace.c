@@ -66,15 +66,6 @@ int trace_resolve(const TraceSpec *spec, const Model *m, uint64_t seed, TraceSna
   return 0;
 }
 
-/* How the sign-deciding state of cfg becomes filter units: y = scale x, with
- * x the inertia (state `inertia_state`); Bop2 is handled on its own. */
-static double filter_scale(const OptConfig *cfg) {
-  if (!optim_ops(cfg->kind)->latent) return 1;
-  Filter f;
-  if (filter_from_config(cfg, &f, NULL, 0)) return -1;
-  return -filter_latent_k(cfg, &f);
-}
-
 /* Bop2's ratio, as its step compares it with tau (optim_steps.h). */
 static float bop2_ratio(const OptConfig *cfg, double rate, float m, float v) {
   const float gamma = (float)rate, sigma = (float)cfg->sigma;
@@ -86,7 +77,7 @@ void trace_capture(TraceSnapshot *t, uint64_t step, double rate, const Model *m,
                    const Optimizer *opt) {
   const OptConfig *cfg = optim_config(opt);
   const OptimizerOps *ops = optim_ops(cfg->kind);
-  const double scale = filter_scale(cfg);
+  const double scale = filter_inertia_scale(cfg); /* y = scale x of the inertia x; Bop2 on its own */
   t->step = step;
   t->kind = cfg->kind;
   t->states = state_count(cfg->kind);

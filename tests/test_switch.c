@@ -94,9 +94,8 @@ Test(switch, the_exact_switch_continues_the_uninterrupted_run, .timeout = 60) {
   json_t *a = records(in_tmp("sw.jsonl"), "step"), *b = records(in_tmp("sgd.jsonl"), "step");
   cr_assert_eq(json_array_size(a), 40);
   cr_assert_eq(json_array_size(b), 40);
-  /* The inertia of CEMA is the filter state i = -wd w of SGD's latent w;
-   * the scale c is -wd while the log gives latent SGD's inertia as w, 1
-   * where it gives it in filter units. Either way one c holds throughout. */
+  /* The inertia of CEMA is the filter state i = -wd w of SGD's latent w,
+   * and the log gives both in filter units: c = 1 throughout. */
   double c = NAN;
   for (size_t s = 0; s < 40; s++) {
     json_t *ra = json_array_get(a, s), *rb = json_array_get(b, s);
@@ -125,9 +124,57 @@ Test(switch, the_exact_switch_continues_the_uninterrupted_run, .timeout = 60) {
                 "step %zu weight %zu: %g against %g x %g", s + 1, k, ia[k], c, ib[k]);
     }
   }
-  cr_assert(fabs(c + 0.01) < 1e-4 || fabs(c - 1) < 1e-3, "the unit changed by %g", c);
+  cr_assert(fabs(c - 1) < 1e-3, "the unit changed by %g", c);
   json_decref(a);
   json_decref(b);
+}
+
+/* Column `name` of the CSV rows of steps 1..n into out[0..n); returns the rows read. */
+static size_t csv_column(const char *path, const char *name, double *out, size_t n) {
+  FILE *f = fopen(path, "r");
+  cr_assert_not_null(f, "%s", path);
+  char line[4096];
+  cr_assert(fgets(line, sizeof line, f), "%s is empty", path);
+  int col = -1, k = 0;
+  for (char *save = NULL, *w = strtok_r(line, ",\n", &save); w; w = strtok_r(NULL, ",\n", &save), k++)
+    if (!strcmp(w, name)) col = k;
+  cr_assert_geq(col, 0, "%s has no column %s", path, name);
+  size_t rows = 0;
+  while (rows < n && fgets(line, sizeof line, f)) {
+    const char *p = line;
+    for (int i = 0; i < col && p; i++) p = strchr(p, ',') ? strchr(p, ',') + 1 : NULL;
+    cr_assert_not_null(p, "%s row %zu", path, rows + 1);
+    out[rows++] = atof(p);
+  }
+  fclose(f);
+  return rows;
+}
+
+/* The wd-filter lesson's exact switch shows no kink in the inertia: the
+ * telemetry gives latent SGD's inertia in filter units (-k w, k = wd = 0.01
+ * here), as CEMA's own, so each layer's median |inertia| (the fan's scale)
+ * goes on through step 20 as the uninterrupted SGD run's does, within 2e-3
+ * (CEMA keeps its state in float: the mapped i = -k w and its updates round
+ * differently from SGD's w), and its step-to-step change at the switch stays
+ * under 25 % (the natural drift here is under 10 % a step; a change of unit
+ * would be a factor 1/k = 100). */
+Test(switch, the_inertia_median_has_no_jump_at_the_switch, .timeout = 60) {
+  run_wd_filter("sw", "--change 20:opt=cema");
+  run_wd_filter("sgd", "");
+  for (int l = 0; l < 3; l++) {
+    char name[32];
+    snprintf(name, sizeof name, "inertia_abs_median_l%d", l);
+    double sw[40], sgd[40];
+    cr_assert_eq(csv_column(in_tmp("sw.csv"), name, sw, 40), 40);
+    cr_assert_eq(csv_column(in_tmp("sgd.csv"), name, sgd, 40), 40);
+    for (int s = 0; s < 40; s++) {
+      cr_assert_gt(sgd[s], 0, "layer %d step %d", l, s + 1);
+      cr_assert(fabs(sw[s] - sgd[s]) <= 2e-3 * sgd[s], "layer %d step %d: %g switched, %g uninterrupted", l, s + 1,
+                sw[s], sgd[s]);
+    }
+    double change = sw[19] / sw[18]; /* steps 19 -> 20, the first run by CEMA */
+    cr_assert(change > 0.75 && change < 1.25, "layer %d: median |inertia| x%g at the switch", l, change);
+  }
 }
 
 Test(switch, a_switch_logged_without_its_settings_still_reads, .timeout = 60) {

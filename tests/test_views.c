@@ -59,7 +59,6 @@ static DashSnapshot *fixed_snapshot(void) {
   optim_defaults(OPT_CEMA, &s->opt);
   s->schedule.kind = SCHED_LINEAR;
   s->n_layers = 3;
-  s->latent = 0;
   s->step = 1500;
   s->total_steps = 3600;
   s->steps_per_epoch = 120;
@@ -295,7 +294,6 @@ static void tweak_diverged(DashSnapshot *s, DashUi *ui) {
 static void tweak_sgd(DashSnapshot *s, DashUi *ui) {
   optim_defaults(OPT_SGD, &s->opt);
   s->opt.lr = 0.1, s->opt.wd = 0.01, s->opt.momentum = 0.9;
-  s->latent = 1;
   ui->opt = s->opt;
   ui->opt.wd = 0.05; /* sent, not yet applied */
   ui->pending = 1;

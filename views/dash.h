@@ -118,8 +118,6 @@ typedef struct {
   OptConfig opt;
   Schedule schedule;
   size_t n_layers, weights;         /* binary layers, binary weights in all */
-  int latent;                       /* 1: inertia is a latent w (b = sign w); 0: a filter
-                                       state i (b = -sign i) */
   /* progress */
   uint64_t step;
   uint64_t opt_steps;               /* steps the optimizer has run (optim_steps) */

@@ -1,5 +1,5 @@
-/* view_inertia.c — the selected layer's inertia (latent weight or filter
- * state): its distribution now (the telemetry histogram, of signed values or
+/* view_inertia.c — the selected layer's inertia in filter units (the filter
+ * state; -k w for a latent weight w, as the telemetry measures it): its distribution now (the telemetry histogram, of signed values or
  * of log10 |inertia|), and over time as a percentile fan (min-max, 7-93,
  * 16-84, 31-69 and the median) over a time axis like the curves pane's. */
 #include <math.h>
@@ -10,10 +10,8 @@
 
 #define LABEL_W 7 /* a scale label ("-1e-10") and a blank */
 
-static Style weight_style(const DashSnapshot *s, double v, int level) {
-  int positive_weight = s->latent ? v >= 0 : v <= 0;
-  return (Style)((positive_weight ? ST_POS0 : ST_NEG0) + level);
-}
+/* The style of a weight whose inertia (in filter units: b = -sign) is v. */
+static Style weight_style(double v, int level) { return (Style)((v <= 0 ? ST_POS0 : ST_NEG0) + level); }
 
 /* The fan's scale: the widest 7-93 band over time, with room; the min-max
  * band is clipped at the edges so outliers do not flatten the rest. */
@@ -69,7 +67,7 @@ static void histogram_axis(Canvas *c, int ix, int ay, int hw, const DashLayer *L
 
 /* The histogram now in the hh rows of hr (its labels in the row below):
  * the occupied bins, stretched over the width. */
-static void histogram(Canvas *c, Rect hr, const DashSnapshot *s, const DashLayer *L) {
+static void histogram(Canvas *c, Rect hr, const DashLayer *L) {
   int hh = hr.h, b0 = DASH_BINS, b1 = -1;
   uint32_t total = 0;
   for (int k = 0; k < DASH_BINS; k++)
@@ -98,7 +96,7 @@ static void histogram(Canvas *c, Rect hr, const DashSnapshot *s, const DashLayer
       st = (Style)(ST_FAN0 + (t < 0.25 ? 0 : t < 0.5 ? 1 : t < 0.75 ? 2 : 3));
     } else {
       double m = fmax(fabs(lo_v), fabs(hi_v)), q = fabs(center) / (m > 0 ? m : 1);
-      st = weight_style(s, center, q < 0.1 ? 0 : q < 0.3 ? 1 : q < 0.6 ? 2 : 3);
+      st = weight_style(center, q < 0.1 ? 0 : q < 0.3 ? 1 : q < 0.6 ? 2 : 3);
     }
     for (int row = hh - 1; row >= 0 && eighths > 0; row--, eighths -= 8)
       canvas_vblock(c, hr.x + col, hr.y + row, eighths, st);
@@ -165,7 +163,7 @@ void view_inertia(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   /* the histogram and its labels, the fan and its time axis (when 3 rows
    * are left for the fan): the rows besides the labels shared evenly */
   int axis = ih >= 8, hh = (ih - 1 - axis) / 2, fh = ih - hh - 1 - axis;
-  if (hh >= 1) histogram(c, (Rect){ix, iy, iw, hh}, s, &s->layer[l]);
+  if (hh >= 1) histogram(c, (Rect){ix, iy, iw, hh}, &s->layer[l]);
   Rect fr = {ix + LABEL_W, iy + hh + 1, iw - LABEL_W, fh};
   if (fr.h >= 2) fan(c, ix, fr, s, l);
   if (fr.h >= 2 && axis) fan_axis(c, fr, fr.y + fr.h, dash_time_axis((double)s->step));

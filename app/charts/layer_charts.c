@@ -87,7 +87,7 @@ void layer_charts_fan(FILE *f, const LogRun *r, size_t l) {
   char t[96];
   snprintf(t, sizeof t, "L%zu inertia: percentile bands", l + 1);
   panel_title(f, t);
-  fprintf(f, "set ylabel 'inertia'\nset key top left opaque font ',8'\nset format y '%%.2g'\n");
+  fprintf(f, "set ylabel 'inertia (filter units)'\nset key top left opaque font ',8'\nset format y '%%.2g'\n");
   fprintf(f, "plot 'fan_l%zu.dat' using 1:2:10 with filledcurves fc rgb '#deebf7' fs solid title 'min-max', \\\n"
              "     '' using 1:3:9 with filledcurves fc rgb '#9ecae1' fs solid title '7-93%%', \\\n"
              "     '' using 1:4:8 with filledcurves fc rgb '#6baed6' fs solid title '16-84%%', \\\n"

@@ -233,7 +233,6 @@ void feed_fill_run(DashSnapshot *out, Session *s) {
   out->opt_steps = optim_steps(trainer_optimizer(t));
   out->schedule = s->cfg.train.schedule;
   out->weights = model_binary_weights(m);
-  out->latent = optim_ops(out->opt.kind)->latent;
   out->total_steps = trainer_total_steps(t);
   out->steps_per_epoch = trainer_steps_per_epoch(t);
   out->epochs = trainer_epochs(t);
