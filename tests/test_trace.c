@@ -215,7 +215,9 @@ Test(trace, export_draws_the_traces_with_their_flips) {
   char script[1 << 14];
   slurp(in_tmp("charts/trace.gp"), script, sizeof script);
   cr_assert(strstr(script, "set output 'trace.png'"), "trace.gp renders trace.png");
-  cr_assert(strstr(script, "layer 1, weight 5  (cema)"), "each weight's panel is titled");
+  cr_assert(strstr(script, "L2, weight 5  (cema)") && strstr(script, "L1, weight 3  (cema)"),
+            "each weight's panel is titled with its layer named as everywhere else (0:3 is L1)");
+  cr_assert(!strstr(script, "layer 0") && !strstr(script, "layer 1,"), "a panel says 'layer N'");
   const char *first = strstr(script, "\nset multiplot");
   const char *second = first ? strstr(first + 1, "\nset multiplot") : NULL;
   cr_assert(first && (!second || second > strstr(first, "\nunset multiplot")),

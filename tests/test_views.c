@@ -691,6 +691,59 @@ Test(views, inertia_fan_has_a_time_axis) {
   scene_free(&sc);
 }
 
+/* The weights pane's legend row (its last interior row) at w x h, as ASCII;
+ * *weak_style the style of its "weak:" text (ST_COUNT: none). */
+static void weights_legend(const Scene *sc, int w, int h, char *row, size_t len, int *weak_style) {
+  Layout L;
+  cr_assert_eq(layout_compute(w, h, &L), 0);
+  Rect r = L.pane[PANE_WEIGHTS];
+  Canvas c;
+  canvas_init(&c, r.w, r.h);
+  view_weights(&c, (Rect){0, 0, r.w, r.h}, sc->s, &sc->ui);
+  size_t n = 0;
+  for (int x = 1; x < r.w - 1 && n + 1 < len; x++) row[n++] = canvas_at(&c, x, r.h - 2)->ascii;
+  while (n && row[n - 1] == ' ') n--;
+  row[n] = 0;
+  const char *weak = strstr(row, "weak:");
+  *weak_style = weak ? canvas_at(&c, 1 + (int)(weak - row), r.h - 2)->style : ST_COUNT;
+  canvas_free(&c);
+}
+
+/* At 80x24 the raster shows 156 of the 256 samples and says so, and the
+ * legend is never cut inside a part: it is the whole legend, or the whole
+ * legend less its last parts. */
+Test(views, weights_legend_fits_and_says_what_is_shown) {
+  Scene sc = scene_make();
+  const DashLayer *L = &sc.s->layer[sc.ui.layer];
+  size_t pos = 0, flipped = 0;
+  for (size_t j = 0; j < L->n; j++) pos += L->sign[j] > 0, flipped += L->age[j] < 2;
+  char full[128], row[256];
+  int weak_style;
+  snprintf(full, sizeof full, "156 of 256 +1:%.0f%% weak:%.0f%% flip:%zu", 100.0 * (double)pos / (double)L->n,
+           100 * L->near_zero, flipped);
+  weights_legend(&sc, 80, 24, row, sizeof row, &weak_style);
+  size_t n = strlen(row);
+  cr_assert(!strncmp(row, full, n) && (full[n] == 0 || full[n] == ' '), "'%s' is cut from '%s'", row, full);
+  cr_assert(strstr(row, "156 of 256"), "'%s'", row);
+  scene_free(&sc);
+}
+
+/* The "weak:" share is not drawn in a style that is dark blue on black in 8
+ * colours (app/live/tui_term.c maps these to COLOR_BLUE or dimmed blue). */
+Test(views, weights_weak_legend_is_readable_in_8_colours) {
+  Scene sc = scene_make();
+  static const int dark_blue[] = {ST_BORDER, ST_POS0, ST_POS1, ST_POS2, ST_FAN0, ST_FAN1};
+  for (int big = 0; big <= 1; big++) {
+    char row[256];
+    int st;
+    weights_legend(&sc, big ? 132 : 80, big ? 40 : 24, row, sizeof row, &st);
+    cr_assert_neq(st, ST_COUNT, "no weak: in '%s'", row);
+    for (size_t k = 0; k < sizeof dark_blue / sizeof *dark_blue; k++)
+      cr_assert_neq(st, dark_blue[k], "weak: drawn in style %d, dark blue in 8 colours", st);
+  }
+  scene_free(&sc);
+}
+
 /* 9.6e-5 rounds to 1e-4 (it showed as "10e-5" and "-10e-"), and a two-digit
  * exponent keeps its last digit. */
 Test(numbers, inertia_fan_labels) {

@@ -35,6 +35,28 @@ static void cursor_legend(Canvas *c, int x, int y, int w, const DashSnapshot *s,
   if (used + (int)strlen(hint) <= w) canvas_text(c, x + used, y, hint, ST_DIM, w - used);
 }
 
+/* The legend row at (x, y) up to end, counts over the sample: "256/65.5k"
+ * (samples of the layer's weights), or "156 of 256" when the raster shows
+ * only some, the share of +1 weights, of weak ones, the fresh flips; each
+ * part whole or not at all (the last ones go when the pane is narrow). The
+ * weak share in the text style: the weak weights' own dim blue is
+ * unreadable on black in 8 colours. */
+static void legend(Canvas *c, int x, int y, int end, const DashLayer *L, size_t shown, size_t pos, size_t flipped) {
+  char part[4][32], n1[16], n2[16];
+  fmt_count(n1, sizeof n1, (double)shown);
+  fmt_count(n2, sizeof n2, (double)(shown < L->n ? L->n : L->in * L->out));
+  snprintf(part[0], sizeof part[0], shown < L->n ? "%s of %s" : "%s/%s", n1, n2);
+  snprintf(part[1], sizeof part[1], "+1:%.0f%%", L->n ? 100.0 * (double)pos / (double)L->n : 0);
+  snprintf(part[2], sizeof part[2], "weak:%.0f%%", 100.0 * L->near_zero);
+  snprintf(part[3], sizeof part[3], "flip:%zu", flipped);
+  static const Style st[4] = {ST_DIM, ST_POS3, ST_TEXT, ST_FLIP};
+  for (int k = 0; k < 4; k++) {
+    int w = (int)strlen(part[k]);
+    if (x + w > end) return;
+    x += canvas_text(c, x, y, part[k], st[k], w) + 1;
+  }
+}
+
 void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   size_t l = dash_layer_box(c, r, s, ui, PANE_WEIGHTS, "weights");
   int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
@@ -65,22 +87,7 @@ void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
     else if (L->age[j] < JUST_FLIPPED) canvas_put(c, x, y, 0x2588, '*', j == cursor ? st : ST_FLIP);
     else canvas_put(c, x, y, shade[level], positive ? '+' : '-', st);
   }
-  /* legend: counts over the sample */
-  char buf[96];
-  int x = ix, y = iy + ih - 1;
-  if (focused) {
-    cursor_legend(c, x, y, iw, s, l, cursor);
-    return;
-  }
-  char n1[16], n2[16];
-  fmt_count(n1, sizeof n1, (double)shown);
-  fmt_count(n2, sizeof n2, (double)(L->in * L->out));
-  snprintf(buf, sizeof buf, "%s/%s", n1, n2);
-  x += canvas_text(c, x, y, buf, ST_DIM, ix + iw - x) + 1;
-  snprintf(buf, sizeof buf, "+1:%.0f%%", L->n ? 100.0 * (double)pos / (double)L->n : 0);
-  x += canvas_text(c, x, y, buf, ST_POS3, ix + iw - x) + 1;
-  snprintf(buf, sizeof buf, "weak:%.0f%%", 100.0 * L->near_zero);
-  x += canvas_text(c, x, y, buf, ST_POS0, ix + iw - x) + 1;
-  snprintf(buf, sizeof buf, "flip:%zu", flipped);
-  canvas_text(c, x, y, buf, ST_FLIP, ix + iw - x);
+  int y = iy + ih - 1;
+  if (focused) cursor_legend(c, ix, y, iw, s, l, cursor);
+  else legend(c, ix, y, ix + iw, L, shown, pos, flipped);
 }

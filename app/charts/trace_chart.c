@@ -32,11 +32,13 @@ void trace_chart_write_data(ChartDir *o, const LogRun *r) {
 
 int trace_chart_height(const LogRun *r) { return 140 + 210 * (int)r->trace.weights; }
 
-/* The panel title of weight k: where it is, and the optimizer(s) it ran under. */
+/* The panel title of weight k: where it is (its layer named L1, L2, ... as
+ * everywhere else, though --trace-weights counts layers from 0), and the
+ * optimizer(s) it ran under. */
 static void weight_title(FILE *f, const LogTrace *t, size_t k) {
   const char *first = t->row[0].opt, *last = t->row[t->n - 1].opt;
   char title[96];
-  snprintf(title, sizeof title, "layer %u, weight %u  (%s%s%s)", t->ref[k].layer, t->ref[k].index,
+  snprintf(title, sizeof title, "L%u, weight %u  (%s%s%s)", t->ref[k].layer + 1u, t->ref[k].index,
            first, strcmp(first, last) ? " -> " : "", strcmp(first, last) ? last : "");
   panel_title(f, title);
 }
