@@ -161,7 +161,8 @@ Test(keys, look_up_keeps_what_each_key_did) {
       {DASH_IN_MAIN, '5', 1, DASH_ACT_FOCUS_PANE, PANE_FILTER},
       {DASH_IN_MAIN, 'k', 1, DASH_ACT_SELECT, -1},       {DASH_IN_MAIN, DASH_KEY_DOWN, 1, DASH_ACT_SELECT, 1},
       {DASH_IN_MAIN, '=', 1, DASH_ACT_NUDGE, 1},         {DASH_IN_MAIN, '_', 1, DASH_ACT_NUDGE, -1},
-      {DASH_IN_MAIN, '\r', 1, DASH_ACT_TYPE_VALUE, 0},   {DASH_IN_MAIN, 'L', 1, DASH_ACT_LOG_LOSS, 0},
+      {DASH_IN_MAIN, '\r', 1, DASH_ACT_TYPE_VALUE, 0},
+      {DASH_IN_MAIN, 'L', 1, DASH_ACT_LOG_LOSS, 0},
       {DASH_IN_MAIN, 'l', 1, DASH_ACT_LAYER, 1},         {DASH_IN_MAIN, 'S', 1, DASH_ACT_SMOOTH, 0},
       {DASH_IN_MAIN, 27, 1, DASH_ACT_CLEAR_MESSAGE, 0},  {DASH_IN_MAIN, 12, 1, DASH_ACT_REDRAW, 0},
       {DASH_IN_MAIN, DASH_KEY_RESIZE, 1, DASH_ACT_REDRAW, 0},
@@ -262,7 +263,9 @@ Test(keys, footer_hints_come_from_the_table) {
           if (!(k->modes & modes[m]) || !k->hint || k->offer) continue;
           char want[64];
           snprintf(want, sizeof want, "%.*s %s", dash_key_short_len(k), k->keys,
-                   k->hint_alt && (k->alt_if & (1u << st | DASH_NOW_GHOST * !!ui.n_ghosts)) ? k->hint_alt : k->hint);
+                   k->hint_alt && (k->alt_if & (1u << st | DASH_NOW_GHOST * !!ui.n_ghosts))
+                       ? k->hint_alt
+                       : k->hint);
           cr_assert(strstr(text, want), "the footer lacks '%s' (mode %#x, state %d): %s", want, modes[m], st,
                     text);
         }

@@ -136,7 +136,8 @@ static size_t csv_column(const char *path, const char *name, double *out, size_t
   char line[4096];
   cr_assert(fgets(line, sizeof line, f), "%s is empty", path);
   int col = -1, k = 0;
-  for (char *save = NULL, *w = strtok_r(line, ",\n", &save); w; w = strtok_r(NULL, ",\n", &save), k++)
+  char *save = NULL;
+  for (char *w = strtok_r(line, ",\n", &save); w; w = strtok_r(NULL, ",\n", &save), k++)
     if (!strcmp(w, name)) col = k;
   cr_assert_geq(col, 0, "%s has no column %s", path, name);
   size_t rows = 0;
@@ -169,11 +170,12 @@ Test(switch, the_inertia_median_has_no_jump_at_the_switch, .timeout = 60) {
     cr_assert_eq(csv_column(in_tmp("sgd.csv"), name, sgd, 40), 40);
     for (int s = 0; s < 40; s++) {
       cr_assert_gt(sgd[s], 0, "layer %d step %d", l, s + 1);
-      cr_assert(fabs(sw[s] - sgd[s]) <= 2e-3 * sgd[s], "layer %d step %d: %g switched, %g uninterrupted", l, s + 1,
-                sw[s], sgd[s]);
+      cr_assert(fabs(sw[s] - sgd[s]) <= 2e-3 * sgd[s],
+                "layer %d step %d: %g switched, %g uninterrupted", l, s + 1, sw[s], sgd[s]);
     }
     double change = sw[19] / sw[18]; /* steps 19 -> 20, the first run by CEMA */
-    cr_assert(change > 0.75 && change < 1.25, "layer %d: median |inertia| x%g at the switch", l, change);
+    cr_assert(change > 0.75 && change < 1.25, "layer %d: median |inertia| x%g at the switch", l,
+              change);
   }
 }
 

@@ -203,8 +203,8 @@ typedef void (*ViewFn)(Canvas *, Rect, const DashSnapshot *, const DashUi *);
 
 /* Draws one pane in its layout rectangle on a margin-padded canvas: checks
  * nothing lands outside, then compares the pane's cells with the golden. */
-static void check_view_as(const char *name, Pane pane, int header, int footer, ViewFn fn, int w, int h,
-                          void (*tweak)(DashSnapshot *, DashUi *)) {
+static void check_view_as(const char *name, Pane pane, int header, int footer, ViewFn fn, int w,
+                          int h, void (*tweak)(DashSnapshot *, DashUi *)) {
   Scene sc = scene_make();
   if (tweak) tweak(sc.s, &sc.ui);
   Layout L;
@@ -228,7 +228,8 @@ static void check_view_as(const char *name, Pane pane, int header, int footer, V
   scene_free(&sc);
 }
 
-static void check_view(const char *name, Pane pane, int header, int footer, ViewFn fn, int w, int h) {
+static void check_view(const char *name, Pane pane, int header, int footer, ViewFn fn, int w,
+                       int h) {
   check_view_as(name, pane, header, footer, fn, w, h, NULL);
 }
 
@@ -249,7 +250,9 @@ static void tweak_smooth(DashSnapshot *s, DashUi *ui) {
   (void)s;
   ui->smooth = 2;
 }
-Test(views, curves_smooth_80x24) { check_view_as("curves_smooth", PANE_CURVES, 0, 0, view_curves, 80, 24, tweak_smooth); }
+Test(views, curves_smooth_80x24) {
+  check_view_as("curves_smooth", PANE_CURVES, 0, 0, view_curves, 80, 24, tweak_smooth);
+}
 Test(views, curves_smooth_132x40) {
   check_view_as("curves_smooth", PANE_CURVES, 0, 0, view_curves, 132, 40, tweak_smooth);
 }
@@ -459,7 +462,9 @@ static void tweak_ghosts(DashSnapshot *s, DashUi *ui) {
   }
   ui->n_ghosts = DASH_GHOSTS;
 }
-Test(views, curves_ghosts_80x24) { check_view_as("curves_ghosts", PANE_CURVES, 0, 0, view_curves, 80, 24, tweak_ghosts); }
+Test(views, curves_ghosts_80x24) {
+  check_view_as("curves_ghosts", PANE_CURVES, 0, 0, view_curves, 80, 24, tweak_ghosts);
+}
 Test(views, curves_ghosts_132x40) {
   check_view_as("curves_ghosts", PANE_CURVES, 0, 0, view_curves, 132, 40, tweak_ghosts);
 }
@@ -487,11 +492,13 @@ Test(views, four_ghosts_each_in_its_colour) {
     cr_assert(at, "the legend lacks '%s':\n%s", pinned[k].label, text);
     int row = 0, col = 0;
     for (const char *p = text; p < at; p++) *p == '\n' ? (row++, col = 0) : col++;
-    cr_assert_eq(canvas_at(&c, col, row)->style, dash_ghost_style(pinned[k].colour), "%s", pinned[k].label);
+    cr_assert_eq(canvas_at(&c, col, row)->style, dash_ghost_style(pinned[k].colour), "%s",
+                 pinned[k].label);
   }
   for (int a = 0; a < DASH_GHOSTS; a++)
     for (int b = a + 1; b < DASH_GHOSTS; b++)
-      cr_assert_neq(dash_ghost_style(a), dash_ghost_style(b), "colours %d and %d share a style", a, b);
+      cr_assert_neq(dash_ghost_style(a), dash_ghost_style(b), "colours %d and %d share a style", a,
+                    b);
   free(text);
   canvas_free(&c);
   scene_free(&sc);
@@ -502,8 +509,12 @@ static void tweak_log(DashSnapshot *s, DashUi *ui) {
   (void)s;
   ui->log_loss = 1;
 }
-Test(views, curves_log_80x24) { check_view_as("curves_log", PANE_CURVES, 0, 0, view_curves, 80, 24, tweak_log); }
-Test(views, curves_log_132x40) { check_view_as("curves_log", PANE_CURVES, 0, 0, view_curves, 132, 40, tweak_log); }
+Test(views, curves_log_80x24) {
+  check_view_as("curves_log", PANE_CURVES, 0, 0, view_curves, 80, 24, tweak_log);
+}
+Test(views, curves_log_132x40) {
+  check_view_as("curves_log", PANE_CURVES, 0, 0, view_curves, 132, 40, tweak_log);
+}
 
 /* `S` cycles 0 / 0.6 / 0.9 / 0.99: the title says the weight, the raw
  * curves stay drawn dim only while it smooths. */
@@ -554,7 +565,8 @@ Test(views, log_loss_labels_read) {
   cr_assert_eq(n, 5, "%d labels on the loss axis", n);
   for (int k = 0; k < n; k++) {
     cr_assert_str_eq(labels[k], want[k], "label %d", k);
-    cr_assert(!strstr(labels[k], "10e") && labels[k][strlen(labels[k]) - 1] != 'e', "%s", labels[k]);
+    cr_assert(!strstr(labels[k], "10e") && labels[k][strlen(labels[k]) - 1] != 'e', "%s",
+              labels[k]);
   }
   canvas_free(&c);
   scene_free(&sc);
@@ -684,8 +696,8 @@ Test(views, inertia_fan_has_a_time_axis) {
     char want[64];
     snprintf(want, sizeof want, "%s|", right);
     cr_assert_eq(row[8], '0', "no 0 at the fan's left: '%s'", row);
-    cr_assert(strstr(row, want) && strstr(row, want) + strlen(want) == row + r.w, "no %s at the right: '%s'", right,
-              row);
+    const char *at = strstr(row, want);
+    cr_assert(at && at + strlen(want) == row + r.w, "no %s at the right: '%s'", right, row);
     canvas_free(&c);
   }
   scene_free(&sc);
@@ -719,11 +731,12 @@ Test(views, weights_legend_fits_and_says_what_is_shown) {
   for (size_t j = 0; j < L->n; j++) pos += L->sign[j] > 0, flipped += L->age[j] < 2;
   char full[128], row[256];
   int weak_style;
-  snprintf(full, sizeof full, "156 of 256 +1:%.0f%% weak:%.0f%% flip:%zu", 100.0 * (double)pos / (double)L->n,
-           100 * L->near_zero, flipped);
+  snprintf(full, sizeof full, "156 of 256 +1:%.0f%% weak:%.0f%% flip:%zu",
+           100.0 * (double)pos / (double)L->n, 100 * L->near_zero, flipped);
   weights_legend(&sc, 80, 24, row, sizeof row, &weak_style);
   size_t n = strlen(row);
-  cr_assert(!strncmp(row, full, n) && (full[n] == 0 || full[n] == ' '), "'%s' is cut from '%s'", row, full);
+  cr_assert(!strncmp(row, full, n) && (full[n] == 0 || full[n] == ' '), "'%s' is cut from '%s'",
+            row, full);
   cr_assert(strstr(row, "156 of 256"), "'%s'", row);
   scene_free(&sc);
 }
