@@ -1,10 +1,12 @@
 /* pool.c — 2x2 max and average pooling and global average pooling (pool.h).
- * Plain loops over windows with the channels innermost (contiguous in NHWC);
- * they move little data next to the convolutions around them. */
+ * Plain loops over windows with the channels innermost (contiguous in NHWC),
+ * the images of a large call split over the thread pool. */
 #include "engine/pool.h"
 
 #include <math.h>
 #include <string.h>
+
+#include "engine/parallel.h"
 
 /* One 2x2 pooling call: its operands and shape. */
 typedef struct {
@@ -15,17 +17,35 @@ typedef struct {
   size_t B, H, W, C;
 } Pool2;
 
-/* Calls fn for each window with the offsets of its four inputs' channel 0 (in
- * x or dx) and of its output's channel 0 (in y or dy). */
-static void each_window(Pool2 *p, void (*fn)(Pool2 *p, const size_t at[4], size_t out)) {
+/* Below this many input values a 2x2 pooling runs on the calling thread;
+ * above, images are split over the pool (each window is computed alone). */
+#define MIN_PARALLEL_VALUES ((size_t)1 << 17)
+
+typedef void (*WindowFn)(Pool2 *p, const size_t at[4], size_t out);
+typedef struct {
+  Pool2 *p;
+  WindowFn fn;
+} WindowJob;
+
+/* fn for each window of images [b0, b1), with the offsets of its four
+ * inputs' channel 0 (in x or dx) and of its output's channel 0 (in y or dy). */
+static void windows_of_images(void *ctx, size_t b0, size_t b1) {
+  const WindowJob *j = ctx;
+  Pool2 *p = j->p;
   size_t Ho = p->H / 2, Wo = p->W / 2, C = p->C, row = p->W * C;
-  for (size_t b = 0; b < p->B; b++)
+  for (size_t b = b0; b < b1; b++)
     for (size_t oh = 0; oh < Ho; oh++)
       for (size_t ow = 0; ow < Wo; ow++) {
         size_t top = ((b * p->H + 2 * oh) * p->W + 2 * ow) * C;
         size_t at[4] = {top, top + C, top + row, top + row + C};
-        fn(p, at, ((b * Ho + oh) * Wo + ow) * C);
+        j->fn(p, at, ((b * Ho + oh) * Wo + ow) * C);
       }
+}
+
+static void each_window(Pool2 *p, WindowFn fn) {
+  WindowJob j = {p, fn};
+  if (p->B * p->H * p->W * p->C < MIN_PARALLEL_VALUES) windows_of_images(&j, 0, p->B);
+  else par_for(p->B, 1, windows_of_images, &j);
 }
 
 /* The first largest of the four, or the first NaN: written without

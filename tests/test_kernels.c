@@ -124,22 +124,22 @@ static size_t run_ste_backward(const KernelTable *k, Bufs *b, const void *ctx) {
 static size_t run_bn_forward_train(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_forward_train(f[0], b->rows, b->cols, f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  k->bn_forward_train(f[0], b->rows, b->cols, b->cols, f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
   return 0;
 }
 
 static size_t run_bn_forward_eval(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_forward_eval(f[0], b->rows, b->cols, f[1], f[2], f[3], f[4], f[5]);
+  k->bn_forward_eval(f[0], b->rows, b->cols, b->cols, f[1], f[2], f[3], f[4], f[5]);
   return 0;
 }
 
 static size_t run_bn_backward(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_backward(f[0], f[1], f[2], f[3], b->rows, b->cols, f[4], f[5], f[6]);
-  k->bn_backward(f[7], f[1], f[2], f[3], b->rows, b->cols, f[7], f[5], f[6]); /* dx aliasing dy */
+  k->bn_backward(f[0], f[1], f[2], f[3], b->rows, b->cols, b->cols, f[4], f[5], f[6]);
+  k->bn_backward(f[7], f[1], f[2], f[3], b->rows, b->cols, b->cols, f[7], f[5], f[6]); /* dx aliasing dy */
   return 0;
 }
 
