@@ -90,6 +90,16 @@ void telemetry_free(Telemetry *t) {
   free(t);
 }
 
+/* Sorts out[0..n) ascending (insertion sort: at most 256). */
+static void sort_indices(uint32_t *out, unsigned n) {
+  for (unsigned i = 1; i < n; i++)
+    for (unsigned k = i; k > 0 && out[k - 1] > out[k]; k--) {
+      uint32_t tmp = out[k];
+      out[k] = out[k - 1];
+      out[k - 1] = tmp;
+    }
+}
+
 /* Draws `want` distinct indices below n (all of them when n <= want), ascending. */
 static unsigned draw_sample(Rng *rng, size_t n, unsigned want, uint32_t *out) {
   if (n <= want) {
@@ -103,12 +113,27 @@ static unsigned draw_sample(Rng *rng, size_t n, unsigned want, uint32_t *out) {
     while (i < got && out[i] != j) i++;
     if (i == got) out[got++] = j;
   }
-  for (unsigned i = 1; i < got; i++) /* insertion sort: at most 256 */
-    for (unsigned k = i; k > 0 && out[k - 1] > out[k]; k--) {
-      uint32_t tmp = out[k];
-      out[k] = out[k - 1];
-      out[k - 1] = tmp;
-    }
+  sort_indices(out, got);
+  return got;
+}
+
+/* The sample of a convolution (N kernels of k x k x C taps, row n = kernel n
+ * in (kh, kw, c) order, c fastest): T = min(want / k^2, N C) whole tiles,
+ * the k^2 taps (n, kh, kw, c) of one (output channel n, input channel c).
+ * Tile t takes p = floor(t N C / T) of the N C pairs, n = p / C and
+ * c = (n + p mod C) mod C, so the tiles spread evenly over the output
+ * channels and their input channels vary. Deterministic; ascending flat
+ * index n (k^2 C) + (kh k + kw) C + c. 0 when not one tile fits. */
+static unsigned tile_sample(const ConvGeom *g, unsigned want, uint32_t *out) {
+  size_t k = g->kernel, C = g->in_ch, N = g->out_ch, taps = k * k, pairs = N * C;
+  size_t tiles = taps ? want / taps : 0;
+  if (tiles > pairs) tiles = pairs;
+  unsigned got = 0;
+  for (size_t t = 0; t < tiles; t++) {
+    size_t p = t * pairs / tiles, n = p / C, c = (n + p % C) % C;
+    for (size_t tap = 0; tap < taps; tap++) out[got++] = (uint32_t)(n * taps * C + tap * C + c);
+  }
+  sort_indices(out, got);
   return got;
 }
 
@@ -151,7 +176,9 @@ Telemetry *telemetry_create(const TelemetryConfig *c, const Model *m, uint64_t s
     L->in = k->in;
     L->out = k->out;
     L->never_flipped = 1.0;
-    L->samples = draw_sample(&rng, k->n, t->cfg.samples, L->sample_index);
+    const Layer *layer = &m->layer[l];
+    L->samples = layer->conv ? tile_sample(&layer->geom, t->cfg.samples, L->sample_index) : 0;
+    if (!L->samples) L->samples = draw_sample(&rng, k->n, t->cfg.samples, L->sample_index);
   }
   telemetry_resync(t, m, 1);
   t->cur.hist = t->cfg.hist;

@@ -15,7 +15,10 @@
  *   subsample of at most TEL_STATS_MAX weights per layer, and only every
  *   `every` steps (plus the last step) because they cost more;
  *   a fixed seeded sample of up to TEL_MAX_SAMPLES weights per layer (drawn
- *   from RNG_STREAM_SAMPLE) with their sign and inertia, every step.
+ *   from RNG_STREAM_SAMPLE) with their sign and inertia, every step; a
+ *   convolution's sample is instead whole k x k kernel tiles (all k^2 taps
+ *   of an (output channel, input channel) pair), spread evenly over its
+ *   output channels — drawn at random only when not one tile fits.
  *
  * Cost: flip tracking is fused into the optimizer's block callback
  * (telemetry_block, from the backward pass threads): where a block flipped

@@ -180,16 +180,19 @@ Test(mouse_geometry, a_raster_cell_is_its_sample) {
   Layout L;
   layout_compute(100, 30, &L);
   Rect p = L.pane[PANE_WEIGHTS];
-  int cols, rows;
-  size_t shown = layout_weights_grid(p, 256, &cols, &rows);
-  cr_assert_gt(shown, 0);
-  for (size_t j = 0; j < shown; j++) {
-    int x = p.x + 1 + (int)(j % (size_t)cols), y = p.y + 1 + (int)(j / (size_t)cols);
-    cr_assert_eq(layout_weights_cell(p, 256, x, y), (long)j);
+  DashLayer dense = {.in = 64, .out = 32, .n = 256};
+  for (size_t j = 0; j < 256; j++) dense.index[j] = (uint32_t)(j * 8);
+  WeightsGrid g;
+  layout_weights_plan(p, &dense, &g);
+  cr_assert_gt(g.shown, 0);
+  cr_assert_eq(g.k, 0, "a dense layer has no tiles");
+  for (size_t j = 0; j < g.shown; j++) {
+    int x = p.x + 1 + (int)(j % (size_t)g.cols), y = p.y + 1 + (int)(j / (size_t)g.cols);
+    cr_assert_eq(layout_weights_cell(p, &dense, x, y), (long)j);
     cr_assert_eq(layout_pane_at(&L, LEFT_PANES, x, y), PANE_WEIGHTS);
   }
-  cr_assert_eq(layout_weights_cell(p, 256, p.x, p.y + 1), -1, "the frame");
-  cr_assert_eq(layout_weights_cell(p, 256, p.x + 1, p.y + p.h - 2), -1, "the legend");
+  cr_assert_eq(layout_weights_cell(p, &dense, p.x, p.y + 1), -1, "the frame");
+  cr_assert_eq(layout_weights_cell(p, &dense, p.x + 1, p.y + p.h - 2), -1, "the legend");
   Rect cv = L.pane[PANE_CURVES];
   cr_assert_eq(layout_pane_at(&L, LEFT_PANES, cv.x + 3, cv.y + 3), PANE_CURVES);
   cr_assert_eq(layout_pane_at(&L, LEFT_SCOPE, cv.x + 3, cv.y + 3), -1, "the scope hides the curves");

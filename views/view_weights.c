@@ -22,17 +22,31 @@ static int pin_number(const DashScope *sc, size_t l, uint32_t index) {
   return 0;
 }
 
-/* The legend while the pane has the focus: the weight under the cursor. */
+/* The legend while the pane has the focus: the weight under the cursor, by
+ * row and column (dense) or by output channel n, input channel c and tap
+ * (kh, kw) of its kernel (a convolution). */
 static void cursor_legend(Canvas *c, int x, int y, int w, const DashSnapshot *s, size_t l, size_t j) {
   const DashLayer *L = &s->layer[l];
   char buf[96];
   int pin = pin_number(&s->scope, l, L->index[j]);
-  int n = snprintf(buf, sizeof buf, "#%u r%zu c%zu %+d", L->index[j], L->index[j] / L->in,
-                   L->index[j] % L->in, L->sign[j]);
+  size_t row = L->index[j] / L->in, col = L->index[j] % L->in, C = L->in_ch;
+  int n = L->kernel && C ? snprintf(buf, sizeof buf, "#%u n%zu/c%zu %zu,%zu %+d", L->index[j], row,
+                                    col % C, col / C / L->kernel, col / C % L->kernel, L->sign[j])
+                         : snprintf(buf, sizeof buf, "#%u r%zu c%zu %+d", L->index[j], row, col,
+                                    L->sign[j]);
   if (pin) snprintf(buf + n, sizeof buf - (size_t)n, " pin %d", pin);
   int used = canvas_text(c, x, y, buf, ST_VALUE, w) + 1;
   const char *hint = pin ? "t unpins" : s->scope.n_pins < TRACE_MAX ? "t pins" : "8 pinned";
   if (used + (int)strlen(hint) <= w) canvas_text(c, x + used, y, hint, ST_DIM, w - used);
+}
+
+/* The key of a convolution's tiles on the grid's last row: what a tile is,
+ * "3x3 tiles: out ch n / in ch c", shortened to what fits. */
+static void tile_key(Canvas *c, int x, int y, int w, int k) {
+  char buf[48];
+  snprintf(buf, sizeof buf, "%dx%d tiles: out ch n / in ch c", k, k);
+  const char *text = (int)strlen(buf) <= w ? buf : "tiles: out ch n / in ch c";
+  if ((int)strlen(text) <= w) canvas_text(c, x, y, text, ST_DIM, w);
 }
 
 /* The legend row at (x, y) up to end, counts over the sample: "256/65.5k"
@@ -57,6 +71,21 @@ static void legend(Canvas *c, int x, int y, int end, const DashLayer *L, size_t 
   }
 }
 
+/* Sample j at (x, y): its pin number, '*' when it just flipped, else its
+ * sign's colour at the strength of |inertia| / scale. */
+static void weight_cell(Canvas *c, int x, int y, const DashLayer *L, size_t j, int pin, int under_cursor,
+                        double scale) {
+  static const uint32_t shade[4] = {0x2591, 0x2592, 0x2593, 0x2588};
+  int positive = L->sign[j] > 0;
+  double q = fabs(L->inertia[j]) / scale;
+  int level = q < 0.25 ? 0 : q < 0.75 ? 1 : q < 1.5 ? 2 : 3;
+  Style st = (Style)((positive ? ST_POS0 : ST_NEG0) + level);
+  if (under_cursor) st = ST_SELECT;
+  if (pin) canvas_put(c, x, y, (uint32_t)('0' + pin), (char)('0' + pin), under_cursor ? st : positive ? ST_POS3 : ST_NEG3);
+  else if (L->age[j] < JUST_FLIPPED) canvas_put(c, x, y, 0x2588, '*', under_cursor ? st : ST_FLIP);
+  else canvas_put(c, x, y, shade[level], positive ? '+' : '-', st);
+}
+
 void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   size_t l = dash_layer_box(c, r, s, ui, PANE_WEIGHTS, "weights");
   int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
@@ -66,28 +95,24 @@ void view_weights(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
    * of it (about to flip), full beyond one and a half times it */
   double scale = L->abs_median > 0 ? L->abs_median : fmax(fabs(L->bands[1]), fabs(L->bands[7]));
   if (!(scale > 0)) scale = 1;
-  static const uint32_t shade[4] = {0x2591, 0x2592, 0x2593, 0x2588};
-  int cols, rows;
-  size_t shown = layout_weights_grid(r, L->n, &cols, &rows);
-  int focused = ui && ui->focus == PANE_WEIGHTS && shown;
-  size_t cursor = focused ? (ui->cursor < shown ? ui->cursor : shown - 1) : SIZE_MAX;
+  WeightsGrid g;
+  layout_weights_plan(r, L, &g);
+  int focused = ui && ui->focus == PANE_WEIGHTS && g.shown, cx = 0, cy = 0;
+  size_t cursor = focused ? layout_weights_cursor(&g, L, ui->cursor, &cx, &cy) : SIZE_MAX;
   size_t flipped = 0, pos = 0;
   for (size_t j = 0; j < L->n; j++) {
     flipped += L->age[j] < JUST_FLIPPED;
     pos += L->sign[j] > 0;
   }
-  for (size_t j = 0; j < shown; j++) {
-    int x = ix + (int)(j % (size_t)cols), y = iy + (int)(j / (size_t)cols);
-    int positive = L->sign[j] > 0, pin = pin_number(&s->scope, l, L->index[j]);
-    double q = fabs(L->inertia[j]) / scale;
-    int level = q < 0.25 ? 0 : q < 0.75 ? 1 : q < 1.5 ? 2 : 3;
-    Style st = (Style)((positive ? ST_POS0 : ST_NEG0) + level);
-    if (j == cursor) st = ST_SELECT;
-    if (pin) canvas_put(c, x, y, (uint32_t)('0' + pin), (char)('0' + pin), j == cursor ? st : positive ? ST_POS3 : ST_NEG3);
-    else if (L->age[j] < JUST_FLIPPED) canvas_put(c, x, y, 0x2588, '*', j == cursor ? st : ST_FLIP);
-    else canvas_put(c, x, y, shade[level], positive ? '+' : '-', st);
-  }
+  for (int y = 0; y < g.rows; y++)
+    for (int x = 0; x < g.cols; x++) {
+      long j = layout_weights_at(&g, L, x, y);
+      if (j >= 0)
+        weight_cell(c, ix + x, iy + y, L, (size_t)j, pin_number(&s->scope, l, L->index[j]),
+                    (size_t)j == cursor, scale);
+    }
+  if (g.k) tile_key(c, ix, iy + g.rows - 1, iw, g.k);
   int y = iy + ih - 1;
   if (focused) cursor_legend(c, ix, y, iw, s, l, cursor);
-  else legend(c, ix, y, ix + iw, L, shown, pos, flipped);
+  else legend(c, ix, y, ix + iw, L, g.shown, pos, flipped);
 }

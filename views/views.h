@@ -21,12 +21,35 @@ int layout_compute(int w, int h, Layout *out);
 /* The pane shown at cell (x, y) with `left` in the left column, or -1 (the
  * header, the footer, the boundary or the scope). */
 int layout_pane_at(const Layout *L, LeftColumn left, int x, int y);
-/* The weights raster of the weights pane `pane` holding n samples: cols x
- * rows cells inside the frame above the legend, sample j at column j % cols
- * of row j / cols. Returns the samples shown (at most n). */
-size_t layout_weights_grid(Rect pane, size_t n, int *cols, int *rows);
-/* The sample shown at cell (x, y) of that raster, or -1 for none. */
-long layout_weights_cell(Rect pane, size_t n, int x, int y);
+/* The weights raster of the weights pane `pane` showing layer L's samples:
+ * cols x rows cells inside the frame above the legend. A dense layer: sample
+ * j at column j % cols of row j / cols. A convolution whose samples are
+ * whole k x k tiles (engine/telemetry.h): tile t (its (out channel n, in
+ * channel c) ascending) is a k x k block, tap (kh, kw) at row kh, column kw,
+ * the blocks `across` to a row with a one-cell gap, the grid's last row left
+ * for the key (and a layout as dense when not one tile fits). */
+typedef struct {
+  int cols, rows;
+  int k, across;                  /* k 0: one sample per cell in reading order */
+  size_t tiles;                   /* tiles shown */
+  size_t shown;                   /* samples shown */
+  uint32_t tile[DASH_SAMPLES];    /* the sample's tiles as n * in_ch + c, ascending */
+} WeightsGrid;
+void layout_weights_plan(Rect pane, const DashLayer *L, WeightsGrid *g);
+/* The sample at cell (cx, cy) of the grid (0, 0 its top left), or -1: the
+ * one map from cells to samples, for drawing, the cursor and the mouse. */
+long layout_weights_at(const WeightsGrid *g, const DashLayer *L, int cx, int cy);
+/* The sample shown at screen cell (x, y) of that raster, or -1 for none. */
+long layout_weights_cell(Rect pane, const DashLayer *L, int x, int y);
+/* The sample the cursor shows when it is on sample `cursor`: that one when
+ * the grid draws it, else the last one drawn; its cell in *x, *y. Needs
+ * g->shown > 0. */
+size_t layout_weights_cursor(const WeightsGrid *g, const DashLayer *L, size_t cursor, int *x,
+                             int *y);
+/* The cursor on sample `from` (as layout_weights_cursor shows it) moved: dx cells on in reading order, or dy
+ * rows down in its column, skipping the gaps; `from` when that leaves the
+ * raster. */
+size_t layout_weights_move(Rect pane, const DashLayer *L, size_t from, int dx, int dy);
 
 void view_header(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);
 void view_curves(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);

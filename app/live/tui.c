@@ -473,24 +473,33 @@ static void move_layer(Tui *T, int dir) {
 
 /* --- the weights raster's cursor and the weight scope -------------------------- */
 
-/* The samples the weights raster shows of the selected layer of s now, and
- * its columns (0 and 0 below the minimum size). */
-static size_t raster(const Tui *T, const DashSnapshot *s, int *cols) {
+/* The weights pane of the screen now (-1 below the minimum size). */
+static int weights_pane(const Tui *T, Rect *pane) {
   Layout L;
-  int rows;
-  *cols = 0;
-  if (layout_compute(T->term.w, T->term.h, &L) || T->ui.layer >= s->n_layers) return 0;
-  return layout_weights_grid(L.pane[PANE_WEIGHTS], s->layer[T->ui.layer].n, cols, &rows);
+  if (layout_compute(T->term.w, T->term.h, &L)) return -1;
+  *pane = L.pane[PANE_WEIGHTS];
+  return 0;
 }
 
-/* The cursor dx samples on and dy rows down, when that stays on the raster. */
+/* The sample under the weights raster's cursor in the selected layer of s
+ * now, or -1 when the raster shows none. */
+static long cursor_sample(const Tui *T, const DashSnapshot *s) {
+  Rect pane;
+  if (weights_pane(T, &pane) || T->ui.layer >= s->n_layers) return -1;
+  WeightsGrid g;
+  layout_weights_plan(pane, &s->layer[T->ui.layer], &g);
+  int x, y;
+  return g.shown ? (long)layout_weights_cursor(&g, &s->layer[T->ui.layer], T->ui.cursor, &x, &y) : -1;
+}
+
+/* The cursor dx cells on (in reading order) or dy rows down, skipping the
+ * gaps between a convolution's tiles, when that stays on the raster. */
 static void move_cursor(Tui *T, int dx, int dy) {
-  int cols;
-  size_t shown = raster(T, worker_acquire(T->w), &cols);
+  const DashSnapshot *s = worker_acquire(T->w);
+  Rect pane;
+  if (!weights_pane(T, &pane) && T->ui.layer < s->n_layers)
+    T->ui.cursor = layout_weights_move(pane, &s->layer[T->ui.layer], T->ui.cursor, dx, dy);
   worker_release(T->w);
-  if (!shown) return;
-  long from = (long)(T->ui.cursor < shown ? T->ui.cursor : shown - 1), to = from + dx + (long)dy * cols;
-  T->ui.cursor = (size_t)(to >= 0 && to < (long)shown ? to : from);
 }
 
 /* Sends the pinned weights to the trainer. */
@@ -511,11 +520,11 @@ static void toggle_trace(Tui *T) {
     return;
   }
   const DashSnapshot *s = worker_acquire(T->w);
-  int cols;
-  size_t shown = raster(T, s, &cols), l = T->ui.layer, in = shown ? s->layer[l].in : 1;
-  TraceRef ref = {(uint32_t)l, shown ? s->layer[l].index[T->ui.cursor < shown ? T->ui.cursor : shown - 1] : 0};
+  long j = cursor_sample(T, s);
+  size_t l = T->ui.layer, in = j >= 0 ? s->layer[l].in : 1;
+  TraceRef ref = {(uint32_t)l, j >= 0 ? s->layer[l].index[j] : 0};
   worker_release(T->w);
-  if (!shown) {
+  if (j < 0) {
     message(T, 0, "no weights sampled yet: t works once the raster shows them");
     return;
   }
@@ -686,7 +695,7 @@ static void click(Tui *T) {
   ui->focus = (Pane)pane;
   if (pane != PANE_WEIGHTS) return;
   const DashSnapshot *s = worker_acquire(T->w);
-  long j = ui->layer < s->n_layers ? layout_weights_cell(L.pane[PANE_WEIGHTS], s->layer[ui->layer].n, x, y) : -1;
+  long j = ui->layer < s->n_layers ? layout_weights_cell(L.pane[PANE_WEIGHTS], &s->layer[ui->layer], x, y) : -1;
   worker_release(T->w);
   if (j >= 0) ui->cursor = (size_t)j;
 }
