@@ -10,6 +10,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "app/cli/model_text.h"
 #include "app/io/json.h"
 #include "engine/model.h"
 #include "engine/optim.h"
@@ -541,4 +542,56 @@ Test(telemetry, packed_blocks_count_like_unpacked_ones) {
   cr_assert_gt(total_reversals, 0, "the scenario has reversals to count");
   rig_free(&plain);
   rig_free(&packed);
+}
+
+/* A convolution's sample is whole k x k tiles: every sampled (output channel
+ * n, input channel c) holds all k^2 taps, as many tiles as fit in 256 weights
+ * (or all of them), spread over the output channels; dense layers keep their
+ * random draw. L1 3x3x3 (24 pairs: all), L2 3x3x8 (64 pairs, 28 tiles: more
+ * than its 8 output channels), L3 5x5x8 (10 tiles), then a dense layer. */
+Test(telemetry, a_convolution_samples_whole_kernel_tiles) {
+  ModelSpec spec;
+  char err[256];
+  cr_assert_eq(model_text_parse("cnn:c8-c8-c6k5-f10", &spec, err, sizeof err), 0, "%s", err);
+  Model m;
+  ModelInput in = {.dim = 8 * 8 * 3, .height = 8, .width = 8, .channels = 3};
+  cr_assert_eq(model_create(&m, &spec, &in, 10, 1, 5, err, sizeof err), 0, "%s", err);
+  TelemetryConfig tc;
+  telemetry_defaults(&tc);
+  Telemetry *t = telemetry_create(&tc, &m, 5, err, sizeof err);
+  cr_assert_not_null(t, "%s", err);
+  size_t convs = 0;
+  for (size_t l = 0; l < m.n_layers; l++) {
+    const TelemetryLayer *L = &telemetry_last(t)->layer[l];
+    for (unsigned i = 1; i < L->samples; i++) cr_assert_lt(L->sample_index[i - 1], L->sample_index[i]);
+    if (!m.layer[l].conv) {
+      cr_assert_eq(L->samples, L->weights < 256 ? L->weights : 256, "dense layer %zu", l);
+      continue;
+    }
+    convs++;
+    size_t k = m.layer[l].geom.kernel, C = m.layer[l].geom.in_ch, N = m.layer[l].out;
+    size_t taps = k * k, want = 256 / taps < N * C ? 256 / taps : N * C;
+    cr_assert_eq(L->samples, want * taps, "layer %zu: %u samples", l, L->samples);
+    static unsigned count[64 * 64];
+    memset(count, 0, sizeof count);
+    size_t tiles = 0, channels = 0;
+    for (unsigned i = 0; i < L->samples; i++) {
+      size_t n = L->sample_index[i] / L->in, c = L->sample_index[i] % C;
+      tiles += count[n * C + c]++ == 0;
+    }
+    for (size_t p = 0; p < N * C; p++)
+      cr_assert(count[p] == 0 || count[p] == taps, "layer %zu: tile (%zu, %zu) has %u of %zu taps",
+                l, p / C, p % C, count[p], taps);
+    for (size_t n = 0; n < N; n++) {
+      size_t has = 0;
+      for (size_t c = 0; c < C; c++) has += count[n * C + c] > 0;
+      channels += has > 0;
+    }
+    cr_assert_eq(tiles, want);
+    cr_assert_eq(channels, want < N ? want : N, "layer %zu: the tiles cover %zu output channels", l,
+                 channels);
+  }
+  cr_assert_eq(convs, 3);
+  telemetry_free(t);
+  model_free(&m);
 }

@@ -364,6 +364,29 @@ static void tweak_scope(DashSnapshot *s, DashUi *ui) {
   ui->cursor = 30;
 }
 
+/* L2 as a convolution of 32 kernels 3x3x16 whose sample is 28 whole tiles
+ * (out channel n = t, in channel c = 5 t mod 16; the telemetry picks its own),
+ * one weight of tile 1 pinned: the raster draws 3x3 blocks with a gap. */
+static void tweak_tiles(DashSnapshot *s, DashUi *ui) {
+  DashLayer *L = &s->layer[1];
+  L->in = 3 * 3 * 16, L->out = 32, L->kernel = 3, L->in_ch = 16, L->n = 28 * 9;
+  for (size_t j = 0; j < L->n; j++)
+    L->index[j] = (uint32_t)(j / 9 * L->in + j % 9 * 16 + j / 9 * 5 % 16);
+  s->scope.n_pins = 1;
+  s->scope.pin[0] = (TraceRef){1, L->index[9 + 4]};
+  ui->focus = PANE_CURVES;
+}
+/* The same with pane 4 focused, the cursor on tile 2's tap (1, 2). */
+static void tweak_tiles_cursor(DashSnapshot *s, DashUi *ui) {
+  tweak_tiles(s, ui);
+  ui->focus = PANE_WEIGHTS;
+  ui->cursor = 2 * 9 + 5;
+}
+
+Test(views, tiles_80x24) { check_screen("tiles", 80, 24, OVL_NONE, tweak_tiles); }
+Test(views, tiles_132x40) { check_screen("tiles", 132, 40, OVL_NONE, tweak_tiles); }
+Test(views, tiles_cursor_80x24) { check_screen("tiles_cursor", 80, 24, OVL_NONE, tweak_tiles_cursor); }
+
 Test(views, scope_80x24) { check_screen("scope", 80, 24, OVL_NONE, tweak_scope); }
 Test(views, scope_132x40) { check_screen("scope", 132, 40, OVL_NONE, tweak_scope); }
 Test(views, boundary_80x24) { check_screen("boundary", 80, 24, OVL_NONE, tweak_boundary); }
