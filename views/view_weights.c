@@ -3,8 +3,10 @@
  * relative to the layer (faint = about to flip), and a highlight on the ones
  * that flipped in the last steps. Glyphs carry it without colour too: shade
  * blocks by strength (UTF-8) or the sign as + / - (ASCII), '*' just flipped.
- * A weight pinned to the scope shows its pin's number (1-8); while the pane
- * has the focus, the cursor is a reversed cell and the legend names the
+ * A convolution's sample of whole kernels is drawn as k x k tiles with a
+ * gap (layout_weights_plan, views.h), its last grid row saying what a tile
+ * is. A weight pinned to the scope shows its pin's number (1-8); while the
+ * pane has the focus, the cursor is a reversed cell and the legend names the
  * weight under it. */
 #include <math.h>
 #include <stdint.h>
