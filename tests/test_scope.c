@@ -207,7 +207,8 @@ Test(mouse_geometry, a_tile_cell_is_its_kernel_tap) {
   layout_compute(132, 40, &L);
   Rect p = L.pane[PANE_WEIGHTS];
   DashLayer conv = {.in = 3 * 3 * 4, .out = 32, .kernel = 3, .in_ch = 4, .n = 28 * 9};
-  for (size_t j = 0; j < conv.n; j++) conv.index[j] = (uint32_t)(j / 9 * conv.in + j % 9 * 4 + j / 9 % 4);
+  for (size_t j = 0; j < conv.n; j++) /* tile t = j / 9: out channel t, in channel t % 4 */
+    conv.index[j] = (uint32_t)(j / 9 * conv.in + j % 9 * 4 + j / 9 % 4);
   WeightsGrid g;
   layout_weights_plan(p, &conv, &g);
   cr_assert_eq(g.k, 3);
@@ -216,7 +217,8 @@ Test(mouse_geometry, a_tile_cell_is_its_kernel_tap) {
   int x0 = p.x + 1, y0 = p.y + 1;
   for (size_t t = 0; t < g.tiles; t++)
     for (int tap = 0; tap < 9; tap++) {
-      int x = x0 + (int)(t % (size_t)g.across) * 4 + tap % 3, y = y0 + (int)(t / (size_t)g.across) * 4 + tap / 3;
+      int x = x0 + (int)(t % (size_t)g.across) * 4 + tap % 3;
+      int y = y0 + (int)(t / (size_t)g.across) * 4 + tap / 3;
       long j = layout_weights_cell(p, &conv, x, y);
       cr_assert_geq(j, 0, "tile %zu tap %d", t, tap);
       size_t col = conv.index[j] % conv.in;
@@ -228,7 +230,8 @@ Test(mouse_geometry, a_tile_cell_is_its_kernel_tap) {
   cr_assert_eq(layout_weights_cell(p, &conv, x0, y0 + 3), -1, "the gap between rows of tiles");
   cr_assert_eq(layout_weights_move(p, &conv, 2, 1, 0), 9, "across the gap: tile 1's first tap");
   cr_assert_eq(layout_weights_move(p, &conv, 9, -1, 0), 2, "and back");
-  cr_assert_eq(layout_weights_move(p, &conv, 6, 0, 1), (size_t)g.across * 9, "down to the next row of tiles");
+  cr_assert_eq(layout_weights_move(p, &conv, 6, 0, 1), (size_t)g.across * 9,
+               "down to the next row of tiles");
   cr_assert_eq(layout_weights_move(p, &conv, 0, 0, -1), 0, "the top stays");
   cr_assert_eq(layout_weights_move(p, &conv, 0, -1, 0), 0, "the first cell stays");
 }

@@ -563,7 +563,8 @@ Test(telemetry, a_convolution_samples_whole_kernel_tiles) {
   size_t convs = 0;
   for (size_t l = 0; l < m.n_layers; l++) {
     const TelemetryLayer *L = &telemetry_last(t)->layer[l];
-    for (unsigned i = 1; i < L->samples; i++) cr_assert_lt(L->sample_index[i - 1], L->sample_index[i]);
+    for (unsigned i = 1; i < L->samples; i++)
+      cr_assert_lt(L->sample_index[i - 1], L->sample_index[i]);
     if (!m.layer[l].conv) {
       cr_assert_eq(L->samples, L->weights < 256 ? L->weights : 256, "dense layer %zu", l);
       continue;

@@ -385,7 +385,9 @@ static void tweak_tiles_cursor(DashSnapshot *s, DashUi *ui) {
 
 Test(views, tiles_80x24) { check_screen("tiles", 80, 24, OVL_NONE, tweak_tiles); }
 Test(views, tiles_132x40) { check_screen("tiles", 132, 40, OVL_NONE, tweak_tiles); }
-Test(views, tiles_cursor_80x24) { check_screen("tiles_cursor", 80, 24, OVL_NONE, tweak_tiles_cursor); }
+Test(views, tiles_cursor_80x24) {
+  check_screen("tiles_cursor", 80, 24, OVL_NONE, tweak_tiles_cursor);
+}
 
 Test(views, scope_80x24) { check_screen("scope", 80, 24, OVL_NONE, tweak_scope); }
 Test(views, scope_132x40) { check_screen("scope", 132, 40, OVL_NONE, tweak_scope); }

@@ -75,15 +75,16 @@ static void legend(Canvas *c, int x, int y, int end, const DashLayer *L, size_t 
 
 /* Sample j at (x, y): its pin number, '*' when it just flipped, else its
  * sign's colour at the strength of |inertia| / scale. */
-static void weight_cell(Canvas *c, int x, int y, const DashLayer *L, size_t j, int pin, int under_cursor,
-                        double scale) {
+static void weight_cell(Canvas *c, int x, int y, const DashLayer *L, size_t j, int pin,
+                        int under_cursor, double scale) {
   static const uint32_t shade[4] = {0x2591, 0x2592, 0x2593, 0x2588};
   int positive = L->sign[j] > 0;
   double q = fabs(L->inertia[j]) / scale;
   int level = q < 0.25 ? 0 : q < 0.75 ? 1 : q < 1.5 ? 2 : 3;
   Style st = (Style)((positive ? ST_POS0 : ST_NEG0) + level);
   if (under_cursor) st = ST_SELECT;
-  if (pin) canvas_put(c, x, y, (uint32_t)('0' + pin), (char)('0' + pin), under_cursor ? st : positive ? ST_POS3 : ST_NEG3);
+  Style pin_st = under_cursor ? st : positive ? ST_POS3 : ST_NEG3;
+  if (pin) canvas_put(c, x, y, (uint32_t)('0' + pin), (char)('0' + pin), pin_st);
   else if (L->age[j] < JUST_FLIPPED) canvas_put(c, x, y, 0x2588, '*', under_cursor ? st : ST_FLIP);
   else canvas_put(c, x, y, shade[level], positive ? '+' : '-', st);
 }

@@ -46,9 +46,9 @@ long layout_weights_cell(Rect pane, const DashLayer *L, int x, int y);
  * g->shown > 0. */
 size_t layout_weights_cursor(const WeightsGrid *g, const DashLayer *L, size_t cursor, int *x,
                              int *y);
-/* The cursor on sample `from` (as layout_weights_cursor shows it) moved: dx cells on in reading order, or dy
- * rows down in its column, skipping the gaps; `from` when that leaves the
- * raster. */
+/* The cursor on sample `from` (as layout_weights_cursor shows it) moved: dx
+ * cells on in reading order, or dy rows down in its column, skipping the
+ * gaps; `from` when that leaves the raster. */
 size_t layout_weights_move(Rect pane, const DashLayer *L, size_t from, int dx, int dy);
 
 void view_header(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui);

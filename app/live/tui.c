@@ -489,7 +489,8 @@ static long cursor_sample(const Tui *T, const DashSnapshot *s) {
   WeightsGrid g;
   layout_weights_plan(pane, &s->layer[T->ui.layer], &g);
   int x, y;
-  return g.shown ? (long)layout_weights_cursor(&g, &s->layer[T->ui.layer], T->ui.cursor, &x, &y) : -1;
+  if (!g.shown) return -1;
+  return (long)layout_weights_cursor(&g, &s->layer[T->ui.layer], T->ui.cursor, &x, &y);
 }
 
 /* The cursor dx cells on (in reading order) or dy rows down, skipping the
@@ -695,7 +696,9 @@ static void click(Tui *T) {
   ui->focus = (Pane)pane;
   if (pane != PANE_WEIGHTS) return;
   const DashSnapshot *s = worker_acquire(T->w);
-  long j = ui->layer < s->n_layers ? layout_weights_cell(L.pane[PANE_WEIGHTS], &s->layer[ui->layer], x, y) : -1;
+  long j = ui->layer < s->n_layers
+               ? layout_weights_cell(L.pane[PANE_WEIGHTS], &s->layer[ui->layer], x, y)
+               : -1;
   worker_release(T->w);
   if (j >= 0) ui->cursor = (size_t)j;
 }
