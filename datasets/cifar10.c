@@ -4,11 +4,11 @@
  * then each is read in chunks of records, every label checked and every
  * image turned from three colour planes into NHWC bytes.
  */
+#include "engine/error.h"
 #include "datasets/cifar10.h"
 
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,24 +33,15 @@ typedef struct {
   size_t records;
 } CifarFile;
 
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                       const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
-
 /* Opens dir/name and checks its size: a positive multiple of the record. */
 static int open_file(const char *dir, const char *name, CifarFile *f, char *err, size_t errlen) {
   struct stat st;
   int w = snprintf(f->path, sizeof f->path, "%s/%s", dir, name);
-  if (w < 0 || (size_t)w >= sizeof f->path) return fail(err, errlen, "%s: path too long", dir);
+  if (w < 0 || (size_t)w >= sizeof f->path) return error_fail(err, errlen, "%s: path too long", dir);
   if ((f->fd = input_open(f->path, &st, err, errlen)) < 0) return -1;
   uintmax_t size = (uintmax_t)st.st_size;
   if (size == 0 || size % CIFAR_RECORD_BYTES)
-    return fail(err, errlen,
+    return error_fail(err, errlen,
                 "%s: %ju bytes is not a positive multiple of %d (a record is 1 label byte and %d "
                 "pixel bytes)", f->path, size, CIFAR_RECORD_BYTES, CIFAR_DIM);
   f->records = (size_t)(size / CIFAR_RECORD_BYTES);
@@ -87,15 +78,15 @@ static int read_file(const CifarFile *f, uint8_t *x, uint8_t *labels, uint8_t *b
   for (size_t done = 0; done < f->records;) {
     size_t k = f->records - done < CHUNK_RECORDS ? f->records - done : CHUNK_RECORDS, got;
     int e = read_full(f->fd, buf, k * CIFAR_RECORD_BYTES, &got);
-    if (e) return fail(err, errlen, "%s: %s", f->path, strerror(e));
+    if (e) return error_fail(err, errlen, "%s: %s", f->path, strerror(e));
     if (got < k * CIFAR_RECORD_BYTES)
-      return fail(err, errlen, "%s: truncated at byte %zu of %zu (it shrank while read)", f->path,
+      return error_fail(err, errlen, "%s: truncated at byte %zu of %zu (it shrank while read)", f->path,
                   done * CIFAR_RECORD_BYTES + got, bytes);
     for (size_t i = 0; i < k; i++) {
       const uint8_t *record = buf + i * CIFAR_RECORD_BYTES;
       size_t r = done + i;
       if (record[0] >= CIFAR_CLASSES)
-        return fail(err, errlen, "%s: record %zu (byte %zu): label %u is not in 0..%d", f->path,
+        return error_fail(err, errlen, "%s: record %zu (byte %zu): label %u is not in 0..%d", f->path,
                     r, r * CIFAR_RECORD_BYTES, record[0], CIFAR_CLASSES - 1);
       labels[r] = record[0];
       planes_to_nhwc(record + 1, x + r * CIFAR_DIM);
@@ -108,14 +99,14 @@ static int read_file(const CifarFile *f, uint8_t *x, uint8_t *labels, uint8_t *b
 /* Opens every file; n[0] and n[1] get the training and test records. */
 static int open_all(const char *dir, CifarFile f[FILES], size_t n[2], char *err, size_t errlen) {
   struct stat st;
-  if (stat(dir, &st) != 0) return fail(err, errlen, "%s: %s", dir, strerror(errno));
-  if (!S_ISDIR(st.st_mode)) return fail(err, errlen, "%s: not a directory", dir);
+  if (stat(dir, &st) != 0) return error_fail(err, errlen, "%s: %s", dir, strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return error_fail(err, errlen, "%s: not a directory", dir);
   n[0] = n[1] = 0;
   for (int i = 0; i < FILES; i++) {
     if (open_file(dir, file_names[i], &f[i], err, errlen)) return -1;
     size_t *split = &n[i == FILES - 1];
     if (f[i].records > CIFAR_MAX_RECORDS - *split)
-      return fail(err, errlen, "%s: the %s split would hold more than %zu records", f[i].path,
+      return error_fail(err, errlen, "%s: the %s split would hold more than %zu records", f[i].path,
                   i == FILES - 1 ? "test" : "training", CIFAR_MAX_RECORDS);
     *split += f[i].records;
   }
@@ -133,7 +124,7 @@ int cifar10_load_dir(const char *dir, Dataset *out, char *err, size_t errlen) {
   storage = malloc(total * CIFAR_RECORD_BYTES + 1);
   buf = malloc((size_t)CHUNK_RECORDS * CIFAR_RECORD_BYTES);
   if (!storage || !buf) {
-    fail(err, errlen, "%s: out of memory (%.0f MB)", dir,
+    error_fail(err, errlen, "%s: out of memory (%.0f MB)", dir,
          (double)total * CIFAR_RECORD_BYTES / 1048576.0);
     goto done;
   }

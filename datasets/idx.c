@@ -7,12 +7,12 @@
  * second thread while the other three files are decoded.
  */
 #define ZLIB_CONST
+#include "engine/error.h"
 #include "datasets/idx.h"
 
 #include <errno.h>
 #include <limits.h>
 #include <pthread.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,15 +23,6 @@
 #include "datasets/split.h"
 
 enum { STREAM_RUNNING, STREAM_ENDED, STREAM_CUT }; /* IdxFile.z_state */
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen,
-                                                       const char *fmt, ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
 
 static uint32_t be32(const uint8_t *p) {
   return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
@@ -60,13 +51,13 @@ static int stream_read(IdxFile *f, uint8_t *dst, size_t n, size_t *got, char *er
       else if (z->avail_in >= 2 && z->next_in[0] == 0x1f && z->next_in[1] == 0x8b)
         inflateReset(z); /* another gzip member follows */
       else
-        return fail(err, errlen,
+        return error_fail(err, errlen,
                     "%s: trailing garbage after the gzip stream at compressed byte %zu of %zu",
                     f->path, at_in, f->map_len);
     } else if (rc == Z_BUF_ERROR) { /* all input consumed, stream unfinished */
       f->z_state = STREAM_CUT;
     } else if (rc != Z_OK) {
-      return fail(err, errlen, "%s: gzip: %s at byte %zu (compressed byte %zu)", f->path,
+      return error_fail(err, errlen, "%s: gzip: %s at byte %zu (compressed byte %zu)", f->path,
                   z->msg ? z->msg : zError(rc), f->pos + (n - z->avail_out), at_in);
     }
   }
@@ -83,8 +74,8 @@ static int read_exact(IdxFile *f, uint8_t *dst, size_t n, size_t total, char *er
   if (stream_read(f, dst, n, &got, err, errlen)) return -1;
   if (got == n) return 0;
   if (f->pos == 0 && f->z_state != STREAM_CUT)
-    return fail(err, errlen, "%s: empty file", f->path);
-  return fail(err, errlen, "%s: truncated at byte %zu of %zu%s", f->path, f->pos, total,
+    return error_fail(err, errlen, "%s: empty file", f->path);
+  return error_fail(err, errlen, "%s: truncated at byte %zu of %zu%s", f->path, f->pos, total,
               f->z_state == STREAM_CUT ? " (gzip stream cut off)" : "");
 }
 
@@ -93,22 +84,22 @@ static int read_header(IdxFile *f, unsigned ndims, char *err, size_t errlen) {
   size_t hdr = 4 + 4 * (size_t)ndims;
   if (read_exact(f, h, 4, hdr, err, errlen)) return -1;
   if (h[0] || h[1])
-    return fail(err, errlen,
+    return error_fail(err, errlen,
                 "%s: bad magic 0x%08x at byte 0 (an IDX file starts with two zero bytes)",
                 f->path, (unsigned)be32(h));
   if (h[2] != 0x08)
-    return fail(err, errlen,
+    return error_fail(err, errlen,
                 "%s: byte 2: data type 0x%02x is not supported (expected 0x08, unsigned byte)",
                 f->path, h[2]);
   if (h[3] != ndims)
-    return fail(err, errlen, "%s: byte 3: %u dimensions, expected %u", f->path, h[3], ndims);
+    return error_fail(err, errlen, "%s: byte 3: %u dimensions, expected %u", f->path, h[3], ndims);
   if (read_exact(f, h + 4, hdr - 4, hdr, err, errlen)) return -1;
   f->size = 1;
   for (unsigned k = 0; k < ndims; k++) {
     uint32_t d = be32(h + 4 + 4 * k);
-    if (d == 0) return fail(err, errlen, "%s: byte %u: dimension %u is 0", f->path, 4 + 4 * k, k);
+    if (d == 0) return error_fail(err, errlen, "%s: byte %u: dimension %u is 0", f->path, 4 + 4 * k, k);
     if (d > IDX_MAX_BYTES / f->size)
-      return fail(err, errlen, "%s: byte %u: dimensions multiply to more than %zu bytes", f->path,
+      return error_fail(err, errlen, "%s: byte %u: dimensions multiply to more than %zu bytes", f->path,
                   4 + 4 * k, IDX_MAX_BYTES);
     f->dims[k] = d;
     f->size *= d;
@@ -138,7 +129,7 @@ static int setup_stream(IdxFile *f, char *err, size_t errlen) {
   z_stream *z = calloc(1, sizeof *z);
   if (!z || inflateInit2(z, 16 + MAX_WBITS) != Z_OK) {
     free(z);
-    return fail(err, errlen, "%s: out of memory", f->path);
+    return error_fail(err, errlen, "%s: out of memory", f->path);
   }
   z->next_in = f->map;
   z->avail_in = (uInt)f->map_len;
@@ -150,7 +141,7 @@ int idx_open(IdxFile *f, const char *path, unsigned ndims, char *err, size_t err
   memset(f, 0, sizeof *f);
   f->path = path;
   if (ndims < 1 || ndims > IDX_MAX_DIMS)
-    return fail(err, errlen, "%s: cannot read %u-dimensional IDX data", path, ndims);
+    return error_fail(err, errlen, "%s: cannot read %u-dimensional IDX data", path, ndims);
   if (load_file(f, err, errlen) == 0 && read_header(f, ndims, err, errlen) == 0) return 0;
   idx_close(f);
   return -1;
@@ -161,11 +152,11 @@ int idx_open_mem(IdxFile *f, const char *name, const uint8_t *data, size_t len, 
   memset(f, 0, sizeof *f);
   f->path = name;
   if (ndims < 1 || ndims > IDX_MAX_DIMS)
-    return fail(err, errlen, "%s: cannot read %u-dimensional IDX data", name, ndims);
+    return error_fail(err, errlen, "%s: cannot read %u-dimensional IDX data", name, ndims);
   f->map = len ? data : NULL;
   f->map_len = len;
   if (len > IDX_MAX_BYTES + 4 * (1 + IDX_MAX_DIMS))
-    fail(err, errlen, "%s: too large for an IDX file", name);
+    error_fail(err, errlen, "%s: too large for an IDX file", name);
   else if (setup_stream(f, err, errlen) == 0 && read_header(f, ndims, err, errlen) == 0)
     return 0;
   idx_close(f);
@@ -179,9 +170,9 @@ int idx_open_mem(IdxFile *f, const char *name, const uint8_t *data, size_t len, 
 int idx_check_size(const IdxFile *f, char *err, size_t errlen) {
   size_t end = f->pos + f->size;
   if (!f->z && f->size > f->map_len - f->pos)
-    return fail(err, errlen, "%s: truncated at byte %zu of %zu", f->path, f->map_len, end);
+    return error_fail(err, errlen, "%s: truncated at byte %zu of %zu", f->path, f->map_len, end);
   if (f->z && f->size / GZIP_MAX_RATIO > f->map_len)
-    return fail(err, errlen,
+    return error_fail(err, errlen,
                 "%s: truncated: %zu compressed bytes cannot hold the %zu bytes the header announces",
                 f->path, f->map_len, end);
   return 0;
@@ -193,11 +184,11 @@ int idx_read(IdxFile *f, uint8_t *dst, char *err, size_t errlen) {
   if (read_exact(f, dst, f->size, end, err, errlen)) return -1;
   if (stream_read(f, &extra, 1, &got, err, errlen)) return -1;
   if (got)
-    return fail(err, errlen,
+    return error_fail(err, errlen,
                 "%s: trailing garbage after byte %zu, where the header says the data ends",
                 f->path, end);
   if (f->z_state == STREAM_CUT)
-    return fail(err, errlen,
+    return error_fail(err, errlen,
                 "%s: gzip stream cut off at compressed byte %zu (data complete, checksum missing)",
                 f->path, f->map_len);
   return 0;
@@ -252,10 +243,10 @@ int idx_dir_available(const char *dir) {
 static int check_shapes(IdxFile f[NFILES], char *err, size_t errlen) {
   for (int x = TRAIN_X; x <= TEST_X; x += 2)
     if (f[x + 1].dims[0] != f[x].dims[0])
-      return fail(err, errlen, "%s: %u labels but %s has %u images", f[x + 1].path,
+      return error_fail(err, errlen, "%s: %u labels but %s has %u images", f[x + 1].path,
                   (unsigned)f[x + 1].dims[0], f[x].path, (unsigned)f[x].dims[0]);
   if (f[TEST_X].dims[1] != f[TRAIN_X].dims[1] || f[TEST_X].dims[2] != f[TRAIN_X].dims[2])
-    return fail(err, errlen, "%s: images are %ux%u but %s has %ux%u", f[TEST_X].path,
+    return error_fail(err, errlen, "%s: images are %ux%u but %s has %ux%u", f[TEST_X].path,
                 (unsigned)f[TEST_X].dims[1], (unsigned)f[TEST_X].dims[2], f[TRAIN_X].path,
                 (unsigned)f[TRAIN_X].dims[1], (unsigned)f[TRAIN_X].dims[2]);
   return 0;
@@ -283,7 +274,7 @@ static int read_all(IdxFile f[NFILES], uint8_t *dst[NFILES], char *err, size_t e
   int rc = 0;
   for (int i = TRAIN_Y; i < NFILES && rc == 0; i++) rc = idx_read(&f[i], dst[i], err, errlen);
   if (threaded) pthread_join(thread, NULL);
-  if (job.rc) return fail(err, errlen, "%s", job.err);
+  if (job.rc) return error_fail(err, errlen, "%s", job.err);
   return rc;
 }
 
@@ -299,7 +290,7 @@ static int count_classes(IdxFile f[NFILES], uint8_t *dst[NFILES], size_t *classe
   for (unsigned c = 0; c < SPLIT_MAX_CLASSES; c++)
     if (counts[c]) distinct++, top = c;
   if (distinct < 2)
-    return fail(err, errlen, "%s: every record of it and of %s has label %zu; at least two "
+    return error_fail(err, errlen, "%s: every record of it and of %s has label %zu; at least two "
                 "classes are needed", f[TRAIN_Y].path, f[TEST_Y].path, top);
   unsigned lo, hi;
   if (split_classes_gap(counts, &lo, &hi)) {
@@ -308,7 +299,7 @@ static int count_classes(IdxFile f[NFILES], uint8_t *dst[NFILES], size_t *classe
     for (int y = TRAIN_Y; y < NFILES; y += 2)
       for (size_t i = 0; i < f[y].size; i++)
         if (dst[y][i] == hi + 1)
-          return fail(err, errlen,
+          return error_fail(err, errlen,
                       "%s: record %zu (byte %zu) has label %u, but no record of %s or %s has "
                       "label %s: classes must be 0..N-1 with none empty",
                       f[y].path, i, f[y].pos - f[y].size + i, hi + 1, f[TRAIN_Y].path,
@@ -323,11 +314,11 @@ int idx_load_dir(const char *dir, Dataset *out, char *err, size_t errlen) {
   IdxFile f[NFILES];
   memset(f, 0, sizeof f);
   struct stat st;
-  if (stat(dir, &st) != 0) return fail(err, errlen, "%s: %s", dir, strerror(errno));
-  if (!S_ISDIR(st.st_mode)) return fail(err, errlen, "%s: not a directory", dir);
+  if (stat(dir, &st) != 0) return error_fail(err, errlen, "%s: %s", dir, strerror(errno));
+  if (!S_ISDIR(st.st_mode)) return error_fail(err, errlen, "%s: not a directory", dir);
   for (int i = 0; i < NFILES; i++)
     if (find_file(dir, file_names[i], paths[i], sizeof paths[i]) < 0)
-      return fail(err, errlen, "%s: missing %s (or %s.gz)", dir, file_names[i], file_names[i]);
+      return error_fail(err, errlen, "%s: missing %s (or %s.gz)", dir, file_names[i], file_names[i]);
 
   int rc = -1;
   uint8_t *storage = NULL, *dst[NFILES];
@@ -339,7 +330,7 @@ int idx_load_dir(const char *dir, Dataset *out, char *err, size_t errlen) {
   size_t total = 0;
   for (int i = 0; i < NFILES; i++) total += f[i].size;
   if (!(storage = malloc(total))) {
-    fail(err, errlen, "%s: out of memory (%zu bytes)", dir, total);
+    error_fail(err, errlen, "%s: out of memory (%zu bytes)", dir, total);
     goto done;
   }
   for (int i = 0; i < NFILES; i++) dst[i] = i ? dst[i - 1] + f[i - 1].size : storage;

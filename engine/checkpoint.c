@@ -9,7 +9,6 @@
 #include "engine/checkpoint.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,15 +38,6 @@ static uint32_t model_version(const Model *m) {
 
 /* Whether a checkpoint of this version has section s. */
 static int section_present(int s, uint32_t version) { return s != SEC_REAL || version >= 3; }
-
-__attribute__((format(printf, 3, 4))) static int fail(char *err, size_t errlen, const char *fmt,
-                                                       ...) {
-  va_list ap;
-  va_start(ap, fmt);
-  vsnprintf(err, errlen, fmt, ap);
-  va_end(ap);
-  return -1;
-}
 
 /* ---- little-endian encoding ---- */
 
@@ -340,7 +330,7 @@ int checkpoint_write(Trainer *t, const CkptExtra *extra, CkptSink sink, void *ct
   if (!extra) extra = &none;
   uint64_t sec_len[SEC_COUNT + 1] = {0};
   Writer *w = calloc(1, sizeof *w);
-  if (!w) return fail(err, errlen, "out of memory writing a checkpoint");
+  if (!w) return error_fail(err, errlen, "out of memory writing a checkpoint");
   TrainerState st;
   trainer_state(t, &st);
   uint32_t data_fp = checkpoint_data_fingerprint(st.train, st.test);
@@ -360,7 +350,7 @@ int checkpoint_write(Trainer *t, const CkptExtra *extra, CkptSink sink, void *ct
   le32(crc, (uint32_t)w->crc);
   int failed = w->failed || sink(ctx, crc, 4);
   free(w);
-  return failed ? fail(err, errlen, "writing the checkpoint failed") : 0;
+  return failed ? error_fail(err, errlen, "writing the checkpoint failed") : 0;
 }
 
 /* ---- reader ---- */
@@ -375,7 +365,7 @@ typedef struct {
 } Reader;
 
 static int corrupt(Reader *r, const char *what) {
-  if (!r->bad) fail(r->err, r->errlen, "corrupt: section %s: %s", r->sec, what);
+  if (!r->bad) error_fail(r->err, r->errlen, "corrupt: section %s: %s", r->sec, what);
   r->bad = 1;
   return -1;
 }
@@ -535,7 +525,7 @@ static void check_same_model(Reader *r, const Model *m, const CkptInfo *in) {
   if (m->has_real_first != in->real_first || m->has_real_last != in->real_last)
     snprintf(real, sizeof real, ", %s, %s", error_setting("real-first").text,
              error_setting("real-last").text);
-  fail(r->err, r->errlen, "the checkpoint's model is %s; this run's %s%s and %s make %s", have,
+  error_fail(r->err, r->errlen, "the checkpoint's model is %s; this run's %s%s and %s make %s", have,
        error_setting("model").text, real, error_setting("data").text, want);
   r->bad = 1;
 }
@@ -731,7 +721,7 @@ static void read_optm(Reader *r, const Target *g) {
     }
   Optimizer *o = g->t ? trainer_optimizer(g->t) : NULL;
   if (o && optim_config(o)->kind != c->kind) {
-    fail(r->err, r->errlen, "the checkpoint's optimizer is %s; this run's %s is %s", ops->name,
+    error_fail(r->err, r->errlen, "the checkpoint's optimizer is %s; this run's %s is %s", ops->name,
          error_setting("opt").text, optim_ops(optim_config(o)->kind)->name);
     r->bad = 1;
     return;
@@ -803,31 +793,31 @@ static void read_tele(Reader *r, const Target *g) {
 /* The header, the length and the checksum: 0, or -1 with a message. */
 static int check_envelope(const uint8_t *buf, size_t len, CkptInfo *in, char *err, size_t errlen) {
   const size_t magic_len = strlen(CKPT_MAGIC);
-  if (len == 0) return fail(err, errlen, "empty file (0 bytes; truncated?)");
+  if (len == 0) return error_fail(err, errlen, "empty file (0 bytes; truncated?)");
   if (memcmp(buf, CKPT_MAGIC, len < magic_len ? len : magic_len) != 0)
-    return fail(err, errlen, "not a flipscope checkpoint (bad magic; expected \"%s\")", CKPT_MAGIC);
+    return error_fail(err, errlen, "not a flipscope checkpoint (bad magic; expected \"%s\")", CKPT_MAGIC);
   if (len < CKPT_HEADER_BYTES)
-    return fail(err, errlen, "truncated: %zu bytes, shorter than the %d-byte header", len,
+    return error_fail(err, errlen, "truncated: %zu bytes, shorter than the %d-byte header", len,
                 CKPT_HEADER_BYTES);
   in->version = rd32(buf + 8);
   if (in->version < CKPT_VERSION_OLDEST || in->version > CKPT_VERSION)
-    return fail(err, errlen, "checkpoint format version %u; this flipscope reads versions %d to %d",
+    return error_fail(err, errlen, "checkpoint format version %u; this flipscope reads versions %d to %d",
                 (unsigned)in->version, CKPT_VERSION_OLDEST, CKPT_VERSION);
   if (rd32(buf + 12) != CKPT_HEADER_BYTES)
-    return fail(err, errlen, "corrupt: header size %u, expected %d", (unsigned)rd32(buf + 12),
+    return error_fail(err, errlen, "corrupt: header size %u, expected %d", (unsigned)rd32(buf + 12),
                 CKPT_HEADER_BYTES);
   in->bytes = rd64(buf + 16);
   if (in->bytes > len)
-    return fail(err, errlen, "truncated: %zu of %llu bytes", len, (unsigned long long)in->bytes);
+    return error_fail(err, errlen, "truncated: %zu of %llu bytes", len, (unsigned long long)in->bytes);
   if (in->bytes < len)
-    return fail(err, errlen, "corrupt: %zu bytes after the checkpoint's end at byte %llu",
+    return error_fail(err, errlen, "corrupt: %zu bytes after the checkpoint's end at byte %llu",
                 len - (size_t)in->bytes, (unsigned long long)in->bytes);
   if (len < CKPT_HEADER_BYTES + 4)
-    return fail(err, errlen, "truncated: %zu bytes, no room for the checksum", len);
+    return error_fail(err, errlen, "truncated: %zu bytes, no room for the checksum", len);
   uint32_t stored = rd32(buf + len - 4);
   uint32_t actual = (uint32_t)crc32_z(crc32(0L, Z_NULL, 0), buf, len - 4);
   if (stored != actual)
-    return fail(err, errlen, "checksum mismatch (stored %08x, computed %08x): the file is corrupt",
+    return error_fail(err, errlen, "checksum mismatch (stored %08x, computed %08x): the file is corrupt",
                 (unsigned)stored, (unsigned)actual);
   return 0;
 }
@@ -881,16 +871,16 @@ static int check_run(const CkptInfo *in, const Target *g, char *err, size_t errl
   TrainerState st;
   trainer_state(g->t, &st);
   if (in->n_train != st.train->n)
-    return fail(err, errlen,
+    return error_fail(err, errlen,
                 "the checkpoint was trained on %llu samples, this data's training split has %zu "
                 "(another data set, %s or %s?)",
                 (unsigned long long)in->n_train, st.train->n, error_setting("train-frac").text,
                 error_setting("val-frac").text);
   if (in->batch != st.cfg->batch)
-    return fail(err, errlen, "the checkpoint was trained with %s %llu, not %zu",
+    return error_fail(err, errlen, "the checkpoint was trained with %s %llu, not %zu",
                 error_setting("batch").text, (unsigned long long)in->batch, st.cfg->batch);
   if (g->check_data && in->data_fingerprint != g->data_fp)
-    return fail(err, errlen, "saved with different data (fingerprint %08x, this data %08x)",
+    return error_fail(err, errlen, "saved with different data (fingerprint %08x, this data %08x)",
                 (unsigned)in->data_fingerprint, (unsigned)g->data_fp);
   return 0;
 }

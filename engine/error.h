@@ -41,4 +41,9 @@ void error_set_spelling(ErrorSpelling spell);
  *   snprintf(err, errlen, "%s: ...", error_setting("batch").text); */
 ErrorSetting error_setting(const char *name);
 
+/* Writes the message (printf-style) into err and returns -1 (ERR_RUNTIME):
+ *   return error_fail(err, errlen, "%s: truncated", path); */
+__attribute__((format(printf, 3, 4))) int error_fail(char *err, size_t errlen, const char *fmt,
+                                                     ...);
+
 #endif
