@@ -87,7 +87,7 @@ static int check_layers(const ModelSpec *spec, char *err, size_t errlen) {
     else if (s->shortcut && (s->stride > 1 || s->padding == CONV_VALID || s->pool))
       why = "a real shortcut (r) needs stride 1, 'same' padding and no pooling, so its output "
             "has its input's shape";
-    else if (s->shortcut && i == 0 && !spec->real_first)
+    else if (s->shortcut && i == 0)
       why = "a real shortcut (r) needs a layer below whose real output it adds; the first layer "
             "reads the data";
     if (!why) continue;

@@ -313,6 +313,7 @@ done
 for v in cnn:c8k17v cnn:c8-p-c8-p-c8-p-c8-p-c8-p cnn:c8-c16r cnn:c8r cnn:c8s2r; do
   add "cnn --model too big for the image" 2 "--model" "${RUN[@]}" --model "$v"
 done
+add "cnn --model: a shortcut on a real first layer" 2 "--model" "${RUN[@]}" --model cnn:c1r-f10 --real-first
 add "cnn --model on flat data" 2 "--model cnn:.*flat" "${XOR[@]}" --model cnn:c8
 add "cnn --model --summary on flat data" 2 "flat" --data xor --model cnn:c8 --summary
 for v in tanh '' HARDTANH 'approxsign ' ste; do add "bad --ste" 2 "--ste" "${RUN[@]}" --ste "$v"; done

@@ -265,6 +265,11 @@ Test(cnn, shapes_that_do_not_fit_the_image_are_refused_naming_the_layer) {
   }
   ModelSpec spec;
   Model m;
+  /* The first layer reads the data, real first layer or not: nothing to add. */
+  cr_assert_eq(model_text_parse("cnn:c1r-f10", &spec, err, sizeof err), 0);
+  spec.real_first = 1;
+  cr_assert_eq(model_create(&m, &spec, &input, CLASSES, B, 1, err, sizeof err), ERR_USAGE);
+  cr_assert(strstr(err, "layer 1 (c1r): a real shortcut (r) needs a layer below"), "%s", err);
   cr_assert_eq(model_text_parse("cnn:c4", &spec, err, sizeof err), 0);
   cr_assert_eq(model_create(&m, &spec, &(ModelInput){.dim = 2}, 2, B, 1, err, sizeof err),
                ERR_USAGE);
