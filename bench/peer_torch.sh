@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The PyTorch peer of W1 (bench/peer_torch.py, Debian's python3-torch, which
+# The PyTorch peer of W1 (bench/peer_torch.py on its default mlp:1024x1024 and
+# CEMA; Debian's python3-torch, which
 # `scripts/deps.sh --bench` installs): the same network and optimizer, tuned
 # fairly. PyTorch's default set-up runs its own threads and OpenBLAS's on the
 # same cores, and Debian's OpenBLAS picks slow kernels on recent Xeons unless
@@ -34,7 +35,7 @@ for run in $(seq "${PEER_RUNS:-2}"); do
   for c in "${configs[@]}"; do
     IFS='|' read -r envs threads <<<"$c"
     name="${envs:-default environment}, ${threads:-default} torch threads"
-    out=$(timeout "$limit" env $envs "$py" bench/peer_torch.py "$steps" $threads 2>/dev/null || true)
+    out=$(timeout "$limit" env $envs "$py" bench/peer_torch.py --steps "$steps" ${threads:+--threads "$threads"} 2>/dev/null || true)
     s=$(field "$out" samples_per_s)
     if [ -z "$s" ]; then
       printf '%-28s %10s            (%s: over %s s, stopped)\n' "W1 PyTorch peer" "-" "$name" "$limit" >&2
