@@ -19,6 +19,7 @@ for b in "$BUILD"/bench/bench_*; do
   esac
 done
 bash bench/peer_torch.sh "$bin"
+bash bench/cnn.sh "$bin"
 bash bench/telemetry.sh "$bin"
 bash bench/trace.sh "$bin"
 bash bench/tui.sh "$bin"

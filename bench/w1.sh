@@ -10,22 +10,12 @@
 set -euo pipefail
 bin=${1:-build/flipscope}
 w1="--headless --data fashion --model mlp:1024x1024 --batch 100 --threads 2"
-if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ]; then
-  echo "w1: dataset-fashion-mnist not installed; skipping W1 benchmarks" >&2
-  exit 0
-fi
-
-field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"; }
-# The largest and the median of the numbers given.
-best() { printf '%s\n' "$@" | sort -g | tail -n 1; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+source "$(dirname "$0")/w1_common.sh"
+w1_need w1 "W1 benchmarks"
 json_list() { echo "$*" | tr ' ' ','; }
 steps=${W1_STEPS:-600} epochs=${W1_EPOCHS:-3}
 
-# bf16 where this CPU runs it (AMX-BF16), else fp32 only.
-precisions="fp32"
-"$bin" --headless --data spiral --steps 1 --precision bf16 >/dev/null 2>&1 && precisions="fp32 bf16"
+precisions=$(precisions_of "$bin")
 default=${precisions##* }
 
 # Throughput: one-epoch runs (600 steps, W1_STEPS), fp32 and bf16 in turn so that the

@@ -1,6 +1,6 @@
-# w1_common.sh — sourced by the benchmarks that time W1 runs against each
-# other (telemetry.sh, trace.sh): the data set check, and reading
-# flipscope's JSON summary.
+# w1_common.sh — sourced by the benchmarks that time runs against each other
+# (w1.sh, telemetry.sh, trace.sh, cnn.sh): the data set check, reading
+# flipscope's JSON summary, and the best and median of repeated runs.
 
 # w1_need NAME WHAT: ends the script (exit 0) with a note when Fashion-MNIST is missing.
 w1_need() {
@@ -14,6 +14,20 @@ w1_need() {
 field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"; }
 # max A B: the larger number.
 max() { awk "BEGIN{print ($1 > $2) ? $1 : $2}"; }
+# best N...: the largest of the numbers given; median N...: their median.
+best() { printf '%s\n' "$@" | sort -g | tail -n 1; }
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+# precisions_of BIN: "fp32 bf16" where this CPU runs bf16 (AMX-BF16), else "fp32";
+# the last is flipscope's default.
+precisions_of() {
+  if "$1" --headless --data spiral --steps 1 --precision bf16 >/dev/null 2>&1; then
+    echo "fp32 bf16"
+  else
+    echo fp32
+  fi
+}
+# ratio A B: A / B to two decimals.
+ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
 
 # The W1 workload of STEPS steps ($1) as flags, in $w1; a temporary directory
 # (removed on exit) and, in $logs, the flags that write both logs into it.
