@@ -13,9 +13,11 @@
 #   flipscope's OpenBLAS found), flipscope Adam, PyTorch Adam (the set-up that
 #   was faster for CEMA so far).
 # The peer's figure is its faster set-up's. Ratios are flipscope / PyTorch,
-# best over best and median over median. Before timing, one step of each checks
-# that both build the same binary layers (inputs and outputs per layer, from
-# flipscope's telemetry header); a mismatch ends the script with status 1.
+# best over best and median over median. Before timing it checks that both
+# build the same network: the same binary layers (inputs and outputs of each),
+# and the peer, given the weights of a 10-step fp32 flipscope run's checkpoint,
+# classifies the test split as flipscope did (within 0.1 point); if not, the
+# script ends with status 1.
 # A human table goes to stderr, one JSON object per benchmark to stdout.
 set -euo pipefail
 bin=${1:-build/flipscope}
@@ -29,6 +31,7 @@ fi
 spec=${CNN_SPEC:-cnn:c32-c32-p-c64-c64-p-f256}
 steps=${CNN_STEPS:-100} rounds=${CNN_RUNS:-3}
 [ "$steps" -gt 10 ] || { echo "cnn: CNN_STEPS must be above 10 (the peer's warm-up)" >&2; exit 2; }
+[ "$rounds" -ge 1 ] || { echo "cnn: CNN_RUNS must be at least 1" >&2; exit 2; }
 model="--model $spec --real-first --real-last"
 run="--headless --data fashion $model --batch 100 --threads 2 --steps $steps"
 # The peer trains as many steps (so test accuracies compare) and times the last steps - 10.
@@ -38,9 +41,11 @@ default=${precisions##* }
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
-# The binary layers' "in,out" pairs, one per line: flipscope's from its
-# telemetry header, the peer's from its summary.
-"$bin" --headless --data fashion $model --steps 1 --threads 2 --log-jsonl "$tmp/log.jsonl" >/dev/null 2>&1
+# The same network: the binary layers' "in,out" pairs, one per line (flipscope's
+# from its telemetry header, the peer's from its summary), and the test accuracy
+# of a 10-step fp32 run's checkpoint in the peer against flipscope's own.
+o=$("$bin" --headless --data fashion $model --steps 10 --threads 2 --precision fp32 \
+    --log-jsonl "$tmp/log.jsonl" --save "$tmp/run.ckpt" 2>/dev/null)
 mine=$(head -n 1 "$tmp/log.jsonl" | grep -o '"in":[0-9]*,"out":[0-9]*' | sed 's/"in":\([0-9]*\),"out":/\1,/')
 theirs=$("$py" bench/peer_torch.py $model --steps 1 --warmup 0 |
          sed -n 's/.*"binary_layers":\[\[\([^a-z]*\)\]\].*/\1/p' | sed 's/\],\[/\n/g')
@@ -49,6 +54,16 @@ if [ -z "$mine" ] || [ "$mine" != "$theirs" ]; then
        "flipscope $(echo $mine), PyTorch $(echo $theirs)" >&2
   exit 1
 fi
+acc_mine=$(field "$o" test_acc)
+acc_theirs=$(field "$("$py" bench/peer_torch.py $model --eval-checkpoint "$tmp/run.ckpt")" test_acc)
+# Rounding may differ where a sum lands next to 0: 10 of the 10,000 test images at most.
+if [ -z "$acc_theirs" ] || awk "BEGIN{d = $acc_mine - $acc_theirs; exit !(d > 0.001 || d < -0.001)}"; then
+  echo "cnn: the PyTorch peer with flipscope's weights gives test accuracy ${acc_theirs:-none}," \
+       "flipscope $acc_mine: not the same network" >&2
+  exit 1
+fi
+printf '%-28s %10s            (binary layers %s; test acc of the same weights %s / %s)\n' \
+  "CNN same network in PyTorch" yes "$(echo $mine)" "$acc_mine" "$acc_theirs" >&2
 
 declare -A sps rss acc                     # per run kind: lists of figures
 need() { # OUTPUT WHAT: ends the script when a run gave no summary

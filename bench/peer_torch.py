@@ -14,13 +14,18 @@ from Debian's dataset-fashion-mnist, scaled to [-1, 1]; batches in a random orde
 
     /usr/bin/python3 bench/peer_torch.py [--model TEXT] [--real-first] [--real-last]
         [--opt cema|adam] [--steps N] [--warmup W] [--threads T] [--test]
+    /usr/bin/python3 bench/peer_torch.py --model TEXT [--real-first] [--real-last]
+        --eval-checkpoint FILE
 
 Prints one JSON line: samples per second over N training steps (default 300) after W
 warm-up steps (default 20), the thread set-up (--threads calls torch.set_num_threads;
 OPENBLAS_NUM_THREADS is read from the environment, as PyTorch's BLAS reads it), the
 loss of the first and the last step, the binary layers' (inputs, outputs) and the
 parameter counts, with --test the accuracy on the test split (batch-norm running
-statistics, after the timed steps), and the process's peak resident memory.
+statistics, after the timed steps), and the process's peak resident memory. With
+--eval-checkpoint it trains nothing and prints the test accuracy of the weights and
+batch-norm statistics of a flipscope checkpoint of the same model (peer_torch_ckpt.py),
+which flipscope's own test accuracy of that run must equal: the same forward pass.
 """
 import argparse
 import gzip
@@ -33,6 +38,7 @@ import time
 import numpy as np
 import torch
 
+from peer_torch_ckpt import CheckpointError, load_checkpoint
 from peer_torch_net import BinaryNet, SpecError
 
 DATA = "/usr/share/datasets/fashion-mnist"
@@ -114,6 +120,18 @@ def train(model, binary_opt, real_opt, x_all, labels, steps, warmup):
     return time.perf_counter() - start, first, loss.item()
 
 
+def evaluate_checkpoint(a, model, image):
+    """Prints the test accuracy of the network with a checkpoint's weights."""
+    try:
+        load_checkpoint(a.eval_checkpoint, model, a.real_first, a.real_last)
+    except (OSError, CheckpointError) as e:
+        print(f"peer_torch.py: --eval-checkpoint {a.eval_checkpoint}: {e}", file=sys.stderr)
+        sys.exit(1)
+    acc = test_accuracy(model, *split("t10k", image))
+    print(json.dumps({"model": a.model, "checkpoint": a.eval_checkpoint,
+                      "test_acc": round(acc, 4)}, separators=(",", ":")))
+
+
 def arguments():
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("--model", default="mlp:1024x1024")
@@ -125,6 +143,8 @@ def arguments():
     p.add_argument("--warmup", type=int, default=20)
     p.add_argument("--threads", type=int, help="torch.set_num_threads (default: PyTorch's own)")
     p.add_argument("--test", action="store_true", help="also report the test accuracy")
+    p.add_argument("--eval-checkpoint", metavar="FILE",
+                   help="no training: the test accuracy of a flipscope checkpoint's weights")
     a = p.parse_args()
     if a.steps < 1 or a.warmup < 0 or (a.threads is not None and a.threads < 1):
         p.error("--steps and --threads must be at least 1, --warmup at least 0")
@@ -142,6 +162,9 @@ def main():
     except SpecError as e:
         print(f"peer_torch.py: --model {a.model}: {e}", file=sys.stderr)
         sys.exit(2)
+    if a.eval_checkpoint:
+        evaluate_checkpoint(a, model, image)
+        return
     x_all, labels = split("train", image)
     real = list(model.norms.parameters()) + model.real_weights
     real_opt = torch.optim.Adam(real, lr=a.real_lr)

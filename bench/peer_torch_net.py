@@ -148,6 +148,7 @@ class BinaryNet(torch.nn.Module):
                 taps, norm = layer["kernel"] ** 2 * layer["in"], torch.nn.BatchNorm2d(c)
                 shape = (c, layer["in"], layer["kernel"], layer["kernel"])
             else:
+                layer["image"] = (c, h, w) if h else None  # what it flattens, if an image
                 taps, c, h, w = flat, layer["units"], 0, 0
                 flat, norm, shape = c, torch.nn.BatchNorm1d(c), (c, taps)
             weight = torch.nn.Parameter(_real_init(shape, taps) if is_real else _binary_init(shape))
