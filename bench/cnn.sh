@@ -66,19 +66,20 @@ printf '%-28s %10s            (binary layers %s; test acc of the same weights %s
   "CNN same network in PyTorch" yes "$(echo $mine)" "$acc_mine" "$acc_theirs" >&2
 
 declare -A sps rss acc                     # per run kind: lists of figures
-need() { # OUTPUT WHAT: ends the script when a run gave no summary
-  [ -n "$(field "$1" samples_per_s)" ] && return
-  echo "cnn: $2 on $spec gave no summary" >&2
-  exit 1
+record() { # KIND OUTPUT WHAT: adds a run's figures to KIND's; ends the script if it gave none
+  if [ -z "$(field "$2" samples_per_s)" ]; then
+    echo "cnn: $3 on $spec gave no summary" >&2
+    exit 1
+  fi
+  sps[$1]="${sps[$1]:-} $(field "$2" samples_per_s)"
+  rss[$1]="${rss[$1]:-} $(field "$2" peak_rss_mb)"
+  acc[$1]="${acc[$1]:-} $(field "$2" test_acc)"
 }
 flipscope_run() { # KIND ARGS...: one flipscope run, its figures under KIND
   local kind=$1 o
   shift
   o=$("$bin" $run "$@" 2>/dev/null) || true
-  need "$o" "flipscope $kind"
-  sps[$kind]="${sps[$kind]:-} $(field "$o" samples_per_s)"
-  rss[$kind]="${rss[$kind]:-} $(field "$o" peak_rss_mb)"
-  acc[$kind]="${acc[$kind]:-} $(field "$o" test_acc)"
+  record "$kind" "$o" "flipscope $kind"
   printf '%-28s %10.0f samples/s  %7.1f MB  test acc %s  (%s)\n' "CNN flipscope $kind" \
     "$(field "$o" samples_per_s)" "$(field "$o" peak_rss_mb)" "$(field "$o" test_acc)" \
     "$(sed -n 's/.*"precision":"\([a-z0-9]*\)".*/\1/p' <<<"$o")" >&2
@@ -86,10 +87,7 @@ flipscope_run() { # KIND ARGS...: one flipscope run, its figures under KIND
 peer_run() { # OPT NAME ENV THREADS: one peer run in a set-up, its figures under peer.OPT.NAME
   local kind="peer.$1.$2" o
   o=$(env $3 "$py" $peer --opt "$1" ${4:+--threads "$4"} 2>/dev/null) || true
-  need "$o" "the PyTorch peer ($1, $2 set-up)"
-  sps[$kind]="${sps[$kind]:-} $(field "$o" samples_per_s)"
-  rss[$kind]="${rss[$kind]:-} $(field "$o" peak_rss_mb)"
-  acc[$kind]="${acc[$kind]:-} $(field "$o" test_acc)"
+  record "$kind" "$o" "the PyTorch peer ($1, $2 set-up)"
   printf '%-28s %10.0f samples/s  %7.1f MB  test acc %s  (%s, %s torch threads)\n' \
     "CNN PyTorch $1" "$(field "$o" samples_per_s)" "$(field "$o" peak_rss_mb)" \
     "$(field "$o" test_acc)" "${3:-default environment}" "$(field "$o" torch_threads)" >&2
@@ -132,8 +130,10 @@ for kind in "cema.$default" cema.fp32 "adam.$default"; do
     "$(best $theirs)" >&2
   echo "{\"bench\":\"cnn_pytorch_peer_$opt$([ "$precision" = "$default" ] || echo "_$precision")\",\"model\":\"$spec real-first real-last\",\"steps\":$steps,\"precision\":\"$precision\",\"samples_per_s\":$(best $mine),\"median\":$(median $mine),\"runs\":[$(list $mine)],\"test_acc\":[$(list ${acc[$kind]})],\"peer_samples_per_s\":$(best $theirs),\"peer_median\":$(median $theirs),\"peer_runs\":[$(list $theirs)],\"peer_test_acc\":[$(list ${acc[peer.$opt.$name]})],\"peer_config\":\"$(setup_text "$name")\",\"baseline\":\"PyTorch $torch_version, same network and optimizer, fastest set-up, same make bench\",\"ratio\":$r,\"ratio_median\":$rm}"
 done
-# Peak memory: the largest of each side's CEMA runs in the default precision.
-mine=$(best ${rss[cema.$default]}) theirs=$(best ${rss[peer.cema.default]} ${rss[peer.cema.tuned]})
-printf '%-28s %10.1f MB         (PyTorch %.1f MB, same spec and CEMA)\n' "CNN peak resident memory" \
-  "$mine" "$theirs" >&2
-echo "{\"bench\":\"cnn_peak_rss\",\"model\":\"$spec real-first real-last\",\"peak_rss_mb\":$mine,\"peer_peak_rss_mb\":$theirs,\"baseline\":\"PyTorch $torch_version, same network and CEMA\",\"ratio\":$(ratio "$theirs" "$mine")}"
+# Peak memory: the largest of flipscope's CEMA runs in the default precision and
+# of the peer's CEMA runs in its faster set-up.
+name=$(fastest_setup cema)
+mine=$(best ${rss[cema.$default]}) theirs=$(best ${rss[peer.cema.$name]})
+printf '%-28s %10.1f MB         (PyTorch %.1f MB, same spec and CEMA, %s)\n' \
+  "CNN peak resident memory" "$mine" "$theirs" "$(setup_text "$name")" >&2
+echo "{\"bench\":\"cnn_peak_rss\",\"model\":\"$spec real-first real-last\",\"peak_rss_mb\":$mine,\"peer_peak_rss_mb\":$theirs,\"peer_config\":\"$(setup_text "$name")\",\"baseline\":\"PyTorch $torch_version, same network and CEMA\",\"ratio\":$(ratio "$theirs" "$mine")}"

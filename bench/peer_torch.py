@@ -42,7 +42,7 @@ from peer_torch_ckpt import CheckpointError, load_checkpoint
 from peer_torch_net import BinaryNet, SpecError
 
 DATA = "/usr/share/datasets/fashion-mnist"
-BATCH, EVAL_BATCH, CLASSES = 100, 500, 10
+BATCH, CLASSES = 100, 10  # the test split is classified in batches of 100 too
 ALPHA, GAMMA, LR, INIT_SCALE = 1e-3, 0.1, 1e-3, 0.03
 
 
@@ -52,11 +52,16 @@ def idx(name, offset):
 
 
 def split(prefix, image):
-    """Images (n x C x H x W for a CNN, n x features otherwise) in [-1, 1], and labels."""
+    """Images as bytes (n x C x H x W for a CNN, n x features otherwise), and labels."""
     pixels = torch.from_numpy(idx(f"{prefix}-images-idx3-ubyte.gz", 16).copy())
     labels = torch.from_numpy(idx(f"{prefix}-labels-idx1-ubyte.gz", 8).astype(np.int64))
-    x = pixels.float() * (2.0 / 255.0) - 1.0
-    return x.reshape(len(labels), *image) if image else x.reshape(len(labels), -1), labels
+    return pixels.reshape(len(labels), *(image or (-1,))), labels
+
+
+def scaled(pixels):
+    """A batch of bytes 0..255 as floats in [-1, 1] (kept as bytes until then, as a
+    DataLoader keeps its data set)."""
+    return pixels.float() * (2.0 / 255.0) - 1.0
 
 
 class Cema:
@@ -93,8 +98,8 @@ class LatentAdam:
 def test_accuracy(model, x, y):
     model.eval()
     with torch.no_grad():
-        right = sum((model(x[i:i + EVAL_BATCH]).argmax(1) == y[i:i + EVAL_BATCH]).sum().item()
-                    for i in range(0, len(y), EVAL_BATCH))
+        right = sum((model(scaled(x[i:i + BATCH])).argmax(1) == y[i:i + BATCH]).sum().item()
+                    for i in range(0, len(y), BATCH))
     model.train()
     return right / len(y)
 
@@ -109,7 +114,7 @@ def train(model, binary_opt, real_opt, x_all, labels, steps, warmup):
             start = time.perf_counter()
         at = (step * BATCH) % len(labels)
         batch = order[at:at + BATCH]
-        loss = torch.nn.functional.cross_entropy(model(x_all[batch]), labels[batch])
+        loss = torch.nn.functional.cross_entropy(model(scaled(x_all[batch])), labels[batch])
         real_opt.zero_grad(set_to_none=True)
         for w in model.binary_weights:
             w.grad = None
