@@ -42,6 +42,12 @@ one_setup() {
     wait "$pid" 2>/dev/null
     rc=$?
     [ "$rc" -eq 0 ] && done=1
+    # A kill after the last step's save but before the exit leaves a finished
+    # checkpoint, which a resume of the same length refuses: the run has ended
+    # (the logs are compared below all the same).
+    if [ "$rc" -eq 2 ] && grep -q "the run is already at step 240 of 240" err.txt; then
+      done=1 rc=0
+    fi
     [ "$rc" -eq 0 ] || [ "$rc" -eq 137 ] || { echo "${setups[$k]}: exit $rc: $(cat err.txt)"; return 1; }
   done
   cmp -s s.csv k.csv || { echo "${setups[$k]}: the CSV differs after $n kills ($(wc -l <k.csv) lines, want $(wc -l <s.csv))"; return 1; }
