@@ -14,7 +14,8 @@
 /* The overlays and the too-small screen, as the screens a key can meet. */
 static const unsigned modes[] = {
     DASH_IN(OVL_NONE),    DASH_IN(OVL_HELP),  DASH_IN(OVL_PRESETS), DASH_IN(OVL_OPTS),
-    DASH_IN(OVL_CONFIRM), DASH_IN(OVL_INPUT), DASH_IN(OVL_INFO),    DASH_IN_TOO_SMALL,
+    DASH_IN(OVL_CONFIRM), DASH_IN(OVL_INPUT), DASH_IN(OVL_INFO),    DASH_IN(OVL_RUN),
+    DASH_IN(OVL_RUN_INPUT), DASH_IN_TOO_SMALL,
 };
 #define N_MODES (sizeof modes / sizeof *modes)
 
@@ -97,6 +98,7 @@ static const char *key_name(int code) {
   case DASH_KEY_BACKSPACE: case 127: case 8: return "Bksp";
   case DASH_KEY_ANY: return "any";
   case DASH_KEY_NUMBER: return "0-9";
+  case DASH_KEY_TEXT: return "text";
   case DASH_KEY_RESIZE: return NULL;
   default: one[0] = (char)code; return one;
   }
@@ -136,7 +138,7 @@ Test(keys, no_row_is_shadowed) {
       if (!(k->modes & modes[m])) continue;
       for (int j = 0; j < DASH_KEY_CODES && k->codes[j].code; j++) {
         int code = k->codes[j].code, arg;
-        if (code == DASH_KEY_ANY || code == DASH_KEY_NUMBER) continue;
+        if (code == DASH_KEY_ANY || code == DASH_KEY_NUMBER || code == DASH_KEY_TEXT) continue;
         cr_assert_eq(dash_key_find(modes[m], code, &arg), k, "%s of row '%s' runs another row in mode %#x",
                      key_name(code), k->keys, modes[m]);
         cr_assert_eq(arg, k->codes[j].arg);
@@ -191,6 +193,20 @@ Test(keys, look_up_keeps_what_each_key_did) {
       {DASH_IN(OVL_INPUT), DASH_KEY_ENTER, 1, DASH_ACT_INPUT_SET, 0},
       {DASH_IN(OVL_INPUT), 27, 1, DASH_ACT_CLOSE, 0},    {DASH_IN(OVL_INPUT), 'q', 0, 0, 0},
       {DASH_IN(OVL_INPUT), 'x', 0, 0, 0},                {DASH_IN(OVL_INPUT), 200, 0, 0, 0},
+      {DASH_IN_MAIN, 'm', 1, DASH_ACT_RUN_MENU, 0},
+      {DASH_IN(OVL_RUN), DASH_KEY_DOWN, 1, DASH_ACT_MENU_MOVE, 1},
+      {DASH_IN(OVL_RUN), DASH_KEY_LEFT, 1, DASH_ACT_RUN_CHANGE, -1},
+      {DASH_IN(OVL_RUN), '+', 1, DASH_ACT_RUN_CHANGE, 1},
+      {DASH_IN(OVL_RUN), 't', 1, DASH_ACT_RUN_TYPE, 0},
+      {DASH_IN(OVL_RUN), '\r', 1, DASH_ACT_RUN_ASK, 0},
+      {DASH_IN(OVL_RUN), 'm', 1, DASH_ACT_CLOSE, 0},     {DASH_IN(OVL_RUN), 'x', 0, 0, 0},
+      {DASH_IN(OVL_RUN), DASH_KEY_CLICK, 1, DASH_ACT_CLICK, 0},
+      {DASH_IN(OVL_RUN_INPUT), 'q', 1, DASH_ACT_INPUT_CHAR, 0},
+      {DASH_IN(OVL_RUN_INPUT), ':', 1, DASH_ACT_INPUT_CHAR, 0},
+      {DASH_IN(OVL_RUN_INPUT), 127, 1, DASH_ACT_INPUT_ERASE, 0},
+      {DASH_IN(OVL_RUN_INPUT), '\n', 1, DASH_ACT_RUN_TYPED, 0},
+      {DASH_IN(OVL_RUN_INPUT), 27, 1, DASH_ACT_RUN_BACK, 0},
+      {DASH_IN(OVL_RUN_INPUT), 200, 0, 0, 0},
   };
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     int arg = 0;
@@ -244,7 +260,7 @@ Test(keys, footer_hints_come_from_the_table) {
         ui.focus = variant & 2 ? PANE_FILTER : PANE_CURVES;
         ui.ghost[0] = &ghost;
         ui.n_ghosts = variant & 1;
-        for (Overlay o = OVL_NONE; o <= OVL_INFO; o++)
+        for (Overlay o = OVL_NONE; o <= OVL_RUN_INPUT; o++)
           if (DASH_IN(o) == modes[m]) ui.overlay = o;
         char *text = footer_text(s, &ui);
         int n = 0;

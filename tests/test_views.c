@@ -408,6 +408,39 @@ Test(views, presets_80x24) { check_screen("presets", 80, 24, OVL_PRESETS, NULL);
 Test(views, optimizers_80x24) { check_screen("optimizers", 80, 24, OVL_OPTS, tweak_opts); }
 Test(views, input_80x24) { check_screen("input", 80, 24, OVL_INPUT, tweak_input); }
 Test(views, confirm_80x24) { check_screen("confirm", 80, 24, OVL_CONFIRM, tweak_confirm); }
+/* The run menu on its model row, after a refused typed model. */
+static void tweak_run(DashSnapshot *s, DashUi *ui) {
+  (void)s;
+  static const char *const values[RUN_ROWS] = {"xor", "mlp:128x64 real-first", "1"};
+  static const char *const where[RUN_ROWS] = {"4 of 6", "1 of 3", ""};
+  for (int r = 0; r < RUN_ROWS; r++) {
+    snprintf(ui->run_value[r], sizeof ui->run_value[r], "%s", values[r]);
+    snprintf(ui->run_where[r], sizeof ui->run_where[r], "%s", where[r]);
+  }
+  ui->menu_sel = RUN_ROW_MODEL;
+  snprintf(ui->run_error, sizeof ui->run_error, "--model: 'mlp:12y' is not a list of widths");
+}
+Test(views, run_menu_80x24) { check_screen("run_menu", 80, 24, OVL_RUN, tweak_run); }
+static void tweak_run_input(DashSnapshot *s, DashUi *ui) {
+  tweak_run(s, ui);
+  ui->run_error[0] = 0;
+  snprintf(ui->input_label, sizeof ui->input_label, "model");
+  snprintf(ui->input, sizeof ui->input, "cnn:c16-p-f64");
+}
+Test(views, run_input_80x24) { check_screen("run_input", 80, 24, OVL_RUN_INPUT, tweak_run_input); }
+/* A click on a row of the run menu names that row; outside the rows none. */
+Test(views, run_menu_rows_take_clicks) {
+  DashUi ui;
+  memset(&ui, 0, sizeof ui);
+  ui.overlay = OVL_RUN;
+  int row_y = -1, x = 40;
+  for (int y = 0; y < 24 && row_y < 0; y++)
+    if (view_menu_entry_at(80, 24, &ui, x, y) == 0) row_y = y;
+  cr_assert_geq(row_y, 0, "no row of the run menu takes a click at x %d", x);
+  for (int r = 0; r < RUN_ROWS; r++) cr_assert_eq(view_menu_entry_at(80, 24, &ui, x, row_y + r), r);
+  cr_assert_eq(view_menu_entry_at(80, 24, &ui, x, row_y + RUN_ROWS), -1);
+  cr_assert_eq(view_menu_entry_at(80, 24, &ui, 0, row_y), -1);
+}
 Test(views, info_132x40) { check_screen("info", 132, 40, OVL_INFO, tweak_info); }
 Test(views, too_small_40x12) { check_screen("too_small", 40, 12, OVL_NONE, NULL); }
 Test(views, too_small_79x24) { check_screen("too_small", 79, 24, OVL_NONE, NULL); }

@@ -134,6 +134,7 @@ typedef struct {
   char status[DASH_TEXT];           /* why it paused or diverged; "" otherwise */
   uint64_t applied;                 /* sequence number of the last command applied */
   uint64_t note_seq;                /* one-off messages (export path, switch mapping) */
+  uint64_t loads;                   /* new sessions loaded (CMD_LOAD that succeeded) */
   char note[DASH_TEXT];
   int note_error;
   /* history */
@@ -175,7 +176,13 @@ typedef enum { PANE_CURVES, PANE_FLIPS, PANE_INERTIA, PANE_WEIGHTS, PANE_FILTER,
 /* What takes the left column (curves, flips, inertia): those panes, the
  * decision boundary (`D`) or the weight scope (`w`). */
 typedef enum { LEFT_PANES, LEFT_BOUNDARY, LEFT_SCOPE } LeftColumn;
-typedef enum { OVL_NONE, OVL_HELP, OVL_PRESETS, OVL_OPTS, OVL_CONFIRM, OVL_INPUT, OVL_INFO } Overlay;
+/* OVL_RUN: the run menu (data, model, seed); OVL_RUN_INPUT: its typed model or seed. */
+typedef enum {
+  OVL_NONE, OVL_HELP, OVL_PRESETS, OVL_OPTS, OVL_CONFIRM, OVL_INPUT, OVL_INFO, OVL_RUN, OVL_RUN_INPUT
+} Overlay;
+
+/* The run menu's rows. */
+typedef enum { RUN_ROW_DATA, RUN_ROW_MODEL, RUN_ROW_SEED, RUN_ROWS } RunRow;
 
 typedef struct {
   const char *name, *title, *text;
@@ -201,8 +208,11 @@ typedef struct {
   const DashPreset *presets;
   size_t n_presets;
   int opt_exact[OPT_KIND_COUNT];    /* optimizer menu: 1 exact switch, 0 approximate */
-  char input_label[32], input[64];  /* OVL_INPUT */
-  char confirm[128];                /* OVL_CONFIRM question */
+  char input_label[32], input[64];  /* OVL_INPUT, OVL_RUN_INPUT */
+  char run_value[RUN_ROWS][96];     /* OVL_RUN: each row's value as shown */
+  char run_where[RUN_ROWS][16];     /* its place in the row's choices: "3 of 7" ("" none) */
+  char run_error[DASH_TEXT];        /* OVL_RUN: the last typed value's error ("" none) */
+  char confirm[320];                /* OVL_CONFIRM question */
   const char *info_title, *info_text; /* OVL_INFO */
   LeftColumn left;                  /* what the left column shows */
   size_t cursor;                    /* the weights raster's cursor: a sample of the selected layer */

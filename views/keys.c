@@ -54,6 +54,8 @@ const DashKey dash_keys[] = {
      .help = "save a checkpoint", .hint = "save"},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_PRESETS, .codes = {{'P', 0}}, .keys = "P",
      .help = "presets: guided experiments (loading one asks first)", .hint = "presets"},
+    {.modes = DASH_IN_MAIN, .action = DASH_ACT_RUN_MENU, .codes = {{'m', 0}}, .keys = "m",
+     .help = "run menu: data, model, seed (restarting asks first)", .hint = "run"},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_INFO, .codes = {{'i', 0}}, .keys = "i",
      .help = "the current preset's explanation"},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_ASK_RESTART, .codes = {{'r', 0}}, .keys = "r",
@@ -87,7 +89,7 @@ const DashKey dash_keys[] = {
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_SCOPE_PICK, .codes = {{'{', -1}, {'}', 1}}, .keys = "{/}",
      .help = "the scope: previous / next pinned weight", .hint = "weight", .offer = DASH_NOW_SCOPE,
      .first = DASH_NOW_SCOPE},
-    {.modes = DASH_IN_MAIN | DASH_IN_MENUS, .action = DASH_ACT_CLICK, .codes = {{DASH_KEY_CLICK, 0}},
+    {.modes = DASH_IN_MAIN | DASH_IN_MENUS | DASH_IN_RUN, .action = DASH_ACT_CLICK, .codes = {{DASH_KEY_CLICK, 0}},
      .keys = "click", .help = "focus a pane; move the cursor (4); choose a menu entry"},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_WHEEL,
      .codes = {{DASH_KEY_WHEEL_UP, 1}, {DASH_KEY_WHEEL_DOWN, -1}}, .keys = "wheel",
@@ -110,6 +112,21 @@ const DashKey dash_keys[] = {
      .hint = "load"},
     {.modes = DASH_IN_MENUS, .action = DASH_ACT_CLOSE, .codes = {{27, 0}, {'q', 0}, {'o', 0}, {'P', 0}},
      .keys = "Esc, q, o, P", .hint = "cancel"},
+    /* the run menu (data, model, seed) and its prompt */
+    {.modes = DASH_IN_RUN, .action = DASH_ACT_MENU_MOVE,
+     .codes = {{DASH_KEY_UP, -1}, {'k', -1}, {DASH_KEY_DOWN, 1}, {'j', 1}}, .keys = "Up/Down, k/j",
+     .hint = "row"},
+    {.modes = DASH_IN_RUN, .action = DASH_ACT_RUN_CHANGE,
+     .codes = {{DASH_KEY_LEFT, -1}, {DASH_KEY_RIGHT, 1}, {'-', -1}, {'+', 1}, {'_', -1}, {'=', 1}},
+     .keys = "Left/Right, +/-, =/_", .hint = "change"},
+    {.modes = DASH_IN_RUN, .action = DASH_ACT_RUN_TYPE, .codes = {{'t', 0}}, .keys = "t", .hint = "type"},
+    {.modes = DASH_IN_RUN, .action = DASH_ACT_RUN_ASK, .codes = {ENTER}, .keys = "Enter", .hint = "restart"},
+    {.modes = DASH_IN_RUN, .action = DASH_ACT_CLOSE, .codes = {{27, 0}, {'q', 0}, {'m', 0}},
+     .keys = "Esc, q, m", .hint = "cancel"},
+    {.modes = DASH_IN(OVL_RUN_INPUT), .action = DASH_ACT_RUN_TYPED, .codes = {ENTER}, .keys = "Enter",
+     .hint = "set"},
+    {.modes = DASH_IN(OVL_RUN_INPUT), .action = DASH_ACT_RUN_BACK, .codes = {{27, 0}}, .keys = "Esc",
+     .hint = "back"},
     /* the restart question */
     {.modes = DASH_IN(OVL_CONFIRM), .action = DASH_ACT_RESTART, .codes = {{'y', 0}, {'Y', 0}},
      .keys = "y, Y", .hint = "yes"},
@@ -120,10 +137,12 @@ const DashKey dash_keys[] = {
      .hint = "set"},
     {.modes = DASH_IN(OVL_INPUT), .action = DASH_ACT_CLOSE, .codes = {{27, 0}}, .keys = "Esc",
      .hint = "cancel"},
-    {.modes = DASH_IN(OVL_INPUT), .action = DASH_ACT_INPUT_ERASE,
+    {.modes = DASH_IN(OVL_INPUT) | DASH_IN(OVL_RUN_INPUT), .action = DASH_ACT_INPUT_ERASE,
      .codes = {{DASH_KEY_BACKSPACE, 0}, {127, 0}, {8, 0}}, .keys = "Bksp", .hint = "erase"},
     {.modes = DASH_IN(OVL_INPUT), .action = DASH_ACT_INPUT_CHAR, .codes = {{DASH_KEY_NUMBER, 0}},
      .keys = "0-9 . e E + -"},
+    {.modes = DASH_IN(OVL_RUN_INPUT), .action = DASH_ACT_INPUT_CHAR, .codes = {{DASH_KEY_TEXT, 0}},
+     .keys = "any text"},
 };
 const size_t dash_key_count = sizeof dash_keys / sizeof *dash_keys;
 
@@ -136,6 +155,7 @@ unsigned dash_key_mode(const DashUi *ui, int too_small) {
 static int code_matches(int c, int code) {
   if (c == DASH_KEY_ANY) return 1;
   if (c == DASH_KEY_NUMBER) return code > 0 && code < 128 && strchr("0123456789.eE+-", code);
+  if (c == DASH_KEY_TEXT) return code >= ' ' && code <= '~';
   return c == code;
 }
 

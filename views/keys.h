@@ -29,6 +29,7 @@ enum {
   /* classes of keys a row may list instead of one code */
   DASH_KEY_ANY,         /* every key */
   DASH_KEY_NUMBER,      /* a character of a number: 0-9 . e E + - */
+  DASH_KEY_TEXT,        /* a printable ASCII character (space to ~) */
 };
 
 /* Where a binding works: the screen that is up (one bit per overlay, the
@@ -36,6 +37,7 @@ enum {
 #define DASH_IN(overlay) (1u << (overlay))
 #define DASH_IN_MAIN DASH_IN(OVL_NONE)
 #define DASH_IN_MENUS (DASH_IN(OVL_OPTS) | DASH_IN(OVL_PRESETS))
+#define DASH_IN_RUN DASH_IN(OVL_RUN)
 #define DASH_IN_TEXT (DASH_IN(OVL_HELP) | DASH_IN(OVL_INFO))
 #define DASH_IN_TOO_SMALL (1u << 16)
 #define DASH_IN_EVERY (~0u)
@@ -97,6 +99,12 @@ typedef enum {
   DASH_ACT_CLICK,          /* the mouse: focus, move the cursor, choose a menu entry */
   DASH_ACT_WHEEL,          /* arg: +1 up, -1 down: over the filter pane, as +/- */
   DASH_ACT_HELP_SCROLL,    /* arg: -1 up, +1 down the help's rows */
+  DASH_ACT_RUN_MENU,       /* open the run menu (data, model, seed) */
+  DASH_ACT_RUN_CHANGE,     /* arg: -1 back, +1 on: the run menu's row's value */
+  DASH_ACT_RUN_TYPE,       /* the run menu: type the row's value */
+  DASH_ACT_RUN_TYPED,      /* the run menu's prompt: take the typed value */
+  DASH_ACT_RUN_BACK,       /* the run menu's prompt: back to the menu */
+  DASH_ACT_RUN_ASK,        /* the run menu: ask before restarting with its values */
 } DashAction;
 
 #define DASH_KEY_CODES 6

@@ -1,6 +1,7 @@
 /* view_overlay.c — boxes drawn over the panes: the key help (from the key table), the
- * presets menu with each preset's explanation, the optimizer menu, the
- * restart question, the value prompt, and a preset's text. */
+ * presets menu with each preset's explanation, the optimizer menu, the run
+ * menu (data, model, seed) and its prompt, the restart question, the value
+ * prompt, and a preset's text. */
 #include <stdio.h>
 #include <string.h>
 
@@ -126,10 +127,15 @@ static Rect presets_rect(int cw, int ch, const DashUi *ui) {
 
 static Rect optimizers_rect(int cw, int ch) { return panel_rect(cw, ch, 56, OPT_KIND_COUNT + 5); }
 
+/* The run menu: its three rows, a line for an error or the note, the keys. */
+static Rect run_rect(int cw, int ch) { return panel_rect(cw, ch, 72, RUN_ROWS + 5); }
+
 int view_menu_entry_at(int w, int h, const DashUi *ui, int x, int y) {
-  if (!ui || (ui->overlay != OVL_PRESETS && ui->overlay != OVL_OPTS)) return -1;
-  int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : (int)ui->n_presets;
-  Rect in = interior(ui->overlay == OVL_OPTS ? optimizers_rect(w, h) : presets_rect(w, h, ui));
+  if (!ui || (ui->overlay != OVL_PRESETS && ui->overlay != OVL_OPTS && ui->overlay != OVL_RUN)) return -1;
+  int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : ui->overlay == OVL_RUN ? RUN_ROWS : (int)ui->n_presets;
+  Rect in = interior(ui->overlay == OVL_OPTS  ? optimizers_rect(w, h)
+                     : ui->overlay == OVL_RUN ? run_rect(w, h)
+                                              : presets_rect(w, h, ui));
   int k = y - in.y;
   return x >= in.x - 1 && x <= in.x + in.w && k >= 0 && k < n && k < in.h ? k : -1;
 }
@@ -163,6 +169,51 @@ static void optimizers(Canvas *c, const DashUi *ui) {
        "The state is mapped where an exact mapping exists (docs/science.md 2).", ST_DIM);
 }
 
+/* The run menu: per row its name, its value between arrows and its place
+ * among the row's choices; the selected row in reverse video. */
+static void run_menu(Canvas *c, const DashUi *ui) {
+  static const char *const names[RUN_ROWS] = {"data", "model", "seed"};
+  Rect box = run_rect(c->w, c->h), in = panel(c, box.w, box.h, "run: data, model, seed");
+  for (int r = 0; r < RUN_ROWS; r++) {
+    int sel = r == ui->menu_sel, y = in.y + r;
+    Style st = sel ? ST_SELECT : ST_TEXT;
+    if (sel) canvas_fill(c, (Rect){in.x, y, in.w, 1}, ' ', ' ', ST_SELECT);
+    canvas_text(c, in.x, y, names[r], sel ? ST_SELECT : ST_KEY, 7);
+    int where_w = (int)strlen(ui->run_where[r]), x = in.x + 7, end = in.x + in.w - where_w - 2;
+    canvas_put(c, x, y, 0x2039, '<', st);
+    x += 2;
+    x += canvas_text(c, x, y, ui->run_value[r], sel ? ST_SELECT : ST_VALUE, end - x - 2);
+    canvas_put(c, x + 1, y, 0x203A, '>', st);
+    canvas_text(c, in.x + in.w - where_w, y, ui->run_where[r], sel ? ST_SELECT : ST_DIM, where_w);
+  }
+  if (ui->run_error[0]) canvas_text(c, in.x, in.y + RUN_ROWS + 1, ui->run_error, ST_ERR, in.w);
+  else
+    canvas_text(c, in.x, in.y + RUN_ROWS + 1, "Enter asks, then restarts from step 0 (optimizer kept).",
+                ST_DIM, in.w);
+  view_key_hints(c, in.x, in.y + in.h - 1, in.x + in.w, DASH_IN_RUN, 0);
+}
+
+/* A prompt for one value: label = value, an example, and the mode's keys. */
+static void prompt(Canvas *c, const DashUi *ui, int w, const char *title, const char *example, unsigned mode) {
+  Rect in = panel(c, w, 6, title);
+  int x = in.x + canvas_text(c, in.x, in.y, ui->input_label, ST_TEXT, 16);
+  x += canvas_text(c, x, in.y, " = ", ST_DIM, 3);
+  x += canvas_text(c, x, in.y, ui->input, ST_VALUE, in.x + in.w - x - 1);
+  canvas_put(c, x, in.y, 0x2588, '_', ST_KEY);
+  canvas_text(c, in.x, in.y + 2, example, ST_DIM, in.w);
+  view_key_hints(c, in.x, in.y + 3, in.x + in.w, mode, 0);
+}
+
+/* The run menu's prompt over the menu, with an example of the row's value. */
+static void run_prompt(Canvas *c, const DashUi *ui) {
+  static const char *const examples[RUN_ROWS] = {"e.g. xor, glyphs or csv:FILE (as --data)",
+                                                 "e.g. mlp:64x64 real-first or cnn:c16-p-f64",
+                                                 "a whole number, e.g. 7"};
+  run_menu(c, ui);
+  int row = ui->menu_sel >= 0 && ui->menu_sel < RUN_ROWS ? ui->menu_sel : RUN_ROW_MODEL;
+  prompt(c, ui, 60, "type a value", examples[row], DASH_IN(OVL_RUN_INPUT));
+}
+
 void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
   (void)s;
   if (!ui) return;
@@ -177,16 +228,9 @@ void view_overlay(Canvas *c, const DashSnapshot *s, const DashUi *ui) {
     view_key_hints(c, in.x, in.y + 2, in.x + in.w, DASH_IN(OVL_CONFIRM), 0);
     return;
   }
-  case OVL_INPUT: {
-    Rect in = panel(c, 44, 6, "set value");
-    int x = in.x + canvas_text(c, in.x, in.y, ui->input_label, ST_TEXT, 16);
-    x += canvas_text(c, x, in.y, " = ", ST_DIM, 3);
-    x += canvas_text(c, x, in.y, ui->input, ST_VALUE, in.x + in.w - x - 1);
-    canvas_put(c, x, in.y, 0x2588, '_', ST_KEY);
-    canvas_text(c, in.x, in.y + 2, "e.g. 0.002 or 2e-3", ST_DIM, in.w);
-    view_key_hints(c, in.x, in.y + 3, in.x + in.w, DASH_IN(OVL_INPUT), 0);
-    return;
-  }
+  case OVL_INPUT: prompt(c, ui, 44, "set value", "e.g. 0.002 or 2e-3", DASH_IN(OVL_INPUT)); return;
+  case OVL_RUN: run_menu(c, ui); return;
+  case OVL_RUN_INPUT: run_prompt(c, ui); return;
   case OVL_INFO: {
     const char *text = ui->info_text ? ui->info_text : "";
     int w = c->w * 3 / 4 > 60 ? c->w * 3 / 4 : 60;

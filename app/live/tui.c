@@ -24,6 +24,7 @@
 #include "app/cli/presets.h"
 #include "app/run/session.h"
 #include "app/live/tui_filter.h"
+#include "app/live/tui_runmenu.h"
 #include "app/live/screen_text.h"
 #include "app/live/tui_term.h"
 #include "app/live/tui_time.h"
@@ -42,6 +43,12 @@ typedef struct {
   Canvas canvas;
   Worker *w;
   Config cfg;                 /* as started: presets from the menu keep its threads */
+  Config run;                 /* the running session's: cfg, then the last one loaded */
+  Config loading;             /* the last one sent to load, until the trainer has it */
+  uint64_t load_seq;          /* its command (0: none on its way) */
+  uint64_t seen_loads;        /* DashSnapshot.loads when it was sent */
+  RunMenu run_menu;           /* `m` */
+  int asked_run;              /* 1: the restart question would load the run menu's values */
   DashUi ui;
   DashGhost *ghosts[DASH_GHOSTS]; /* the buffers of the pinned runs (ui.ghost points into them) */
   DashPreset menu[MAX_PRESETS];
@@ -188,6 +195,10 @@ static void sync_ui(Tui *T, const DashSnapshot *s) {
   if (!ui->pending) show_opt(ui, &s->opt);
   if (ui->length_pending && s->applied >= T->length_seq) ui->length_pending = 0;
   if (s->n_layers && ui->layer >= s->n_layers) ui->layer = s->n_layers - 1;
+  if (T->load_seq && s->applied >= T->load_seq) { /* loaded, or refused (the old run goes on) */
+    if (s->loads != T->seen_loads) T->run = T->loading;
+    T->load_seq = 0;
+  }
   if (s->applied >= T->pins_seq) { /* the trainer's pins (it may have dropped some) */
     T->n_pins = s->scope.n_pins;
     memcpy(T->pins, s->scope.pin, sizeof T->pins);
@@ -431,16 +442,31 @@ static void log_loss(Tui *T) {
   message(T, 0, T->ui.log_loss ? "loss on a log scale" : "loss on a linear scale");
 }
 
-static void load_preset(Tui *T, const Preset *p) {
+/* Sends CMD_LOAD of cfg (a new session in place of the running one); the
+ * running session's Config becomes cfg once the trainer has loaded it. */
+static int send_load(Tui *T, const Config *cfg) {
   static Command c;
-  char err[512];
   c.kind = CMD_LOAD;
-  if (preset_config(p, 0, NULL, &c.cfg, err, sizeof err)) {
+  c.cfg = *cfg;
+  const DashSnapshot *s = worker_acquire(T->w);
+  T->seen_loads = s->loads;
+  worker_release(T->w);
+  uint64_t seq = send(T, &c);
+  if (!seq) return -1;
+  T->loading = *cfg;
+  T->load_seq = seq;
+  return 0;
+}
+
+static void load_preset(Tui *T, const Preset *p) {
+  static Config cfg;
+  char err[512];
+  if (preset_config(p, 0, NULL, &cfg, err, sizeof err)) {
     message(T, 1, "%s", err);
     return;
   }
-  c.cfg.threads = T->cfg.threads;
-  if (!send(T, &c)) return;
+  cfg.threads = T->cfg.threads;
+  if (send_load(T, &cfg)) return;
   T->preset = p;
   T->ui.n_ghosts = 0;
   T->ui.info_title = p->title;
@@ -575,11 +601,21 @@ static void select_row(Tui *T, int dir) {
 static void ask_restart(Tui *T) {
   snprintf(T->ui.confirm, sizeof T->ui.confirm, "Restart training from step 0 with the current settings?");
   T->asked = NULL;
+  T->asked_run = 0;
   T->ui.overlay = OVL_CONFIRM;
 }
 
-/* The restart question's yes: the preset asked about, or a restart. */
+/* The restart question's yes: the preset asked about, the run menu's
+ * values, or a restart. */
 static void restart(Tui *T) {
+  if (T->asked_run) {
+    static Config cfg;
+    T->ui.overlay = OVL_NONE;
+    T->asked_run = 0;
+    runmenu_config(&T->run_menu, &T->ui.opt, &cfg);
+    if (!send_load(T, &cfg)) T->preset = NULL;
+    return;
+  }
   if (T->asked) {
     T->ui.overlay = OVL_NONE;
     load_preset(T, T->asked);
@@ -634,6 +670,7 @@ static void open_presets(Tui *T) {
 /* The presets menu's choice: loading it restarts, so first the question. */
 static void load_chosen(Tui *T) {
   T->asked = preset_at((size_t)T->ui.menu_sel);
+  T->asked_run = 0;
   snprintf(T->ui.confirm, sizeof T->ui.confirm, "Load preset %s? Training restarts from step 0.",
            T->asked->name);
   T->ui.overlay = OVL_CONFIRM;
@@ -661,10 +698,57 @@ static void show_info(Tui *T) {
   else message(T, 0, "no preset is running: P chooses one");
 }
 
+/* m: the run menu on the running session's data, model and seed. */
+static void open_run_menu(Tui *T) {
+  runmenu_open(&T->run_menu, &T->run, T->cfg.data);
+  runmenu_show(&T->run_menu, &T->ui);
+  T->ui.menu_sel = RUN_ROW_DATA;
+  T->ui.run_error[0] = 0;
+  T->ui.overlay = OVL_RUN;
+}
+
+/* The run menu's row's value one choice on (dir > 0) or back. */
+static void run_change(Tui *T, int dir) {
+  runmenu_change(&T->run_menu, (RunRow)T->ui.menu_sel, dir);
+  runmenu_show(&T->run_menu, &T->ui);
+  T->ui.run_error[0] = 0;
+}
+
+/* t in the run menu: the prompt for the row's value, starting from it. */
+static void run_type(Tui *T) {
+  static const char *const labels[RUN_ROWS] = {"data", "model", "seed"};
+  DashUi *ui = &T->ui;
+  snprintf(ui->input_label, sizeof ui->input_label, "%s", labels[ui->menu_sel]);
+  snprintf(ui->input, sizeof ui->input, "%s", ui->run_value[ui->menu_sel]);
+  ui->overlay = OVL_RUN_INPUT;
+}
+
+/* Enter in the run menu's prompt: the typed value, or its error on the menu's line. */
+static void run_typed(Tui *T) {
+  char err[DASH_TEXT];
+  DashUi *ui = &T->ui;
+  if (runmenu_type(&T->run_menu, (RunRow)ui->menu_sel, ui->input, err, sizeof err))
+    snprintf(ui->run_error, sizeof ui->run_error, "%s", err);
+  else
+    ui->run_error[0] = 0;
+  runmenu_show(&T->run_menu, ui);
+  ui->overlay = OVL_RUN;
+}
+
+/* Enter in the run menu: restarting with its values, so first the question. */
+static void run_ask(Tui *T) {
+  DashUi *ui = &T->ui;
+  snprintf(ui->confirm, sizeof ui->confirm, "Restart with data %s, model %s, seed %s?",
+           ui->run_value[RUN_ROW_DATA], ui->run_value[RUN_ROW_MODEL], ui->run_value[RUN_ROW_SEED]);
+  T->asked = NULL;
+  T->asked_run = 1;
+  ui->overlay = OVL_CONFIRM;
+}
+
 /* The open menu's selection one up (dir < 0) or down, around. */
 static void menu_move(Tui *T, int dir) {
   DashUi *ui = &T->ui;
-  int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : (int)ui->n_presets;
+  int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : ui->overlay == OVL_RUN ? RUN_ROWS : (int)ui->n_presets;
   ui->menu_sel = (ui->menu_sel + n + dir) % n;
 }
 
@@ -683,9 +767,10 @@ static void input_char(DashUi *ui, int ch) {
 static void click(Tui *T) {
   DashUi *ui = &T->ui;
   int x = T->term.mouse_x, y = T->term.mouse_y;
-  if (ui->overlay == OVL_OPTS || ui->overlay == OVL_PRESETS) {
+  if (ui->overlay == OVL_OPTS || ui->overlay == OVL_PRESETS || ui->overlay == OVL_RUN) {
     int e = view_menu_entry_at(T->term.w, T->term.h, ui, x, y);
     if (e >= 0 && e != ui->menu_sel) ui->menu_sel = e;
+    else if (ui->overlay == OVL_RUN) return; /* a row is chosen, not taken */
     else if (e >= 0 && ui->overlay == OVL_OPTS) switch_chosen(T);
     else if (e >= 0) load_chosen(T);
     return;
@@ -755,6 +840,12 @@ static void key(Tui *T, int ch) {
   case DASH_ACT_SCOPE: show_scope(T); break;
   case DASH_ACT_SCOPE_PICK: pick_pinned(T, arg); break;
   case DASH_ACT_CLICK: click(T); break;
+  case DASH_ACT_RUN_MENU: open_run_menu(T); break;
+  case DASH_ACT_RUN_CHANGE: run_change(T, arg); break;
+  case DASH_ACT_RUN_TYPE: run_type(T); break;
+  case DASH_ACT_RUN_TYPED: run_typed(T); break;
+  case DASH_ACT_RUN_BACK: ui->overlay = OVL_RUN; break;
+  case DASH_ACT_RUN_ASK: run_ask(T); break;
   case DASH_ACT_HELP_SCROLL: {
     int top = ui->help_top + arg, top_max = view_help_top_max(T->term.w, T->term.h);
     ui->help_top = top < 0 ? 0 : top > top_max ? top_max : top;
@@ -944,6 +1035,7 @@ int tui_run(const Config *cfg, char *why, size_t why_len) {
   static Tui T; /* large (ghost, menus); one per process */
   memset(&T, 0, sizeof T);
   T.cfg = *cfg;
+  T.run = *cfg;
   T.pace = cfg->pace;
   if (cfg->preset[0]) T.preset = preset_find(cfg->preset);
   int rc = start_worker(&T, cfg);

@@ -62,6 +62,7 @@ struct Worker {
   char status[DASH_TEXT], note[DASH_TEXT];
   int note_error;
   uint64_t note_seq;
+  uint64_t loads;          /* sessions loaded by CMD_LOAD */
   double last_publish, last_stats, next_boundary;
   double pace, last_start;   /* steps per second (0: as fast as it goes); the last step's start */
   RatePoint rate[RATE_POINTS];
@@ -148,6 +149,7 @@ static void publish(Worker *w) {
   snprintf(d->note, sizeof d->note, "%s", w->note);
   d->note_error = w->note_error;
   d->note_seq = w->note_seq;
+  d->loads = w->loads;
   pthread_mutex_lock(&w->lock);
   d->applied = w->applied;
   w->front = b;
@@ -374,6 +376,7 @@ static void load(Worker *w, const Config *cfg) {
   free(w->s);
   w->s = ns;
   w->cfg = *cfg;
+  w->loads++;
   forget_good(w);
   if (begin_run(w, err, sizeof err)) note(w, 1, "logs: %s", err);
   w->state = RUN_RUNNING;
