@@ -3,7 +3,8 @@
  * optimizer with the exact mapping, divergence and resuming from the last
  * good state, restart, export; and the command line around the live view:
  * --headless --screen, --preset, a stdout that is not a terminal; the
- * run's length and pace (app/live/tui_time.h) and the measured rate. The
+ * run's length and pace (app/live/tui_time.h) and the measured rate; the
+ * run menu's choices and the session they load (app/live/tui_runmenu.h). The
  * terminal itself is tested in tmux by tests/e2e_tui.sh. */
 #include <criterion/criterion.h>
 #include <math.h>
@@ -16,6 +17,7 @@
 
 #include "app/run/session.h"
 #include "app/live/tui_filter.h"
+#include "app/live/tui_runmenu.h"
 #include "app/live/tui_time.h"
 #include "app/live/tui_worker.h"
 #include "proc.h"
@@ -435,5 +437,148 @@ Test(tui_worker, trace_weights_are_pinned_at_start) {
   cr_assert_eq(sc->pin[0].index, 5);
   cr_assert_eq(sc->pin[1].index, 7);
   cr_assert_geq(sc->n, 3);
+  worker_stop(w, NULL, NULL, 0);
+}
+
+/* --- the run menu (app/live/tui_runmenu.h) ----------------------------------- */
+
+static RunMenu menu; /* large: static */
+
+/* The menu's data row on spec (it must be one of its choices). */
+static void menu_data(const char *spec) {
+  for (size_t i = 0; i < menu.n_data && strcmp(menu.data[menu.data_i], spec); i++)
+    runmenu_change(&menu, RUN_ROW_DATA, 1);
+  cr_assert_str_eq(menu.data[menu.data_i], spec);
+}
+
+/* The shown value of the menu's row. */
+static const char *menu_value(RunRow row) {
+  static DashUi ui;
+  runmenu_show(&menu, &ui);
+  return ui.run_value[row];
+}
+
+Test(tui_runmenu, choices_follow_the_data_and_the_start) {
+  char err[512], *argv[] = {"--data", "csv:points/two.csv", "--label-col", "3", "--model", "mlp:40"};
+  cr_assert_eq(config_parse(6, argv, &cfg, err, sizeof err), 0, "%s", err);
+  runmenu_open(&menu, &cfg, "csv:points/two.csv");
+  cr_assert_str_eq(menu_value(RUN_ROW_DATA), "csv:points/two.csv", "the started set stays an entry");
+  cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:40", "the running model is chosen at first");
+  cr_assert_str_eq(menu_value(RUN_ROW_SEED), "1");
+  menu_data("xor");
+  cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:40", "the chosen model stays chosen");
+  runmenu_change(&menu, RUN_ROW_MODEL, 1);
+  cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:128x64 real-first");
+  menu_data("glyphs");
+  cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:256x256", "a suggestion of the old data is not one of the new");
+  runmenu_change(&menu, RUN_ROW_MODEL, -1);
+  cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:40", "the running model is the last choice");
+  runmenu_change(&menu, RUN_ROW_SEED, -1);
+  runmenu_change(&menu, RUN_ROW_SEED, -1);
+  cr_assert_str_eq(menu_value(RUN_ROW_SEED), "0", "the seed stops at 0");
+  menu_data("csv:points/two.csv");
+}
+
+Test(tui_runmenu, typed_values_are_checked) {
+  char err[512], *argv[] = {"--data", "glyphs", "--model", "mlp:32"};
+  cr_assert_eq(config_parse(4, argv, &cfg, err, sizeof err), 0, "%s", err);
+  runmenu_open(&menu, &cfg, "glyphs");
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "mlp:12y", err, sizeof err), -1);
+  cr_assert(strstr(err, "--model"), "%s", err);
+  cr_assert(!strchr(err, '\n'), "one line: %s", err);
+  cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:32", "a refused text leaves the model");
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "mlp:8 real-fist", err, sizeof err), -1);
+  cr_assert(strstr(err, "real-fist"), "%s", err);
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "mlp: real-first", err, sizeof err), -1,
+               "no binary layer left");
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "cnn:c8-p-f16 real-first", err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "cnn:c8-p-f16 real-first");
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_SEED, "-3", err, sizeof err), -1);
+  cr_assert(strstr(err, "seed"), "%s", err);
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_SEED, "42", err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(menu_value(RUN_ROW_SEED), "42");
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_DATA, "circles", err, sizeof err), 0, "%s", err);
+  cr_assert_str_eq(menu_value(RUN_ROW_DATA), "circles");
+}
+
+Test(tui_runmenu, the_config_changes_the_three_and_keeps_the_rest) {
+  char err[512], *argv[] = {"--data", "glyphs", "--model", "mlp:32", "--opt", "sgd", "--lr", "0.2",
+                            "--augment", "flip", "--batch", "64"};
+  cr_assert_eq(config_parse(12, argv, &cfg, err, sizeof err), 0, "%s", err);
+  snprintf(cfg.load_path, sizeof cfg.load_path, "old.ckpt");
+  runmenu_open(&menu, &cfg, "glyphs");
+  menu_data("xor");
+  runmenu_change(&menu, RUN_ROW_MODEL, 1); /* from mlp:32 (the last) round to the first */
+  runmenu_change(&menu, RUN_ROW_SEED, 1);
+  OptConfig now = cfg.opt;
+  now.lr = 0.05;
+  static Config out;
+  runmenu_config(&menu, &now, &out);
+  cr_assert_str_eq(out.data, "xor");
+  char model[128];
+  model_spec_describe(&out.model, model, sizeof model);
+  cr_assert_str_eq(model, "mlp:128x64 real-first");
+  cr_assert_eq(out.train.seed, cfg.train.seed + 1);
+  cr_assert_eq(out.opt.kind, OPT_SGD);
+  cr_assert_eq(out.opt.lr, 0.05, "the optimizer's settings as they are now");
+  cr_assert_eq(out.train.batch, 64);
+  cr_assert_eq(out.train.augment, 0, "a 2-D set takes no augmentation");
+  cr_assert_str_eq(out.load_path, "", "no checkpoint to resume");
+}
+
+/* The data, model and seed the newest snapshot shows, and the sessions loaded. */
+static void look_run(Worker *w, char *data, char *model, uint64_t *loads, size_t *in0, size_t *out0) {
+  const DashSnapshot *s = worker_acquire(w);
+  snprintf(data, 64, "%s", s->data);
+  snprintf(model, 96, "%s", s->model);
+  *loads = s->loads, *in0 = s->layer[0].in, *out0 = s->layer[0].out;
+  worker_release(w);
+}
+
+Test(tui_worker, the_run_menus_config_loads_that_data_and_model) {
+  Worker *w = start("");
+  WAIT_FOR(w, v.step >= 5, 10);
+  runmenu_open(&menu, &cfg, cfg.data);
+  menu_data("xor");
+  char err[512], data[64], model[96];
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "mlp:16x8", err, sizeof err), 0, "%s", err);
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_SEED, "7", err, sizeof err), 0, "%s", err);
+  memset(&command, 0, sizeof command);
+  command.kind = CMD_LOAD;
+  runmenu_config(&menu, &cfg.opt, &command.cfg);
+  uint64_t seq = worker_send(w, &command), loads;
+  size_t in0, out0;
+  WAIT_FOR(w, v.applied >= seq, 10);
+  look_run(w, data, model, &loads, &in0, &out0);
+  cr_assert_str_eq(data, "xor");
+  cr_assert_str_eq(model, "mlp:16x8");
+  cr_assert_eq(loads, 1);
+  cr_assert_eq(in0, 2, "xor's two features into the first layer");
+  cr_assert_eq(out0, 16);
+  WAIT_FOR(w, v.step >= 5, 10);
+  worker_stop(w, NULL, NULL, 0);
+}
+
+Test(tui_worker, a_model_that_does_not_fit_the_data_leaves_the_old_run) {
+  Worker *w = start("");
+  WAIT_FOR(w, v.step >= 5, 10);
+  runmenu_open(&menu, &cfg, cfg.data);
+  menu_data("xor");
+  char err[512], data[64], model[96];
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "cnn:c16-p-f64", err, sizeof err), 0, "%s", err);
+  memset(&command, 0, sizeof command);
+  command.kind = CMD_LOAD;
+  runmenu_config(&menu, &cfg.opt, &command.cfg);
+  uint64_t before = look(w).step, seq = worker_send(w, &command), loads;
+  size_t in0, out0;
+  WAIT_FOR(w, v.applied >= seq, 10);
+  Seen after = look(w);
+  cr_assert(strstr(after.note, "needs images"), "the session's own error: %s", after.note);
+  cr_assert(!strchr(after.note, '\n'), "one line: %s", after.note);
+  look_run(w, data, model, &loads, &in0, &out0);
+  cr_assert_str_eq(data, "glyphs");
+  cr_assert_str_eq(model, "mlp:32x32");
+  cr_assert_eq(loads, 0);
+  WAIT_FOR(w, v.step > before + 5, 10); /* the old run goes on */
   worker_stop(w, NULL, NULL, 0);
 }
