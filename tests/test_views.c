@@ -418,7 +418,8 @@ static void tweak_run(DashSnapshot *s, DashUi *ui) {
     snprintf(ui->run_where[r], sizeof ui->run_where[r], "%s", where[r]);
   }
   ui->menu_sel = RUN_ROW_MODEL;
-  snprintf(ui->run_error, sizeof ui->run_error, "--model: 'mlp:12y' is not a list of widths");
+  snprintf(ui->run_error, sizeof ui->run_error,
+           "--model: bad layer width in 'mlp:12y' (widths 1..65536 separated by 'x')");
 }
 Test(views, run_menu_80x24) { check_screen("run_menu", 80, 24, OVL_RUN, tweak_run); }
 static void tweak_run_input(DashSnapshot *s, DashUi *ui) {

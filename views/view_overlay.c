@@ -127,8 +127,8 @@ static Rect presets_rect(int cw, int ch, const DashUi *ui) {
 
 static Rect optimizers_rect(int cw, int ch) { return panel_rect(cw, ch, 56, OPT_KIND_COUNT + 5); }
 
-/* The run menu: its three rows, a line for an error or the note, the keys. */
-static Rect run_rect(int cw, int ch) { return panel_rect(cw, ch, 72, RUN_ROWS + 5); }
+/* The run menu: its three rows, two lines for an error or the note, the keys. */
+static Rect run_rect(int cw, int ch) { return panel_rect(cw, ch, 72, RUN_ROWS + 6); }
 
 int view_menu_entry_at(int w, int h, const DashUi *ui, int x, int y) {
   if (!ui || (ui->overlay != OVL_PRESETS && ui->overlay != OVL_OPTS && ui->overlay != OVL_RUN)) return -1;
@@ -186,10 +186,9 @@ static void run_menu(Canvas *c, const DashUi *ui) {
     canvas_put(c, x + 1, y, 0x203A, '>', st);
     canvas_text(c, in.x + in.w - where_w, y, ui->run_where[r], sel ? ST_SELECT : ST_DIM, where_w);
   }
-  if (ui->run_error[0]) canvas_text(c, in.x, in.y + RUN_ROWS + 1, ui->run_error, ST_ERR, in.w);
-  else
-    canvas_text(c, in.x, in.y + RUN_ROWS + 1, "Enter asks, then restarts from step 0 (optimizer kept).",
-                ST_DIM, in.w);
+  Rect note = {in.x, in.y + RUN_ROWS + 1, in.w, 2};
+  if (ui->run_error[0]) wrap(c, note, note.y, ui->run_error, ST_ERR);
+  else wrap(c, note, note.y, "Enter asks, then restarts from step 0 (optimizer kept).", ST_DIM);
   view_key_hints(c, in.x, in.y + in.h - 1, in.x + in.w, DASH_IN_RUN, 0);
 }
 
