@@ -3,12 +3,18 @@
 # test`): it opens on the running data, model and seed; Right moves the data
 # to xor and the model to README's 2-D recipe, Enter asks, y restarts, and
 # the header shows the new data and model; a typed cnn: model on xor is
-# refused with the session's error in the footer while the old run goes on.
+# refused with the session's error in the footer while the old run goes on;
+# a bad model text is refused in the menu; a click selects a row.
 set -u
 NAME=e2e_tui_runmenu
 . "$(dirname "$0")/tui_tmux.sh"
 START=$(date +%s.%N)
 key() { $T send-keys -t e2e "$@"; }
+# click X Y: press and release the left button at 0-based cell (X, Y) (SGR 1006)
+click() {
+  $T send-keys -t e2e -l $'\e'"[<0;$(($1 + 1));$(($2 + 1))M"
+  $T send-keys -t e2e -l $'\e'"[<0;$(($1 + 1));$(($2 + 1))m"
+}
 
 tui_start "LANG=C.UTF-8" "--data glyphs --model mlp:32 --epochs 100000 --threads 1 --seed 3"
 wait_step_above 2 20 || fail "the dashboard did not start training"
@@ -58,6 +64,10 @@ key -l 'mlp:12y'
 key Enter
 wait_for "bad layer width in 'mlp:12y'" 5 || fail "a bad model text was not refused in the menu"
 wait_for '‹ mlp:128x64 real-first ›' 2 || fail "a refused text should leave the model"
+# a click on a row selects it (at 100x30 the menu's rows are y 11..13)
+click 40 13
+key +
+wait_for '‹ 5 ›' 5 || fail "a click on the seed row did not select it (+ should raise the seed)"
 key Escape
 key q
 code=$(wait_exit 20) || fail "q did not quit"

@@ -49,6 +49,7 @@ typedef struct {
   uint64_t seen_loads;        /* DashSnapshot.loads when it was sent */
   RunMenu run_menu;           /* `m` */
   int asked_run;              /* 1: the restart question would load the run menu's values */
+  int loading_run;            /* 1: the load on its way is the run menu's (no preset runs then) */
   DashUi ui;
   DashGhost *ghosts[DASH_GHOSTS]; /* the buffers of the pinned runs (ui.ghost points into them) */
   DashPreset menu[MAX_PRESETS];
@@ -197,6 +198,7 @@ static void sync_ui(Tui *T, const DashSnapshot *s) {
   if (s->n_layers && ui->layer >= s->n_layers) ui->layer = s->n_layers - 1;
   if (T->load_seq && s->applied >= T->load_seq) { /* loaded, or refused (the old run goes on) */
     if (s->loads != T->seen_loads) T->run = T->loading;
+    if (s->loads != T->seen_loads && T->loading_run) T->preset = NULL;
     T->load_seq = 0;
   }
   if (s->applied >= T->pins_seq) { /* the trainer's pins (it may have dropped some) */
@@ -455,6 +457,7 @@ static int send_load(Tui *T, const Config *cfg) {
   if (!seq) return -1;
   T->loading = *cfg;
   T->load_seq = seq;
+  T->loading_run = 0;
   return 0;
 }
 
@@ -613,7 +616,7 @@ static void restart(Tui *T) {
     T->ui.overlay = OVL_NONE;
     T->asked_run = 0;
     runmenu_config(&T->run_menu, &T->ui.opt, &cfg);
-    if (!send_load(T, &cfg)) T->preset = NULL;
+    if (!send_load(T, &cfg)) T->loading_run = 1;
     return;
   }
   if (T->asked) {
