@@ -30,10 +30,11 @@ for _ in 1 2 3 4 5 6 7 8; do
 done
 wait_for '‹ xor ›' 2 || fail "Right did not reach xor"
 key Down Right Down +
-wait_for '‹ mlp:128x64 real-first ›' 2 || fail "Right did not choose mlp:128x64 real-first for xor"
+wait_for '‹ mlp:128x64 real-first ›' 2 || fail "Right did not choose mlp:128x64 real-first"
 wait_for '‹ 4 ›' 2 || fail "+ did not raise the seed"
 key Enter
-wait_for 'Restart with data xor, model mlp:128x64 real-first, seed 4\?' 5 || fail "Enter did not ask"
+wait_for 'Restart with data xor, model mlp:128x64 real-first, seed 4\?' 5 \
+  || fail "Enter did not ask"
 key y
 wait_for 'data xor' 10 || fail "the header does not show the new data"
 wait_for 'model mlp:128x64 real-first' 2 || fail "the header does not show the new model"

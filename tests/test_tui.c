@@ -459,10 +459,11 @@ static const char *menu_value(RunRow row) {
 }
 
 Test(tui_runmenu, choices_follow_the_data_and_the_start) {
-  char err[512], *argv[] = {"--data", "csv:points/two.csv", "--label-col", "3", "--model", "mlp:40"};
+  char err[512], *argv[] = {"--data", "csv:points/two.csv", "--label-col", "3",
+                            "--model", "mlp:40"};
   cr_assert_eq(config_parse(6, argv, &cfg, err, sizeof err), 0, "%s", err);
   runmenu_open(&menu, &cfg, "csv:points/two.csv");
-  cr_assert_str_eq(menu_value(RUN_ROW_DATA), "csv:points/two.csv", "the started set stays an entry");
+  cr_assert_str_eq(menu_value(RUN_ROW_DATA), "csv:points/two.csv", "the started set stays");
   cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:40", "the running model is chosen at first");
   cr_assert_str_eq(menu_value(RUN_ROW_SEED), "1");
   menu_data("xor");
@@ -470,7 +471,8 @@ Test(tui_runmenu, choices_follow_the_data_and_the_start) {
   runmenu_change(&menu, RUN_ROW_MODEL, 1);
   cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:128x64 real-first");
   menu_data("glyphs");
-  cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:256x256", "a suggestion of the old data is not one of the new");
+  cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:256x256",
+                   "a suggestion of the old data is not one of the new");
   runmenu_change(&menu, RUN_ROW_MODEL, -1);
   cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "mlp:40", "the running model is the last choice");
   runmenu_change(&menu, RUN_ROW_SEED, -1);
@@ -491,7 +493,8 @@ Test(tui_runmenu, typed_values_are_checked) {
   cr_assert(strstr(err, "real-fist"), "%s", err);
   cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "mlp: real-first", err, sizeof err), -1,
                "no binary layer left");
-  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "cnn:c8-p-f16 real-first", err, sizeof err), 0, "%s", err);
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "cnn:c8-p-f16 real-first", err, sizeof err), 0,
+               "%s", err);
   cr_assert_str_eq(menu_value(RUN_ROW_MODEL), "cnn:c8-p-f16 real-first");
   cr_assert_eq(runmenu_type(&menu, RUN_ROW_SEED, "-3", err, sizeof err), -1);
   cr_assert(strstr(err, "seed"), "%s", err);
@@ -527,7 +530,8 @@ Test(tui_runmenu, the_config_changes_the_three_and_keeps_the_rest) {
 }
 
 /* The data, model and seed the newest snapshot shows, and the sessions loaded. */
-static void look_run(Worker *w, char *data, char *model, uint64_t *loads, size_t *in0, size_t *out0) {
+static void look_run(Worker *w, char *data, char *model, uint64_t *loads, size_t *in0,
+                     size_t *out0) {
   const DashSnapshot *s = worker_acquire(w);
   snprintf(data, 64, "%s", s->data);
   snprintf(model, 96, "%s", s->model);

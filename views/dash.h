@@ -178,7 +178,8 @@ typedef enum { PANE_CURVES, PANE_FLIPS, PANE_INERTIA, PANE_WEIGHTS, PANE_FILTER,
 typedef enum { LEFT_PANES, LEFT_BOUNDARY, LEFT_SCOPE } LeftColumn;
 /* OVL_RUN: the run menu (data, model, seed); OVL_RUN_INPUT: its typed model or seed. */
 typedef enum {
-  OVL_NONE, OVL_HELP, OVL_PRESETS, OVL_OPTS, OVL_CONFIRM, OVL_INPUT, OVL_INFO, OVL_RUN, OVL_RUN_INPUT
+  OVL_NONE, OVL_HELP, OVL_PRESETS, OVL_OPTS, OVL_CONFIRM, OVL_INPUT, OVL_INFO, OVL_RUN,
+  OVL_RUN_INPUT
 } Overlay;
 
 /* The run menu's rows. */

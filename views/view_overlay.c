@@ -131,8 +131,11 @@ static Rect optimizers_rect(int cw, int ch) { return panel_rect(cw, ch, 56, OPT_
 static Rect run_rect(int cw, int ch) { return panel_rect(cw, ch, 72, RUN_ROWS + 6); }
 
 int view_menu_entry_at(int w, int h, const DashUi *ui, int x, int y) {
-  if (!ui || (ui->overlay != OVL_PRESETS && ui->overlay != OVL_OPTS && ui->overlay != OVL_RUN)) return -1;
-  int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : ui->overlay == OVL_RUN ? RUN_ROWS : (int)ui->n_presets;
+  if (!ui || (ui->overlay != OVL_PRESETS && ui->overlay != OVL_OPTS && ui->overlay != OVL_RUN))
+    return -1;
+  int n = ui->overlay == OVL_OPTS  ? OPT_KIND_COUNT
+          : ui->overlay == OVL_RUN ? RUN_ROWS
+                                   : (int)ui->n_presets;
   Rect in = interior(ui->overlay == OVL_OPTS  ? optimizers_rect(w, h)
                      : ui->overlay == OVL_RUN ? run_rect(w, h)
                                               : presets_rect(w, h, ui));
@@ -193,7 +196,8 @@ static void run_menu(Canvas *c, const DashUi *ui) {
 }
 
 /* A prompt for one value: label = value, an example, and the mode's keys. */
-static void prompt(Canvas *c, const DashUi *ui, int w, const char *title, const char *example, unsigned mode) {
+static void prompt(Canvas *c, const DashUi *ui, int w, const char *title, const char *example,
+                   unsigned mode) {
   Rect in = panel(c, w, 6, title);
   int x = in.x + canvas_text(c, in.x, in.y, ui->input_label, ST_TEXT, 16);
   x += canvas_text(c, x, in.y, " = ", ST_DIM, 3);

@@ -751,7 +751,9 @@ static void run_ask(Tui *T) {
 /* The open menu's selection one up (dir < 0) or down, around. */
 static void menu_move(Tui *T, int dir) {
   DashUi *ui = &T->ui;
-  int n = ui->overlay == OVL_OPTS ? OPT_KIND_COUNT : ui->overlay == OVL_RUN ? RUN_ROWS : (int)ui->n_presets;
+  int n = ui->overlay == OVL_OPTS  ? OPT_KIND_COUNT
+          : ui->overlay == OVL_RUN ? RUN_ROWS
+                                   : (int)ui->n_presets;
   ui->menu_sel = (ui->menu_sel + n + dir) % n;
 }
 

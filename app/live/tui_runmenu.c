@@ -43,7 +43,8 @@ static size_t add_model(RunMenu *m, const ModelSpec *spec) {
 static void fill_models(RunMenu *m, const ModelSpec *chosen) {
   int flat = flat_data(m->data[m->data_i]);
   const char *const *names = flat ? flat_models : image_models;
-  size_t n = flat ? sizeof flat_models / sizeof *flat_models : sizeof image_models / sizeof *image_models;
+  size_t n = flat ? sizeof flat_models / sizeof *flat_models
+                  : sizeof image_models / sizeof *image_models;
   m->n_model = 0;
   for (size_t i = 0; i < n; i++) {
     char text[64], err[256];
@@ -99,7 +100,8 @@ void runmenu_change(RunMenu *m, RunRow row, int dir) {
 
 /* "TEXT [real-first] [real-last]" into *spec (the running model's
  * activation and scaling); 0, or -1 with one line in err. */
-static int parse_model(const RunMenu *m, const char *text, ModelSpec *spec, char *err, size_t errlen) {
+static int parse_model(const RunMenu *m, const char *text, ModelSpec *spec, char *err,
+                       size_t errlen) {
   char buf[256];
   snprintf(buf, sizeof buf, "%s", text);
   char *save = NULL, *word = strtok_r(buf, " ", &save);
@@ -153,8 +155,10 @@ int runmenu_type(RunMenu *m, RunRow row, const char *text, char *err, size_t err
 void runmenu_show(const RunMenu *m, DashUi *ui) {
   snprintf(ui->run_value[RUN_ROW_DATA], sizeof ui->run_value[0], "%s", m->data[m->data_i]);
   model_spec_describe(&m->model[m->model_i], ui->run_value[RUN_ROW_MODEL], sizeof ui->run_value[0]);
-  snprintf(ui->run_value[RUN_ROW_SEED], sizeof ui->run_value[0], "%llu", (unsigned long long)m->seed);
-  snprintf(ui->run_where[RUN_ROW_DATA], sizeof ui->run_where[0], "%zu of %zu", m->data_i + 1, m->n_data);
+  snprintf(ui->run_value[RUN_ROW_SEED], sizeof ui->run_value[0], "%llu",
+           (unsigned long long)m->seed);
+  snprintf(ui->run_where[RUN_ROW_DATA], sizeof ui->run_where[0], "%zu of %zu", m->data_i + 1,
+           m->n_data);
   snprintf(ui->run_where[RUN_ROW_MODEL], sizeof ui->run_where[0], "%zu of %zu", m->model_i + 1,
            m->n_model);
   ui->run_where[RUN_ROW_SEED][0] = 0;
