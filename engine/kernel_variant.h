@@ -23,6 +23,7 @@ const KernelTable KERNEL_TABLE = {
     .bn_forward_train = bn_forward_train_loop,
     .bn_forward_eval = bn_forward_eval_loop,
     .bn_backward = bn_backward_loop,
+    .max_window = max_window_loop,
     .opt_step = {[OPT_CEMA] = cema_step,
                  [OPT_ADAM] = adam_step,
                  [OPT_ADAMW] = adamw_step,

@@ -31,14 +31,17 @@ typedef struct {
   void (*sign_floats)(const float *z, size_t count, float *a);
   void (*ste_backward)(const float *da, const float *z, size_t count, float *dz);
   /* batchnorm.h */
-  void (*bn_forward_train)(const float *x, size_t B, size_t N, size_t ld, const float *scale,
+  void (*bn_forward_train)(const float *x, size_t B, size_t N, const float *scale,
                            const float *shift, float *xhat, float *rstd, float *y,
                            float *run_mean, float *run_var);
-  void (*bn_forward_eval)(const float *x, size_t B, size_t N, size_t ld, const float *scale,
+  void (*bn_forward_eval)(const float *x, size_t B, size_t N, const float *scale,
                           const float *shift, const float *run_mean, const float *run_var,
                           float *y);
   void (*bn_backward)(const float *dy, const float *xhat, const float *rstd, const float *scale,
-                      size_t B, size_t N, size_t ld, float *dx, float *dscale, float *dshift);
+                      size_t B, size_t N, float *dx, float *dscale, float *dshift);
+  /* pool.h: one window row of maxpool2_forward (layer_loops.h) */
+  void (*max_window)(const float *v0, const float *v1, const float *v2, const float *v3,
+                     size_t C, float *y, uint8_t *w);
   /* optim.h: the step of each optimizer kind */
   opt_kernel opt_step[OPT_KIND_COUNT];
 } KernelTable;

@@ -51,28 +51,51 @@ static void ste_backward_loop(const float *da, const float *z, size_t count, flo
   for (size_t j = 0; j < count; j++) dz[j] = fabsf(z[j]) <= 1.0f ? da[j] : 0.0f;
 }
 
-/* bn_forward_train on N features of rows ld apart (x, xhat, y; the per-feature
- * arrays are N long). Loops run batch-outer, feature-inner so the inner loop
- * is contiguous; a feature's sums run over b in order, whatever N and ld. */
-static void bn_forward_train_loop(const float *x, size_t B, size_t N, size_t ld,
-                                  const float *scale, const float *shift, float *xhat,
-                                  float *rstd, float *y, float *run_mean, float *run_var) {
+/* maxpool2_forward's window over C channels: y[c] = the first largest of
+ * v0[c] .. v3[c] (the first NaN if there is one) and w[c] which of the four
+ * gave it. Two passes without branches, so each runs as vector code: the
+ * largest by strict comparisons (NaN compares false, so it never wins
+ * there, and is put back after), then the first input equal to it. */
+static void max_window_loop(const float *restrict v0, const float *restrict v1,
+                            const float *restrict v2, const float *restrict v3, size_t C,
+                            float *restrict y, uint8_t *restrict w) {
+  for (size_t c = 0; c < C; c++) {
+    float a = v0[c], b = v1[c], d = v2[c], e = v3[c], best = a;
+    best = b > best ? b : best;
+    best = d > best ? d : best;
+    best = e > best ? e : best;
+    float first_nan = a != a ? a : b != b ? b : d != d ? d : e;
+    y[c] = first_nan != first_nan ? first_nan : best;
+  }
+  for (size_t c = 0; c < C; c++) {
+    float m = y[c];
+    uint8_t first_equal = v0[c] == m ? 0 : v1[c] == m ? 1 : v2[c] == m ? 2 : 3;
+    uint8_t first_nan = v0[c] != v0[c] ? 0 : v1[c] != v1[c] ? 1 : v2[c] != v2[c] ? 2 : 3;
+    w[c] = m != m ? first_nan : first_equal;
+  }
+}
+
+/* bn_forward_train. Loops run batch-outer, feature-inner so the inner loop is
+ * contiguous. */
+static void bn_forward_train_loop(const float *x, size_t B, size_t N, const float *scale,
+                                  const float *shift, float *xhat, float *rstd, float *y,
+                                  float *run_mean, float *run_var) {
   /* rstd first holds the mean, xhat the centred values. */
   float *mean = rstd;
   memset(mean, 0, N * sizeof *mean);
   for (size_t b = 0; b < B; b++)
-    for (size_t n = 0; n < N; n++) mean[n] += x[b * ld + n];
+    for (size_t n = 0; n < N; n++) mean[n] += x[b * N + n];
   const float inv_b = 1.0f / (float)B;
   for (size_t n = 0; n < N; n++) mean[n] *= inv_b;
   for (size_t b = 0; b < B; b++)
-    for (size_t n = 0; n < N; n++) xhat[b * ld + n] = x[b * ld + n] - mean[n];
+    for (size_t n = 0; n < N; n++) xhat[b * N + n] = x[b * N + n] - mean[n];
   const float unbias = B > 1 ? (float)B / (float)(B - 1) : 1.0f;
   for (size_t n = 0; n < N; n++) run_mean[n] = (1.0f - BN_MOMENTUM) * run_mean[n] + BN_MOMENTUM * mean[n];
   /* From here rstd holds the variance, then its reciprocal root. */
   float *var = rstd;
   memset(var, 0, N * sizeof *var);
   for (size_t b = 0; b < B; b++)
-    for (size_t n = 0; n < N; n++) var[n] += xhat[b * ld + n] * xhat[b * ld + n];
+    for (size_t n = 0; n < N; n++) var[n] += xhat[b * N + n] * xhat[b * N + n];
   for (size_t n = 0; n < N; n++) {
     var[n] *= inv_b;
     run_var[n] = (1.0f - BN_MOMENTUM) * run_var[n] + BN_MOMENTUM * var[n] * unbias;
@@ -80,17 +103,17 @@ static void bn_forward_train_loop(const float *x, size_t B, size_t N, size_t ld,
   }
   for (size_t b = 0; b < B; b++)
     for (size_t n = 0; n < N; n++) {
-      float h = xhat[b * ld + n] * rstd[n];
-      xhat[b * ld + n] = h;
-      y[b * ld + n] = scale[n] * h + shift[n];
+      float h = xhat[b * N + n] * rstd[n];
+      xhat[b * N + n] = h;
+      y[b * N + n] = scale[n] * h + shift[n];
     }
 }
 
 /* bn_forward_eval: the roots are taken once per feature, a block of
  * features at a time, and divided by as the formula says. */
-static void bn_forward_eval_loop(const float *x, size_t B, size_t N, size_t ld,
-                                 const float *scale, const float *shift, const float *run_mean,
-                                 const float *run_var, float *y) {
+static void bn_forward_eval_loop(const float *x, size_t B, size_t N, const float *scale,
+                                 const float *shift, const float *run_mean, const float *run_var,
+                                 float *y) {
   enum { BLOCK = 256 };
   float root[BLOCK];
   for (size_t n0 = 0; n0 < N; n0 += BLOCK) {
@@ -98,26 +121,26 @@ static void bn_forward_eval_loop(const float *x, size_t B, size_t N, size_t ld,
     for (size_t n = n0; n < n1; n++) root[n - n0] = sqrtf(run_var[n] + BN_EPS);
     for (size_t b = 0; b < B; b++)
       for (size_t n = n0; n < n1; n++)
-        y[b * ld + n] = scale[n] * ((x[b * ld + n] - run_mean[n]) / root[n - n0]) + shift[n];
+        y[b * N + n] = scale[n] * ((x[b * N + n] - run_mean[n]) / root[n - n0]) + shift[n];
   }
 }
 
 /* bn_backward. */
 static void bn_backward_loop(const float *dy, const float *xhat, const float *rstd,
-                             const float *scale, size_t B, size_t N, size_t ld, float *dx,
-                             float *dscale, float *dshift) {
+                             const float *scale, size_t B, size_t N, float *dx, float *dscale,
+                             float *dshift) {
   memset(dscale, 0, N * sizeof *dscale);
   memset(dshift, 0, N * sizeof *dshift);
   for (size_t b = 0; b < B; b++)
     for (size_t n = 0; n < N; n++) {
-      dshift[n] += dy[b * ld + n];
-      dscale[n] += dy[b * ld + n] * xhat[b * ld + n];
+      dshift[n] += dy[b * N + n];
+      dscale[n] += dy[b * N + n] * xhat[b * N + n];
     }
   const float fb = (float)B, inv_b = 1.0f / fb;
   for (size_t b = 0; b < B; b++)
     for (size_t n = 0; n < N; n++)
-      dx[b * ld + n] = scale[n] * rstd[n] * inv_b *
-                      (fb * dy[b * ld + n] - dshift[n] - xhat[b * ld + n] * dscale[n]);
+      dx[b * N + n] = scale[n] * rstd[n] * inv_b *
+                      (fb * dy[b * N + n] - dshift[n] - xhat[b * N + n] * dscale[n]);
 }
 
 #endif

@@ -6,6 +6,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "engine/kernels.h"
 #include "engine/parallel.h"
 
 /* One 2x2 pooling call: its operands and shape. */
@@ -48,24 +49,12 @@ static void each_window(Pool2 *p, WindowFn fn) {
   else par_for(p->B, 1, windows_of_images, &j);
 }
 
-/* The first largest of the four, or the first NaN: written without
- * branches, so the loop over the channels runs as vector selects. */
+/* The first largest of the four, or the first NaN: the active variant's
+ * loop (layer_loops.h), compiled for its instruction set. */
 static void max_window(Pool2 *p, const size_t at[4], size_t out) {
   const float *in = p->in;
-  for (size_t c = 0; c < p->C; c++) {
-    float best = in[at[0] + c];
-    uint8_t arg = 0;
-    int nan = best != best;
-    for (uint8_t i = 1; i < 4; i++) {
-      float v = in[at[i] + c];
-      int take = (!nan) & ((v > best) | (v != v));
-      best = take ? v : best;
-      arg = take ? i : arg;
-      nan |= v != v;
-    }
-    p->out[out + c] = best;
-    p->arg_out[out + c] = arg;
-  }
+  kernels()->max_window(in + at[0], in + at[1], in + at[2], in + at[3], p->C, p->out + out,
+                        p->arg_out + out);
 }
 
 void maxpool2_forward(const float *x, size_t B, size_t H, size_t W, size_t C, float *y,

@@ -380,9 +380,9 @@ Test(cnn, the_summary_counts_what_the_layers_hold) {
   cr_assert(strstr(r.err, "this data set is flat"), "%s", r.err);
 }
 
-/* Batch norm, the signs, the STE and the pooling split a large call over the
- * thread pool: a CNN big enough for that (16x16 images, 32 channels, batch
- * 50: 409,600 values a layer) gives the same bits on one thread and two. */
+/* The signs, the STE and the pooling split a large call over the thread
+ * pool: a CNN big enough for that (16x16 images, 32 channels, batch 50:
+ * 409,600 values a layer) gives the same bits on one thread and two. */
 Test(cnn, one_thread_and_two_give_the_same_bits) {
   double loss[2][6];
   size_t flips[2][6];

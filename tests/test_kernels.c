@@ -124,22 +124,35 @@ static size_t run_ste_backward(const KernelTable *k, Bufs *b, const void *ctx) {
 static size_t run_bn_forward_train(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_forward_train(f[0], b->rows, b->cols, b->cols, f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  k->bn_forward_train(f[0], b->rows, b->cols, f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
   return 0;
 }
 
 static size_t run_bn_forward_eval(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_forward_eval(f[0], b->rows, b->cols, b->cols, f[1], f[2], f[3], f[4], f[5]);
+  k->bn_forward_eval(f[0], b->rows, b->cols, f[1], f[2], f[3], f[4], f[5]);
   return 0;
 }
 
 static size_t run_bn_backward(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_backward(f[0], f[1], f[2], f[3], b->rows, b->cols, b->cols, f[4], f[5], f[6]);
-  k->bn_backward(f[7], f[1], f[2], f[3], b->rows, b->cols, b->cols, f[7], f[5], f[6]); /* dx aliasing dy */
+  k->bn_backward(f[0], f[1], f[2], f[3], b->rows, b->cols, f[4], f[5], f[6]);
+  k->bn_backward(f[7], f[1], f[2], f[3], b->rows, b->cols, f[7], f[5], f[6]); /* dx aliasing dy */
+  return 0;
+}
+
+/* A max-pooling window row: inputs f[0..3], each rows x cols long as C; the
+ * winners as floats in f[5] (so the harness compares them too). */
+static size_t run_max_window(const KernelTable *k, Bufs *b, const void *ctx) {
+  (void)ctx;
+  size_t C = b->rows * b->cols;
+  uint8_t *w = malloc(C);
+  cr_assert_not_null(w);
+  k->max_window(b->f[0], b->f[1], b->f[2], b->f[3], C, b->f[4], w);
+  for (size_t c = 0; c < C; c++) b->f[5][c] = w[c];
+  free(w);
   return 0;
 }
 
@@ -173,6 +186,8 @@ SIMD_TESTS(bn_forward_train, {"bn_forward_train", {ANY, ANY, ANY, ANY, ANY, ANY,
                               run_bn_forward_train, NULL})
 SIMD_TESTS(bn_forward_eval, {"bn_forward_eval", {ANY, ANY, ANY, ANY, POSITIVE, ANY},
                              run_bn_forward_eval, NULL})
+SIMD_TESTS(max_window, {"max_window", {SPECIAL, SPECIAL, ANY, SPECIAL, ANY, ANY},
+                        run_max_window, NULL})
 SIMD_TESTS(bn_backward, {"bn_backward", {ANY, ANY, POSITIVE, ANY, ANY, ANY, ANY, ANY},
                          run_bn_backward, NULL})
 
@@ -232,15 +247,15 @@ Test(kernels, optimizer_steps_avx512) { check_optimizers(SIMD_AVX512); }
 
 /* Every entry of a table, as one function-pointer type so tables compare. */
 typedef void (*AnyKernel)(void);
-enum { TABLE_ENTRIES = 7 + OPT_KIND_COUNT };
+enum { TABLE_ENTRIES = 8 + OPT_KIND_COUNT };
 
 static void table_entries(const KernelTable *t, AnyKernel out[TABLE_ENTRIES]) {
   AnyKernel fixed[] = {(AnyKernel)t->bgemm,           (AnyKernel)t->pack_rows,
                        (AnyKernel)t->sign_floats,     (AnyKernel)t->ste_backward,
                        (AnyKernel)t->bn_forward_train, (AnyKernel)t->bn_forward_eval,
-                       (AnyKernel)t->bn_backward};
+                       (AnyKernel)t->bn_backward,      (AnyKernel)t->max_window};
   memcpy(out, fixed, sizeof fixed);
-  for (int k = 0; k < OPT_KIND_COUNT; k++) out[7 + k] = (AnyKernel)t->opt_step[k];
+  for (int k = 0; k < OPT_KIND_COUNT; k++) out[8 + k] = (AnyKernel)t->opt_step[k];
 }
 
 /* Each variant has its own compiled copy of every kernel, none missing. */
