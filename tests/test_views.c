@@ -389,6 +389,40 @@ Test(views, tiles_cursor_80x24) {
   check_screen("tiles_cursor", 80, 24, OVL_NONE, tweak_tiles_cursor);
 }
 
+/* The same two pinned weights overlaid ("all", after the last pin). */
+static void tweak_scope_all(DashSnapshot *s, DashUi *ui) {
+  tweak_scope(s, ui);
+  ui->scope_sel = s->scope.n_pins;
+}
+Test(views, scope_all_80x24) { check_screen("scope_all", 80, 24, OVL_NONE, tweak_scope_all); }
+
+/* Overlaid, each pinned weight's trace is drawn in its own colour; one at a
+ * time, only the chosen one's. */
+Test(views, scope_all_draws_every_pinned_weight) {
+  static DashSnapshot s;
+  static DashUi ui;
+  for (int all = 0; all <= 1; all++) {
+    memset(&s, 0, sizeof s);
+    memset(&ui, 0, sizeof ui);
+    s.n_layers = 2;
+    for (int j = 0; j < 256; j++) s.layer[1].index[j] = (uint32_t)(3 * j);
+    s.layer[1].in = 64, s.layer[1].out = 64;
+    tweak_scope(&s, &ui);
+    ui.scope_sel = all ? s.scope.n_pins : 0;
+    Canvas c;
+    canvas_init(&c, 60, 20);
+    view_scope(&c, (Rect){0, 0, 60, 20}, &s, &ui);
+    int seen[2] = {0, 0};
+    for (int y = 2; y < 16; y++)
+      for (int x = 10; x < 59; x++)
+        for (int k = 0; k < 2; k++) seen[k] += canvas_at(&c, x, y)->style == dash_layer_style((size_t)k);
+    cr_assert_gt(seen[0], 0, "pin 1's trace");
+    if (all) cr_assert_gt(seen[1], 0, "pin 2's trace overlaid");
+    else cr_assert_eq(seen[1], 0, "pin 2 is not drawn when pin 1 is chosen");
+    canvas_free(&c);
+  }
+}
+
 Test(views, scope_80x24) { check_screen("scope", 80, 24, OVL_NONE, tweak_scope); }
 Test(views, scope_132x40) { check_screen("scope", 132, 40, OVL_NONE, tweak_scope); }
 Test(views, boundary_80x24) { check_screen("boundary", 80, 24, OVL_NONE, tweak_boundary); }

@@ -217,7 +217,8 @@ typedef struct {
   const char *info_title, *info_text; /* OVL_INFO */
   LeftColumn left;                  /* what the left column shows */
   size_t cursor;                    /* the weights raster's cursor: a sample of the selected layer */
-  size_t scope_sel;                 /* the pinned weight the scope shows (index into scope.pin) */
+  size_t scope_sel;                 /* the pinned weight the scope shows (index into scope.pin;
+                                       n_pins, when more than one: all of them overlaid) */
   int help_top;                     /* the first row the help shows (it scrolls when too long) */
   int smooth;                       /* the curves' smoothing: dash_smooth_weight[smooth] */
   int log_loss;                     /* 1: the loss on a log scale */

@@ -87,7 +87,7 @@ const DashKey dash_keys[] = {
      .help = "show / hide the weight scope of the pinned weights", .hint = "scope",
      .offer = DASH_NOW_PINNED | DASH_NOW_WEIGHTS},
     {.modes = DASH_IN_MAIN, .action = DASH_ACT_SCOPE_PICK, .codes = {{'{', -1}, {'}', 1}}, .keys = "{/}",
-     .help = "the scope: previous / next pinned weight", .hint = "weight", .offer = DASH_NOW_SCOPE,
+     .help = "the scope: previous / next pinned weight, or all", .hint = "weight", .offer = DASH_NOW_SCOPE,
      .first = DASH_NOW_SCOPE},
     {.modes = DASH_IN_MAIN | DASH_IN_MENUS | DASH_IN_RUN, .action = DASH_ACT_CLICK,
      .codes = {{DASH_KEY_CLICK, 0}},

@@ -52,23 +52,26 @@ static int flipped_at(const DashScope *sc, size_t i, size_t k) {
          sc->at[i].step == sc->at[i - 1].step + 1;
 }
 
-/* The value range over the steps shown, the thresholds included. */
-static void value_range(const DashScope *sc, size_t k, ScopePlot *p) {
+/* The value range of pinned weights [k0, k1) over the steps shown, the
+ * thresholds included. */
+static void value_range(const DashScope *sc, size_t k0, size_t k1, ScopePlot *p) {
   double lo = INFINITY, hi = -INFINITY;
   for (size_t i = 0; i < sc->n; i++) {
     const DashScopeStep *e = &sc->at[i];
     if (px_x(p, e->step) < 0) continue;
     double thr = e->threshold;
     lo = fmin(lo, -thr), hi = fmax(hi, thr);
-    if (isfinite(e->filter[k])) lo = fmin(lo, e->filter[k]), hi = fmax(hi, e->filter[k]);
+    for (size_t k = k0; k < k1; k++)
+      if (isfinite(e->filter[k])) lo = fmin(lo, e->filter[k]), hi = fmax(hi, e->filter[k]);
   }
   if (!(hi >= lo)) lo = -1, hi = 1;
   double pad = hi > lo ? 0.05 * (hi - lo) : fmax(fabs(hi), 1e-12);
   p->lo = lo - pad, p->hi = hi + pad;
 }
 
-/* The threshold dotted at every other pixel, then the trace over it. */
-static void draw_trace(Canvas *c, const DashScope *sc, size_t k, const ScopePlot *p) {
+/* The threshold dotted at every other pixel, then the traces of pinned
+ * weights [k0, k1) over it, each in its pin's colour, and their flips. */
+static void draw_traces(Canvas *c, const DashScope *sc, size_t k0, size_t k1, const ScopePlot *p) {
   Braille b;
   braille_begin(&b, c, p->r);
   for (size_t i = 0; i < sc->n; i++) {
@@ -78,25 +81,28 @@ static void draw_trace(Canvas *c, const DashScope *sc, size_t k, const ScopePlot
     braille_set(&b, x, px_y(p, e->threshold), ST_DIM);
     if (e->threshold > 0) braille_set(&b, x, px_y(p, -e->threshold), ST_DIM);
   }
-  int have = 0, last_x = 0, last_y = 0;
-  for (size_t i = 0; i < sc->n; i++) {
-    const DashScopeStep *e = &sc->at[i];
-    int x = px_x(p, e->step);
-    if (x < 0 || !isfinite(e->filter[k])) {
-      have = 0;
-      continue;
+  for (size_t k = k0; k < k1; k++) {
+    int have = 0, last_x = 0, last_y = 0;
+    for (size_t i = 0; i < sc->n; i++) {
+      const DashScopeStep *e = &sc->at[i];
+      int x = px_x(p, e->step);
+      if (x < 0 || !isfinite(e->filter[k])) {
+        have = 0;
+        continue;
+      }
+      int y = px_y(p, e->filter[k]);
+      if (have && x == last_x + 1) braille_line(&b, last_x, last_y, x, y, dash_layer_style(k));
+      else braille_set(&b, x, y, dash_layer_style(k));
+      have = 1, last_x = x, last_y = y;
     }
-    int y = px_y(p, e->filter[k]);
-    if (have && x == last_x + 1) braille_line(&b, last_x, last_y, x, y, dash_layer_style(k));
-    else braille_set(&b, x, y, dash_layer_style(k));
-    have = 1, last_x = x, last_y = y;
   }
   braille_blit(&b, c);
-  for (size_t i = 0; i < sc->n; i++) {
-    int x = px_x(p, sc->at[i].step);
-    if (x >= 0 && flipped_at(sc, i, k) && isfinite(sc->at[i].filter[k]))
-      canvas_put(c, p->r.x + x / 2, p->r.y + px_y(p, sc->at[i].filter[k]) / 4, 0x00D7, 'x', ST_FLIP);
-  }
+  for (size_t k = k0; k < k1; k++)
+    for (size_t i = 0; i < sc->n; i++) {
+      int x = px_x(p, sc->at[i].step);
+      if (x >= 0 && flipped_at(sc, i, k) && isfinite(sc->at[i].filter[k]))
+        canvas_put(c, p->r.x + x / 2, p->r.y + px_y(p, sc->at[i].filter[k]) / 4, 0x00D7, 'x', ST_FLIP);
+    }
 }
 
 /* A value label, two digits: "-4.4e-05", "0.013", "0". */
@@ -148,6 +154,7 @@ static void draw_pins(Canvas *c, int x, int y, int end, const DashScope *sc, siz
     snprintf(buf, sizeof buf, "%zu L%u#%u", k + 1, sc->pin[k].layer + 1, sc->pin[k].index);
     x += canvas_text(c, x, y, buf, k == sel ? ST_SELECT : dash_layer_style(k), end - x) + 1;
   }
+  if (sc->n_pins > 1 && x < end) x += canvas_text(c, x, y, "all", sel == sc->n_pins ? ST_SELECT : ST_DIM, end - x) + 1;
   if (sc->n && x + what_w <= end) canvas_text(c, end - what_w, y, what, ST_DIM, what_w);
 }
 
@@ -173,12 +180,13 @@ static void draw_states(Canvas *c, int x, int y, int w, const DashScope *sc, Tra
 
 /* Under the plot: the steps shown, the threshold dotted, the flips marked
  * and, when it fits, the last optimizer switch shown ("bop from 1400"). */
-static void draw_axis(Canvas *c, int y, const DashScope *sc, size_t k, const ScopePlot *p) {
+static void draw_axis(Canvas *c, int y, const DashScope *sc, size_t k0, size_t k1,
+                      const ScopePlot *p) {
   const DashScopeStep *e = &sc->at[sc->n - 1];
   size_t flips = 0, from = 0;
   for (size_t i = 0; i < sc->n; i++) {
     if (px_x(p, sc->at[i].step) < 0) continue;
-    flips += flipped_at(sc, i, k);
+    for (size_t k = k0; k < k1; k++) flips += flipped_at(sc, i, k);
     if (i > 0 && sc->at[i].kind != sc->at[i - 1].kind) from = i;
   }
   char num[32], buf[160];
@@ -200,7 +208,9 @@ static void draw_axis(Canvas *c, int y, const DashScope *sc, size_t k, const Sco
 /* The title: the pinned weight shown, with its row and column. */
 static void scope_box(Canvas *c, Rect r, const DashSnapshot *s, size_t k) {
   char title[96] = "weight scope";
-  if (k < s->scope.n_pins) {
+  if (k == s->scope.n_pins && k > 1) {
+    snprintf(title, sizeof title, "weight scope: all %zu pinned weights", k);
+  } else if (k < s->scope.n_pins) {
     TraceRef ref = s->scope.pin[k];
     size_t in = ref.layer < s->n_layers && s->layer[ref.layer].in ? s->layer[ref.layer].in : 1;
     snprintf(title, sizeof title, "weight scope %zu: L%u #%u (row %zu, col %zu)", k + 1, ref.layer + 1,
@@ -220,9 +230,14 @@ static void no_pins(Canvas *c, int x, int y, int w) {
   for (int i = 0; i < 5; i++) canvas_text(c, x, y + i, lines[i], ST_DIM, w);
 }
 
+/* With ui->scope_sel == n_pins (more than one pinned): every pinned weight
+ * overlaid, each in its colour; the sign strip and the states then belong
+ * to one weight, so a line says how to pick one. */
 void view_scope(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   const DashScope *sc = &s->scope;
-  size_t k = ui && ui->scope_sel < sc->n_pins ? ui->scope_sel : 0;
+  size_t sel = ui ? ui->scope_sel : 0;
+  int all = sc->n_pins > 1 && sel == sc->n_pins;
+  size_t k = all ? sc->n_pins : sel < sc->n_pins ? sel : 0;
   scope_box(c, r, s, k);
   int ix = r.x + 1, iy = r.y + 1, iw = r.w - 2, ih = r.h - 2;
   if (iw < LABEL_W + 8 || ih < 7) return;
@@ -231,13 +246,15 @@ void view_scope(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
     return;
   }
   draw_pins(c, ix, iy, ix + iw, sc, k);
-  draw_states(c, ix, iy + ih - 1, iw, sc, sc->pin[k]);
+  if (all) canvas_text(c, ix, iy + ih - 1, "{ } one weight: its states and sign strip", ST_DIM, iw);
+  else draw_states(c, ix, iy + ih - 1, iw, sc, sc->pin[k]);
   if (!sc->n) return;
+  size_t k0 = all ? 0 : k, k1 = all ? sc->n_pins : k + 1;
   ScopePlot p = {.r = {ix + LABEL_W, iy + 1, iw - LABEL_W, ih - 4}};
   p.first = (int64_t)sc->at[sc->n - 1].step + 1 - 2 * (int64_t)p.r.w;
-  value_range(sc, k, &p);
+  value_range(sc, k0, k1, &p);
   draw_labels(c, ix, &p, sc->at[sc->n - 1].threshold);
-  draw_trace(c, sc, k, &p);
-  draw_signs(c, ix, iy + ih - 3, sc, k, &p);
-  draw_axis(c, iy + ih - 2, sc, k, &p);
+  draw_traces(c, sc, k0, k1, &p);
+  if (!all) draw_signs(c, ix, iy + ih - 3, sc, k, &p);
+  draw_axis(c, iy + ih - 2, sc, k0, k1, &p);
 }

@@ -205,7 +205,8 @@ static void sync_ui(Tui *T, const DashSnapshot *s) {
     T->n_pins = s->scope.n_pins;
     memcpy(T->pins, s->scope.pin, sizeof T->pins);
   }
-  if (ui->scope_sel >= T->n_pins) ui->scope_sel = T->n_pins ? T->n_pins - 1 : 0;
+  size_t top = T->n_pins > 1 ? T->n_pins : 0; /* n_pins: all of them overlaid */
+  if (ui->scope_sel > top) ui->scope_sel = top;
   if (s->note_seq != T->seen_note) {
     T->seen_note = s->note_seq;
     if (s->note[0]) message(T, s->note_error, "%s", s->note);
@@ -582,13 +583,15 @@ static void show_scope(Tui *T) {
   T->ui.left = T->ui.left == LEFT_SCOPE ? LEFT_PANES : LEFT_SCOPE;
 }
 
-/* The pinned weight the scope shows, one on (dir > 0) or back, around. */
+/* The pinned weight the scope shows, one on (dir > 0) or back, around;
+ * with two or more pinned, "all" (scope_sel == n_pins) comes after the last. */
 static void pick_pinned(Tui *T, int dir) {
   if (!T->n_pins) {
     message(T, 0, "no weight is pinned: 4, then the arrows and t pin one");
     return;
   }
-  T->ui.scope_sel = (T->ui.scope_sel + T->n_pins + (size_t)(dir > 0 ? 1 : T->n_pins - 1)) % T->n_pins;
+  size_t choices = T->n_pins + (T->n_pins > 1); /* the last: all of them overlaid */
+  T->ui.scope_sel = (T->ui.scope_sel + (size_t)(dir > 0 ? 1 : choices - 1)) % choices;
 }
 
 /* Up / Down: the setting in the filter pane, the layer in the flips and
