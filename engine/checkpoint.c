@@ -25,7 +25,7 @@ static const char sec_tag[SEC_COUNT][5] = {"CONF", "APPS", "TRNR", "DATA", "MODL
  * 3), bit 2 a CNN whose spec and input follow (version 4). */
 enum { MODL_REAL_FIRST = 1, MODL_REAL_LAST = 2, MODL_CNN = 4 };
 static uint32_t model_flags(const Model *m) {
-  return (m->has_real_first ? MODL_REAL_FIRST : 0) | (m->has_real_last ? MODL_REAL_LAST : 0) |
+  return (m->spec.real_first ? MODL_REAL_FIRST : 0) | (m->spec.real_last ? MODL_REAL_LAST : 0) |
          (m->spec.cnn ? MODL_CNN : 0);
 }
 
@@ -33,7 +33,7 @@ static uint32_t model_flags(const Model *m) {
  * real layers, 3: real layers, 4: a CNN), so older flipscopes read what
  * they can. */
 static uint32_t model_version(const Model *m) {
-  return m->spec.cnn ? 4 : m->has_real_first || m->has_real_last ? 3 : 2;
+  return m->spec.cnn ? 4 : m->spec.real_first || m->spec.real_last ? 3 : 2;
 }
 
 /* Whether a checkpoint of this version has section s. */
@@ -234,7 +234,7 @@ static void write_cnn_spec(Writer *w, const ModelSpec *spec, const ModelInput *i
 /* MODL: the shape, then each layer's signs and batch-norm parameters. */
 static void write_modl(Writer *w, const Model *m) {
   put64(w, m->n_layers);
-  put64(w, m->input_dim);
+  put64(w, m->input.dim);
   put64(w, m->classes);
   if (model_version(m) >= 3) put32(w, model_flags(m));
   if (m->spec.cnn) write_cnn_spec(w, &m->spec, &m->input);
@@ -254,8 +254,8 @@ static void write_modl(Writer *w, const Model *m) {
 
 /* REAL: each real layer's shape, weights and batch-norm parameters. */
 static void write_real(Writer *w, const Model *m) {
-  const Layer *real[2] = {m->has_real_first ? &m->real_first : NULL,
-                          m->has_real_last ? &m->real_last : NULL};
+  const Layer *real[2] = {m->spec.real_first ? &m->real_first : NULL,
+                          m->spec.real_last ? &m->real_last : NULL};
   for (int k = 0; k < 2; k++) {
     const Layer *L = real[k];
     if (!L) continue;
@@ -504,12 +504,12 @@ static void read_norm(Reader *r, Layer *L, size_t out) {
 /* Refuses a checkpoint whose model is not m's (shape or real layers). */
 static void check_same_model(Reader *r, const Model *m, const CkptInfo *in) {
   char have[192], want[192], real[128] = "";
-  CkptInfo mine = {.n_layers = m->n_layers, .input_dim = m->input_dim, .classes = m->classes,
-                   .real_first = m->has_real_first, .real_last = m->has_real_last,
+  CkptInfo mine = {.n_layers = m->n_layers, .input_dim = m->input.dim, .classes = m->classes,
+                   .real_first = m->spec.real_first, .real_last = m->spec.real_last,
                    .cnn = m->spec.cnn, .spec = m->spec, .input = m->input};
-  int same = m->n_layers == in->n_layers && m->input_dim == in->input_dim &&
-             m->classes == in->classes && m->has_real_first == in->real_first &&
-             m->has_real_last == in->real_last && m->spec.cnn == in->cnn;
+  int same = m->n_layers == in->n_layers && m->input.dim == in->input_dim &&
+             m->classes == in->classes && m->spec.real_first == in->real_first &&
+             m->spec.real_last == in->real_last && m->spec.cnn == in->cnn;
   for (size_t l = 0; same && l < m->n_layers; l++)
     same = m->layer[l].in == in->layer_in[l] && m->layer[l].out == in->layer_out[l];
   if (same && in->cnn) { /* the same spec on an image of the same shape */
@@ -522,7 +522,7 @@ static void check_same_model(Reader *r, const Model *m, const CkptInfo *in) {
     mine.layer_in[l] = m->layer[l].in, mine.layer_out[l] = m->layer[l].out;
   checkpoint_model_name(in, have, sizeof have);
   checkpoint_model_name(&mine, want, sizeof want);
-  if (m->has_real_first != in->real_first || m->has_real_last != in->real_last)
+  if (m->spec.real_first != in->real_first || m->spec.real_last != in->real_last)
     snprintf(real, sizeof real, ", %s, %s", error_setting("real-first").text,
              error_setting("real-last").text);
   error_fail(r->err, r->errlen, "the checkpoint's model is %s; this run's %s%s and %s make %s", have,

@@ -58,8 +58,8 @@ static void layout_norm(Layer *L, float *r, float *g, size_t *off, size_t *stats
 /* The real layers of m in order (first, then last); returns how many. */
 static size_t real_layers(Model *m, Layer **out) {
   size_t n = 0;
-  if (m->has_real_first) out[n++] = &m->real_first;
-  if (m->has_real_last) out[n++] = &m->real_last;
+  if (m->spec.real_first) out[n++] = &m->real_first;
+  if (m->spec.real_last) out[n++] = &m->real_last;
   return n;
 }
 
@@ -202,4 +202,4 @@ size_t layer_values(const Layer *L, size_t B) { return B * L->pixels * L->out; }
 
 const char *const scale_names[SCALE_KIND_COUNT] = {"none", "mean"};
 
-int model_packs_layer(const Model *m, size_t l) { return l > 0 || m->has_real_first; }
+int model_packs_layer(const Model *m, size_t l) { return l > 0 || m->spec.real_first; }

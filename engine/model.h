@@ -106,12 +106,11 @@ typedef struct {
 size_t layer_values(const Layer *L, size_t B);
 
 typedef struct {
-  ModelSpec spec;        /* what it was built from, and its input */
+  ModelSpec spec;        /* what it was built from (real_first, real_last: 0 or 1), and its input */
   ModelInput input;
   size_t n_layers;       /* binary layers, hidden + output */
-  size_t input_dim, classes, batch_cap;
+  size_t classes, batch_cap;
   Layer layer[MODEL_MAX_LAYERS];
-  int has_real_first, has_real_last;
   Layer real_first, real_last;     /* real-weight layers before / after layer[] */
   /* All bn scales and shifts, then the real layers' weights, scales and shifts. */
   float *real_params, *real_grads;

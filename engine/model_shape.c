@@ -105,9 +105,9 @@ int model_spec_check(const ModelSpec *spec, char *err, size_t errlen) {
 
 size_t model_sequence(Model *m, Layer **seq) {
   size_t n = 0;
-  if (m->has_real_first) seq[n++] = &m->real_first;
+  if (m->spec.real_first) seq[n++] = &m->real_first;
   for (size_t l = 0; l < m->n_layers; l++) seq[n++] = &m->layer[l];
-  if (m->has_real_last) seq[n++] = &m->real_last;
+  if (m->spec.real_last) seq[n++] = &m->real_last;
   return n;
 }
 
@@ -174,14 +174,13 @@ int model_shape(Model *m, const ModelSpec *spec, const ModelInput *in, size_t cl
     return ERR_USAGE;
   }
   m->spec = *spec;
+  m->spec.real_first = spec->real_first != 0;
+  m->spec.real_last = spec->real_last != 0;
   m->input = *in;
-  m->input_dim = in->dim;
   m->classes = classes;
   m->batch_cap = batch_cap;
-  m->has_real_first = spec->real_first != 0;
-  m->has_real_last = spec->real_last != 0;
-  size_t dense = spec->n_hidden + 1, first = (size_t)m->has_real_first;
-  m->n_layers = dense - first - (size_t)m->has_real_last;
+  size_t dense = spec->n_hidden + 1, first = (size_t)m->spec.real_first;
+  m->n_layers = dense - first - (size_t)m->spec.real_last;
   Flow f = {spec->cnn ? in->height : 0, in->width, in->channels, in->dim};
   Layer *seq[MODEL_MAX_LAYERS + 2];
   size_t n = model_sequence(m, seq);

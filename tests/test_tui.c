@@ -529,6 +529,19 @@ Test(tui_runmenu, the_config_changes_the_three_and_keeps_the_rest) {
   cr_assert_str_eq(out.load_path, "", "no checkpoint to resume");
 }
 
+/* The load command the run menu makes for data (a menu choice), a typed
+ * model and (unless NULL) a typed seed, into `command`. */
+static void menu_load_command(const char *data, const char *model, const char *seed) {
+  char err[512];
+  runmenu_open(&menu, &cfg, cfg.data);
+  menu_data(data);
+  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, model, err, sizeof err), 0, "%s", err);
+  if (seed) cr_assert_eq(runmenu_type(&menu, RUN_ROW_SEED, seed, err, sizeof err), 0, "%s", err);
+  memset(&command, 0, sizeof command);
+  command.kind = CMD_LOAD;
+  runmenu_config(&menu, &cfg.opt, &command.cfg);
+}
+
 /* The data, model and seed the newest snapshot shows, and the sessions loaded. */
 static void look_run(Worker *w, char *data, char *model, uint64_t *loads, size_t *in0,
                      size_t *out0) {
@@ -542,14 +555,8 @@ static void look_run(Worker *w, char *data, char *model, uint64_t *loads, size_t
 Test(tui_worker, the_run_menus_config_loads_that_data_and_model) {
   Worker *w = start("");
   WAIT_FOR(w, v.step >= 5, 10);
-  runmenu_open(&menu, &cfg, cfg.data);
-  menu_data("xor");
-  char err[512], data[64], model[96];
-  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "mlp:16x8", err, sizeof err), 0, "%s", err);
-  cr_assert_eq(runmenu_type(&menu, RUN_ROW_SEED, "7", err, sizeof err), 0, "%s", err);
-  memset(&command, 0, sizeof command);
-  command.kind = CMD_LOAD;
-  runmenu_config(&menu, &cfg.opt, &command.cfg);
+  menu_load_command("xor", "mlp:16x8", "7");
+  char data[64], model[96];
   uint64_t seq = worker_send(w, &command), loads;
   size_t in0, out0;
   WAIT_FOR(w, v.applied >= seq, 10);
@@ -566,13 +573,8 @@ Test(tui_worker, the_run_menus_config_loads_that_data_and_model) {
 Test(tui_worker, a_model_that_does_not_fit_the_data_leaves_the_old_run) {
   Worker *w = start("");
   WAIT_FOR(w, v.step >= 5, 10);
-  runmenu_open(&menu, &cfg, cfg.data);
-  menu_data("xor");
-  char err[512], data[64], model[96];
-  cr_assert_eq(runmenu_type(&menu, RUN_ROW_MODEL, "cnn:c16-p-f64", err, sizeof err), 0, "%s", err);
-  memset(&command, 0, sizeof command);
-  command.kind = CMD_LOAD;
-  runmenu_config(&menu, &cfg.opt, &command.cfg);
+  menu_load_command("xor", "cnn:c16-p-f64", NULL);
+  char data[64], model[96];
   uint64_t before = look(w).step, seq = worker_send(w, &command), loads;
   size_t in0, out0;
   WAIT_FOR(w, v.applied >= seq, 10);

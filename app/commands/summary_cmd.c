@@ -77,14 +77,14 @@ static void print_layer(const Model *m, const Layer *L, size_t d, size_t *h, siz
 static void print_table(const Model *m, const char *data) {
   char spec[160];
   model_spec_describe(&m->spec, spec, sizeof spec);
-  printf("%s on %s: %zu inputs%s, %zu classes\n", spec, data, m->input_dim,
+  printf("%s on %s: %zu inputs%s, %zu classes\n", spec, data, m->input.dim,
          m->spec.cnn ? " as an image" : "", m->classes);
   printf("%2s  %-34s %-10s %-10s %11s %9s %9s %13s %12s\n", "#", "layer", "input", "output",
          "1-bit par.", "32-bit p.", "memory kB", "1-bit MACs", "32-bit MACs");
   Layer *seq[MODEL_MAX_LAYERS + 2];
   size_t n = model_sequence((Model *)m, seq);
   size_t h = m->spec.cnn ? m->input.height : 0, w = m->input.width;
-  size_t c = m->spec.cnn ? m->input.channels : m->input_dim;
+  size_t c = m->spec.cnn ? m->input.channels : m->input.dim;
   Figures total = {0};
   for (size_t d = 0; d < n; d++) print_layer(m, seq[d], d, &h, &w, &c, &total);
   char bp[32], rp[32], bm[32], rm[32];
