@@ -5,7 +5,8 @@
  * their own, app/charts/run_charts.h); the live view's telemetry asks for
  * statistics on request while its logs' header stays the headless one; and a
  * resumed run restores the flip history with the trainer, whether the
- * telemetry is on for its logs or only for its --screen. */
+ * telemetry is on for its logs or only for its --screen; and a run without a
+ * length saves none. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdio.h>
@@ -15,6 +16,7 @@
 #include <unistd.h>
 
 #include "app/charts/run_charts.h"
+#include "app/io/checkpoint_file.h"
 #include "app/live/tui_worker.h"
 #include "app/run/opt_change.h"
 #include "app/run/session.h"
@@ -300,4 +302,54 @@ Test(session, a_resumed_screen_is_the_same_with_or_without_logs) {
   snprintf(logged, sizeof logged, "%s --log-jsonl %s", args, in_tmp("run.jsonl"));
   cr_assert_str_eq(screen_of(logged, "logged.txt"), alone,
                    "the flip history (reversals) differs without logs");
+}
+
+/* The settings saved in the checkpoint at path, in a static buffer. */
+static const char *saved_settings(const char *path) {
+  static char text[8192];
+  char *got = NULL, err[512];
+  cr_assert_eq(ckpt_file_settings(path, &got, err, sizeof err), 0, "%s", err);
+  snprintf(text, sizeof text, "%s", got);
+  free(got);
+  return text;
+}
+
+/* A run without a length (the live view's, trained until stopped) saves
+ * none: a headless resume asks for one, in one line, and a resume with one
+ * trains on; a run with the default length keeps it. */
+Test(session, a_run_without_a_length_saves_none_and_a_headless_resume_asks_for_one) {
+  char args[512], err[2048];
+  snprintf(args, sizeof args, "--data glyphs --model mlp:16 --threads 1 --save %s",
+           in_tmp("endless.ckpt"));
+  char *argv[16];
+  int argc = 0;
+  for (char *t = strtok(args, " "); t; t = strtok(NULL, " ")) argv[argc++] = t;
+  cr_assert_eq(config_parse(argc, argv, &cfg, err, sizeof err), 0, "%s", err);
+  cr_assert_eq(session_open(&s, &cfg, &(SessionNeeds){.live = 1}, err, sizeof err), EXIT_OK, "%s", err);
+  trainer_set_length(s.trainer, 0);
+  StepReport r;
+  for (int i = 0; i < 5; i++) cr_assert_eq(trainer_step(s.trainer, &r, err, sizeof err), 1, "%s", err);
+  RunFigures fig = {.test_acc = NAN, .val_acc = NAN};
+  cr_assert_eq(session_save(&s, cfg.save_path, &fig, err, sizeof err), 0, "%s", err);
+  session_close(&s);
+  const char *text = saved_settings(in_tmp("endless.ckpt"));
+  cr_assert(!strstr(text, "epochs =") && !strstr(text, "steps ="), "%s", text);
+
+  ProcResult *p = malloc(sizeof *p);
+  char cmd[1024];
+  snprintf(cmd, sizeof cmd, "--headless --load %s", in_tmp("endless.ckpt"));
+  run_flipscope(cmd, p);
+  cr_assert_eq(p->code, 2, "exit %d: %s", p->code, p->err);
+  cr_assert(strstr(p->err, "has no length") && strstr(p->err, "--steps N"), "%s", p->err);
+  snprintf(cmd, sizeof cmd, "--headless --load %s --steps 9", in_tmp("endless.ckpt"));
+  run_flipscope(cmd, p);
+  cr_assert_eq(p->code, 0, "exit %d: %s", p->code, p->err);
+  cr_assert(strstr(p->out, "\"steps\":9"), "%s", p->out);
+
+  snprintf(cmd, sizeof cmd, "--headless --data glyphs --model mlp:16 --threads 1 --save %s",
+           in_tmp("default.ckpt"));
+  run_flipscope(cmd, p);
+  cr_assert_eq(p->code, 0, "exit %d: %s", p->code, p->err);
+  cr_assert(strstr(saved_settings(in_tmp("default.ckpt")), "epochs = 3\n"), "the default length was not saved");
+  free(p);
 }

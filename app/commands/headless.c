@@ -199,6 +199,11 @@ static int open_run(Run *h, const Config *cfg, char *err, size_t errlen) {
   const SessionNeeds needs = {.dashboard = cfg->screen_path[0] != 0};
   int rc = session_open(s, cfg, &needs, err, errlen);
   if (rc != EXIT_OK) return rc;
+  if (s->resumed && !cfg->length_given) {
+    snprintf(err, errlen, "--load %s: the run it holds has no length (a live run trained until "
+             "stopped): give --steps N or --epochs N to train it on headless", cfg->load_path);
+    return EXIT_USAGE;
+  }
   if (s->resumed && s->resumed_step >= trainer_total_steps(s->trainer)) {
     snprintf(err, errlen, "--load %s: the run is already at step %llu of %zu; raise --steps or "
              "--epochs to train further", cfg->load_path, (unsigned long long)s->resumed_step,

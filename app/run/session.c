@@ -374,13 +374,25 @@ int session_save(Session *s, const char *path, RunFigures *fig, char *err, size_
     if (strlen(abs_data) < CONFIG_PATH_MAX) data = abs_data;
     free(real);
   }
-  size_t need = config_format_saved(&s->cfg, data, NULL, 0);
-  char *text = malloc(need + 1);
-  if (!text) {
+  /* A run without a length (a live one, trained until stopped) saves none,
+   * so that its resume neither invents the default length nor decays a
+   * schedule it never had (headless.c then asks for one). */
+  Config *saved = malloc(sizeof *saved);
+  if (!saved) {
     snprintf(err, errlen, "--save %s: out of memory", path);
     return -1;
   }
-  config_format_saved(&s->cfg, data, text, need + 1);
+  *saved = s->cfg;
+  if (trainer_total_steps(s->trainer) == 0) saved->train.epochs = saved->train.max_steps = 0;
+  size_t need = config_format_saved(saved, data, NULL, 0);
+  char *text = malloc(need + 1);
+  if (!text) {
+    free(saved);
+    snprintf(err, errlen, "--save %s: out of memory", path);
+    return -1;
+  }
+  config_format_saved(saved, data, text, need + 1);
+  free(saved);
   size_t app_len;
   char *apps = app_bytes(fig, &app_len);
   if (!apps) {
