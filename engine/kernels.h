@@ -30,15 +30,20 @@ typedef struct {
   /* activation.h: a = sign(z) as +-1 floats; ste_backward */
   void (*sign_floats)(const float *z, size_t count, float *a);
   void (*ste_backward)(const float *da, const float *z, size_t count, float *dz);
-  /* batchnorm.h */
-  void (*bn_forward_train)(const float *x, size_t B, size_t N, const float *scale,
-                           const float *shift, float *xhat, float *rstd, float *y,
-                           float *run_mean, float *run_var);
+  /* batchnorm.h: the loops over a block of rows (layer_loops.h) */
+  void (*bn_sums)(const float *x, size_t rows, size_t N, float *sum);
+  void (*bn_squares)(const float *x, size_t rows, size_t N, float *sq);
+  void (*bn_center)(const float *x, size_t rows, size_t N, const float *mean, float *xhat);
+  void (*bn_normalize)(float *xhat, size_t rows, size_t N, const float *rstd, const float *scale,
+                       const float *shift, float *y);
   void (*bn_forward_eval)(const float *x, size_t B, size_t N, const float *scale,
                           const float *shift, const float *run_mean, const float *run_var,
                           float *y);
-  void (*bn_backward)(const float *dy, const float *xhat, const float *rstd, const float *scale,
-                      size_t B, size_t N, float *dx, float *dscale, float *dshift);
+  void (*bn_grad_sums)(const float *dy, const float *xhat, size_t rows, size_t N, float *dshift,
+                       float *dscale);
+  void (*bn_input_grad)(const float *dy, const float *xhat, size_t rows, size_t N,
+                        const float *rstd, const float *scale, const float *dshift,
+                        const float *dscale, size_t B, float *dx);
   /* pool.h: one window row of maxpool2_forward (layer_loops.h) */
   void (*max_window)(const float *v0, const float *v1, const float *v2, const float *v3,
                      size_t C, float *y, uint8_t *w);

@@ -75,37 +75,38 @@ static void max_window_loop(const float *restrict v0, const float *restrict v1,
   }
 }
 
-/* bn_forward_train. Loops run batch-outer, feature-inner so the inner loop is
- * contiguous. */
-static void bn_forward_train_loop(const float *x, size_t B, size_t N, const float *scale,
-                                  const float *shift, float *xhat, float *rstd, float *y,
-                                  float *run_mean, float *run_var) {
-  /* rstd first holds the mean, xhat the centred values. */
-  float *mean = rstd;
-  memset(mean, 0, N * sizeof *mean);
-  for (size_t b = 0; b < B; b++)
-    for (size_t n = 0; n < N; n++) mean[n] += x[b * N + n];
-  const float inv_b = 1.0f / (float)B;
-  for (size_t n = 0; n < N; n++) mean[n] *= inv_b;
-  for (size_t b = 0; b < B; b++)
-    for (size_t n = 0; n < N; n++) xhat[b * N + n] = x[b * N + n] - mean[n];
-  const float unbias = B > 1 ? (float)B / (float)(B - 1) : 1.0f;
-  for (size_t n = 0; n < N; n++) run_mean[n] = (1.0f - BN_MOMENTUM) * run_mean[n] + BN_MOMENTUM * mean[n];
-  /* From here rstd holds the variance, then its reciprocal root. */
-  float *var = rstd;
-  memset(var, 0, N * sizeof *var);
-  for (size_t b = 0; b < B; b++)
-    for (size_t n = 0; n < N; n++) var[n] += xhat[b * N + n] * xhat[b * N + n];
-  for (size_t n = 0; n < N; n++) {
-    var[n] *= inv_b;
-    run_var[n] = (1.0f - BN_MOMENTUM) * run_var[n] + BN_MOMENTUM * var[n] * unbias;
-    rstd[n] = 1.0f / sqrtf(var[n] + BN_EPS);
-  }
-  for (size_t b = 0; b < B; b++)
+/* Batch norm's loops over a block of rows of N features (batchnorm.c splits
+ * the rows and sums the blocks' partial sums in block order). Rows outer,
+ * features inner, so the inner loop is contiguous.
+ *
+ * bn_sums: sum[n] = the sum over rows r, in order from 0, of x[r][n]. */
+static void bn_sums_loop(const float *x, size_t rows, size_t N, float *sum) {
+  memset(sum, 0, N * sizeof *sum);
+  for (size_t r = 0; r < rows; r++)
+    for (size_t n = 0; n < N; n++) sum[n] += x[r * N + n];
+}
+
+/* bn_squares: sq[n] = the sum over rows r, in order from 0, of x[r][n]^2. */
+static void bn_squares_loop(const float *x, size_t rows, size_t N, float *sq) {
+  memset(sq, 0, N * sizeof *sq);
+  for (size_t r = 0; r < rows; r++)
+    for (size_t n = 0; n < N; n++) sq[n] += x[r * N + n] * x[r * N + n];
+}
+
+/* bn_center: xhat = x - mean. */
+static void bn_center_loop(const float *x, size_t rows, size_t N, const float *mean, float *xhat) {
+  for (size_t r = 0; r < rows; r++)
+    for (size_t n = 0; n < N; n++) xhat[r * N + n] = x[r * N + n] - mean[n];
+}
+
+/* bn_normalize: xhat <- xhat rstd, y = scale xhat + shift. */
+static void bn_normalize_loop(float *xhat, size_t rows, size_t N, const float *rstd,
+                              const float *scale, const float *shift, float *y) {
+  for (size_t r = 0; r < rows; r++)
     for (size_t n = 0; n < N; n++) {
-      float h = xhat[b * N + n] * rstd[n];
-      xhat[b * N + n] = h;
-      y[b * N + n] = scale[n] * h + shift[n];
+      float h = xhat[r * N + n] * rstd[n];
+      xhat[r * N + n] = h;
+      y[r * N + n] = scale[n] * h + shift[n];
     }
 }
 
@@ -125,22 +126,29 @@ static void bn_forward_eval_loop(const float *x, size_t B, size_t N, const float
   }
 }
 
-/* bn_backward. */
-static void bn_backward_loop(const float *dy, const float *xhat, const float *rstd,
-                             const float *scale, size_t B, size_t N, float *dx, float *dscale,
-                             float *dshift) {
-  memset(dscale, 0, N * sizeof *dscale);
+/* bn_grad_sums: dshift[n] = the sum over rows, in order from 0, of dy, and
+ * dscale[n] that of dy xhat. */
+static void bn_grad_sums_loop(const float *dy, const float *xhat, size_t rows, size_t N,
+                              float *dshift, float *dscale) {
   memset(dshift, 0, N * sizeof *dshift);
-  for (size_t b = 0; b < B; b++)
+  memset(dscale, 0, N * sizeof *dscale);
+  for (size_t r = 0; r < rows; r++)
     for (size_t n = 0; n < N; n++) {
-      dshift[n] += dy[b * N + n];
-      dscale[n] += dy[b * N + n] * xhat[b * N + n];
+      dshift[n] += dy[r * N + n];
+      dscale[n] += dy[r * N + n] * xhat[r * N + n];
     }
+}
+
+/* bn_input_grad: dx = scale rstd / B (B dy - dshift - xhat dscale) over a
+ * block of rows, B the rows of the whole batch. dx may alias dy. */
+static void bn_input_grad_loop(const float *dy, const float *xhat, size_t rows, size_t N,
+                               const float *rstd, const float *scale, const float *dshift,
+                               const float *dscale, size_t B, float *dx) {
   const float fb = (float)B, inv_b = 1.0f / fb;
-  for (size_t b = 0; b < B; b++)
+  for (size_t r = 0; r < rows; r++)
     for (size_t n = 0; n < N; n++)
-      dx[b * N + n] = scale[n] * rstd[n] * inv_b *
-                      (fb * dy[b * N + n] - dshift[n] - xhat[b * N + n] * dscale[n]);
+      dx[r * N + n] = scale[n] * rstd[n] * inv_b *
+                      (fb * dy[r * N + n] - dshift[n] - xhat[r * N + n] * dscale[n]);
 }
 
 #endif

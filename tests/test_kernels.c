@@ -120,11 +120,20 @@ static size_t run_ste_backward(const KernelTable *k, Bufs *b, const void *ctx) {
   return 0;
 }
 
-/* Batch norm: B = rows, N = cols; per-feature operands use the first N floats. */
-static size_t run_bn_forward_train(const KernelTable *k, Bufs *b, const void *ctx) {
+/* Batch norm's loops: B = rows, N = cols; per-feature operands use the first
+ * N floats. */
+static size_t run_bn_sums(const KernelTable *k, Bufs *b, const void *ctx) {
+  (void)ctx;
+  k->bn_sums(b->f[0], b->rows, b->cols, b->f[1]);
+  k->bn_squares(b->f[0], b->rows, b->cols, b->f[2]);
+  return 0;
+}
+
+static size_t run_bn_center_normalize(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_forward_train(f[0], b->rows, b->cols, f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  k->bn_center(f[0], b->rows, b->cols, f[1], f[2]);
+  k->bn_normalize(f[2], b->rows, b->cols, f[3], f[4], f[5], f[6]);
   return 0;
 }
 
@@ -138,8 +147,9 @@ static size_t run_bn_forward_eval(const KernelTable *k, Bufs *b, const void *ctx
 static size_t run_bn_backward(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_backward(f[0], f[1], f[2], f[3], b->rows, b->cols, f[4], f[5], f[6]);
-  k->bn_backward(f[7], f[1], f[2], f[3], b->rows, b->cols, f[7], f[5], f[6]); /* dx aliasing dy */
+  k->bn_grad_sums(f[0], f[1], b->rows, b->cols, f[4], f[5]);
+  k->bn_input_grad(f[0], f[1], b->rows, b->cols, f[2], f[3], f[4], f[5], b->rows, f[6]);
+  k->bn_input_grad(f[7], f[1], b->rows, b->cols, f[2], f[3], f[4], f[5], b->rows, f[7]); /* dx aliasing dy */
   return 0;
 }
 
@@ -182,8 +192,9 @@ static size_t run_opt_step(const KernelTable *k, Bufs *b, const void *ctx) {
 SIMD_TESTS(pack_rows, {"pack_rows", {SPECIAL}, run_pack_rows, NULL})
 SIMD_TESTS(sign_floats, {"sign_floats", {SPECIAL}, run_sign_floats, NULL})
 SIMD_TESTS(ste_backward, {"ste_backward", {ANY, SPECIAL, ANY, ANY}, run_ste_backward, NULL})
-SIMD_TESTS(bn_forward_train, {"bn_forward_train", {ANY, ANY, ANY, ANY, ANY, ANY, ANY, POSITIVE},
-                              run_bn_forward_train, NULL})
+SIMD_TESTS(bn_sums, {"bn_sums", {ANY, ANY, ANY}, run_bn_sums, NULL})
+SIMD_TESTS(bn_center_normalize, {"bn_center_normalize", {ANY, ANY, ANY, POSITIVE, ANY, ANY, ANY},
+                                 run_bn_center_normalize, NULL})
 SIMD_TESTS(bn_forward_eval, {"bn_forward_eval", {ANY, ANY, ANY, ANY, POSITIVE, ANY},
                              run_bn_forward_eval, NULL})
 SIMD_TESTS(max_window, {"max_window", {SPECIAL, SPECIAL, ANY, SPECIAL, ANY, ANY},
@@ -247,15 +258,16 @@ Test(kernels, optimizer_steps_avx512) { check_optimizers(SIMD_AVX512); }
 
 /* Every entry of a table, as one function-pointer type so tables compare. */
 typedef void (*AnyKernel)(void);
-enum { TABLE_ENTRIES = 8 + OPT_KIND_COUNT };
+enum { FIXED_ENTRIES = 12, TABLE_ENTRIES = FIXED_ENTRIES + OPT_KIND_COUNT };
 
 static void table_entries(const KernelTable *t, AnyKernel out[TABLE_ENTRIES]) {
-  AnyKernel fixed[] = {(AnyKernel)t->bgemm,           (AnyKernel)t->pack_rows,
-                       (AnyKernel)t->sign_floats,     (AnyKernel)t->ste_backward,
-                       (AnyKernel)t->bn_forward_train, (AnyKernel)t->bn_forward_eval,
-                       (AnyKernel)t->bn_backward,      (AnyKernel)t->max_window};
+  AnyKernel fixed[FIXED_ENTRIES] = {
+      (AnyKernel)t->bgemm,        (AnyKernel)t->pack_rows,       (AnyKernel)t->sign_floats,
+      (AnyKernel)t->ste_backward, (AnyKernel)t->bn_sums,         (AnyKernel)t->bn_squares,
+      (AnyKernel)t->bn_center,    (AnyKernel)t->bn_normalize,    (AnyKernel)t->bn_forward_eval,
+      (AnyKernel)t->bn_grad_sums, (AnyKernel)t->bn_input_grad,   (AnyKernel)t->max_window};
   memcpy(out, fixed, sizeof fixed);
-  for (int k = 0; k < OPT_KIND_COUNT; k++) out[8 + k] = (AnyKernel)t->opt_step[k];
+  for (int k = 0; k < OPT_KIND_COUNT; k++) out[FIXED_ENTRIES + k] = (AnyKernel)t->opt_step[k];
 }
 
 /* Each variant has its own compiled copy of every kernel, none missing. */
