@@ -1,5 +1,5 @@
 # w1_common.sh — sourced by the benchmarks that time runs against each other
-# (w1.sh, telemetry.sh, trace.sh, cnn.sh): the data set check, reading
+# (w1.sh, telemetry.sh, trace.sh, tui.sh, cnn.sh): the data set check, reading
 # flipscope's JSON summary, and the best and median of repeated runs.
 
 # w1_need NAME WHAT: ends the script (exit 0) with a note when Fashion-MNIST is missing.
@@ -28,6 +28,10 @@ precisions_of() {
 }
 # ratio A B: A / B to two decimals.
 ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
+# pair_ratio A B: A / B to three decimals (one round's A against its own B:
+# on a machine whose speed drifts from minute to minute, the median of these
+# is steadier than best over best).
+pair_ratio() { awk "BEGIN{printf \"%.3f\", $1 / $2}"; }
 
 # The W1 workload of STEPS steps ($1) as flags, in $w1; a temporary directory
 # (removed on exit) and, in $logs, the flags that write both logs into it.
