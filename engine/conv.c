@@ -14,10 +14,20 @@
 #include "engine/parallel.h"
 
 /* Rows of im2col per block: BIT_ROWS rows of bits (a multiple of the bgemm
- * tiles, 6 and 3 rows), FLOAT_ROWS rows of floats (K = 1152: 576 KB, in L2
- * with the sgemm operands). Slices of positions start on multiples of
- * ROW_GRAIN, of output channels on multiples of CHANNEL_GRAIN. */
-enum { BIT_ROWS = 192, FLOAT_ROWS = 128, ROW_GRAIN = 12, CHANNEL_GRAIN = 16 };
+ * tiles, 6 and 3 rows); of floats, as many as fill FLOAT_BLOCK floats (576
+ * KB, in L2 with the sgemm operands: 128 rows at K = 1152) and at least
+ * FLOAT_ROWS, so that a small K (a first layer's 9 taps) still makes few
+ * large products rather than hundreds of tiny ones. Slices of positions
+ * start on multiples of ROW_GRAIN, of output channels on multiples of
+ * CHANNEL_GRAIN. */
+enum { BIT_ROWS = 192, FLOAT_ROWS = 128, FLOAT_BLOCK = 128 * 1152 };
+enum { ROW_GRAIN = 12, CHANNEL_GRAIN = 16 };
+
+/* Rows of floats per im2col block of g. */
+static size_t float_rows(const ConvGeom *g) {
+  size_t rows = FLOAT_BLOCK / g->taps / ROW_GRAIN * ROW_GRAIN;
+  return rows > FLOAT_ROWS ? rows : FLOAT_ROWS;
+}
 
 /* Below these many multiply-accumulates a call runs on the calling thread
  * alone: waking the pool costs more than it saves (as for bgemm; a float MAC
@@ -32,7 +42,7 @@ static size_t round64(size_t bytes) { return (bytes + 63) / 64 * 64; }
  * weight gradient) a block's share of the thread's gradient rows. */
 static size_t slot_bytes(const ConvGeom *g) {
   size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t);
-  size_t floats = (FLOAT_ROWS + g->out_ch) * g->taps * sizeof(float);
+  size_t floats = (float_rows(g) + g->out_ch) * g->taps * sizeof(float);
   return round64(bits > floats ? bits : floats);
 }
 
@@ -131,14 +141,15 @@ void conv_forward_binary(const ConvGeom *g, const uint64_t *xbits, const uint64_
   conv_forward_binary_variant(simd_active(), g, xbits, wbits, B, y, scratch);
 }
 
-/* y rows [p0, p1) = im2col(x) . sign^T, FLOAT_ROWS rows at a time. */
+/* y rows [p0, p1) = im2col(x) . sign^T, float_rows at a time. */
 static void forward_real_rows(void *ctx, size_t p0, size_t p1) {
   const ConvJob *j = ctx;
   const ConvGeom *g = j->g;
   float *cols = job_slot(j, p0);
   size_t K = g->taps, N = g->out_ch;
-  for (size_t r0 = p0; r0 < p1; r0 += FLOAT_ROWS) {
-    size_t r1 = r0 + FLOAT_ROWS < p1 ? r0 + FLOAT_ROWS : p1;
+  size_t block = float_rows(g);
+  for (size_t r0 = p0; r0 < p1; r0 += block) {
+    size_t r1 = r0 + block < p1 ? r0 + block : p1;
     conv_im2col_floats(g, j->x, r0, r1, cols);
     j->mm->nt(r1 - r0, N, K, cols, K, j->sign, K, j->out + r0 * N, N);
   }
@@ -165,8 +176,9 @@ static void backward_input_images(void *ctx, size_t b0, size_t b1) {
   size_t per_image = g->out_height * g->out_width, image = g->height * g->width * g->in_ch;
   size_t K = g->taps, N = g->out_ch;
   memset(j->out + b0 * image, 0, (b1 - b0) * image * sizeof(float));
-  for (size_t r0 = b0 * per_image; r0 < b1 * per_image; r0 += FLOAT_ROWS) {
-    size_t r1 = r0 + FLOAT_ROWS < b1 * per_image ? r0 + FLOAT_ROWS : b1 * per_image;
+  size_t block = float_rows(g);
+  for (size_t r0 = b0 * per_image; r0 < b1 * per_image; r0 += block) {
+    size_t r1 = r0 + block < b1 * per_image ? r0 + block : b1 * per_image;
     j->mm->nn(r1 - r0, K, N, j->dy + r0 * N, N, j->sign, K, cols, K);
     conv_col2im_add(g, cols, r0, r1, j->out);
   }
@@ -189,12 +201,13 @@ void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float
 static void backward_weights_channels(void *ctx, size_t n0, size_t n1) {
   ConvJob *j = ctx;
   const ConvGeom *g = j->g;
-  float *cols = job_slot(j, n0), *part = cols + FLOAT_ROWS * g->taps;
+  size_t block = float_rows(g);
+  float *cols = job_slot(j, n0), *part = cols + block * g->taps;
   size_t positions = j->positions, K = g->taps, N = g->out_ch, rows = (n1 - n0) * K;
   float *grad = j->out + n0 * K;
   memset(grad, 0, rows * sizeof(float));
-  for (size_t r0 = 0; r0 < positions; r0 += FLOAT_ROWS) {
-    size_t r1 = r0 + FLOAT_ROWS < positions ? r0 + FLOAT_ROWS : positions;
+  for (size_t r0 = 0; r0 < positions; r0 += block) {
+    size_t r1 = r0 + block < positions ? r0 + block : positions;
     conv_im2col_floats(g, j->x, r0, r1, cols);
     j->mm->tn(n1 - n0, K, r1 - r0, j->dy + r0 * N + n0, N, cols, K, part, K);
     for (size_t i = 0; i < rows; i++) grad[i] += part[i];
