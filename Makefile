@@ -111,7 +111,7 @@ install: $(BUILD)/flipscope
 # (seeded from tests/fuzz/seeds/). Crashes land in build/fuzz/crash-*.
 FUZZ_CC      ?= clang
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS  = idx csv config checkpoint resume jsonl
+FUZZ_TARGETS  = idx csv cifar config checkpoint resume jsonl
 FUZZ_FLAGS    = -fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined \
                 -fno-omit-frame-pointer
 # (glibc defines CMPLX for GCC only; clang has the builtin behind it.)
@@ -129,7 +129,7 @@ $(BUILD)/fuzz/%.o: %.c
 
 # The file parsers need the engine and datasets; config the command-line layer (app/cli,
 # app/io) too; checkpoint, resume and jsonl the app.
-$(BUILD)/fuzz/fuzz_idx $(BUILD)/fuzz/fuzz_csv: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ)
+$(BUILD)/fuzz/fuzz_idx $(BUILD)/fuzz/fuzz_csv $(BUILD)/fuzz/fuzz_cifar: $(BUILD)/fuzz/fuzz_%: $(BUILD)/fuzz/tests/fuzz/fuzz_%.o $(FUZZ_DATA_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LIBS)
 $(BUILD)/fuzz/fuzz_config: $(BUILD)/fuzz/tests/fuzz/fuzz_config.o $(FUZZ_DATA_OBJ) $(FUZZ_CLI_OBJ)
 	$(FUZZ_CC) -fsanitize=fuzzer,address,undefined $^ -o $@ $(LIBS)
