@@ -5,8 +5,10 @@
 # statistics at W1's default cadence: a run writes about 500 statistics
 # records, so a 3-epoch W1 run (1800 steps) has them every 4 steps. The same
 # with statistics every step is reported too (ratio_every_1).
-# Runs alternate so all configurations see the same machine load; the best
-# run of each counts, and the median of each round's on / off is given too.
+# Runs alternate so all configurations see the same machine load, off and on
+# in the other order each round (the second run of a pair tends to be the
+# slower here); the best run of each counts, and the median of each round's
+# on / off is given too.
 # ratio = on / off (target >= 0.95). A human line goes to
 # stderr, one JSON object to stdout.
 set -euo pipefail
@@ -18,11 +20,12 @@ source "$(dirname "$0")/w1_common.sh"
 w1_need telemetry "the telemetry benchmark"
 w1_setup "$steps"
 
+off_run() { field "$("$bin" $w1 --telemetry=false 2>/dev/null)" samples_per_s; }
+on_run() { field "$("$bin" $w1 --telemetry --telemetry-every "$every" $logs 2>/dev/null)" samples_per_s; }
 off=0 on=0 on1=0 pairs=""
 for run in $(seq "$runs"); do
-  o=$(field "$("$bin" $w1 --telemetry=false 2>/dev/null)" samples_per_s)
+  if [ $((run % 2)) = 1 ]; then o=$(off_run); s=$(on_run); else s=$(on_run); o=$(off_run); fi
   off=$(max "$o" "$off")
-  s=$(field "$("$bin" $w1 --telemetry --telemetry-every "$every" $logs 2>/dev/null)" samples_per_s)
   on=$(max "$s" "$on")
   pairs="$pairs $(pair_ratio "$s" "$o")"
   s=$(field "$("$bin" $w1 --telemetry --telemetry-every 1 $logs 2>/dev/null)" samples_per_s)

@@ -3,8 +3,9 @@
 # weights (--trace-weights 0:17,0:4242,...: a trace record per step) against
 # the same run without them. Both runs write the same telemetry and logs, so
 # the difference is the capture after each optimizer step and the records.
-# Runs alternate so both see the same machine load; the best run of each
-# counts, and the median of each round's traced / untraced is given too.
+# Runs alternate so both see the same machine load, each round in the other
+# order (the second run of a pair tends to be the slower here); the best run
+# of each counts, and the median of each round's traced / untraced is given too.
 # ratio = traced / untraced (target >= 0.99). A human line goes to
 # stderr, one JSON object to stdout.
 set -euo pipefail
@@ -16,11 +17,12 @@ source "$(dirname "$0")/w1_common.sh"
 w1_need trace "the trace benchmark"
 w1_setup "$steps"
 
+plain_run() { field "$("$bin" $w1 $logs 2>/dev/null)" samples_per_s; }
+traced_run() { field "$("$bin" $w1 $logs --trace-weights "$weights" 2>/dev/null)" samples_per_s; }
 plain=0 traced=0 pairs=""
 for run in $(seq "$runs"); do
-  p=$(field "$("$bin" $w1 $logs 2>/dev/null)" samples_per_s)
+  if [ $((run % 2)) = 1 ]; then p=$(plain_run); t=$(traced_run); else t=$(traced_run); p=$(plain_run); fi
   plain=$(max "$p" "$plain")
-  t=$(field "$("$bin" $w1 $logs --trace-weights "$weights" 2>/dev/null)" samples_per_s)
   traced=$(max "$t" "$traced")
   pairs="$pairs $(pair_ratio "$t" "$p")"
 done

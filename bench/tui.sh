@@ -3,8 +3,9 @@
 # versus headless, and the TUI's frame rate and key-to-screen latency while
 # W1 trains. The TUI runs in a 120x40 tmux terminal (UTF-8, 256 colours),
 # with keys pressed during training (layer, focus, alpha up and down); its
-# figures come from FLIPSCOPE_TUI_STATS. Runs alternate, best of three each,
-# because the machine is shared. Throughput excludes test-set evaluation in
+# figures come from FLIPSCOPE_TUI_STATS. Runs alternate, in the other order
+# each round (the second run of a pair tends to be the slower here), best of
+# three each, because the machine is shared. Throughput excludes test-set evaluation in
 # both (headless: its phase times; TUI: wall time of the steps minus
 # evaluation, which also counts the TUI's own per-step work). The median of
 # each round's TUI / headless is given beside best over best.
@@ -43,9 +44,14 @@ tui_run() {
 
 best_h=0 best_t=0 stats="" pairs=""
 for run in $(seq "${TUI_BENCH_RUNS:-3}"); do
-  h=$(field "$("$bin" --headless $w1 2>/dev/null)" samples_per_s)
+  if [ $((run % 2)) = 1 ]; then
+    h=$(field "$("$bin" --headless $w1 2>/dev/null)" samples_per_s)
+    s=$(tui_run)
+  else
+    s=$(tui_run)
+    h=$(field "$("$bin" --headless $w1 2>/dev/null)" samples_per_s)
+  fi
   best_h=$(max "$best_h" "$h")
-  s=$(tui_run)
   sps=$(field "$s" samples_per_s)
   pairs="$pairs $(pair_ratio "$sps" "$h")"
   if awk "BEGIN{exit !($sps > $best_t)}"; then best_t=$sps; stats=$s; fi
