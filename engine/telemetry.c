@@ -32,6 +32,7 @@ typedef struct {
   uint64_t *bits;           /* out x words: packed signs as of the last step */
   uint64_t *ever;           /* out x words: 1 where the weight flipped at least once */
   uint16_t *last;           /* n: step (mod 2^16) of the weight's last flip */
+  uint32_t *row_flips;      /* a convolution's: this step's flips per row (output channel) */
   size_t stride, count;     /* the statistics subsample: SUB_RUN weights from every stride-th */
   atomic_size_t reversals, first_flips; /* this step, summed over blocks */
   size_t ever_flipped;
@@ -84,6 +85,7 @@ void telemetry_free(Telemetry *t) {
     free(t->track[l].bits);
     free(t->track[l].ever);
     free(t->track[l].last);
+    free(t->track[l].row_flips);
   }
   free(t->keys);
   free(t->tmp);
@@ -161,6 +163,7 @@ Telemetry *telemetry_create(const TelemetryConfig *c, const Model *m, uint64_t s
     k->bits = calloc(k->out * k->words + 1, sizeof *k->bits);
     k->ever = calloc(k->out * k->words + 1, sizeof *k->ever);
     k->last = calloc(k->n + 1, sizeof *k->last);
+    if (m->layer[l].conv && !(k->row_flips = calloc(k->out, sizeof *k->row_flips))) goto oom;
     if (!k->bits || !k->ever || !k->last) goto oom;
     if (k->n <= TEL_STATS_MAX) {
       k->stride = SUB_RUN;
@@ -176,6 +179,8 @@ Telemetry *telemetry_create(const TelemetryConfig *c, const Model *m, uint64_t s
     L->in = k->in;
     L->out = k->out;
     L->never_flipped = 1.0;
+    L->channels = k->row_flips ? k->out : 0;
+    L->channel_flips = k->row_flips;
     const Layer *layer = &m->layer[l];
     L->samples = layer->conv ? tile_sample(&layer->geom, t->cfg.samples, L->sample_index) : 0;
     if (!L->samples) L->samples = draw_sample(&rng, k->n, t->cfg.samples, L->sample_index);
@@ -221,8 +226,10 @@ void telemetry_begin_step(Telemetry *t, uint64_t step) {
   t->step = step;
   t->step16 = (uint16_t)step;
   for (size_t l = 0; l < t->layers; l++) {
-    atomic_store_explicit(&t->track[l].reversals, 0, memory_order_relaxed);
-    atomic_store_explicit(&t->track[l].first_flips, 0, memory_order_relaxed);
+    LayerTrack *k = &t->track[l];
+    atomic_store_explicit(&k->reversals, 0, memory_order_relaxed);
+    atomic_store_explicit(&k->first_flips, 0, memory_order_relaxed);
+    if (k->row_flips) memset(k->row_flips, 0, k->out * sizeof *k->row_flips);
   }
   if (step % AGING_EVERY == 0)
     for (size_t l = 0; l < t->layers; l++) {
@@ -286,6 +293,7 @@ void telemetry_block(Telemetry *t, size_t layer, const float *sign, size_t begin
           }
           unsigned bit = (unsigned)__builtin_ctzll(d);
           flipped[n++] = (uint64_t)(r * K + w * 64 + bit) << 1 | (again >> bit & 1);
+          if (k->row_flips) k->row_flips[r]++; /* rows belong to one block: no race */
         }
       }
     }

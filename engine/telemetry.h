@@ -74,6 +74,9 @@ typedef struct {
   size_t reversals;         /* flips this step that undo a flip of <= K steps ago */
   size_t ever_flipped;      /* weights flipped at least once since the start */
   double never_flipped;     /* 1 - ever_flipped / weights */
+  size_t channels;          /* a convolution's output channels (out); 0 for a dense layer */
+  const uint32_t *channel_flips; /* channels: this step's flips per output channel, valid
+                                  * until the next step */
   unsigned samples;
   uint32_t sample_index[TEL_MAX_SAMPLES]; /* flat index (row * in + col), ascending */
   float sample_inertia[TEL_MAX_SAMPLES];

@@ -3,7 +3,8 @@
  * (conv_reference.h, plain loops, the pooling and batch norm of the engine),
  * bit for bit; the backward pass equals the same chain's gradients within
  * the rounding of their sums; glyphs are learnt; checkpoints continue
- * exactly and refuse another spec; flat data refuses a cnn: model. */
+ * exactly and refuse another spec; flat data refuses a cnn: model; the
+ * telemetry counts each convolution's flips per output channel. */
 #include <criterion/criterion.h>
 #include <math.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "engine/parallel.h"
 #include "engine/pool.h"
 #include "engine/rng.h"
+#include "engine/telemetry.h"
 #include "engine/trainer.h"
 #include "membuf.h"
 #include "proc.h"
@@ -417,4 +419,43 @@ Test(cnn, one_thread_and_two_give_the_same_bits) {
   for (int s = 0; s < 6; s++)
     cr_assert(loss[0][s] == loss[1][s] && flips[0][s] == flips[1][s], "step %d: %.9g vs %.9g", s + 1,
               loss[0][s], loss[1][s]);
+}
+
+/* Each step, a convolution's channel_flips[n] is the number of its output
+ * channel n's weights whose sign changed (counted from copies of the signs
+ * before and after the step); a dense layer has none. */
+Test(cnn, the_telemetry_counts_each_channels_flips) {
+  cr_assert_eq(par_init(2), 0);
+  Trainer *t = glyph_trainer("cnn:c8-p-c16s2-f32");
+  TelemetryConfig tc;
+  telemetry_defaults(&tc);
+  cr_assert_eq(trainer_enable_telemetry(t, &tc, err, sizeof err), 0, "%s", err);
+  Model *m = trainer_model(t);
+  float *before[MODEL_MAX_LAYERS];
+  for (size_t l = 0; l < m->n_layers; l++) {
+    before[l] = malloc(m->layer[l].in * m->layer[l].out * sizeof(float));
+    cr_assert_not_null(before[l]);
+  }
+  size_t counted = 0;
+  for (int s = 0; s < 6; s++) {
+    for (size_t l = 0; l < m->n_layers; l++)
+      memcpy(before[l], m->layer[l].sign, m->layer[l].in * m->layer[l].out * sizeof(float));
+    StepReport r;
+    steps(t, 1, &r);
+    const TelemetrySnapshot *snap = telemetry_last(trainer_telemetry(t));
+    for (size_t l = 0; l < m->n_layers; l++) {
+      const Layer *L = &m->layer[l];
+      const TelemetryLayer *T = &snap->layer[l];
+      cr_assert_eq(T->channels, L->conv ? L->out : 0, "layer %zu", l);
+      for (size_t n = 0; n < T->channels; n++) {
+        uint32_t changed = 0;
+        for (size_t k = 0; k < L->in; k++) changed += before[l][n * L->in + k] != L->sign[n * L->in + k];
+        cr_assert_eq(T->channel_flips[n], changed, "step %d, layer %zu, channel %zu", s + 1, l, n);
+        counted += changed;
+      }
+    }
+  }
+  cr_assert_gt(counted, 0, "no convolution weight flipped: nothing was compared");
+  for (size_t l = 0; l < m->n_layers; l++) free(before[l]);
+  trainer_free(t);
 }

@@ -135,7 +135,13 @@ static void write_record(RunLog *rl, const StepReport *r, const TelemetrySnapsho
       if (i) fputc(',', f);
       json_write_number(f, L->sample_inertia[i], 6);
     }
-    fprintf(f, "]}");
+    fputc(']', f);
+    if (L->channels) {
+      fprintf(f, ",\"channel_flips\":[");
+      for (size_t c = 0; c < L->channels; c++) fprintf(f, "%s%u", c ? "," : "", L->channel_flips[c]);
+      fputc(']', f);
+    }
+    fputc('}', f);
   }
   fprintf(f, "]}\n");
   rl->last_record = r->step;
