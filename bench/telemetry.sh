@@ -27,12 +27,12 @@ for run in $(seq "$runs"); do
   if [ $((run % 2)) = 1 ]; then o=$(off_run); s=$(on_run); else s=$(on_run); o=$(off_run); fi
   off=$(max "$o" "$off")
   on=$(max "$s" "$on")
-  pairs="$pairs $(pair_ratio "$s" "$o")"
+  pairs="$pairs $(ratio "$s" "$o" 3)"
   s=$(field "$("$bin" $w1 --telemetry --telemetry-every 1 $logs 2>/dev/null)" samples_per_s)
   on1=$(max "$s" "$on1")
 done
-ratio=$(awk "BEGIN{printf \"%.3f\", $on / $off}")
-ratio1=$(awk "BEGIN{printf \"%.3f\", $on1 / $off}")
+ratio=$(ratio "$on" "$off" 3)
+ratio1=$(ratio "$on1" "$off" 3)
 paired=$(median $pairs)
 printf '%-28s %10.0f samples/s on, %.0f off: ratio %s, median of rounds %s (target >= 0.95); statistics every step: %s\n' \
   "W1 telemetry overhead" "$on" "$off" "$ratio" "$paired" "$ratio1" >&2

@@ -24,9 +24,9 @@ for run in $(seq "$runs"); do
   if [ $((run % 2)) = 1 ]; then p=$(plain_run); t=$(traced_run); else t=$(traced_run); p=$(plain_run); fi
   plain=$(max "$p" "$plain")
   traced=$(max "$t" "$traced")
-  pairs="$pairs $(pair_ratio "$t" "$p")"
+  pairs="$pairs $(ratio "$t" "$p" 3)"
 done
-ratio=$(awk "BEGIN{printf \"%.4f\", $traced / $plain}")
+ratio=$(ratio "$traced" "$plain" 4)
 paired=$(median $pairs)
 printf '%-28s %10.0f samples/s traced, %.0f untraced: ratio %s, median of rounds %s (target >= 0.99)\n' \
   "W1 trace of 8 weights" "$traced" "$plain" "$ratio" "$paired" >&2

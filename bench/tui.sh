@@ -53,10 +53,10 @@ for run in $(seq "${TUI_BENCH_RUNS:-3}"); do
   fi
   best_h=$(max "$best_h" "$h")
   sps=$(field "$s" samples_per_s)
-  pairs="$pairs $(pair_ratio "$sps" "$h")"
+  pairs="$pairs $(ratio "$sps" "$h" 3)"
   if awk "BEGIN{exit !($sps > $best_t)}"; then best_t=$sps; stats=$s; fi
 done
-ratio=$(awk "BEGIN{printf \"%.3f\", $best_t / $best_h}")
+ratio=$(ratio "$best_t" "$best_h" 3)
 paired=$(median $pairs)
 fps=$(field "$stats" fps)
 gap=$(field "$stats" frame_gap_max_ms)

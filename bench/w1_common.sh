@@ -26,12 +26,11 @@ precisions_of() {
     echo fp32
   fi
 }
-# ratio A B: A / B to two decimals.
-ratio() { awk "BEGIN{printf \"%.2f\", $1 / $2}"; }
-# pair_ratio A B: A / B to three decimals (one round's A against its own B:
-# on a machine whose speed drifts from minute to minute, the median of these
-# is steadier than best over best).
-pair_ratio() { awk "BEGIN{printf \"%.3f\", $1 / $2}"; }
+# ratio A B [D]: A / B to D decimals (default 2). The overhead benchmarks also
+# take each round's A against its own B to three: on a machine whose speed
+# drifts from minute to minute, the median of those is steadier than best
+# over best.
+ratio() { awk "BEGIN{printf \"%.${3:-2}f\", $1 / $2}"; }
 
 # The W1 workload of STEPS steps ($1) as flags, in $w1; a temporary directory
 # (removed on exit) and, in $logs, the flags that write both logs into it.
