@@ -2,7 +2,11 @@
  * products of one W1 training step (784-1024-1024-10, batch 100), bf16 on
  * AMX against fp32 cblas_sgemm, through the dense layer as training calls it
  * (engine/dense.h: slices over the thread pool, one single-threaded product
- * per slice; the weight gradient in blocks of 128 rows).
+ * per slice; the weight gradient in blocks of 128 rows), with the operands
+ * training gives them: the binary weights, and the hidden layers' sign
+ * activations in their weight gradients, come with their sign bits, which
+ * the AMX variant packs its tiles from; layer 1's weight gradient reads the
+ * pixels as floats.
  *
  *   build/bench/bench_matmul [THREADS]    (default: $FLIPSCOPE_THREADS, else 2)
  *
@@ -22,6 +26,7 @@
 #include <time.h>
 
 #include "app/system/blas_setup.h"
+#include "engine/bitpack.h"
 #include "engine/dense.h"
 #include "engine/kernels.h"
 #include "engine/matmul.h"
@@ -33,22 +38,26 @@ enum { REPETITIONS = 9, BATCH = 100, N_PRODUCTS = 6 };
 
 typedef enum { FORWARD, INPUT_GRAD, WEIGHT_GRAD } Kind;
 
-/* One product of the step: layer (in -> out) and which of the three. */
+/* One product of the step: layer (in -> out), which of the three, and
+ * whether the layer's input is sign activations (else the pixels). */
 typedef struct {
   const char *name;
   Kind kind;
   size_t in, out;
+  int binary_input;
 } Product;
 
 static const Product products[N_PRODUCTS] = {
-    {"forward_l1", FORWARD, 784, 1024},        {"input_grad_l2", INPUT_GRAD, 1024, 1024},
-    {"input_grad_l3", INPUT_GRAD, 1024, 10},   {"weight_grad_l1", WEIGHT_GRAD, 784, 1024},
-    {"weight_grad_l2", WEIGHT_GRAD, 1024, 1024}, {"weight_grad_l3", WEIGHT_GRAD, 1024, 10}};
+    {"forward_l1", FORWARD, 784, 1024, 0},         {"input_grad_l2", INPUT_GRAD, 1024, 1024, 1},
+    {"input_grad_l3", INPUT_GRAD, 1024, 10, 1},    {"weight_grad_l1", WEIGHT_GRAD, 784, 1024, 0},
+    {"weight_grad_l2", WEIGHT_GRAD, 1024, 1024, 1}, {"weight_grad_l3", WEIGHT_GRAD, 1024, 10, 1}};
 
-/* Operands big enough for every product: x (B x in), sign (out x in), dy
+/* Operands big enough for every product: x (B x in) pixels or sign
+ * activations (act, with its bits), sign (out x in, with its bits), dy
  * (B x out), and the output. */
 typedef struct {
-  float *x, *sign, *dy, *out;
+  float *x, *act, *sign, *dy, *out;
+  uint64_t *act_bits, *sign_bits;
 } Buffers;
 
 static double clock_s(clockid_t clock) {
@@ -63,10 +72,13 @@ typedef struct {
 } Timing;
 
 static void run(const MatmulKernels *mm, const Product *p, const Buffers *b) {
-  if (p->kind == FORWARD) dense_forward_real(mm, b->x, b->sign, BATCH, p->in, p->out, b->out);
-  if (p->kind == INPUT_GRAD) dense_backward_input(mm, b->dy, b->sign, BATCH, p->in, p->out, b->out);
+  MatmulOperand w = {b->sign, b->sign_bits, p->in};
+  MatmulOperand x = p->binary_input ? (MatmulOperand){b->act, b->act_bits, p->in}
+                                    : (MatmulOperand){b->x, NULL, p->in};
+  if (p->kind == FORWARD) dense_forward_real(mm, b->x, &w, BATCH, p->in, p->out, b->out);
+  if (p->kind == INPUT_GRAD) dense_backward_input(mm, b->dy, &w, BATCH, p->in, p->out, b->out);
   if (p->kind == WEIGHT_GRAD)
-    dense_backward_weights(mm, b->dy, b->x, BATCH, p->in, p->out, b->out, NULL);
+    dense_backward_weights(mm, b->dy, &x, BATCH, p->in, p->out, b->out, NULL);
 }
 
 /* Seconds per call of `calls` calls. */
@@ -89,6 +101,8 @@ static void time_product(const Product *p, const Buffers *b, double best[2], dou
                          double cpu[2]) {
   const MatmulKernels *mm[2] = {matmul_for(PRECISION_FP32), matmul_for(PRECISION_BF16)};
   size_t calls = 1;
+  bits_pack_rows(b->sign, p->out, p->in, b->sign_bits);
+  bits_pack_rows(b->act, BATCH, p->in, b->act_bits);
   run(mm[0], p, b);
   run(mm[1], p, b);
   while (time_calls(mm[0], p, b, calls).wall * (double)calls < MIN_TIMING_S) calls *= 2;
@@ -151,9 +165,12 @@ int main(int argc, char **argv) {
   }
   Rng r;
   rng_seed(&r, 1, 0);
-  Buffers b = {random_floats(&r, BATCH * 1024, 0), random_floats(&r, 1024 * 1024, 1),
-               random_floats(&r, BATCH * 1024, 0), malloc(1024 * 1024 * sizeof(float))};
-  if (!b.x || !b.sign || !b.dy || !b.out) {
+  Buffers b = {random_floats(&r, BATCH * 1024, 0), random_floats(&r, BATCH * 1024, 1),
+               random_floats(&r, 1024 * 1024, 1), random_floats(&r, BATCH * 1024, 0),
+               malloc(1024 * 1024 * sizeof(float)),
+               malloc(BATCH * bits_words(1024) * sizeof(uint64_t)),
+               malloc(1024 * bits_words(1024) * sizeof(uint64_t))};
+  if (!b.x || !b.act || !b.sign || !b.dy || !b.out || !b.act_bits || !b.sign_bits) {
     fprintf(stderr, "bench_matmul: out of memory\n");
     return 1;
   }
@@ -176,6 +193,9 @@ int main(int argc, char **argv) {
   }
   report("step", step_macs, step_best, step_median, step_cpu, threads);
   free(b.x);
+  free(b.act);
+  free(b.act_bits);
+  free(b.sign_bits);
   free(b.sign);
   free(b.dy);
   free(b.out);

@@ -14,7 +14,8 @@ enum { SLICE_GRAIN = 16, UPDATE_ROWS = 128 };
 
 typedef struct {
   const MatmulKernels *mm;
-  const float *a, *b;
+  const float *a;
+  const MatmulOperand *b;
   float *c;
   size_t B, K, N;
   const DenseUpdate *update;
@@ -22,15 +23,15 @@ typedef struct {
   size_t chunk;
 } DenseJob;
 
-/* y[:, n0:n1] = x . sign[n0:n1]^T */
+/* y[:, n0:n1] = x . W[n0:n1]^T */
 static void forward_real_slice(void *ctx, size_t n0, size_t n1) {
   const DenseJob *j = ctx;
-  j->mm->nt(j->B, n1 - n0, j->K, j->a, j->K, j->b + n0 * j->K, j->K, j->c + n0, j->N);
+  matmul_nt(j->mm, j->B, n1 - n0, j->K, j->a, j->K, j->b, n0, j->c + n0, j->N);
 }
 
-void dense_forward_real(const MatmulKernels *mm, const float *x, const float *sign, size_t B,
+void dense_forward_real(const MatmulKernels *mm, const float *x, const MatmulOperand *w, size_t B,
                         size_t K, size_t N, float *y) {
-  DenseJob job = {.mm = mm, .a = x, .b = sign, .c = y, .B = B, .K = K, .N = N};
+  DenseJob job = {.mm = mm, .a = x, .b = w, .c = y, .B = B, .K = K, .N = N};
   par_for(N, SLICE_GRAIN, forward_real_slice, &job);
 }
 
@@ -46,14 +47,15 @@ static void backward_weights_slice(void *ctx, size_t n0, size_t n1) {
   size_t flips = 0;
   for (size_t r0 = n0; r0 < n1; r0 += UPDATE_ROWS) {
     size_t r1 = r0 + UPDATE_ROWS < n1 ? r0 + UPDATE_ROWS : n1;
-    j->mm->tn(r1 - r0, j->K, j->B, j->a + r0, j->N, j->b, j->K, j->c + r0 * j->K, j->K);
+    matmul_tn(j->mm, r1 - r0, j->K, j->B, j->a + r0, j->N, j->b, 0, j->c + r0 * j->K, j->K);
     if (j->update) flips += j->update->fn(j->update->ctx, r0, r1);
   }
   j->flips[n0 / j->chunk] = flips;
 }
 
-size_t dense_backward_weights(const MatmulKernels *mm, const float *dy, const float *x, size_t B,
-                              size_t K, size_t N, float *grad, const DenseUpdate *update) {
+size_t dense_backward_weights(const MatmulKernels *mm, const float *dy, const MatmulOperand *x,
+                              size_t B, size_t K, size_t N, float *grad,
+                              const DenseUpdate *update) {
   DenseJob job = {.mm = mm, .a = dy, .b = x, .c = grad, .B = B, .K = K, .N = N, .update = update,
                   .chunk = par_chunk(N, SLICE_GRAIN)};
   par_for(N, SLICE_GRAIN, backward_weights_slice, &job);
@@ -62,14 +64,14 @@ size_t dense_backward_weights(const MatmulKernels *mm, const float *dy, const fl
   return flips;
 }
 
-/* dx[:, k0:k1] = dy . sign[:, k0:k1] */
+/* dx[:, k0:k1] = dy . W[:, k0:k1] */
 static void backward_input_slice(void *ctx, size_t k0, size_t k1) {
   const DenseJob *j = ctx;
-  j->mm->nn(j->B, k1 - k0, j->N, j->a, j->N, j->b + k0, j->K, j->c + k0, j->K);
+  matmul_nn(j->mm, j->B, k1 - k0, j->N, j->a, j->N, j->b, k0, j->c + k0, j->K);
 }
 
-void dense_backward_input(const MatmulKernels *mm, const float *dy, const float *sign, size_t B,
-                          size_t K, size_t N, float *dx) {
-  DenseJob job = {.mm = mm, .a = dy, .b = sign, .c = dx, .B = B, .K = K, .N = N};
+void dense_backward_input(const MatmulKernels *mm, const float *dy, const MatmulOperand *w,
+                          size_t B, size_t K, size_t N, float *dx) {
+  DenseJob job = {.mm = mm, .a = dy, .b = w, .c = dx, .B = B, .K = K, .N = N};
   par_for(K, SLICE_GRAIN, backward_input_slice, &job);
 }

@@ -22,6 +22,7 @@
 #define FLIPSCOPE_MATMUL_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* The precision of the products' inputs (the sums are fp32 in both). */
 typedef enum { PRECISION_FP32 = 0, PRECISION_BF16 = 1 } Precision;
@@ -29,12 +30,59 @@ typedef enum { PRECISION_FP32 = 0, PRECISION_BF16 = 1 } Precision;
 typedef void (*MatmulFn)(size_t M, size_t N, size_t K, const float *a, size_t lda,
                          const float *b, size_t ldb, float *c, size_t ldc);
 
+/* A B operand whose values may all be +-1: its floats (row-major, `cols` per
+ * row) and, when every value is +-1, the same signs packed as bits
+ * (bitpack.h; NULL otherwise). A variant that reads bits (AMX) packs its
+ * tiles from them: 1/32 of the floats' bytes, where the product is bound by
+ * the memory traffic of packing. The binary weights are such an operand,
+ * and so are the sign activations a hidden layer's weight gradient reads. */
+typedef struct {
+  const float *values;
+  const uint64_t *signs;
+  size_t cols;
+} MatmulOperand;
+
+/* The products of matmul.h's shapes with B a MatmulOperand S, from row or
+ * column `first` of S:
+ *   nt  C (M x N) = A (M x K) . S[first .. first + N, 0 .. K]^T
+ *   tn  C (M x N) = A^T . S[0 .. K, first .. first + N], A stored K x M
+ *   nn  C (M x N) = A (M x K) . S[0 .. K, first .. first + N]
+ * Called only when S has signs (matmul_nt and its kin pick). */
+typedef void (*MatmulSignsFn)(size_t M, size_t N, size_t K, const float *a, size_t lda,
+                              const MatmulOperand *s, size_t first, float *c, size_t ldc);
+
 typedef struct {
   const char *name;
   MatmulFn nt, tn, nn;
+  /* NULL where the variant reads only floats */
+  MatmulSignsFn nt_signs, tn_signs, nn_signs;
 } MatmulKernels;
 
 extern const MatmulKernels matmul_blas, matmul_ref_fp32, matmul_ref_bf16, matmul_amx_bf16;
+
+/* The products with an operand B (MatmulSignsFn's shapes): from its signs
+ * where the variant and the operand have them, else from its floats. Both
+ * give the same result: +-1 is exact in bf16 and fp32 alike. */
+static inline void matmul_nt(const MatmulKernels *mm, size_t M, size_t N, size_t K,
+                             const float *a, size_t lda, const MatmulOperand *b, size_t first,
+                             float *c, size_t ldc) {
+  if (mm->nt_signs && b->signs) mm->nt_signs(M, N, K, a, lda, b, first, c, ldc);
+  else mm->nt(M, N, K, a, lda, b->values + first * b->cols, b->cols, c, ldc);
+}
+
+static inline void matmul_tn(const MatmulKernels *mm, size_t M, size_t N, size_t K,
+                             const float *a, size_t lda, const MatmulOperand *b, size_t first,
+                             float *c, size_t ldc) {
+  if (mm->tn_signs && b->signs) mm->tn_signs(M, N, K, a, lda, b, first, c, ldc);
+  else mm->tn(M, N, K, a, lda, b->values + first, b->cols, c, ldc);
+}
+
+static inline void matmul_nn(const MatmulKernels *mm, size_t M, size_t N, size_t K,
+                             const float *a, size_t lda, const MatmulOperand *b, size_t first,
+                             float *c, size_t ldc) {
+  if (mm->nn_signs && b->signs) mm->nn_signs(M, N, K, a, lda, b, first, c, ldc);
+  else mm->nn(M, N, K, a, lda, b->values + first, b->cols, c, ldc);
+}
 
 /* Parses "fp32" / "bf16"; -1 for anything else. */
 int precision_parse(const char *name);

@@ -8,8 +8,11 @@
  * tiles keeps its four accumulators in tile registers over the whole of K.
  * The products of bf16 numbers are exact in fp32, so the result differs from
  * the bf16 reference only in the order of the fp32 sums (and in denormals,
- * which flush to zero). Runs only where
- * amx_bf16_missing() is NULL (the process has the tile permission).
+ * which flush to zero). A B operand of +-1 given as sign bits
+ * (MatmulOperand) is packed from its bits instead, reading 1/32 of the
+ * floats' bytes for the same tiles (+-1 is exact in bf16, so the result is
+ * the same as from its floats). Runs only where amx_bf16_missing() is NULL
+ * (the process has the tile permission).
  */
 #include <immintrin.h>
 #include <pthread.h>
@@ -17,6 +20,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/bitpack.h"
 #include "engine/matmul_kernels.h"
 
 enum {
@@ -155,11 +159,82 @@ static void pack_b(MatmulView B, size_t K, size_t N, const Packed *pk) {
     }
 }
 
-static void pack(MatmulView A, MatmulView B, size_t M, size_t N, size_t K, Packed *pk) {
+static void pack_a(MatmulView A, size_t M, size_t K, const Packed *pk) {
   for (size_t p = 0; p < pk->m_panels; p++)
     for (size_t s = 0; s < pk->steps; s++)
       pack_a_tile(A, M, K, p * TILE_M, s * TILE_K, pk->a + (p * pk->steps + s) * TILE_ELEMS);
-  pack_b(B, K, N, pk);
+}
+
+/* The mask of the first `count` (0..16) lanes. */
+static inline __mmask16 first_lanes(size_t count) { return (__mmask16)((1u << count) - 1); }
+
+/* One tile row of +-1 pairs: u32 lane j holds bf16 +1 or -1 as bit j of lo
+ * is set or not in its low half, the same of hi in its high half; halves
+ * outside valid_lo / valid_hi are zero. */
+static inline __m512i signs_paired(__mmask16 lo, __mmask16 hi, __mmask16 valid_lo,
+                                   __mmask16 valid_hi) {
+  const __m512i plus = _mm512_set1_epi32(0x3f80), minus = _mm512_set1_epi32(0xbf80);
+  __m512i l = _mm512_maskz_mov_epi32(valid_lo, _mm512_mask_blend_epi32(lo, minus, plus));
+  __m512i h = _mm512_maskz_mov_epi32(valid_hi, _mm512_mask_blend_epi32(hi, minus, plus));
+  return _mm512_or_si512(l, _mm512_slli_epi32(h, 16));
+}
+
+/* Bits c .. c + 15 of a packed row of `words` words (zeros past its end). */
+static inline __mmask16 bits16(const uint64_t *row, size_t words, size_t c) {
+  size_t w = c / 64, shift = c % 64;
+  uint64_t v = row[w] >> shift;
+  if (shift > 48 && w + 1 < words) v |= row[w + 1] << (64 - shift);
+  return (__mmask16)v;
+}
+
+/* B (K x N) = S[0 .. K, first .. first + N] from S's sign bits (tn, nn):
+ * tile row q of panel p, step s pairs rows k0 + 2 q and k0 + 2 q + 1 of S
+ * over the 16 columns of the panel, as pack_b does from floats. */
+static void pack_b_sign_rows(const MatmulOperand *S, size_t first, size_t K, size_t N,
+                             const Packed *pk) {
+  size_t words = bits_words(S->cols);
+  for (size_t p = 0; p < pk->n_panels; p++) { /* each panel's tiles written front to back */
+    size_t n0 = p * TILE_N, c = first + n0;
+    __mmask16 cols = first_lanes(valid16(N, n0));
+    for (size_t k = 0; k < pk->steps * TILE_K; k += 2) {
+      __mmask16 valid_lo = k < K ? cols : 0, valid_hi = k + 1 < K ? cols : 0;
+      __mmask16 lo = valid_lo ? bits16(S->signs + k * words, words, c) : 0;
+      __mmask16 hi = valid_hi ? bits16(S->signs + (k + 1) * words, words, c) : 0;
+      _mm512_store_si512(b_row(pk, p, k / TILE_K, k % TILE_K / 2),
+                         signs_paired(lo, hi, valid_lo, valid_hi));
+    }
+  }
+}
+
+/* B (K x N) = S[first .. first + N, 0 .. K]^T from S's sign bits (nt): the
+ * 32 bits of S row first + n0 + j from k0 are lane j of one vector, and tile
+ * row q takes bits 2 q and 2 q + 1 of every lane. */
+static void pack_b_sign_columns(const MatmulOperand *S, size_t first, size_t K, size_t N,
+                                const Packed *pk) {
+  size_t words = bits_words(S->cols);
+  const __m512i lanes =
+      _mm512_mullo_epi32(_mm512_set_epi32(15, 14, 13, 12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1, 0),
+                         _mm512_set1_epi32((int)(2 * words)));
+  const __m512i one = _mm512_set1_epi32(1), two = _mm512_set1_epi32(2);
+  for (size_t p = 0; p < pk->n_panels; p++) {
+    size_t n0 = p * TILE_N;
+    __mmask16 cols = first_lanes(valid16(N, n0));
+    const uint32_t *rows = (const uint32_t *)(S->signs + (first + n0) * words);
+    for (size_t s = 0; s < pk->steps; s++) {
+      size_t k0 = s * TILE_K;
+      __m512i bits = _mm512_mask_i32gather_epi32(
+          _mm512_setzero_si512(), cols, _mm512_add_epi32(lanes, _mm512_set1_epi32((int)(k0 / 32))),
+          rows, 4);
+      for (size_t q = 0; q < TILE_K / 2; q++) {
+        size_t k = k0 + 2 * q;
+        __m512i at = _mm512_srli_epi32(bits, (unsigned)(2 * q));
+        _mm512_store_si512(
+            b_row(pk, p, s, q),
+            signs_paired(_mm512_test_epi32_mask(at, one), _mm512_test_epi32_mask(at, two),
+                         k < K ? cols : 0, k + 1 < K ? cols : 0));
+      }
+    }
+  }
 }
 
 /* This thread's packing buffer (freed when the thread ends). */
@@ -278,30 +353,78 @@ static void tile_block(const Packed *pk, size_t pm, size_t pn, int two_m, int tw
   if (two_m && two_n) STORE_TILE(3, o, pm + 1, pn + 1);
 }
 
+/* Room for the tiles of a product (pk's counts and pointers), or 0 if the
+ * packing buffer cannot be had. */
+static int packed_for(size_t M, size_t N, size_t K, Packed *pk) {
+  *pk = (Packed){.m_panels = (M + TILE_M - 1) / TILE_M, .n_panels = (N + TILE_N - 1) / TILE_N,
+                 .steps = (K + TILE_K - 1) / TILE_K};
+  size_t a_elems = pk->m_panels * pk->steps * TILE_ELEMS;
+  size_t b_elems = pk->n_panels * pk->steps * TILE_ELEMS;
+  pk->a = scratch((a_elems + b_elems) * sizeof(uint16_t));
+  pk->b = pk->a ? pk->a + a_elems : NULL;
+  return pk->a != NULL;
+}
+
+/* C (M x N) = the packed A . B. */
+static void multiply(const Packed *pk, size_t M, size_t N, float *c, size_t ldc) {
+  Out o = {.c = c, .ldc = ldc, .M = M, .N = N};
+  tiles_configure();
+  for (size_t pm = 0; pm < pk->m_panels; pm += 2)
+    for (size_t pn = 0; pn < pk->n_panels; pn += 2)
+      tile_block(pk, pm, pn, pm + 1 < pk->m_panels, pn + 1 < pk->n_panels, &o);
+  _tile_release();
+}
+
 /* C (M x N) = A . B with A and B rounded to bf16. Falls back to the bf16
  * reference only if the packing buffer cannot be had. */
 static void amx_product(size_t M, size_t N, size_t K, MatmulView A, MatmulView B, float *c,
                         size_t ldc) {
   if (!M || !N) return;
-  Packed pk = {.m_panels = (M + TILE_M - 1) / TILE_M, .n_panels = (N + TILE_N - 1) / TILE_N,
-               .steps = (K + TILE_K - 1) / TILE_K};
-  size_t a_elems = pk.m_panels * pk.steps * TILE_ELEMS;
-  size_t b_elems = pk.n_panels * pk.steps * TILE_ELEMS;
-  pk.a = scratch((a_elems + b_elems) * sizeof(uint16_t));
-  if (!pk.a) {
+  Packed pk;
+  if (!packed_for(M, N, K, &pk)) {
     matmul_ref_product(M, N, K, A, B, c, ldc, 1);
     return;
   }
-  pk.b = pk.a + a_elems;
-  pack(A, B, M, N, K, &pk);
-  Out o = {.c = c, .ldc = ldc, .M = M, .N = N};
-  tiles_configure();
-  for (size_t pm = 0; pm < pk.m_panels; pm += 2)
-    for (size_t pn = 0; pn < pk.n_panels; pn += 2)
-      tile_block(&pk, pm, pn, pm + 1 < pk.m_panels, pn + 1 < pk.n_panels, &o);
-  _tile_release();
+  pack_a(A, M, K, &pk);
+  pack_b(B, K, N, &pk);
+  multiply(&pk, M, N, c, ldc);
 }
 
 MATMUL_SHAPES(amx, amx_product)
 
-const MatmulKernels matmul_amx_bf16 = {"bf16 (AMX)", amx_nt, amx_tn, amx_nn};
+/* C (M x N) = A . B with B the signs of S (from row `first` when
+ * transposed, nt, else from column `first`), A rounded to bf16. */
+static void amx_signs_product(size_t M, size_t N, size_t K, MatmulView A, const MatmulOperand *S,
+                              size_t first, int transposed, float *c, size_t ldc) {
+  if (!M || !N) return;
+  Packed pk;
+  if (!packed_for(M, N, K, &pk)) {
+    MatmulView B = transposed ? (MatmulView){S->values + first * S->cols, 1, S->cols}
+                              : (MatmulView){S->values + first, S->cols, 1};
+    matmul_ref_product(M, N, K, A, B, c, ldc, 1);
+    return;
+  }
+  pack_a(A, M, K, &pk);
+  if (transposed) pack_b_sign_columns(S, first, K, N, &pk);
+  else pack_b_sign_rows(S, first, K, N, &pk);
+  multiply(&pk, M, N, c, ldc);
+}
+
+static void amx_nt_signs(size_t M, size_t N, size_t K, const float *a, size_t lda,
+                         const MatmulOperand *s, size_t first, float *c, size_t ldc) {
+  amx_signs_product(M, N, K, (MatmulView){a, lda, 1}, s, first, 1, c, ldc);
+}
+
+static void amx_tn_signs(size_t M, size_t N, size_t K, const float *a, size_t lda,
+                         const MatmulOperand *s, size_t first, float *c, size_t ldc) {
+  amx_signs_product(M, N, K, (MatmulView){a, 1, lda}, s, first, 0, c, ldc);
+}
+
+static void amx_nn_signs(size_t M, size_t N, size_t K, const float *a, size_t lda,
+                         const MatmulOperand *s, size_t first, float *c, size_t ldc) {
+  amx_signs_product(M, N, K, (MatmulView){a, lda, 1}, s, first, 0, c, ldc);
+}
+
+const MatmulKernels matmul_amx_bf16 = {.name = "bf16 (AMX)", .nt = amx_nt, .tn = amx_tn,
+                                       .nn = amx_nn, .nt_signs = amx_nt_signs,
+                                       .tn_signs = amx_tn_signs, .nn_signs = amx_nn_signs};

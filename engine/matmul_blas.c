@@ -26,4 +26,5 @@ static void blas_nn(size_t M, size_t N, size_t K, const float *a, size_t lda, co
               (int)lda, b, (int)ldb, 0.0f, c, (int)ldc);
 }
 
-const MatmulKernels matmul_blas = {"fp32 (OpenBLAS)", blas_nt, blas_tn, blas_nn};
+const MatmulKernels matmul_blas = {
+    .name = "fp32 (OpenBLAS)", .nt = blas_nt, .tn = blas_tn, .nn = blas_nn};

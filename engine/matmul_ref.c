@@ -31,5 +31,7 @@ static void ref_bf16(size_t M, size_t N, size_t K, MatmulView A, MatmulView B, f
 MATMUL_SHAPES(fp32, ref_fp32)
 MATMUL_SHAPES(bf16, ref_bf16)
 
-const MatmulKernels matmul_ref_fp32 = {"fp32 reference", fp32_nt, fp32_tn, fp32_nn};
-const MatmulKernels matmul_ref_bf16 = {"bf16 reference", bf16_nt, bf16_tn, bf16_nn};
+const MatmulKernels matmul_ref_fp32 = {
+    .name = "fp32 reference", .nt = fp32_nt, .tn = fp32_tn, .nn = fp32_nn};
+const MatmulKernels matmul_ref_bf16 = {
+    .name = "bf16 reference", .nt = bf16_nt, .tn = bf16_tn, .nn = bf16_nn};

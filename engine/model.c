@@ -202,4 +202,6 @@ size_t layer_values(const Layer *L, size_t B) { return B * L->pixels * L->out; }
 
 const char *const scale_names[SCALE_KIND_COUNT] = {"none", "mean"};
 
-int model_packs_layer(const Model *m, size_t l) { return l > 0 || m->spec.real_first; }
+int model_packs_layer(const Model *m, size_t l) {
+  return l > 0 || m->spec.real_first || m->precision == PRECISION_BF16;
+}

@@ -160,8 +160,10 @@ typedef struct {
  * layer_flips[l] (if not NULL) receives each layer's flips. */
 void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
                     const ModelUpdate *update, size_t *layer_flips);
-/* Whether binary layer l's packed bits are in use (its input is binary):
- * every layer but the first, and the first too after a real first layer. */
+/* Whether binary layer l's packed bits are in use: where its input is
+ * binary (every layer but the first, and the first too after a real first
+ * layer), and in bf16, where the AMX products read the first layer's
+ * weights from them too. */
 int model_packs_layer(const Model *m, size_t l);
 /* Re-packs layer l's bits from its signs (after the optimizer flipped some). */
 void model_repack(Model *m, size_t l);

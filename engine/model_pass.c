@@ -20,14 +20,31 @@ static int is_real(const Model *m, const Layer *L) {
   return L == &m->real_first || L == &m->real_last;
 }
 
+/* L's weights as a product's operand, with their bits where the model keeps
+ * them packed (model_packs_layer). */
+static MatmulOperand weights_operand(const Model *m, const Layer *L) {
+  int packed = !is_real(m, L) && model_packs_layer(m, (size_t)(L - m->layer));
+  return (MatmulOperand){L->sign, packed ? L->bits : NULL, L->in};
+}
+
+/* The input of L's dense weight gradient: the data x, or the sign
+ * activations of the layer below, with their bits where they are packed one
+ * row per sample. */
+static MatmulOperand input_operand(const Layer *L, const Layer *below, const float *x) {
+  if (!below) return (MatmulOperand){x, NULL, L->in};
+  return (MatmulOperand){below->a, below->pack_rows == 1 ? below->abits : NULL, L->in};
+}
+
 /* out = L's product before pooling: x W^T (dense) or conv(x, W), from the
  * floats x, or from the packed signs bits when x is NULL. */
 static void product_forward(const Model *m, const MatmulKernels *mm, const Layer *L,
                             const float *x, const uint64_t *bits, size_t B, float *out) {
   if (L->conv && x) conv_forward_real(mm, &L->geom, x, L->sign, B, out, m->scratch);
   else if (L->conv) conv_forward_binary(&L->geom, bits, L->bits, B, out, m->scratch);
-  else if (x) dense_forward_real(mm, x, L->sign, B, L->in, L->out, out);
-  else dense_forward_binary(bits, L->bits, B, L->in, L->out, out);
+  else if (x) {
+    MatmulOperand w = weights_operand(m, L);
+    dense_forward_real(mm, x, &w, B, L->in, L->out, out);
+  } else dense_forward_binary(bits, L->bits, B, L->in, L->out, out);
 }
 
 /* h (B x P x N) = the pooling of conv_out (B x Ho x Wo x N). */
@@ -121,16 +138,19 @@ static size_t update_rows(void *ctx, size_t r0, size_t r1) {
 static void product_backward_input(const Model *m, const MatmulKernels *mm, const Layer *L,
                                    const float *dprod, size_t B, float *dx) {
   if (L->conv) conv_backward_input(mm, &L->geom, dprod, L->sign, B, dx, m->scratch);
-  else dense_backward_input(mm, dprod, L->sign, B, L->in, L->out, dx);
+  else {
+    MatmulOperand w = weights_operand(m, L);
+    dense_backward_input(mm, dprod, &w, B, L->in, L->out, dx);
+  }
 }
 
-/* grad (N x K) = dL/dW from dprod and the layer's float input x, then the
- * update on each block of rows; returns the flips. */
+/* grad (N x K) = dL/dW from dprod and the layer's input x, then the update
+ * on each block of rows; returns the flips. */
 static size_t product_backward_weights(const Model *m, const MatmulKernels *mm, Layer *L,
-                                       const float *dprod, const float *x, size_t B,
+                                       const float *dprod, const MatmulOperand *x, size_t B,
                                        const DenseUpdate *update) {
   if (L->conv)
-    return conv_backward_weights(mm, &L->geom, dprod, x, B, L->grad, update, m->scratch);
+    return conv_backward_weights(mm, &L->geom, dprod, x->values, B, L->grad, update, m->scratch);
   return dense_backward_weights(mm, dprod, x, B, L->in, L->out, L->grad, update);
 }
 
@@ -162,7 +182,8 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
     RowUpdate rows;
     DenseUpdate dense;
     const DenseUpdate *up = layer_update(m, L, update, &rows, &dense);
-    size_t flips = product_backward_weights(m, mm, L, dprod, below ? below->a : x, B, up);
+    MatmulOperand input = input_operand(L, below, x);
+    size_t flips = product_backward_weights(m, mm, L, dprod, &input, B, up);
     if (layer_flips && !is_real(m, L)) layer_flips[L - m->layer] = flips;
     if (!below) break;
     ste_backward(m->spec.ste, m->dx, below->z, layer_values(below, B), below->dz);

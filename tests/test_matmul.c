@@ -19,6 +19,7 @@
 #include <string.h>
 
 #include "engine/bf16.h"
+#include "engine/bitpack.h"
 #include "engine/kernels.h"
 #include "engine/matmul.h"
 #include "engine/rng.h"
@@ -77,24 +78,32 @@ static void problem_free(Problem *p) {
   free(p->b);
 }
 
-/* C of the problem under kernels mm, in a buffer whose every element starts
- * as the sentinel -7. */
-static float *product(const MatmulKernels *mm, const Problem *p) {
+/* A buffer for C whose every element starts as the sentinel -7. */
+static float *sentinel_c(const Problem *p) {
   float *c = malloc(p->M * p->ldc * sizeof(float));
   for (size_t i = 0; i < p->M * p->ldc; i++) c[i] = -7.0f;
+  return c;
+}
+
+/* C of the problem under kernels mm. */
+static float *product(const MatmulKernels *mm, const Problem *p) {
+  float *c = sentinel_c(p);
   MatmulFn fn = p->shape == SHAPE_NT ? mm->nt : p->shape == SHAPE_TN ? mm->tn : mm->nn;
   fn(p->M, p->N, p->K, p->a, p->lda, p->b, p->ldb, c, p->ldc);
   return c;
 }
 
-/* product(), asserting the padding of each row of C still holds the sentinel. */
-static float *run(const MatmulKernels *mm, const Problem *p) {
-  float *c = product(mm, p);
+/* Asserts the padding of each row of C still holds the sentinel; returns c. */
+static float *padding_kept(const MatmulKernels *mm, const Problem *p, float *c) {
   for (size_t m = 0; m < p->M; m++)
     for (size_t n = p->N; n < p->ldc; n++)
       cr_assert_eq(c[m * p->ldc + n], -7.0f, "%s %s %zux%zux%zu wrote past row %zu of C", mm->name,
                    shape_names[p->shape], p->M, p->N, p->K, m);
   return c;
+}
+
+static float *run(const MatmulKernels *mm, const Problem *p) {
+  return padding_kept(mm, p, product(mm, p));
 }
 
 /* S = sum over k of |A(m, k) B(k, n)|, of the bf16 roundings if bf16. */
@@ -274,4 +283,106 @@ Test(matmul, matmul_for_picks_the_variant_of_the_precision) {
   cr_assert_eq(precision_parse("fp32"), PRECISION_FP32);
   cr_assert_eq(precision_parse("fp16"), -1);
   cr_assert_str_eq(precision_name(PRECISION_BF16), "bf16");
+}
+
+/* A +-1 operand S as training passes one (MatmulOperand): its floats and
+ * their sign bits, rows x cols. */
+typedef struct {
+  float *values;
+  uint64_t *signs;
+  MatmulOperand operand;
+} SignOperand;
+
+static SignOperand sign_operand_new(size_t rows, size_t cols, Rng *r) {
+  SignOperand s = {.values = malloc(rows * cols * sizeof(float)),
+                   .signs = malloc(rows * bits_words(cols) * sizeof(uint64_t))};
+  for (size_t i = 0; i < rows * cols; i++) s.values[i] = draw_sign(r);
+  bits_pack_rows(s.values, rows, cols, s.signs);
+  s.operand = (MatmulOperand){s.values, s.signs, cols};
+  return s;
+}
+
+/* C of the problem with B given as the operand S from row or column first,
+ * through matmul_nt and its kin. */
+static float *run_operand(const MatmulKernels *mm, const Problem *p, const MatmulOperand *s,
+                          size_t first) {
+  float *c = sentinel_c(p);
+  if (p->shape == SHAPE_NT) matmul_nt(mm, p->M, p->N, p->K, p->a, p->lda, s, first, c, p->ldc);
+  else if (p->shape == SHAPE_TN) matmul_tn(mm, p->M, p->N, p->K, p->a, p->lda, s, first, c, p->ldc);
+  else matmul_nn(mm, p->M, p->N, p->K, p->a, p->lda, s, first, c, p->ldc);
+  return padding_kept(mm, p, c);
+}
+
+/* Runs check on every shape and size with B a window of a +-1 operand S:
+ * rows first .. first + N of S (N + EXTRA rows, K columns) for nt, columns
+ * first .. first + N of S (K rows, N + EXTRA columns) for tn and nn, so the
+ * bits of the EXTRA rows or columns past B are there to be misread, and
+ * first off the 16-bit and 64-bit boundaries of the packing. */
+enum { EXTRA = 7 };
+static const size_t firsts[] = {0, 5, 16, 50, 70};
+
+static void each_sign_window(void (*check)(const Problem *p, const MatmulOperand *s,
+                                           size_t first)) {
+  Rng r;
+  rng_seed(&r, 15, 0);
+  for (int shape = SHAPE_NT; shape <= SHAPE_NN; shape++)
+    for (size_t d = 0; d < N_DIMS; d++)
+      for (size_t f = 0; f < sizeof firsts / sizeof *firsts; f++) {
+        size_t M = dims[d][0], N = dims[d][1], K = dims[d][2], first = firsts[f];
+        Problem p = problem_new((Shape)shape, M, 1, K, &r, draw_normal, draw_sign);
+        p.N = N;
+        p.ldc = N + PAD;
+        SignOperand s = shape == SHAPE_NT ? sign_operand_new(first + N + EXTRA, K, &r)
+                                          : sign_operand_new(K, first + N + EXTRA, &r);
+        free(p.b);
+        p.b = shape == SHAPE_NT ? s.values + first * K : s.values + first;
+        p.ldb = s.operand.cols;
+        check(&p, &s.operand, first);
+        free(p.a);
+        free(s.values);
+        free(s.signs);
+      }
+}
+
+/* AMX packing B from the sign bits gives the bits it gives from the floats,
+ * and both stay within rounding of the bf16 reference. */
+static void check_amx_signs(const Problem *p, const MatmulOperand *s, size_t first) {
+  float *bits = run_operand(&matmul_amx_bf16, p, s, first);
+  float *floats = run(&matmul_amx_bf16, p), *ref = run(&matmul_ref_bf16, p);
+  for (size_t m = 0; m < p->M; m++)
+    cr_assert_eq(memcmp(bits + m * p->ldc, floats + m * p->ldc, p->N * sizeof(float)), 0,
+                 "AMX from bits vs from floats, %s %zux%zux%zu from %zu, row %zu",
+                 shape_names[p->shape], p->M, p->N, p->K, first, m);
+  check_close("AMX from bits vs bf16 reference", p, bits, ref, 0.0, 1);
+  free(bits);
+  free(floats);
+  free(ref);
+}
+
+Test(matmul, amx_from_sign_bits_equals_amx_from_floats) {
+  skip_without_amx();
+  each_sign_window(check_amx_signs);
+}
+
+/* A variant without sign kernels, or an operand without bits, takes the
+ * floats: the same bits as a direct call. */
+static void check_floats_taken(const Problem *p, const MatmulOperand *s, size_t first) {
+  const MatmulKernels *variants[] = {&matmul_blas, &matmul_ref_bf16, &matmul_amx_bf16};
+  size_t count = amx_bf16_missing() ? 2 : 3;
+  MatmulOperand floats_only = {s->values, NULL, s->cols};
+  for (size_t v = 0; v < count; v++) {
+    const MatmulOperand *given = variants[v]->nt_signs ? &floats_only : s;
+    float *c = run_operand(variants[v], p, given, first), *direct = run(variants[v], p);
+    cr_assert_eq(memcmp(c, direct, p->M * p->ldc * sizeof(float)), 0,
+                 "%s %s %zux%zux%zu from %zu", variants[v]->name, shape_names[p->shape], p->M,
+                 p->N, p->K, first);
+    free(c);
+    free(direct);
+  }
+}
+
+Test(matmul, products_without_sign_kernels_read_the_floats) {
+  cr_assert_null(matmul_blas.nt_signs);
+  cr_assert_null(matmul_ref_bf16.tn_signs);
+  each_sign_window(check_floats_taken);
 }
