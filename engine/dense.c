@@ -7,9 +7,10 @@
 
 /* Output columns (or gradient rows) per slice are multiples of SLICE_GRAIN,
  * so slices start on cache lines. Gradient rows go to the optimizer in blocks
- * of UPDATE_ROWS: 128 rows of 1024 floats (512 KB) still sit in L2 when the
- * optimizer reads them, while each product call repacks the layer input once
- * per block (W1, best of 3 runs: about 17k samples/s at 128 rows, 15k at 32). */
+ * of UPDATE_ROWS (matmul_tn_blocks): 128 rows of 1024 floats (512 KB) still
+ * sit in L2 when the optimizer reads them, while OpenBLAS repacks the layer
+ * input at each block's call (W1 fp32, best of 3 runs: about 17k samples/s at
+ * 128 rows, 15k at 32); the AMX variant packs it once per slice. */
 enum { SLICE_GRAIN = 16, UPDATE_ROWS = 128 };
 
 typedef struct {
@@ -40,17 +41,25 @@ void dense_forward_binary(const uint64_t *xbits, const uint64_t *wbits, size_t B
   bgemm(xbits, wbits, y, B, N, K);
 }
 
+/* The update of one slice's gradient rows, block by block. */
+typedef struct {
+  const DenseUpdate *update;
+  size_t n0, flips;
+} SliceUpdate;
+
+static void update_block(void *ctx, size_t r0, size_t r1) {
+  SliceUpdate *u = ctx;
+  if (u->update) u->flips += u->update->fn(u->update->ctx, u->n0 + r0, u->n0 + r1);
+}
+
 /* grad[n0:n1] = dy[:, n0:n1]^T . x, in blocks of UPDATE_ROWS rows, each block
  * handed to the update while it is hot. */
 static void backward_weights_slice(void *ctx, size_t n0, size_t n1) {
   DenseJob *j = ctx;
-  size_t flips = 0;
-  for (size_t r0 = n0; r0 < n1; r0 += UPDATE_ROWS) {
-    size_t r1 = r0 + UPDATE_ROWS < n1 ? r0 + UPDATE_ROWS : n1;
-    matmul_tn(j->mm, r1 - r0, j->K, j->B, j->a + r0, j->N, j->b, 0, j->c + r0 * j->K, j->K);
-    if (j->update) flips += j->update->fn(j->update->ctx, r0, r1);
-  }
-  j->flips[n0 / j->chunk] = flips;
+  SliceUpdate u = {.update = j->update, .n0 = n0};
+  matmul_tn_blocks(j->mm, n1 - n0, j->K, j->B, j->a + n0, j->N, j->b, j->c + n0 * j->K, j->K,
+                   UPDATE_ROWS, update_block, &u);
+  j->flips[n0 / j->chunk] = u.flips;
 }
 
 size_t dense_backward_weights(const MatmulKernels *mm, const float *dy, const MatmulOperand *x,

@@ -51,11 +51,24 @@ typedef struct {
 typedef void (*MatmulSignsFn)(size_t M, size_t N, size_t K, const float *a, size_t lda,
                               const MatmulOperand *s, size_t first, float *c, size_t ldc);
 
+/* Called once rows [r0, r1) of C are written (rows counted from C's first). */
+typedef void (*MatmulRowsDone)(void *ctx, size_t r0, size_t r1);
+
+/* tn delivered in blocks: C (M x N) = A^T . S[0 .. K, 0 .. N], A stored
+ * K x M, written `block` rows at a time, done(ctx, r0, r1) called after each
+ * block in order, so that a consumer reads each block while it is in cache. */
+typedef void (*MatmulTnBlocksFn)(size_t M, size_t N, size_t K, const float *a, size_t lda,
+                                 const MatmulOperand *s, float *c, size_t ldc, size_t block,
+                                 MatmulRowsDone done, void *ctx);
+
 typedef struct {
   const char *name;
   MatmulFn nt, tn, nn;
   /* NULL where the variant reads only floats */
   MatmulSignsFn nt_signs, tn_signs, nn_signs;
+  /* NULL where one tn product per block is as good (matmul_tn_blocks); the
+   * AMX variant packs B once for all the blocks */
+  MatmulTnBlocksFn tn_blocks;
 } MatmulKernels;
 
 extern const MatmulKernels matmul_blas, matmul_ref_fp32, matmul_ref_bf16, matmul_amx_bf16;
@@ -82,6 +95,30 @@ static inline void matmul_nn(const MatmulKernels *mm, size_t M, size_t N, size_t
                              float *c, size_t ldc) {
   if (mm->nn_signs && b->signs) mm->nn_signs(M, N, K, a, lda, b, first, c, ldc);
   else mm->nn(M, N, K, a, lda, b->values + first, b->cols, c, ldc);
+}
+
+/* MatmulTnBlocksFn as one matmul_tn per block. */
+static inline void matmul_tn_each_block(const MatmulKernels *mm, size_t M, size_t N, size_t K,
+                                        const float *a, size_t lda, const MatmulOperand *b,
+                                        float *c, size_t ldc, size_t block, MatmulRowsDone done,
+                                        void *ctx) {
+  for (size_t r0 = 0; r0 < M; r0 += block) {
+    size_t r1 = r0 + block < M ? r0 + block : M;
+    matmul_tn(mm, r1 - r0, N, K, a + r0, lda, b, 0, c + r0 * ldc, ldc);
+    done(ctx, r0, r1);
+  }
+}
+
+/* MatmulTnBlocksFn by the variant's own where it has one. The AMX variant
+ * and the references sum each element the same way whatever the rows of a
+ * call, so their blocks give the whole product's bits; OpenBLAS picks its
+ * kernels by size, so its results can depend on the block (dense.c keeps
+ * the block it always had). */
+static inline void matmul_tn_blocks(const MatmulKernels *mm, size_t M, size_t N, size_t K,
+                                    const float *a, size_t lda, const MatmulOperand *b, float *c,
+                                    size_t ldc, size_t block, MatmulRowsDone done, void *ctx) {
+  if (mm->tn_blocks) mm->tn_blocks(M, N, K, a, lda, b, c, ldc, block, done, ctx);
+  else matmul_tn_each_block(mm, M, N, K, a, lda, b, c, ldc, block, done, ctx);
 }
 
 /* Parses "fp32" / "bf16"; -1 for anything else. */
