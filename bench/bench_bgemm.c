@@ -4,8 +4,9 @@
  *   build/bench/bench_bgemm [THREADS]     (default: $FLIPSCOPE_THREADS, else 2)
  *
  * A human table goes to stderr; stdout gets one JSON object per (shape,
- * variant) as DESIGN.md asks, ratio = bgemm GMAC/s / sgemm GMAC/s. One MAC is
- * one multiply-accumulate: a product of m x k by k x n has m * n * k of them.
+ * variant), as every benchmark of make bench does (README, Benchmarks),
+ * ratio = bgemm GMAC/s / sgemm GMAC/s. One MAC is one multiply-accumulate:
+ * a product of m x k by k x n has m * n * k of them.
  */
 #include <cblas.h>
 #include <stdio.h>

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # make bench: every benchmark; a human table on stderr, one JSON object per
-# benchmark on stdout (DESIGN.md). W1 runs first so that the optimizer
+# benchmark on stdout (README.md, Benchmarks). W1 runs first so that the optimizer
 # benchmark can compare its step with the W1 training step of this same run.
 set -euo pipefail
 BUILD=${BUILD:-build}

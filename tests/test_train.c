@@ -48,7 +48,7 @@ Test(train, csv_log_has_the_documented_columns, .timeout = 60) {
   run_flipscope(args, &r);
   cr_assert_eq(r.code, 0, "%s", r.err);
   read_file(in_tmp("cols.csv"), text, sizeof text);
-  /* DESIGN.md's columns first, then each layer's flips (telemetry columns follow). */
+  /* The base columns first, then each layer's flips (telemetry columns follow). */
   const char *header = "step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio,"
                        "flips_l0,flip_ratio_l0,flips_l1,flip_ratio_l1";
   cr_assert(strncmp(text, header, strlen(header)) == 0, "header: %.200s", text);

@@ -1,4 +1,4 @@
-/* csvlog.h — the per-step CSV log of DESIGN.md:
+/* csvlog.h — the per-step CSV log (docs/logs.md):
  * step,epoch,rate,loss,train_acc,test_acc,flips,flip_ratio, then per binary
  * layer l: flips_l<l>,flip_ratio_l<l>; with telemetry, then per layer l:
  * reversals_l<l>,never_flipped_l<l>,near_zero_l<l>,inertia_abs_median_l<l>
