@@ -55,6 +55,7 @@ typedef struct {
   const MatmulKernels *mm;
   const uint64_t *xbits, *wbits;
   const float *x, *sign, *dy;
+  const MatmulOperand *w; /* the weights of dx */
   float *out; /* y, dx or grad */
   BgemmKernel bgemm;
   const ConvPadFix *fix;   /* NULL when no window is clipped */
@@ -166,29 +167,40 @@ void conv_forward_real(const MatmulKernels *mm, const ConvGeom *g, const float *
   job_run(&job, forward_real_rows, MIN_PARALLEL_FLOAT_MACS);
 }
 
+/* Adds block [r0, r1) of the im2col gradient (in the slot) into dx. */
+typedef struct {
+  const ConvJob *j;
+  const float *cols;
+  size_t first; /* the position of the product's row 0 */
+} Col2im;
+
+static void col2im_block(void *ctx, size_t r0, size_t r1) {
+  const Col2im *c = ctx;
+  conv_col2im_add(c->j->g, c->cols, c->first + r0, c->first + r1, c->j->out);
+}
+
 /* dx of images [b0, b1): per block of an image's positions, the im2col
- * gradient dy . sign (rows x K), added back into the image by col2im. One
- * thread owns each image, so the sums run in one order. */
+ * gradient dy . W (rows x K), added back into the image by col2im. One
+ * thread owns each image, so the sums run in one order. W is the same for
+ * every block (matmul_blocks: the AMX variant packs it once). */
 static void backward_input_images(void *ctx, size_t b0, size_t b1) {
   const ConvJob *j = ctx;
   const ConvGeom *g = j->g;
   float *cols = job_slot(j, b0);
   size_t per_image = g->out_height * g->out_width, image = g->height * g->width * g->in_ch;
-  size_t K = g->taps, N = g->out_ch;
+  size_t K = g->taps, N = g->out_ch, first = b0 * per_image;
   memset(j->out + b0 * image, 0, (b1 - b0) * image * sizeof(float));
-  size_t block = float_rows(g);
-  for (size_t r0 = b0 * per_image; r0 < b1 * per_image; r0 += block) {
-    size_t r1 = r0 + block < b1 * per_image ? r0 + block : b1 * per_image;
-    j->mm->nn(r1 - r0, K, N, j->dy + r0 * N, N, j->sign, K, cols, K);
-    conv_col2im_add(g, cols, r0, r1, j->out);
-  }
+  Col2im add = {j, cols, first};
+  MatmulBlocks blocks = {.rows = float_rows(g), .at_c = 1, .done = col2im_block, .ctx = &add};
+  matmul_blocks(j->mm, 0, (b1 - b0) * per_image, K, N, j->dy + first * N, N, j->w, cols, K,
+                &blocks);
 }
 
 void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
-                         const float *sign, size_t B, float *dx, void *scratch) {
+                         const MatmulOperand *w, size_t B, float *dx, void *scratch) {
   ConvJob job = job_new(g, mm, scratch, B, 1);
   job.dy = dy;
-  job.sign = sign;
+  job.w = w;
   job.out = dx;
   job.positions = B * g->out_height * g->out_width;
   job_run(&job, backward_input_images, MIN_PARALLEL_FLOAT_MACS);

@@ -50,12 +50,13 @@ void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint6
  * sign (N x K floats: +-1, or a real layer's weights): float im2col + mm. */
 void conv_forward_real(const MatmulKernels *mm, const ConvGeom *g, const float *x,
                        const float *sign, size_t B, float *y, void *scratch);
-/* dx (B x H x W x C) = dL/dx from dy (B x Ho x Wo x N) through sign (N x K):
+/* dx (B x H x W x C) = dL/dx from dy (B x Ho x Wo x N) through the weights
+ * w (N x K, +-1 floats with their sign bits where the layer keeps them):
  *   dx[b][ih][iw][c] = sum over (oh, ow, kh, kw) that read (ih, iw), and n,
- *                      of dy[b][oh][ow][n] sign[n][kh][kw][c];
+ *                      of dy[b][oh][ow][n] w[n][kh][kw][c];
  * padded taps receive nothing. */
 void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
-                         const float *sign, size_t B, float *dx, void *scratch);
+                         const MatmulOperand *w, size_t B, float *dx, void *scratch);
 /* grad (N x K) = dL/dW from dy (B x Ho x Wo x N) and the layer input x
  * (B x H x W x C floats, the +-1 signs for a binary layer):
  *   grad[n][kh][kw][c] = sum over b, (oh, ow) with (ih, iw) inside the image

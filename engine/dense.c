@@ -7,7 +7,7 @@
 
 /* Output columns (or gradient rows) per slice are multiples of SLICE_GRAIN,
  * so slices start on cache lines. Gradient rows go to the optimizer in blocks
- * of UPDATE_ROWS (matmul_tn_blocks): 128 rows of 1024 floats (512 KB) still
+ * of UPDATE_ROWS (matmul_blocks): 128 rows of 1024 floats (512 KB) still
  * sit in L2 when the optimizer reads them, while OpenBLAS repacks the layer
  * input at each block's call (W1 fp32, best of 3 runs: about 17k samples/s at
  * 128 rows, 15k at 32); the AMX variant packs it once per slice. */
@@ -57,8 +57,9 @@ static void update_block(void *ctx, size_t r0, size_t r1) {
 static void backward_weights_slice(void *ctx, size_t n0, size_t n1) {
   DenseJob *j = ctx;
   SliceUpdate u = {.update = j->update, .n0 = n0};
-  matmul_tn_blocks(j->mm, n1 - n0, j->K, j->B, j->a + n0, j->N, j->b, j->c + n0 * j->K, j->K,
-                   UPDATE_ROWS, update_block, &u);
+  MatmulBlocks blocks = {.rows = UPDATE_ROWS, .done = update_block, .ctx = &u};
+  matmul_blocks(j->mm, 1, n1 - n0, j->K, j->B, j->a + n0, j->N, j->b, j->c + n0 * j->K, j->K,
+                &blocks);
   j->flips[n0 / j->chunk] = u.flips;
 }
 

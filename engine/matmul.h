@@ -54,21 +54,31 @@ typedef void (*MatmulSignsFn)(size_t M, size_t N, size_t K, const float *a, size
 /* Called once rows [r0, r1) of C are written (rows counted from C's first). */
 typedef void (*MatmulRowsDone)(void *ctx, size_t r0, size_t r1);
 
-/* tn delivered in blocks: C (M x N) = A^T . S[0 .. K, 0 .. N], A stored
- * K x M, written `block` rows at a time, done(ctx, r0, r1) called after each
- * block in order, so that a consumer reads each block while it is in cache. */
-typedef void (*MatmulTnBlocksFn)(size_t M, size_t N, size_t K, const float *a, size_t lda,
-                                 const MatmulOperand *s, float *c, size_t ldc, size_t block,
-                                 MatmulRowsDone done, void *ctx);
+/* A product delivered block by block, so that a consumer reads each block
+ * while it is in cache: `rows` rows of C at a time, block [r0, r1) written
+ * at c + r0 ldc (or, with at_c, at c itself: a buffer of `rows` rows that
+ * done empties), then done(ctx, r0, r1), in order. */
+typedef struct {
+  size_t rows;
+  int at_c;
+  MatmulRowsDone done;
+  void *ctx;
+} MatmulBlocks;
+
+/* tn (a_transposed: A stored K x M) or nn (A stored M x K) in blocks:
+ * C (M x N) = A . S[0 .. K, 0 .. N]. */
+typedef void (*MatmulBlocksFn)(int a_transposed, size_t M, size_t N, size_t K, const float *a,
+                               size_t lda, const MatmulOperand *s, float *c, size_t ldc,
+                               const MatmulBlocks *blocks);
 
 typedef struct {
   const char *name;
   MatmulFn nt, tn, nn;
   /* NULL where the variant reads only floats */
   MatmulSignsFn nt_signs, tn_signs, nn_signs;
-  /* NULL where one tn product per block is as good (matmul_tn_blocks); the
-   * AMX variant packs B once for all the blocks */
-  MatmulTnBlocksFn tn_blocks;
+  /* NULL where one product per block is as good (matmul_blocks); the AMX
+   * variant packs B once for all the blocks */
+  MatmulBlocksFn blocks;
 } MatmulKernels;
 
 extern const MatmulKernels matmul_blas, matmul_ref_fp32, matmul_ref_bf16, matmul_amx_bf16;
@@ -97,28 +107,29 @@ static inline void matmul_nn(const MatmulKernels *mm, size_t M, size_t N, size_t
   else mm->nn(M, N, K, a, lda, b->values + first, b->cols, c, ldc);
 }
 
-/* MatmulTnBlocksFn as one matmul_tn per block. */
-static inline void matmul_tn_each_block(const MatmulKernels *mm, size_t M, size_t N, size_t K,
-                                        const float *a, size_t lda, const MatmulOperand *b,
-                                        float *c, size_t ldc, size_t block, MatmulRowsDone done,
-                                        void *ctx) {
-  for (size_t r0 = 0; r0 < M; r0 += block) {
-    size_t r1 = r0 + block < M ? r0 + block : M;
-    matmul_tn(mm, r1 - r0, N, K, a + r0, lda, b, 0, c + r0 * ldc, ldc);
-    done(ctx, r0, r1);
+/* MatmulBlocksFn as one matmul_tn or matmul_nn per block. */
+static inline void matmul_each_block(const MatmulKernels *mm, int a_transposed, size_t M, size_t N,
+                                     size_t K, const float *a, size_t lda, const MatmulOperand *b,
+                                     float *c, size_t ldc, const MatmulBlocks *blocks) {
+  for (size_t r0 = 0; r0 < M; r0 += blocks->rows) {
+    size_t r1 = r0 + blocks->rows < M ? r0 + blocks->rows : M;
+    float *at = blocks->at_c ? c : c + r0 * ldc;
+    if (a_transposed) matmul_tn(mm, r1 - r0, N, K, a + r0, lda, b, 0, at, ldc);
+    else matmul_nn(mm, r1 - r0, N, K, a + r0 * lda, lda, b, 0, at, ldc);
+    blocks->done(blocks->ctx, r0, r1);
   }
 }
 
-/* MatmulTnBlocksFn by the variant's own where it has one. The AMX variant
+/* MatmulBlocksFn by the variant's own where it has one. The AMX variant
  * and the references sum each element the same way whatever the rows of a
  * call, so their blocks give the whole product's bits; OpenBLAS picks its
- * kernels by size, so its results can depend on the block (dense.c keeps
- * the block it always had). */
-static inline void matmul_tn_blocks(const MatmulKernels *mm, size_t M, size_t N, size_t K,
-                                    const float *a, size_t lda, const MatmulOperand *b, float *c,
-                                    size_t ldc, size_t block, MatmulRowsDone done, void *ctx) {
-  if (mm->tn_blocks) mm->tn_blocks(M, N, K, a, lda, b, c, ldc, block, done, ctx);
-  else matmul_tn_each_block(mm, M, N, K, a, lda, b, c, ldc, block, done, ctx);
+ * kernels by size, so its results can depend on the block (callers keep the
+ * blocks they always had). */
+static inline void matmul_blocks(const MatmulKernels *mm, int a_transposed, size_t M, size_t N,
+                                 size_t K, const float *a, size_t lda, const MatmulOperand *b,
+                                 float *c, size_t ldc, const MatmulBlocks *blocks) {
+  if (mm->blocks) mm->blocks(a_transposed, M, N, K, a, lda, b, c, ldc, blocks);
+  else matmul_each_block(mm, a_transposed, M, N, K, a, lda, b, c, ldc, blocks);
 }
 
 /* Parses "fp32" / "bf16"; -1 for anything else. */

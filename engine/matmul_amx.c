@@ -425,29 +425,29 @@ static void amx_nn_signs(size_t M, size_t N, size_t K, const float *a, size_t ld
   amx_signs_product(M, N, K, (MatmulView){a, lda, 1}, s, first, 0, c, ldc);
 }
 
-/* tn in blocks of rows: B (from its signs where it has them) packed once,
- * then each block's A packed and multiplied. Falls back to the bf16
+/* tn or nn in blocks of rows: B (from its signs where it has them) packed
+ * once, then each block's A packed and multiplied. Falls back to the bf16
  * reference, block by block, only if the packing buffer cannot be had. */
-static void amx_tn_blocks(size_t M, size_t N, size_t K, const float *a, size_t lda,
-                          const MatmulOperand *s, float *c, size_t ldc, size_t block,
-                          MatmulRowsDone done, void *ctx) {
+static void amx_blocks(int a_transposed, size_t M, size_t N, size_t K, const float *a, size_t lda,
+                       const MatmulOperand *s, float *c, size_t ldc, const MatmulBlocks *blocks) {
   Packed pk;
-  if (!M || !N || !packed_for(block < M ? block : M, N, K, &pk)) {
-    matmul_tn_each_block(&matmul_ref_bf16, M, N, K, a, lda, s, c, ldc, block, done, ctx);
+  if (!M || !N || !packed_for(blocks->rows < M ? blocks->rows : M, N, K, &pk)) {
+    matmul_each_block(&matmul_ref_bf16, a_transposed, M, N, K, a, lda, s, c, ldc, blocks);
     return;
   }
   if (s->signs) pack_b_sign_rows(s, 0, K, N, &pk);
   else pack_b((MatmulView){s->values, s->cols, 1}, K, N, &pk);
-  for (size_t r0 = 0; r0 < M; r0 += block) {
-    size_t r1 = r0 + block < M ? r0 + block : M;
+  for (size_t r0 = 0; r0 < M; r0 += blocks->rows) {
+    size_t r1 = r0 + blocks->rows < M ? r0 + blocks->rows : M;
     Packed rows = pk;
     rows.m_panels = (r1 - r0 + TILE_M - 1) / TILE_M;
-    pack_a((MatmulView){a + r0, 1, lda}, r1 - r0, K, &rows);
-    multiply(&rows, r1 - r0, N, c + r0 * ldc, ldc);
-    done(ctx, r0, r1);
+    pack_a(a_transposed ? (MatmulView){a + r0, 1, lda} : (MatmulView){a + r0 * lda, lda, 1},
+           r1 - r0, K, &rows);
+    multiply(&rows, r1 - r0, N, blocks->at_c ? c : c + r0 * ldc, ldc);
+    blocks->done(blocks->ctx, r0, r1);
   }
 }
 
 const MatmulKernels matmul_amx_bf16 = {
     .name = "bf16 (AMX)", .nt = amx_nt, .tn = amx_tn, .nn = amx_nn, .nt_signs = amx_nt_signs,
-    .tn_signs = amx_tn_signs, .nn_signs = amx_nn_signs, .tn_blocks = amx_tn_blocks};
+    .tn_signs = amx_tn_signs, .nn_signs = amx_nn_signs, .blocks = amx_blocks};

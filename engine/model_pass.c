@@ -148,11 +148,9 @@ static size_t update_rows(void *ctx, size_t r0, size_t r1) {
  * the weights (the signs before this step's flips). */
 static void product_backward_input(const Model *m, const MatmulKernels *mm, const Layer *L,
                                    const float *dprod, size_t B, float *dx) {
-  if (L->conv) conv_backward_input(mm, &L->geom, dprod, L->sign, B, dx, m->scratch);
-  else {
-    MatmulOperand w = weights_operand(m, L);
-    dense_backward_input(mm, dprod, &w, B, L->in, L->out, dx);
-  }
+  MatmulOperand w = weights_operand(m, L);
+  if (L->conv) conv_backward_input(mm, &L->geom, dprod, &w, B, dx, m->scratch);
+  else dense_backward_input(mm, dprod, &w, B, L->in, L->out, dx);
 }
 
 /* grad (N x K) = dL/dW from dprod and the layer's input x, then the update

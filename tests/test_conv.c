@@ -210,7 +210,9 @@ static void check_backward(const MatmulKernels *mm, double tolerance) {
     float *want = malloc(o.in * sizeof *want), *want_abs = malloc(o.in * sizeof *want);
     float *got = nan_floats(o.in);
     conv_reference_backward_input(&o.g, o.dy, o.w, t->B, want, want_abs);
-    conv_backward_input(mm, &o.g, o.dy, o.w, t->B, got, o.scratch);
+    /* the weights as floats alone, then with their sign bits too */
+    MatmulOperand w = {o.w, i % 4 < 2 ? NULL : o.wbits, o.g.taps};
+    conv_backward_input(mm, &o.g, o.dy, &w, t->B, got, o.scratch);
     assert_within("dx", t, got, want, want_abs, o.in, tolerance);
     free(want);
     free(want_abs);
@@ -317,7 +319,8 @@ Test(conv, one_and_two_threads_agree) {
     for (int f = 0; f < 4; f++) res[f] = nan_floats(sizes[f]);
     conv_forward_binary(&o.g, o.xbits, o.wbits, t.B, res[0], o.scratch);
     conv_forward_real(&matmul_blas, &o.g, o.x, o.w, t.B, res[1], o.scratch);
-    conv_backward_input(&matmul_blas, &o.g, o.dy, o.w, t.B, res[2], o.scratch);
+    conv_backward_input(&matmul_blas, &o.g, o.dy, &(MatmulOperand){o.w, NULL, o.g.taps}, t.B,
+                        res[2], o.scratch);
     conv_backward_weights(&matmul_blas, &o.g, o.dy, o.x, t.B, res[3], NULL, o.scratch);
   }
   static const char *const names[] = {"binary forward", "real forward", "dx", "dW"};

@@ -387,70 +387,81 @@ Test(matmul, products_without_sign_kernels_read_the_floats) {
   each_sign_window(check_floats_taken);
 }
 
-/* matmul_tn_blocks: the blocks come in order and cover C, and when done
- * sees a block its rows hold that block's product, bit for bit: the product
- * of those rows alone. */
+/* matmul_blocks: the blocks come in order and cover C, and when done sees
+ * a block, its rows (at their place in C, or at C's start with at_c) hold
+ * that block's product, bit for bit: the product of those rows alone. */
 typedef struct {
   const MatmulKernels *mm;
   const Problem *p;
   const MatmulOperand *s;
   const float *c;
-  size_t next, block, calls;
+  const MatmulBlocks *blocks;
+  size_t next, calls;
 } BlocksSeen;
 
 static void block_done(void *ctx, size_t r0, size_t r1) {
   BlocksSeen *seen = ctx;
   const Problem *p = seen->p;
+  size_t rows = seen->blocks->rows;
   cr_assert_eq(r0, seen->next, "block from row %zu, expected %zu", r0, seen->next);
-  cr_assert(r1 > r0 && r1 - r0 <= seen->block && r1 <= p->M, "block [%zu, %zu)", r0, r1);
+  cr_assert(r1 > r0 && r1 - r0 <= rows && r1 <= p->M, "block [%zu, %zu)", r0, r1);
   float *alone = malloc((r1 - r0) * p->ldc * sizeof(float));
-  matmul_tn(seen->mm, r1 - r0, p->N, p->K, p->a + r0, p->lda, seen->s, 0, alone, p->ldc);
-  for (size_t m = r0; m < r1; m++)
-    cr_assert_eq(memcmp(seen->c + m * p->ldc, alone + (m - r0) * p->ldc, p->N * sizeof(float)),
-                 0, "%s %zux%zux%zu, blocks of %zu: row %zu not its block's product when done",
-                 seen->mm->name, p->M, p->N, p->K, seen->block, m);
+  if (p->shape == SHAPE_TN)
+    matmul_tn(seen->mm, r1 - r0, p->N, p->K, p->a + r0, p->lda, seen->s, 0, alone, p->ldc);
+  else
+    matmul_nn(seen->mm, r1 - r0, p->N, p->K, p->a + r0 * p->lda, p->lda, seen->s, 0, alone,
+              p->ldc);
+  const float *at = seen->blocks->at_c ? seen->c : seen->c + r0 * p->ldc;
+  for (size_t m = 0; m < r1 - r0; m++)
+    cr_assert_eq(memcmp(at + m * p->ldc, alone + m * p->ldc, p->N * sizeof(float)), 0,
+                 "%s %s %zux%zux%zu, blocks of %zu%s: row %zu not its block's product when done",
+                 seen->mm->name, shape_names[p->shape], p->M, p->N, p->K, rows,
+                 seen->blocks->at_c ? " at C" : "", r0 + m);
   free(alone);
   seen->next = r1;
   seen->calls++;
 }
 
-/* The blocks of several sizes; where the variant's sums do not depend on
- * the rows of the call (every variant but OpenBLAS, which picks its kernels
- * by size), C is also the whole product's. */
-static void check_tn_blocks(const MatmulKernels *mm, const Problem *p, const MatmulOperand *s) {
+/* The blocks of several sizes, in place and at C; in place, where the
+ * variant's sums do not depend on the rows of the call (every variant but
+ * OpenBLAS, which picks its kernels by size), C is also the whole product's. */
+static void check_blocks(const MatmulKernels *mm, const Problem *p, const MatmulOperand *s) {
   float *whole = run_operand(mm, p, s, 0);
-  const size_t blocks[] = {1, 16, 17, 128, p->M + 1};
-  for (size_t b = 0; b < sizeof blocks / sizeof *blocks; b++) {
-    float *c = sentinel_c(p);
-    BlocksSeen seen = {.mm = mm, .p = p, .s = s, .c = c, .block = blocks[b]};
-    matmul_tn_blocks(mm, p->M, p->N, p->K, p->a, p->lda, s, c, p->ldc, blocks[b], block_done,
-                     &seen);
-    cr_assert_eq(seen.next, p->M, "%s: blocks of %zu ended at row %zu of %zu", mm->name,
-                 blocks[b], seen.next, p->M);
-    cr_assert_eq(seen.calls, (p->M + blocks[b] - 1) / blocks[b]);
-    padding_kept(mm, p, c);
-    if (mm != &matmul_blas)
-      cr_assert_eq(memcmp(c, whole, p->M * p->ldc * sizeof(float)), 0,
-                   "%s %zux%zux%zu: blocks of %zu differ from the whole product", mm->name, p->M,
-                   p->N, p->K, blocks[b]);
-    free(c);
-  }
+  const size_t sizes[] = {1, 16, 17, 128, p->M + 1};
+  for (int at_c = 0; at_c <= 1; at_c++)
+    for (size_t b = 0; b < sizeof sizes / sizeof *sizes; b++) {
+      float *c = sentinel_c(p);
+      BlocksSeen seen = {.mm = mm, .p = p, .s = s, .c = c};
+      MatmulBlocks blocks = {.rows = sizes[b], .at_c = at_c, .done = block_done, .ctx = &seen};
+      seen.blocks = &blocks;
+      matmul_blocks(mm, p->shape == SHAPE_TN, p->M, p->N, p->K, p->a, p->lda, s, c, p->ldc,
+                    &blocks);
+      cr_assert_eq(seen.next, p->M, "%s: blocks of %zu ended at row %zu of %zu", mm->name,
+                   sizes[b], seen.next, p->M);
+      cr_assert_eq(seen.calls, (p->M + sizes[b] - 1) / sizes[b]);
+      padding_kept(mm, p, c);
+      if (!at_c && mm != &matmul_blas)
+        cr_assert_eq(memcmp(c, whole, p->M * p->ldc * sizeof(float)), 0,
+                     "%s %s %zux%zux%zu: blocks of %zu differ from the whole product", mm->name,
+                     shape_names[p->shape], p->M, p->N, p->K, sizes[b]);
+      free(c);
+    }
   free(whole);
 }
 
-static void check_tn_blocks_every_variant(const Problem *p, const MatmulOperand *s, size_t first) {
-  if (p->shape != SHAPE_TN || first) return;
+static void check_blocks_every_variant(const Problem *p, const MatmulOperand *s, size_t first) {
+  if (p->shape == SHAPE_NT || first) return;
   const MatmulKernels *variants[] = {&matmul_blas, &matmul_ref_bf16, &matmul_amx_bf16};
   size_t count = amx_bf16_missing() ? 2 : 3;
   MatmulOperand floats_only = {s->values, NULL, s->cols};
   for (size_t v = 0; v < count; v++) {
-    check_tn_blocks(variants[v], p, s);
-    check_tn_blocks(variants[v], p, &floats_only);
+    check_blocks(variants[v], p, s);
+    check_blocks(variants[v], p, &floats_only);
   }
 }
 
-Test(matmul, tn_blocks_deliver_the_whole_product_block_by_block) {
+Test(matmul, blocks_deliver_the_whole_product_block_by_block) {
   if (amx_bf16_missing())
     cr_log_warn("no AMX here (%s): the AMX variant's blocks are not tested", amx_bf16_missing());
-  each_sign_window(check_tn_blocks_every_variant);
+  each_sign_window(check_blocks_every_variant);
 }
