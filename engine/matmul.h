@@ -57,7 +57,9 @@ typedef void (*MatmulRowsDone)(void *ctx, size_t r0, size_t r1);
 /* A product delivered block by block, so that a consumer reads each block
  * while it is in cache: `rows` rows of C at a time, block [r0, r1) written
  * at c + r0 ldc (or, with at_c, at c itself: a buffer of `rows` rows that
- * done empties), then done(ctx, r0, r1), in order. */
+ * done empties), then done(ctx, r0, r1), in order. done runs on the
+ * product's thread while the variant still holds its packed B in that
+ * thread's buffer, so it must not itself run a real product. */
 typedef struct {
   size_t rows;
   int at_c;
