@@ -299,12 +299,13 @@ Test(conv, bad_geometry_is_refused_with_a_message) {
                0, "%s", err);
 }
 
-/* The four products on 1 and 2 threads, bit for bit, on a shape that splits.
- * As in a run, OpenBLAS makes single-threaded calls from each thread of the
+/* The four products on 1 and 2 threads, bit for bit, on a shape that splits
+ * (the weight gradient's 10 blocks of positions into its 8 chunks), through
+ * OpenBLAS and through AMX. As in a run, OpenBLAS makes single-threaded calls from each thread of the
  * pool: left to its own threads (OPENBLAS_NUM_THREADS unset, as in this test
  * binary) it splits a call its own way, and SkylakeX's kernels then round the
  * weight gradient differently. */
-Test(conv, one_and_two_threads_agree) {
+static void check_threads_agree(const MatmulKernels *mm) {
   const Case t = {28, 28, 65, 70, 3, 1, 3, CONV_SAME};
   blas_set_threads(1);
   Rng r;
@@ -318,19 +319,29 @@ Test(conv, one_and_two_threads_agree) {
     cr_assert_eq(par_init(threads), 0);
     for (int f = 0; f < 4; f++) res[f] = nan_floats(sizes[f]);
     conv_forward_binary(&o.g, o.xbits, o.wbits, t.B, res[0], o.scratch);
-    conv_forward_real(&matmul_blas, &o.g, o.x, o.w, t.B, res[1], o.scratch);
-    conv_backward_input(&matmul_blas, &o.g, o.dy, &(MatmulOperand){o.w, NULL, o.g.taps}, t.B,
-                        res[2], o.scratch);
-    conv_backward_weights(&matmul_blas, &o.g, o.dy, o.x, t.B, res[3], NULL, o.scratch);
+    conv_forward_real(mm, &o.g, o.x, o.w, t.B, res[1], o.scratch);
+    conv_backward_input(mm, &o.g, o.dy, &(MatmulOperand){o.w, NULL, o.g.taps}, t.B, res[2],
+                        o.scratch);
+    conv_backward_weights(mm, &o.g, o.dy, o.x, t.B, res[3], NULL, o.scratch);
   }
   static const char *const names[] = {"binary forward", "real forward", "dx", "dW"};
   for (int f = 0; f < 4; f++) {
-    cr_assert(memcmp(one[f], two[f], sizes[f] * sizeof(float)) == 0, "%s differs", names[f]);
+    cr_assert(memcmp(one[f], two[f], sizes[f] * sizeof(float)) == 0, "%s differs (%s)", names[f],
+              mm->name);
     free(one[f]);
     free(two[f]);
   }
   operands_free(&o);
   par_shutdown();
+}
+
+Test(conv, one_and_two_threads_agree) { check_threads_agree(&matmul_blas); }
+Test(conv, one_and_two_threads_agree_on_amx) {
+  const char *missing = amx_bf16_missing();
+  if (missing)
+    cr_skip_test("this CPU or kernel lacks %s, so the AMX convolution products are not tested",
+                 missing);
+  check_threads_agree(&matmul_amx_bf16);
 }
 
 /* What the update of conv_backward_weights saw: each row once, complete. */
