@@ -246,7 +246,7 @@ static void backward_weights_chunks(void *ctx, size_t c0, size_t c1) {
       size_t r0 = b * block, r1 = r0 + block < j->positions ? r0 + block : j->positions;
       conv_im2col_floats(g, j->x, r0, r1, cols);
       j->mm->tn(N, K, r1 - r0, j->dy + r0 * N, N, cols, K, part, K);
-      for (size_t i = 0; i < count; i++) sum[i] += part[i];
+      kernels()->add_into(sum, part, count);
     }
   }
 }
@@ -260,8 +260,7 @@ static void backward_weights_channels(void *ctx, size_t n0, size_t n1) {
   float *grad = j->out + n0 * K;
   memset(grad, 0, rows * sizeof(float));
   for (size_t c = 0; c < WEIGHT_CHUNKS; c++) {
-    const float *sum = j->chunk_sums + c * gradient_bytes(g) / sizeof(float) + n0 * K;
-    for (size_t i = 0; i < rows; i++) grad[i] += sum[i];
+    kernels()->add_into(grad, j->chunk_sums + c * gradient_bytes(g) / sizeof(float) + n0 * K, rows);
   }
   j->flips[n0 / j->chunk] = j->update ? j->update->fn(j->update->ctx, n0, n1) : 0;
 }

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "engine/bitpack.h"
+#include "engine/kernels.h"
 
 /* dst bits [at, at + len) |= src bits [from, from + len), a destination word
  * at a time (the first may be partial). */
@@ -80,6 +81,7 @@ void conv_im2col_floats(const ConvGeom *g, const float *x, size_t p0, size_t p1,
 
 void conv_col2im_add(const ConvGeom *g, const float *rows, size_t p0, size_t p1, float *dx) {
   size_t C = g->in_ch, k = g->kernel, K = g->taps;
+  void (*add)(float *, const float *, size_t) = kernels()->add_into;
   ConvPosition q = conv_position(g, p0);
   for (size_t p = p0; p < p1; p++, conv_next_position(g, &q)) {
     const float *row = rows + (p - p0) * K;
@@ -87,8 +89,7 @@ void conv_col2im_add(const ConvGeom *g, const float *rows, size_t p0, size_t p1,
     for (size_t kh = w.kh0; kh < w.kh1; kh++) {
       float *dst =
           dx + ((w.b * g->height + (size_t)w.ih0 + kh) * g->width + (size_t)w.iw0 + w.kw0) * C;
-      const float *src = row + (kh * k + w.kw0) * C;
-      for (size_t i = 0; i < (w.kw1 - w.kw0) * C; i++) dst[i] += src[i];
+      add(dst, row + (kh * k + w.kw0) * C, (w.kw1 - w.kw0) * C);
     }
   }
 }

@@ -20,6 +20,7 @@ const KernelTable KERNEL_TABLE = {
     .pack_rows = pack_rows,
     .sign_floats = sign_floats,
     .ste_backward = ste_backward_loop,
+    .add_into = add_into,
     .bn_sums = bn_sums_loop,
     .bn_squares = bn_squares_loop,
     .bn_center = bn_center_loop,

@@ -30,6 +30,8 @@ typedef struct {
   /* activation.h: a = sign(z) as +-1 floats; ste_backward */
   void (*sign_floats)(const float *z, size_t count, float *a);
   void (*ste_backward)(const float *da, const float *z, size_t count, float *dz);
+  /* dst += src, element-wise (the two do not overlap) */
+  void (*add_into)(float *dst, const float *src, size_t count);
   /* batchnorm.h: the loops over a block of rows (layer_loops.h) */
   void (*bn_sums)(const float *x, size_t rows, size_t N, float *sum);
   void (*bn_squares)(const float *x, size_t rows, size_t N, float *sq);

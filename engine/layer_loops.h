@@ -1,5 +1,6 @@
 /* layer_loops.h — the element-wise loops of the layers: sign packing (bitpack.h),
- * the sign activation and its STE (activation.h), batch norm (batchnorm.h).
+ * the sign activation and its STE (activation.h), batch norm (batchnorm.h),
+ * a sum into an array (add_into).
  *
  * Written once and compiled per instruction set: included only by
  * kernel_variant.h, which puts these functions in its KernelTable. The public
@@ -44,6 +45,12 @@ static void pack_rows(const float *x, size_t rows, size_t k, uint64_t *out) {
 /* a = +1 where z >= 0 (zeros included), else -1 (NaN included). */
 static void sign_floats(const float *z, size_t count, float *a) {
   for (size_t j = 0; j < count; j++) a[j] = z[j] >= 0.0f ? 1.0f : -1.0f;
+}
+
+/* dst[j] += src[j] over count floats (convolution's col2im, the weight
+ * gradient's chunk sums, a shortcut's sum). */
+static void add_into(float *restrict dst, const float *restrict src, size_t count) {
+  for (size_t j = 0; j < count; j++) dst[j] += src[j];
 }
 
 /* ste_backward: dz = da where |z| <= 1, else 0. */

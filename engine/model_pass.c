@@ -74,10 +74,6 @@ static void norm_forward(Layer *L, size_t B, int training) {
     bn_forward_eval(L->h, rows, L->out, L->bn_scale, L->bn_shift, L->run_mean, L->run_var, L->z);
 }
 
-static void add_to(float *y, const float *x, size_t n) {
-  for (size_t i = 0; i < n; i++) y[i] += x[i];
-}
-
 /* x[r][n] *= alpha[n] over rows of N: a layer's scale, forward on h and
  * backward on dL/dh (alpha held constant, as XNOR-Net's gradient does). */
 static void scale_rows(float *x, size_t rows, size_t N, const float *alpha) {
@@ -99,7 +95,7 @@ static void layer_forward(Model *m, const MatmulKernels *mm, Layer *L, const Lay
   if (L->scale) scale_rows(L->h, B * L->pixels, L->out, L->scale);
   norm_forward(L, B, training);
   size_t values = layer_values(L, B);
-  if (L->shortcut) add_to(L->z, below->z, values);
+  if (L->shortcut) kernels()->add_into(L->z, below->z, values);
   if (hidden) sign_forward(L->z, B * L->pack_rows, values / (B * L->pack_rows), L->a, L->abits);
 }
 
@@ -196,7 +192,7 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
     if (layer_flips && !is_real(m, L)) layer_flips[L - m->layer] = flips;
     if (!below) break;
     ste_backward(m->spec.ste, m->dx, below->z, layer_values(below, B), below->dz);
-    if (L->shortcut) add_to(below->dz, L->h, values);
+    if (L->shortcut) kernels()->add_into(below->dz, L->h, values);
     dz = below->dz;
   }
 }

@@ -120,6 +120,12 @@ static size_t run_ste_backward(const KernelTable *k, Bufs *b, const void *ctx) {
   return 0;
 }
 
+static size_t run_add_into(const KernelTable *k, Bufs *b, const void *ctx) {
+  (void)ctx;
+  k->add_into(b->f[0], b->f[1], b->rows * b->cols);
+  return 0;
+}
+
 /* Batch norm's loops: B = rows, N = cols; per-feature operands use the first
  * N floats. */
 static size_t run_bn_sums(const KernelTable *k, Bufs *b, const void *ctx) {
@@ -192,6 +198,7 @@ static size_t run_opt_step(const KernelTable *k, Bufs *b, const void *ctx) {
 SIMD_TESTS(pack_rows, {"pack_rows", {SPECIAL}, run_pack_rows, NULL})
 SIMD_TESTS(sign_floats, {"sign_floats", {SPECIAL}, run_sign_floats, NULL})
 SIMD_TESTS(ste_backward, {"ste_backward", {ANY, SPECIAL, ANY, ANY}, run_ste_backward, NULL})
+SIMD_TESTS(add_into, {"add_into", {SPECIAL, SPECIAL}, run_add_into, NULL})
 SIMD_TESTS(bn_sums, {"bn_sums", {ANY, ANY, ANY}, run_bn_sums, NULL})
 SIMD_TESTS(bn_center_normalize, {"bn_center_normalize", {ANY, ANY, ANY, POSITIVE, ANY, ANY, ANY},
                                  run_bn_center_normalize, NULL})
@@ -258,14 +265,15 @@ Test(kernels, optimizer_steps_avx512) { check_optimizers(SIMD_AVX512); }
 
 /* Every entry of a table, as one function-pointer type so tables compare. */
 typedef void (*AnyKernel)(void);
-enum { FIXED_ENTRIES = 12, TABLE_ENTRIES = FIXED_ENTRIES + OPT_KIND_COUNT };
+enum { FIXED_ENTRIES = 13, TABLE_ENTRIES = FIXED_ENTRIES + OPT_KIND_COUNT };
 
 static void table_entries(const KernelTable *t, AnyKernel out[TABLE_ENTRIES]) {
   AnyKernel fixed[FIXED_ENTRIES] = {
       (AnyKernel)t->bgemm,        (AnyKernel)t->pack_rows,       (AnyKernel)t->sign_floats,
       (AnyKernel)t->ste_backward, (AnyKernel)t->bn_sums,         (AnyKernel)t->bn_squares,
       (AnyKernel)t->bn_center,    (AnyKernel)t->bn_normalize,    (AnyKernel)t->bn_forward_eval,
-      (AnyKernel)t->bn_grad_sums, (AnyKernel)t->bn_input_grad,   (AnyKernel)t->max_window};
+      (AnyKernel)t->bn_grad_sums, (AnyKernel)t->bn_input_grad,   (AnyKernel)t->max_window,
+      (AnyKernel)t->add_into};
   memcpy(out, fixed, sizeof fixed);
   for (int k = 0; k < OPT_KIND_COUNT; k++) out[FIXED_ENTRIES + k] = (AnyKernel)t->opt_step[k];
 }
