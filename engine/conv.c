@@ -227,12 +227,17 @@ void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float
   job_run(&job, backward_input_images, MIN_PARALLEL_FLOAT_MACS);
 }
 
+/* Where chunk c's sum is (scratch after the padding table). */
+static float *chunk_sum(const ConvJob *j, size_t c) {
+  return j->chunk_sums + c * gradient_bytes(j->g) / sizeof(float);
+}
+
 /* Chunk c's sum of dy^T im2col(x) (N x K) over its blocks of positions,
  * chunk c holding blocks [c nb / WEIGHT_CHUNKS, (c + 1) nb / WEIGHT_CHUNKS) of
  * the nb blocks of float_rows positions. Each block's im2col is gathered
  * once and multiplied for all N channels, so a variant that packs it (AMX)
- * uses each packed tile for every 16 channels. The blocks of a chunk add in
- * order. */
+ * uses each packed tile for every 16 channels. The first block's product is
+ * the sum; the others add to it in order (a chunk without blocks sums to 0). */
 static void backward_weights_chunks(void *ctx, size_t c0, size_t c1) {
   ConvJob *j = ctx;
   const ConvGeom *g = j->g;
@@ -240,13 +245,14 @@ static void backward_weights_chunks(void *ctx, size_t c0, size_t c1) {
   size_t blocks = (j->positions + block - 1) / block;
   float *cols = job_slot(j, c0), *part = cols + block * K;
   for (size_t c = c0; c < c1; c++) {
-    float *sum = j->chunk_sums + c * gradient_bytes(g) / sizeof(float);
-    memset(sum, 0, count * sizeof(float));
-    for (size_t b = c * blocks / WEIGHT_CHUNKS; b < (c + 1) * blocks / WEIGHT_CHUNKS; b++) {
+    float *sum = chunk_sum(j, c);
+    size_t first = c * blocks / WEIGHT_CHUNKS, end = (c + 1) * blocks / WEIGHT_CHUNKS;
+    if (first == end) memset(sum, 0, count * sizeof(float));
+    for (size_t b = first; b < end; b++) {
       size_t r0 = b * block, r1 = r0 + block < j->positions ? r0 + block : j->positions;
       conv_im2col_floats(g, j->x, r0, r1, cols);
-      j->mm->tn(N, K, r1 - r0, j->dy + r0 * N, N, cols, K, part, K);
-      kernels()->add_into(sum, part, count);
+      j->mm->tn(N, K, r1 - r0, j->dy + r0 * N, N, cols, K, b == first ? sum : part, K);
+      if (b > first) kernels()->add_into(sum, part, count);
     }
   }
 }
@@ -259,9 +265,8 @@ static void backward_weights_channels(void *ctx, size_t n0, size_t n1) {
   size_t K = g->taps, rows = (n1 - n0) * K;
   float *grad = j->out + n0 * K;
   memset(grad, 0, rows * sizeof(float));
-  for (size_t c = 0; c < WEIGHT_CHUNKS; c++) {
-    kernels()->add_into(grad, j->chunk_sums + c * gradient_bytes(g) / sizeof(float) + n0 * K, rows);
-  }
+  for (size_t c = 0; c < WEIGHT_CHUNKS; c++)
+    kernels()->add_into(grad, chunk_sum(j, c) + n0 * K, rows);
   j->flips[n0 / j->chunk] = j->update ? j->update->fn(j->update->ctx, n0, n1) : 0;
 }
 
