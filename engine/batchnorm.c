@@ -8,8 +8,9 @@
  * on B and N, never on the thread count, so one and two threads give the
  * same bits; a batch of at most BLOCK_ROWS rows (every MLP batch up to 1024)
  * is one block, summed as one loop over its rows. A CNN's rows are its
- * batch x pixels (78,400 for 100 Fashion images of 28 x 28). The
- * element-wise passes are split by rows.
+ * batch x pixels (78,400 for 100 Fashion images of 28 x 28). Centring runs
+ * with the variance's sums, block by block; the other element-wise passes
+ * are split by rows.
  */
 #include "engine/batchnorm.h"
 
@@ -85,17 +86,16 @@ static void sum_blocks(void *ctx, size_t b0, size_t b1) {
   }
 }
 
-static void square_blocks(void *ctx, size_t b0, size_t b1) {
+/* Each block is centred, then its squares summed while it is still in cache
+ * (a block is at most BLOCK_ROWS x N floats, or one call's B x N). */
+static void center_square_blocks(void *ctx, size_t b0, size_t b1) {
   const BnJob *j = ctx;
   for (size_t b = b0, r0; b < b1; b++) {
     size_t rows = block_rows(j, b, &r0);
-    j->k->bn_squares(j->xhat + r0 * j->N, rows, j->N, j->part[0] + b * j->N);
+    float *xhat = j->xhat + r0 * j->N;
+    j->k->bn_center(j->x + r0 * j->N, rows, j->N, j->mean, xhat);
+    j->k->bn_squares(xhat, rows, j->N, j->part[0] + b * j->N);
   }
-}
-
-static void center_rows(void *ctx, size_t r0, size_t r1) {
-  const BnJob *j = ctx;
-  j->k->bn_center(j->x + r0 * j->N, r1 - r0, j->N, j->mean, j->xhat + r0 * j->N);
 }
 
 static void normalize_rows(void *ctx, size_t r0, size_t r1) {
@@ -117,11 +117,12 @@ void bn_forward_train(const float *x, size_t B, size_t N, const float *scale,
   const float inv_b = 1.0f / (float)B;
   for (size_t n = 0; n < N; n++) mean[n] *= inv_b;
   j.mean = mean;
-  each_row(&j, center_rows);
   for (size_t n = 0; n < N; n++) run_mean[n] = (1.0f - BN_MOMENTUM) * run_mean[n] + BN_MOMENTUM * mean[n];
-  /* From here rstd holds the variance, then its reciprocal root. */
+  /* From here rstd holds the variance, then its reciprocal root: the sums
+   * land in it only after every block is centred (one block: after its
+   * centring; more: when block_sums adds their partial sums). */
   float *var = rstd;
-  block_sums(&j, square_blocks, (float *const[2]){var, NULL}, partial);
+  block_sums(&j, center_square_blocks, (float *const[2]){var, NULL}, partial);
   const float unbias = B > 1 ? (float)B / (float)(B - 1) : 1.0f;
   for (size_t n = 0; n < N; n++) {
     var[n] *= inv_b;
