@@ -23,12 +23,20 @@ typedef struct {
   size_t N;
 } ActJob;
 
-/* Rows [r0, r1) of sign_forward. */
+/* Floats of z a group of sign_forward's rows may hold (16 KB): the signs of
+ * a group are written and its bits packed while it is still in L1. */
+enum { SIGN_GROUP_FLOATS = 4096 };
+
+/* Rows [r0, r1) of sign_forward, a group of rows at a time. */
 static void sign_rows(void *ctx, size_t r0, size_t r1) {
   const ActJob *j = ctx;
   const KernelTable *k = kernels();
-  k->sign_floats(j->z + r0 * j->N, (r1 - r0) * j->N, j->a + r0 * j->N);
-  k->pack_rows(j->z + r0 * j->N, r1 - r0, j->N, j->bits + r0 * bits_words(j->N));
+  size_t group = j->N < SIGN_GROUP_FLOATS ? SIGN_GROUP_FLOATS / j->N : 1;
+  for (size_t r = r0; r < r1; r += group) {
+    size_t rows = r1 - r < group ? r1 - r : group;
+    k->sign_floats(j->z + r * j->N, rows * j->N, j->a + r * j->N);
+    k->pack_rows(j->z + r * j->N, rows, j->N, j->bits + r * bits_words(j->N));
+  }
 }
 
 void sign_forward(const float *z, size_t B, size_t N, float *a, uint64_t *bits) {
