@@ -63,14 +63,19 @@ void maxpool2_forward(const float *x, size_t B, size_t H, size_t W, size_t C, fl
   each_window(&p, max_window);
 }
 
+/* dy goes to the window's winner, 0 to the three others: every input of a
+ * window is written, so dx needs no zeroing first. */
 static void max_window_backward(Pool2 *p, const size_t at[4], size_t out) {
-  for (size_t c = 0; c < p->C; c++) p->out[at[p->arg_in[out + c]] + c] = p->in[out + c];
+  const uint8_t *arg = p->arg_in + out;
+  const float *dy = p->in + out;
+  for (uint8_t i = 0; i < 4; i++)
+    for (size_t c = 0; c < p->C; c++) p->out[at[i] + c] = arg[c] == i ? dy[c] : 0.0f;
 }
 
 void maxpool2_backward(const float *dy, const uint8_t *arg, size_t B, size_t H, size_t W,
                        size_t C, float *dx) {
   Pool2 p = {dy, dx, NULL, arg, B, H, W, C};
-  memset(dx, 0, B * H * W * C * sizeof *dx);
+  if (H % 2 || W % 2) memset(dx, 0, B * H * W * C * sizeof *dx); /* the unread row / column */
   each_window(&p, max_window_backward);
 }
 

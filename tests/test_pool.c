@@ -105,12 +105,15 @@ Test(pool, backward_passes_are_adjoints) {
     float *g = malloc(B * C * sizeof *g);
     uint8_t *arg = malloc(out);
     maxpool2_forward(x, B, H, W, C, y, arg);
+    memset(dx, 0x7f, in * sizeof *dx); /* each pass must write every input */
     maxpool2_backward(dy, arg, B, H, W, C, dx);
     assert_adjoint(dx, x, in, dy, y, out, "max", i);
     avgpool2_forward(x, B, H, W, C, y);
+    memset(dx, 0x7f, in * sizeof *dx);
     avgpool2_backward(dy, B, H, W, C, dx);
     assert_adjoint(dx, x, in, dy, y, out, "average", i);
     global_avgpool_forward(x, B, H, W, C, g);
+    memset(dx, 0x7f, in * sizeof *dx);
     global_avgpool_backward(gdy, B, H, W, C, dx);
     assert_adjoint(dx, x, in, gdy, g, B * C, "global", i);
     free(x);
