@@ -26,16 +26,16 @@ typedef struct {
 } Case;
 
 /* Every combination of the shapes above that a geometry accepts (valid
- * padding needs k <= H, W); 64 channels take the word-aligned im2col. Output
- * channels cycle through values around the GEMM tiles; 28x28 images, the
- * costly ones for the reference, get few. */
+ * padding needs k <= H, W); 64 channels take the word-aligned im2col, 24 the
+ * byte-aligned one. Output channels cycle through values around the GEMM
+ * tiles; 28x28 images, the costly ones for the reference, get few. */
 static size_t all_cases(Case *out) {
-  static const size_t chans[] = {1, 3, 63, 64, 65, 130}, ks[] = {1, 3, 5}, sizes[][2] = {
+  static const size_t chans[] = {1, 3, 24, 63, 64, 65, 130}, ks[] = {1, 3, 5}, sizes[][2] = {
       {1, 1}, {5, 7}, {28, 28}};
   static const size_t small_n[] = {1, 33, 64, 70, 9}, big_n[] = {1, 3, 6};
   size_t count = 0;
   for (size_t i = 0; i < 3; i++)
-    for (size_t c = 0; c < 6; c++)
+    for (size_t c = 0; c < sizeof chans / sizeof *chans; c++)
       for (size_t k = 0; k < 3; k++)
         for (size_t s = 1; s <= 2; s++)
           for (int pad = CONV_SAME; pad <= CONV_VALID; pad++) {
@@ -49,7 +49,7 @@ static size_t all_cases(Case *out) {
   return count;
 }
 
-enum { MAX_CASES = 216 };
+enum { MAX_CASES = 252 };
 
 static ConvGeom case_geom(const Case *t) {
   ConvGeom g;
