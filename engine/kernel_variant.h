@@ -29,6 +29,7 @@ const KernelTable KERNEL_TABLE = {
     .bn_grad_sums = bn_grad_sums_loop,
     .bn_input_grad = bn_input_grad_loop,
     .max_window = max_window_loop,
+    .max_window_backward = max_window_backward_loop,
     .opt_step = {[OPT_CEMA] = cema_step,
                  [OPT_ADAM] = adam_step,
                  [OPT_ADAMW] = adamw_step,

@@ -49,6 +49,9 @@ typedef struct {
   /* pool.h: one window row of maxpool2_forward (layer_loops.h) */
   void (*max_window)(const float *v0, const float *v1, const float *v2, const float *v3,
                      size_t C, float *y, uint8_t *w);
+  /* pool.h: one window row of maxpool2_backward (layer_loops.h) */
+  void (*max_window_backward)(const float *dy, const uint8_t *w, size_t C, float *d0, float *d1,
+                              float *d2, float *d3);
   /* optim.h: the step of each optimizer kind */
   opt_kernel opt_step[OPT_KIND_COUNT];
 } KernelTable;

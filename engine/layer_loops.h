@@ -82,6 +82,22 @@ static void max_window_loop(const float *restrict v0, const float *restrict v1,
   }
 }
 
+/* maxpool2_backward's window over C channels: dy[c] goes to the input w[c]
+ * chose (d0 .. d3 for inputs 0 .. 3), 0 to the three others, so every input
+ * is written. Selects, not branches: the winners are random. */
+static void max_window_backward_loop(const float *restrict dy, const uint8_t *restrict w,
+                                     size_t C, float *restrict d0, float *restrict d1,
+                                     float *restrict d2, float *restrict d3) {
+  for (size_t c = 0; c < C; c++) {
+    float g = dy[c];
+    uint8_t at = w[c];
+    d0[c] = at == 0 ? g : 0.0f;
+    d1[c] = at == 1 ? g : 0.0f;
+    d2[c] = at == 2 ? g : 0.0f;
+    d3[c] = at == 3 ? g : 0.0f;
+  }
+}
+
 /* Batch norm's loops over a block of rows of N features (batchnorm.c splits
  * the rows and sums the blocks' partial sums in block order). Rows outer,
  * features inner, so the inner loop is contiguous.

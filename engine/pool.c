@@ -63,13 +63,13 @@ void maxpool2_forward(const float *x, size_t B, size_t H, size_t W, size_t C, fl
   each_window(&p, max_window);
 }
 
-/* dy goes to the window's winner, 0 to the three others: every input of a
- * window is written, so dx needs no zeroing first. */
+/* dy goes to the window's winner, 0 to the three others (the active
+ * variant's loop): every input of a window is written, so dx needs no
+ * zeroing first. */
 static void max_window_backward(Pool2 *p, const size_t at[4], size_t out) {
-  const uint8_t *arg = p->arg_in + out;
-  const float *dy = p->in + out;
-  for (uint8_t i = 0; i < 4; i++)
-    for (size_t c = 0; c < p->C; c++) p->out[at[i] + c] = arg[c] == i ? dy[c] : 0.0f;
+  float *dx = p->out;
+  kernels()->max_window_backward(p->in + out, p->arg_in + out, p->C, dx + at[0], dx + at[1],
+                                 dx + at[2], dx + at[3]);
 }
 
 void maxpool2_backward(const float *dy, const uint8_t *arg, size_t B, size_t H, size_t W,

@@ -172,6 +172,23 @@ static size_t run_max_window(const KernelTable *k, Bufs *b, const void *ctx) {
   return 0;
 }
 
+/* Its backward: dy f[0], the winners w[c] = c % 4 shuffled by f[1]'s bits,
+ * the four inputs' gradients f[2..5] (each written whole). */
+static size_t run_max_window_backward(const KernelTable *k, Bufs *b, const void *ctx) {
+  (void)ctx;
+  size_t C = b->rows * b->cols;
+  uint8_t *w = malloc(C);
+  cr_assert_not_null(w);
+  for (size_t c = 0; c < C; c++) {
+    uint32_t u;
+    memcpy(&u, &b->f[1][c], sizeof u);
+    w[c] = (uint8_t)((c + (u >> 7)) % 4);
+  }
+  k->max_window_backward(b->f[0], w, C, b->f[2], b->f[3], b->f[4], b->f[5]);
+  free(w);
+  return 0;
+}
+
 /* An optimizer step: signs f[0], gradient f[1], states f[2..]. */
 typedef struct {
   OptConfig cfg;
@@ -206,6 +223,8 @@ SIMD_TESTS(bn_forward_eval, {"bn_forward_eval", {ANY, ANY, ANY, ANY, POSITIVE, A
                              run_bn_forward_eval, NULL})
 SIMD_TESTS(max_window, {"max_window", {SPECIAL, SPECIAL, ANY, SPECIAL, ANY, ANY},
                         run_max_window, NULL})
+SIMD_TESTS(max_window_backward, {"max_window_backward", {SPECIAL, ANY, ANY, ANY, ANY, ANY},
+                                 run_max_window_backward, NULL})
 SIMD_TESTS(bn_backward, {"bn_backward", {ANY, ANY, POSITIVE, ANY, ANY, ANY, ANY, ANY},
                          run_bn_backward, NULL})
 
@@ -265,7 +284,7 @@ Test(kernels, optimizer_steps_avx512) { check_optimizers(SIMD_AVX512); }
 
 /* Every entry of a table, as one function-pointer type so tables compare. */
 typedef void (*AnyKernel)(void);
-enum { FIXED_ENTRIES = 13, TABLE_ENTRIES = FIXED_ENTRIES + OPT_KIND_COUNT };
+enum { FIXED_ENTRIES = 14, TABLE_ENTRIES = FIXED_ENTRIES + OPT_KIND_COUNT };
 
 static void table_entries(const KernelTable *t, AnyKernel out[TABLE_ENTRIES]) {
   AnyKernel fixed[FIXED_ENTRIES] = {
@@ -273,7 +292,7 @@ static void table_entries(const KernelTable *t, AnyKernel out[TABLE_ENTRIES]) {
       (AnyKernel)t->ste_backward, (AnyKernel)t->bn_sums,         (AnyKernel)t->bn_squares,
       (AnyKernel)t->bn_center,    (AnyKernel)t->bn_normalize,    (AnyKernel)t->bn_forward_eval,
       (AnyKernel)t->bn_grad_sums, (AnyKernel)t->bn_input_grad,   (AnyKernel)t->max_window,
-      (AnyKernel)t->add_into};
+      (AnyKernel)t->add_into,     (AnyKernel)t->max_window_backward};
   memcpy(out, fixed, sizeof fixed);
   for (int k = 0; k < OPT_KIND_COUNT; k++) out[FIXED_ENTRIES + k] = (AnyKernel)t->opt_step[k];
 }
