@@ -1,6 +1,6 @@
 /* activation.c — sign forward and the STEs' backward: the sign and the
  * hard-tanh STE run by the active SIMD variant (the loops: layer_loops.h),
- * the others plain loops the compiler vectorises. Large calls (a CNN's
+ * the others plain loops the compiler vectorises. Large STE calls (a CNN's
  * activations) are split over the thread pool; every value is computed
  * alone, so the split changes no bit. */
 #include "engine/activation.h"
@@ -8,7 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-#include "engine/bitpack.h"
 #include "engine/kernels.h"
 #include "engine/parallel.h"
 
@@ -18,31 +17,13 @@
 typedef struct {
   SteKind kind;
   const float *z, *da;
-  float *a, *dz;
-  uint64_t *bits;
-  size_t N;
+  float *dz;
 } ActJob;
 
-/* Floats of z a group of sign_forward's rows may hold (16 KB): the signs of
- * a group are written and its bits packed while it is still in L1. */
-enum { SIGN_GROUP_FLOATS = 4096 };
-
-/* Rows [r0, r1) of sign_forward, a group of rows at a time. */
-static void sign_rows(void *ctx, size_t r0, size_t r1) {
-  const ActJob *j = ctx;
-  const KernelTable *k = kernels();
-  size_t group = j->N < SIGN_GROUP_FLOATS ? SIGN_GROUP_FLOATS / j->N : 1;
-  for (size_t r = r0; r < r1; r += group) {
-    size_t rows = r1 - r < group ? r1 - r : group;
-    k->sign_floats(j->z + r * j->N, rows * j->N, j->a + r * j->N);
-    k->pack_rows(j->z + r * j->N, rows, j->N, j->bits + r * bits_words(j->N));
-  }
-}
-
 void sign_forward(const float *z, size_t B, size_t N, float *a, uint64_t *bits) {
-  ActJob j = {.z = z, .a = a, .bits = bits, .N = N};
-  if (B * N < MIN_PARALLEL_VALUES) sign_rows(&j, 0, B);
-  else par_for(B, 1, sign_rows, &j);
+  const KernelTable *k = kernels();
+  k->sign_floats(z, B * N, a);
+  k->pack_rows(z, B, N, bits);
 }
 
 const char *const ste_names[STE_KIND_COUNT] = {"hardtanh", "approxsign", "identity"};

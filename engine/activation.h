@@ -7,8 +7,14 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* a = sign(z) as +-1 floats (sign(0) = +1), and the same signs bit-packed. */
+/* a = sign(z) as +-1 floats (sign(0) = +1), and the same signs bit-packed,
+ * on the calling thread: meant for a few rows in cache, sign_group_rows(N)
+ * at a time (16 KB of z, or one row), the caller splitting a batch. */
 void sign_forward(const float *z, size_t B, size_t N, float *a, uint64_t *bits);
+enum { SIGN_GROUP_FLOATS = 4096 };
+static inline size_t sign_group_rows(size_t N) {
+  return N < SIGN_GROUP_FLOATS ? SIGN_GROUP_FLOATS / N : 1;
+}
 /* The STEs of the literature, as the gradient d sign(z) / dz is replaced:
  *   hardtanh    1 where |z| <= 1, else 0 (BinaryNet; the default);
  *   approxsign  2 + 2z on [-1, 0), 2 - 2z on [0, 1), else 0 (Bi-Real Net's

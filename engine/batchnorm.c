@@ -10,7 +10,7 @@
  * is one block, summed as one loop over its rows. A CNN's rows are its
  * batch x pixels (78,400 for 100 Fashion images of 28 x 28). Centring runs
  * with the variance's sums, block by block; the other element-wise passes
- * are split by rows.
+ * are split by rows, bn_normalize_rows by its caller.
  */
 #include "engine/batchnorm.h"
 
@@ -98,18 +98,10 @@ static void center_square_blocks(void *ctx, size_t b0, size_t b1) {
   }
 }
 
-static void normalize_rows(void *ctx, size_t r0, size_t r1) {
-  const BnJob *j = ctx;
-  j->k->bn_normalize(j->xhat + r0 * j->N, r1 - r0, j->N, j->rstd, j->scale, j->shift,
-                     j->y + r0 * j->N);
-}
-
-void bn_forward_train(const float *x, size_t B, size_t N, const float *scale,
-                      const float *shift, float *xhat, float *rstd, float *y,
-                      float *run_mean, float *run_var) {
+void bn_train_statistics(const float *x, size_t B, size_t N, float *xhat, float *rstd,
+                         float *run_mean, float *run_var) {
   float partial[2][PARTIAL_CAP];
-  BnJob j = {.k = kernels(), .B = B, .N = N, .x = x, .scale = scale, .shift = shift,
-             .xhat = xhat, .y = y};
+  BnJob j = {.k = kernels(), .B = B, .N = N, .x = x, .xhat = xhat};
   split_blocks(&j);
   /* rstd first holds the mean, xhat the centred values. */
   float *mean = rstd;
@@ -129,9 +121,13 @@ void bn_forward_train(const float *x, size_t B, size_t N, const float *scale,
     run_var[n] = (1.0f - BN_MOMENTUM) * run_var[n] + BN_MOMENTUM * var[n] * unbias;
     rstd[n] = 1.0f / sqrtf(var[n] + BN_EPS);
   }
-  j.rstd = rstd;
-  each_row(&j, normalize_rows);
 }
+
+void bn_normalize_rows(float *xhat, size_t rows, size_t N, const float *rstd, const float *scale,
+                       const float *shift, float *y) {
+  kernels()->bn_normalize(xhat, rows, N, rstd, scale, shift, y);
+}
+
 
 static void eval_rows(void *ctx, size_t r0, size_t r1) {
   const BnJob *j = ctx;

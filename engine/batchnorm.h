@@ -12,9 +12,15 @@
 /* mean_n = sum_b x / B, var_n = sum_b (x - mean)^2 / B, rstd = 1/sqrt(var + eps)
  * xhat = (x - mean) rstd, y = scale xhat + shift.
  * running <- (1 - momentum) running + momentum * batch (variance unbiased). */
-void bn_forward_train(const float *x, size_t B, size_t N, const float *scale,
-                      const float *shift, float *xhat, float *rstd, float *y,
-                      float *run_mean, float *run_var);
+/* Training's forward in two halves, so that a caller can run what follows
+ * batch norm on each group of rows while it is in cache: the statistics
+ * (xhat left centred, x - mean; rstd; the running statistics), then
+ * bn_normalize_rows on any rows (xhat scaled by rstd, and y), on the
+ * calling thread. */
+void bn_train_statistics(const float *x, size_t B, size_t N, float *xhat, float *rstd,
+                         float *run_mean, float *run_var);
+void bn_normalize_rows(float *xhat, size_t rows, size_t N, const float *rstd, const float *scale,
+                       const float *shift, float *y);
 /* y = scale (x - run_mean) / sqrt(run_var + eps) + shift. */
 void bn_forward_eval(const float *x, size_t B, size_t N, const float *scale,
                      const float *shift, const float *run_mean, const float *run_var, float *y);

@@ -14,6 +14,7 @@
 #include "engine/dense.h"
 #include "engine/kernels.h"
 #include "engine/model_shape.h"
+#include "engine/parallel.h"
 #include "engine/pool.h"
 
 static int is_real(const Model *m, const Layer *L) {
@@ -63,15 +64,50 @@ static void pool_backward(Layer *L, size_t B) {
   else if (L->pool == POOL_GLOBAL) global_avgpool_backward(L->dz, B, H, W, N, L->conv_out);
 }
 
-/* Batch norm of L's product h into z over its B x P rows of N features
- * (batch statistics in training, else the running ones). */
-static void norm_forward(Layer *L, size_t B, int training) {
-  size_t rows = B * L->pixels;
+/* What follows L's product and pooling, over its B x P rows of N features:
+ * batch norm into z (batch statistics in training, else the running ones),
+ * the shortcut, and for a hidden layer the signs, packed as the layer above
+ * reads them. After training's statistics (or eval's whole batch norm), the
+ * rest runs a group of rows at a time, each group's z still in L1 for the
+ * next step: the groups of sign_forward (whole packed rows), or of
+ * SIGN_GROUP_FLOATS floats for the output layer. */
+typedef struct {
+  Layer *L;
+  const Layer *below;
+  int normalize, hidden;
+  size_t width, group; /* floats per packed row (or per BN row); rows per group */
+} Epilogue;
+
+static void epilogue_rows(void *ctx, size_t r0, size_t r1) {
+  const Epilogue *e = ctx;
+  Layer *L = e->L;
+  for (size_t r = r0; r < r1; r += e->group) {
+    size_t rows = r1 - r < e->group ? r1 - r : e->group;
+    size_t at = r * e->width, count = rows * e->width;
+    if (e->normalize)
+      bn_normalize_rows(L->xhat + at, count / L->out, L->out, L->rstd, L->bn_scale, L->bn_shift,
+                        L->z + at);
+    if (L->shortcut) kernels()->add_into(L->z + at, e->below->z + at, count);
+    if (e->hidden)
+      sign_forward(L->z + at, rows, e->width, L->a + at, L->abits + r * bits_words(e->width));
+  }
+}
+
+/* Below this many values the groups run on the calling thread. */
+#define MIN_PARALLEL_VALUES ((size_t)1 << 17)
+
+static void layer_epilogue(Layer *L, const Layer *below, size_t B, int training, int hidden) {
+  size_t bn_rows = B * L->pixels, values = layer_values(L, B);
   if (training)
-    bn_forward_train(L->h, rows, L->out, L->bn_scale, L->bn_shift, L->xhat, L->rstd, L->z,
-                     L->run_mean, L->run_var);
+    bn_train_statistics(L->h, bn_rows, L->out, L->xhat, L->rstd, L->run_mean, L->run_var);
   else
-    bn_forward_eval(L->h, rows, L->out, L->bn_scale, L->bn_shift, L->run_mean, L->run_var, L->z);
+    bn_forward_eval(L->h, bn_rows, L->out, L->bn_scale, L->bn_shift, L->run_mean, L->run_var,
+                    L->z);
+  size_t rows = hidden ? B * L->pack_rows : bn_rows;
+  Epilogue e = {L, below, training, hidden, values / rows, 0};
+  e.group = sign_group_rows(e.width);
+  if (values < MIN_PARALLEL_VALUES) epilogue_rows(&e, 0, rows);
+  else par_for(rows, 1, epilogue_rows, &e);
 }
 
 /* x[r][n] *= alpha[n] over rows of N: a layer's scale, forward on h and
@@ -83,8 +119,7 @@ static void scale_rows(float *x, size_t rows, size_t N, const float *alpha) {
 
 /* Layer L's forward pass on the output of `below` (NULL: the data x):
  * product (real weights and the first layer read floats, the others packed
- * signs), pooling, batch norm, shortcut, and for a hidden layer the signs,
- * packed as the layer above reads them. */
+ * signs), pooling, then layer_epilogue. */
 static void layer_forward(Model *m, const MatmulKernels *mm, Layer *L, const Layer *below,
                           const float *x, size_t B, int training, int hidden) {
   int floats = !below || is_real(m, L);
@@ -93,10 +128,7 @@ static void layer_forward(Model *m, const MatmulKernels *mm, Layer *L, const Lay
                   L->pool ? L->conv_out : L->h);
   pool_forward(L, B);
   if (L->scale) scale_rows(L->h, B * L->pixels, L->out, L->scale);
-  norm_forward(L, B, training);
-  size_t values = layer_values(L, B);
-  if (L->shortcut) kernels()->add_into(L->z, below->z, values);
-  if (hidden) sign_forward(L->z, B * L->pack_rows, values / (B * L->pack_rows), L->a, L->abits);
+  layer_epilogue(L, below, B, training, hidden);
 }
 
 const float *model_forward(Model *m, const float *x, size_t B, int training) {

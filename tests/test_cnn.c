@@ -95,8 +95,8 @@ static void forward_ref(const Model *m, const float *x, RefLayer *R) {
     if (L->conv) conv_reference_forward(&L->geom, r->in, L->sign, B, r->prod, NULL);
     else dense_ref(r->in, L->sign, L->in, L->out, r->prod);
     pool_ref(L, r->prod, r->h, r->arg);
-    bn_forward_train(r->h, B * L->pixels, L->out, L->bn_scale, L->bn_shift, r->xhat, r->rstd,
-                     r->z, r->mean, r->var);
+    bn_train_statistics(r->h, B * L->pixels, L->out, r->xhat, r->rstd, r->mean, r->var);
+    bn_normalize_rows(r->xhat, B * L->pixels, L->out, r->rstd, L->bn_scale, L->bn_shift, r->z);
     if (L->shortcut)
       for (size_t i = 0; i < values; i++) r->z[i] += R[l - 1].z[i];
     for (size_t i = 0; i < values; i++) r->a[i] = r->z[i] >= 0 ? 1.0f : -1.0f;
