@@ -11,6 +11,7 @@
 
 #include "engine/bitpack.h"
 #include "engine/kernels.h"
+#include "engine/matmul.h"
 
 /* dst bits [at, at + len) |= src bits [from, from + len), a destination word
  * at a time (the first may be partial). */
@@ -104,6 +105,25 @@ void conv_im2col_floats(const ConvGeom *g, const float *x, size_t p0, size_t p1,
       memcpy(row + (kh * k + w.kw0) * C, src, (w.kw1 - w.kw0) * C * sizeof *row);
     }
   }
+}
+
+void conv_im2col_runs(const ConvGeom *g, const float *x, size_t p, const float **runs) {
+  size_t C = g->in_ch, k = g->kernel, per_tap = C / MATMUL_RUN;
+  ConvWindow w = conv_window(g, conv_position(g, p));
+  if (!conv_window_clipped(g, &w)) { /* every tap inside: runs step through k rows of k C */
+    const float *top = x + ((w.b * g->height + (size_t)w.ih0) * g->width + (size_t)w.iw0) * C;
+    for (size_t kh = 0; kh < k; kh++, runs += k * per_tap)
+      for (size_t r = 0; r < k * per_tap; r++) runs[r] = top + kh * g->width * C + MATMUL_RUN * r;
+    return;
+  }
+  for (size_t kh = 0; kh < k; kh++)
+    for (size_t kw = 0; kw < k; kw++) {
+      const float **tap = runs + (kh * k + kw) * per_tap;
+      const float *px = NULL;
+      if (kh >= w.kh0 && kh < w.kh1 && kw >= w.kw0 && kw < w.kw1)
+        px = x + ((w.b * g->height + (size_t)w.ih0 + kh) * g->width + (size_t)w.iw0 + kw) * C;
+      for (size_t r = 0; r < per_tap; r++) tap[r] = px ? px + MATMUL_RUN * r : NULL;
+    }
 }
 
 void conv_col2im_add(const ConvGeom *g, const float *rows, size_t p0, size_t p1, float *dx) {

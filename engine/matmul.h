@@ -73,9 +73,28 @@ typedef void (*MatmulBlocksFn)(int a_transposed, size_t M, size_t N, size_t K, c
                                size_t lda, const MatmulOperand *s, float *c, size_t ldc,
                                const MatmulBlocks *blocks);
 
+/* A B operand (K x N) read in pieces rather than stored whole, as a
+ * convolution's im2col rows are pieces of its input: row k is N / MATMUL_RUN
+ * runs of MATMUL_RUN columns (N a multiple of it, at most MATMUL_MAX_RUNS
+ * runs), and row_runs(ctx, k, runs) sets runs[j] to the MATMUL_RUN
+ * contiguous floats of columns MATMUL_RUN j .. MATMUL_RUN (j + 1) - 1, or to
+ * NULL where they are all 0. */
+enum { MATMUL_RUN = 16, MATMUL_MAX_RUNS = 1024 };
+typedef struct {
+  void (*row_runs)(const void *ctx, size_t k, const float **runs);
+  const void *ctx;
+} MatmulGathered;
+
+/* tn with B gathered: C (M x N) = A^T . B, A stored K x M. The same sums in
+ * the same order as tn on B stored, so the same bits. */
+typedef void (*MatmulGatheredFn)(size_t M, size_t N, size_t K, const float *a, size_t lda,
+                                 const MatmulGathered *b, float *c, size_t ldc);
+
 typedef struct {
   const char *name;
   MatmulFn nt, tn, nn;
+  /* NULL where the variant needs B stored (OpenBLAS): the caller stores it */
+  MatmulGatheredFn tn_gathered;
   /* NULL where the variant reads only floats */
   MatmulSignsFn nt_signs, tn_signs, nn_signs;
   /* NULL where one product per block is as good (matmul_blocks); the AMX

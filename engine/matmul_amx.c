@@ -11,7 +11,9 @@
  * which flush to zero). A B operand of +-1 given as sign bits
  * (MatmulOperand) is packed from its bits instead, reading 1/32 of the
  * floats' bytes for the same tiles (+-1 is exact in bf16, so the result is
- * the same as from its floats). Runs only where amx_bf16_missing() is NULL
+ * the same as from its floats), and a B given in runs (MatmulGathered, a
+ * convolution's im2col rows read from its input) from those runs, the same
+ * tiles as from B stored. Runs only where amx_bf16_missing() is NULL
  * (the process has the tile permission).
  */
 #include <immintrin.h>
@@ -157,6 +159,33 @@ static void pack_b(MatmulView B, size_t K, size_t N, const Packed *pk) {
       transpose16(cols);
       store_tile_rows(b_row(pk, p, s, 0), cols);
     }
+}
+
+/* Row k of B gathered, or all NULL (zeros) past K. */
+static inline void gathered_row(const MatmulGathered *B, size_t K, size_t k, size_t panels,
+                                const float **runs) {
+  if (k < K) B->row_runs(B->ctx, k, runs);
+  else
+    for (size_t p = 0; p < panels; p++) runs[p] = NULL;
+}
+
+/* B gathered (MatmulGathered) into the panels as pack_b packs B stored with
+ * rows along n: each pair of rows fills row q of one tile in every panel,
+ * from the same floats, so the tiles are the same. */
+static void pack_b_gathered(const MatmulGathered *B, size_t K, const Packed *pk) {
+  const float *lo_runs[MATMUL_MAX_RUNS], *hi_runs[MATMUL_MAX_RUNS];
+  const __m512 zero = _mm512_setzero_ps();
+  const size_t panels = pk->n_panels, panel_elems = pk->steps * TILE_ELEMS;
+  for (size_t k = 0; k < pk->steps * TILE_K; k += 2) {
+    gathered_row(B, K, k, panels, lo_runs);
+    gathered_row(B, K, k + 1, panels, hi_runs);
+    uint16_t *row = b_row(pk, 0, k / TILE_K, k % TILE_K / 2);
+    for (size_t p = 0; p < panels; p++) {
+      __m512 lo = lo_runs[p] ? _mm512_loadu_ps(lo_runs[p]) : zero;
+      __m512 hi = hi_runs[p] ? _mm512_loadu_ps(hi_runs[p]) : zero;
+      _mm512_store_si512(row + p * panel_elems, round32_paired(lo, hi));
+    }
+  }
 }
 
 static void pack_a(MatmulView A, size_t M, size_t K, const Packed *pk) {
@@ -425,6 +454,20 @@ static void amx_nn_signs(size_t M, size_t N, size_t K, const float *a, size_t ld
   amx_signs_product(M, N, K, (MatmulView){a, lda, 1}, s, first, 0, c, ldc);
 }
 
+/* tn with B gathered; the bf16 reference if the packing buffer cannot be had. */
+static void amx_tn_gathered(size_t M, size_t N, size_t K, const float *a, size_t lda,
+                            const MatmulGathered *b, float *c, size_t ldc) {
+  if (!M || !N) return;
+  Packed pk;
+  if (!packed_for(M, N, K, &pk)) {
+    matmul_ref_bf16.tn_gathered(M, N, K, a, lda, b, c, ldc);
+    return;
+  }
+  pack_a((MatmulView){a, 1, lda}, M, K, &pk);
+  pack_b_gathered(b, K, &pk);
+  multiply(&pk, M, N, c, ldc);
+}
+
 /* tn or nn in blocks of rows: B (from its signs where it has them) packed
  * once, then each block's A packed and multiplied. Falls back to the bf16
  * reference, block by block, only if the packing buffer cannot be had. */
@@ -449,5 +492,6 @@ static void amx_blocks(int a_transposed, size_t M, size_t N, size_t K, const flo
 }
 
 const MatmulKernels matmul_amx_bf16 = {
-    .name = "bf16 (AMX)", .nt = amx_nt, .tn = amx_tn, .nn = amx_nn, .nt_signs = amx_nt_signs,
-    .tn_signs = amx_tn_signs, .nn_signs = amx_nn_signs, .blocks = amx_blocks};
+    .name = "bf16 (AMX)", .nt = amx_nt, .tn = amx_tn, .nn = amx_nn, .tn_gathered = amx_tn_gathered,
+    .nt_signs = amx_nt_signs, .tn_signs = amx_tn_signs, .nn_signs = amx_nn_signs,
+    .blocks = amx_blocks};

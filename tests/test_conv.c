@@ -344,6 +344,44 @@ Test(conv, one_and_two_threads_agree_on_amx) {
   check_threads_agree(&matmul_amx_bf16);
 }
 
+/* With C a multiple of 16 the weight gradient reads its im2col rows gathered
+ * from x (MatmulGathered): the bits of the same variant reading them stored,
+ * on clipped windows, strides and valid padding. */
+static void check_gathered_weights(const MatmulKernels *mm) {
+  static const Case cases[] = {{28, 28, 32, 32, 3, 1, 2, CONV_SAME},
+                               {7, 5, 16, 9, 3, 2, 3, CONV_SAME},
+                               {9, 9, 64, 20, 5, 1, 2, CONV_VALID},
+                               {6, 6, 48, 17, 2, 2, 1, CONV_SAME}};
+  MatmulKernels stored = *mm;
+  stored.tn_gathered = NULL;
+  Rng r;
+  rng_seed(&r, 16, 0);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const Case *t = &cases[i];
+    Operands o = operands(&r, t, 1);
+    float *gathered = nan_floats(o.wts), *want = nan_floats(o.wts);
+    conv_backward_weights(mm, &o.g, o.dy, o.x, t->B, gathered, NULL, o.scratch);
+    conv_backward_weights(&stored, &o.g, o.dy, o.x, t->B, want, NULL, o.scratch);
+    cr_assert(memcmp(gathered, want, o.wts * sizeof(float)) == 0,
+              "%s: dW from gathered rows differs, " CASE_FMT, mm->name, CASE_ARGS(*t));
+    free(gathered);
+    free(want);
+    operands_free(&o);
+  }
+}
+
+Test(conv, weight_gradient_from_gathered_rows_is_bit_identical) {
+  check_gathered_weights(&matmul_ref_bf16);
+}
+
+Test(conv, weight_gradient_from_gathered_rows_is_bit_identical_on_amx) {
+  const char *missing = amx_bf16_missing();
+  if (missing)
+    cr_skip_test("this CPU or kernel lacks %s, so the AMX convolution products are not tested",
+                 missing);
+  check_gathered_weights(&matmul_amx_bf16);
+}
+
 /* What the update of conv_backward_weights saw: each row once, complete. */
 typedef struct {
   const float *want, *grad;

@@ -273,6 +273,54 @@ Test(matmul, amx_on_two_threads_at_once_matches_one) {
   problem_free(&p);
 }
 
+/* A tn problem's B served in runs of MATMUL_RUN columns, every third run of
+ * a row NULL (and 0 in the stored B, so the two operands are equal). */
+static void problem_runs(const void *ctx, size_t k, const float **runs) {
+  const Problem *p = ctx;
+  for (size_t j = 0; j < p->N / MATMUL_RUN; j++)
+    runs[j] = (k + j) % 3 == 0 ? NULL : p->b + k * p->ldb + j * MATMUL_RUN;
+}
+
+static void zero_null_runs(Problem *p) {
+  for (size_t k = 0; k < p->K; k++)
+    for (size_t n = 0; n < p->N; n++)
+      if ((k + n / MATMUL_RUN) % 3 == 0) p->b[k * p->ldb + n] = 0.0f;
+}
+
+/* Every variant that gathers gives the bits of its own tn on B stored, on
+ * odd M and K and a few runs per row. */
+static void check_gathered(const MatmulKernels *mm) {
+  static const size_t shapes[][3] = {{1, 16, 1}, {17, 48, 33}, {32, 288, 100}, {5, 16, 64},
+                                     {33, 96, 7}};
+  Rng r;
+  rng_seed(&r, 15, 0);
+  for (size_t s = 0; s < sizeof shapes / sizeof *shapes; s++) {
+    Problem p = problem_new(SHAPE_TN, shapes[s][0], shapes[s][1], shapes[s][2], &r, draw_normal,
+                            draw_normal);
+    zero_null_runs(&p);
+    float *stored = run(mm, &p), *gathered = sentinel_c(&p);
+    MatmulGathered b = {problem_runs, &p};
+    mm->tn_gathered(p.M, p.N, p.K, p.a, p.lda, &b, gathered, p.ldc);
+    padding_kept(mm, &p, gathered);
+    cr_assert(memcmp(stored, gathered, p.M * p.ldc * sizeof(float)) == 0,
+              "%s: gathered B differs from stored B at %zux%zux%zu", mm->name, p.M, p.N, p.K);
+    free(stored);
+    free(gathered);
+    problem_free(&p);
+  }
+}
+
+Test(matmul, gathered_b_gives_the_bits_of_stored_b) {
+  cr_assert_null(matmul_blas.tn_gathered, "OpenBLAS needs B stored");
+  check_gathered(&matmul_ref_fp32);
+  check_gathered(&matmul_ref_bf16);
+}
+
+Test(matmul, gathered_b_gives_the_bits_of_stored_b_on_amx) {
+  skip_without_amx();
+  check_gathered(&matmul_amx_bf16);
+}
+
 /* fp32 always runs OpenBLAS; bf16 runs AMX where it can, else the reference. */
 Test(matmul, matmul_for_picks_the_variant_of_the_precision) {
   cr_assert_eq(matmul_for(PRECISION_FP32), &matmul_blas);
