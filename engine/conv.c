@@ -233,16 +233,19 @@ static float *chunk_sum(const ConvJob *j, size_t c) {
 }
 
 /* Rows of a block's im2col as a gathered operand (conv_im2col_runs): row k
- * is position first + k. */
+ * is position first + k, q the position of the row asked for next (rows
+ * come in order: no division per row). */
 typedef struct {
   const ConvGeom *g;
   const float *x;
-  size_t first;
+  ConvPosition q;
 } Im2colRows;
 
-static void im2col_row_runs(const void *ctx, size_t k, const float **runs) {
-  const Im2colRows *r = ctx;
-  conv_im2col_runs(r->g, r->x, r->first + k, runs);
+static void im2col_row_runs(void *ctx, size_t k, const float **runs) {
+  Im2colRows *r = ctx;
+  (void)k;
+  conv_im2col_runs(r->g, r->x, r->q, runs);
+  conv_next_position(r->g, &r->q);
 }
 
 /* Whether the weight gradient reads its im2col rows gathered from x rather
@@ -277,7 +280,7 @@ static void backward_weights_chunks(void *ctx, size_t c0, size_t c1) {
       size_t r0 = b * block, r1 = r0 + block < j->positions ? r0 + block : j->positions;
       float *out = b == first ? sum : part;
       if (gathers_rows(j)) {
-        Im2colRows rows = {g, j->x, r0};
+        Im2colRows rows = {g, j->x, conv_position(g, r0)};
         MatmulGathered gathered = {im2col_row_runs, &rows};
         j->mm->tn_gathered(N, K, r1 - r0, j->dy + r0 * N, N, &gathered, out, K);
       } else {

@@ -107,9 +107,9 @@ void conv_im2col_floats(const ConvGeom *g, const float *x, size_t p0, size_t p1,
   }
 }
 
-void conv_im2col_runs(const ConvGeom *g, const float *x, size_t p, const float **runs) {
+void conv_im2col_runs(const ConvGeom *g, const float *x, ConvPosition q, const float **runs) {
   size_t C = g->in_ch, k = g->kernel, per_tap = C / MATMUL_RUN;
-  ConvWindow w = conv_window(g, conv_position(g, p));
+  ConvWindow w = conv_window(g, q);
   if (!conv_window_clipped(g, &w)) { /* every tap inside: runs step through k rows of k C */
     const float *top = x + ((w.b * g->height + (size_t)w.ih0) * g->width + (size_t)w.iw0) * C;
     for (size_t kh = 0; kh < k; kh++, runs += k * per_tap)

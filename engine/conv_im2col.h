@@ -69,11 +69,11 @@ static inline uint64_t conv_get_bits(const uint64_t *src, size_t at, size_t n) {
   return n == 64 ? v : v & ((1ull << n) - 1);
 }
 
-/* The float im2col row of position p as runs of MATMUL_RUN (16) floats
+/* The float im2col row of position q as runs of MATMUL_RUN (16) floats
  * (MatmulGathered, matmul.h), for C a multiple of 16: runs[(kh k + kw) C / 16
  * + c / 16] points at x[b][ih][iw][c .. c + 15], or is NULL where the tap is
  * outside. */
-void conv_im2col_runs(const ConvGeom *g, const float *x, size_t p, const float **runs);
+void conv_im2col_runs(const ConvGeom *g, const float *x, ConvPosition q, const float **runs);
 
 /* rows ((p1 - p0) x bits_words(K)) = the bit im2col of xbits (B*H rows of
  * W*C bits, as conv_forward_binary takes them). */

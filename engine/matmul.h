@@ -78,11 +78,12 @@ typedef void (*MatmulBlocksFn)(int a_transposed, size_t M, size_t N, size_t K, c
  * runs of MATMUL_RUN columns (N a multiple of it, at most MATMUL_MAX_RUNS
  * runs), and row_runs(ctx, k, runs) sets runs[j] to the MATMUL_RUN
  * contiguous floats of columns MATMUL_RUN j .. MATMUL_RUN (j + 1) - 1, or to
- * NULL where they are all 0. */
+ * NULL where they are all 0. A product asks for rows 0, 1, .. K-1 in order,
+ * once each, so row_runs may step on from the row before. */
 enum { MATMUL_RUN = 16, MATMUL_MAX_RUNS = 1024 };
 typedef struct {
-  void (*row_runs)(const void *ctx, size_t k, const float **runs);
-  const void *ctx;
+  void (*row_runs)(void *ctx, size_t k, const float **runs);
+  void *ctx;
 } MatmulGathered;
 
 /* tn with B gathered: C (M x N) = A^T . B, A stored K x M. The same sums in

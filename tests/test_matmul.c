@@ -274,9 +274,18 @@ Test(matmul, amx_on_two_threads_at_once_matches_one) {
 }
 
 /* A tn problem's B served in runs of MATMUL_RUN columns, every third run of
- * a row NULL (and 0 in the stored B, so the two operands are equal). */
-static void problem_runs(const void *ctx, size_t k, const float **runs) {
-  const Problem *p = ctx;
+ * a row NULL (and 0 in the stored B, so the two operands are equal); rows
+ * must be asked for in order, once each (MatmulGathered). */
+typedef struct {
+  const Problem *p;
+  size_t next;
+} RowsServed;
+
+static void problem_runs(void *ctx, size_t k, const float **runs) {
+  RowsServed *served = ctx;
+  const Problem *p = served->p;
+  cr_assert_eq(k, served->next, "row %zu asked for, %zu next in order", k, served->next);
+  served->next++;
   for (size_t j = 0; j < p->N / MATMUL_RUN; j++)
     runs[j] = (k + j) % 3 == 0 ? NULL : p->b + k * p->ldb + j * MATMUL_RUN;
 }
@@ -299,8 +308,10 @@ static void check_gathered(const MatmulKernels *mm) {
                             draw_normal);
     zero_null_runs(&p);
     float *stored = run(mm, &p), *gathered = sentinel_c(&p);
-    MatmulGathered b = {problem_runs, &p};
+    RowsServed served = {&p, 0};
+    MatmulGathered b = {problem_runs, &served};
     mm->tn_gathered(p.M, p.N, p.K, p.a, p.lda, &b, gathered, p.ldc);
+    cr_assert_eq(served.next, p.K, "%s asked for %zu rows of %zu", mm->name, served.next, p.K);
     padding_kept(mm, &p, gathered);
     cr_assert(memcmp(stored, gathered, p.M * p.ldc * sizeof(float)) == 0,
               "%s: gathered B differs from stored B at %zux%zux%zu", mm->name, p.M, p.N, p.K);
