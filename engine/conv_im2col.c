@@ -45,39 +45,24 @@ static void im2col_words(const ConvGeom *g, const uint64_t *restrict xbits, size
   }
 }
 
-/* The bit im2col when C is a multiple of 8 on a little-endian machine: bit
- * i of a row of words is bit i % 8 of its byte i / 8, and every run starts
- * on a byte, so each run is one memcpy of (kw1 - kw0) C / 8 bytes (for C =
- * 32 at k = 3, 12 bytes, where or_bits shifted and masked word pieces). */
-static void im2col_bytes(const ConvGeom *g, const uint64_t *restrict xbits, size_t p0, size_t p1,
-                         uint64_t *restrict rows) {
-  size_t cb = g->in_ch / 8, k = g->kernel, words = bits_words(g->taps);
-  size_t in_words = bits_words(g->width * g->in_ch);
-  ConvPosition q = conv_position(g, p0);
-  for (size_t p = p0; p < p1; p++, conv_next_position(g, &q)) {
-    uint64_t *row = rows + (p - p0) * words;
-    ConvWindow w = conv_window(g, q);
-    memset(row, 0, words * sizeof *row);
-    for (size_t kh = w.kh0; kh < w.kh1; kh++) {
-      const uint64_t *src = xbits + (w.b * g->height + (size_t)w.ih0 + kh) * in_words;
-      memcpy((uint8_t *)row + (kh * k + w.kw0) * cb,
-             (const uint8_t *)src + ((size_t)w.iw0 + w.kw0) * cb, (w.kw1 - w.kw0) * cb);
-    }
-  }
+/* Whether bit runs may be copied as bytes: on a little-endian machine bit i
+ * of a row of words is bit i % 8 of its byte i / 8, so when C is a multiple
+ * of 8 every run starts on a byte and is one memcpy of (kw1 - kw0) C / 8
+ * bytes (for C = 32 at k = 3, 12 bytes, where or_bits shifts and masks word
+ * pieces). */
+static int runs_are_bytes(const ConvGeom *g) {
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+  return g->in_ch % 8 == 0;
+#else
+  (void)g;
+  return 0;
+#endif
 }
 
-void conv_im2col_bits(const ConvGeom *g, const uint64_t *xbits, size_t p0, size_t p1,
-                      uint64_t *rows) {
-  if (g->in_ch % 64 == 0) {
-    im2col_words(g, xbits, p0, p1, rows);
-    return;
-  }
-#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
-  if (g->in_ch % 8 == 0) {
-    im2col_bytes(g, xbits, p0, p1, rows);
-    return;
-  }
-#endif
+/* The bit im2col otherwise, each run copied as bytes or by or_bits. Inlined
+ * at both calls, so each copy loop is compiled with bytes a constant. */
+static inline void im2col_runs(const ConvGeom *g, const uint64_t *restrict xbits, size_t p0,
+                               size_t p1, uint64_t *restrict rows, int bytes) {
   size_t C = g->in_ch, k = g->kernel, words = bits_words(g->taps);
   size_t in_words = bits_words(g->width * C);
   ConvPosition q = conv_position(g, p0);
@@ -87,9 +72,19 @@ void conv_im2col_bits(const ConvGeom *g, const uint64_t *xbits, size_t p0, size_
     memset(row, 0, words * sizeof *row);
     for (size_t kh = w.kh0; kh < w.kh1; kh++) {
       const uint64_t *src = xbits + (w.b * g->height + (size_t)w.ih0 + kh) * in_words;
-      or_bits(row, (kh * k + w.kw0) * C, src, ((size_t)w.iw0 + w.kw0) * C, (w.kw1 - w.kw0) * C);
+      size_t at = (kh * k + w.kw0) * C, from = ((size_t)w.iw0 + w.kw0) * C;
+      size_t len = (w.kw1 - w.kw0) * C;
+      if (bytes) memcpy((uint8_t *)row + at / 8, (const uint8_t *)src + from / 8, len / 8);
+      else or_bits(row, at, src, from, len);
     }
   }
+}
+
+void conv_im2col_bits(const ConvGeom *g, const uint64_t *xbits, size_t p0, size_t p1,
+                      uint64_t *rows) {
+  if (g->in_ch % 64 == 0) im2col_words(g, xbits, p0, p1, rows);
+  else if (runs_are_bytes(g)) im2col_runs(g, xbits, p0, p1, rows, 1);
+  else im2col_runs(g, xbits, p0, p1, rows, 0);
 }
 
 void conv_im2col_floats(const ConvGeom *g, const float *x, size_t p0, size_t p1, float *rows) {
