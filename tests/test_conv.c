@@ -233,11 +233,16 @@ Test(conv, backward_equals_definition) { check_backward(&matmul_blas, CONV_TOLER
 Test(conv, backward_in_bf16_is_within_its_rounding) {
   check_backward(&matmul_ref_bf16, CONV_BF16_TOLERANCE);
 }
-Test(conv, backward_on_amx_is_within_bf16_rounding) {
+/* Skips the calling test, saying why, where AMX-BF16 cannot run. */
+static void skip_without_amx(void) {
   const char *missing = amx_bf16_missing();
   if (missing)
     cr_skip_test("this CPU or kernel lacks %s, so the AMX convolution products are not tested",
                  missing);
+}
+
+Test(conv, backward_on_amx_is_within_bf16_rounding) {
+  skip_without_amx();
   check_backward(&matmul_amx_bf16, CONV_BF16_TOLERANCE);
 }
 
@@ -337,10 +342,7 @@ static void check_threads_agree(const MatmulKernels *mm) {
 
 Test(conv, one_and_two_threads_agree) { check_threads_agree(&matmul_blas); }
 Test(conv, one_and_two_threads_agree_on_amx) {
-  const char *missing = amx_bf16_missing();
-  if (missing)
-    cr_skip_test("this CPU or kernel lacks %s, so the AMX convolution products are not tested",
-                 missing);
+  skip_without_amx();
   check_threads_agree(&matmul_amx_bf16);
 }
 
@@ -375,10 +377,7 @@ Test(conv, weight_gradient_from_gathered_rows_is_bit_identical) {
 }
 
 Test(conv, weight_gradient_from_gathered_rows_is_bit_identical_on_amx) {
-  const char *missing = amx_bf16_missing();
-  if (missing)
-    cr_skip_test("this CPU or kernel lacks %s, so the AMX convolution products are not tested",
-                 missing);
+  skip_without_amx();
   check_gathered_weights(&matmul_amx_bf16);
 }
 
