@@ -128,7 +128,6 @@ void bn_normalize_rows(float *xhat, size_t rows, size_t N, const float *rstd, co
   kernels()->bn_normalize(xhat, rows, N, rstd, scale, shift, y);
 }
 
-
 static void eval_rows(void *ctx, size_t r0, size_t r1) {
   const BnJob *j = ctx;
   j->k->bn_forward_eval(j->x + r0 * j->N, r1 - r0, j->N, j->scale, j->shift, j->run_mean,
