@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "engine/bitpack.h"
+#include "engine/conv_amx.h"
 #include "engine/conv_im2col.h"
 #include "engine/conv_padding.h"
 #include "engine/kernels.h"
@@ -59,7 +60,8 @@ static size_t gradient_bytes(const ConvGeom *g) {
 static size_t slot_bytes(const ConvGeom *g) {
   size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t);
   size_t floats = float_rows(g) * g->taps * sizeof(float) + gradient_bytes(g);
-  return round64(bits > floats ? bits : floats);
+  size_t amx = g->stride == 1 ? conv_amx_scratch_bytes(g) : 0, most = bits > floats ? bits : floats;
+  return round64(most > amx ? most : amx);
 }
 
 static size_t shared_bytes(const ConvGeom *g) {
@@ -201,13 +203,18 @@ static void col2im_block(void *ctx, size_t r0, size_t r1) {
 }
 
 /* dx of images [b0, b1): per block of an image's positions, the im2col
- * gradient dy . W (rows x K), added back into the image by col2im. One
- * thread owns each image, so the sums run in one order. W is the same for
- * every block (matmul_blocks: the AMX variant packs it once). */
+ * gradient dy . W (rows x K), added back into the image by col2im; on AMX
+ * with stride 1, conv_amx.h's implicit product instead. One thread owns
+ * each image, so the sums run in one order. W is the same for every block
+ * (matmul_blocks: the AMX variant packs it once). */
 static void backward_input_images(void *ctx, size_t b0, size_t b1) {
   const ConvJob *j = ctx;
   const ConvGeom *g = j->g;
   float *cols = job_slot(j, b0);
+  if (j->mm->amx_convolution && g->stride == 1) {
+    conv_amx_backward_input(g, j->dy, j->w->values, b0, b1, j->out, cols);
+    return;
+  }
   size_t per_image = g->out_height * g->out_width, image = g->height * g->width * g->in_ch;
   size_t K = g->taps, N = g->out_ch, first = b0 * per_image;
   memset(j->out + b0 * image, 0, (b1 - b0) * image * sizeof(float));

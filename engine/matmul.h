@@ -101,6 +101,10 @@ typedef struct {
   /* NULL where one product per block is as good (matmul_blocks); the AMX
    * variant packs B once for all the blocks */
   MatmulBlocksFn blocks;
+  /* 1 for the AMX variant: a stride-1 convolution's input gradient then runs
+   * as conv_amx.h's implicit product (its own sum order, the same bf16
+   * arithmetic) */
+  int amx_convolution;
 } MatmulKernels;
 
 extern const MatmulKernels matmul_blas, matmul_ref_fp32, matmul_ref_bf16, matmul_amx_bf16;

@@ -22,16 +22,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "engine/amx_tiles.h"
 #include "engine/bitpack.h"
 #include "engine/matmul_kernels.h"
-
-enum {
-  TILE_M = 16,                     /* rows of an A or C tile */
-  TILE_N = 16,                     /* columns of a B or C tile */
-  TILE_K = 32,                     /* k per tile: 16 pairs */
-  TILE_ELEMS = TILE_M * TILE_K,    /* bf16 in a tile: 1 KiB */
-  TILE_STRIDE = 64                 /* bytes per tile row */
-};
 
 /* The operands of one product, packed: panel p's step s (k from 32 s) is the
  * tile at base + (p * steps + s) * TILE_ELEMS. */
@@ -39,31 +32,6 @@ typedef struct {
   uint16_t *a, *b;
   size_t m_panels, n_panels, steps;
 } Packed;
-
-/* How many of the 16 elements from `start` lie below `total`. */
-static inline size_t valid16(size_t total, size_t start) {
-  return start >= total ? 0 : total - start < 16 ? total - start : 16;
-}
-
-/* The first `count` (0..16) floats at p, zeros after (nothing else is read). */
-static inline __m512 load16(const float *p, size_t count) {
-  return _mm512_maskz_loadu_ps((__mmask16)((1u << count) - 1), p);
-}
-
-/* 32 bf16: lo's 16 floats rounded, then hi's (VCVTNE2PS2BF16: to nearest
- * even, as bf16_round, but denormals flush to zero as they do in TDPBF16PS). */
-static inline __m512i round32(__m512 lo, __m512 hi) {
-  return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
-}
-
-/* round32 with lo's and hi's elements interleaved: the u32 j holds the pair
- * (lo[j], hi[j]), as VNNI rows pair two k. */
-static inline __m512i round32_paired(__m512 lo, __m512 hi) {
-  const __m512i pairs = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9,
-                                         24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1,
-                                         16, 0);
-  return _mm512_permutexvar_epi16(pairs, round32(lo, hi));
-}
 
 /* Transposes 16 x 16 u32 in place (r[i] u32 j becomes r[j] u32 i): pairs of
  * rows, quads within 128-bit lanes, then lanes across the quads. */
@@ -194,9 +162,6 @@ static void pack_a(MatmulView A, size_t M, size_t K, const Packed *pk) {
       pack_a_tile(A, M, K, p * TILE_M, s * TILE_K, pk->a + (p * pk->steps + s) * TILE_ELEMS);
 }
 
-/* The mask of the first `count` (0..16) lanes. */
-static inline __mmask16 first_lanes(size_t count) { return (__mmask16)((1u << count) - 1); }
-
 /* One tile row of +-1 pairs: u32 lane j holds bf16 +1 or -1 as bit j of lo
  * is set or not in its low half, the same of hi in its high half; halves
  * outside valid_lo / valid_hi are zero. */
@@ -301,22 +266,6 @@ static void *scratch(size_t bytes) {
     if (!s->base) s->bytes = 0;
   }
   return s->base;
-}
-
-/* The tile configuration: palette 1, all eight tiles 16 rows of 64 bytes. */
-typedef struct {
-  uint8_t palette, start_row, reserved[14];
-  uint16_t colsb[16];
-  uint8_t rows[16];
-} TileConfig;
-
-static void tiles_configure(void) {
-  TileConfig cfg = {.palette = 1};
-  for (int t = 0; t < 8; t++) {
-    cfg.rows[t] = TILE_M;
-    cfg.colsb[t] = TILE_STRIDE;
-  }
-  _tile_loadconfig(&cfg);
 }
 
 /* Where C tile (pm, pn) goes: C itself when it is whole, else a 16 x 16 edge
@@ -494,4 +443,4 @@ static void amx_blocks(int a_transposed, size_t M, size_t N, size_t K, const flo
 const MatmulKernels matmul_amx_bf16 = {
     .name = "bf16 (AMX)", .nt = amx_nt, .tn = amx_tn, .nn = amx_nn, .tn_gathered = amx_tn_gathered,
     .nt_signs = amx_nt_signs, .tn_signs = amx_tn_signs, .nn_signs = amx_nn_signs,
-    .blocks = amx_blocks};
+    .blocks = amx_blocks, .amx_convolution = 1};

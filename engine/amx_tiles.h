@@ -1,0 +1,68 @@
+/* amx_tiles.h — what the AMX kernels share (included only by *_amx.c files,
+ * which are compiled for AMX-BF16 and AVX-512 BF16): the tile shapes, the
+ * tile configuration, and the rounding of floats into tile rows.
+ *
+ * Every tile is 16 rows of 64 bytes: an A tile holds 16 rows of 32 bf16 (k
+ * along the row), a B tile 16 rows of 16 pairs of k (the VNNI layout
+ * TDPBF16PS reads), a C tile 16 x 16 fp32.
+ */
+#ifndef FLIPSCOPE_AMX_TILES_H
+#define FLIPSCOPE_AMX_TILES_H
+
+#include <immintrin.h>
+#include <stddef.h>
+#include <stdint.h>
+
+enum {
+  TILE_M = 16,                     /* rows of an A or C tile */
+  TILE_N = 16,                     /* columns of a B or C tile */
+  TILE_K = 32,                     /* k per tile: 16 pairs */
+  TILE_ELEMS = TILE_M * TILE_K,    /* bf16 in a tile: 1 KiB */
+  TILE_STRIDE = 64                 /* bytes per tile row */
+};
+
+/* How many of the 16 elements from `start` lie below `total`. */
+static inline size_t valid16(size_t total, size_t start) {
+  return start >= total ? 0 : total - start < 16 ? total - start : 16;
+}
+
+/* The mask of the first `count` (0..16) lanes. */
+static inline __mmask16 first_lanes(size_t count) { return (__mmask16)((1u << count) - 1); }
+
+/* The first `count` (0..16) floats at p, zeros after (nothing else is read). */
+static inline __m512 load16(const float *p, size_t count) {
+  return _mm512_maskz_loadu_ps(first_lanes(count), p);
+}
+
+/* 32 bf16: lo's 16 floats rounded, then hi's (VCVTNE2PS2BF16: to nearest
+ * even, as bf16_round, but denormals flush to zero as they do in TDPBF16PS). */
+static inline __m512i round32(__m512 lo, __m512 hi) {
+  return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
+}
+
+/* round32 with lo's and hi's elements interleaved: the u32 j holds the pair
+ * (lo[j], hi[j]), as VNNI rows pair two k. */
+static inline __m512i round32_paired(__m512 lo, __m512 hi) {
+  const __m512i pairs = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9,
+                                         24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1,
+                                         16, 0);
+  return _mm512_permutexvar_epi16(pairs, round32(lo, hi));
+}
+
+/* The tile configuration: palette 1, all eight tiles 16 rows of 64 bytes. */
+typedef struct {
+  uint8_t palette, start_row, reserved[14];
+  uint16_t colsb[16];
+  uint8_t rows[16];
+} TileConfig;
+
+static inline void tiles_configure(void) {
+  TileConfig cfg = {.palette = 1};
+  for (int t = 0; t < 8; t++) {
+    cfg.rows[t] = TILE_M;
+    cfg.colsb[t] = TILE_STRIDE;
+  }
+  _tile_loadconfig(&cfg);
+}
+
+#endif
