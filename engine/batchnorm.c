@@ -34,6 +34,7 @@ typedef struct {
   const float *mean, *rstd, *scale, *shift, *run_mean, *run_var, *dshift, *dscale;
   float *xhat, *y;                 /* forward's outputs; y is dx backward */
   float *part[2];                  /* blocks x N partial sums each, or the outputs themselves */
+  const BnRowsFill *fill;          /* backward: writes dy's rows first (or NULL) */
 } BnJob;
 
 /* The blocks of B rows of N features: BLOCK_ROWS rows each, doubled until
@@ -145,6 +146,7 @@ static void grad_sum_blocks(void *ctx, size_t b0, size_t b1) {
   const BnJob *j = ctx;
   for (size_t b = b0, r0; b < b1; b++) {
     size_t rows = block_rows(j, b, &r0);
+    if (j->fill) j->fill->fn(j->fill->ctx, r0, r0 + rows);
     j->k->bn_grad_sums(j->x + r0 * j->N, j->saved + r0 * j->N, rows, j->N,
                        j->part[0] + b * j->N, j->part[1] + b * j->N);
   }
@@ -157,10 +159,11 @@ static void input_grad_rows(void *ctx, size_t r0, size_t r1) {
 }
 
 void bn_backward(const float *dy, const float *xhat, const float *rstd, const float *scale,
-                 size_t B, size_t N, float *dx, float *dscale, float *dshift) {
+                 size_t B, size_t N, float *dx, float *dscale, float *dshift,
+                 const BnRowsFill *fill) {
   float partial[2][PARTIAL_CAP];
   BnJob j = {.k = kernels(), .B = B, .N = N, .x = dy, .saved = xhat, .rstd = rstd,
-             .scale = scale, .dshift = dshift, .dscale = dscale, .y = dx};
+             .scale = scale, .dshift = dshift, .dscale = dscale, .y = dx, .fill = fill};
   split_blocks(&j);
   block_sums(&j, grad_sum_blocks, (float *const[2]){dshift, dscale}, partial);
   each_row(&j, input_grad_rows);

@@ -24,9 +24,19 @@ void bn_normalize_rows(float *xhat, size_t rows, size_t N, const float *rstd, co
 /* y = scale (x - run_mean) / sqrt(run_var + eps) + shift. */
 void bn_forward_eval(const float *x, size_t B, size_t N, const float *scale,
                      const float *shift, const float *run_mean, const float *run_var, float *y);
+/* Writes rows [r0, r1) of bn_backward's dy just before their first read, so
+ * that the element-wise step that makes dy (the STE) runs on each block of
+ * rows while it is in cache, on the thread that then sums it. */
+typedef struct {
+  void (*fn)(void *ctx, size_t r0, size_t r1);
+  void *ctx;
+} BnRowsFill;
+
 /* dshift_n = sum_b dy, dscale_n = sum_b dy xhat,
- * dx = scale rstd / B * (B dy - dshift - xhat dscale). dx may alias dy. */
+ * dx = scale rstd / B * (B dy - dshift - xhat dscale). dx may alias dy.
+ * fill (NULL: dy is ready) writes dy's rows, every row once. */
 void bn_backward(const float *dy, const float *xhat, const float *rstd, const float *scale,
-                 size_t B, size_t N, float *dx, float *dscale, float *dshift);
+                 size_t B, size_t N, float *dx, float *dscale, float *dshift,
+                 const BnRowsFill *fill);
 
 #endif

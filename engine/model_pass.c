@@ -200,31 +200,49 @@ static const DenseUpdate *layer_update(Model *m, const Layer *L, const ModelUpda
   return out;
 }
 
+/* Rows [r0, r1) of L's dL/dz, from the input gradient da that the layer
+ * above left in m->dx: the STE at L's z, plus, past a real shortcut above,
+ * the gradient the shortcut carries (in the upper layer's h); kept in L's h
+ * too when L has a shortcut itself (bn_backward overwrites dz with dL/dh). */
+typedef struct {
+  const Model *m;
+  Layer *L;
+  const Layer *upper;
+} SteRows;
+
+static void ste_rows(void *ctx, size_t r0, size_t r1) {
+  const SteRows *s = ctx;
+  Layer *L = s->L;
+  size_t at = r0 * L->out, count = (r1 - r0) * L->out;
+  ste_backward(s->m->spec.ste, s->m->dx + at, L->z + at, count, L->dz + at);
+  if (s->upper->shortcut) kernels()->add_into(L->dz + at, s->upper->h + at, count);
+  if (L->shortcut) memcpy(L->h + at, L->dz + at, count * sizeof(float));
+}
+
 void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
                     const ModelUpdate *update, size_t *layer_flips) {
   const MatmulKernels *mm = matmul_for(m->precision);
   Layer *seq[MODEL_MAX_LAYERS + 2];
-  const float *dz = dlogits;
+  const Layer *upper = NULL;
   for (size_t d = model_sequence(m, seq); d-- > 0;) {
     Layer *L = seq[d], *below = d ? seq[d - 1] : NULL;
-    size_t values = layer_values(L, B);
-    /* The shortcut passes dL/dz straight down; h holds it meanwhile. */
-    if (L->shortcut) memcpy(L->h, dz, values * sizeof(float));
-    bn_backward(dz, L->xhat, L->rstd, L->bn_scale, B * L->pixels, L->out, L->dz, L->bn_dscale,
-                L->bn_dshift);
-    if (L->scale) scale_rows(L->dz, B * L->pixels, L->out, L->scale);
+    size_t rows = B * L->pixels;
+    /* The top layer's dL/dz is dlogits; below it the STE makes it, block by
+     * block, inside batch norm's first pass. */
+    SteRows ste = {m, L, upper};
+    BnRowsFill fill = {ste_rows, &ste};
+    bn_backward(upper ? L->dz : dlogits, L->xhat, L->rstd, L->bn_scale, rows, L->out, L->dz,
+                L->bn_dscale, L->bn_dshift, upper ? &fill : NULL);
+    if (L->scale) scale_rows(L->dz, rows, L->out, L->scale);
     const float *dprod = L->dz;
     if (L->pool) pool_backward(L, B), dprod = L->conv_out;
     if (below) product_backward_input(m, mm, L, dprod, B, m->dx);
-    RowUpdate rows;
+    RowUpdate row_update;
     DenseUpdate dense;
-    const DenseUpdate *up = layer_update(m, L, update, &rows, &dense);
+    const DenseUpdate *up = layer_update(m, L, update, &row_update, &dense);
     MatmulOperand input = input_operand(L, below, x);
     size_t flips = product_backward_weights(m, mm, L, dprod, &input, B, up);
     if (layer_flips && !is_real(m, L)) layer_flips[L - m->layer] = flips;
-    if (!below) break;
-    ste_backward(m->spec.ste, m->dx, below->z, layer_values(below, B), below->dz);
-    if (L->shortcut) kernels()->add_into(below->dz, L->h, values);
-    dz = below->dz;
+    upper = L;
   }
 }

@@ -46,7 +46,7 @@ static Call call_new(size_t rows, size_t n, uint64_t seed) {
 static void call_run(Call *c) {
   bn_train_statistics(c->x, c->rows, c->n, c->xhat, c->rstd, c->run_mean, c->run_var);
   bn_normalize_rows(c->xhat, c->rows, c->n, c->rstd, c->scale, c->shift, c->y);
-  bn_backward(c->dy, c->xhat, c->rstd, c->scale, c->rows, c->n, c->dx, c->dscale, c->dshift);
+  bn_backward(c->dy, c->xhat, c->rstd, c->scale, c->rows, c->n, c->dx, c->dscale, c->dshift, NULL);
 }
 
 static void call_free(Call *c) {

@@ -132,7 +132,7 @@ static void norm_pool_backward(const Layer *L, RefLayer *r, size_t products) {
   r->dh = zeros(values), r->dprod = zeros(products);
   r->dscale = zeros(L->out), r->dshift = zeros(L->out);
   bn_backward(r->dz, r->xhat, r->rstd, L->bn_scale, B * L->pixels, L->out, r->dh, r->dscale,
-              r->dshift);
+              r->dshift, NULL);
   if (L->pool == POOL_MAX2) maxpool2_backward(r->dh, r->arg, B, H, W, L->out, r->dprod);
   if (L->pool == POOL_GLOBAL) global_avgpool_backward(r->dh, B, H, W, L->out, r->dprod);
   if (L->pool == POOL_NONE) memcpy(r->dprod, r->dh, values * sizeof(float));

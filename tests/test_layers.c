@@ -54,7 +54,7 @@ Test(layers, batchnorm_gradients_match_finite_differences) {
   bn_train_statistics(c.x, B, N, xhat, rstd, rm, rv);
   bn_normalize_rows(xhat, B, N, rstd, c.scale, c.shift, y);
   float dx[B * N], dscale[N], dshift[N];
-  bn_backward(c.w, xhat, rstd, c.scale, B, N, dx, dscale, dshift);
+  bn_backward(c.w, xhat, rstd, c.scale, B, N, dx, dscale, dshift, NULL);
   const float h = 1e-2f;
   for (int i = 0; i < B * N; i++) {
     double fd = central_difference(&c.x[i], h, bn_loss, &c);
