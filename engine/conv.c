@@ -60,7 +60,9 @@ static size_t gradient_bytes(const ConvGeom *g) {
 static size_t slot_bytes(const ConvGeom *g) {
   size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t);
   size_t floats = float_rows(g) * g->taps * sizeof(float) + gradient_bytes(g);
-  size_t amx = g->stride == 1 ? conv_amx_scratch_bytes(g) : 0, most = bits > floats ? bits : floats;
+  size_t dx = g->stride == 1 ? conv_amx_scratch_bytes(g) : 0;
+  size_t dw = conv_amx_weights_fit(g) ? conv_amx_weights_scratch_bytes(g) : 0;
+  size_t most = bits > floats ? bits : floats, amx = dx > dw ? dx : dw;
   return round64(most > amx ? most : amx);
 }
 
@@ -266,6 +268,19 @@ static int gathers_rows(const ConvJob *j) {
          j->g->taps / MATMUL_RUN <= MATMUL_MAX_RUNS;
 }
 
+/* On AMX: chunk c's sum over images [c B / WEIGHT_CHUNKS, (c + 1) B /
+ * WEIGHT_CHUNKS) by conv_amx.h's implicit product (a chunk without images
+ * sums to 0). */
+static void implicit_weights_chunks(const ConvJob *j, size_t c0, size_t c1, void *slot) {
+  const ConvGeom *g = j->g;
+  size_t B = j->positions / (g->out_height * g->out_width);
+  for (size_t c = c0; c < c1; c++) {
+    size_t b0 = c * B / WEIGHT_CHUNKS, b1 = (c + 1) * B / WEIGHT_CHUNKS;
+    if (b0 == b1) memset(chunk_sum(j, c), 0, g->out_ch * g->taps * sizeof(float));
+    else conv_amx_backward_weights(g, j->dy, j->x, b0, b1, chunk_sum(j, c), slot);
+  }
+}
+
 /* Chunk c's sum of dy^T im2col(x) (N x K) over its blocks of positions,
  * chunk c holding blocks [c nb / WEIGHT_CHUNKS, (c + 1) nb / WEIGHT_CHUNKS) of
  * the nb blocks of float_rows positions. Each block's im2col is gathered
@@ -279,6 +294,10 @@ static void backward_weights_chunks(void *ctx, size_t c0, size_t c1) {
   size_t block = float_rows(g), K = g->taps, N = g->out_ch, count = N * K;
   size_t blocks = (j->positions + block - 1) / block;
   float *cols = job_slot(j, c0), *part = cols + block * K;
+  if (j->mm->amx_convolution && conv_amx_weights_fit(g)) {
+    implicit_weights_chunks(j, c0, c1, cols);
+    return;
+  }
   for (size_t c = c0; c < c1; c++) {
     float *sum = chunk_sum(j, c);
     size_t first = c * blocks / WEIGHT_CHUNKS, end = (c + 1) * blocks / WEIGHT_CHUNKS;

@@ -15,10 +15,10 @@
  * (bitpack.h) on a bit-packed im2col; real input (the first layer) and the
  * backward pass go through the real products of matmul.h (mm: the model's
  * precision, as for dense.h) on float im2col blocks; on AMX, a stride-1
- * input gradient runs as the implicit product of conv_amx.h. Work is split
- * between the threads of parallel.h so that every output element is computed
- * by the same code in the same order whatever the thread count: results do
- * not depend on it. Nothing is allocated: the caller provides a scratch
+ * convolution's gradients run as the implicit products of conv_amx.h. Work
+ * is split between the threads of parallel.h so that every output element is
+ * computed by the same code in the same order whatever the thread count:
+ * results do not depend on it. Nothing is allocated: the caller provides a scratch
  * block of conv_scratch_bytes(), 64-byte aligned.
  */
 #ifndef FLIPSCOPE_CONV_H

@@ -129,3 +129,121 @@ void conv_amx_backward_input(const ConvGeom *g, const float *dy, const float *w,
   }
   _tile_release();
 }
+
+/* The C floats of pixel p of image x's padded grid, or NULL outside x. */
+static const float *grid_pixel(const ConvGeom *g, const ConvAmxWeights *s, const float *x,
+                               size_t p) {
+  size_t row = p / s->wp, col = p % s->wp;
+  if (row < g->pad_top || col < g->pad_left) return NULL;
+  size_t ih = row - g->pad_top, iw = col - g->pad_left;
+  return ih < g->height && iw < g->width ? x + (ih * g->width + iw) * g->in_ch : NULL;
+}
+
+/* The copies of image x's grid in pairs: pair r of `from` (0 even, 1 odd)
+ * holds, as u32 c, pixels 2 r + from and 2 r + from + 1 of channel c. */
+static void copy_pairs(const ConvGeom *g, const ConvAmxWeights *s, const float *x,
+                       uint16_t *even, uint16_t *odd) {
+  const size_t C = g->in_ch;
+  const __m512 zero = _mm512_setzero_ps();
+  for (int from = 0; from <= 1; from++) {
+    uint16_t *copy = from ? odd : even;
+    for (size_t r = 0; r < s->pairs; r++) {
+      const float *lo = grid_pixel(g, s, x, 2 * r + (size_t)from);
+      const float *hi = grid_pixel(g, s, x, 2 * r + (size_t)from + 1);
+      for (size_t c = 0; c < C; c += 16)
+        _mm512_store_si512(copy + 2 * (r * C + c),
+                           round32_paired(lo ? _mm512_loadu_ps(lo + c) : zero,
+                                          hi ? _mm512_loadu_ps(hi + c) : zero));
+    }
+  }
+}
+
+/* dy^T of one image (Ho x Wo x N) rounded into N rows of Q bf16: row n holds
+ * dy[i][j][n] at q = i Wp + j, 0 where j >= Wo or q >= Ho Wp. Per 32 q and 16
+ * n, pairs of q are rounded side by side and the 16 x 16 pairs transposed. */
+static void transpose_dy(const ConvGeom *g, const ConvAmxWeights *s, const float *dy,
+                         uint16_t *dyt) {
+  const size_t N = g->out_ch, Ho = g->out_height, Wo = g->out_width;
+  const float *rows[32];
+  size_t i = 0, j = 0;
+  for (size_t q0 = 0; q0 < s->q; q0 += 32) {
+    for (size_t t = 0; t < 32; t++) { /* the dy row of q0 + t, or NULL */
+      rows[t] = i < Ho && j < Wo ? dy + (i * Wo + j) * N : NULL;
+      if (++j == s->wp) j = 0, i++;
+    }
+    for (size_t n0 = 0; n0 < N; n0 += 16) {
+      __m512i pairs[16]; /* pairs[t] u32 n: dy of q0 + 2 t and q0 + 2 t + 1 at n0 + n */
+      for (size_t t = 0; t < 16; t++) {
+        const float *lo = rows[2 * t], *hi = rows[2 * t + 1];
+        pairs[t] = round32_paired(lo ? _mm512_loadu_ps(lo + n0) : _mm512_setzero_ps(),
+                                  hi ? _mm512_loadu_ps(hi + n0) : _mm512_setzero_ps());
+      }
+      transpose16(pairs);
+      for (size_t n = 0; n < 16; n++) _mm512_store_si512(dyt + (n0 + n) * s->q + q0, pairs[n]);
+    }
+  }
+}
+
+/* Adds one image's dy^T . X_tap into the sum's tiles (n panels np, np + 1,
+ * channel panels cp, cp + 1 (two_c) of tap (kh, kw)), or sets them (first):
+ * accumulators 0 (np, cp), 1 (np, cp + 1), 2 (np + 1, cp), 3 (np + 1,
+ * cp + 1); A tiles (dy^T) in 4 and 5, B tiles (pairs) in 6 and 7. */
+static void weight_block(const ConvGeom *g, const ConvAmxWeights *s, const uint16_t *dyt,
+                         const uint16_t *even, const uint16_t *odd, size_t np, int two_n,
+                         size_t tap, size_t cp, int two_c, int first, float *sum) {
+  const size_t C = g->in_ch, K = g->taps, k = g->kernel, ldc = K * sizeof(float);
+  const size_t off = tap / k * s->wp + tap % k, a_stride = s->q * 2, b_stride = C * 4;
+  float *c0 = sum + np * 16 * K + tap * C + cp * 16, *c1 = c0 + 16, *c2 = c0 + 16 * K;
+  float *c3 = c2 + 16;
+  if (first) {
+    _tile_zero(0);
+    _tile_zero(1);
+    _tile_zero(2);
+    _tile_zero(3);
+  } else {
+    _tile_loadd(0, c0, ldc);
+    if (two_c) _tile_loadd(1, c1, ldc);
+    if (two_n) _tile_loadd(2, c2, ldc);
+    if (two_n && two_c) _tile_loadd(3, c3, ldc);
+  }
+  const uint16_t *a0 = dyt + np * 16 * s->q, *a1 = a0 + 16 * s->q;
+  for (size_t step = 0; step < s->steps; step++) {
+    size_t start = step * 32 + off; /* the pixel of the tile's first pair */
+    const uint16_t *b = (start % 2 ? odd : even) + 2 * (start / 2 * C + cp * 16);
+    _tile_loadd(4, a0 + step * 32, a_stride);
+    _tile_loadd(6, b, b_stride);
+    _tile_dpbf16ps(0, 4, 6);
+    if (two_c) {
+      _tile_loadd(7, b + 32, b_stride);
+      _tile_dpbf16ps(1, 4, 7);
+    }
+    if (two_n) {
+      _tile_loadd(5, a1 + step * 32, a_stride);
+      _tile_dpbf16ps(2, 5, 6);
+      if (two_c) _tile_dpbf16ps(3, 5, 7);
+    }
+  }
+  _tile_stored(0, c0, ldc);
+  if (two_c) _tile_stored(1, c1, ldc);
+  if (two_n) _tile_stored(2, c2, ldc);
+  if (two_n && two_c) _tile_stored(3, c3, ldc);
+}
+
+void conv_amx_backward_weights(const ConvGeom *g, const float *dy, const float *x, size_t b0,
+                               size_t b1, float *sum, void *scratch) {
+  const ConvAmxWeights s = conv_amx_weights_shape(g);
+  uint16_t *dyt = scratch, *even = dyt + g->out_ch * s.q, *odd = even + 2 * s.pairs * g->in_ch;
+  const size_t dy_image = g->out_height * g->out_width * g->out_ch;
+  const size_t x_image = g->height * g->width * g->in_ch, taps = g->kernel * g->kernel;
+  tiles_configure();
+  for (size_t b = b0; b < b1; b++) {
+    transpose_dy(g, &s, dy + b * dy_image, dyt);
+    copy_pairs(g, &s, x + b * x_image, even, odd);
+    for (size_t np = 0; np < s.n_panels; np += 2)
+      for (size_t tap = 0; tap < taps; tap++)
+        for (size_t cp = 0; cp < s.c_panels; cp += 2)
+          weight_block(g, &s, dyt, even, odd, np, np + 1 < s.n_panels, tap, cp,
+                       cp + 1 < s.c_panels, b == b0, sum);
+  }
+  _tile_release();
+}

@@ -1,5 +1,5 @@
-/* conv_amx.h — the input gradient of a stride-1 convolution on AMX tiles,
- * as an implicit GEMM: no im2col gradient, no col2im.
+/* conv_amx.h — the gradients of a stride-1 convolution on AMX tiles, as
+ * implicit GEMMs: no im2col rows, no col2im.
  *
  * Shapes: dy B x Ho x Wo x N, w N x k x k x C (conv.h), dx B x H x W x C.
  * Math: with stride 1, dx[i][j] = sum over (kh, kw) of
@@ -64,5 +64,57 @@ static inline size_t conv_amx_scratch_bytes(const ConvGeom *g) {
  * 64-byte aligned. Runs only where amx_bf16_missing() is NULL. */
 void conv_amx_backward_input(const ConvGeom *g, const float *dy, const float *w, size_t b0,
                              size_t b1, float *dx, void *scratch);
+
+/* The weight gradient as an implicit product too (stride 1, C and N
+ * multiples of 16). Shapes: dy B x Ho x Wo x N, x B x H x W x C, dW N x K.
+ * Math: dW[n][kh][kw][c] = the sum over images and outputs (i, j) of
+ *   dy[i][j][n] x[i + kh - pad_top][j + kw - pad_left][c].
+ * On x's padded grid (Hp = Ho + k - 1 rows of Wp = Wo + k - 1 pixels, x's
+ * pixel (ih, iw) at (ih + pad_top, iw + pad_left), zeros around it) output
+ * q = i Wp + j reads, for tap (kh, kw), the pixel q + kh Wp + kw. Per image,
+ * dy^T rounded to bf16 (N x Q, Q = Ho Wp rounded up to 32, 0 where j >= Wo)
+ * gives the A tiles, and the grid's pixels in pairs (p, p + 1), one copy
+ * pairing from each even p and one from each odd p (the VNNI rows of B),
+ * the B tiles, each loaded straight from them:
+ *   dW (N x K) += dy^T (N x Q) . X_tap (Q x C), for every tap,
+ * summed in fp32 over the images in order, then over each image's Q / 32
+ * steps in order: the same whatever the thread count. */
+typedef struct {
+  size_t wp;               /* the grid's width, Wo + k - 1 */
+  size_t steps, q;         /* steps of 32 outputs; Q = 32 steps */
+  size_t pairs;            /* pairs of pixels in each copy, with the rows the last tiles read */
+  size_t n_panels, c_panels;
+} ConvAmxWeights;
+
+static inline ConvAmxWeights conv_amx_weights_shape(const ConvGeom *g) {
+  ConvAmxWeights s;
+  size_t k = g->kernel;
+  s.wp = g->out_width + k - 1;
+  s.steps = (g->out_height * s.wp + 31) / 32;
+  s.q = s.steps * 32;
+  s.pairs = (s.q + (k - 1) * (s.wp + 1)) / 2 + 1;
+  s.n_panels = g->out_ch / 16;
+  s.c_panels = g->in_ch / 16;
+  return s;
+}
+
+/* Whether conv_amx_backward_weights takes g. */
+static inline int conv_amx_weights_fit(const ConvGeom *g) {
+  return g->stride == 1 && g->in_ch % 16 == 0 && g->out_ch % 16 == 0;
+}
+
+/* Scratch bytes of conv_amx_backward_weights (64-byte multiples): dy^T and
+ * the two copies of pairs. */
+static inline size_t conv_amx_weights_scratch_bytes(const ConvGeom *g) {
+  ConvAmxWeights s = conv_amx_weights_shape(g);
+  return g->out_ch * s.q * 2 + 2 * s.pairs * g->in_ch * 4;
+}
+
+/* sum (N x K) = the weight gradient of images [b0, b1) (b0 < b1; g fits)
+ * from dy and x, on the calling thread; scratch:
+ * conv_amx_weights_scratch_bytes(g), 64-byte aligned. Runs only where
+ * amx_bf16_missing() is NULL. */
+void conv_amx_backward_weights(const ConvGeom *g, const float *dy, const float *x, size_t b0,
+                               size_t b1, float *sum, void *scratch);
 
 #endif

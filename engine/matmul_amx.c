@@ -33,32 +33,6 @@ typedef struct {
   size_t m_panels, n_panels, steps;
 } Packed;
 
-/* Transposes 16 x 16 u32 in place (r[i] u32 j becomes r[j] u32 i): pairs of
- * rows, quads within 128-bit lanes, then lanes across the quads. */
-static inline void transpose16(__m512i r[16]) {
-  __m512i t[16];
-  for (int i = 0; i < 16; i += 2) {
-    t[i] = _mm512_unpacklo_epi32(r[i], r[i + 1]);
-    t[i + 1] = _mm512_unpackhi_epi32(r[i], r[i + 1]);
-  }
-  for (int g = 0; g < 16; g += 4) { /* r[g + c] lane L: rows g..g+3 of column 4 L + c */
-    r[g] = _mm512_unpacklo_epi64(t[g], t[g + 2]);
-    r[g + 1] = _mm512_unpackhi_epi64(t[g], t[g + 2]);
-    r[g + 2] = _mm512_unpacklo_epi64(t[g + 1], t[g + 3]);
-    r[g + 3] = _mm512_unpackhi_epi64(t[g + 1], t[g + 3]);
-  }
-  for (int c = 0; c < 4; c++) {
-    __m512i x0 = _mm512_shuffle_i32x4(r[c], r[4 + c], 0x44), x1 = _mm512_shuffle_i32x4(r[c], r[4 + c], 0xee);
-    __m512i y0 = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0x44);
-    __m512i y1 = _mm512_shuffle_i32x4(r[8 + c], r[12 + c], 0xee);
-    t[c] = _mm512_shuffle_i32x4(x0, y0, 0x88);
-    t[4 + c] = _mm512_shuffle_i32x4(x0, y0, 0xdd);
-    t[8 + c] = _mm512_shuffle_i32x4(x1, y1, 0x88);
-    t[12 + c] = _mm512_shuffle_i32x4(x1, y1, 0xdd);
-  }
-  for (int i = 0; i < 16; i++) r[i] = t[i];
-}
-
 /* Stores the 16 rows of a tile. */
 static inline void store_tile_rows(uint16_t *tile, const __m512i rows[16]) {
   for (int i = 0; i < 16; i++) _mm512_store_si512(tile + i * TILE_K, rows[i]);

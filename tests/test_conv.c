@@ -354,7 +354,9 @@ static void check_gathered_weights(const MatmulKernels *mm) {
                                {7, 5, 16, 9, 3, 2, 3, CONV_SAME},
                                {9, 9, 64, 20, 5, 1, 2, CONV_VALID},
                                {6, 6, 48, 17, 2, 2, 1, CONV_SAME}};
-  MatmulKernels stored = *mm;
+  /* the gathered and the stored rows, not the implicit products of AMX */
+  MatmulKernels gathers = *mm, stored = *mm;
+  gathers.amx_convolution = stored.amx_convolution = 0;
   stored.tn_gathered = NULL;
   Rng r;
   rng_seed(&r, 16, 0);
@@ -362,7 +364,7 @@ static void check_gathered_weights(const MatmulKernels *mm) {
     const Case *t = &cases[i];
     Operands o = operands(&r, t, 1);
     float *gathered = nan_floats(o.wts), *want = nan_floats(o.wts);
-    conv_backward_weights(mm, &o.g, o.dy, o.x, t->B, gathered, NULL, o.scratch);
+    conv_backward_weights(&gathers, &o.g, o.dy, o.x, t->B, gathered, NULL, o.scratch);
     conv_backward_weights(&stored, &o.g, o.dy, o.x, t->B, want, NULL, o.scratch);
     cr_assert(memcmp(gathered, want, o.wts * sizeof(float)) == 0,
               "%s: dW from gathered rows differs, " CASE_FMT, mm->name, CASE_ARGS(*t));
@@ -379,6 +381,48 @@ Test(conv, weight_gradient_from_gathered_rows_is_bit_identical) {
 Test(conv, weight_gradient_from_gathered_rows_is_bit_identical_on_amx) {
   skip_without_amx();
   check_gathered_weights(&matmul_amx_bf16);
+}
+
+/* On AMX a stride-1 convolution's gradients are implicit products
+ * (conv_amx.h): both against the definition within bf16 rounding, on the
+ * shapes they take (C and N multiples of 16 for the weight gradient, any
+ * for the input gradient), odd images, every kernel size, both paddings, and
+ * more than one image per chunk of the weight gradient's sum. */
+Test(conv, implicit_gradients_on_amx_are_within_bf16_rounding) {
+  skip_without_amx();
+  static const Case cases[] = {
+      {28, 28, 32, 32, 3, 1, 5, CONV_SAME}, {5, 7, 16, 48, 3, 1, 3, CONV_SAME},
+      {5, 7, 48, 16, 5, 1, 2, CONV_SAME},   {9, 6, 32, 64, 5, 1, 3, CONV_VALID},
+      {1, 1, 16, 16, 3, 1, 4, CONV_SAME},   {6, 6, 64, 32, 1, 1, 3, CONV_SAME},
+      {7, 7, 16, 16, 2, 1, 3, CONV_SAME},   {3, 3, 32, 16, 3, 1, 2, CONV_VALID},
+      {5, 5, 3, 20, 3, 1, 2, CONV_SAME},    {4, 9, 33, 7, 3, 1, 3, CONV_VALID},
+      {5, 7, 16, 32, 3, 1, 19, CONV_SAME}}; /* 2-3 images in each of the 8 chunks */
+  cr_assert_eq(par_init(2), 0);
+  Rng r;
+  rng_seed(&r, 17, 0);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const Case *t = &cases[i];
+    Operands o = operands(&r, t, i % 2);
+    float *want = malloc(o.in * sizeof *want), *want_abs = malloc(o.in * sizeof *want);
+    float *got = nan_floats(o.in);
+    conv_reference_backward_input(&o.g, o.dy, o.w, t->B, want, want_abs);
+    conv_backward_input(&matmul_amx_bf16, &o.g, o.dy, &(MatmulOperand){o.w, o.wbits, o.g.taps},
+                        t->B, got, o.scratch);
+    assert_within("implicit dx", t, got, want, want_abs, o.in, CONV_BF16_TOLERANCE);
+    free(want);
+    free(want_abs);
+    free(got);
+    want = malloc(o.wts * sizeof *want), want_abs = malloc(o.wts * sizeof *want);
+    got = nan_floats(o.wts);
+    conv_reference_backward_weights(&o.g, o.dy, o.x, t->B, want, want_abs);
+    conv_backward_weights(&matmul_amx_bf16, &o.g, o.dy, o.x, t->B, got, NULL, o.scratch);
+    assert_within("implicit dW", t, got, want, want_abs, o.wts, CONV_BF16_TOLERANCE);
+    free(want);
+    free(want_abs);
+    free(got);
+    operands_free(&o);
+  }
+  par_shutdown();
 }
 
 /* What the update of conv_backward_weights saw: each row once, complete. */
