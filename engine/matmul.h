@@ -101,8 +101,8 @@ typedef struct {
   /* NULL where one product per block is as good (matmul_blocks); the AMX
    * variant packs B once for all the blocks */
   MatmulBlocksFn blocks;
-  /* 1 for the AMX variant: a stride-1 convolution's input gradient then runs
-   * as conv_amx.h's implicit product (its own sum order, the same bf16
+  /* 1 for the AMX variant: a stride-1 convolution's gradients then run as
+   * conv_amx.h's implicit products (their own sum order, the same bf16
    * arithmetic) */
   int amx_convolution;
 } MatmulKernels;
