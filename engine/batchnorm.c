@@ -30,9 +30,9 @@ typedef struct {
   const KernelTable *k;
   size_t B, N, rows_per, blocks;
   const float *x;                  /* forward: the input; backward: dy */
-  const float *saved;              /* backward: the forward pass's xhat */
+  const float *saved;              /* backward: the forward pass's centred values */
   const float *mean, *rstd, *scale, *shift, *run_mean, *run_var, *dshift, *dscale;
-  float *xhat, *y;                 /* forward's outputs; y is dx backward */
+  float *centred, *y;              /* forward's outputs; y is dx backward */
   float *part[2];                  /* blocks x N partial sums each, or the outputs themselves */
   const BnRowsFill *fill;          /* backward: writes dy's rows first (or NULL) */
 } BnJob;
@@ -93,18 +93,18 @@ static void center_square_blocks(void *ctx, size_t b0, size_t b1) {
   const BnJob *j = ctx;
   for (size_t b = b0, r0; b < b1; b++) {
     size_t rows = block_rows(j, b, &r0);
-    float *xhat = j->xhat + r0 * j->N;
-    j->k->bn_center(j->x + r0 * j->N, rows, j->N, j->mean, xhat);
-    j->k->bn_squares(xhat, rows, j->N, j->part[0] + b * j->N);
+    float *centred = j->centred + r0 * j->N;
+    j->k->bn_center(j->x + r0 * j->N, rows, j->N, j->mean, centred);
+    j->k->bn_squares(centred, rows, j->N, j->part[0] + b * j->N);
   }
 }
 
-void bn_train_statistics(const float *x, size_t B, size_t N, float *xhat, float *rstd,
+void bn_train_statistics(const float *x, size_t B, size_t N, float *centred, float *rstd,
                          float *run_mean, float *run_var) {
   float partial[2][PARTIAL_CAP];
-  BnJob j = {.k = kernels(), .B = B, .N = N, .x = x, .xhat = xhat};
+  BnJob j = {.k = kernels(), .B = B, .N = N, .x = x, .centred = centred};
   split_blocks(&j);
-  /* rstd first holds the mean, xhat the centred values. */
+  /* rstd first holds the mean. */
   float *mean = rstd;
   block_sums(&j, sum_blocks, (float *const[2]){mean, NULL}, partial);
   const float inv_b = 1.0f / (float)B;
@@ -124,9 +124,9 @@ void bn_train_statistics(const float *x, size_t B, size_t N, float *xhat, float 
   }
 }
 
-void bn_normalize_rows(float *xhat, size_t rows, size_t N, const float *rstd, const float *scale,
-                       const float *shift, float *y) {
-  kernels()->bn_normalize(xhat, rows, N, rstd, scale, shift, y);
+void bn_normalize_rows(const float *centred, size_t rows, size_t N, const float *rstd,
+                       const float *scale, const float *shift, float *y) {
+  kernels()->bn_normalize(centred, rows, N, rstd, scale, shift, y);
 }
 
 static void eval_rows(void *ctx, size_t r0, size_t r1) {
@@ -147,7 +147,7 @@ static void grad_sum_blocks(void *ctx, size_t b0, size_t b1) {
   for (size_t b = b0, r0; b < b1; b++) {
     size_t rows = block_rows(j, b, &r0);
     if (j->fill) j->fill->fn(j->fill->ctx, r0, r0 + rows);
-    j->k->bn_grad_sums(j->x + r0 * j->N, j->saved + r0 * j->N, rows, j->N,
+    j->k->bn_grad_sums(j->x + r0 * j->N, j->saved + r0 * j->N, j->rstd, rows, j->N,
                        j->part[0] + b * j->N, j->part[1] + b * j->N);
   }
 }
@@ -158,11 +158,11 @@ static void input_grad_rows(void *ctx, size_t r0, size_t r1) {
                       j->dshift, j->dscale, j->B, j->y + r0 * j->N);
 }
 
-void bn_backward(const float *dy, const float *xhat, const float *rstd, const float *scale,
+void bn_backward(const float *dy, const float *centred, const float *rstd, const float *scale,
                  size_t B, size_t N, float *dx, float *dscale, float *dshift,
                  const BnRowsFill *fill) {
   float partial[2][PARTIAL_CAP];
-  BnJob j = {.k = kernels(), .B = B, .N = N, .x = dy, .saved = xhat, .rstd = rstd,
+  BnJob j = {.k = kernels(), .B = B, .N = N, .x = dy, .saved = centred, .rstd = rstd,
              .scale = scale, .dshift = dshift, .dscale = dscale, .y = dx, .fill = fill};
   split_blocks(&j);
   block_sums(&j, grad_sum_blocks, (float *const[2]){dshift, dscale}, partial);

@@ -35,15 +35,15 @@ typedef struct {
   /* batchnorm.h: the loops over a block of rows (layer_loops.h) */
   void (*bn_sums)(const float *x, size_t rows, size_t N, float *sum);
   void (*bn_squares)(const float *x, size_t rows, size_t N, float *sq);
-  void (*bn_center)(const float *x, size_t rows, size_t N, const float *mean, float *xhat);
-  void (*bn_normalize)(float *xhat, size_t rows, size_t N, const float *rstd, const float *scale,
-                       const float *shift, float *y);
+  void (*bn_center)(const float *x, size_t rows, size_t N, const float *mean, float *centred);
+  void (*bn_normalize)(const float *centred, size_t rows, size_t N, const float *rstd,
+                       const float *scale, const float *shift, float *y);
   void (*bn_forward_eval)(const float *x, size_t B, size_t N, const float *scale,
                           const float *shift, const float *run_mean, const float *run_var,
                           float *y);
-  void (*bn_grad_sums)(const float *dy, const float *xhat, size_t rows, size_t N, float *dshift,
-                       float *dscale);
-  void (*bn_input_grad)(const float *dy, const float *xhat, size_t rows, size_t N,
+  void (*bn_grad_sums)(const float *dy, const float *centred, const float *rstd, size_t rows,
+                       size_t N, float *dshift, float *dscale);
+  void (*bn_input_grad)(const float *dy, const float *centred, size_t rows, size_t N,
                         const float *rstd, const float *scale, const float *dshift,
                         const float *dscale, size_t B, float *dx);
   /* pool.h: one window row of maxpool2_forward (layer_loops.h) */

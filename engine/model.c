@@ -30,7 +30,7 @@ static void *carve(Carver *c, size_t bytes) {
 static void layout_batch(Layer *L, size_t B, Carver *acts) {
   size_t N = L->out, values = layer_values(L, B), rows = B * L->pack_rows;
   L->h = carve(acts, values * sizeof(float));
-  L->xhat = carve(acts, values * sizeof(float));
+  L->centred = carve(acts, values * sizeof(float));
   L->rstd = carve(acts, N * sizeof(float));
   L->z = carve(acts, values * sizeof(float));
   L->a = carve(acts, values * sizeof(float));

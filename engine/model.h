@@ -91,7 +91,7 @@ typedef struct {
   float *run_mean, *run_var;                          /* N each */
   /* per-batch buffers, batch_cap samples; "B x P x N" is B x pixels x N */
   float *h;              /* B x P x N: the product x W^T (pooled), a shortcut's dL/dz in backward */
-  float *xhat;           /* B x P x N: normalised h */
+  float *centred;        /* B x P x N: h - the batch mean (batchnorm.h) */
   float *rstd;           /* N */
   float *z;              /* B x P x N: batch-norm output (the logits for the last layer) */
   float *a;              /* B x P x N: sign(z) as +-1 (hidden layers) */

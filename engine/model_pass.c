@@ -85,8 +85,8 @@ static void epilogue_rows(void *ctx, size_t r0, size_t r1) {
     size_t rows = r1 - r < e->group ? r1 - r : e->group;
     size_t at = r * e->width, count = rows * e->width;
     if (e->normalize)
-      bn_normalize_rows(L->xhat + at, count / L->out, L->out, L->rstd, L->bn_scale, L->bn_shift,
-                        L->z + at);
+      bn_normalize_rows(L->centred + at, count / L->out, L->out, L->rstd, L->bn_scale,
+                        L->bn_shift, L->z + at);
     if (L->shortcut) kernels()->add_into(L->z + at, e->below->z + at, count);
     if (e->hidden)
       sign_forward(L->z + at, rows, e->width, L->a + at, L->abits + r * bits_words(e->width));
@@ -99,7 +99,7 @@ static void epilogue_rows(void *ctx, size_t r0, size_t r1) {
 static void layer_epilogue(Layer *L, const Layer *below, size_t B, int training, int hidden) {
   size_t bn_rows = B * L->pixels, values = layer_values(L, B);
   if (training)
-    bn_train_statistics(L->h, bn_rows, L->out, L->xhat, L->rstd, L->run_mean, L->run_var);
+    bn_train_statistics(L->h, bn_rows, L->out, L->centred, L->rstd, L->run_mean, L->run_var);
   else
     bn_forward_eval(L->h, bn_rows, L->out, L->bn_scale, L->bn_shift, L->run_mean, L->run_var,
                     L->z);
@@ -231,8 +231,8 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
      * block, inside batch norm's first pass. */
     SteRows ste = {m, L, upper};
     BnRowsFill fill = {ste_rows, &ste};
-    bn_backward(upper ? L->dz : dlogits, L->xhat, L->rstd, L->bn_scale, rows, L->out, L->dz,
-                L->bn_dscale, L->bn_dshift, upper ? &fill : NULL);
+    bn_backward(upper ? L->dz : dlogits, L->centred, L->rstd, L->bn_scale, rows, L->out,
+                L->dz, L->bn_dscale, L->bn_dshift, upper ? &fill : NULL);
     if (L->scale) scale_rows(L->dz, rows, L->out, L->scale);
     const float *dprod = L->dz;
     if (L->pool) pool_backward(L, B), dprod = L->conv_out;

@@ -17,7 +17,7 @@
 typedef struct {
   size_t rows, n;
   float *x, *dy, *scale, *shift;
-  float *xhat, *rstd, *y, *run_mean, *run_var, *dx, *dscale, *dshift;
+  float *centred, *rstd, *y, *run_mean, *run_var, *dx, *dscale, *dshift;
 } Call;
 
 static float *floats(size_t n) {
@@ -44,13 +44,13 @@ static Call call_new(size_t rows, size_t n, uint64_t seed) {
 }
 
 static void call_run(Call *c) {
-  bn_train_statistics(c->x, c->rows, c->n, c->xhat, c->rstd, c->run_mean, c->run_var);
-  bn_normalize_rows(c->xhat, c->rows, c->n, c->rstd, c->scale, c->shift, c->y);
-  bn_backward(c->dy, c->xhat, c->rstd, c->scale, c->rows, c->n, c->dx, c->dscale, c->dshift, NULL);
+  bn_train_statistics(c->x, c->rows, c->n, c->centred, c->rstd, c->run_mean, c->run_var);
+  bn_normalize_rows(c->centred, c->rows, c->n, c->rstd, c->scale, c->shift, c->y);
+  bn_backward(c->dy, c->centred, c->rstd, c->scale, c->rows, c->n, c->dx, c->dscale, c->dshift, NULL);
 }
 
 static void call_free(Call *c) {
-  float *all[] = {c->x, c->dy, c->scale, c->shift, c->xhat, c->rstd, c->y,
+  float *all[] = {c->x, c->dy, c->scale, c->shift, c->centred, c->rstd, c->y,
                   c->run_mean, c->run_var, c->dx, c->dscale, c->dshift};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
@@ -62,7 +62,7 @@ static void assert_same(const Call *a, const Call *b, const char *what) {
     const char *name;
     const float *p, *q;
     size_t len;
-  } out[] = {{"xhat", a->xhat, b->xhat, v},          {"rstd", a->rstd, b->rstd, f},
+  } out[] = {{"centred", a->centred, b->centred, v},          {"rstd", a->rstd, b->rstd, f},
              {"y", a->y, b->y, v},                   {"run_mean", a->run_mean, b->run_mean, f},
              {"run_var", a->run_var, b->run_var, f}, {"dx", a->dx, b->dx, v},
              {"dscale", a->dscale, b->dscale, f},    {"dshift", a->dshift, b->dshift, f}};
@@ -94,29 +94,32 @@ static void plain_loops(Call *c) {
     for (size_t j = 0; j < N; j++) mean[j] += c->x[b * N + j];
   const float inv_b = 1.0f / (float)B, unbias = (float)B / (float)(B - 1);
   for (size_t j = 0; j < N; j++) mean[j] *= inv_b;
-  for (size_t i = 0; i < B * N; i++) c->xhat[i] = c->x[i] - mean[i % N];
+  for (size_t i = 0; i < B * N; i++) c->centred[i] = c->x[i] - mean[i % N];
   for (size_t b = 0; b < B; b++)
-    for (size_t j = 0; j < N; j++) var[j] += c->xhat[b * N + j] * c->xhat[b * N + j];
+    for (size_t j = 0; j < N; j++) var[j] += c->centred[b * N + j] * c->centred[b * N + j];
   for (size_t j = 0; j < N; j++) {
     c->run_mean[j] = (1.0f - BN_MOMENTUM) * c->run_mean[j] + BN_MOMENTUM * mean[j];
     var[j] *= inv_b;
     c->run_var[j] = (1.0f - BN_MOMENTUM) * c->run_var[j] + BN_MOMENTUM * var[j] * unbias;
     c->rstd[j] = 1.0f / sqrtf(var[j] + BN_EPS);
   }
+  float *xhat = malloc(B * N * sizeof *xhat);
   for (size_t i = 0; i < B * N; i++) {
-    c->xhat[i] *= c->rstd[i % N];
-    c->y[i] = c->scale[i % N] * c->xhat[i] + c->shift[i % N];
+    xhat[i] = c->centred[i] * c->rstd[i % N];
+    c->y[i] = c->scale[i % N] * xhat[i] + c->shift[i % N];
   }
   for (size_t b = 0; b < B; b++)
     for (size_t j = 0; j < N; j++) {
       c->dshift[j] += c->dy[b * N + j];
-      c->dscale[j] += c->dy[b * N + j] * c->xhat[b * N + j];
+      c->dscale[j] += c->dy[b * N + j] * xhat[b * N + j];
     }
   const float fb = (float)B;
   for (size_t i = 0; i < B * N; i++) {
     size_t j = i % N;
-    c->dx[i] = c->scale[j] * c->rstd[j] * inv_b * (fb * c->dy[i] - c->dshift[j] - c->xhat[i] * c->dscale[j]);
+    c->dx[i] = c->scale[j] * c->rstd[j] * inv_b *
+               (fb * c->dy[i] - c->dshift[j] - xhat[i] * c->dscale[j]);
   }
+  free(xhat);
 }
 
 Test(batchnorm, a_batch_of_up_to_1024_rows_sums_as_one_plain_loop) {

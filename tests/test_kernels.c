@@ -153,7 +153,7 @@ static size_t run_bn_forward_eval(const KernelTable *k, Bufs *b, const void *ctx
 static size_t run_bn_backward(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_grad_sums(f[0], f[1], b->rows, b->cols, f[4], f[5]);
+  k->bn_grad_sums(f[0], f[1], f[2], b->rows, b->cols, f[4], f[5]);
   k->bn_input_grad(f[0], f[1], b->rows, b->cols, f[2], f[3], f[4], f[5], b->rows, f[6]);
   k->bn_input_grad(f[7], f[1], b->rows, b->cols, f[2], f[3], f[4], f[5], b->rows, f[7]); /* dx aliasing dy */
   return 0;
