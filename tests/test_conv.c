@@ -195,6 +195,29 @@ Test(conv, forward_real_equals_definition) {
   }
 }
 
+/* Both gradients of case t through the products mm against the
+ * definition within tolerance, the weights given with wbits (or NULL). */
+static void check_gradients(const MatmulKernels *mm, const Case *t, const Operands *o,
+                            const uint64_t *wbits, double tolerance) {
+  float *want = malloc(o->in * sizeof *want), *want_abs = malloc(o->in * sizeof *want);
+  float *got = nan_floats(o->in);
+  conv_reference_backward_input(&o->g, o->dy, o->w, t->B, want, want_abs);
+  MatmulOperand w = {o->w, wbits, o->g.taps};
+  conv_backward_input(mm, &o->g, o->dy, &w, t->B, got, o->scratch);
+  assert_within("dx", t, got, want, want_abs, o->in, tolerance);
+  free(want);
+  free(want_abs);
+  free(got);
+  want = malloc(o->wts * sizeof *want), want_abs = malloc(o->wts * sizeof *want);
+  got = nan_floats(o->wts);
+  conv_reference_backward_weights(&o->g, o->dy, o->x, t->B, want, want_abs);
+  cr_assert_eq(conv_backward_weights(mm, &o->g, o->dy, o->x, t->B, got, NULL, o->scratch), 0);
+  assert_within("dW", t, got, want, want_abs, o->wts, tolerance);
+  free(want);
+  free(want_abs);
+  free(got);
+}
+
 /* Both gradients on +-1 or real layer inputs through the products mm,
  * against the definition within tolerance; the SIMD level does not enter
  * them (OpenBLAS and AMX have their own kernels). */
@@ -207,24 +230,8 @@ static void check_backward(const MatmulKernels *mm, double tolerance) {
   for (size_t i = 0; i < count; i++) {
     const Case *t = &cases[i];
     Operands o = operands(&r, t, i % 2);
-    float *want = malloc(o.in * sizeof *want), *want_abs = malloc(o.in * sizeof *want);
-    float *got = nan_floats(o.in);
-    conv_reference_backward_input(&o.g, o.dy, o.w, t->B, want, want_abs);
     /* the weights as floats alone, then with their sign bits too */
-    MatmulOperand w = {o.w, i % 4 < 2 ? NULL : o.wbits, o.g.taps};
-    conv_backward_input(mm, &o.g, o.dy, &w, t->B, got, o.scratch);
-    assert_within("dx", t, got, want, want_abs, o.in, tolerance);
-    free(want);
-    free(want_abs);
-    free(got);
-    want = malloc(o.wts * sizeof *want), want_abs = malloc(o.wts * sizeof *want);
-    got = nan_floats(o.wts);
-    conv_reference_backward_weights(&o.g, o.dy, o.x, t->B, want, want_abs);
-    cr_assert_eq(conv_backward_weights(mm, &o.g, o.dy, o.x, t->B, got, NULL, o.scratch), 0);
-    assert_within("dW", t, got, want, want_abs, o.wts, tolerance);
-    free(want);
-    free(want_abs);
-    free(got);
+    check_gradients(mm, t, &o, i % 4 < 2 ? NULL : o.wbits, tolerance);
     operands_free(&o);
   }
   par_shutdown();
@@ -403,23 +410,7 @@ Test(conv, implicit_gradients_on_amx_are_within_bf16_rounding) {
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     const Case *t = &cases[i];
     Operands o = operands(&r, t, i % 2);
-    float *want = malloc(o.in * sizeof *want), *want_abs = malloc(o.in * sizeof *want);
-    float *got = nan_floats(o.in);
-    conv_reference_backward_input(&o.g, o.dy, o.w, t->B, want, want_abs);
-    conv_backward_input(&matmul_amx_bf16, &o.g, o.dy, &(MatmulOperand){o.w, o.wbits, o.g.taps},
-                        t->B, got, o.scratch);
-    assert_within("implicit dx", t, got, want, want_abs, o.in, CONV_BF16_TOLERANCE);
-    free(want);
-    free(want_abs);
-    free(got);
-    want = malloc(o.wts * sizeof *want), want_abs = malloc(o.wts * sizeof *want);
-    got = nan_floats(o.wts);
-    conv_reference_backward_weights(&o.g, o.dy, o.x, t->B, want, want_abs);
-    conv_backward_weights(&matmul_amx_bf16, &o.g, o.dy, o.x, t->B, got, NULL, o.scratch);
-    assert_within("implicit dW", t, got, want, want_abs, o.wts, CONV_BF16_TOLERANCE);
-    free(want);
-    free(want_abs);
-    free(got);
+    check_gradients(&matmul_amx_bf16, t, &o, o.wbits, CONV_BF16_TOLERANCE);
     operands_free(&o);
   }
   par_shutdown();
