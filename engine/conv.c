@@ -60,7 +60,7 @@ static size_t gradient_bytes(const ConvGeom *g) {
 static size_t slot_bytes(const ConvGeom *g) {
   size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t);
   size_t floats = float_rows(g) * g->taps * sizeof(float) + gradient_bytes(g);
-  size_t dx = g->stride == 1 ? conv_amx_scratch_bytes(g) : 0;
+  size_t dx = conv_amx_input_fit(g) ? conv_amx_scratch_bytes(g) : 0;
   size_t dw = conv_amx_weights_fit(g) ? conv_amx_weights_scratch_bytes(g) : 0;
   size_t most = bits > floats ? bits : floats, amx = dx > dw ? dx : dw;
   return round64(most > amx ? most : amx);
@@ -213,7 +213,7 @@ static void backward_input_images(void *ctx, size_t b0, size_t b1) {
   const ConvJob *j = ctx;
   const ConvGeom *g = j->g;
   float *cols = job_slot(j, b0);
-  if (j->mm->amx_convolution && g->stride == 1) {
+  if (j->mm->amx_convolution && conv_amx_input_fit(g)) {
     conv_amx_backward_input(g, j->dy, j->w->values, b0, b1, j->out, cols);
     return;
   }

@@ -1,4 +1,4 @@
-/* conv_amx.c — a stride-1 convolution's input gradient on AMX tiles
+/* conv_amx.c — a stride-1 convolution's gradients on AMX tiles
  * (conv_amx.h has the math). */
 #include "engine/conv_amx.h"
 
@@ -29,11 +29,23 @@ static void pack_weights(const ConvGeom *g, const ConvAmxShape *s, const float *
       }
 }
 
-/* Image b of dy (Ho x Wo x N) rounded into the zero-bordered copy. */
+/* Image b of dy (Ho x Wo x N) rounded into the zero-bordered copy: zeros
+ * written only around dy's pixels (whole rows above and below, the columns
+ * left and right), each pixel of the grid written once. The pixels past the
+ * grid feed only outputs that are dropped (q >= H Wp), so they are left as
+ * they are. */
 static void copy_image(const ConvGeom *g, const ConvAmxShape *s, const float *dy,
                        uint16_t *copy) {
-  const size_t N = g->out_ch, Ho = g->out_height, Wo = g->out_width;
-  memset(copy, 0, s->pixels * s->np * sizeof *copy);
+  const size_t N = g->out_ch, Ho = g->out_height, Wo = g->out_width, px = s->np * sizeof *copy;
+  for (size_t r = 0; r < s->hp; r++) {
+    uint16_t *row = copy + r * s->wp * s->np;
+    if (r < s->top || r >= s->top + Ho) {
+      memset(row, 0, s->wp * px);
+      continue;
+    }
+    memset(row, 0, s->left * px);
+    memset(row + (s->left + Wo) * s->np, 0, (s->wp - s->left - Wo) * px);
+  }
   for (size_t oh = 0; oh < Ho; oh++)
     for (size_t ow = 0; ow < Wo; ow++) {
       const float *src = dy + (oh * Wo + ow) * N;

@@ -51,6 +51,9 @@ static inline ConvAmxShape conv_amx_shape(const ConvGeom *g) {
   return s;
 }
 
+/* Whether conv_amx_backward_input takes g. */
+static inline int conv_amx_input_fit(const ConvGeom *g) { return g->stride == 1; }
+
 /* Scratch bytes of conv_amx_backward_input (64-byte multiples): the copy,
  * the packed weights, one C tile. */
 static inline size_t conv_amx_scratch_bytes(const ConvGeom *g) {
@@ -59,7 +62,7 @@ static inline size_t conv_amx_scratch_bytes(const ConvGeom *g) {
   return copy + s.steps * s.panels * 1024 + 1024;
 }
 
-/* dx of images [b0, b1) (g->stride == 1) from dy and the weights' floats w
+/* dx of images [b0, b1) (g fits) from dy and the weights' floats w
  * (N x K), on the calling thread; scratch: conv_amx_scratch_bytes(g),
  * 64-byte aligned. Runs only where amx_bf16_missing() is NULL. */
 void conv_amx_backward_input(const ConvGeom *g, const float *dy, const float *w, size_t b0,

@@ -227,8 +227,9 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
   for (size_t d = model_sequence(m, seq); d-- > 0;) {
     Layer *L = seq[d], *below = d ? seq[d - 1] : NULL;
     size_t rows = B * L->pixels;
-    /* The top layer's dL/dz is dlogits; below it the STE makes it, block by
-     * block, inside batch norm's first pass. */
+    /* The top layer's dL/dz is dlogits (it is the classifier: no shortcut to
+     * keep it for); below it the STE makes it, block by block, inside batch
+     * norm's first pass. */
     SteRows ste = {m, L, upper};
     BnRowsFill fill = {ste_rows, &ste};
     bn_backward(upper ? L->dz : dlogits, L->centred, L->rstd, L->bn_scale, rows, L->out,

@@ -195,6 +195,11 @@ Test(conv, forward_real_equals_definition) {
   }
 }
 
+/* Fills o's scratch with NaN bytes: a product must write what it reads. */
+static void spoil_scratch(const Operands *o) {
+  memset(o->scratch, 0xff, conv_scratch_bytes(&o->g, (size_t)par_threads()));
+}
+
 /* Both gradients of case t through the products mm against the
  * definition within tolerance, the weights given with wbits (or NULL). */
 static void check_gradients(const MatmulKernels *mm, const Case *t, const Operands *o,
@@ -203,6 +208,7 @@ static void check_gradients(const MatmulKernels *mm, const Case *t, const Operan
   float *got = nan_floats(o->in);
   conv_reference_backward_input(&o->g, o->dy, o->w, t->B, want, want_abs);
   MatmulOperand w = {o->w, wbits, o->g.taps};
+  spoil_scratch(o);
   conv_backward_input(mm, &o->g, o->dy, &w, t->B, got, o->scratch);
   assert_within("dx", t, got, want, want_abs, o->in, tolerance);
   free(want);
@@ -211,6 +217,7 @@ static void check_gradients(const MatmulKernels *mm, const Case *t, const Operan
   want = malloc(o->wts * sizeof *want), want_abs = malloc(o->wts * sizeof *want);
   got = nan_floats(o->wts);
   conv_reference_backward_weights(&o->g, o->dy, o->x, t->B, want, want_abs);
+  spoil_scratch(o);
   cr_assert_eq(conv_backward_weights(mm, &o->g, o->dy, o->x, t->B, got, NULL, o->scratch), 0);
   assert_within("dW", t, got, want, want_abs, o->wts, tolerance);
   free(want);
