@@ -77,7 +77,7 @@ size_t conv_scratch_bytes(const ConvGeom *g, size_t threads) {
 typedef struct {
   const ConvGeom *g;
   const MatmulKernels *mm;
-  const uint64_t *xbits, *wbits;
+  const uint64_t *xbits, *wbits; /* x's bits: the forward's input, the weight gradient's (or NULL) */
   const float *x, *sign, *dy;
   const MatmulOperand *w; /* the weights of dx */
   float *out; /* y, dx or grad */
@@ -277,7 +277,7 @@ static void implicit_weights_chunks(const ConvJob *j, size_t c0, size_t c1, void
   for (size_t c = c0; c < c1; c++) {
     size_t b0 = c * B / WEIGHT_CHUNKS, b1 = (c + 1) * B / WEIGHT_CHUNKS;
     if (b0 == b1) memset(chunk_sum(j, c), 0, g->out_ch * g->taps * sizeof(float));
-    else conv_amx_backward_weights(g, j->dy, j->x, b0, b1, chunk_sum(j, c), slot);
+    else conv_amx_backward_weights(g, j->dy, j->x, j->xbits, b0, b1, chunk_sum(j, c), slot);
   }
 }
 
@@ -335,11 +335,12 @@ static void backward_weights_channels(void *ctx, size_t n0, size_t n1) {
  * then the gradient rows: every gradient element sums the same terms in the
  * same order whatever the thread count. */
 size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
-                             const float *x, size_t B, float *grad, const DenseUpdate *update,
-                             void *scratch) {
+                             const MatmulOperand *x, size_t B, float *grad,
+                             const DenseUpdate *update, void *scratch) {
   ConvJob sums = job_new(g, mm, scratch, WEIGHT_CHUNKS, 1);
   sums.dy = dy;
-  sums.x = x;
+  sums.x = x->values;
+  sums.xbits = x->signs;
   sums.chunk_sums = (float *)((char *)scratch + conv_padfix_bytes(g));
   sums.positions = B * g->out_height * g->out_width;
   job_run(&sums, backward_weights_chunks, MIN_PARALLEL_FLOAT_MACS);

@@ -59,14 +59,15 @@ void conv_forward_real(const MatmulKernels *mm, const ConvGeom *g, const float *
 void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
                          const MatmulOperand *w, size_t B, float *dx, void *scratch);
 /* grad (N x K) = dL/dW from dy (B x Ho x Wo x N) and the layer input x
- * (B x H x W x C floats, the +-1 signs for a binary layer):
+ * (x->values B x H x W x C floats, the +-1 signs for a binary layer, with
+ * their bits in x->signs as conv_forward_binary takes them, or NULL):
  *   grad[n][kh][kw][c] = sum over b, (oh, ow) with (ih, iw) inside the image
  *                        of dy[b][oh][ow][n] x[b][ih][iw][c].
  * Then update (if not NULL) on each block of rows [n0, n1) as soon as its
  * gradient is complete, as dense_backward_weights does; returns the flips
  * the update reported. */
 size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
-                             const float *x, size_t B, float *grad, const DenseUpdate *update,
-                             void *scratch);
+                             const MatmulOperand *x, size_t B, float *grad,
+                             const DenseUpdate *update, void *scratch);
 
 #endif

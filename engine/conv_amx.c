@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "engine/amx_tiles.h"
+#include "engine/bitpack.h"
 
 /* w (N x k x k x C floats) as B tiles: panel p (channels c from 16 p), step
  * s = (kh k + kw) Np / 32 + chunk, at tiles + (p steps + s) TILE_ELEMS; row q
@@ -142,31 +143,58 @@ void conv_amx_backward_input(const ConvGeom *g, const float *dy, const float *w,
   _tile_release();
 }
 
-/* The C floats of pixel p of image x's padded grid, or NULL outside x. */
-static const float *grid_pixel(const ConvGeom *g, const ConvAmxWeights *s, const float *x,
-                               size_t p) {
-  size_t row = p / s->wp, col = p % s->wp;
-  if (row < g->pad_top || col < g->pad_left) return NULL;
-  size_t ih = row - g->pad_top, iw = col - g->pad_left;
-  return ih < g->height && iw < g->width ? x + (ih * g->width + iw) * g->in_ch : NULL;
+/* Image b's input: its floats, or the bits of its sign (NULL). */
+typedef struct {
+  const float *x;
+  const uint64_t *bits;
+  size_t b;
+} GridInput;
+
+/* One pixel of the padded grid: its C floats, or its bits' row and first
+ * bit, or neither outside the image. */
+typedef struct {
+  const float *values;
+  const uint64_t *row;
+  size_t bit;
+} GridPixel;
+
+static GridPixel grid_pixel(const ConvGeom *g, const GridInput *in, size_t row, size_t col) {
+  size_t ih = row - g->pad_top, iw = col - g->pad_left; /* wraps above and left of x */
+  GridPixel p = {NULL, NULL, 0};
+  if (ih >= g->height || iw >= g->width) return p;
+  size_t image_row = in->b * g->height + ih;
+  if (in->bits) {
+    p.row = in->bits + image_row * bits_words(g->width * g->in_ch);
+    p.bit = iw * g->in_ch;
+  } else p.values = in->x + (image_row * g->width + iw) * g->in_ch;
+  return p;
 }
 
-/* The copies of image x's grid in pairs: pair r of `from` (0 even, 1 odd)
- * holds, as u32 c, pixels 2 r + from and 2 r + from + 1 of channel c. */
-static void copy_pairs(const ConvGeom *g, const ConvAmxWeights *s, const float *x,
+/* Channels c .. c + 15 of pixel p as floats (+-1 from a bit set or clear;
+ * c is a multiple of 16, so the 16 bits lie in one word). */
+static __m512 pixel16(const GridPixel *p, size_t c) {
+  if (p->values) return _mm512_loadu_ps(p->values + c);
+  if (!p->row) return _mm512_setzero_ps();
+  size_t bit = p->bit + c;
+  __mmask16 plus = (__mmask16)(p->row[bit / 64] >> bit % 64);
+  return _mm512_mask_blend_ps(plus, _mm512_set1_ps(-1.0f), _mm512_set1_ps(1.0f));
+}
+
+/* The copies of image b's grid in pairs: pair r of `from` (0 even, 1 odd)
+ * holds, as u32 c, pixels 2 r + from and 2 r + from + 1 of channel c. The
+ * grid is walked once, pixel p and p + 1 making pair p / 2 of copy p % 2. */
+static void copy_pairs(const ConvGeom *g, const ConvAmxWeights *s, const GridInput *in,
                        uint16_t *even, uint16_t *odd) {
   const size_t C = g->in_ch;
-  const __m512 zero = _mm512_setzero_ps();
-  for (int from = 0; from <= 1; from++) {
-    uint16_t *copy = from ? odd : even;
-    for (size_t r = 0; r < s->pairs; r++) {
-      const float *lo = grid_pixel(g, s, x, 2 * r + (size_t)from);
-      const float *hi = grid_pixel(g, s, x, 2 * r + (size_t)from + 1);
-      for (size_t c = 0; c < C; c += 16)
-        _mm512_store_si512(copy + 2 * (r * C + c),
-                           round32_paired(lo ? _mm512_loadu_ps(lo + c) : zero,
-                                          hi ? _mm512_loadu_ps(hi + c) : zero));
-    }
+  size_t row = 0, col = 0;
+  GridPixel lo = grid_pixel(g, in, row, col);
+  for (size_t p = 0; p < 2 * s->pairs; p++) {
+    if (++col == s->wp) col = 0, row++;
+    GridPixel hi = grid_pixel(g, in, row, col);
+    uint16_t *pair = (p % 2 ? odd : even) + 2 * (p / 2 * C);
+    for (size_t c = 0; c < C; c += 16)
+      _mm512_store_si512(pair + 2 * c, round32_paired(pixel16(&lo, c), pixel16(&hi, c)));
+    lo = hi;
   }
 }
 
@@ -241,16 +269,17 @@ static void weight_block(const ConvGeom *g, const ConvAmxWeights *s, const uint1
   if (two_n && two_c) _tile_stored(3, c3, ldc);
 }
 
-void conv_amx_backward_weights(const ConvGeom *g, const float *dy, const float *x, size_t b0,
-                               size_t b1, float *sum, void *scratch) {
+void conv_amx_backward_weights(const ConvGeom *g, const float *dy, const float *x,
+                               const uint64_t *xbits, size_t b0, size_t b1, float *sum,
+                               void *scratch) {
   const ConvAmxWeights s = conv_amx_weights_shape(g);
   uint16_t *dyt = scratch, *even = dyt + g->out_ch * s.q, *odd = even + 2 * s.pairs * g->in_ch;
   const size_t dy_image = g->out_height * g->out_width * g->out_ch;
-  const size_t x_image = g->height * g->width * g->in_ch, taps = g->kernel * g->kernel;
+  const size_t taps = g->kernel * g->kernel;
   tiles_configure();
   for (size_t b = b0; b < b1; b++) {
     transpose_dy(g, &s, dy + b * dy_image, dyt);
-    copy_pairs(g, &s, x + b * x_image, even, odd);
+    copy_pairs(g, &s, &(GridInput){x, xbits, b}, even, odd);
     for (size_t np = 0; np < s.n_panels; np += 2)
       for (size_t tap = 0; tap < taps; tap++)
         for (size_t cp = 0; cp < s.c_panels; cp += 2)

@@ -22,6 +22,7 @@
 #define FLIPSCOPE_CONV_AMX_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "engine/conv_geom.h"
 
@@ -114,10 +115,13 @@ static inline size_t conv_amx_weights_scratch_bytes(const ConvGeom *g) {
 }
 
 /* sum (N x K) = the weight gradient of images [b0, b1) (b0 < b1; g fits)
- * from dy and x, on the calling thread; scratch:
+ * from dy and x, on the calling thread; x read from its bits xbits (B x H
+ * rows of W C bits, as conv_forward_binary takes them: +-1 inputs, 1/32 of
+ * the floats' bytes, the same bf16) where not NULL. Scratch:
  * conv_amx_weights_scratch_bytes(g), 64-byte aligned. Runs only where
  * amx_bf16_missing() is NULL. */
-void conv_amx_backward_weights(const ConvGeom *g, const float *dy, const float *x, size_t b0,
-                               size_t b1, float *sum, void *scratch);
+void conv_amx_backward_weights(const ConvGeom *g, const float *dy, const float *x,
+                               const uint64_t *xbits, size_t b0, size_t b1, float *sum,
+                               void *scratch);
 
 #endif

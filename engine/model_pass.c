@@ -28,11 +28,13 @@ static MatmulOperand weights_operand(const Model *m, const Layer *L) {
   return (MatmulOperand){L->sign, packed ? L->bits : NULL, L->in};
 }
 
-/* The input of L's dense weight gradient: the data x, or the sign
- * activations of the layer below, with their bits where they are packed one
- * row per sample. */
+/* The input of L's weight gradient: the data x, or the sign activations
+ * of the layer below with their bits: packed one row per sample for a dense
+ * layer, one row per image row for a convolution (as its forward reads
+ * them). */
 static MatmulOperand input_operand(const Layer *L, const Layer *below, const float *x) {
   if (!below) return (MatmulOperand){x, NULL, L->in};
+  if (L->conv) return (MatmulOperand){below->a, below->abits, L->geom.width * L->geom.in_ch};
   return (MatmulOperand){below->a, below->pack_rows == 1 ? below->abits : NULL, L->in};
 }
 
@@ -187,7 +189,7 @@ static size_t product_backward_weights(const Model *m, const MatmulKernels *mm, 
                                        const float *dprod, const MatmulOperand *x, size_t B,
                                        const DenseUpdate *update) {
   if (L->conv)
-    return conv_backward_weights(mm, &L->geom, dprod, x->values, B, L->grad, update, m->scratch);
+    return conv_backward_weights(mm, &L->geom, dprod, x, B, L->grad, update, m->scratch);
   return dense_backward_weights(mm, dprod, x, B, L->in, L->out, L->grad, update);
 }
 

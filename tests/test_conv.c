@@ -12,6 +12,7 @@
 #include "app/system/blas_setup.h"
 #include "engine/bitpack.h"
 #include "engine/conv.h"
+#include "engine/conv_amx.h"
 #include "engine/conv_reference.h"
 #include "engine/error.h"
 #include "engine/matmul.h"
@@ -105,6 +106,12 @@ static Operands operands(Rng *r, const Case *t, int signs) {
   bits_pack_rows(o.w, t->N, o.g.taps, o.wbits);
   o.scratch = scratch_for(&o.g);
   return o;
+}
+
+/* o's input as the weight gradient reads it: the floats, with their bits
+ * (with_bits: o.x must then be +-1) or without. */
+static MatmulOperand input_of(const Operands *o, int with_bits) {
+  return (MatmulOperand){o->x, with_bits ? o->xbits : NULL, o->g.width * o->g.in_ch};
 }
 
 static void operands_free(Operands *o) {
@@ -201,9 +208,10 @@ static void spoil_scratch(const Operands *o) {
 }
 
 /* Both gradients of case t through the products mm against the
- * definition within tolerance, the weights given with wbits (or NULL). */
+ * definition within tolerance, the weights given with wbits (or NULL), the
+ * input with its bits or without (input_of). */
 static void check_gradients(const MatmulKernels *mm, const Case *t, const Operands *o,
-                            const uint64_t *wbits, double tolerance) {
+                            const uint64_t *wbits, int x_bits, double tolerance) {
   float *want = malloc(o->in * sizeof *want), *want_abs = malloc(o->in * sizeof *want);
   float *got = nan_floats(o->in);
   conv_reference_backward_input(&o->g, o->dy, o->w, t->B, want, want_abs);
@@ -218,7 +226,8 @@ static void check_gradients(const MatmulKernels *mm, const Case *t, const Operan
   got = nan_floats(o->wts);
   conv_reference_backward_weights(&o->g, o->dy, o->x, t->B, want, want_abs);
   spoil_scratch(o);
-  cr_assert_eq(conv_backward_weights(mm, &o->g, o->dy, o->x, t->B, got, NULL, o->scratch), 0);
+  MatmulOperand x = input_of(o, x_bits);
+  cr_assert_eq(conv_backward_weights(mm, &o->g, o->dy, &x, t->B, got, NULL, o->scratch), 0);
   assert_within("dW", t, got, want, want_abs, o->wts, tolerance);
   free(want);
   free(want_abs);
@@ -237,8 +246,9 @@ static void check_backward(const MatmulKernels *mm, double tolerance) {
   for (size_t i = 0; i < count; i++) {
     const Case *t = &cases[i];
     Operands o = operands(&r, t, i % 2);
-    /* the weights as floats alone, then with their sign bits too */
-    check_gradients(mm, t, &o, i % 4 < 2 ? NULL : o.wbits, tolerance);
+    /* the weights as floats alone, then with their sign bits too; +-1
+     * inputs with theirs */
+    check_gradients(mm, t, &o, i % 4 < 2 ? NULL : o.wbits, i % 2, tolerance);
     operands_free(&o);
   }
   par_shutdown();
@@ -341,7 +351,8 @@ static void check_threads_agree(const MatmulKernels *mm) {
     conv_forward_real(mm, &o.g, o.x, o.w, t.B, res[1], o.scratch);
     conv_backward_input(mm, &o.g, o.dy, &(MatmulOperand){o.w, NULL, o.g.taps}, t.B, res[2],
                         o.scratch);
-    conv_backward_weights(mm, &o.g, o.dy, o.x, t.B, res[3], NULL, o.scratch);
+    MatmulOperand x = input_of(&o, 1);
+    conv_backward_weights(mm, &o.g, o.dy, &x, t.B, res[3], NULL, o.scratch);
   }
   static const char *const names[] = {"binary forward", "real forward", "dx", "dW"};
   for (int f = 0; f < 4; f++) {
@@ -378,8 +389,9 @@ static void check_gathered_weights(const MatmulKernels *mm) {
     const Case *t = &cases[i];
     Operands o = operands(&r, t, 1);
     float *gathered = nan_floats(o.wts), *want = nan_floats(o.wts);
-    conv_backward_weights(&gathers, &o.g, o.dy, o.x, t->B, gathered, NULL, o.scratch);
-    conv_backward_weights(&stored, &o.g, o.dy, o.x, t->B, want, NULL, o.scratch);
+    MatmulOperand x = input_of(&o, 0);
+    conv_backward_weights(&gathers, &o.g, o.dy, &x, t->B, gathered, NULL, o.scratch);
+    conv_backward_weights(&stored, &o.g, o.dy, &x, t->B, want, NULL, o.scratch);
     cr_assert(memcmp(gathered, want, o.wts * sizeof(float)) == 0,
               "%s: dW from gathered rows differs, " CASE_FMT, mm->name, CASE_ARGS(*t));
     free(gathered);
@@ -417,7 +429,39 @@ Test(conv, implicit_gradients_on_amx_are_within_bf16_rounding) {
   for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
     const Case *t = &cases[i];
     Operands o = operands(&r, t, i % 2);
-    check_gradients(&matmul_amx_bf16, t, &o, o.wbits, CONV_BF16_TOLERANCE);
+    check_gradients(&matmul_amx_bf16, t, &o, o.wbits, i % 2, CONV_BF16_TOLERANCE);
+    operands_free(&o);
+  }
+  par_shutdown();
+}
+
+/* The implicit weight gradient reads a binary input from its bits: the
+ * same bf16 as from its +-1 floats, so the same gradient bit for bit, on
+ * clipped windows, valid padding, 1 x 1 kernels and 64 channels. */
+Test(conv, implicit_weight_gradient_from_bits_is_bit_identical) {
+  skip_without_amx();
+  static const Case cases[] = {{28, 28, 32, 32, 3, 1, 3, CONV_SAME},
+                               {9, 6, 32, 64, 5, 1, 3, CONV_VALID},
+                               {6, 6, 64, 32, 1, 1, 3, CONV_SAME},
+                               {5, 7, 48, 16, 2, 1, 19, CONV_SAME}};
+  cr_assert_eq(par_init(2), 0);
+  Rng r;
+  rng_seed(&r, 18, 0);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const Case *t = &cases[i];
+    Operands o = operands(&r, t, 1);
+    cr_assert(conv_amx_weights_fit(&o.g));
+    float *floats = nan_floats(o.wts), *bits = nan_floats(o.wts);
+    MatmulOperand from_floats = input_of(&o, 0), from_bits = input_of(&o, 1);
+    spoil_scratch(&o);
+    conv_backward_weights(&matmul_amx_bf16, &o.g, o.dy, &from_floats, t->B, floats, NULL,
+                          o.scratch);
+    spoil_scratch(&o);
+    conv_backward_weights(&matmul_amx_bf16, &o.g, o.dy, &from_bits, t->B, bits, NULL, o.scratch);
+    cr_assert(memcmp(floats, bits, o.wts * sizeof(float)) == 0,
+              "dW from the input's bits differs, " CASE_FMT, CASE_ARGS(*t));
+    free(floats);
+    free(bits);
     operands_free(&o);
   }
   par_shutdown();
@@ -446,10 +490,11 @@ Test(conv, weight_update_gets_every_row_once_when_complete) {
   cr_assert_eq(par_init(2), 0);
   Operands o = operands(&r, &t, 1);
   float *want = malloc(o.wts * sizeof *want), *grad = nan_floats(o.wts);
-  cr_assert_eq(conv_backward_weights(&matmul_blas, &o.g, o.dy, o.x, t.B, want, NULL, o.scratch), 0);
+  MatmulOperand x = input_of(&o, 1);
+  cr_assert_eq(conv_backward_weights(&matmul_blas, &o.g, o.dy, &x, t.B, want, NULL, o.scratch), 0);
   UpdateLog log = {want, grad, o.g.taps, {0}};
   DenseUpdate update = {log_rows, &log};
-  cr_assert_eq(conv_backward_weights(&matmul_blas, &o.g, o.dy, o.x, t.B, grad, &update, o.scratch),
+  cr_assert_eq(conv_backward_weights(&matmul_blas, &o.g, o.dy, &x, t.B, grad, &update, o.scratch),
                2 * t.N);
   for (size_t n = 0; n < t.N; n++) cr_assert_eq(log.seen[n], 1, "row %zu: %zu", n, log.seen[n]);
   free(want);
