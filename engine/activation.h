@@ -23,7 +23,7 @@ static inline size_t sign_group_rows(size_t N) {
 typedef enum { STE_HARDTANH, STE_APPROXSIGN, STE_IDENTITY, STE_KIND_COUNT } SteKind;
 extern const char *const ste_names[STE_KIND_COUNT]; /* "hardtanh", ... */
 
-/* dz = da times the STE's gradient at z, on the calling thread. dz may alias da. */
+/* dz = da times the STE's gradient at z, on the calling thread. dz may alias da or z. */
 void ste_backward(SteKind kind, const float *da, const float *z, size_t count, float *dz);
 
 #endif

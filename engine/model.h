@@ -84,6 +84,9 @@ typedef struct {
   size_t out_height, out_width; /* the output image (1 x 1: dense) */
   size_t in_features;    /* floats per sample of the input (K for dense) */
   size_t pack_rows;      /* rows per sample its signs are packed in, for the layer above */
+  int keeps_z;           /* z outlives a training forward pass: the logits, or a shortcut's
+                            term (elsewhere the STE takes it afresh from centred, and z holds
+                            only what an eval pass wrote) */
   float *sign;           /* N x K binary weights as +-1 (a real layer: its real weights) */
   uint64_t *bits;        /* N x bits_words(K): the same, packed (NULL in a real layer) */
   float *grad;           /* N x K: dL/db from the last backward */
@@ -93,7 +96,8 @@ typedef struct {
   float *h;              /* B x P x N: the product x W^T (pooled), a shortcut's dL/dz in backward */
   float *centred;        /* B x P x N: h - the batch mean (batchnorm.h) */
   float *rstd;           /* N */
-  float *z;              /* B x P x N: batch-norm output (the logits for the last layer) */
+  float *z;              /* B x P x N: batch-norm output (the logits for the last layer;
+                            written in training only where keeps_z) */
   float *a;              /* B x P x N: sign(z) as +-1 (hidden layers) */
   uint64_t *abits;       /* B*pack_rows rows of P*N/pack_rows bits: sign(z) packed */
   float *dz;             /* B x P x N: dL/dz, then dL/dh */
@@ -139,6 +143,11 @@ size_t model_binary_weights(const Model *m);
 /* Forward pass of B <= batch_cap rows; returns the logits (B x classes).
  * training: batch statistics (and running-stat updates), else running ones. */
 const float *model_forward(Model *m, const float *x, size_t B, int training);
+
+/* L's batch-norm output z (B x P x N) after a forward pass of B rows: L->z,
+ * or after a training pass where L does not keep it (Layer.keeps_z), the
+ * same values normalised afresh into buf (B x P x N floats). */
+const float *model_layer_z(const Layer *L, size_t B, int training, float *buf);
 /* The optimizer step, handed each block of a layer's weights [begin, end)
  * (flat indices into sign/grad) as soon as its gradient is computed; returns
  * the flips it made there. Called from several threads on disjoint blocks.

@@ -72,7 +72,9 @@ static void pool_backward(Layer *L, size_t B) {
  * reads them. After training's statistics (or eval's whole batch norm), the
  * rest runs a group of rows at a time, each group's z still in L1 for the
  * next step: the groups of sign_forward (whole packed rows), or of
- * SIGN_GROUP_FLOATS floats for the output layer. */
+ * SIGN_GROUP_FLOATS floats for the output layer. In training a layer that
+ * does not keep z (Layer.keeps_z) normalises each group into a buffer on the
+ * stack: its z is never written to memory. */
 typedef struct {
   Layer *L;
   const Layer *below;
@@ -83,15 +85,18 @@ typedef struct {
 static void epilogue_rows(void *ctx, size_t r0, size_t r1) {
   const Epilogue *e = ctx;
   Layer *L = e->L;
+  float group_z[SIGN_GROUP_FLOATS];
   for (size_t r = r0; r < r1; r += e->group) {
     size_t rows = r1 - r < e->group ? r1 - r : e->group;
     size_t at = r * e->width, count = rows * e->width;
+    int on_stack = e->normalize && !L->keeps_z && count <= SIGN_GROUP_FLOATS;
+    float *z = on_stack ? group_z : L->z + at;
     if (e->normalize)
       bn_normalize_rows(L->centred + at, count / L->out, L->out, L->rstd, L->bn_scale,
-                        L->bn_shift, L->z + at);
-    if (L->shortcut) kernels()->add_into(L->z + at, e->below->z + at, count);
+                        L->bn_shift, z);
+    if (L->shortcut) kernels()->add_into(z, e->below->z + at, count);
     if (e->hidden)
-      sign_forward(L->z + at, rows, e->width, L->a + at, L->abits + r * bits_words(e->width));
+      sign_forward(z, rows, e->width, L->a + at, L->abits + r * bits_words(e->width));
   }
 }
 
@@ -140,6 +145,12 @@ const float *model_forward(Model *m, const float *x, size_t B, int training) {
   for (size_t d = 0; d < n; d++)
     layer_forward(m, mm, seq[d], d ? seq[d - 1] : NULL, x, B, training, d + 1 < n);
   return seq[n - 1]->z;
+}
+
+const float *model_layer_z(const Layer *L, size_t B, int training, float *buf) {
+  if (!training || L->keeps_z) return L->z;
+  bn_normalize_rows(L->centred, B * L->pixels, L->out, L->rstd, L->bn_scale, L->bn_shift, buf);
+  return buf;
 }
 
 /* Runs the model's update on rows [r0, r1) of one layer, then re-packs those
@@ -203,22 +214,36 @@ static const DenseUpdate *layer_update(Model *m, const Layer *L, const ModelUpda
 }
 
 /* Rows [r0, r1) of L's dL/dz, from the input gradient da that the layer
- * above left in m->dx: the STE at L's z, plus, past a real shortcut above,
- * the gradient the shortcut carries (in the upper layer's h); kept in L's h
- * too when L has a shortcut itself (bn_backward overwrites dz with dL/dh). */
+ * above left in m->dx: the STE at L's z (where L does not keep z, taken
+ * afresh from centred into dz: the forward's arithmetic, so the same bits),
+ * plus, past a real shortcut above, the gradient the shortcut carries (in
+ * the upper layer's h); kept in L's h too when L has a shortcut itself
+ * (bn_backward overwrites dz with dL/dh). */
 typedef struct {
   const Model *m;
   Layer *L;
   const Layer *upper;
 } SteRows;
 
-static void ste_rows(void *ctx, size_t r0, size_t r1) {
-  const SteRows *s = ctx;
+static void ste_group(const SteRows *s, size_t r0, size_t r1) {
   Layer *L = s->L;
   size_t at = r0 * L->out, count = (r1 - r0) * L->out;
-  ste_backward(s->m->spec.ste, s->m->dx + at, L->z + at, count, L->dz + at);
+  const float *z = L->z + at;
+  if (!L->keeps_z) {
+    bn_normalize_rows(L->centred + at, r1 - r0, L->out, L->rstd, L->bn_scale, L->bn_shift,
+                      L->dz + at);
+    z = L->dz + at;
+  }
+  ste_backward(s->m->spec.ste, s->m->dx + at, z, count, L->dz + at);
   if (s->upper->shortcut) kernels()->add_into(L->dz + at, s->upper->h + at, count);
   if (L->shortcut) memcpy(L->h + at, L->dz + at, count * sizeof(float));
+}
+
+/* The rows in groups of sign_group_rows, each group's z and dz in L1. */
+static void ste_rows(void *ctx, size_t r0, size_t r1) {
+  const SteRows *s = ctx;
+  size_t group = sign_group_rows(s->L->out);
+  for (size_t r = r0; r < r1; r += group) ste_group(s, r, r + group < r1 ? r + group : r1);
 }
 
 void model_backward(Model *m, const float *x, size_t B, const float *dlogits,

@@ -189,5 +189,7 @@ int model_shape(Model *m, const ModelSpec *spec, const ModelInput *in, size_t cl
   /* A layer's signs are packed as its reader takes them: a row per image row
    * for a convolution, a row per sample for a dense layer. */
   for (size_t d = 0; d + 1 < n; d++) seq[d]->pack_rows = seq[d + 1]->conv ? seq[d]->out_height : 1;
+  for (size_t d = 0; d < n; d++)
+    seq[d]->keeps_z = d + 1 == n || seq[d]->shortcut || seq[d + 1]->shortcut;
   return 0;
 }

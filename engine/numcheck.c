@@ -2,6 +2,7 @@
 #include "engine/numcheck.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "engine/error.h"
@@ -107,6 +108,17 @@ int numcheck_state(const Model *m, const Optimizer *o, const RealAdam *ra, uint6
   return 0;
 }
 
+/* Whether L's batch-norm output after a training forward pass has a value
+ * that is not finite (model_layer_z). */
+static int bn_output_bad(const Layer *L, size_t B) {
+  size_t n = layer_values(L, B);
+  float *buf = L->keeps_z ? NULL : malloc(n * sizeof *buf);
+  if (!L->keeps_z && !buf) return 0; /* without the memory to look, the layer is passed over */
+  int bad = numcheck_first_bad(model_layer_z(L, B, 1, buf), n) < n;
+  free(buf);
+  return bad;
+}
+
 void numcheck_forward_culprit(const Model *m, size_t B, char *buf, size_t len) {
   for (size_t l = 0; l < m->n_layers; l++) {
     const Layer *L = &m->layer[l];
@@ -116,7 +128,7 @@ void numcheck_forward_culprit(const Model *m, size_t B, char *buf, size_t len) {
                l ? "" : "; check the input data");
       return;
     }
-    if (numcheck_first_bad(L->z, n) < n) {
+    if (bn_output_bad(L, B)) {
       snprintf(buf, len, "layer %zu's batch-norm output is the first that is not finite", l);
       return;
     }

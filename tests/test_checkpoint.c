@@ -310,6 +310,21 @@ Test(numcheck, nonfinite_loss_names_the_first_bad_layer) {
   trainer_free(t);
 }
 
+/* A hidden layer's batch-norm output is not kept in training (the STE takes
+ * it afresh), yet the culprit is still found there: its infinity binarises,
+ * the top layer's overflows the loss, and the first one is named. */
+Test(numcheck, nonfinite_loss_names_a_hidden_layer_before_the_top) {
+  Trainer *t = small_trainer(OPT_CEMA);
+  StepReport r;
+  char err[512];
+  cr_assert(!trainer_model(t)->layer[0].keeps_z);
+  trainer_model(t)->layer[0].bn_shift[1] = INFINITY;
+  trainer_model(t)->layer[2].bn_shift[1] = INFINITY;
+  cr_assert_eq(trainer_step(t, &r, err, sizeof err), -1);
+  cr_assert(strstr(err, "layer 0's batch-norm output is the first that is not finite"), "%s", err);
+  trainer_free(t);
+}
+
 Test(numcheck, optimizer_state_is_scanned_periodically) {
   Trainer *t = small_trainer(OPT_SGD);
   StepReport r;
