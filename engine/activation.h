@@ -7,8 +7,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* a = sign(z) as +-1 floats (sign(0) = +1), and the same signs bit-packed,
- * on the calling thread: meant for a few rows in cache, sign_group_rows(N)
+/* a = sign(z) as +-1 floats (sign(0) = +1; a may be NULL: bits alone), and
+ * the same signs bit-packed, on the calling thread: meant for a few rows in cache, sign_group_rows(N)
  * at a time (16 KB of z, or one row), the caller splitting a batch. */
 void sign_forward(const float *z, size_t B, size_t N, float *a, uint64_t *bits);
 enum { SIGN_GROUP_FLOATS = 4096 };

@@ -268,6 +268,10 @@ static int gathers_rows(const ConvJob *j) {
          j->g->taps / MATMUL_RUN <= MATMUL_MAX_RUNS;
 }
 
+int conv_weights_implicit(const MatmulKernels *mm, const ConvGeom *g) {
+  return mm->amx_convolution && conv_amx_weights_fit(g);
+}
+
 /* On AMX: chunk c's sum over images [c B / WEIGHT_CHUNKS, (c + 1) B /
  * WEIGHT_CHUNKS) by conv_amx.h's implicit product (a chunk without images
  * sums to 0). */
@@ -294,7 +298,7 @@ static void backward_weights_chunks(void *ctx, size_t c0, size_t c1) {
   size_t block = float_rows(g), K = g->taps, N = g->out_ch, count = N * K;
   size_t blocks = (j->positions + block - 1) / block;
   float *cols = job_slot(j, c0), *part = cols + block * K;
-  if (j->mm->amx_convolution && conv_amx_weights_fit(g)) {
+  if (conv_weights_implicit(j->mm, g)) {
     implicit_weights_chunks(j, c0, c1, cols);
     return;
   }

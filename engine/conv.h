@@ -69,5 +69,9 @@ void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float
 size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
                              const MatmulOperand *x, size_t B, float *grad,
                              const DenseUpdate *update, void *scratch);
+/* Whether conv_backward_weights through mm runs as conv_amx.h's implicit
+ * product, which reads a binary input from its bits alone (x->values may
+ * then be NULL where x->signs is given). */
+int conv_weights_implicit(const MatmulKernels *mm, const ConvGeom *g);
 
 #endif

@@ -98,7 +98,8 @@ typedef struct {
   float *rstd;           /* N */
   float *z;              /* B x P x N: batch-norm output (the logits for the last layer;
                             written in training only where keeps_z) */
-  float *a;              /* B x P x N: sign(z) as +-1 (hidden layers) */
+  float *a;              /* B x P x N: sign(z) as +-1 (hidden layers; in training only
+                            where the layer above reads floats, model_pass.c) */
   uint64_t *abits;       /* B*pack_rows rows of P*N/pack_rows bits: sign(z) packed */
   float *dz;             /* B x P x N: dL/dz, then dL/dh */
   float *conv_out;       /* B x Ho x Wo x N: a pooled convolution's product, then its gradient */

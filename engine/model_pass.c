@@ -28,14 +28,24 @@ static MatmulOperand weights_operand(const Model *m, const Layer *L) {
   return (MatmulOperand){L->sign, packed ? L->bits : NULL, L->in};
 }
 
+/* Whether a training pass writes the +-1 floats of the signs that `above`
+ * reads (its input): for a real layer's product, and for a weight gradient
+ * that reads floats; not for the implicit convolution gradient, which reads
+ * the bits (a layer's floats are as many bytes as its batch-norm output). */
+static int input_floats_written(const Model *m, const MatmulKernels *mm, const Layer *above) {
+  return is_real(m, above) || !above->conv || !conv_weights_implicit(mm, &above->geom);
+}
+
 /* The input of L's weight gradient: the data x, or the sign activations
- * of the layer below with their bits: packed one row per sample for a dense
- * layer, one row per image row for a convolution (as its forward reads
- * them). */
-static MatmulOperand input_operand(const Layer *L, const Layer *below, const float *x) {
+ * of the layer below (their floats where written) with their bits: packed
+ * one row per sample for a dense layer, one row per image row for a
+ * convolution (as its forward reads them). */
+static MatmulOperand input_operand(const Model *m, const MatmulKernels *mm, const Layer *L,
+                                   const Layer *below, const float *x) {
   if (!below) return (MatmulOperand){x, NULL, L->in};
-  if (L->conv) return (MatmulOperand){below->a, below->abits, L->geom.width * L->geom.in_ch};
-  return (MatmulOperand){below->a, below->pack_rows == 1 ? below->abits : NULL, L->in};
+  const float *floats = input_floats_written(m, mm, L) ? below->a : NULL;
+  if (L->conv) return (MatmulOperand){floats, below->abits, L->geom.width * L->geom.in_ch};
+  return (MatmulOperand){floats, below->pack_rows == 1 ? below->abits : NULL, L->in};
 }
 
 /* out = L's product before pooling: x W^T (dense) or conv(x, W), from the
@@ -78,7 +88,7 @@ static void pool_backward(Layer *L, size_t B) {
 typedef struct {
   Layer *L;
   const Layer *below;
-  int normalize, hidden;
+  int normalize, hidden, floats; /* floats: the signs as +-1 floats too */
   size_t width, group; /* floats per packed row (or per BN row); rows per group */
 } Epilogue;
 
@@ -96,14 +106,16 @@ static void epilogue_rows(void *ctx, size_t r0, size_t r1) {
                         L->bn_shift, z);
     if (L->shortcut) kernels()->add_into(z, e->below->z + at, count);
     if (e->hidden)
-      sign_forward(z, rows, e->width, L->a + at, L->abits + r * bits_words(e->width));
+      sign_forward(z, rows, e->width, e->floats ? L->a + at : NULL,
+                   L->abits + r * bits_words(e->width));
   }
 }
 
 /* Below this many values the groups run on the calling thread. */
 #define MIN_PARALLEL_VALUES ((size_t)1 << 17)
 
-static void layer_epilogue(Layer *L, const Layer *below, size_t B, int training, int hidden) {
+static void layer_epilogue(Layer *L, const Layer *below, size_t B, int training, int hidden,
+                           int floats) {
   size_t bn_rows = B * L->pixels, values = layer_values(L, B);
   if (training)
     bn_train_statistics(L->h, bn_rows, L->out, L->centred, L->rstd, L->run_mean, L->run_var);
@@ -111,7 +123,7 @@ static void layer_epilogue(Layer *L, const Layer *below, size_t B, int training,
     bn_forward_eval(L->h, bn_rows, L->out, L->bn_scale, L->bn_shift, L->run_mean, L->run_var,
                     L->z);
   size_t rows = hidden ? B * L->pack_rows : bn_rows;
-  Epilogue e = {L, below, training, hidden, values / rows, 0};
+  Epilogue e = {L, below, training, hidden, floats, values / rows, 0};
   e.group = sign_group_rows(e.width);
   if (values < MIN_PARALLEL_VALUES) epilogue_rows(&e, 0, rows);
   else par_for(rows, 1, epilogue_rows, &e);
@@ -124,18 +136,20 @@ static void scale_rows(float *x, size_t rows, size_t N, const float *alpha) {
     for (size_t n = 0; n < N; n++) x[r * N + n] *= alpha[n];
 }
 
-/* Layer L's forward pass on the output of `below` (NULL: the data x):
- * product (real weights and the first layer read floats, the others packed
- * signs), pooling, then layer_epilogue. */
+/* Layer L's forward pass on the output of `below` (NULL: the data x) for
+ * the layer `above` (NULL: L is the top): product (real weights and the
+ * first layer read floats, the others packed signs), pooling, then
+ * layer_epilogue. */
 static void layer_forward(Model *m, const MatmulKernels *mm, Layer *L, const Layer *below,
-                          const float *x, size_t B, int training, int hidden) {
+                          const Layer *above, const float *x, size_t B, int training) {
   int floats = !below || is_real(m, L);
   const float *in = below ? below->a : x;
   product_forward(m, mm, L, floats ? in : NULL, floats ? NULL : below->abits, B,
                   L->pool ? L->conv_out : L->h);
   pool_forward(L, B);
   if (L->scale) scale_rows(L->h, B * L->pixels, L->out, L->scale);
-  layer_epilogue(L, below, B, training, hidden);
+  layer_epilogue(L, below, B, training, above != NULL,
+                 above && (!training || input_floats_written(m, mm, above)));
 }
 
 const float *model_forward(Model *m, const float *x, size_t B, int training) {
@@ -143,7 +157,8 @@ const float *model_forward(Model *m, const float *x, size_t B, int training) {
   Layer *seq[MODEL_MAX_LAYERS + 2];
   size_t n = model_sequence(m, seq);
   for (size_t d = 0; d < n; d++)
-    layer_forward(m, mm, seq[d], d ? seq[d - 1] : NULL, x, B, training, d + 1 < n);
+    layer_forward(m, mm, seq[d], d ? seq[d - 1] : NULL, d + 1 < n ? seq[d + 1] : NULL, x, B,
+                  training);
   return seq[n - 1]->z;
 }
 
@@ -268,7 +283,7 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
     RowUpdate row_update;
     DenseUpdate dense;
     const DenseUpdate *up = layer_update(m, L, update, &row_update, &dense);
-    MatmulOperand input = input_operand(L, below, x);
+    MatmulOperand input = input_operand(m, mm, L, below, x);
     size_t flips = product_backward_weights(m, mm, L, dprod, &input, B, up);
     if (layer_flips && !is_real(m, L)) layer_flips[L - m->layer] = flips;
     upper = L;

@@ -15,6 +15,7 @@
 #include "engine/activation.h"
 #include "engine/batchnorm.h"
 #include "engine/checkpoint.h"
+#include "engine/conv.h"
 #include "engine/conv_reference.h"
 #include "engine/error.h"
 #include "engine/loss.h"
@@ -461,4 +462,38 @@ Test(cnn, the_telemetry_counts_each_channels_flips) {
   cr_assert_gt(counted, 0, "no convolution weight flipped: nothing was compared");
   for (size_t l = 0; l < m->n_layers; l++) free(before[l]);
   trainer_free(t);
+}
+
+/* On AMX a convolution's weight gradient reads its binary input from the
+ * bits alone, so the layer below writes no +-1 floats in training: the
+ * model's gradient must be the one of the same product from those floats
+ * (rebuilt here from the sign of the lower layer's z), bit for bit. */
+Test(cnn, the_implicit_weight_gradient_reads_the_signs_below_as_the_floats) {
+  const char *missing = amx_bf16_missing();
+  if (missing) cr_skip_test("this CPU or kernel lacks %s, so the AMX path is not tested", missing);
+  cr_assert_eq(par_init(2), 0);
+  Model m;
+  build(&m, "cnn:c16-c16-p-f7");
+  m.precision = PRECISION_BF16;
+  const Layer *below = &m.layer[0], *L = &m.layer[1];
+  cr_assert(conv_weights_implicit(&matmul_amx_bf16, &L->geom));
+  float x[B * 72], dlogits[B * CLASSES];
+  uint8_t y[B];
+  batch(x, y);
+  const float *logits = model_forward(&m, x, B, 1);
+  softmax_xent(logits, y, B, CLASSES, dlogits, NULL);
+  model_backward(&m, x, B, dlogits, NULL, NULL);
+  size_t values = layer_values(below, B);
+  float *z = zeros(values), *signs = zeros(values), *want = zeros(L->in * L->out);
+  const float *bz = model_layer_z(below, B, 1, z);
+  for (size_t i = 0; i < values; i++) signs[i] = bz[i] >= 0.0f ? 1.0f : -1.0f;
+  MatmulOperand floats = {signs, NULL, L->geom.width * L->geom.in_ch};
+  conv_backward_weights(&matmul_amx_bf16, &L->geom, L->conv_out, &floats, B, want, NULL,
+                        m.scratch);
+  cr_assert(memcmp(want, L->grad, L->in * L->out * sizeof(float)) == 0,
+            "the gradient from the signs' bits differs from the one from their floats");
+  free(z);
+  free(signs);
+  free(want);
+  model_free(&m);
 }
