@@ -10,6 +10,7 @@
 
 #include "engine/bitpack.h"
 #include "engine/conv_amx.h"
+#include "engine/conv_narrow_amx.h"
 #include "engine/conv_im2col.h"
 #include "engine/conv_padding.h"
 #include "engine/kernels.h"
@@ -61,7 +62,9 @@ static size_t slot_bytes(const ConvGeom *g) {
   size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t);
   size_t floats = float_rows(g) * g->taps * sizeof(float) + gradient_bytes(g);
   size_t dx = conv_amx_input_fit(g) ? conv_amx_scratch_bytes(g) : 0;
-  size_t dw = conv_amx_weights_fit(g) ? conv_amx_weights_scratch_bytes(g) : 0;
+  size_t dw = conv_amx_weights_fit(g)  ? conv_amx_weights_scratch_bytes(g)
+               : conv_narrow_fit(g) ? conv_narrow_scratch_bytes(g)
+                                    : 0;
   size_t most = bits > floats ? bits : floats, amx = dx > dw ? dx : dw;
   return round64(most > amx ? most : amx);
 }
@@ -272,16 +275,25 @@ int conv_weights_implicit(const MatmulKernels *mm, const ConvGeom *g) {
   return mm->amx_convolution && conv_amx_weights_fit(g);
 }
 
-/* On AMX: chunk c's sum over images [c B / WEIGHT_CHUNKS, (c + 1) B /
- * WEIGHT_CHUNKS) by conv_amx.h's implicit product (a chunk without images
- * sums to 0). */
-static void implicit_weights_chunks(const ConvJob *j, size_t c0, size_t c1, void *slot) {
+/* Whether the weight gradient runs image by image on AMX: conv_amx.h's
+ * implicit product, or for a few input channels conv_narrow_amx.h's. */
+static int weights_by_image(const ConvJob *j) {
+  return conv_weights_implicit(j->mm, j->g) || (j->mm->amx_convolution && conv_narrow_fit(j->g));
+}
+
+/* Chunk c's sum over images [c B / WEIGHT_CHUNKS, (c + 1) B /
+ * WEIGHT_CHUNKS) by weights_by_image's product (a chunk without images sums
+ * to 0). */
+static void image_weights_chunks(const ConvJob *j, size_t c0, size_t c1, void *slot) {
   const ConvGeom *g = j->g;
   size_t B = j->positions / (g->out_height * g->out_width);
   for (size_t c = c0; c < c1; c++) {
     size_t b0 = c * B / WEIGHT_CHUNKS, b1 = (c + 1) * B / WEIGHT_CHUNKS;
-    if (b0 == b1) memset(chunk_sum(j, c), 0, g->out_ch * g->taps * sizeof(float));
-    else conv_amx_backward_weights(g, j->dy, j->x, j->xbits, b0, b1, chunk_sum(j, c), slot);
+    float *sum = chunk_sum(j, c);
+    if (b0 == b1) memset(sum, 0, g->out_ch * g->taps * sizeof(float));
+    else if (conv_amx_weights_fit(g))
+      conv_amx_backward_weights(g, j->dy, j->x, j->xbits, b0, b1, sum, slot);
+    else conv_narrow_backward_weights(g, j->dy, j->x, b0, b1, sum, slot);
   }
 }
 
@@ -298,8 +310,8 @@ static void backward_weights_chunks(void *ctx, size_t c0, size_t c1) {
   size_t block = float_rows(g), K = g->taps, N = g->out_ch, count = N * K;
   size_t blocks = (j->positions + block - 1) / block;
   float *cols = job_slot(j, c0), *part = cols + block * K;
-  if (conv_weights_implicit(j->mm, g)) {
-    implicit_weights_chunks(j, c0, c1, cols);
+  if (weights_by_image(j)) {
+    image_weights_chunks(j, c0, c1, cols);
     return;
   }
   for (size_t c = c0; c < c1; c++) {

@@ -13,6 +13,7 @@
 #include "engine/bitpack.h"
 #include "engine/conv.h"
 #include "engine/conv_amx.h"
+#include "engine/conv_narrow_amx.h"
 #include "engine/conv_reference.h"
 #include "engine/error.h"
 #include "engine/matmul.h"
@@ -430,6 +431,30 @@ Test(conv, implicit_gradients_on_amx_are_within_bf16_rounding) {
     const Case *t = &cases[i];
     Operands o = operands(&r, t, i % 2);
     check_gradients(&matmul_amx_bf16, t, &o, o.wbits, i % 2, CONV_BF16_TOLERANCE);
+    operands_free(&o);
+  }
+  par_shutdown();
+}
+
+/* With fewer than 16 input channels (a first layer) the weight gradient on
+ * AMX runs conv_narrow_amx.h's loops: against the definition within bf16
+ * rounding for 1 to 15 channels, 16 to 64 outputs, kernels 1 to 5, both
+ * paddings, one image and more per chunk. */
+Test(conv, narrow_weight_gradient_on_amx_is_within_bf16_rounding) {
+  skip_without_amx();
+  static const Case cases[] = {
+      {28, 28, 1, 32, 3, 1, 5, CONV_SAME},  {32, 32, 3, 64, 3, 1, 3, CONV_SAME},
+      {5, 7, 2, 16, 5, 1, 19, CONV_SAME},   {9, 6, 5, 48, 3, 1, 3, CONV_VALID},
+      {1, 1, 1, 16, 3, 1, 4, CONV_SAME},    {6, 6, 15, 32, 1, 1, 3, CONV_SAME},
+      {7, 8, 3, 16, 2, 1, 3, CONV_SAME},    {4, 4, 1, 64, 4, 1, 2, CONV_VALID}};
+  cr_assert_eq(par_init(2), 0);
+  Rng r;
+  rng_seed(&r, 19, 0);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const Case *t = &cases[i];
+    Operands o = operands(&r, t, 0);
+    cr_assert(conv_narrow_fit(&o.g));
+    check_gradients(&matmul_amx_bf16, t, &o, o.wbits, 0, CONV_BF16_TOLERANCE);
     operands_free(&o);
   }
   par_shutdown();
