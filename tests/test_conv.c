@@ -410,6 +410,23 @@ Test(conv, weight_gradient_from_gathered_rows_is_bit_identical_on_amx) {
   check_gathered_weights(&matmul_amx_bf16);
 }
 
+/* Both gradients of each case on AMX against the definition within bf16
+ * rounding, +-1 inputs (with their bits) in every other case; each case's
+ * geometry must fit `fits` where it is given. */
+static void check_amx_gradients(const Case *cases, size_t count, uint64_t seed,
+                                int (*fits)(const ConvGeom *)) {
+  cr_assert_eq(par_init(2), 0);
+  Rng r;
+  rng_seed(&r, seed, 0);
+  for (size_t i = 0; i < count; i++) {
+    Operands o = operands(&r, &cases[i], i % 2);
+    cr_assert(!fits || fits(&o.g), CASE_FMT, CASE_ARGS(cases[i]));
+    check_gradients(&matmul_amx_bf16, &cases[i], &o, o.wbits, i % 2, CONV_BF16_TOLERANCE);
+    operands_free(&o);
+  }
+  par_shutdown();
+}
+
 /* On AMX a stride-1 convolution's gradients are implicit products
  * (conv_amx.h): both against the definition within bf16 rounding, on the
  * shapes they take (C and N multiples of 16 for the weight gradient, any
@@ -424,16 +441,7 @@ Test(conv, implicit_gradients_on_amx_are_within_bf16_rounding) {
       {7, 7, 16, 16, 2, 1, 3, CONV_SAME},   {3, 3, 32, 16, 3, 1, 2, CONV_VALID},
       {5, 5, 3, 20, 3, 1, 2, CONV_SAME},    {4, 9, 33, 7, 3, 1, 3, CONV_VALID},
       {5, 7, 16, 32, 3, 1, 19, CONV_SAME}}; /* 2-3 images in each of the 8 chunks */
-  cr_assert_eq(par_init(2), 0);
-  Rng r;
-  rng_seed(&r, 17, 0);
-  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    const Case *t = &cases[i];
-    Operands o = operands(&r, t, i % 2);
-    check_gradients(&matmul_amx_bf16, t, &o, o.wbits, i % 2, CONV_BF16_TOLERANCE);
-    operands_free(&o);
-  }
-  par_shutdown();
+  check_amx_gradients(cases, sizeof cases / sizeof *cases, 17, NULL);
 }
 
 /* With fewer than 16 input channels (a first layer) the weight gradient on
@@ -447,17 +455,7 @@ Test(conv, narrow_weight_gradient_on_amx_is_within_bf16_rounding) {
       {5, 7, 2, 16, 5, 1, 19, CONV_SAME},   {9, 6, 5, 48, 3, 1, 3, CONV_VALID},
       {1, 1, 1, 16, 3, 1, 4, CONV_SAME},    {6, 6, 15, 32, 1, 1, 3, CONV_SAME},
       {7, 8, 3, 16, 2, 1, 3, CONV_SAME},    {4, 4, 1, 64, 4, 1, 2, CONV_VALID}};
-  cr_assert_eq(par_init(2), 0);
-  Rng r;
-  rng_seed(&r, 19, 0);
-  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
-    const Case *t = &cases[i];
-    Operands o = operands(&r, t, 0);
-    cr_assert(conv_narrow_fit(&o.g));
-    check_gradients(&matmul_amx_bf16, t, &o, o.wbits, 0, CONV_BF16_TOLERANCE);
-    operands_free(&o);
-  }
-  par_shutdown();
+  check_amx_gradients(cases, sizeof cases / sizeof *cases, 19, conv_narrow_fit);
 }
 
 /* The implicit weight gradient reads a binary input from its bits: the
