@@ -8,8 +8,9 @@
 #include <stdint.h>
 
 /* a = sign(z) as +-1 floats (sign(0) = +1; a may be NULL: bits alone), and
- * the same signs bit-packed, on the calling thread: meant for a few rows in cache, sign_group_rows(N)
- * at a time (16 KB of z, or one row), the caller splitting a batch. */
+ * the same signs bit-packed, on the calling thread: meant for a few rows in
+ * cache, sign_group_rows(N) at a time (16 KB of z, or one row), the caller
+ * splitting a batch. */
 void sign_forward(const float *z, size_t B, size_t N, float *a, uint64_t *bits);
 enum { SIGN_GROUP_FLOATS = 4096 };
 static inline size_t sign_group_rows(size_t N) {
@@ -23,7 +24,8 @@ static inline size_t sign_group_rows(size_t N) {
 typedef enum { STE_HARDTANH, STE_APPROXSIGN, STE_IDENTITY, STE_KIND_COUNT } SteKind;
 extern const char *const ste_names[STE_KIND_COUNT]; /* "hardtanh", ... */
 
-/* dz = da times the STE's gradient at z, on the calling thread. dz may alias da or z. */
+/* dz = da times the STE's gradient at z, on the calling thread; dz may
+ * alias da or z. */
 void ste_backward(SteKind kind, const float *da, const float *z, size_t count, float *dz);
 
 #endif

@@ -80,7 +80,8 @@ size_t conv_scratch_bytes(const ConvGeom *g, size_t threads) {
 typedef struct {
   const ConvGeom *g;
   const MatmulKernels *mm;
-  const uint64_t *xbits, *wbits; /* x's bits: the forward's input, the weight gradient's (or NULL) */
+  /* xbits: the bits of x, the forward's input or the weight gradient's (or NULL) */
+  const uint64_t *xbits, *wbits;
   const float *x, *sign, *dy;
   const MatmulOperand *w; /* the weights of dx */
   float *out; /* y, dx or grad */

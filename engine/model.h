@@ -149,6 +149,7 @@ const float *model_forward(Model *m, const float *x, size_t B, int training);
  * or after a training pass where L does not keep it (Layer.keeps_z), the
  * same values normalised afresh into buf (B x P x N floats). */
 const float *model_layer_z(const Layer *L, size_t B, int training, float *buf);
+
 /* The optimizer step, handed each block of a layer's weights [begin, end)
  * (flat indices into sign/grad) as soon as its gradient is computed; returns
  * the flips it made there. Called from several threads on disjoint blocks.
