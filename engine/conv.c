@@ -15,6 +15,7 @@
 #include "engine/conv_padding.h"
 #include "engine/kernels.h"
 #include "engine/parallel.h"
+#include "engine/pool.h"
 
 /* Rows of im2col per block: BIT_ROWS rows of bits (a multiple of the bgemm
  * tiles, 6 and 3 rows); of floats, as many as fill FLOAT_BLOCK floats (576
@@ -54,12 +55,18 @@ static size_t gradient_bytes(const ConvGeom *g) {
   return round64(g->out_ch * g->taps * sizeof(float));
 }
 
+/* Bytes of two output rows of products (B x 2 x Wo x N floats for one
+ * image row pair): conv_forward_binary_maxpool's block before pooling. */
+static size_t pooled_rows_bytes(const ConvGeom *g) {
+  return round64(2 * g->out_width * g->out_ch * sizeof(float));
+}
+
 /* Scratch: the padding correction's table (conv_padding.h), the weight
  * gradient's chunk sums (WEIGHT_CHUNKS gradients), then one slot per thread
  * holding a block of bit or float im2col rows, and (for the weight
  * gradient) that block's product. */
 static size_t slot_bytes(const ConvGeom *g) {
-  size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t);
+  size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t) + pooled_rows_bytes(g);
   size_t floats = float_rows(g) * g->taps * sizeof(float) + gradient_bytes(g);
   size_t dx = conv_amx_input_fit(g) ? conv_amx_scratch_bytes(g) : 0;
   size_t dw = conv_amx_weights_fit(g)  ? conv_amx_weights_scratch_bytes(g)
@@ -93,6 +100,7 @@ typedef struct {
   size_t chunk;            /* its chunk length: slot = begin / chunk */
   size_t positions;        /* B Ho Wo, the outputs of the call */
   const DenseUpdate *update;
+  uint8_t *arg;            /* max pooling's winners (conv_forward_binary_maxpool) */
   size_t flips[PAR_MAX_THREADS];
 } ConvJob;
 
@@ -120,7 +128,8 @@ static void job_run(ConvJob *j, par_body body, double min_macs) {
   body(j, 0, j->n);
 }
 
-/* Binary forward of positions [p0, p1), a block of BIT_ROWS at a time.
+/* Binary forward of positions [p0, p1) into y (position p0's row first), a
+ * block of BIT_ROWS at a time, its im2col in rows.
  *
  * Shapes: xbits B*H rows of W*C bits; wbits N rows of K = k*k*C bits; y rows
  * of N floats, one per position p = (b Ho + oh) Wo + ow.
@@ -135,35 +144,72 @@ static void job_run(ConvJob *j, par_body body, double min_macs) {
  * positions of 'same' padding have padded taps; their sums come from a table
  * made once per call (conv_padding.h). Every term is an integer of magnitude
  * <= K < 2^24: the floats are exact, whatever the order. */
-static void forward_binary_rows(void *ctx, size_t p0, size_t p1) {
-  const ConvJob *j = ctx;
+static void binary_positions(const ConvJob *j, size_t p0, size_t p1, uint64_t *rows, float *y) {
   const ConvGeom *g = j->g;
-  uint64_t *rows = job_slot(j, p0);
   for (size_t r0 = p0; r0 < p1; r0 += BIT_ROWS) {
     size_t r1 = r0 + BIT_ROWS < p1 ? r0 + BIT_ROWS : p1;
-    float *y = j->out + r0 * g->out_ch;
+    float *out = y + (r0 - p0) * g->out_ch;
     conv_im2col_bits(g, j->xbits, r0, r1, rows);
-    BgemmProblem problem = {rows, j->wbits, y, r1 - r0, g->out_ch, g->taps};
+    BgemmProblem problem = {rows, j->wbits, out, r1 - r0, g->out_ch, g->taps};
     j->bgemm(&problem, 0, r1 - r0, 0, g->out_ch);
-    if (j->fix) conv_padfix_apply(g, j->fix, r0, r1, y);
+    if (j->fix) conv_padfix_apply(g, j->fix, r0, r1, out);
   }
 }
 
-void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint64_t *xbits,
-                                 const uint64_t *wbits, size_t B, float *y, void *scratch) {
-  size_t positions = B * g->out_height * g->out_width;
-  ConvJob job = job_new(g, NULL, scratch, positions, ROW_GRAIN);
+static void forward_binary_rows(void *ctx, size_t p0, size_t p1) {
+  const ConvJob *j = ctx;
+  binary_positions(j, p0, p1, job_slot(j, p0), j->out + p0 * j->g->out_ch);
+}
+
+/* The binary forward's job over n items of grain (positions, or row pairs)
+ * into y, its padding correction prepared into fix where the layer pads. */
+static ConvJob binary_job(SimdLevel level, const ConvGeom *g, const uint64_t *xbits,
+                          const uint64_t *wbits, size_t B, float *y, void *scratch, size_t n,
+                          size_t grain, ConvPadFix *fix) {
+  ConvJob job = job_new(g, NULL, scratch, n, grain);
   job.xbits = xbits;
   job.wbits = wbits;
   job.out = y;
   job.bgemm = kernels_for(level)->bgemm;
-  ConvPadFix fix;
   if (conv_padfix_bytes(g)) {
-    fix = conv_padfix_prepare(g, wbits, scratch);
-    job.fix = &fix;
+    *fix = conv_padfix_prepare(g, wbits, scratch);
+    job.fix = fix;
   }
-  job.positions = positions;
+  job.positions = B * g->out_height * g->out_width;
+  return job;
+}
+
+void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint64_t *xbits,
+                                 const uint64_t *wbits, size_t B, float *y, void *scratch) {
+  ConvPadFix fix;
+  ConvJob job = binary_job(level, g, xbits, wbits, B, y, scratch,
+                           B * g->out_height * g->out_width, ROW_GRAIN, &fix);
   job_run(&job, forward_binary_rows, MIN_PARALLEL_BINARY_MACS);
+}
+
+/* Row pairs [u0, u1) (u = b Ho / 2 + i: output rows 2 i, 2 i + 1 of image
+ * b): their products into the slot, then pooled into y and arg. */
+static void forward_pooled_pairs(void *ctx, size_t u0, size_t u1) {
+  const ConvJob *j = ctx;
+  const ConvGeom *g = j->g;
+  const size_t Wo = g->out_width, N = g->out_ch, pairs = g->out_height / 2;
+  uint64_t *rows = job_slot(j, u0);
+  float *products = (float *)((char *)rows + BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t));
+  for (size_t u = u0; u < u1; u++) {
+    size_t b = u / pairs, p0 = (b * g->out_height + 2 * (u % pairs)) * Wo;
+    binary_positions(j, p0, p0 + 2 * Wo, rows, products);
+    maxpool2_row(products, Wo, N, j->out + u * (Wo / 2) * N, j->arg + u * (Wo / 2) * N);
+  }
+}
+
+void conv_forward_binary_maxpool(const ConvGeom *g, const uint64_t *xbits,
+                                 const uint64_t *wbits, size_t B, float *y, uint8_t *arg,
+                                 void *scratch) {
+  ConvPadFix fix;
+  ConvJob job = binary_job(simd_active(), g, xbits, wbits, B, y, scratch,
+                           B * (g->out_height / 2), 1, &fix);
+  job.arg = arg;
+  job_run(&job, forward_pooled_pairs, MIN_PARALLEL_BINARY_MACS);
 }
 
 void conv_forward_binary(const ConvGeom *g, const uint64_t *xbits, const uint64_t *wbits,

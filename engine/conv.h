@@ -43,6 +43,12 @@ size_t conv_scratch_bytes(const ConvGeom *g, size_t threads);
  * variant. The arithmetic is in the comment above the kernel in conv.c. */
 void conv_forward_binary(const ConvGeom *g, const uint64_t *xbits, const uint64_t *wbits,
                          size_t B, float *y, void *scratch);
+/* y (B x Ho / 2 x Wo / 2 x N) and arg = maxpool2_forward (pool.h) of that
+ * product, the same bits, each pair of output rows pooled while it is in
+ * cache: the whole product is never stored. */
+void conv_forward_binary_maxpool(const ConvGeom *g, const uint64_t *xbits,
+                                 const uint64_t *wbits, size_t B, float *y, uint8_t *arg,
+                                 void *scratch);
 /* The same by a named variant (tests and benchmarks); the CPU must support
  * it (simd_supported). */
 void conv_forward_binary_variant(SimdLevel level, const ConvGeom *g, const uint64_t *xbits,

@@ -49,7 +49,8 @@ static MatmulOperand input_operand(const Model *m, const MatmulKernels *mm, cons
 }
 
 /* out = L's product before pooling: x W^T (dense) or conv(x, W), from the
- * floats x, or from the packed signs bits when x is NULL. */
+ * floats x, or from the packed signs bits when x is NULL. (A binary
+ * convolution with max pooling runs layer_forward's fused product.) */
 static void product_forward(const Model *m, const MatmulKernels *mm, const Layer *L,
                             const float *x, const uint64_t *bits, size_t B, float *out) {
   if (L->conv && x) conv_forward_real(mm, &L->geom, x, L->sign, B, out, m->scratch);
@@ -138,15 +139,20 @@ static void scale_rows(float *x, size_t rows, size_t N, const float *alpha) {
 
 /* Layer L's forward pass on the output of `below` (NULL: the data x) for
  * the layer `above` (NULL: L is the top): product (real weights and the
- * first layer read floats, the others packed signs), pooling, then
- * layer_epilogue. */
+ * first layer read floats, the others packed signs), pooling (fused with a
+ * binary convolution's product for max pooling), then layer_epilogue. */
 static void layer_forward(Model *m, const MatmulKernels *mm, Layer *L, const Layer *below,
                           const Layer *above, const float *x, size_t B, int training) {
   int floats = !below || is_real(m, L);
   const float *in = below ? below->a : x;
-  product_forward(m, mm, L, floats ? in : NULL, floats ? NULL : below->abits, B,
-                  L->pool ? L->conv_out : L->h);
-  pool_forward(L, B);
+  if (L->conv && !floats && L->pool == POOL_MAX2)
+    conv_forward_binary_maxpool(&L->geom, below->abits, L->bits, B, L->h, L->pool_arg,
+                                m->scratch);
+  else {
+    product_forward(m, mm, L, floats ? in : NULL, floats ? NULL : below->abits, B,
+                    L->pool ? L->conv_out : L->h);
+    pool_forward(L, B);
+  }
   if (L->scale) scale_rows(L->h, B * L->pixels, L->out, L->scale);
   layer_epilogue(L, below, B, training, above != NULL,
                  above && (!training || input_floats_written(m, mm, above)));

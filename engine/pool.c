@@ -49,18 +49,33 @@ static void each_window(Pool2 *p, WindowFn fn) {
   else par_for(p->B, 1, windows_of_images, &j);
 }
 
-/* The first largest of the four, or the first NaN: the active variant's
- * loop (layer_loops.h), compiled for its instruction set. */
-static void max_window(Pool2 *p, const size_t at[4], size_t out) {
-  const float *in = p->in;
-  kernels()->max_window(in + at[0], in + at[1], in + at[2], in + at[3], p->C, p->out + out,
-                        p->arg_out + out);
+/* Each window's first largest of the four, or the first NaN: the active
+ * variant's loop (layer_loops.h), compiled for its instruction set. */
+void maxpool2_row(const float *x, size_t W, size_t C, float *y, uint8_t *arg) {
+  const KernelTable *k = kernels();
+  const float *below = x + W * C;
+  for (size_t ow = 0; ow < W / 2; ow++)
+    k->max_window(x + 2 * ow * C, x + (2 * ow + 1) * C, below + 2 * ow * C,
+                  below + (2 * ow + 1) * C, C, y + ow * C, arg + ow * C);
+}
+
+/* Images [b0, b1) a row of windows at a time. */
+static void maxpool_images(void *ctx, size_t b0, size_t b1) {
+  const Pool2 *p = ctx;
+  size_t Ho = p->H / 2, Wo = p->W / 2, C = p->C;
+  for (size_t b = b0; b < b1; b++)
+    for (size_t oh = 0; oh < Ho; oh++) {
+      size_t out = (b * Ho + oh) * Wo * C;
+      maxpool2_row(p->in + (b * p->H + 2 * oh) * p->W * C, p->W, C, p->out + out,
+                   p->arg_out + out);
+    }
 }
 
 void maxpool2_forward(const float *x, size_t B, size_t H, size_t W, size_t C, float *y,
                       uint8_t *arg) {
   Pool2 p = {x, y, arg, NULL, B, H, W, C};
-  each_window(&p, max_window);
+  if (B * H * W * C < MIN_PARALLEL_VALUES) maxpool_images(&p, 0, B);
+  else par_for(B, 1, maxpool_images, &p);
 }
 
 /* dy goes to the window's winner, 0 to the three others (the active

@@ -20,6 +20,9 @@
  * first NaN if there is one (a NaN input gives a NaN output). */
 void maxpool2_forward(const float *x, size_t B, size_t H, size_t W, size_t C, float *y,
                       uint8_t *arg);
+/* The same for one row of windows, on the calling thread: x two rows of W x
+ * C (the second at x + W C), y and arg W / 2 x C. */
+void maxpool2_row(const float *x, size_t W, size_t C, float *y, uint8_t *arg);
 /* dx (B x H x W x C) = dy (B x Ho x Wo x C) at the input arg names, 0 at the
  * other three and at unread rows and columns. */
 void maxpool2_backward(const float *dy, const uint8_t *arg, size_t B, size_t H, size_t W,

@@ -179,6 +179,43 @@ static void assert_close(const char *what, const Case *t, const float *got, cons
 
 /* Real input through float im2col + sgemm: exact for +-1 input (integer
  * sums), within the tolerance for normal reals. */
+/* The binary product pooled a pair of rows at a time gives the bits (and
+ * the winners) of the product stored whole and then pooled, on every case
+ * whose output has a window: odd sizes, strides, paddings, 1 and 2 threads. */
+Test(conv, forward_fused_with_max_pooling_is_bit_identical) {
+  Case cases[MAX_CASES];
+  size_t count = all_cases(cases);
+  Rng r;
+  rng_seed(&r, 20, 0);
+  for (int threads = 1; threads <= 2; threads++) {
+    cr_assert_eq(par_init(threads), 0);
+    for (size_t i = 0; i < count; i++) {
+      Operands o = operands(&r, &cases[i], 1);
+      size_t Ho = o.g.out_height, Wo = o.g.out_width, N = cases[i].N, B = cases[i].B;
+      if (Ho < 2 || Wo < 2) {
+        operands_free(&o);
+        continue;
+      }
+      size_t pooled = B * (Ho / 2) * (Wo / 2) * N;
+      float *product = nan_floats(o.out), *want = nan_floats(pooled), *got = nan_floats(pooled);
+      uint8_t *want_arg = malloc(pooled), *got_arg = malloc(pooled);
+      conv_forward_binary(&o.g, o.xbits, o.wbits, B, product, o.scratch);
+      maxpool2_forward(product, B, Ho, Wo, N, want, want_arg);
+      conv_forward_binary_maxpool(&o.g, o.xbits, o.wbits, B, got, got_arg, o.scratch);
+      cr_assert(memcmp(got, want, pooled * sizeof(float)) == 0 &&
+                    memcmp(got_arg, want_arg, pooled) == 0,
+                "%d threads: the fused pooling differs, " CASE_FMT, threads, CASE_ARGS(cases[i]));
+      free(product);
+      free(want);
+      free(got);
+      free(want_arg);
+      free(got_arg);
+      operands_free(&o);
+    }
+  }
+  par_shutdown();
+}
+
 Test(conv, forward_real_equals_definition) {
   Case cases[MAX_CASES];
   size_t count = all_cases(cases);
