@@ -55,8 +55,8 @@ static size_t gradient_bytes(const ConvGeom *g) {
   return round64(g->out_ch * g->taps * sizeof(float));
 }
 
-/* Bytes of two output rows of products (B x 2 x Wo x N floats for one
- * image row pair): conv_forward_binary_maxpool's block before pooling. */
+/* Bytes of one pair of output rows' products (2 x Wo x N floats):
+ * conv_forward_binary_maxpool's block before pooling. */
 static size_t pooled_rows_bytes(const ConvGeom *g) {
   return round64(2 * g->out_width * g->out_ch * sizeof(float));
 }
