@@ -40,13 +40,18 @@ static inline __m512i round32(__m512 lo, __m512 hi) {
   return (__m512i)_mm512_cvtne2ps_pbh(hi, lo);
 }
 
-/* round32 with lo's and hi's elements interleaved: the u32 j holds the pair
- * (lo[j], hi[j]), as VNNI rows pair two k. */
-static inline __m512i round32_paired(__m512 lo, __m512 hi) {
+/* 32 u16, 16 lo then 16 hi, interleaved: the u32 j holds the pair (lo[j],
+ * hi[j]), as VNNI rows pair two k. */
+static inline __m512i pair_halves(__m512i halves) {
   const __m512i pairs = _mm512_set_epi16(31, 15, 30, 14, 29, 13, 28, 12, 27, 11, 26, 10, 25, 9,
                                          24, 8, 23, 7, 22, 6, 21, 5, 20, 4, 19, 3, 18, 2, 17, 1,
                                          16, 0);
-  return _mm512_permutexvar_epi16(pairs, round32(lo, hi));
+  return _mm512_permutexvar_epi16(pairs, halves);
+}
+
+/* round32 with lo's and hi's elements interleaved (pair_halves). */
+static inline __m512i round32_paired(__m512 lo, __m512 hi) {
+  return pair_halves(round32(lo, hi));
 }
 
 /* Transposes 16 x 16 u32 in place (r[i] u32 j becomes r[j] u32 i): pairs of

@@ -68,12 +68,10 @@ static size_t pooled_rows_bytes(const ConvGeom *g) {
 static size_t slot_bytes(const ConvGeom *g) {
   size_t bits = BIT_ROWS * bits_words(g->taps) * sizeof(uint64_t) + pooled_rows_bytes(g);
   size_t floats = float_rows(g) * g->taps * sizeof(float) + gradient_bytes(g);
-  size_t dx = conv_amx_input_fit(g) ? conv_amx_scratch_bytes(g) : 0;
-  size_t dw = conv_amx_weights_fit(g)  ? conv_amx_weights_scratch_bytes(g)
-               : conv_narrow_fit(g) ? conv_narrow_scratch_bytes(g)
-                                    : 0;
-  size_t most = bits > floats ? bits : floats, amx = dx > dw ? dx : dw;
-  return round64(most > amx ? most : amx);
+  size_t amx = conv_amx_input_fit(g) ? conv_amx_scratch(g).bytes : 0;
+  size_t narrow = conv_narrow_fit(g) ? conv_narrow_scratch_bytes(g) : 0;
+  size_t most = bits > floats ? bits : floats, products = amx > narrow ? amx : narrow;
+  return round64(most > products ? most : products);
 }
 
 static size_t shared_bytes(const ConvGeom *g) {
@@ -91,7 +89,7 @@ typedef struct {
   const uint64_t *xbits, *wbits;
   const float *x, *sign, *dy;
   const MatmulOperand *w; /* the weights of dx */
-  float *out; /* y, dx or grad */
+  float *out; /* y, dx or grad (the weight gradient's sums: dx computed with them, or NULL) */
   float *chunk_sums; /* the weight gradient's WEIGHT_CHUNKS partial sums */
   BgemmKernel bgemm;
   const ConvPadFix *fix;   /* NULL when no window is clipped */
@@ -264,7 +262,8 @@ static void backward_input_images(void *ctx, size_t b0, size_t b1) {
   const ConvGeom *g = j->g;
   float *cols = job_slot(j, b0);
   if (j->mm->amx_convolution && conv_amx_input_fit(g)) {
-    conv_amx_backward_input(g, j->dy, j->w->values, b0, b1, j->out, cols);
+    conv_amx_backward(g, &(ConvAmxBackward){j->dy, j->w->values, j->out, NULL, NULL}, b0, b1,
+                      NULL, cols);
     return;
   }
   size_t per_image = g->out_height * g->out_width, image = g->height * g->width * g->in_ch;
@@ -330,16 +329,17 @@ static int weights_by_image(const ConvJob *j) {
 
 /* Chunk c's sum over images [c B / WEIGHT_CHUNKS, (c + 1) B /
  * WEIGHT_CHUNKS) by weights_by_image's product (a chunk without images sums
- * to 0). */
+ * to 0), and those images' dx with it where j->out is not NULL (conv_amx.h
+ * then rounds each image's dy once for both). */
 static void image_weights_chunks(const ConvJob *j, size_t c0, size_t c1, void *slot) {
   const ConvGeom *g = j->g;
   size_t B = j->positions / (g->out_height * g->out_width);
+  ConvAmxBackward amx = {j->dy, j->out ? j->w->values : NULL, j->out, j->x, j->xbits};
   for (size_t c = c0; c < c1; c++) {
     size_t b0 = c * B / WEIGHT_CHUNKS, b1 = (c + 1) * B / WEIGHT_CHUNKS;
     float *sum = chunk_sum(j, c);
     if (b0 == b1) memset(sum, 0, g->out_ch * g->taps * sizeof(float));
-    else if (conv_amx_weights_fit(g))
-      conv_amx_backward_weights(g, j->dy, j->x, j->xbits, b0, b1, sum, slot);
+    else if (conv_amx_weights_fit(g)) conv_amx_backward(g, &amx, b0, b1, sum, slot);
     else conv_narrow_backward_weights(g, j->dy, j->x, b0, b1, sum, slot);
   }
 }
@@ -396,14 +396,20 @@ static void backward_weights_channels(void *ctx, size_t n0, size_t n1) {
 
 /* The chunks of positions split over the threads (each thread one slot),
  * then the gradient rows: every gradient element sums the same terms in the
- * same order whatever the thread count. */
-size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
-                             const MatmulOperand *x, size_t B, float *grad,
-                             const DenseUpdate *update, void *scratch) {
+ * same order whatever the thread count. Where the weight gradient is
+ * conv_amx.h's implicit product, dx comes from the same job, image by image;
+ * else (when asked for) from conv_backward_input before it. */
+size_t conv_backward(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
+                     const MatmulOperand *w, const MatmulOperand *x, size_t B, float *dx,
+                     float *grad, const DenseUpdate *update, void *scratch) {
+  int together = dx && conv_weights_implicit(mm, g);
+  if (dx && !together) conv_backward_input(mm, g, dy, w, B, dx, scratch);
   ConvJob sums = job_new(g, mm, scratch, WEIGHT_CHUNKS, 1);
   sums.dy = dy;
   sums.x = x->values;
   sums.xbits = x->signs;
+  sums.w = w;
+  sums.out = together ? dx : NULL;
   sums.chunk_sums = (float *)((char *)scratch + conv_padfix_bytes(g));
   sums.positions = B * g->out_height * g->out_width;
   job_run(&sums, backward_weights_chunks, MIN_PARALLEL_FLOAT_MACS);
@@ -416,4 +422,10 @@ size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const f
   size_t flips = 0;
   for (size_t c = 0; c * job.chunk < g->out_ch; c++) flips += job.flips[c];
   return flips;
+}
+
+size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
+                             const MatmulOperand *x, size_t B, float *grad,
+                             const DenseUpdate *update, void *scratch) {
+  return conv_backward(mm, g, dy, NULL, x, B, NULL, grad, update, scratch);
 }

@@ -75,6 +75,13 @@ void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float
 size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
                              const MatmulOperand *x, size_t B, float *grad,
                              const DenseUpdate *update, void *scratch);
+/* Both: dx as conv_backward_input gives it (w the weights before the
+ * update; dx NULL: none) and grad with its update as conv_backward_weights
+ * gives them, the same bits; where the weight gradient is conv_amx.h's
+ * implicit product the two read each image of dy once, together. */
+size_t conv_backward(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
+                     const MatmulOperand *w, const MatmulOperand *x, size_t B, float *dx,
+                     float *grad, const DenseUpdate *update, void *scratch);
 /* Whether conv_backward_weights through mm runs as conv_amx.h's implicit
  * product, which reads a binary input from its bits alone (x->values may
  * then be NULL where x->signs is given). */

@@ -123,24 +123,11 @@ static void tile_block(const Out *o, const uint16_t *copy, const uint16_t *tiles
   if (two_m && two_n) STORE_TILE(3, o, m0 + TILE_M, c0 + TILE_N);
 }
 
-void conv_amx_backward_input(const ConvGeom *g, const float *dy, const float *w, size_t b0,
-                             size_t b1, float *dx, void *scratch) {
-  const ConvAmxShape s = conv_amx_shape(g);
-  uint16_t *copy = scratch;
-  uint16_t *tiles = copy + (s.pixels * s.np * 2 + 63) / 64 * 32;
-  float *edge = (float *)(tiles + s.steps * s.panels * TILE_ELEMS);
-  const size_t dy_image = g->out_height * g->out_width * g->out_ch;
-  const size_t dx_image = g->height * g->width * g->in_ch;
-  pack_weights(g, &s, w, tiles);
-  tiles_configure();
-  for (size_t b = b0; b < b1; b++) {
-    copy_image(g, &s, dy + b * dy_image, copy);
-    Out o = {g, &s, dx + b * dx_image, edge};
-    for (size_t mt = 0; mt < s.tiles; mt += 2)
-      for (size_t p = 0; p < s.panels; p += 2)
-        tile_block(&o, copy, tiles, mt, p, mt + 1 < s.tiles, p + 1 < s.panels);
-  }
-  _tile_release();
+/* One image's dx from its copy (the weights packed in tiles). */
+static void image_input_gradient(const Out *o, const uint16_t *copy, const uint16_t *tiles) {
+  for (size_t mt = 0; mt < o->s->tiles; mt += 2)
+    for (size_t p = 0; p < o->s->panels; p += 2)
+      tile_block(o, copy, tiles, mt, p, mt + 1 < o->s->tiles, p + 1 < o->s->panels);
 }
 
 /* Image b's input: its floats, or the bits of its sign (NULL). */
@@ -198,25 +185,27 @@ static void copy_pairs(const ConvGeom *g, const ConvAmxWeights *s, const GridInp
   }
 }
 
-/* dy^T of one image (Ho x Wo x N) rounded into N rows of Q bf16: row n holds
- * dy[i][j][n] at q = i Wp + j, 0 where j >= Wo or q >= Ho Wp. Per 32 q and 16
- * n, pairs of q are rounded side by side and the 16 x 16 pairs transposed. */
-static void transpose_dy(const ConvGeom *g, const ConvAmxWeights *s, const float *dy,
-                         uint16_t *dyt) {
+/* dy^T of one image (Ho x Wo x N) from its bf16 copy (c: the copy's shape)
+ * into N rows of Q bf16: row n holds dy[i][j][n] at q = i Wp + j, 0 where
+ * j >= Wo or q >= Ho Wp. Per 32 q and 16 n, pairs of q are put side by side
+ * and the 16 x 16 pairs transposed. */
+static void transpose_copy(const ConvGeom *g, const ConvAmxShape *c, const ConvAmxWeights *s,
+                           const uint16_t *copy, uint16_t *dyt) {
   const size_t N = g->out_ch, Ho = g->out_height, Wo = g->out_width;
-  const float *rows[32];
+  const uint16_t *rows[32];
   size_t i = 0, j = 0;
   for (size_t q0 = 0; q0 < s->q; q0 += 32) {
-    for (size_t t = 0; t < 32; t++) { /* the dy row of q0 + t, or NULL */
-      rows[t] = i < Ho && j < Wo ? dy + (i * Wo + j) * N : NULL;
+    for (size_t t = 0; t < 32; t++) { /* the copy's pixel of q0 + t, or NULL */
+      rows[t] = i < Ho && j < Wo ? copy + ((i + c->top) * c->wp + j + c->left) * c->np : NULL;
       if (++j == s->wp) j = 0, i++;
     }
     for (size_t n0 = 0; n0 < N; n0 += 16) {
       __m512i pairs[16]; /* pairs[t] u32 n: dy of q0 + 2 t and q0 + 2 t + 1 at n0 + n */
       for (size_t t = 0; t < 16; t++) {
-        const float *lo = rows[2 * t], *hi = rows[2 * t + 1];
-        pairs[t] = round32_paired(lo ? _mm512_loadu_ps(lo + n0) : _mm512_setzero_ps(),
-                                  hi ? _mm512_loadu_ps(hi + n0) : _mm512_setzero_ps());
+        const uint16_t *lo = rows[2 * t], *hi = rows[2 * t + 1];
+        __m256i l = lo ? _mm256_loadu_si256((const __m256i *)(lo + n0)) : _mm256_setzero_si256();
+        __m256i h = hi ? _mm256_loadu_si256((const __m256i *)(hi + n0)) : _mm256_setzero_si256();
+        pairs[t] = pair_halves(_mm512_inserti64x4(_mm512_castsi256_si512(l), h, 1));
       }
       transpose16(pairs);
       for (size_t n = 0; n < 16; n++) _mm512_store_si512(dyt + (n0 + n) * s->q + q0, pairs[n]);
@@ -269,22 +258,39 @@ static void weight_block(const ConvGeom *g, const ConvAmxWeights *s, const uint1
   if (two_n && two_c) _tile_stored(3, c3, ldc);
 }
 
-void conv_amx_backward_weights(const ConvGeom *g, const float *dy, const float *x,
-                               const uint64_t *xbits, size_t b0, size_t b1, float *sum,
-                               void *scratch) {
-  const ConvAmxWeights s = conv_amx_weights_shape(g);
-  uint16_t *dyt = scratch, *even = dyt + g->out_ch * s.q, *odd = even + 2 * s.pairs * g->in_ch;
+/* Adds one image's weight gradient into sum (or sets it: first) from dy^T
+ * and the pairs of its input's grid. */
+static void image_weight_gradient(const ConvGeom *g, const ConvAmxWeights *s,
+                                  const uint16_t *dyt, const uint16_t *even, const uint16_t *odd,
+                                  int first, float *sum) {
+  for (size_t np = 0; np < s->n_panels; np += 2)
+    for (size_t tap = 0; tap < g->kernel * g->kernel; tap++)
+      for (size_t cp = 0; cp < s->c_panels; cp += 2)
+        weight_block(g, s, dyt, even, odd, np, np + 1 < s->n_panels, tap, cp,
+                     cp + 1 < s->c_panels, first, sum);
+}
+
+void conv_amx_backward(const ConvGeom *g, const ConvAmxBackward *a, size_t b0, size_t b1,
+                       float *sum, void *scratch) {
+  const ConvAmxShape s = conv_amx_shape(g);
+  const ConvAmxScratch at = conv_amx_scratch(g);
+  char *base = scratch;
+  uint16_t *copy = (uint16_t *)base, *tiles = (uint16_t *)(base + at.tiles);
+  float *edge = (float *)(base + at.edge);
   const size_t dy_image = g->out_height * g->out_width * g->out_ch;
-  const size_t taps = g->kernel * g->kernel;
+  const size_t dx_image = g->height * g->width * g->in_ch;
+  if (a->dx) pack_weights(g, &s, a->w, tiles);
   tiles_configure();
   for (size_t b = b0; b < b1; b++) {
-    transpose_dy(g, &s, dy + b * dy_image, dyt);
-    copy_pairs(g, &s, &(GridInput){x, xbits, b}, even, odd);
-    for (size_t np = 0; np < s.n_panels; np += 2)
-      for (size_t tap = 0; tap < taps; tap++)
-        for (size_t cp = 0; cp < s.c_panels; cp += 2)
-          weight_block(g, &s, dyt, even, odd, np, np + 1 < s.n_panels, tap, cp,
-                       cp + 1 < s.c_panels, b == b0, sum);
+    copy_image(g, &s, a->dy + b * dy_image, copy);
+    if (a->dx) image_input_gradient(&(Out){g, &s, a->dx + b * dx_image, edge}, copy, tiles);
+    if (!sum) continue;
+    const ConvAmxWeights ws = conv_amx_weights_shape(g);
+    uint16_t *dyt = (uint16_t *)(base + at.dyt), *even = (uint16_t *)(base + at.even);
+    uint16_t *odd = (uint16_t *)(base + at.odd);
+    transpose_copy(g, &s, &ws, copy, dyt);
+    copy_pairs(g, &ws, &(GridInput){a->x, a->xbits, b}, even, odd);
+    image_weight_gradient(g, &ws, dyt, even, odd, b == b0, sum);
   }
   _tile_release();
 }

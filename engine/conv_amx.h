@@ -52,22 +52,8 @@ static inline ConvAmxShape conv_amx_shape(const ConvGeom *g) {
   return s;
 }
 
-/* Whether conv_amx_backward_input takes g. */
+/* Whether conv_amx_backward computes g's dx. */
 static inline int conv_amx_input_fit(const ConvGeom *g) { return g->stride == 1; }
-
-/* Scratch bytes of conv_amx_backward_input (64-byte multiples): the copy,
- * the packed weights, one C tile. */
-static inline size_t conv_amx_scratch_bytes(const ConvGeom *g) {
-  ConvAmxShape s = conv_amx_shape(g);
-  size_t copy = (s.pixels * s.np * 2 + 63) / 64 * 64;
-  return copy + s.steps * s.panels * 1024 + 1024;
-}
-
-/* dx of images [b0, b1) (g fits) from dy and the weights' floats w
- * (N x K), on the calling thread; scratch: conv_amx_scratch_bytes(g),
- * 64-byte aligned. Runs only where amx_bf16_missing() is NULL. */
-void conv_amx_backward_input(const ConvGeom *g, const float *dy, const float *w, size_t b0,
-                             size_t b1, float *dx, void *scratch);
 
 /* The weight gradient as an implicit product too (stride 1, C and N
  * multiples of 16). Shapes: dy B x Ho x Wo x N, x B x H x W x C, dW N x K.
@@ -76,8 +62,8 @@ void conv_amx_backward_input(const ConvGeom *g, const float *dy, const float *w,
  * On x's padded grid (Hp = Ho + k - 1 rows of Wp = Wo + k - 1 pixels, x's
  * pixel (ih, iw) at (ih + pad_top, iw + pad_left), zeros around it) output
  * q = i Wp + j reads, for tap (kh, kw), the pixel q + kh Wp + kw. Per image,
- * dy^T rounded to bf16 (N x Q, Q = Ho Wp rounded up to 32, 0 where j >= Wo)
- * gives the A tiles, and the grid's pixels in pairs (p, p + 1), one copy
+ * dy^T taken from dy's bf16 copy above (N x Q, Q = Ho Wp rounded up to 32, 0
+ * where j >= Wo) gives the A tiles, and the grid's pixels in pairs (p, p + 1), one copy
  * pairing from each even p and one from each odd p (the VNNI rows of B),
  * the B tiles, each loaded straight from them:
  *   dW (N x K) += dy^T (N x Q) . X_tap (Q x C), for every tap,
@@ -102,26 +88,58 @@ static inline ConvAmxWeights conv_amx_weights_shape(const ConvGeom *g) {
   return s;
 }
 
-/* Whether conv_amx_backward_weights takes g. */
+/* Whether conv_amx_backward computes g's weight gradient. */
 static inline int conv_amx_weights_fit(const ConvGeom *g) {
   return g->stride == 1 && g->in_ch % 16 == 0 && g->out_ch % 16 == 0;
 }
 
-/* Scratch bytes of conv_amx_backward_weights (64-byte multiples): dy^T and
- * the two copies of pairs. */
-static inline size_t conv_amx_weights_scratch_bytes(const ConvGeom *g) {
-  ConvAmxWeights s = conv_amx_weights_shape(g);
-  return g->out_ch * s.q * 2 + 2 * s.pairs * g->in_ch * 4;
+/* Where conv_amx_backward keeps what it builds in its scratch (byte offsets,
+ * 64-byte multiples): the copy of dy at 0, the packed weights, one C tile,
+ * dy^T and the two copies of pairs (these three where the weight gradient
+ * fits); `bytes` in all. */
+typedef struct {
+  size_t tiles, edge, dyt, even, odd, bytes;
+} ConvAmxScratch;
+
+static inline ConvAmxScratch conv_amx_scratch(const ConvGeom *g) {
+  ConvAmxShape s = conv_amx_shape(g);
+  ConvAmxWeights w = conv_amx_weights_shape(g);
+  ConvAmxScratch at;
+  at.tiles = (s.pixels * s.np * 2 + 63) / 64 * 64;
+  at.edge = at.tiles + s.steps * s.panels * 1024;
+  at.dyt = at.edge + 1024;
+  at.even = at.dyt;
+  at.odd = at.dyt;
+  at.bytes = at.dyt;
+  if (conv_amx_weights_fit(g)) {
+    at.even = at.dyt + g->out_ch * w.q * 2;
+    at.odd = at.even + w.pairs * g->in_ch * 4;
+    at.bytes = at.odd + w.pairs * g->in_ch * 4;
+  }
+  return at;
 }
 
-/* sum (N x K) = the weight gradient of images [b0, b1) (b0 < b1; g fits)
- * from dy and x, on the calling thread; x read from its bits xbits (B x H
- * rows of W C bits, as conv_forward_binary takes them: +-1 inputs, 1/32 of
- * the floats' bytes, the same bf16) where not NULL. Scratch:
- * conv_amx_weights_scratch_bytes(g), 64-byte aligned. Runs only where
+/* What conv_amx_backward reads and writes besides the weight gradient: dy
+ * (B x Ho x Wo x N); for dx (B x H x W x C, or NULL: none) the weights' floats
+ * w (N x K); for the weight gradient the input x, read from its bits xbits
+ * (B x H rows of W C bits, as conv_forward_binary takes them: +-1 inputs,
+ * 1/32 of the floats' bytes, the same bf16) where not NULL. */
+typedef struct {
+  const float *dy;
+  const float *w;
+  float *dx;
+  const float *x;
+  const uint64_t *xbits;
+} ConvAmxBackward;
+
+/* The gradients of images [b0, b1) (b0 < b1), on the calling thread: dx of
+ * each image where a->dx is not NULL (g fits conv_amx_input_fit), and the
+ * weight gradient summed over them into sum (N x K) where sum is not NULL
+ * (g fits conv_amx_weights_fit). Each image's dy is rounded once into its
+ * copy, which both products read while it is in cache. Scratch:
+ * conv_amx_scratch(g).bytes, 64-byte aligned. Runs only where
  * amx_bf16_missing() is NULL. */
-void conv_amx_backward_weights(const ConvGeom *g, const float *dy, const float *x,
-                               const uint64_t *xbits, size_t b0, size_t b1, float *sum,
-                               void *scratch);
+void conv_amx_backward(const ConvGeom *g, const ConvAmxBackward *a, size_t b0, size_t b1,
+                       float *sum, void *scratch);
 
 #endif

@@ -206,22 +206,17 @@ static size_t update_rows(void *ctx, size_t r0, size_t r1) {
   return flips;
 }
 
-/* dx (B x in_features) = dL/dx from dprod, L's product's gradient, through
- * the weights (the signs before this step's flips). */
-static void product_backward_input(const Model *m, const MatmulKernels *mm, const Layer *L,
-                                   const float *dprod, size_t B, float *dx) {
+/* dx (B x in_features; NULL: none) = dL/dx from dprod, L's product's
+ * gradient, through the weights (the signs before this step's flips), and
+ * grad (N x K) = dL/dW from dprod and the layer's input x, then the update on
+ * each block of rows; returns the flips. */
+static size_t product_backward(const Model *m, const MatmulKernels *mm, Layer *L,
+                               const float *dprod, const MatmulOperand *x, size_t B, float *dx,
+                               const DenseUpdate *update) {
   MatmulOperand w = weights_operand(m, L);
-  if (L->conv) conv_backward_input(mm, &L->geom, dprod, &w, B, dx, m->scratch);
-  else dense_backward_input(mm, dprod, &w, B, L->in, L->out, dx);
-}
-
-/* grad (N x K) = dL/dW from dprod and the layer's input x, then the update
- * on each block of rows; returns the flips. */
-static size_t product_backward_weights(const Model *m, const MatmulKernels *mm, Layer *L,
-                                       const float *dprod, const MatmulOperand *x, size_t B,
-                                       const DenseUpdate *update) {
   if (L->conv)
-    return conv_backward_weights(mm, &L->geom, dprod, x, B, L->grad, update, m->scratch);
+    return conv_backward(mm, &L->geom, dprod, &w, x, B, dx, L->grad, update, m->scratch);
+  if (dx) dense_backward_input(mm, dprod, &w, B, L->in, L->out, dx);
   return dense_backward_weights(mm, dprod, x, B, L->in, L->out, L->grad, update);
 }
 
@@ -285,12 +280,11 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
     if (L->scale) scale_rows(L->dz, rows, L->out, L->scale);
     const float *dprod = L->dz;
     if (L->pool) pool_backward(L, B), dprod = L->conv_out;
-    if (below) product_backward_input(m, mm, L, dprod, B, m->dx);
     RowUpdate row_update;
     DenseUpdate dense;
     const DenseUpdate *up = layer_update(m, L, update, &row_update, &dense);
     MatmulOperand input = input_operand(m, mm, L, below, x);
-    size_t flips = product_backward_weights(m, mm, L, dprod, &input, B, up);
+    size_t flips = product_backward(m, mm, L, dprod, &input, B, below ? m->dx : NULL, up);
     if (layer_flips && !is_real(m, L)) layer_flips[L - m->layer] = flips;
     upper = L;
   }

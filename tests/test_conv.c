@@ -563,6 +563,68 @@ Test(conv, weight_update_gets_every_row_once_when_complete) {
   par_shutdown();
 }
 
+/* An update that flips every sign of its rows of w, as a training step may:
+ * conv_backward's dx must still be the one through the weights before it. */
+typedef struct {
+  float *w;
+  size_t taps;
+} FlipRows;
+
+static size_t flip_rows(void *ctx, size_t n0, size_t n1) {
+  FlipRows *f = ctx;
+  for (size_t i = n0 * f->taps; i < n1 * f->taps; i++) f->w[i] = -f->w[i];
+  return (n1 - n0) * f->taps;
+}
+
+/* conv_backward gives dx and dW together (one pass over dy where the weight
+ * gradient is AMX's implicit product) with the bits of each alone, the
+ * update's flips after dx: on shapes that take the implicit products and on
+ * shapes that do not (a stride of 2, 24 channels), 1 and 2 threads. */
+static void check_together(const MatmulKernels *mm) {
+  static const Case cases[] = {{28, 28, 32, 32, 3, 1, 3, CONV_SAME},
+                               {9, 6, 32, 64, 5, 1, 19, CONV_VALID},
+                               {6, 6, 64, 32, 1, 1, 3, CONV_SAME},
+                               {7, 5, 16, 16, 3, 2, 3, CONV_SAME},
+                               {5, 7, 24, 32, 3, 1, 3, CONV_SAME}};
+  Rng r;
+  rng_seed(&r, 21, 0);
+  for (int threads = 1; threads <= 2; threads++) {
+    cr_assert_eq(par_init(threads), 0);
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+      const Case *t = &cases[i];
+      Operands o = operands(&r, t, 1);
+      float *dx = nan_floats(o.in), *dw = nan_floats(o.wts);
+      float *want_dx = nan_floats(o.in), *want_dw = nan_floats(o.wts);
+      MatmulOperand w = {o.w, NULL, o.g.taps}, x = input_of(&o, 1);
+      conv_backward_input(mm, &o.g, o.dy, &w, t->B, want_dx, o.scratch);
+      conv_backward_weights(mm, &o.g, o.dy, &x, t->B, want_dw, NULL, o.scratch);
+      spoil_scratch(&o);
+      FlipRows flip = {o.w, o.g.taps};
+      DenseUpdate update = {flip_rows, &flip};
+      cr_assert_eq(conv_backward(mm, &o.g, o.dy, &w, &x, t->B, dx, dw, &update, o.scratch),
+                   o.wts);
+      cr_assert(memcmp(dx, want_dx, o.in * sizeof *dx) == 0,
+                "%s: dx together differs, %d threads, " CASE_FMT, mm->name, threads,
+                CASE_ARGS(*t));
+      cr_assert(memcmp(dw, want_dw, o.wts * sizeof *dw) == 0,
+                "%s: dW together differs, %d threads, " CASE_FMT, mm->name, threads,
+                CASE_ARGS(*t));
+      free(dx);
+      free(dw);
+      free(want_dx);
+      free(want_dw);
+      operands_free(&o);
+    }
+  }
+  par_shutdown();
+}
+
+Test(conv, both_gradients_together_equal_each_alone) { check_together(&matmul_blas); }
+Test(conv, both_gradients_together_equal_each_alone_on_amx) {
+  skip_without_amx();
+  check_together(&matmul_amx_bf16);
+}
+
 static double dot(const float *a, const float *b, size_t count) {
   double sum = 0.0;
   for (size_t i = 0; i < count; i++) sum += (double)a[i] * b[i];
