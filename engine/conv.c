@@ -99,6 +99,7 @@ typedef struct {
   size_t positions;        /* B Ho Wo, the outputs of the call */
   const DenseUpdate *update;
   uint8_t *arg;            /* max pooling's winners (conv_forward_binary_maxpool) */
+  const uint8_t *dy_arg;   /* the winners of the pooling whose gradient dy is (or NULL) */
   size_t flips[PAR_MAX_THREADS];
 } ConvJob;
 
@@ -262,8 +263,8 @@ static void backward_input_images(void *ctx, size_t b0, size_t b1) {
   const ConvGeom *g = j->g;
   float *cols = job_slot(j, b0);
   if (j->mm->amx_convolution && conv_amx_input_fit(g)) {
-    conv_amx_backward(g, &(ConvAmxBackward){j->dy, j->w->values, j->out, NULL, NULL}, b0, b1,
-                      NULL, cols);
+    conv_amx_backward(g, &(ConvAmxBackward){j->dy, NULL, j->w->values, j->out, NULL, NULL}, b0,
+                      b1, NULL, cols);
     return;
   }
   size_t per_image = g->out_height * g->out_width, image = g->height * g->width * g->in_ch;
@@ -334,7 +335,7 @@ static int weights_by_image(const ConvJob *j) {
 static void image_weights_chunks(const ConvJob *j, size_t c0, size_t c1, void *slot) {
   const ConvGeom *g = j->g;
   size_t B = j->positions / (g->out_height * g->out_width);
-  ConvAmxBackward amx = {j->dy, j->out ? j->w->values : NULL, j->out, j->x, j->xbits};
+  ConvAmxBackward amx = {j->dy, j->dy_arg, j->out ? j->w->values : NULL, j->out, j->x, j->xbits};
   for (size_t c = c0; c < c1; c++) {
     size_t b0 = c * B / WEIGHT_CHUNKS, b1 = (c + 1) * B / WEIGHT_CHUNKS;
     float *sum = chunk_sum(j, c);
@@ -397,15 +398,23 @@ static void backward_weights_channels(void *ctx, size_t n0, size_t n1) {
 /* The chunks of positions split over the threads (each thread one slot),
  * then the gradient rows: every gradient element sums the same terms in the
  * same order whatever the thread count. Where the weight gradient is
- * conv_amx.h's implicit product, dx comes from the same job, image by image;
- * else (when asked for) from conv_backward_input before it. */
-size_t conv_backward(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
+ * conv_amx.h's implicit product, dx comes from the same job, image by image,
+ * and a pooled gradient is unpooled there; else the gradient is unpooled
+ * first and dx (when asked for) comes from conv_backward_input before it. */
+size_t conv_backward(const MatmulKernels *mm, const ConvGeom *g, const ConvGradient *dy,
                      const MatmulOperand *w, const MatmulOperand *x, size_t B, float *dx,
                      float *grad, const DenseUpdate *update, void *scratch) {
-  int together = dx && conv_weights_implicit(mm, g);
-  if (dx && !together) conv_backward_input(mm, g, dy, w, B, dx, scratch);
+  int implicit = conv_weights_implicit(mm, g), together = dx && implicit;
+  ConvGradient d = *dy;
+  if (d.max_arg && !implicit) {
+    maxpool2_backward(d.values, d.max_arg, B, g->out_height, g->out_width, g->out_ch,
+                      d.unpooled);
+    d = (ConvGradient){d.unpooled, NULL, NULL};
+  }
+  if (dx && !together) conv_backward_input(mm, g, d.values, w, B, dx, scratch);
   ConvJob sums = job_new(g, mm, scratch, WEIGHT_CHUNKS, 1);
-  sums.dy = dy;
+  sums.dy = d.values;
+  sums.dy_arg = d.max_arg;
   sums.x = x->values;
   sums.xbits = x->signs;
   sums.w = w;
@@ -427,5 +436,6 @@ size_t conv_backward(const MatmulKernels *mm, const ConvGeom *g, const float *dy
 size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
                              const MatmulOperand *x, size_t B, float *grad,
                              const DenseUpdate *update, void *scratch) {
-  return conv_backward(mm, g, dy, NULL, x, B, NULL, grad, update, scratch);
+  return conv_backward(mm, g, &(ConvGradient){dy, NULL, NULL}, NULL, x, B, NULL, grad, update,
+                       scratch);
 }

@@ -75,11 +75,24 @@ void conv_backward_input(const MatmulKernels *mm, const ConvGeom *g, const float
 size_t conv_backward_weights(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
                              const MatmulOperand *x, size_t B, float *grad,
                              const DenseUpdate *update, void *scratch);
+/* The gradient conv_backward reads: dL/d(product) dy (B x Ho x Wo x N) in
+ * `values`, or, where max_arg is not NULL, the gradient of the 2x2 max
+ * pooling above the product (B x Ho / 2 x Wo / 2 x N) in `values` with the
+ * pooling's winners (pool.h). conv_backward unpools it as maxpool2_backward
+ * does: while it copies each image where its products are conv_amx.h's
+ * (the product's gradient is then never stored), else into `unpooled`
+ * (B x Ho x Wo x N). */
+typedef struct {
+  const float *values;
+  const uint8_t *max_arg;
+  float *unpooled;
+} ConvGradient;
+
 /* Both: dx as conv_backward_input gives it (w the weights before the
  * update; dx NULL: none) and grad with its update as conv_backward_weights
  * gives them, the same bits; where the weight gradient is conv_amx.h's
  * implicit product the two read each image of dy once, together. */
-size_t conv_backward(const MatmulKernels *mm, const ConvGeom *g, const float *dy,
+size_t conv_backward(const MatmulKernels *mm, const ConvGeom *g, const ConvGradient *dy,
                      const MatmulOperand *w, const MatmulOperand *x, size_t B, float *dx,
                      float *grad, const DenseUpdate *update, void *scratch);
 /* Whether conv_backward_weights through mm runs as conv_amx.h's implicit

@@ -30,13 +30,44 @@ static void pack_weights(const ConvGeom *g, const ConvAmxShape *s, const float *
       }
 }
 
+/* One pixel (oh, ow) of image b's dy as copy_image reads it: its N floats,
+ * or below max pooling the window's pooled N floats and winners with the
+ * number (0..3) of the pixel in its window; neither (values NULL: zeros) in
+ * an unread last row or column. */
+typedef struct {
+  const float *values;
+  const uint8_t *arg;
+  int place;
+} DyPixel;
+
+static DyPixel dy_pixel(const ConvGeom *g, const ConvAmxBackward *a, size_t b, size_t oh,
+                        size_t ow) {
+  const size_t Ho = g->out_height, Wo = g->out_width, N = g->out_ch;
+  if (!a->pool_arg) return (DyPixel){a->dy + ((b * Ho + oh) * Wo + ow) * N, NULL, 0};
+  size_t ph = oh / 2, pw = ow / 2, Hp = Ho / 2, Wp = Wo / 2;
+  if (ph == Hp || pw == Wp) return (DyPixel){NULL, NULL, 0};
+  size_t window = ((b * Hp + ph) * Wp + pw) * N;
+  return (DyPixel){a->dy + window, a->pool_arg + window, (int)(oh % 2 * 2 + ow % 2)};
+}
+
+/* Channels n .. n + 15 of pixel p (zeros from N on): the pooled value where
+ * the pixel won its window, 0 where it did not (maxpool2_backward's dx). */
+static __m512 dy16(const DyPixel *p, size_t N, size_t n) {
+  size_t count = valid16(N, n);
+  if (!p->values) return _mm512_setzero_ps();
+  __m512 v = load16(p->values + n, count);
+  if (!p->arg) return v;
+  __m512i won = _mm512_cvtepu8_epi32(_mm_maskz_loadu_epi8(first_lanes(count), p->arg + n));
+  return _mm512_maskz_mov_ps(_mm512_cmpeq_epi32_mask(won, _mm512_set1_epi32(p->place)), v);
+}
+
 /* Image b of dy (Ho x Wo x N) rounded into the zero-bordered copy: zeros
  * written only around dy's pixels (whole rows above and below, the columns
  * left and right), each pixel of the grid written once. The pixels past the
  * grid feed only outputs that are dropped (q >= H Wp), so they are left as
  * they are. */
-static void copy_image(const ConvGeom *g, const ConvAmxShape *s, const float *dy,
-                       uint16_t *copy) {
+static void copy_image(const ConvGeom *g, const ConvAmxShape *s, const ConvAmxBackward *a,
+                       size_t b, uint16_t *copy) {
   const size_t N = g->out_ch, Ho = g->out_height, Wo = g->out_width, px = s->np * sizeof *copy;
   for (size_t r = 0; r < s->hp; r++) {
     uint16_t *row = copy + r * s->wp * s->np;
@@ -49,11 +80,10 @@ static void copy_image(const ConvGeom *g, const ConvAmxShape *s, const float *dy
   }
   for (size_t oh = 0; oh < Ho; oh++)
     for (size_t ow = 0; ow < Wo; ow++) {
-      const float *src = dy + (oh * Wo + ow) * N;
+      DyPixel p = dy_pixel(g, a, b, oh, ow);
       uint16_t *dst = copy + ((oh + s->top) * s->wp + ow + s->left) * s->np;
       for (size_t n = 0; n < N; n += 32)
-        _mm512_storeu_si512(dst + n, round32(load16(src + n, valid16(N, n)),
-                                             load16(src + n + 16, valid16(N, n + 16))));
+        _mm512_storeu_si512(dst + n, round32(dy16(&p, N, n), dy16(&p, N, n + 16)));
     }
 }
 
@@ -277,12 +307,11 @@ void conv_amx_backward(const ConvGeom *g, const ConvAmxBackward *a, size_t b0, s
   char *base = scratch;
   uint16_t *copy = (uint16_t *)base, *tiles = (uint16_t *)(base + at.tiles);
   float *edge = (float *)(base + at.edge);
-  const size_t dy_image = g->out_height * g->out_width * g->out_ch;
   const size_t dx_image = g->height * g->width * g->in_ch;
   if (a->dx) pack_weights(g, &s, a->w, tiles);
   tiles_configure();
   for (size_t b = b0; b < b1; b++) {
-    copy_image(g, &s, a->dy + b * dy_image, copy);
+    copy_image(g, &s, a, b, copy);
     if (a->dx) image_input_gradient(&(Out){g, &s, a->dx + b * dx_image, edge}, copy, tiles);
     if (!sum) continue;
     const ConvAmxWeights ws = conv_amx_weights_shape(g);

@@ -120,12 +120,16 @@ static inline ConvAmxScratch conv_amx_scratch(const ConvGeom *g) {
 }
 
 /* What conv_amx_backward reads and writes besides the weight gradient: dy
- * (B x Ho x Wo x N); for dx (B x H x W x C, or NULL: none) the weights' floats
- * w (N x K); for the weight gradient the input x, read from its bits xbits
- * (B x H rows of W C bits, as conv_forward_binary takes them: +-1 inputs,
- * 1/32 of the floats' bytes, the same bf16) where not NULL. */
+ * (B x Ho x Wo x N), or where pool_arg is not NULL the gradient of the 2x2
+ * max pooling above the product (B x Ho / 2 x Wo / 2 x N) with its winners
+ * (pool.h), unpooled as maxpool2_backward does while each image is copied;
+ * for dx (B x H x W x C, or NULL: none) the weights' floats w (N x K); for
+ * the weight gradient the input x, read from its bits xbits (B x H rows of
+ * W C bits, as conv_forward_binary takes them: +-1 inputs, 1/32 of the
+ * floats' bytes, the same bf16) where not NULL. */
 typedef struct {
   const float *dy;
+  const uint8_t *pool_arg;
   const float *w;
   float *dx;
   const float *x;

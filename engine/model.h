@@ -102,7 +102,9 @@ typedef struct {
                             where the layer above reads floats, model_pass.c) */
   uint64_t *abits;       /* B*pack_rows rows of P*N/pack_rows bits: sign(z) packed */
   float *dz;             /* B x P x N: dL/dz, then dL/dh */
-  float *conv_out;       /* B x Ho x Wo x N: a pooled convolution's product, then its gradient */
+  float *conv_out;       /* B x Ho x Wo x N: a pooled convolution's product, then its
+                            gradient, where stored (conv_forward_binary_maxpool and
+                            conv_backward's unpooling on the fly do without) */
   uint8_t *pool_arg;     /* the same shape after pooling: max pooling's choices */
   float *scale;          /* N: alpha_n, h = alpha_n (x . b_n) (binary layers with a scale; 1 at first) */
 } Layer;

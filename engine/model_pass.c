@@ -69,11 +69,11 @@ static void pool_forward(Layer *L, size_t B) {
   else if (L->pool == POOL_GLOBAL) global_avgpool_forward(L->conv_out, B, H, W, N, L->h);
 }
 
-/* conv_out = dL/d(product) from dz = dL/dh through the pooling. */
+/* conv_out = dL/d(product) from dz = dL/dh through an average pooling (max
+ * pooling's gradient goes to conv_backward as it is: product_backward). */
 static void pool_backward(Layer *L, size_t B) {
   size_t H = L->geom.out_height, W = L->geom.out_width, N = L->out;
-  if (L->pool == POOL_MAX2) maxpool2_backward(L->dz, L->pool_arg, B, H, W, N, L->conv_out);
-  else if (L->pool == POOL_AVG2) avgpool2_backward(L->dz, B, H, W, N, L->conv_out);
+  if (L->pool == POOL_AVG2) avgpool2_backward(L->dz, B, H, W, N, L->conv_out);
   else if (L->pool == POOL_GLOBAL) global_avgpool_backward(L->dz, B, H, W, N, L->conv_out);
 }
 
@@ -206,18 +206,24 @@ static size_t update_rows(void *ctx, size_t r0, size_t r1) {
   return flips;
 }
 
-/* dx (B x in_features; NULL: none) = dL/dx from dprod, L's product's
- * gradient, through the weights (the signs before this step's flips), and
- * grad (N x K) = dL/dW from dprod and the layer's input x, then the update on
- * each block of rows; returns the flips. */
+/* From dz = dL/dh (h: L's product, or its pooling): dx (B x in_features;
+ * NULL: none) = dL/dx through the weights (the signs before this step's
+ * flips), and grad (N x K) = dL/dW from the product's gradient and the
+ * layer's input x, then the update on each block of rows; returns the
+ * flips. Max pooling's gradient is unpooled by conv_backward (on the fly
+ * where it can), the others' by pool_backward into conv_out. */
 static size_t product_backward(const Model *m, const MatmulKernels *mm, Layer *L,
-                               const float *dprod, const MatmulOperand *x, size_t B, float *dx,
+                               const MatmulOperand *x, size_t B, float *dx,
                                const DenseUpdate *update) {
   MatmulOperand w = weights_operand(m, L);
-  if (L->conv)
-    return conv_backward(mm, &L->geom, dprod, &w, x, B, dx, L->grad, update, m->scratch);
-  if (dx) dense_backward_input(mm, dprod, &w, B, L->in, L->out, dx);
-  return dense_backward_weights(mm, dprod, x, B, L->in, L->out, L->grad, update);
+  if (!L->conv) {
+    if (dx) dense_backward_input(mm, L->dz, &w, B, L->in, L->out, dx);
+    return dense_backward_weights(mm, L->dz, x, B, L->in, L->out, L->grad, update);
+  }
+  ConvGradient dy = {L->dz, NULL, NULL};
+  if (L->pool == POOL_MAX2) dy = (ConvGradient){L->dz, L->pool_arg, L->conv_out};
+  else if (L->pool) pool_backward(L, B), dy.values = L->conv_out;
+  return conv_backward(mm, &L->geom, &dy, &w, x, B, dx, L->grad, update, m->scratch);
 }
 
 /* Binary layer l's weight update, or NULL for a real layer or no update. */
@@ -278,13 +284,11 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
     bn_backward(upper ? L->dz : dlogits, L->centred, L->rstd, L->bn_scale, rows, L->out,
                 L->dz, L->bn_dscale, L->bn_dshift, upper ? &fill : NULL);
     if (L->scale) scale_rows(L->dz, rows, L->out, L->scale);
-    const float *dprod = L->dz;
-    if (L->pool) pool_backward(L, B), dprod = L->conv_out;
     RowUpdate row_update;
     DenseUpdate dense;
     const DenseUpdate *up = layer_update(m, L, update, &row_update, &dense);
     MatmulOperand input = input_operand(m, mm, L, below, x);
-    size_t flips = product_backward(m, mm, L, dprod, &input, B, below ? m->dx : NULL, up);
+    size_t flips = product_backward(m, mm, L, &input, B, below ? m->dx : NULL, up);
     if (layer_flips && !is_real(m, L)) layer_flips[L - m->layer] = flips;
     upper = L;
   }

@@ -488,8 +488,9 @@ Test(cnn, the_implicit_weight_gradient_reads_the_signs_below_as_the_floats) {
   const float *bz = model_layer_z(below, B, 1, z);
   for (size_t i = 0; i < values; i++) signs[i] = bz[i] >= 0.0f ? 1.0f : -1.0f;
   MatmulOperand floats = {signs, NULL, L->geom.width * L->geom.in_ch};
-  conv_backward_weights(&matmul_amx_bf16, &L->geom, L->conv_out, &floats, B, want, NULL,
-                        m.scratch);
+  ConvGradient pooled = {L->dz, L->pool_arg, L->conv_out}; /* max pooling's, as the model's */
+  conv_backward(&matmul_amx_bf16, &L->geom, &pooled, NULL, &floats, B, NULL, want, NULL,
+                m.scratch);
   cr_assert(memcmp(want, L->grad, L->in * L->out * sizeof(float)) == 0,
             "the gradient from the signs' bits differs from the one from their floats");
   free(z);

@@ -601,8 +601,8 @@ static void check_together(const MatmulKernels *mm) {
       spoil_scratch(&o);
       FlipRows flip = {o.w, o.g.taps};
       DenseUpdate update = {flip_rows, &flip};
-      cr_assert_eq(conv_backward(mm, &o.g, o.dy, &w, &x, t->B, dx, dw, &update, o.scratch),
-                   o.wts);
+      ConvGradient dy = {o.dy, NULL, NULL};
+      cr_assert_eq(conv_backward(mm, &o.g, &dy, &w, &x, t->B, dx, dw, &update, o.scratch), o.wts);
       cr_assert(memcmp(dx, want_dx, o.in * sizeof *dx) == 0,
                 "%s: dx together differs, %d threads, " CASE_FMT, mm->name, threads,
                 CASE_ARGS(*t));
@@ -623,6 +623,61 @@ Test(conv, both_gradients_together_equal_each_alone) { check_together(&matmul_bl
 Test(conv, both_gradients_together_equal_each_alone_on_amx) {
   skip_without_amx();
   check_together(&matmul_amx_bf16);
+}
+
+/* conv_backward from max pooling's gradient and winners (unpooled on the
+ * fly where the products are AMX's implicit ones, else first) gives the
+ * bits of unpooling with maxpool2_backward and then conv_backward: even
+ * and odd outputs (an unread last row and column), valid padding, and 24
+ * channels, which the implicit weight gradient does not take. */
+static void check_through_max_pooling(const MatmulKernels *mm) {
+  static const Case cases[] = {{28, 28, 32, 32, 3, 1, 3, CONV_SAME},
+                               {7, 9, 16, 48, 3, 1, 3, CONV_SAME},
+                               {9, 6, 32, 64, 5, 1, 19, CONV_VALID},
+                               {5, 7, 24, 32, 3, 1, 3, CONV_SAME}};
+  Rng r;
+  rng_seed(&r, 22, 0);
+  cr_assert_eq(par_init(2), 0);
+  for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+    const Case *t = &cases[i];
+    Operands o = operands(&r, t, 1);
+    size_t Ho = o.g.out_height, Wo = o.g.out_width, N = t->N;
+    size_t pooled = t->B * (Ho / 2) * (Wo / 2) * N;
+    float *product = random_floats(&r, o.out, 0), *winners = nan_floats(pooled);
+    float *dz = random_floats(&r, pooled, 0), *unpooled = nan_floats(o.out);
+    uint8_t *arg = malloc(pooled);
+    maxpool2_forward(product, t->B, Ho, Wo, N, winners, arg);
+    maxpool2_backward(dz, arg, t->B, Ho, Wo, N, unpooled);
+    float *results[4];
+    size_t sizes[4] = {o.in, o.wts, o.in, o.wts};
+    for (int f = 0; f < 4; f++) results[f] = nan_floats(sizes[f]);
+    MatmulOperand w = {o.w, NULL, o.g.taps}, x = input_of(&o, 1);
+    ConvGradient from_dense = {unpooled, NULL, NULL}, from_pooled = {dz, arg, product};
+    conv_backward(mm, &o.g, &from_dense, &w, &x, t->B, results[0], results[1], NULL, o.scratch);
+    spoil_scratch(&o);
+    conv_backward(mm, &o.g, &from_pooled, &w, &x, t->B, results[2], results[3], NULL,
+                  o.scratch);
+    cr_assert(memcmp(results[0], results[2], o.in * sizeof(float)) == 0,
+              "%s: dx through max pooling differs, " CASE_FMT, mm->name, CASE_ARGS(*t));
+    cr_assert(memcmp(results[1], results[3], o.wts * sizeof(float)) == 0,
+              "%s: dW through max pooling differs, " CASE_FMT, mm->name, CASE_ARGS(*t));
+    for (int f = 0; f < 4; f++) free(results[f]);
+    free(product);
+    free(winners);
+    free(dz);
+    free(unpooled);
+    free(arg);
+    operands_free(&o);
+  }
+  par_shutdown();
+}
+
+Test(conv, backward_through_max_pooling_equals_unpooling_first) {
+  check_through_max_pooling(&matmul_blas);
+}
+Test(conv, backward_through_max_pooling_equals_unpooling_first_on_amx) {
+  skip_without_amx();
+  check_through_max_pooling(&matmul_amx_bf16);
 }
 
 static double dot(const float *a, const float *b, size_t count) {
