@@ -8,9 +8,8 @@
  * on B and N, never on the thread count, so one and two threads give the
  * same bits; a batch of at most BLOCK_ROWS rows (every MLP batch up to 1024)
  * is one block, summed as one loop over its rows. A CNN's rows are its
- * batch x pixels (78,400 for 100 Fashion images of 28 x 28). Centring runs
- * with the variance's sums, block by block; the other element-wise passes
- * are split by rows, bn_normalize_rows by its caller.
+ * batch x pixels (78,400 for 100 Fashion images of 28 x 28). The
+ * element-wise passes are split by rows, bn_normalize_rows by its caller.
  */
 #include "engine/batchnorm.h"
 
@@ -30,9 +29,9 @@ typedef struct {
   const KernelTable *k;
   size_t B, N, rows_per, blocks;
   const float *x;                  /* forward: the input; backward: dy */
-  const float *saved;              /* backward: the forward pass's centred values */
+  const float *saved;              /* backward: the forward pass's input */
   const float *mean, *rstd, *scale, *shift, *run_mean, *run_var, *dshift, *dscale;
-  float *centred, *y;              /* forward's outputs; y is dx backward */
+  float *y;                        /* backward: dx */
   float *part[2];                  /* blocks x N partial sums each, or the outputs themselves */
   const BnRowsFill *fill;          /* backward: writes dy's rows first (or NULL) */
 } BnJob;
@@ -87,35 +86,27 @@ static void sum_blocks(void *ctx, size_t b0, size_t b1) {
   }
 }
 
-/* Each block is centred, then its squares summed while it is still in cache
- * (a block is at most BLOCK_ROWS x N floats, or one call's B x N). */
-static void center_square_blocks(void *ctx, size_t b0, size_t b1) {
+static void square_blocks(void *ctx, size_t b0, size_t b1) {
   const BnJob *j = ctx;
   for (size_t b = b0, r0; b < b1; b++) {
     size_t rows = block_rows(j, b, &r0);
-    float *centred = j->centred + r0 * j->N;
-    j->k->bn_center(j->x + r0 * j->N, rows, j->N, j->mean, centred);
-    j->k->bn_squares(centred, rows, j->N, j->part[0] + b * j->N);
+    j->k->bn_squares(j->x + r0 * j->N, rows, j->N, j->mean, j->part[0] + b * j->N);
   }
 }
 
-void bn_train_statistics(const float *x, size_t B, size_t N, float *centred, float *rstd,
+void bn_train_statistics(const float *x, size_t B, size_t N, float *mean, float *rstd,
                          float *run_mean, float *run_var) {
   float partial[2][PARTIAL_CAP];
-  BnJob j = {.k = kernels(), .B = B, .N = N, .x = x, .centred = centred};
+  BnJob j = {.k = kernels(), .B = B, .N = N, .x = x};
   split_blocks(&j);
-  /* rstd first holds the mean. */
-  float *mean = rstd;
   block_sums(&j, sum_blocks, (float *const[2]){mean, NULL}, partial);
   const float inv_b = 1.0f / (float)B;
   for (size_t n = 0; n < N; n++) mean[n] *= inv_b;
   j.mean = mean;
   for (size_t n = 0; n < N; n++) run_mean[n] = (1.0f - BN_MOMENTUM) * run_mean[n] + BN_MOMENTUM * mean[n];
-  /* From here rstd holds the variance, then its reciprocal root: the sums
-   * land in it only after every block is centred (one block: after its
-   * centring; more: when block_sums adds their partial sums). */
+  /* rstd holds the variance, then its reciprocal root. */
   float *var = rstd;
-  block_sums(&j, center_square_blocks, (float *const[2]){var, NULL}, partial);
+  block_sums(&j, square_blocks, (float *const[2]){var, NULL}, partial);
   const float unbias = B > 1 ? (float)B / (float)(B - 1) : 1.0f;
   for (size_t n = 0; n < N; n++) {
     var[n] *= inv_b;
@@ -124,9 +115,9 @@ void bn_train_statistics(const float *x, size_t B, size_t N, float *centred, flo
   }
 }
 
-void bn_normalize_rows(const float *centred, size_t rows, size_t N, const float *rstd,
-                       const float *scale, const float *shift, float *y) {
-  kernels()->bn_normalize(centred, rows, N, rstd, scale, shift, y);
+void bn_normalize_rows(const float *x, size_t rows, size_t N, const float *mean,
+                       const float *rstd, const float *scale, const float *shift, float *y) {
+  kernels()->bn_normalize(x, rows, N, mean, rstd, scale, shift, y);
 }
 
 static void eval_rows(void *ctx, size_t r0, size_t r1) {
@@ -147,22 +138,22 @@ static void grad_sum_blocks(void *ctx, size_t b0, size_t b1) {
   for (size_t b = b0, r0; b < b1; b++) {
     size_t rows = block_rows(j, b, &r0);
     if (j->fill) j->fill->fn(j->fill->ctx, r0, r0 + rows);
-    j->k->bn_grad_sums(j->x + r0 * j->N, j->saved + r0 * j->N, j->rstd, rows, j->N,
+    j->k->bn_grad_sums(j->x + r0 * j->N, j->saved + r0 * j->N, j->mean, j->rstd, rows, j->N,
                        j->part[0] + b * j->N, j->part[1] + b * j->N);
   }
 }
 
 static void input_grad_rows(void *ctx, size_t r0, size_t r1) {
   const BnJob *j = ctx;
-  j->k->bn_input_grad(j->x + r0 * j->N, j->saved + r0 * j->N, r1 - r0, j->N, j->rstd, j->scale,
-                      j->dshift, j->dscale, j->B, j->y + r0 * j->N);
+  j->k->bn_input_grad(j->x + r0 * j->N, j->saved + r0 * j->N, j->mean, r1 - r0, j->N, j->rstd,
+                      j->scale, j->dshift, j->dscale, j->B, j->y + r0 * j->N);
 }
 
-void bn_backward(const float *dy, const float *centred, const float *rstd, const float *scale,
-                 size_t B, size_t N, float *dx, float *dscale, float *dshift,
-                 const BnRowsFill *fill) {
+void bn_backward(const float *dy, const float *x, const float *mean, const float *rstd,
+                 const float *scale, size_t B, size_t N, float *dx, float *dscale,
+                 float *dshift, const BnRowsFill *fill) {
   float partial[2][PARTIAL_CAP];
-  BnJob j = {.k = kernels(), .B = B, .N = N, .x = dy, .saved = centred, .rstd = rstd,
+  BnJob j = {.k = kernels(), .B = B, .N = N, .x = dy, .saved = x, .mean = mean, .rstd = rstd,
              .scale = scale, .dshift = dshift, .dscale = dscale, .y = dx, .fill = fill};
   split_blocks(&j);
   block_sums(&j, grad_sum_blocks, (float *const[2]){dshift, dscale}, partial);

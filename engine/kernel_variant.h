@@ -23,7 +23,6 @@ const KernelTable KERNEL_TABLE = {
     .add_into = add_into,
     .bn_sums = bn_sums_loop,
     .bn_squares = bn_squares_loop,
-    .bn_center = bn_center_loop,
     .bn_normalize = bn_normalize_loop,
     .bn_forward_eval = bn_forward_eval_loop,
     .bn_grad_sums = bn_grad_sums_loop,

@@ -34,17 +34,16 @@ typedef struct {
   void (*add_into)(float *dst, const float *src, size_t count);
   /* batchnorm.h: the loops over a block of rows (layer_loops.h) */
   void (*bn_sums)(const float *x, size_t rows, size_t N, float *sum);
-  void (*bn_squares)(const float *x, size_t rows, size_t N, float *sq);
-  void (*bn_center)(const float *x, size_t rows, size_t N, const float *mean, float *centred);
-  void (*bn_normalize)(const float *centred, size_t rows, size_t N, const float *rstd,
-                       const float *scale, const float *shift, float *y);
+  void (*bn_squares)(const float *x, size_t rows, size_t N, const float *mean, float *sq);
+  void (*bn_normalize)(const float *x, size_t rows, size_t N, const float *mean,
+                       const float *rstd, const float *scale, const float *shift, float *y);
   void (*bn_forward_eval)(const float *x, size_t B, size_t N, const float *scale,
                           const float *shift, const float *run_mean, const float *run_var,
                           float *y);
-  void (*bn_grad_sums)(const float *dy, const float *centred, const float *rstd, size_t rows,
-                       size_t N, float *dshift, float *dscale);
-  void (*bn_input_grad)(const float *dy, const float *centred, size_t rows, size_t N,
-                        const float *rstd, const float *scale, const float *dshift,
+  void (*bn_grad_sums)(const float *dy, const float *x, const float *mean, const float *rstd,
+                       size_t rows, size_t N, float *dshift, float *dscale);
+  void (*bn_input_grad)(const float *dy, const float *x, const float *mean, size_t rows,
+                        size_t N, const float *rstd, const float *scale, const float *dshift,
                         const float *dscale, size_t B, float *dx);
   /* pool.h: one window row of maxpool2_forward (layer_loops.h) */
   void (*max_window)(const float *v0, const float *v1, const float *v2, const float *v3,

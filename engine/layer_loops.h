@@ -109,27 +109,27 @@ static void bn_sums_loop(const float *x, size_t rows, size_t N, float *sum) {
     for (size_t n = 0; n < N; n++) sum[n] += x[r * N + n];
 }
 
-/* bn_squares: sq[n] = the sum over rows r, in order from 0, of x[r][n]^2. */
-static void bn_squares_loop(const float *x, size_t rows, size_t N, float *sq) {
+/* bn_squares: sq[n] = the sum over rows r, in order from 0, of the centred
+ * value (x[r][n] - mean[n])^2. Batch norm keeps only x and the mean: each
+ * loop takes the centred value afresh, the same difference each time, and
+ * xhat = centred rstd, the same product. */
+static void bn_squares_loop(const float *x, size_t rows, size_t N, const float *mean,
+                            float *sq) {
   memset(sq, 0, N * sizeof *sq);
   for (size_t r = 0; r < rows; r++)
-    for (size_t n = 0; n < N; n++) sq[n] += x[r * N + n] * x[r * N + n];
-}
-
-/* bn_center: centred = x - mean. Batch norm keeps only these; each loop
- * below takes xhat = centred rstd afresh, the same product each time. */
-static void bn_center_loop(const float *x, size_t rows, size_t N, const float *mean,
-                           float *centred) {
-  for (size_t r = 0; r < rows; r++)
-    for (size_t n = 0; n < N; n++) centred[r * N + n] = x[r * N + n] - mean[n];
+    for (size_t n = 0; n < N; n++) {
+      float centred = x[r * N + n] - mean[n];
+      sq[n] += centred * centred;
+    }
 }
 
 /* bn_normalize: y = scale xhat + shift. */
-static void bn_normalize_loop(const float *centred, size_t rows, size_t N, const float *rstd,
-                              const float *scale, const float *shift, float *y) {
+static void bn_normalize_loop(const float *x, size_t rows, size_t N, const float *mean,
+                              const float *rstd, const float *scale, const float *shift,
+                              float *y) {
   for (size_t r = 0; r < rows; r++)
     for (size_t n = 0; n < N; n++)
-      y[r * N + n] = scale[n] * (centred[r * N + n] * rstd[n]) + shift[n];
+      y[r * N + n] = scale[n] * ((x[r * N + n] - mean[n]) * rstd[n]) + shift[n];
 }
 
 /* bn_forward_eval: the roots are taken once per feature, a block of
@@ -150,27 +150,29 @@ static void bn_forward_eval_loop(const float *x, size_t B, size_t N, const float
 
 /* bn_grad_sums: dshift[n] = the sum over rows, in order from 0, of dy, and
  * dscale[n] that of dy xhat. */
-static void bn_grad_sums_loop(const float *dy, const float *centred, const float *rstd,
-                              size_t rows, size_t N, float *dshift, float *dscale) {
+static void bn_grad_sums_loop(const float *dy, const float *x, const float *mean,
+                              const float *rstd, size_t rows, size_t N, float *dshift,
+                              float *dscale) {
   memset(dshift, 0, N * sizeof *dshift);
   memset(dscale, 0, N * sizeof *dscale);
   for (size_t r = 0; r < rows; r++)
     for (size_t n = 0; n < N; n++) {
       dshift[n] += dy[r * N + n];
-      dscale[n] += dy[r * N + n] * (centred[r * N + n] * rstd[n]);
+      dscale[n] += dy[r * N + n] * ((x[r * N + n] - mean[n]) * rstd[n]);
     }
 }
 
 /* bn_input_grad: dx = scale rstd / B (B dy - dshift - xhat dscale) over a
  * block of rows, B the rows of the whole batch. dx may alias dy. */
-static void bn_input_grad_loop(const float *dy, const float *centred, size_t rows, size_t N,
-                               const float *rstd, const float *scale, const float *dshift,
-                               const float *dscale, size_t B, float *dx) {
+static void bn_input_grad_loop(const float *dy, const float *x, const float *mean, size_t rows,
+                               size_t N, const float *rstd, const float *scale,
+                               const float *dshift, const float *dscale, size_t B, float *dx) {
   const float fb = (float)B, inv_b = 1.0f / fb;
   for (size_t r = 0; r < rows; r++)
     for (size_t n = 0; n < N; n++)
       dx[r * N + n] = scale[n] * rstd[n] * inv_b *
-                      (fb * dy[r * N + n] - dshift[n] - centred[r * N + n] * rstd[n] * dscale[n]);
+                      (fb * dy[r * N + n] - dshift[n] -
+                       (x[r * N + n] - mean[n]) * rstd[n] * dscale[n]);
 }
 
 #endif

@@ -30,8 +30,9 @@ static void *carve(Carver *c, size_t bytes) {
 static void layout_batch(Layer *L, size_t B, Carver *acts) {
   size_t N = L->out, values = layer_values(L, B), rows = B * L->pack_rows;
   L->h = carve(acts, values * sizeof(float));
-  L->centred = carve(acts, values * sizeof(float));
+  L->mean = carve(acts, N * sizeof(float));
   L->rstd = carve(acts, N * sizeof(float));
+  L->shortcut_dz = L->shortcut ? carve(acts, values * sizeof(float)) : NULL;
   L->z = carve(acts, values * sizeof(float));
   L->a = carve(acts, values * sizeof(float));
   L->abits = carve(acts, rows * bits_words(rows ? values / rows : 0) * sizeof(uint64_t));

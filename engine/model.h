@@ -85,7 +85,7 @@ typedef struct {
   size_t in_features;    /* floats per sample of the input (K for dense) */
   size_t pack_rows;      /* rows per sample its signs are packed in, for the layer above */
   int keeps_z;           /* z outlives a training forward pass: the logits, or a shortcut's
-                            term (elsewhere the STE takes it afresh from centred, and z holds
+                            term (elsewhere the STE takes it afresh from h, and z holds
                             only what an eval pass wrote) */
   float *sign;           /* N x K binary weights as +-1 (a real layer: its real weights) */
   uint64_t *bits;        /* N x bits_words(K): the same, packed (NULL in a real layer) */
@@ -93,9 +93,9 @@ typedef struct {
   float *bn_scale, *bn_shift, *bn_dscale, *bn_dshift; /* N each (real-param block) */
   float *run_mean, *run_var;                          /* N each */
   /* per-batch buffers, batch_cap samples; "B x P x N" is B x pixels x N */
-  float *h;              /* B x P x N: the product x W^T (pooled), a shortcut's dL/dz in backward */
-  float *centred;        /* B x P x N: h - the batch mean (batchnorm.h) */
-  float *rstd;           /* N */
+  float *h;              /* B x P x N: the product x W^T (pooled), batch norm's input */
+  float *mean, *rstd;    /* N each: h's batch statistics (batchnorm.h) */
+  float *shortcut_dz;    /* B x P x N: dL/dz kept for the layer below (a shortcut; else NULL) */
   float *z;              /* B x P x N: batch-norm output (the logits for the last layer;
                             written in training only where keeps_z) */
   float *a;              /* B x P x N: sign(z) as +-1 (hidden layers; in training only

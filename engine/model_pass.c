@@ -103,7 +103,7 @@ static void epilogue_rows(void *ctx, size_t r0, size_t r1) {
     int on_stack = e->normalize && !L->keeps_z && count <= SIGN_GROUP_FLOATS;
     float *z = on_stack ? group_z : L->z + at;
     if (e->normalize)
-      bn_normalize_rows(L->centred + at, count / L->out, L->out, L->rstd, L->bn_scale,
+      bn_normalize_rows(L->h + at, count / L->out, L->out, L->mean, L->rstd, L->bn_scale,
                         L->bn_shift, z);
     if (L->shortcut) kernels()->add_into(z, e->below->z + at, count);
     if (e->hidden)
@@ -119,7 +119,7 @@ static void layer_epilogue(Layer *L, const Layer *below, size_t B, int training,
                            int floats) {
   size_t bn_rows = B * L->pixels, values = layer_values(L, B);
   if (training)
-    bn_train_statistics(L->h, bn_rows, L->out, L->centred, L->rstd, L->run_mean, L->run_var);
+    bn_train_statistics(L->h, bn_rows, L->out, L->mean, L->rstd, L->run_mean, L->run_var);
   else
     bn_forward_eval(L->h, bn_rows, L->out, L->bn_scale, L->bn_shift, L->run_mean, L->run_var,
                     L->z);
@@ -170,7 +170,8 @@ const float *model_forward(Model *m, const float *x, size_t B, int training) {
 
 const float *model_layer_z(const Layer *L, size_t B, int training, float *buf) {
   if (!training || L->keeps_z) return L->z;
-  bn_normalize_rows(L->centred, B * L->pixels, L->out, L->rstd, L->bn_scale, L->bn_shift, buf);
+  bn_normalize_rows(L->h, B * L->pixels, L->out, L->mean, L->rstd, L->bn_scale, L->bn_shift,
+                    buf);
   return buf;
 }
 
@@ -237,10 +238,10 @@ static const DenseUpdate *layer_update(Model *m, const Layer *L, const ModelUpda
 
 /* Rows [r0, r1) of L's dL/dz, from the input gradient da that the layer
  * above left in m->dx: the STE at L's z (where L does not keep z, taken
- * afresh from centred into dz: the forward's arithmetic, so the same bits),
- * plus, past a real shortcut above, the gradient the shortcut carries (in
- * the upper layer's h); kept in L's h too when L has a shortcut itself
- * (bn_backward overwrites dz with dL/dh). */
+ * afresh from h into dz: the forward's arithmetic, so the same bits),
+ * plus, past a real shortcut above, the gradient the shortcut carries (the
+ * upper layer's shortcut_dz); kept in L's shortcut_dz too when L has a
+ * shortcut itself (bn_backward overwrites dz with dL/dh). */
 typedef struct {
   const Model *m;
   Layer *L;
@@ -252,13 +253,13 @@ static void ste_group(const SteRows *s, size_t r0, size_t r1) {
   size_t at = r0 * L->out, count = (r1 - r0) * L->out;
   const float *z = L->z + at;
   if (!L->keeps_z) {
-    bn_normalize_rows(L->centred + at, r1 - r0, L->out, L->rstd, L->bn_scale, L->bn_shift,
+    bn_normalize_rows(L->h + at, r1 - r0, L->out, L->mean, L->rstd, L->bn_scale, L->bn_shift,
                       L->dz + at);
     z = L->dz + at;
   }
   ste_backward(s->m->spec.ste, s->m->dx + at, z, count, L->dz + at);
-  if (s->upper->shortcut) kernels()->add_into(L->dz + at, s->upper->h + at, count);
-  if (L->shortcut) memcpy(L->h + at, L->dz + at, count * sizeof(float));
+  if (s->upper->shortcut) kernels()->add_into(L->dz + at, s->upper->shortcut_dz + at, count);
+  if (L->shortcut) memcpy(L->shortcut_dz + at, L->dz + at, count * sizeof(float));
 }
 
 /* The rows in groups of sign_group_rows, each group's z and dz in L1. */
@@ -281,7 +282,7 @@ void model_backward(Model *m, const float *x, size_t B, const float *dlogits,
      * norm's first pass. */
     SteRows ste = {m, L, upper};
     BnRowsFill fill = {ste_rows, &ste};
-    bn_backward(upper ? L->dz : dlogits, L->centred, L->rstd, L->bn_scale, rows, L->out,
+    bn_backward(upper ? L->dz : dlogits, L->h, L->mean, L->rstd, L->bn_scale, rows, L->out,
                 L->dz, L->bn_dscale, L->bn_dshift, upper ? &fill : NULL);
     if (L->scale) scale_rows(L->dz, rows, L->out, L->scale);
     RowUpdate row_update;

@@ -17,7 +17,7 @@
 typedef struct {
   size_t rows, n;
   float *x, *dy, *scale, *shift;
-  float *centred, *rstd, *y, *run_mean, *run_var, *dx, *dscale, *dshift;
+  float *mean, *rstd, *y, *run_mean, *run_var, *dx, *dscale, *dshift;
 } Call;
 
 static float *floats(size_t n) {
@@ -27,7 +27,7 @@ static float *floats(size_t n) {
 }
 
 static Call call_new(size_t rows, size_t n, uint64_t seed) {
-  Call c = {rows, n, floats(rows * n), floats(rows * n), floats(n), floats(n), floats(rows * n),
+  Call c = {rows, n, floats(rows * n), floats(rows * n), floats(n), floats(n), floats(n),
             floats(n), floats(rows * n), floats(n), floats(n), floats(rows * n), floats(n), floats(n)};
   Rng r;
   rng_seed(&r, seed, 0);
@@ -44,13 +44,14 @@ static Call call_new(size_t rows, size_t n, uint64_t seed) {
 }
 
 static void call_run(Call *c) {
-  bn_train_statistics(c->x, c->rows, c->n, c->centred, c->rstd, c->run_mean, c->run_var);
-  bn_normalize_rows(c->centred, c->rows, c->n, c->rstd, c->scale, c->shift, c->y);
-  bn_backward(c->dy, c->centred, c->rstd, c->scale, c->rows, c->n, c->dx, c->dscale, c->dshift, NULL);
+  bn_train_statistics(c->x, c->rows, c->n, c->mean, c->rstd, c->run_mean, c->run_var);
+  bn_normalize_rows(c->x, c->rows, c->n, c->mean, c->rstd, c->scale, c->shift, c->y);
+  bn_backward(c->dy, c->x, c->mean, c->rstd, c->scale, c->rows, c->n, c->dx, c->dscale,
+              c->dshift, NULL);
 }
 
 static void call_free(Call *c) {
-  float *all[] = {c->x, c->dy, c->scale, c->shift, c->centred, c->rstd, c->y,
+  float *all[] = {c->x, c->dy, c->scale, c->shift, c->mean, c->rstd, c->y,
                   c->run_mean, c->run_var, c->dx, c->dscale, c->dshift};
   for (size_t i = 0; i < sizeof all / sizeof *all; i++) free(all[i]);
 }
@@ -62,7 +63,7 @@ static void assert_same(const Call *a, const Call *b, const char *what) {
     const char *name;
     const float *p, *q;
     size_t len;
-  } out[] = {{"centred", a->centred, b->centred, v},          {"rstd", a->rstd, b->rstd, f},
+  } out[] = {{"mean", a->mean, b->mean, f},          {"rstd", a->rstd, b->rstd, f},
              {"y", a->y, b->y, v},                   {"run_mean", a->run_mean, b->run_mean, f},
              {"run_var", a->run_var, b->run_var, f}, {"dx", a->dx, b->dx, v},
              {"dscale", a->dscale, b->dscale, f},    {"dshift", a->dshift, b->dshift, f}};
@@ -87,16 +88,16 @@ Test(batchnorm, one_and_two_threads_give_the_same_bits_over_many_blocks) {
  * what bn_forward_train and bn_backward computed before the blocks. */
 static void plain_loops(Call *c) {
   size_t B = c->rows, N = c->n;
-  float mean[2048], var[2048];
+  float *mean = c->mean, var[2048], *centred = malloc(B * N * sizeof *centred);
   cr_assert_leq(N, 2048);
   for (size_t j = 0; j < N; j++) mean[j] = var[j] = c->dscale[j] = c->dshift[j] = 0;
   for (size_t b = 0; b < B; b++)
     for (size_t j = 0; j < N; j++) mean[j] += c->x[b * N + j];
   const float inv_b = 1.0f / (float)B, unbias = (float)B / (float)(B - 1);
   for (size_t j = 0; j < N; j++) mean[j] *= inv_b;
-  for (size_t i = 0; i < B * N; i++) c->centred[i] = c->x[i] - mean[i % N];
+  for (size_t i = 0; i < B * N; i++) centred[i] = c->x[i] - mean[i % N];
   for (size_t b = 0; b < B; b++)
-    for (size_t j = 0; j < N; j++) var[j] += c->centred[b * N + j] * c->centred[b * N + j];
+    for (size_t j = 0; j < N; j++) var[j] += centred[b * N + j] * centred[b * N + j];
   for (size_t j = 0; j < N; j++) {
     c->run_mean[j] = (1.0f - BN_MOMENTUM) * c->run_mean[j] + BN_MOMENTUM * mean[j];
     var[j] *= inv_b;
@@ -105,7 +106,7 @@ static void plain_loops(Call *c) {
   }
   float *xhat = malloc(B * N * sizeof *xhat);
   for (size_t i = 0; i < B * N; i++) {
-    xhat[i] = c->centred[i] * c->rstd[i % N];
+    xhat[i] = centred[i] * c->rstd[i % N];
     c->y[i] = c->scale[i % N] * xhat[i] + c->shift[i % N];
   }
   for (size_t b = 0; b < B; b++)
@@ -120,6 +121,7 @@ static void plain_loops(Call *c) {
                (fb * c->dy[i] - c->dshift[j] - xhat[i] * c->dscale[j]);
   }
   free(xhat);
+  free(centred);
 }
 
 Test(batchnorm, a_batch_of_up_to_1024_rows_sums_as_one_plain_loop) {

@@ -40,7 +40,7 @@ static char err[512];
 /* The chain by hand: per layer its input, product, batch-norm buffers and
  * output, as the model keeps them. */
 typedef struct {
-  float *in, *prod, *h, *centred, *rstd, *z, *a, *mean, *var;
+  float *in, *prod, *h, *batch_mean, *rstd, *z, *a, *mean, *var;
   uint8_t *arg;
   float *dz, *dh, *dprod, *dw, *dscale, *dshift, *dx;
 } RefLayer;
@@ -90,14 +90,15 @@ static void forward_ref(const Model *m, const float *x, RefLayer *R) {
     size_t values = B * L->pixels * L->out;
     size_t products = L->conv ? B * L->geom.out_height * L->geom.out_width * L->out : values;
     r->in = l ? R[l - 1].a : (float *)x;
-    r->prod = zeros(products), r->h = zeros(values), r->centred = zeros(values);
+    r->prod = zeros(products), r->h = zeros(values), r->batch_mean = zeros(L->out);
     r->z = zeros(values), r->a = zeros(values), r->rstd = zeros(L->out);
     r->mean = zeros(L->out), r->var = zeros(L->out), r->arg = calloc(values, 1);
     if (L->conv) conv_reference_forward(&L->geom, r->in, L->sign, B, r->prod, NULL);
     else dense_ref(r->in, L->sign, L->in, L->out, r->prod);
     pool_ref(L, r->prod, r->h, r->arg);
-    bn_train_statistics(r->h, B * L->pixels, L->out, r->centred, r->rstd, r->mean, r->var);
-    bn_normalize_rows(r->centred, B * L->pixels, L->out, r->rstd, L->bn_scale, L->bn_shift, r->z);
+    bn_train_statistics(r->h, B * L->pixels, L->out, r->batch_mean, r->rstd, r->mean, r->var);
+    bn_normalize_rows(r->h, B * L->pixels, L->out, r->batch_mean, r->rstd, L->bn_scale,
+                      L->bn_shift, r->z);
     if (L->shortcut)
       for (size_t i = 0; i < values; i++) r->z[i] += R[l - 1].z[i];
     for (size_t i = 0; i < values; i++) r->a[i] = r->z[i] >= 0 ? 1.0f : -1.0f;
@@ -135,8 +136,8 @@ static void norm_pool_backward(const Layer *L, RefLayer *r, size_t products) {
   size_t values = B * L->pixels * L->out, H = L->geom.out_height, W = L->geom.out_width;
   r->dh = zeros(values), r->dprod = zeros(products);
   r->dscale = zeros(L->out), r->dshift = zeros(L->out);
-  bn_backward(r->dz, r->centred, r->rstd, L->bn_scale, B * L->pixels, L->out, r->dh, r->dscale,
-              r->dshift, NULL);
+  bn_backward(r->dz, r->h, r->batch_mean, r->rstd, L->bn_scale, B * L->pixels, L->out, r->dh,
+              r->dscale, r->dshift, NULL);
   if (L->pool == POOL_MAX2) maxpool2_backward(r->dh, r->arg, B, H, W, L->out, r->dprod);
   if (L->pool == POOL_GLOBAL) global_avgpool_backward(r->dh, B, H, W, L->out, r->dprod);
   if (L->pool == POOL_NONE) memcpy(r->dprod, r->dh, values * sizeof(float));

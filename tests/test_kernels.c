@@ -12,7 +12,7 @@
 #include "engine/rng.h"
 #include "engine/simd.h"
 
-enum { MAX_BUFS = 8 };
+enum { MAX_BUFS = 9 };
 
 /* What a buffer holds: any float (with zeros, -0, denormals, +-1, huge and
  * tiny magnitudes), +-1 signs, positive floats (variances), or any float
@@ -131,15 +131,14 @@ static size_t run_add_into(const KernelTable *k, Bufs *b, const void *ctx) {
 static size_t run_bn_sums(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   k->bn_sums(b->f[0], b->rows, b->cols, b->f[1]);
-  k->bn_squares(b->f[0], b->rows, b->cols, b->f[2]);
+  k->bn_squares(b->f[0], b->rows, b->cols, b->f[3], b->f[2]);
   return 0;
 }
 
-static size_t run_bn_center_normalize(const KernelTable *k, Bufs *b, const void *ctx) {
+static size_t run_bn_normalize(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_center(f[0], b->rows, b->cols, f[1], f[2]);
-  k->bn_normalize(f[2], b->rows, b->cols, f[3], f[4], f[5], f[6]);
+  k->bn_normalize(f[0], b->rows, b->cols, f[1], f[2], f[3], f[4], f[5]);
   return 0;
 }
 
@@ -153,9 +152,10 @@ static size_t run_bn_forward_eval(const KernelTable *k, Bufs *b, const void *ctx
 static size_t run_bn_backward(const KernelTable *k, Bufs *b, const void *ctx) {
   (void)ctx;
   float **f = b->f;
-  k->bn_grad_sums(f[0], f[1], f[2], b->rows, b->cols, f[4], f[5]);
-  k->bn_input_grad(f[0], f[1], b->rows, b->cols, f[2], f[3], f[4], f[5], b->rows, f[6]);
-  k->bn_input_grad(f[7], f[1], b->rows, b->cols, f[2], f[3], f[4], f[5], b->rows, f[7]); /* dx aliasing dy */
+  k->bn_grad_sums(f[0], f[1], f[8], f[2], b->rows, b->cols, f[4], f[5]);
+  k->bn_input_grad(f[0], f[1], f[8], b->rows, b->cols, f[2], f[3], f[4], f[5], b->rows, f[6]);
+  k->bn_input_grad(f[7], f[1], f[8], b->rows, b->cols, f[2], f[3], f[4], f[5], b->rows,
+                   f[7]); /* dx aliasing dy */
   return 0;
 }
 
@@ -216,16 +216,16 @@ SIMD_TESTS(pack_rows, {"pack_rows", {SPECIAL}, run_pack_rows, NULL})
 SIMD_TESTS(sign_floats, {"sign_floats", {SPECIAL}, run_sign_floats, NULL})
 SIMD_TESTS(ste_backward, {"ste_backward", {ANY, SPECIAL, ANY, ANY}, run_ste_backward, NULL})
 SIMD_TESTS(add_into, {"add_into", {SPECIAL, SPECIAL}, run_add_into, NULL})
-SIMD_TESTS(bn_sums, {"bn_sums", {ANY, ANY, ANY}, run_bn_sums, NULL})
-SIMD_TESTS(bn_center_normalize, {"bn_center_normalize", {ANY, ANY, ANY, POSITIVE, ANY, ANY, ANY},
-                                 run_bn_center_normalize, NULL})
+SIMD_TESTS(bn_sums, {"bn_sums", {ANY, ANY, ANY, ANY}, run_bn_sums, NULL})
+SIMD_TESTS(bn_normalize, {"bn_normalize", {ANY, ANY, POSITIVE, ANY, ANY, ANY}, run_bn_normalize,
+                          NULL})
 SIMD_TESTS(bn_forward_eval, {"bn_forward_eval", {ANY, ANY, ANY, ANY, POSITIVE, ANY},
                              run_bn_forward_eval, NULL})
 SIMD_TESTS(max_window, {"max_window", {SPECIAL, SPECIAL, ANY, SPECIAL, ANY, ANY},
                         run_max_window, NULL})
 SIMD_TESTS(max_window_backward, {"max_window_backward", {SPECIAL, ANY, ANY, ANY, ANY, ANY},
                                  run_max_window_backward, NULL})
-SIMD_TESTS(bn_backward, {"bn_backward", {ANY, ANY, POSITIVE, ANY, ANY, ANY, ANY, ANY},
+SIMD_TESTS(bn_backward, {"bn_backward", {ANY, ANY, POSITIVE, ANY, ANY, ANY, ANY, ANY, ANY},
                          run_bn_backward, NULL})
 
 /* An optimizer's defaults with `edit` applied, as a step case. */
@@ -284,13 +284,13 @@ Test(kernels, optimizer_steps_avx512) { check_optimizers(SIMD_AVX512); }
 
 /* Every entry of a table, as one function-pointer type so tables compare. */
 typedef void (*AnyKernel)(void);
-enum { FIXED_ENTRIES = 14, TABLE_ENTRIES = FIXED_ENTRIES + OPT_KIND_COUNT };
+enum { FIXED_ENTRIES = 13, TABLE_ENTRIES = FIXED_ENTRIES + OPT_KIND_COUNT };
 
 static void table_entries(const KernelTable *t, AnyKernel out[TABLE_ENTRIES]) {
   AnyKernel fixed[FIXED_ENTRIES] = {
       (AnyKernel)t->bgemm,        (AnyKernel)t->pack_rows,       (AnyKernel)t->sign_floats,
       (AnyKernel)t->ste_backward, (AnyKernel)t->bn_sums,         (AnyKernel)t->bn_squares,
-      (AnyKernel)t->bn_center,    (AnyKernel)t->bn_normalize,    (AnyKernel)t->bn_forward_eval,
+      (AnyKernel)t->bn_normalize, (AnyKernel)t->bn_forward_eval,
       (AnyKernel)t->bn_grad_sums, (AnyKernel)t->bn_input_grad,   (AnyKernel)t->max_window,
       (AnyKernel)t->add_into,     (AnyKernel)t->max_window_backward};
   memcpy(out, fixed, sizeof fixed);

@@ -23,9 +23,9 @@ typedef struct {
 
 static double bn_loss(const void *ctx) {
   const BnCase *c = ctx;
-  float centred[B * N], rstd[N], y[B * N], rm[N] = {0}, rv[N] = {0};
-  bn_train_statistics(c->x, B, N, centred, rstd, rm, rv);
-  bn_normalize_rows(centred, B, N, rstd, c->scale, c->shift, y);
+  float mean[N], rstd[N], y[B * N], rm[N] = {0}, rv[N] = {0};
+  bn_train_statistics(c->x, B, N, mean, rstd, rm, rv);
+  bn_normalize_rows(c->x, B, N, mean, rstd, c->scale, c->shift, y);
   double L = 0;
   for (int i = 0; i < B * N; i++) L += (double)c->w[i] * y[i];
   return L;
@@ -50,11 +50,11 @@ Test(layers, batchnorm_gradients_match_finite_differences) {
   fill(&r, c.w, B * N, -1, 1);
   fill(&r, c.scale, N, 0.5f, 1.5f);
   fill(&r, c.shift, N, -0.5f, 0.5f);
-  float centred[B * N], rstd[N], y[B * N], rm[N] = {0}, rv[N] = {0};
-  bn_train_statistics(c.x, B, N, centred, rstd, rm, rv);
-  bn_normalize_rows(centred, B, N, rstd, c.scale, c.shift, y);
+  float mean[N], rstd[N], y[B * N], rm[N] = {0}, rv[N] = {0};
+  bn_train_statistics(c.x, B, N, mean, rstd, rm, rv);
+  bn_normalize_rows(c.x, B, N, mean, rstd, c.scale, c.shift, y);
   float dx[B * N], dscale[N], dshift[N];
-  bn_backward(c.w, centred, rstd, c.scale, B, N, dx, dscale, dshift, NULL);
+  bn_backward(c.w, c.x, mean, rstd, c.scale, B, N, dx, dscale, dshift, NULL);
   const float h = 1e-2f;
   for (int i = 0; i < B * N; i++) {
     double fd = central_difference(&c.x[i], h, bn_loss, &c);
@@ -71,9 +71,9 @@ Test(layers, batchnorm_gradients_match_finite_differences) {
 
 Test(layers, batchnorm_normalises_and_tracks_running_statistics) {
   float x[4 * 1] = {1, 2, 3, 6}, scale[1] = {2}, shift[1] = {0.5f};
-  float centred[4], rstd[1], y[4], rm[1] = {0}, rv[1] = {1};
-  bn_train_statistics(x, 4, 1, centred, rstd, rm, rv);
-  bn_normalize_rows(centred, 4, 1, rstd, scale, shift, y);
+  float mean[1], rstd[1], y[4], rm[1] = {0}, rv[1] = {1};
+  bn_train_statistics(x, 4, 1, mean, rstd, rm, rv);
+  bn_normalize_rows(x, 4, 1, mean, rstd, scale, shift, y);
   /* mean 3, biased var 3.5, unbiased 14/3 */
   cr_assert_float_eq(rm[0], 0.3f, 1e-6);
   cr_assert_float_eq(rv[0], 0.9f + 0.1f * 14.0f / 3.0f, 1e-6);
