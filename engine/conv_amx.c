@@ -303,9 +303,12 @@ static void image_weight_gradient(const ConvGeom *g, const ConvAmxWeights *s,
 void conv_amx_backward(const ConvGeom *g, const ConvAmxBackward *a, size_t b0, size_t b1,
                        float *sum, void *scratch) {
   const ConvAmxShape s = conv_amx_shape(g);
+  const ConvAmxWeights ws = conv_amx_weights_shape(g);
   const ConvAmxScratch at = conv_amx_scratch(g);
   char *base = scratch;
   uint16_t *copy = (uint16_t *)base, *tiles = (uint16_t *)(base + at.tiles);
+  uint16_t *dyt = (uint16_t *)(base + at.dyt), *even = (uint16_t *)(base + at.even);
+  uint16_t *odd = (uint16_t *)(base + at.odd);
   float *edge = (float *)(base + at.edge);
   const size_t dx_image = g->height * g->width * g->in_ch;
   if (a->dx) pack_weights(g, &s, a->w, tiles);
@@ -314,9 +317,6 @@ void conv_amx_backward(const ConvGeom *g, const ConvAmxBackward *a, size_t b0, s
     copy_image(g, &s, a, b, copy);
     if (a->dx) image_input_gradient(&(Out){g, &s, a->dx + b * dx_image, edge}, copy, tiles);
     if (!sum) continue;
-    const ConvAmxWeights ws = conv_amx_weights_shape(g);
-    uint16_t *dyt = (uint16_t *)(base + at.dyt), *even = (uint16_t *)(base + at.even);
-    uint16_t *odd = (uint16_t *)(base + at.odd);
     transpose_copy(g, &s, &ws, copy, dyt);
     copy_pairs(g, &ws, &(GridInput){a->x, a->xbits, b}, even, odd);
     image_weight_gradient(g, &ws, dyt, even, odd, b == b0, sum);
