@@ -561,7 +561,7 @@ Test(trouble, divergence_and_oversized_models_exit_with_one_line) {
   /* The largest model --model accepts: about 0.9 TB, refused before any allocation. */
   char args[512] = "--headless --data glyphs --steps 5 --model mlp:65536";
   for (int l = 1; l < MODEL_MAX_LAYERS - 1; l++) strcat(args, "x65536");
-  expect_exit(args, 1, "x65536: needs about 934541 MB (weights, optimizer state and batches of 100 "
+  expect_exit(args, 1, "x65536: needs about 932669 MB (weights, optimizer state and batches of 100 "
                        "on 256 inputs), more than");
 }
 
