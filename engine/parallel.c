@@ -6,7 +6,7 @@
  * as much as half a 100x1024x1024 binary product, so both sides first spin
  * (yielding) for up to SPIN_SECONDS before they sleep. The spin outlasts
  * the serial stretches between a step's jobs (a W1 step's data phase, the
- * batch gathered on the calling thread, takes about 75 us): at 50 us the
+ * batch gathered on the calling thread, takes 55-80 us): at 50 us the
  * worker slept through it and the next job waited for it to wake (W1 bf16,
  * 4 alternating pairs of 600-step runs: 49,026 -> 53,886 samples/s best,
  * the same CPU time). The counters are written under the lock with atomic
