@@ -12,12 +12,13 @@ CFLAGS   ?=
 LIBS     = $(shell pkg-config --libs openblas ncursesw zlib jansson 2>/dev/null || echo -lopenblas -lncursesw -lz -ljansson) -lpthread -lm
 TEST_LIBS = $(shell pkg-config --libs criterion 2>/dev/null || echo -lcriterion)
 
-# Kernel files named *_avx2.c / *_avx512.c / *_amx.c are compiled for that
+# Kernel files named *_avx2.c / *_avx512.c / *_amx.c / *_bf16.c are compiled for that
 # instruction set only; everything else targets baseline x86-64 so the binary
 # runs on any CPU.
 FLAGS_avx2   = -mavx2 -mfma -mpopcnt -mbmi2
 FLAGS_avx512 = -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vpopcntdq -mavx512vnni -mfma -mpopcnt -mbmi2
 FLAGS_amx    = -mamx-tile -mamx-bf16 -mavx512f -mavx512bw -mavx512vl -mavx512bf16
+FLAGS_bf16   = -mavx512f -mavx512bw -mavx512vl -mavx512bf16
 
 ENGINE_SRC   = $(wildcard engine/*.c)
 DATASETS_SRC = $(wildcard datasets/*.c)
@@ -38,7 +39,7 @@ SAN_FLAGS    = -O1 -fsanitize=address,undefined -fno-sanitize-recover=undefined 
 .PHONY: all run test test-san test-kill bad-inputs bench deps install clean fuzz fuzz-build
 all: $(BUILD)/flipscope
 
-isa_flags = $(if $(findstring _avx512.c,$(1)),$(FLAGS_avx512),$(if $(findstring _avx2.c,$(1)),$(FLAGS_avx2),$(if $(findstring _amx.c,$(1)),$(FLAGS_amx))))
+isa_flags = $(if $(findstring _avx512.c,$(1)),$(FLAGS_avx512),$(if $(findstring _avx2.c,$(1)),$(FLAGS_avx2),$(if $(findstring _amx.c,$(1)),$(FLAGS_amx),$(if $(findstring _bf16.c,$(1)),$(FLAGS_bf16)))))
 
 $(BUILD)/rel/%.o: %.c
 	@mkdir -p $(dir $@)

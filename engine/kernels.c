@@ -8,5 +8,6 @@ const KernelTable *kernels_for(SimdLevel level) {
 
 const MatmulKernels *matmul_for(Precision precision) {
   if (precision != PRECISION_BF16) return &matmul_blas;
-  return amx_bf16_missing() ? &matmul_ref_bf16 : &matmul_amx_bf16;
+  if (!amx_bf16_missing()) return &matmul_amx_bf16;
+  return avx512_bf16_missing() ? &matmul_ref_bf16 : &matmul_avx512_bf16;
 }

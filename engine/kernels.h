@@ -60,8 +60,9 @@ extern const KernelTable kernels_scalar, kernels_avx2, kernels_avx512;
 /* The table of `level`; the CPU must support it (simd_supported) to run it. */
 const KernelTable *kernels_for(SimdLevel level);
 /* The products of `precision`: fp32 through OpenBLAS whatever the SIMD level
- * (so every level gives the same bits), bf16 on AMX where the CPU can run it
- * (amx_bf16_missing), else the portable bf16 reference. */
+ * (so every level gives the same bits); bf16 on AMX where the CPU can run it
+ * (amx_bf16_missing), else with AVX-512 BF16 where it has that
+ * (avx512_bf16_missing), else the portable bf16 reference. */
 const MatmulKernels *matmul_for(Precision precision);
 /* The table of the active level. */
 static inline const KernelTable *kernels(void) { return kernels_for(simd_active()); }

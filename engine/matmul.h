@@ -12,8 +12,9 @@
  *         every run before the bf16 path existed)
  *   bf16  AMX tiles: A and B rounded to bf16 to nearest even as bf16.h
  *         does (but denormals flush to zero, as TDPBF16PS treats them),
- *         products summed in fp32; where AMX-BF16 is absent, the bf16
- *         reference
+ *         products summed in fp32; where AMX-BF16 is absent, the same
+ *         tiles multiplied with AVX-512 BF16 (VDPBF16PS), and where that is
+ *         absent too, the bf16 reference
  * and the portable references, plain C loops summing k = 0..K-1 in fp32, on
  * the float inputs or on their bf16 roundings, which the tests compare every
  * variant with.
@@ -107,7 +108,8 @@ typedef struct {
   int amx_convolution;
 } MatmulKernels;
 
-extern const MatmulKernels matmul_blas, matmul_ref_fp32, matmul_ref_bf16, matmul_amx_bf16;
+extern const MatmulKernels matmul_blas, matmul_ref_fp32, matmul_ref_bf16, matmul_amx_bf16,
+    matmul_avx512_bf16;
 
 /* The products with an operand B (MatmulSignsFn's shapes): from its signs
  * where the variant and the operand have them, else from its floats. Both
@@ -165,7 +167,15 @@ const char *precision_name(Precision p);
  * AMX-TILE, AMX-BF16 and AVX-512 BF16, the OS enables the tile state in XCR0
  * and grants this process XTILEDATA), else what is missing. Asks once. */
 const char *amx_bf16_missing(void);
-/* bf16 where the AMX kernel can run, else fp32. */
+/* NULL when this CPU can run the AVX-512 BF16 kernel (CPUID says AVX-512 F,
+ * BW, VL and BF16, and the OS saves the AVX-512 state), else what is
+ * missing. */
+const char *avx512_bf16_missing(void);
+/* NULL when one of the two bf16 kernels runs here, else what is missing:
+ * --precision bf16 is refused without one. */
+const char *bf16_products_missing(void);
+/* bf16 where the AMX kernel can run, else fp32 (bf16 with AVX-512 BF16 alone
+ * is about 2x fp32 FMA, not AMX's 10x or more: it is asked for, not given). */
 Precision precision_default(void);
 
 #endif

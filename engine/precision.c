@@ -1,5 +1,6 @@
 /* precision.c — the precisions of the real-valued products (matmul.h): their
- * names, and whether this CPU and kernel can run the bf16 one on AMX tiles.
+ * names, and whether this CPU and kernel can run the bf16 one on AMX tiles
+ * or with AVX-512 BF16.
  *
  * AMX needs three things: the CPU (CPUID leaf 7: AMX-TILE, AMX-BF16, and
  * AVX-512 BF16 for the packing code), the OS saving the tile state (XCR0
@@ -65,6 +66,31 @@ const char *amx_bf16_missing(void) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, amx_probe);
   return amx_missing;
+}
+
+static const char *avx512_missing;
+
+/* What the AVX-512 BF16 kernel lacks here, or NULL. */
+static void avx512_probe(void) {
+  unsigned a, b, c, d;
+  __builtin_cpu_init();
+  if (!__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
+      !__builtin_cpu_supports("avx512vl"))
+    avx512_missing = "AVX-512";
+  else if (!__get_cpuid_count(7, 1, &a, &b, &c, &d) || !(a >> 5 & 1))
+    avx512_missing = "AVX-512 BF16";
+  else if (!__get_cpuid(1, &a, &b, &c, &d) || !(c >> 27 & 1) || (xcr0() & 0xe6) != 0xe6)
+    avx512_missing = "the operating system's support for the AVX-512 state";
+}
+
+const char *avx512_bf16_missing(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, avx512_probe);
+  return avx512_missing;
+}
+
+const char *bf16_products_missing(void) {
+  return amx_bf16_missing() && avx512_bf16_missing() ? avx512_bf16_missing() : NULL;
 }
 
 Precision precision_default(void) { return amx_bf16_missing() ? PRECISION_FP32 : PRECISION_BF16; }

@@ -799,7 +799,8 @@ static int lines_with(const char *text, const char *needle) {
 /* The checkpoint's saved settings record --precision, so a resume keeps it;
  * a resume under the other precision warns in one line. */
 Test(resume, the_precision_is_saved_and_a_resume_under_the_other_warns) {
-  if (amx_bf16_missing()) cr_skip_test("this CPU cannot run bf16 (it lacks %s)", amx_bf16_missing());
+  if (bf16_products_missing())
+    cr_skip_test("this CPU cannot run bf16 (it lacks %s)", bf16_products_missing());
   const char *ckpt = in_tmp("p.ckpt");
   ProcResult r;
   run_flipscope_ok(&r, SMALL " --steps 5 --precision bf16 --save %s", ckpt);

@@ -524,7 +524,8 @@ Test(closed_loop, bop_tau0_matches_cema_alpha1_on_glyphs, .timeout = 60) { bop_t
 /* The loops compare two optimizers under one arithmetic: they hold in bf16
  * products as they do in fp32. */
 Test(closed_loop, the_equivalences_hold_with_bf16_products, .timeout = 60) {
-  if (amx_bf16_missing()) cr_skip_test("this CPU cannot run bf16 (it lacks %s)", amx_bf16_missing());
+  if (bf16_products_missing())
+    cr_skip_test("this CPU cannot run bf16 (it lacks %s)", bf16_products_missing());
   loop_precision = PRECISION_BF16;
   size_t flips, first = sgd_vs_cema_on_glyphs(1e-3, 1, &flips);
   report_loop("bf16: sgd (init 1e-3) vs cema from i0 = -lambda w0", first, flips);

@@ -308,6 +308,19 @@ Test(conv, backward_on_amx_is_within_bf16_rounding) {
   check_backward(&matmul_amx_bf16, CONV_BF16_TOLERANCE);
 }
 
+/* Skips the calling test, saying why, where AVX-512 BF16 cannot run. */
+static void skip_without_avx512_bf16(void) {
+  const char *missing = avx512_bf16_missing();
+  if (missing)
+    cr_skip_test("this CPU lacks %s, so the AVX-512 BF16 convolution products are not tested",
+                 missing);
+}
+
+Test(conv, backward_with_avx512_bf16_is_within_bf16_rounding) {
+  skip_without_avx512_bf16();
+  check_backward(&matmul_avx512_bf16, CONV_BF16_TOLERANCE);
+}
+
 /* Output sizes and padding as Keras computes them (tf.nn.conv2d: same pads
  * max((Ho - 1) s + k - H, 0), the odd one after), on both axes. */
 Test(conv, geometry_is_keras) {
@@ -408,6 +421,10 @@ Test(conv, one_and_two_threads_agree_on_amx) {
   skip_without_amx();
   check_threads_agree(&matmul_amx_bf16);
 }
+Test(conv, one_and_two_threads_agree_with_avx512_bf16) {
+  skip_without_avx512_bf16();
+  check_threads_agree(&matmul_avx512_bf16);
+}
 
 /* With C a multiple of 16 the weight gradient reads its im2col rows gathered
  * from x (MatmulGathered): the bits of the same variant reading them stored,
@@ -445,6 +462,11 @@ Test(conv, weight_gradient_from_gathered_rows_is_bit_identical) {
 Test(conv, weight_gradient_from_gathered_rows_is_bit_identical_on_amx) {
   skip_without_amx();
   check_gathered_weights(&matmul_amx_bf16);
+}
+
+Test(conv, weight_gradient_from_gathered_rows_is_bit_identical_with_avx512_bf16) {
+  skip_without_avx512_bf16();
+  check_gathered_weights(&matmul_avx512_bf16);
 }
 
 /* Both gradients of each case on AMX against the definition within bf16

@@ -149,10 +149,28 @@ static void each_problem(void (*check)(const Problem *p)) {
     }
 }
 
-static void skip_without_amx(void) {
-  const char *missing = amx_bf16_missing();
+/* The two variants that multiply packed bf16 tiles (AMX, AVX-512 BF16):
+ * each test of them runs once per variant, skipping where it cannot run. */
+typedef enum { ON_AMX, ON_AVX512_BF16 } TiledVariant;
+
+static const MatmulKernels *tiled;
+
+static void use_tiled(TiledVariant v) {
+  const char *missing = v == ON_AMX ? amx_bf16_missing() : avx512_bf16_missing();
+  const char *name = v == ON_AMX ? "AMX" : "AVX-512 BF16";
   if (missing)
-    cr_skip_test("this CPU or kernel lacks %s, so the AMX variant is not tested", missing);
+    cr_skip_test("this CPU or kernel lacks %s, so the %s variant is not tested", missing, name);
+  tiled = v == ON_AMX ? &matmul_amx_bf16 : &matmul_avx512_bf16;
+}
+
+/* Every variant that runs here, the references' bf16 one included. */
+static size_t variants_here(const MatmulKernels *out[4]) {
+  size_t n = 0;
+  out[n++] = &matmul_blas;
+  out[n++] = &matmul_ref_bf16;
+  if (!amx_bf16_missing()) out[n++] = &matmul_amx_bf16;
+  if (!avx512_bf16_missing()) out[n++] = &matmul_avx512_bf16;
+  return n;
 }
 
 /* The fp32 variant is cblas_sgemm itself: the same bits as a direct call. */
@@ -197,27 +215,32 @@ Test(matmul, bf16_reference_rounds_only_the_inputs) {
   cr_assert_gt(bf16_differs, 1000, "the bf16 reference hardly differs from fp32: does it round?");
 }
 
-static void check_amx(const Problem *p) {
-  float *c = run(&matmul_amx_bf16, p), *ref = run(&matmul_ref_bf16, p);
+static void check_tiled(const Problem *p) {
+  float *c = run(tiled, p), *ref = run(&matmul_ref_bf16, p);
   float *ref32 = run(&matmul_ref_fp32, p);
-  check_close("AMX vs bf16 reference", p, c, ref, 0.0, 1);
-  check_close("AMX vs fp32 reference", p, c, ref32, 0x1p-7 + 0x1p-16, 0);
+  check_close("tiles vs bf16 reference", p, c, ref, 0.0, 1);
+  check_close("tiles vs fp32 reference", p, c, ref32, 0x1p-7 + 0x1p-16, 0);
   free(c);
   free(ref);
   free(ref32);
 }
 
 Test(matmul, amx_is_within_rounding_of_the_bf16_reference) {
-  skip_without_amx();
-  each_problem(check_amx);
+  use_tiled(ON_AMX);
+  each_problem(check_tiled);
+}
+
+Test(matmul, avx512_bf16_is_within_rounding_of_the_bf16_reference) {
+  use_tiled(ON_AVX512_BF16);
+  each_problem(check_tiled);
 }
 
 /* +-1 weights times byte codes (odd integers up to 255) are exact in bf16,
  * and their sums (below 2^24) exact in fp32: every variant gives the same
  * integers, whatever its order of summation. */
 Test(matmul, pm1_times_byte_codes_is_exact_in_every_variant) {
-  const MatmulKernels *variants[] = {&matmul_blas, &matmul_ref_bf16, &matmul_amx_bf16};
-  size_t count = amx_bf16_missing() ? 2 : 3;
+  const MatmulKernels *variants[4];
+  size_t count = variants_here(variants);
   Rng r;
   rng_seed(&r, 13, 0);
   for (int s = SHAPE_NT; s <= SHAPE_NN; s++)
@@ -251,18 +274,17 @@ Test(matmul, bf16_round_is_to_nearest_even) {
 }
 
 /* Each thread packs into its own buffer: two threads at once give what one gives. */
-static void *amx_in_thread(void *arg) {
-  return product(&matmul_amx_bf16, arg);
+static void *tiled_in_thread(void *arg) {
+  return product(tiled, arg);
 }
 
-Test(matmul, amx_on_two_threads_at_once_matches_one) {
-  skip_without_amx();
+static void check_two_threads(void) {
   Rng r;
   rng_seed(&r, 14, 0);
   Problem p = problem_new(SHAPE_NN, 100, 96, 1024, &r, draw_normal, draw_normal);
-  float *alone = run(&matmul_amx_bf16, &p);
+  float *alone = run(tiled, &p);
   pthread_t t[2];
-  for (int i = 0; i < 2; i++) cr_assert_eq(pthread_create(&t[i], NULL, amx_in_thread, &p), 0);
+  for (int i = 0; i < 2; i++) cr_assert_eq(pthread_create(&t[i], NULL, tiled_in_thread, &p), 0);
   for (int i = 0; i < 2; i++) {
     void *c;
     pthread_join(t[i], &c);
@@ -271,6 +293,16 @@ Test(matmul, amx_on_two_threads_at_once_matches_one) {
   }
   free(alone);
   problem_free(&p);
+}
+
+Test(matmul, amx_on_two_threads_at_once_matches_one) {
+  use_tiled(ON_AMX);
+  check_two_threads();
+}
+
+Test(matmul, avx512_bf16_on_two_threads_at_once_matches_one) {
+  use_tiled(ON_AVX512_BF16);
+  check_two_threads();
 }
 
 /* A tn problem's B served in runs of MATMUL_RUN columns, every third run of
@@ -328,15 +360,23 @@ Test(matmul, gathered_b_gives_the_bits_of_stored_b) {
 }
 
 Test(matmul, gathered_b_gives_the_bits_of_stored_b_on_amx) {
-  skip_without_amx();
-  check_gathered(&matmul_amx_bf16);
+  use_tiled(ON_AMX);
+  check_gathered(tiled);
 }
 
-/* fp32 always runs OpenBLAS; bf16 runs AMX where it can, else the reference. */
+Test(matmul, gathered_b_gives_the_bits_of_stored_b_on_avx512_bf16) {
+  use_tiled(ON_AVX512_BF16);
+  check_gathered(tiled);
+}
+
+/* fp32 always runs OpenBLAS; bf16 runs AMX where it can, else AVX-512 BF16
+ * where that runs, else the reference; bf16 is the default only on AMX. */
 Test(matmul, matmul_for_picks_the_variant_of_the_precision) {
   cr_assert_eq(matmul_for(PRECISION_FP32), &matmul_blas);
-  cr_assert_eq(matmul_for(PRECISION_BF16),
-               amx_bf16_missing() ? &matmul_ref_bf16 : &matmul_amx_bf16);
+  cr_assert_eq(matmul_for(PRECISION_BF16), !amx_bf16_missing()      ? &matmul_amx_bf16
+                                           : !avx512_bf16_missing() ? &matmul_avx512_bf16
+                                                                    : &matmul_ref_bf16);
+  cr_assert_eq(!bf16_products_missing(), !amx_bf16_missing() || !avx512_bf16_missing());
   cr_assert_eq(precision_default(), amx_bf16_missing() ? PRECISION_FP32 : PRECISION_BF16);
   cr_assert_eq(precision_parse("bf16"), PRECISION_BF16);
   cr_assert_eq(precision_parse("fp32"), PRECISION_FP32);
@@ -403,31 +443,36 @@ static void each_sign_window(void (*check)(const Problem *p, const MatmulOperand
       }
 }
 
-/* AMX packing B from the sign bits gives the bits it gives from the floats,
- * and both stay within rounding of the bf16 reference. */
-static void check_amx_signs(const Problem *p, const MatmulOperand *s, size_t first) {
-  float *bits = run_operand(&matmul_amx_bf16, p, s, first);
-  float *floats = run(&matmul_amx_bf16, p), *ref = run(&matmul_ref_bf16, p);
+/* Packing B from the sign bits gives the bits packing from the floats
+ * gives, and both stay within rounding of the bf16 reference. */
+static void check_tiled_signs(const Problem *p, const MatmulOperand *s, size_t first) {
+  float *bits = run_operand(tiled, p, s, first);
+  float *floats = run(tiled, p), *ref = run(&matmul_ref_bf16, p);
   for (size_t m = 0; m < p->M; m++)
     cr_assert_eq(memcmp(bits + m * p->ldc, floats + m * p->ldc, p->N * sizeof(float)), 0,
-                 "AMX from bits vs from floats, %s %zux%zux%zu from %zu, row %zu",
+                 "%s from bits vs from floats, %s %zux%zux%zu from %zu, row %zu", tiled->name,
                  shape_names[p->shape], p->M, p->N, p->K, first, m);
-  check_close("AMX from bits vs bf16 reference", p, bits, ref, 0.0, 1);
+  check_close("tiles from bits vs bf16 reference", p, bits, ref, 0.0, 1);
   free(bits);
   free(floats);
   free(ref);
 }
 
 Test(matmul, amx_from_sign_bits_equals_amx_from_floats) {
-  skip_without_amx();
-  each_sign_window(check_amx_signs);
+  use_tiled(ON_AMX);
+  each_sign_window(check_tiled_signs);
+}
+
+Test(matmul, avx512_bf16_from_sign_bits_equals_it_from_floats) {
+  use_tiled(ON_AVX512_BF16);
+  each_sign_window(check_tiled_signs);
 }
 
 /* A variant without sign kernels, or an operand without bits, takes the
  * floats: the same bits as a direct call. */
 static void check_floats_taken(const Problem *p, const MatmulOperand *s, size_t first) {
-  const MatmulKernels *variants[] = {&matmul_blas, &matmul_ref_bf16, &matmul_amx_bf16};
-  size_t count = amx_bf16_missing() ? 2 : 3;
+  const MatmulKernels *variants[4];
+  size_t count = variants_here(variants);
   MatmulOperand floats_only = {s->values, NULL, s->cols};
   for (size_t v = 0; v < count; v++) {
     const MatmulOperand *given = variants[v]->nt_signs ? &floats_only : s;
@@ -528,7 +573,13 @@ Test(matmul, blocks_deliver_the_whole_product_block_by_block) {
 }
 
 Test(matmul, blocks_deliver_the_whole_product_block_by_block_on_amx) {
-  skip_without_amx();
-  blocks_variant = &matmul_amx_bf16;
+  use_tiled(ON_AMX);
+  blocks_variant = tiled;
+  each_sign_window(check_blocks_of_variant);
+}
+
+Test(matmul, blocks_deliver_the_whole_product_block_by_block_on_avx512_bf16) {
+  use_tiled(ON_AVX512_BF16);
+  blocks_variant = tiled;
   each_sign_window(check_blocks_of_variant);
 }

@@ -93,7 +93,8 @@ Test(train, fashion_learns_in_a_few_hundred_steps, .timeout = 120) {
 /* A bf16 run (where AMX can run it) repeats itself bit for bit as an fp32 run
  * does, and is a different run from the fp32 one of the same seed. */
 Test(train, each_precision_repeats_itself_and_they_differ, .timeout = 120) {
-  if (amx_bf16_missing()) cr_skip_test("this CPU cannot run bf16 (it lacks %s)", amx_bf16_missing());
+  if (bf16_products_missing())
+    cr_skip_test("this CPU cannot run bf16 (it lacks %s)", bf16_products_missing());
   static char logs[3][1 << 20];
   const char *runs[3] = {"bf16", "bf16", "fp32"};
   for (int i = 0; i < 3; i++) {

@@ -710,13 +710,13 @@ static void config_defaults(Config *cfg) {
 
 static int layer_saved_settings(Settings *s, size_t *saved, char *err, size_t errlen);
 
-/* bf16 runs only where the AMX kernel can (engine/matmul.h). */
+/* bf16 runs only where one of its kernels can (engine/matmul.h). */
 static int check_precision(const Config *cfg, char *err, size_t errlen) {
-  const char *no_amx = cfg->train.precision == PRECISION_BF16 ? amx_bf16_missing() : NULL;
-  if (no_amx)
+  const char *missing = cfg->train.precision == PRECISION_BF16 ? bf16_products_missing() : NULL;
+  if (missing)
     snprintf(err, errlen, "--precision bf16: this CPU lacks %s (--precision fp32 runs anywhere)",
-             no_amx);
-  return no_amx ? -1 : 0;
+             missing);
+  return missing ? -1 : 0;
 }
 
 /* A resumed run augments as the checkpoint's run did: other crops and flips
