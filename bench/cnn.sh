@@ -8,7 +8,7 @@
 # same spec and optimizer. Each of CNN_RUNS rounds (default 3) runs, in
 # turn, so that the machine's load falls on both alike:
 #   flipscope CEMA (default precision), PyTorch CEMA (its default set-up),
-#   flipscope CEMA fp32 (where bf16 is the default), PyTorch CEMA tuned
+#   flipscope CEMA in the other precision (where both run), PyTorch CEMA tuned
 #   (torch.set_num_threads(2), OPENBLAS_NUM_THREADS=1, OpenBLAS told the core
 #   flipscope's OpenBLAS found), flipscope Adam, PyTorch Adam (the set-up that
 #   was faster for CEMA so far).
@@ -37,7 +37,8 @@ run="--headless --data fashion $model --batch 100 --threads 2 --steps $steps"
 # The peer trains as many steps (so test accuracies compare) and times the last steps - 10.
 peer="bench/peer_torch.py $model --steps $((steps - 10)) --warmup 10 --test"
 precisions=$(precisions_of "$bin")
-default=${precisions##* }
+default=$(default_precision_of "$bin")
+other=$(tr ' ' '\n' <<<"$precisions" | grep -vx "$default" || true) # the other one, where it runs
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 
@@ -107,7 +108,7 @@ declare -A setup_env=([default]="" [tuned]="$tuned_env") setup_threads=([default
 for round in $(seq "$rounds"); do
   flipscope_run "cema.$default" --opt cema
   peer_run cema default "" ""
-  [ "$default" = fp32 ] || flipscope_run cema.fp32 --opt cema --precision fp32
+  [ -z "$other" ] || flipscope_run "cema.$other" --opt cema --precision "$other"
   peer_run cema tuned "$tuned_env" 2
   flipscope_run "adam.$default" --opt adam
   name=$(fastest_setup cema)
@@ -119,7 +120,7 @@ setup_text() { # NAME: the peer set-up in words
 }
 list() { echo $* | tr ' ' ','; }
 torch_version=$("$py" -c 'import torch; print(torch.__version__)')
-for kind in "cema.$default" cema.fp32 "adam.$default"; do
+for kind in "cema.$default" ${other:+"cema.$other"} "adam.$default"; do
   [ -n "${sps[$kind]:-}" ] || continue
   opt=${kind%%.*} precision=${kind#*.}
   name=$(fastest_setup "$opt")

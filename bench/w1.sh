@@ -16,7 +16,7 @@ json_list() { echo "$*" | tr ' ' ','; }
 steps=${W1_STEPS:-600} epochs=${W1_EPOCHS:-3}
 
 precisions=$(precisions_of "$bin")
-default=${precisions##* }
+default=$(default_precision_of "$bin")
 
 # Throughput: one-epoch runs (600 steps, W1_STEPS), fp32 and bf16 in turn so that the
 # machine's load falls on both alike; best and median of each.

@@ -17,14 +17,19 @@ max() { awk "BEGIN{print ($1 > $2) ? $1 : $2}"; }
 # best N...: the largest of the numbers given; median N...: their median.
 best() { printf '%s\n' "$@" | sort -g | tail -n 1; }
 median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-# precisions_of BIN: "fp32 bf16" where this CPU runs bf16 (AMX-BF16), else "fp32";
-# the last is flipscope's default.
+# precisions_of BIN: "fp32 bf16" where this CPU runs bf16 (AMX-BF16 or AVX-512
+# BF16), else "fp32".
 precisions_of() {
   if "$1" --headless --data spiral --steps 1 --precision bf16 >/dev/null 2>&1; then
     echo "fp32 bf16"
   else
     echo fp32
   fi
+}
+# default_precision_of BIN: the precision flipscope runs without --precision
+# (bf16 only on AMX).
+default_precision_of() {
+  "$1" --headless --data spiral --steps 1 2>/dev/null | sed -n 's/.*"precision":"\([a-z0-9]*\)".*/\1/p'
 }
 # ratio A B [D]: A / B to D decimals (default 2). The overhead benchmarks also
 # take each round's A against its own B to three: on a machine whose speed
