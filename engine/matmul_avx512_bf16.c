@@ -35,16 +35,18 @@ static inline __m512bh pair_broadcast(const uint16_t *tile, size_t r, size_t q) 
 /* C rows m0 .. m0 + ROWS (those below M) by the 32 columns from n0 (those
  * below N) = rows r0 .. r0 + ROWS of A panel `a` times B panels b0 and b1
  * (b1 may repeat b0 when there is no second panel; its columns are then
- * past N and not stored). */
-static void rows_block(const uint16_t *a, const uint16_t *b0, const uint16_t *b1, size_t steps,
+ * past N and not stored), over the first `pairs` pairs of k: the padding
+ * after them adds nothing. */
+static void rows_block(const uint16_t *a, const uint16_t *b0, const uint16_t *b1, size_t pairs,
                        size_t r0, size_t m0, size_t n0, size_t M, size_t N, float *c,
                        size_t ldc) {
   __m512 left[ROWS], right[ROWS];
 #pragma GCC unroll 8 /* fully, so that the accumulators stay registers */
   for (int r = 0; r < ROWS; r++) left[r] = right[r] = _mm512_setzero_ps();
-  for (size_t s = 0; s < steps; s++) {
+  for (size_t s = 0; s * TILE_K / 2 < pairs; s++) {
     const uint16_t *at = a + s * TILE_ELEMS, *x0 = b0 + s * TILE_ELEMS, *x1 = b1 + s * TILE_ELEMS;
-    for (size_t q = 0; q < TILE_K / 2; q++) {
+    size_t step_pairs = pairs - s * TILE_K / 2 < TILE_K / 2 ? pairs - s * TILE_K / 2 : TILE_K / 2;
+    for (size_t q = 0; q < step_pairs; q++) {
       __m512bh y0 = (__m512bh)_mm512_load_si512(x0 + q * TILE_K);
       __m512bh y1 = (__m512bh)_mm512_load_si512(x1 + q * TILE_K);
 #pragma GCC unroll 8
@@ -75,7 +77,7 @@ static void multiply(const Packed *pk, size_t M, size_t N, float *c, size_t ldc)
     const uint16_t *b1 = pn + 1 < pk->n_panels ? b0 + panel : b0;
     for (size_t pm = 0; pm < pk->m_panels; pm++)
       for (size_t r0 = 0; r0 < TILE_M && pm * TILE_M + r0 < M; r0 += ROWS)
-        rows_block(pk->a + pm * panel, b0, b1, pk->steps, r0, pm * TILE_M + r0, pn * TILE_N, M,
+        rows_block(pk->a + pm * panel, b0, b1, pk->pairs, r0, pm * TILE_M + r0, pn * TILE_N, M,
                    N, c, ldc);
   }
 }

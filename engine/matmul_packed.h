@@ -19,10 +19,11 @@
 #include "engine/matmul_kernels.h"
 
 /* The operands of one product, packed: panel p's step s (k from 32 s) is the
- * tile at base + (p * steps + s) * TILE_ELEMS (bf16_tiles.h). */
+ * tile at base + (p * steps + s) * TILE_ELEMS (bf16_tiles.h); pairs of k
+ * from `pairs` on are padding (zeros). */
 typedef struct {
   uint16_t *a, *b;
-  size_t m_panels, n_panels, steps;
+  size_t m_panels, n_panels, steps, pairs;
 } Packed;
 
 /* C (M x N) = the packed A . B: what a variant supplies. Every element's

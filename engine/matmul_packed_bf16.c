@@ -234,7 +234,7 @@ static void *scratch(size_t bytes) {
  * packing buffer cannot be had. */
 static int packed_for(size_t M, size_t N, size_t K, Packed *pk) {
   *pk = (Packed){.m_panels = (M + TILE_M - 1) / TILE_M, .n_panels = (N + TILE_N - 1) / TILE_N,
-                 .steps = (K + TILE_K - 1) / TILE_K};
+                 .steps = (K + TILE_K - 1) / TILE_K, .pairs = (K + 1) / 2};
   size_t a_elems = pk->m_panels * pk->steps * TILE_ELEMS;
   size_t b_elems = pk->n_panels * pk->steps * TILE_ELEMS;
   pk->a = scratch((a_elems + b_elems) * sizeof(uint16_t));
