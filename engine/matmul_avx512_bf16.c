@@ -1,5 +1,7 @@
 /* matmul_avx512_bf16.c — the bf16 products with AVX-512 BF16 where AMX is
- * absent (AMD Zen 4 and later, Intel Cooper Lake).
+ * absent. It pays on AMD Zen 4 and later, where VDPBF16PS issues as fast as
+ * VFMADD231PS and so does twice its multiply-accumulates; Intel cores issue
+ * it at a quarter of FMA's rate (README.md, "How it is built").
  *
  * The operands come packed into bf16 tiles as for AMX (matmul_packed.h).
  * VDPBF16PS adds, to each of 16 fp32 lanes, the two products of a pair of
@@ -14,7 +16,7 @@
  * N are. The products of bf16 numbers are exact in fp32, so the result
  * differs from the bf16 reference only in the order of the fp32 sums (pairs
  * first) and in denormals, which VDPBF16PS flushes to zero, as TDPBF16PS
- * does. About twice the multiply-accumulates per instruction of fp32 FMA.
+ * does.
  */
 #include <immintrin.h>
 #include <stdint.h>

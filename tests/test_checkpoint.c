@@ -18,8 +18,10 @@
 #include <zlib.h>
 
 #include "app/io/checkpoint_file.h"
+#include "app/system/machine_facts.h"
 #include "datasets/load.h"
 #include "engine/checkpoint.h"
+#include "engine/kernels.h"
 #include "engine/matmul.h"
 #include "engine/numcheck.h"
 #include "engine/parallel.h"
@@ -807,6 +809,9 @@ Test(resume, the_precision_is_saved_and_a_resume_under_the_other_warns) {
   cr_assert(strstr(r.out, "\"precision\":\"bf16\""), "%s", r.out);
   run_flipscopef(&r, "checkpoint %s", ckpt);
   cr_assert(strstr(r.out, "\\nprecision = bf16\\n"), "%s", r.out);
+  char kernel[64];
+  snprintf(kernel, sizeof kernel, "\"bf16_kernel\":\"%s\"", matmul_for(PRECISION_BF16)->name);
+  cr_assert(strstr(r.out, kernel), "the checkpoint names its bf16 kernel: %s", r.out);
   run_flipscope_ok(&r, "--headless --load %s --steps 8", ckpt);
   cr_assert(strstr(r.out, "\"precision\":\"bf16\""), "the saved precision is the default: %s", r.out);
   cr_assert_null(strstr(r.err, "precision"), "%s", r.err);
@@ -815,6 +820,31 @@ Test(resume, the_precision_is_saved_and_a_resume_under_the_other_warns) {
   cr_assert_eq(lines_with(r.err, "precision"), 1, "%s", r.err);
   cr_assert(strstr(r.err, "flipscope: warning: --load ") &&
                 strstr(r.err, "saved with --precision bf16, resumed with fp32"), "%s", r.err);
+}
+
+/* A bf16 run records its products' kernel: resumed under the other bf16
+ * kernel (AMX and AVX-512 BF16 sum in different orders) it warns; in fp32,
+ * or from a checkpoint without the line, the kernel plays no part. */
+Test(resume, a_bf16_run_resumed_under_the_other_bf16_kernel_warns) {
+  MachineFacts amx, avx512, fp32, before;
+  machine_facts_now(&amx, PRECISION_FP32);
+  avx512 = fp32 = before = amx;
+  snprintf(amx.bf16, sizeof amx.bf16, "%s", matmul_amx_bf16.name);
+  snprintf(avx512.bf16, sizeof avx512.bf16, "%s", matmul_avx512_bf16.name);
+  char text[256], msg[256];
+  machine_facts_encode(&amx, text, sizeof text);
+  MachineFacts saved = {0};
+  machine_facts_decode(text, strlen(text), &saved);
+  cr_assert_str_eq(saved.bf16, "bf16 (AMX)");
+  cr_assert_eq(machine_facts_differ(&saved, &avx512, msg, sizeof msg), 1);
+  cr_assert_str_eq(msg, "saved with the bf16 (AMX) products, resumed with bf16 (AVX-512 BF16): "
+                        "the run will not repeat an uninterrupted one bit for bit");
+  cr_assert_eq(machine_facts_differ(&saved, &amx, msg, sizeof msg), 0);
+  cr_assert_eq(machine_facts_differ(&saved, &fp32, msg, sizeof msg), 0);
+  machine_facts_encode(&before, text, sizeof text);
+  cr_assert_null(strstr(text, "machine_bf16"), "an fp32 run records no bf16 kernel: %s", text);
+  machine_facts_decode(text, strlen(text), &saved);
+  cr_assert_eq(machine_facts_differ(&saved, &avx512, msg, sizeof msg), 0);
 }
 
 /* Checkpoints from before --precision hold no precision line: they came from

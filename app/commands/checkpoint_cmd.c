@@ -60,6 +60,7 @@ int checkpoint_command(int argc, char **argv) {
   if (in.real_last) printf(",\"real_last\":true");
   if (m.simd[0]) printf(",\"simd\":\"%s\"", m.simd);
   if (m.blas[0]) printf(",\"blas_core\":\"%s\"", m.blas);
+  if (m.bf16[0]) printf(",\"bf16_kernel\":\"%s\"", m.bf16);
   printf("}\n");
   ckpt_file_close(&f);
   return outputs_flush_stdout("the description") ? EXIT_RUNTIME : EXIT_OK;

@@ -218,7 +218,7 @@ static int restore(Session *s, const char *path, char *err, size_t errlen) {
     if (run_figures_decode(info.app, info.app_len, &s->resume)) s->resume = none;
     MachineFacts saved = {0}, now;
     machine_facts_decode(info.app, info.app_len, &saved);
-    machine_facts_now(&now);
+    machine_facts_now(&now, s->cfg.train.precision);
     if (machine_facts_differ(&saved, &now, msg, sizeof msg))
       fprintf(stderr, "flipscope: warning: --load %s: %s\n", path, msg);
     if (s->cfg.saved_precision >= 0 && s->cfg.saved_precision != (int)s->cfg.train.precision)
@@ -346,9 +346,9 @@ int session_restart(Session *s, const Config *cfg, char *err, size_t errlen) {
 
 /* The APPS bytes of a checkpoint: this machine's facts, then the figures
  * (malloc'd, *len bytes; NULL when out of memory). */
-static char *app_bytes(const RunFigures *fig, size_t *len) {
+static char *app_bytes(const RunFigures *fig, Precision precision, size_t *len) {
   MachineFacts m;
-  machine_facts_now(&m);
+  machine_facts_now(&m, precision);
   size_t facts = machine_facts_encode(&m, NULL, 0), figures = run_figures_encode(fig, NULL, 0);
   char *apps = malloc(facts + figures + 1);
   if (!apps) return NULL;
@@ -394,7 +394,7 @@ int session_save(Session *s, const char *path, RunFigures *fig, char *err, size_
   config_format_saved(saved, data, text, need + 1);
   free(saved);
   size_t app_len;
-  char *apps = app_bytes(fig, &app_len);
+  char *apps = app_bytes(fig, s->cfg.train.precision, &app_len);
   if (!apps) {
     free(text);
     snprintf(err, errlen, "--save %s: out of memory", path);
