@@ -295,25 +295,20 @@ Test(conv, backward_equals_definition) { check_backward(&matmul_blas, CONV_TOLER
 Test(conv, backward_in_bf16_is_within_its_rounding) {
   check_backward(&matmul_ref_bf16, CONV_BF16_TOLERANCE);
 }
-/* Skips the calling test, saying why, where AMX-BF16 cannot run. */
-static void skip_without_amx(void) {
-  const char *missing = amx_bf16_missing();
+/* Skips the calling test, saying why, where a variant cannot run. */
+static void skip_where_missing(const char *missing, const char *variant) {
   if (missing)
-    cr_skip_test("this CPU or kernel lacks %s, so the AMX convolution products are not tested",
-                 missing);
+    cr_skip_test("this CPU or kernel lacks %s, so the %s convolution products are not tested",
+                 missing, variant);
+}
+static void skip_without_amx(void) { skip_where_missing(amx_bf16_missing(), "AMX"); }
+static void skip_without_avx512_bf16(void) {
+  skip_where_missing(avx512_bf16_missing(), "AVX-512 BF16");
 }
 
 Test(conv, backward_on_amx_is_within_bf16_rounding) {
   skip_without_amx();
   check_backward(&matmul_amx_bf16, CONV_BF16_TOLERANCE);
-}
-
-/* Skips the calling test, saying why, where AVX-512 BF16 cannot run. */
-static void skip_without_avx512_bf16(void) {
-  const char *missing = avx512_bf16_missing();
-  if (missing)
-    cr_skip_test("this CPU lacks %s, so the AVX-512 BF16 convolution products are not tested",
-                 missing);
 }
 
 Test(conv, backward_with_avx512_bf16_is_within_bf16_rounding) {
