@@ -33,7 +33,7 @@ typedef void (*MatmulFn)(size_t M, size_t N, size_t K, const float *a, size_t ld
 
 /* A B operand whose values may all be +-1: its floats (row-major, `cols` per
  * row) and, when every value is +-1, the same signs packed as bits
- * (bitpack.h; NULL otherwise). A variant that reads bits (AMX) packs its
+ * (bitpack.h; NULL otherwise). A variant that reads bits (the bf16 ones) packs its
  * tiles from them: 1/32 of the floats' bytes, where the product is bound by
  * the memory traffic of packing. The binary weights are such an operand,
  * and so are the sign activations a hidden layer's weight gradient reads. */
@@ -99,8 +99,8 @@ typedef struct {
   MatmulGatheredFn tn_gathered;
   /* NULL where the variant reads only floats */
   MatmulSignsFn nt_signs, tn_signs, nn_signs;
-  /* NULL where one product per block is as good (matmul_blocks); the AMX
-   * variant packs B once for all the blocks */
+  /* NULL where one product per block is as good (matmul_blocks); the bf16
+   * variants pack B once for all the blocks */
   MatmulBlocksFn blocks;
   /* 1 for the AMX variant: a stride-1 convolution's gradients then run as
    * conv_amx.h's implicit products (their own sum order, the same bf16
@@ -148,7 +148,7 @@ static inline void matmul_each_block(const MatmulKernels *mm, int a_transposed, 
   }
 }
 
-/* MatmulBlocksFn by the variant's own where it has one. The AMX variant
+/* MatmulBlocksFn by the variant's own where it has one. The bf16 variants
  * and the references sum each element the same way whatever the rows of a
  * call, so their blocks give the whole product's bits; OpenBLAS picks its
  * kernels by size, so its results can depend on the block (callers keep the
@@ -175,7 +175,8 @@ const char *avx512_bf16_missing(void);
  * --precision bf16 is refused without one. */
 const char *bf16_products_missing(void);
 /* bf16 where the AMX kernel can run, else fp32 (bf16 with AVX-512 BF16 alone
- * is about 2x fp32 FMA, not AMX's 10x or more: it is asked for, not given). */
+ * does about 2x fp32's multiply-accumulates on AMD Zen 4 and half of them on
+ * Intel cores, not AMX's 4x or more: it is asked for, not given). */
 Precision precision_default(void);
 
 #endif
