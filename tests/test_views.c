@@ -257,6 +257,15 @@ Test(views, curves_smooth_132x40) {
   check_view_as("curves_smooth", PANE_CURVES, 0, 0, view_curves, 132, 40, tweak_smooth);
 }
 
+/* A run in bf16 says so after the optimizer's settings (fp32 goes unsaid). */
+static void tweak_bf16(DashSnapshot *s, DashUi *ui) {
+  (void)ui;
+  s->bf16 = 1;
+}
+Test(views, header_bf16_80x24) {
+  check_view_as("header_bf16", 0, 1, 0, view_header, 80, 24, tweak_bf16);
+}
+
 static void check_screen(const char *name, int w, int h, Overlay ov, void (*tweak)(DashSnapshot *, DashUi *)) {
   Scene sc = scene_make();
   sc.ui.overlay = ov;

@@ -115,6 +115,7 @@ typedef struct {
   char data[64], model[96];
   size_t batch;
   int threads;
+  int bf16;                         /* the real-valued products run in bf16 (--precision) */
   OptConfig opt;
   Schedule schedule;
   size_t n_layers, weights;         /* binary layers, binary weights in all */

@@ -33,7 +33,7 @@ static int pair(Canvas *c, int x, int y, int end, const char *label, const char 
 void view_header(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   int end = r.x + r.w - 1, y = r.y, x = r.x + 1;
   char buf[256], num[32];
-  /* row 1: flipscope  cema alpha 0.001 gamma 0.1  schedule linear  data glyphs  model ... */
+  /* row 1: flipscope  cema alpha 0.001 gamma 0.1  [bf16]  schedule linear  data glyphs  model ... */
   x = pair(c, x, y, end, NULL, "flipscope", ST_TITLE);
   const OptConfig *opt = ui ? &ui->opt : &s->opt;
   x = pair(c, x, y, end, NULL, dash_opt_name(opt->kind), ST_VALUE) - 1;
@@ -42,6 +42,7 @@ void view_header(Canvas *c, Rect r, const DashSnapshot *s, const DashUi *ui) {
   if ((int)strlen(buf) > room) buf[room > 0 ? room : 0] = 0; /* the settings always show */
   x = pair(c, x, y, end, NULL, buf, ui && ui->pending ? ST_WARN : ST_TEXT);
   if (ui && ui->pending) x = pair(c, x - 1, y, end, NULL, "(next step)", ST_WARN);
+  if (s->bf16) x = pair(c, x, y, end, NULL, "bf16", ST_TEXT); /* fp32 goes unsaid */
   dash_schedule_name(&s->schedule, buf, sizeof buf);
   x = pair(c, x, y, end, "schedule", buf, ST_TEXT);
   x = pair(c, x, y, end, "data", s->data, ST_TEXT);

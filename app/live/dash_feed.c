@@ -229,6 +229,7 @@ void feed_fill_run(DashSnapshot *out, Session *s) {
   model_spec_describe(&s->cfg.model, out->model, sizeof out->model);
   out->batch = s->cfg.train.batch;
   out->threads = s->threads;
+  out->bf16 = s->cfg.train.precision == PRECISION_BF16;
   out->opt = *optim_config(trainer_optimizer(t));
   out->opt_steps = optim_steps(trainer_optimizer(t));
   out->schedule = s->cfg.train.schedule;
