@@ -22,15 +22,14 @@ if [ ! -e /usr/share/datasets/fashion-mnist/train-images-idx3-ubyte.gz ] ||
   echo "peer_torch: python3-torch or the data set is not installed (scripts/deps.sh --bench); skipping the PyTorch peer" >&2
   exit 0
 fi
-field() { sed -n "s/.*\"$2\": *\\([^,}]*\\).*/\\1/p" <<<"$1"; }
+source "$(dirname "$0")/w1_common.sh"
 # Each set-up: its environment and torch.set_num_threads ("" leaves PyTorch's own).
 configs=("|" "OPENBLAS_NUM_THREADS=1|2" "OPENBLAS_NUM_THREADS=1|1"
          "OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX|2"
          "OPENBLAS_NUM_THREADS=1 OPENBLAS_CORETYPE=SkylakeX|1")
 best=0 best_name="" all="" flipscope_sps=0 precision="" bf16_sps=0
 also_bf16=""
-if [ "$(sed -n 's/.*"precision":"\([a-z0-9]*\)".*/\1/p' <<<"$("$bin" $w1 --steps 1 2>/dev/null)")" = fp32 ] &&
-   "$bin" $w1 --steps 1 --precision bf16 >/dev/null 2>&1; then
+if [ "$(precisions_of "$bin")" = "fp32 bf16" ] && [ "$(default_precision_of "$bin")" = fp32 ]; then
   also_bf16=1
 fi
 for run in $(seq "${PEER_RUNS:-2}"); do

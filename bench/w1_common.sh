@@ -1,5 +1,5 @@
 # w1_common.sh — sourced by the benchmarks that time runs against each other
-# (w1.sh, telemetry.sh, trace.sh, tui.sh, cnn.sh): the data set check, reading
+# (w1.sh, telemetry.sh, trace.sh, tui.sh, cnn.sh, peer_torch.sh): the data set check, reading
 # flipscope's JSON summary, and the best and median of repeated runs.
 
 # w1_need NAME WHAT: ends the script (exit 0) with a note when Fashion-MNIST is missing.
@@ -10,8 +10,9 @@ w1_need() {
   fi
 }
 
-# field JSON KEY: the value of KEY in a one-line JSON object.
-field() { sed -n "s/.*\"$2\":\\([^,}]*\\).*/\\1/p" <<<"$1"; }
+# field JSON KEY: the value of KEY in a one-line JSON object (flipscope's, or
+# Python's with a space after the colon).
+field() { sed -n "s/.*\"$2\": *\\([^,}]*\\).*/\\1/p" <<<"$1"; }
 # max A B: the larger number.
 max() { awk "BEGIN{print ($1 > $2) ? $1 : $2}"; }
 # best N...: the largest of the numbers given; median N...: their median.

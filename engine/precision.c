@@ -40,34 +40,6 @@ static unsigned long long xcr0(void) {
   return (unsigned long long)hi << 32 | lo;
 }
 
-static const char *amx_missing;
-
-/* What AMX-BF16 lacks here, or NULL; asks the kernel for the tile state. */
-static void amx_probe(void) {
-  unsigned a, b, c, d, a1, b1, c1, d1;
-  __builtin_cpu_init();
-  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d >> 24 & 1)) {
-    amx_missing = "AMX-TILE";
-  } else if (!(d >> 22 & 1)) {
-    amx_missing = "AMX-BF16";
-  } else if (!__get_cpuid_count(7, 1, &a1, &b1, &c1, &d1) || !(a1 >> 5 & 1) ||
-             !__builtin_cpu_supports("avx512f") || !__builtin_cpu_supports("avx512bw") ||
-             !__builtin_cpu_supports("avx512vl")) {
-    amx_missing = "AVX-512 BF16";
-  } else if (!__get_cpuid(1, &a, &b, &c, &d) || !(c >> 27 & 1) ||
-             (xcr0() >> XFEATURE_XTILECFG & 3) != 3) {
-    amx_missing = "the operating system's support for the AMX tile state";
-  } else if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
-    amx_missing = "the kernel's permission to use the AMX tile state";
-  }
-}
-
-const char *amx_bf16_missing(void) {
-  static pthread_once_t once = PTHREAD_ONCE_INIT;
-  pthread_once(&once, amx_probe);
-  return amx_missing;
-}
-
 static const char *avx512_missing;
 
 /* What the AVX-512 BF16 kernel lacks here, or NULL. */
@@ -87,6 +59,31 @@ const char *avx512_bf16_missing(void) {
   static pthread_once_t once = PTHREAD_ONCE_INIT;
   pthread_once(&once, avx512_probe);
   return avx512_missing;
+}
+
+static const char *amx_missing;
+
+/* What AMX-BF16 lacks here, or NULL; asks the kernel for the tile state. */
+static void amx_probe(void) {
+  unsigned a, b, c, d;
+  if (!__get_cpuid_count(7, 0, &a, &b, &c, &d) || !(d >> 24 & 1)) {
+    amx_missing = "AMX-TILE";
+  } else if (!(d >> 22 & 1)) {
+    amx_missing = "AMX-BF16";
+  } else if (avx512_bf16_missing()) { /* the packing code's */
+    amx_missing = avx512_bf16_missing();
+  } else if (!__get_cpuid(1, &a, &b, &c, &d) || !(c >> 27 & 1) ||
+             (xcr0() >> XFEATURE_XTILECFG & 3) != 3) {
+    amx_missing = "the operating system's support for the AMX tile state";
+  } else if (syscall(SYS_arch_prctl, ARCH_REQ_XCOMP_PERM, XFEATURE_XTILEDATA) != 0) {
+    amx_missing = "the kernel's permission to use the AMX tile state";
+  }
+}
+
+const char *amx_bf16_missing(void) {
+  static pthread_once_t once = PTHREAD_ONCE_INIT;
+  pthread_once(&once, amx_probe);
+  return amx_missing;
 }
 
 const char *bf16_products_missing(void) {
